@@ -1,0 +1,44 @@
+// Error types that carry where a problem is: the workflow, the node and the field.
+// Every user-facing message is built here so that the place is always named the same way.
+
+export interface Place {
+  workflow?: string;
+  /** Path of the node in the spec tree, e.g. "root/train/body". */
+  node?: string;
+  field?: string;
+}
+
+export function describePlace(p: Place): string {
+  const parts: string[] = [];
+  if (p.workflow !== undefined) parts.push(`workflow '${p.workflow}'`);
+  if (p.node !== undefined) parts.push(`node '${p.node}'`);
+  if (p.field !== undefined) parts.push(`field '${p.field}'`);
+  return parts.join(', ');
+}
+
+/** A workflow definition that cannot be accepted. Nothing is stored when this is thrown. */
+export class SpecError extends Error {
+  readonly place: Place;
+  readonly problem: string;
+  constructor(place: Place, problem: string) {
+    super(`${describePlace(place)}: ${problem}`);
+    this.name = 'SpecError';
+    this.place = place;
+    this.problem = problem;
+  }
+}
+
+/** An action that does not apply to the entry in its current state. */
+export class ActionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ActionError';
+  }
+}
+
+export class ResourceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResourceError';
+  }
+}

@@ -1,0 +1,65 @@
+// Data passing: how the outputs of several parents become one child's input.
+// The rule (PerQueue's, kept for compatibility, see docs/semantics.md):
+//  - a key that one parent returns reaches the child as that value;
+//  - a key that several parents return with equal values reaches it as that one value;
+//  - a key that several parents return with different values reaches it as an object
+//    { "<parent entry id>": value, ... } in parent order (columns by index).
+// Keys that differ are also reported so that groups reading a control key can refuse them.
+import type { Json, JsonObject } from './spec.js';
+
+export interface ParentOutput {
+  id: number;
+  data: JsonObject;
+}
+
+export interface Merged {
+  data: JsonObject;
+  /** Keys whose values differed and were gathered into an object keyed by parent id. */
+  gathered: Set<string>;
+}
+
+/** JSON text with sorted keys: two values are equal when their canonical texts are. */
+export function canonicalJson(v: Json | undefined): string {
+  if (v === undefined) return 'undefined';
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const keys = Object.keys(v).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
+}
+
+export function mergeParentData(parents: ParentOutput[]): Merged {
+  const ordered = [...parents].sort((a, b) => a.id - b.id);
+  const byKey = new Map<string, { id: number; value: Json }[]>();
+  for (const p of ordered) {
+    for (const [k, value] of Object.entries(p.data)) {
+      let list = byKey.get(k);
+      if (!list) byKey.set(k, (list = []));
+      list.push({ id: p.id, value });
+    }
+  }
+  const data: JsonObject = {};
+  const gathered = new Set<string>();
+  for (const [k, list] of byKey) {
+    if (list.length === 1) {
+      data[k] = list[0].value;
+      continue;
+    }
+    const first = canonicalJson(list[0].value);
+    if (list.every((x) => canonicalJson(x.value) === first)) {
+      data[k] = list[0].value;
+      continue;
+    }
+    const obj: JsonObject = {};
+    for (const x of list) obj[String(x.id)] = x.value;
+    data[k] = obj;
+    gathered.add(k);
+  }
+  return { data, gathered };
+}
+
+/** A copy without the given keys. */
+export function without(data: JsonObject, ...keys: string[]): JsonObject {
+  const out: JsonObject = { ...data };
+  for (const k of keys) delete out[k];
+  return out;
+}
