@@ -233,7 +233,7 @@ function validateManual(n: Record<string, unknown>, ctx: Ctx): void {
     }
   }
   if (n.form !== undefined && !isPlainObject(n.form)) fail(ctx, 'form', 'the form must be a JSON Schema object');
-  if (n.timeout !== undefined && (typeof n.timeout !== 'number' || !(n.timeout > 0))) {
+  if (n.timeout !== undefined && (typeof n.timeout !== 'number' || !Number.isFinite(n.timeout) || n.timeout <= 0)) {
     fail(ctx, 'timeout', 'the timeout must be a positive number of seconds');
   }
   if (n.default !== undefined && (!isPlainObject(n.default) || !isJson(n.default))) {
@@ -246,6 +246,7 @@ function validateManual(n: Record<string, unknown>, ctx: Ctx): void {
 
 function validateWorkflow(n: Record<string, unknown>, ctx: Ctx): void {
   if (!Array.isArray(n.nodes)) fail(ctx, 'nodes', 'a workflow needs a list of nodes');
+  if (n.nodes.length === 0) fail(ctx, 'nodes', 'a workflow needs at least one node');
   const ids = new Set<string>();
   for (const [i, item] of n.nodes.entries()) {
     if (!isPlainObject(item) || typeof item.id !== 'string' || item.id === '') {
