@@ -803,6 +803,11 @@ export class Engine {
     return n;
   }
 
+  /** The spec node an entry was made from. */
+  specOf(n: RtNode): NodeSpec {
+    return this.templateOf(n);
+  }
+
   private templateOf(n: RtNode): NodeSpec {
     return this.workflows.get(n.workflowId)!.templates[n.templateId].spec;
   }

@@ -1,0 +1,206 @@
+// The bridge's HTTP API (described in openapi.yaml): JSON over a Unix socket (mode 0600) for
+// the CLI, and over loopback with a bearer token for the Jupyter server extension and kernels.
+// It is a thin layer: every action goes to the manager, every read to the store.
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { parseStates } from '../../core/states.js';
+import type { Manager } from '../manager/manager.js';
+import { isUserError } from '../manager/manager.js';
+import { tail } from '../runner/results.js';
+import type { Store } from '../store/store.js';
+import { acceptWebSocket } from './websocket.js';
+
+export const API_VERSION = 1;
+
+export interface ApiOptions {
+  manager: Manager;
+  store: Store;
+  version: string;
+  /** Required on TCP connections; Unix-socket connections are trusted (the socket is 0600). */
+  token: string;
+  /** Ask the daemon to stop (POST /api/shutdown). */
+  shutdown: () => void;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Handler = (req: IncomingMessage, params: string[], query: URLSearchParams, body: unknown) => unknown | Promise<unknown>;
+
+export function createApiServer(o: ApiOptions): Server {
+  const { manager, store } = o;
+  const routes: [string, RegExp, Handler][] = [];
+  const route = (method: string, pattern: string, h: Handler) =>
+    routes.push([method, new RegExp(`^${pattern.replace(/:id/g, '(\\d+)')}$`), h]);
+
+  route('GET', '/api/version', () => ({ version: o.version, apiVersion: API_VERSION, pid: process.pid }));
+  route('GET', '/api/workflows', () => store.workflowSummaries().map(withWorkflowState));
+  route('POST', '/api/workflows', (_req, _p, _q, body) => {
+    const b = body as { spec?: unknown; python?: string; virtualEnv?: string };
+    if (!b || typeof b !== 'object' || b.spec === undefined) throw new HttpError(400, "the body needs a 'spec' field");
+    return manager.submit(b.spec, { python: b.python ?? null, virtualEnv: b.virtualEnv ?? null });
+  });
+  route('GET', '/api/workflows/:id', (_r, [id]) => {
+    const summary = store.workflowSummary(Number(id));
+    if (!summary) throw new HttpError(404, `no workflow ${id}`);
+    return { workflow: withWorkflowState(summary), nodes: store.nodesOf(Number(id)), edges: store.edgesOf(Number(id)) };
+  });
+  route('POST', '/api/workflows/:id/cancel', (_r, [id]) => ({ cancelled: manager.cancelWorkflow(Number(id)) }));
+  route('GET', '/api/entries', (_r, _p, q) =>
+    store.listNodes({
+      workflowId: q.has('workflow') ? Number(q.get('workflow')) : undefined,
+      states: q.has('states') ? parseStates(q.get('states')!) : undefined,
+    }),
+  );
+  route('GET', '/api/entries/:id', (_r, [id]) => {
+    const node = store.node(Number(id));
+    if (!node) throw new HttpError(404, `no entry ${id}`);
+    const live = manager.engine.node(node.id);
+    return {
+      node,
+      input: live && node.kind === 'task' ? manager.engine.inputFor(node.id) : null,
+      runDir: node.kind === 'task' && node.attempt > 0 ? manager.runDirOf(node) : null,
+      parents: live ? manager.engine.parentsOf(node.id) : [],
+    };
+  });
+  route('GET', '/api/entries/:id/log', (_r, [id], q) => {
+    const node = store.node(Number(id));
+    if (!node) throw new HttpError(404, `no entry ${id}`);
+    const stream = q.get('stream') === 'stderr' ? 'stderr' : 'stdout';
+    return { text: node.attempt > 0 ? tail(join(manager.runDirOf(node), stream), Number(q.get('tail') ?? 20000)) : '' };
+  });
+  route('POST', '/api/entries/:id/retry', (_r, [id]) => {
+    manager.retry(Number(id));
+    return { ok: true };
+  });
+  route('POST', '/api/entries/:id/cancel', (_r, [id]) => ({ cancelled: manager.cancel(Number(id)) }));
+  route('POST', '/api/entries/:id/modify', (_r, [id], _q, body) => {
+    manager.modify(Number(id), (body ?? {}) as never);
+    return { ok: true };
+  });
+  route('POST', '/api/entries/:id/approve', (_r, [id], _q, body) => {
+    const b = (body ?? {}) as { data?: unknown; by?: string };
+    if (b.data !== undefined && (typeof b.data !== 'object' || b.data === null || Array.isArray(b.data))) {
+      throw new HttpError(400, `entry ${id}: the result must be a JSON object`);
+    }
+    manager.approve(Number(id), b.data as never, b.by ?? 'unknown');
+    return { ok: true };
+  });
+  route('POST', '/api/entries/:id/reject', (_r, [id], _q, body) => {
+    const b = (body ?? {}) as { by?: string; reason?: string };
+    manager.reject(Number(id), b.by ?? 'unknown', b.reason ?? '');
+    return { ok: true };
+  });
+  route('GET', '/api/approvals', () => manager.engine.awaitingInput().map((n) => ({ node: n, spec: manager.engine.specOf(n) })));
+  route('GET', '/api/events', async (req, _p, q) => {
+    const since = Number(q.get('since') ?? 0);
+    const timeout = Math.min(60, Number(q.get('timeout') ?? 0)) * 1000;
+    let events = store.eventsSince(since);
+    if (events.length === 0 && timeout > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, timeout);
+        const off = manager.onCommit(done);
+        req.on('close', done);
+        function done() {
+          clearTimeout(t);
+          off();
+          resolve();
+        }
+      });
+      events = store.eventsSince(since);
+    }
+    return { events, last: events.length ? events[events.length - 1].seq : Math.max(since, 0) };
+  });
+  route('POST', '/api/shutdown', () => {
+    setTimeout(o.shutdown, 10);
+    return { ok: true };
+  });
+
+  const server = createServer(async (req, res) => {
+    try {
+      if (!authorized(req, o.token)) throw new HttpError(401, 'missing or wrong bridge token');
+      const url = new URL(req.url ?? '/', 'http://bridge');
+      for (const [method, re, h] of routes) {
+        const m = re.exec(url.pathname);
+        if (!m || method !== req.method) continue;
+        const body = req.method === 'POST' ? await readBody(req) : undefined;
+        return send(res, 200, await h(req, m.slice(1), url.searchParams, body));
+      }
+      throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
+    } catch (e) {
+      if (e instanceof HttpError) return send(res, e.status, { error: e.message });
+      if (isUserError(e) || e instanceof SyntaxError) return send(res, 400, { error: (e as Error).message });
+      if (e instanceof Error && /unknown state/.test(e.message)) return send(res, 400, { error: e.message });
+      return send(res, 500, { error: `internal error: ${(e as Error).stack ?? e}` });
+    }
+  });
+
+  server.on('upgrade', (req, socket) => {
+    const url = new URL(req.url ?? '/', 'http://bridge');
+    if (url.pathname !== '/api/events/ws' || !authorized(req, o.token, url.searchParams.get('token'))) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
+      return;
+    }
+    const ws = acceptWebSocket(req, socket);
+    if (!ws) return;
+    let last = Number(url.searchParams.get('since') ?? store.lastSeq());
+    const flush = () => {
+      for (;;) {
+        const events = store.eventsSince(last);
+        if (events.length === 0) return;
+        for (const e of events) ws.send(JSON.stringify(e));
+        last = events[events.length - 1].seq;
+      }
+    };
+    flush();
+    const off = manager.onCommit(flush);
+    ws.onClose(off);
+  });
+  return server;
+}
+
+function withWorkflowState<T extends { counts: Record<string, number | undefined>; total: number }>(s: T) {
+  const c = s.counts;
+  const n = (k: string) => c[k] ?? 0;
+  let state = 'succeeded';
+  if (n('running') + n('queued') + n('waiting') > 0) state = 'running';
+  else if (n('awaiting_input') > 0) state = 'awaiting_input';
+  else if (n('failed') + n('timed_out') + n('blocked') > 0) state = 'failed';
+  else if (n('cancelled') > 0) state = 'cancelled';
+  return { ...s, state };
+}
+
+function authorized(req: IncomingMessage, token: string, queryToken?: string | null): boolean {
+  // Unix-socket requests have no remote address; the socket file itself is 0600.
+  if (!req.socket.remoteAddress) return true;
+  const header = req.headers.authorization ?? '';
+  const given = header.startsWith('Bearer ') ? header.slice(7) : (queryToken ?? '');
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return {};
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, `the request body is not JSON: ${(e as Error).message}`);
+  }
+}
+
+function send(res: ServerResponse, status: number, value: unknown): void {
+  const text = JSON.stringify(value ?? null);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

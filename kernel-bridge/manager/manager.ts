@@ -1,0 +1,409 @@
+// The manager: the bridge's loop. It applies every action to the engine, commits the engine's
+// changes (and the run intents they imply) in one transaction, and only then acts on them:
+// writes run folders, hands jobs to the executor, kills cancelled ones. On start it takes in
+// what finished while it was down and finds the jobs that are still running.
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync, renameSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { Engine, type Modification, type Outcome } from '../../core/engine.js';
+import { ActionError, SpecError } from '../../core/errors.js';
+import type { RtNode } from '../../core/model.js';
+import { parseResources } from '../../core/resources.js';
+import { validateSpec, type JsonObject, type WorkflowDocument } from '../../core/spec.js';
+import { isAlive, LocalPool } from '../executors/local.js';
+import type { JobRequest } from '../executors/types.js';
+import type { ProjectPaths } from '../project.js';
+import { jobScript } from '../runner/jobscript.js';
+import { readMarker, readOutcome } from '../runner/results.js';
+import type { Store } from '../store/store.js';
+
+export interface ManagerOptions {
+  paths: ProjectPaths;
+  store: Store;
+  /** Cores of the local pool. */
+  localCores: number;
+  /** Python for .py tasks when the submitter named none. */
+  defaultPython: string;
+  log?: (line: string) => void;
+}
+
+export interface SubmitOptions {
+  python?: string | null;
+  virtualEnv?: string | null;
+}
+
+type Listener = (lastSeq: number) => void;
+
+export class Manager {
+  readonly engine: Engine;
+  private readonly store: Store;
+  private readonly paths: ProjectPaths;
+  private readonly pool: LocalPool;
+  private readonly listeners = new Set<Listener>();
+  /** Entry id -> attempt handed to an executor by this process. */
+  private readonly dispatched = new Map<number, number>();
+  /** Jobs left running by an earlier bridge: watched through their run folders. */
+  private readonly orphans = new Map<number, { runDir: string; attempt: number; tmax: number }>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly opts: ManagerOptions;
+  private closed = false;
+
+  constructor(opts: ManagerOptions) {
+    this.opts = opts;
+    this.store = opts.store;
+    this.paths = opts.paths;
+    this.engine = new Engine();
+    this.pool = new LocalPool(opts.localCores, {
+      started: (req, pid) => this.onStarted(req, pid),
+      ended: (req, code) => this.onEnded(req, code),
+    });
+  }
+
+  // ---------------------------------------------------------------- life cycle
+
+  /** Load the active workflows and take in what happened while no bridge ran. */
+  start(): void {
+    for (const record of this.store.activeWorkflows()) {
+      this.engine.load(record, this.store.nodesOf(record.id), this.store.edgesOf(record.id));
+    }
+    this.engine.reserveIds(Number(this.store.meta('next_node_id') ?? 1), Number(this.store.meta('next_workflow_id') ?? 1));
+    this.recover();
+    this.timers.push(setInterval(() => this.tick(), 1000));
+    this.timers.push(setInterval(() => this.watchOrphans(), 200));
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+  }
+
+  onCommit(fn: Listener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  // ---------------------------------------------------------------- actions (API and CLI)
+
+  submit(doc: unknown, opts: SubmitOptions = {}): { workflowId: number; entries: number } {
+    const valid: WorkflowDocument = validateSpec(doc, { pathExists: (p) => existsSync(p) });
+    let workflowId = 0;
+    this.step(
+      () => {
+        workflowId = this.engine.submit(valid);
+      },
+      () => this.store.setWorkflowPython(workflowId, JSON.stringify({ python: opts.python ?? null, venv: opts.virtualEnv ?? null })),
+    );
+    return { workflowId, entries: this.engine.nodesOf(workflowId).length };
+  }
+
+  retry(id: number): void {
+    this.ensureLoaded(id);
+    this.step(() => this.engine.retry(id));
+  }
+
+  cancel(id: number): number[] {
+    this.ensureLoaded(id);
+    let hit: number[] = [];
+    this.step(() => {
+      hit = this.engine.cancel(id);
+    });
+    this.stopJobs(hit);
+    return hit;
+  }
+
+  cancelWorkflow(workflowId: number): number[] {
+    this.ensureWorkflowLoaded(workflowId);
+    let hit: number[] = [];
+    this.step(() => {
+      hit = this.engine.cancelWorkflow(workflowId);
+    });
+    this.stopJobs(hit);
+    return hit;
+  }
+
+  modify(id: number, m: Modification): void {
+    this.ensureLoaded(id);
+    this.step(() => this.engine.modify(id, m));
+  }
+
+  approve(id: number, data: JsonObject | undefined, by: string): void {
+    this.ensureLoaded(id);
+    this.step(() => this.engine.approve(id, data, by));
+  }
+
+  reject(id: number, by: string, reason: string): void {
+    this.ensureLoaded(id);
+    this.step(() => this.engine.reject(id, by, reason));
+  }
+
+  /** The run folder of an entry's latest attempt. */
+  runDirOf(n: RtNode): string {
+    return join(this.paths.runs, String(n.workflowId), `${n.id}.${Math.max(1, n.attempt)}`);
+  }
+
+  get poolLoad() {
+    return this.pool.load;
+  }
+
+  // ---------------------------------------------------------------- the step
+
+  /**
+   * Apply an engine action, commit what it changed, then act. An action that throws changes
+   * nothing: the engine validates before it mutates.
+   */
+  private step(action: () => void, extra?: () => void): void {
+    action();
+    const changes = this.engine.takeChanges();
+    const toDispatch = changes.nodes.filter((n) => n.kind === 'task' && n.state === 'queued' && this.dispatched.get(n.id) !== n.attempt);
+    const now = Date.now();
+    const seq = this.store.persist(changes, () => {
+      extra?.();
+      for (const n of toDispatch) {
+        this.store.recordRun({
+          nodeId: n.id,
+          attempt: n.attempt,
+          runDir: this.runDirOf(n),
+          jobName: this.jobName(n),
+          executor: 'local',
+          jobId: null,
+          submittedAt: now,
+        });
+      }
+    });
+    for (const n of toDispatch) this.dispatch(n);
+    for (const l of this.listeners) l(seq);
+  }
+
+  private jobName(n: RtNode): string {
+    return `pq-${n.workflowId}-${n.id}-${n.attempt}`;
+  }
+
+  // ---------------------------------------------------------------- executors
+
+  private dispatch(n: RtNode): void {
+    const runDir = this.runDirOf(n);
+    const res = parseResources(n.resources ?? '1:local:10m');
+    try {
+      this.writeRunFolder(n, runDir, res.tmax);
+    } catch (e) {
+      this.step(() => this.engine.finish(n.id, { state: 'failed', error: `could not prepare the run folder ${runDir}: ${(e as Error).message}` }));
+      return;
+    }
+    this.dispatched.set(n.id, n.attempt);
+    const req: JobRequest = {
+      entryId: n.id,
+      workflowId: n.workflowId,
+      attempt: n.attempt,
+      jobName: this.jobName(n),
+      runDir,
+      jobScript: join(runDir, 'job.sh'),
+      resources: res,
+      dependsOn: [],
+    };
+    this.pool.submit(req);
+  }
+
+  private writeRunFolder(n: RtNode, runDir: string, tmax: number): void {
+    mkdirSync(runDir, { recursive: true });
+    const input = this.engine.inputFor(n.id);
+    const env = this.pythonOf(n.workflowId);
+    writeAtomic(
+      join(runDir, 'input.json'),
+      JSON.stringify({ entryId: n.id, workflowId: n.workflowId, attempt: n.attempt, name: n.name, code: n.code, ...input }),
+    );
+    writeAtomic(
+      join(runDir, 'job.sh'),
+      jobScript({
+        runDir,
+        workDir: this.paths.root,
+        entryId: n.id,
+        workflowId: n.workflowId,
+        attempt: n.attempt,
+        code: n.code!,
+        python: env.python ?? this.opts.defaultPython,
+        virtualEnv: env.venv,
+        preamble: this.preambleOf(n),
+        tmaxSeconds: tmax,
+      }),
+    );
+  }
+
+  private readonly envCache = new Map<number, { python: string | null; venv: string | null }>();
+
+  private pythonOf(workflowId: number): { python: string | null; venv: string | null } {
+    let env = this.envCache.get(workflowId);
+    if (!env) {
+      const raw = this.store.workflowPython(workflowId);
+      env = raw ? JSON.parse(raw) : { python: null, venv: null };
+      this.envCache.set(workflowId, env!);
+    }
+    return env!;
+  }
+
+  private preambleOf(n: RtNode): string | null {
+    const spec = this.engine.specOf(n);
+    return spec.kind === 'task' ? (spec.preamble ?? null) : null;
+  }
+
+  private onStarted(req: JobRequest, pid: number): void {
+    if (this.closed) return;
+    const n = this.engine.node(req.entryId);
+    if (!n || n.state !== 'queued' || n.attempt !== req.attempt) return;
+    this.step(() => this.engine.markRunning(req.entryId, { executor: 'local', jobId: String(pid), host: hostname() }));
+  }
+
+  private onEnded(req: JobRequest, code: number | null): void {
+    if (this.closed) return;
+    const marker = readMarker(req.runDir);
+    // Exit 0 without a marker: the job found its run folder claimed by another start.
+    if (marker === null && code === 0) return;
+    this.finishRun(req.entryId, req.attempt, req.runDir, marker ?? code ?? 255, req.resources.tmax);
+  }
+
+  private finishRun(entryId: number, attempt: number, runDir: string, exitCode: number, tmax: number): void {
+    const n = this.engine.node(entryId);
+    if (!n || n.attempt !== attempt) return;
+    const outcome: Outcome = readOutcome(runDir, exitCode, tmax);
+    this.dispatched.delete(entryId);
+    this.step(() => this.engine.finish(entryId, outcome));
+  }
+
+  private stopJobs(ids: number[]): void {
+    for (const id of ids) {
+      this.pool.cancel(id);
+      const o = this.orphans.get(id);
+      if (o) {
+        const pid = readPid(o.runDir);
+        if (pid) killProcessGroup(pid);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  /** Entries that were queued or running when the last bridge stopped. */
+  private recover(): void {
+    const pending: RtNode[] = [];
+    for (const wf of this.engine.workflowIds()) {
+      for (const n of this.engine.nodesOf(wf)) {
+        if (n.kind === 'task' && (n.state === 'queued' || n.state === 'running')) pending.push(n);
+      }
+    }
+    for (const n of pending.sort((a, b) => a.id - b.id)) {
+      const runDir = this.runDirOf(n);
+      const tmax = parseResources(n.resources ?? '1:local:10m').tmax;
+      const marker = readMarker(runDir);
+      if (marker !== null) {
+        this.finishRun(n.id, n.attempt, runDir, marker, tmax);
+        continue;
+      }
+      if (existsSync(join(runDir, 'claim'))) {
+        // Started by the earlier bridge and still going (or ending): watch its files.
+        this.orphans.set(n.id, { runDir, attempt: n.attempt, tmax });
+        this.pool.adopt(n.id, Math.min(parseResources(n.resources!).cores, this.pool.capacity));
+        continue;
+      }
+      // Never started. Take the claim so a late start of the old job leaves quietly, then run afresh.
+      try {
+        mkdirSync(runDir, { recursive: true });
+        mkdirSync(join(runDir, 'claim'));
+        rmdirSync(join(runDir, 'claim'));
+      } catch {
+        this.orphans.set(n.id, { runDir, attempt: n.attempt, tmax });
+        continue;
+      }
+      this.dispatch(n);
+    }
+  }
+
+  private watchOrphans(): void {
+    for (const [id, o] of this.orphans) {
+      const marker = readMarker(o.runDir);
+      if (marker !== null) {
+        this.orphans.delete(id);
+        this.pool.release(id);
+        this.finishRun(id, o.attempt, o.runDir, marker, o.tmax);
+        continue;
+      }
+      const pid = readPid(o.runDir);
+      if (pid !== null && !isAlive(pid)) {
+        // Give the marker a moment: the job writes it just before it exits.
+        setTimeout(() => {
+          if (!this.orphans.has(id)) return;
+          this.orphans.delete(id);
+          this.pool.release(id);
+          const m = readMarker(o.runDir);
+          if (m !== null) this.finishRun(id, o.attempt, o.runDir, m, o.tmax);
+          else this.step(() => this.engine.finish(id, { state: 'failed', error: 'the job process ended without a result (killed or lost)' }));
+        }, 300);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- housekeeping
+
+  private tick(): void {
+    if (this.closed) return;
+    if (this.engine.awaitingInput().some((n) => n.deadline !== null && n.deadline <= Date.now())) {
+      this.step(() => this.engine.expireManualSteps());
+    }
+    this.unloadFinished();
+  }
+
+  /** Workflows whose every entry has settled leave memory; their rows stay in the file. */
+  private unloadFinished(): void {
+    for (const wf of this.engine.workflowIds()) {
+      const nodes = this.engine.nodesOf(wf);
+      if (nodes.every((n) => n.state === 'succeeded' || n.state === 'discarded' || n.state === 'skipped' || n.state === 'cancelled')) {
+        this.store.setWorkflowActive(wf, false);
+        this.engine.unload(wf);
+        this.envCache.delete(wf);
+      }
+    }
+  }
+
+  private ensureLoaded(nodeId: number): void {
+    if (this.engine.node(nodeId)) return;
+    const n = this.store.node(nodeId);
+    if (!n) throw new ActionError(`no entry ${nodeId}`);
+    this.ensureWorkflowLoaded(n.workflowId);
+  }
+
+  private ensureWorkflowLoaded(workflowId: number): void {
+    if (this.engine.hasWorkflow(workflowId)) return;
+    const record = this.store.workflowRecord(workflowId);
+    if (!record) throw new ActionError(`no workflow ${workflowId}`);
+    this.engine.load(record, this.store.nodesOf(workflowId), this.store.edgesOf(workflowId));
+    this.store.setWorkflowActive(workflowId, true);
+  }
+}
+
+export function isUserError(e: unknown): e is Error {
+  return e instanceof SpecError || e instanceof ActionError;
+}
+
+function writeAtomic(path: string, text: string): void {
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
+}
+
+function readPid(runDir: string): number | null {
+  try {
+    const t = readFileSync(join(runDir, 'pid'), 'utf8').trim();
+    return /^\d+$/.test(t) ? Number(t) : null;
+  } catch {
+    return null;
+  }
+}
+
+function killProcessGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  }
+}

@@ -1,0 +1,62 @@
+// The bash job script, the same for every executor. It claims its run folder (so a run folder
+// runs at most once, even when a crashed bridge and a scheduler both start it), runs the task
+// under the time limit, and writes the marker last, atomically.
+
+export interface JobScriptOptions {
+  runDir: string;
+  /** Folder the task runs in (the project folder). */
+  workDir: string;
+  entryId: number;
+  workflowId: number;
+  attempt: number;
+  /** Absolute path of the task's script or executable. */
+  code: string;
+  /** Python interpreter for .py tasks. */
+  python: string;
+  /** Environment to activate first (the submitter's venv), if any. */
+  virtualEnv: string | null;
+  preamble: string | null;
+  tmaxSeconds: number;
+}
+
+/** Single-quote a string for bash. */
+export function shq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function isPythonTask(code: string): boolean {
+  return code.endsWith('.py');
+}
+
+export function jobScript(o: JobScriptOptions): string {
+  const run = shq(o.runDir);
+  const command = isPythonTask(o.code)
+    ? `${shq(o.python)} -m perqueue_lab.runner "$PQ_RUN_DIR"`
+    : `${shq(o.code)}`;
+  const lines = [
+    '#!/bin/bash',
+    `# PerQueue Lab job: workflow ${o.workflowId}, entry ${o.entryId}, attempt ${o.attempt}`,
+    `export PQ_RUN_DIR=${run}`,
+    'cd "$PQ_RUN_DIR" || exit 97',
+    // Whoever makes claim/ first owns this run; a second start leaves quietly.
+    'mkdir claim 2>/dev/null || exit 0',
+    'echo $$ > pid',
+    'exec >>stdout 2>>stderr',
+    `export PQ_INPUT="$PQ_RUN_DIR/input.json" PQ_OUTPUT="$PQ_RUN_DIR/output.json"`,
+    `export PQ_ENTRY_ID=${o.entryId} PQ_WORKFLOW_ID=${o.workflowId} PQ_ATTEMPT=${o.attempt}`,
+  ];
+  if (o.virtualEnv) {
+    lines.push(`export VIRTUAL_ENV=${shq(o.virtualEnv)}`, 'export PATH="$VIRTUAL_ENV/bin:$PATH"');
+  }
+  if (o.preamble) lines.push('# preamble', o.preamble);
+  lines.push(
+    `cd ${shq(o.workDir)} || exit 97`,
+    // TERM at the limit, KILL 10 s later; 124/137 tell the bridge it was a time-out.
+    `timeout --kill-after=10 ${Math.max(1, Math.ceil(o.tmaxSeconds))} ${command}`,
+    'rc=$?',
+    'echo "$rc" > "$PQ_RUN_DIR/marker.tmp" && mv "$PQ_RUN_DIR/marker.tmp" "$PQ_RUN_DIR/marker"',
+    'exit "$rc"',
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,78 @@
+// Reading what a finished run left in its run folder, and turning it into the engine's outcome.
+// Every bad case becomes a failure whose text says what was wrong and shows the log tail.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Outcome } from '../../core/engine.js';
+import type { JsonObject } from '../../core/spec.js';
+
+export const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+const TIMEOUT_CODES = new Set([124, 137]);
+
+/** The exit code in the marker, or null while the run has not ended. */
+export function readMarker(runDir: string): number | null {
+  try {
+    const text = readFileSync(join(runDir, 'marker'), 'utf8').trim();
+    return /^-?\d+$/.test(text) ? Number(text) : 255;
+  } catch {
+    return null;
+  }
+}
+
+export function tail(path: string, maxBytes = 4000): string {
+  try {
+    const size = statSync(path).size;
+    const buf = readFileSync(path);
+    return buf.subarray(Math.max(0, size - maxBytes)).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+function withTail(error: string, runDir: string): string {
+  const t = tail(join(runDir, 'stderr'), 2000).trim();
+  return t ? `${error}\n--- stderr (last lines) ---\n${t}` : error;
+}
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function readJson(path: string, maxBytes: number): { value?: unknown; problem?: string } {
+  const size = statSync(path).size;
+  if (size > maxBytes) {
+    return { problem: `the output is ${(size / 1048576).toFixed(1)} MiB, over the limit of ${(maxBytes / 1048576).toFixed(0)} MiB` };
+  }
+  try {
+    return { value: JSON.parse(readFileSync(path, 'utf8')) };
+  } catch (e) {
+    return { problem: `the output is not JSON (${(e as Error).message})` };
+  }
+}
+
+/** Outcome of an ended run, from its exit code and result files. */
+export function readOutcome(runDir: string, exitCode: number, tmaxSeconds: number, maxBytes = DEFAULT_MAX_OUTPUT_BYTES): Outcome {
+  if (TIMEOUT_CODES.has(exitCode)) {
+    return { state: 'timed_out', error: withTail(`killed at the time limit of ${tmaxSeconds} s`, runDir) };
+  }
+  const resultPath = join(runDir, 'result.json');
+  if (existsSync(resultPath)) {
+    const { value, problem } = readJson(resultPath, maxBytes);
+    if (problem) return { state: 'failed', error: withTail(problem, runDir) };
+    const r = value as { ok?: unknown; data?: unknown; error?: { repr?: string } };
+    if (r.error) return { state: 'failed', error: withTail(r.error.repr ?? 'the task raised an error', runDir) };
+    if (exitCode !== 0) return { state: 'failed', error: withTail(`exit code ${exitCode}`, runDir) };
+    const data = r.data ?? {};
+    if (!isObject(data)) return { state: 'failed', error: 'the task returned data that is not a dict' };
+    return r.ok === false ? { state: 'discarded', data } : { state: 'succeeded', data };
+  }
+  if (exitCode !== 0) return { state: 'failed', error: withTail(`exit code ${exitCode}`, runDir) };
+  const outputPath = join(runDir, 'output.json');
+  if (!existsSync(outputPath)) return { state: 'succeeded', data: {} };
+  const { value, problem } = readJson(outputPath, maxBytes);
+  if (problem) return { state: 'failed', error: withTail(`${problem} in $PQ_OUTPUT`, runDir) };
+  if (isObject(value)) return { state: 'succeeded', data: value };
+  if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'boolean' && isObject(value[1])) {
+    return value[0] ? { state: 'succeeded', data: value[1] } : { state: 'discarded', data: value[1] };
+  }
+  return { state: 'failed', error: 'the output in $PQ_OUTPUT must be a JSON object or [ok, object]' };
+}

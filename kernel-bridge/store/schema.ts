@@ -1,0 +1,53 @@
+// Schema migrations, applied in order inside one transaction. Never edit a released step:
+// add a new one, so that every existing project file can be brought forward.
+export const MIGRATIONS: string[] = [
+  // 1: workflows, nodes (a JSON body plus the columns queries filter on), edges, runs, events.
+  `
+  CREATE TABLE workflows (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    width_overrides TEXT NOT NULL DEFAULT '{}',
+    active INTEGER NOT NULL DEFAULT 1,
+    python TEXT
+  );
+  CREATE TABLE nodes (
+    id INTEGER PRIMARY KEY,
+    workflow_id INTEGER NOT NULL REFERENCES workflows(id),
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    state TEXT NOT NULL,
+    body TEXT NOT NULL
+  );
+  CREATE INDEX nodes_by_workflow_state ON nodes(workflow_id, state);
+  CREATE INDEX nodes_by_state ON nodes(state);
+  CREATE TABLE edges (
+    child INTEGER NOT NULL,
+    parent INTEGER NOT NULL,
+    join_id INTEGER,
+    PRIMARY KEY (child, parent)
+  ) WITHOUT ROWID;
+  CREATE INDEX edges_by_parent ON edges(parent);
+  CREATE TABLE runs (
+    node_id INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    run_dir TEXT NOT NULL,
+    job_name TEXT NOT NULL,
+    executor TEXT NOT NULL,
+    job_id TEXT,
+    submitted_at INTEGER NOT NULL,
+    PRIMARY KEY (node_id, attempt)
+  );
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    workflow_id INTEGER NOT NULL,
+    node_id INTEGER,
+    type TEXT NOT NULL,
+    state TEXT
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,302 @@
+// The project's SQLite file: workflows, their nodes and edges, the run intents and the event
+// log that live clients follow. One transaction per engine step, committed before the bridge
+// acts on it. Only the bridge daemon writes; readers (the CLI without a daemon, viewers) open
+// it read-only.
+import { copyFileSync, existsSync } from 'node:fs';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { Changes } from '../../core/engine.js';
+import type { RtEdge, RtNode, WorkflowRecord } from '../../core/model.js';
+import type { EntryState } from '../../core/states.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+
+export interface RunRecord {
+  nodeId: number;
+  attempt: number;
+  runDir: string;
+  jobName: string;
+  executor: string;
+  jobId: string | null;
+  submittedAt: number;
+}
+
+export interface EventRecord {
+  seq: number;
+  at: number;
+  workflowId: number;
+  nodeId: number | null;
+  type: 'node' | 'workflow';
+  state: string | null;
+}
+
+export interface WorkflowSummary {
+  id: number;
+  name: string;
+  createdAt: number;
+  active: boolean;
+  total: number;
+  counts: Partial<Record<EntryState, number>>;
+}
+
+export interface OpenOptions {
+  readonly?: boolean;
+  /** Called once if the file system refused WAL (network file systems). */
+  onWarning?: (message: string) => void;
+}
+
+export class Store {
+  readonly db: DatabaseSync;
+  private readonly stmts = new Map<string, StatementSync>();
+
+  constructor(readonly path: string, opts: OpenOptions = {}) {
+    this.db = new DatabaseSync(path, { readOnly: !!opts.readonly, timeout: 10_000 });
+    if (opts.readonly) return;
+    const mode = (this.db.prepare('PRAGMA journal_mode=WAL').get() as { journal_mode: string }).journal_mode;
+    if (mode !== 'wal') {
+      opts.onWarning?.(`SQLite refused WAL on ${path} (journal mode '${mode}'): a network file system? Running without WAL is slower.`);
+    }
+    // NORMAL with WAL survives a crash of the process (the OS has the pages); see docs/store.md.
+    this.db.exec('PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;');
+    this.migrate();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private stmt(sql: string): StatementSync {
+    let s = this.stmts.get(sql);
+    if (!s) this.stmts.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    const row = this.stmt("SELECT value FROM meta WHERE key='schema_version'").get() as { value: string } | undefined;
+    const current = row ? Number(row.value) : 0;
+    if (current > SCHEMA_VERSION) {
+      throw new Error(`${this.path} has schema version ${current}, newer than this PerQueue Lab (${SCHEMA_VERSION}): upgrade perqueue-lab`);
+    }
+    if (current === SCHEMA_VERSION) return;
+    if (current > 0 && existsSync(this.path)) {
+      // A backup before changing a schema that holds someone's work.
+      this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+      copyFileSync(this.path, `${this.path}.v${current}.bak`);
+    }
+    this.transaction(() => {
+      for (let v = current + 1; v <= SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v - 1]);
+      this.stmt("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    });
+  }
+
+  transaction<T>(fn: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const out = fn();
+      this.db.exec('COMMIT');
+      return out;
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    }
+  }
+
+  schemaVersion(): number {
+    const row = this.stmt("SELECT value FROM meta WHERE key='schema_version'").get() as { value: string } | undefined;
+    return row ? Number(row.value) : 0;
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  /** Persist one engine step (and extra writes of the same step) atomically; returns the last event seq. */
+  persist(changes: Changes, extra?: () => void): number {
+    return this.transaction(() => {
+      const now = Date.now();
+      for (const w of changes.workflows) {
+        this.stmt(
+          `INSERT INTO workflows(id, name, doc, created_at, width_overrides, active) VALUES (?, ?, ?, ?, ?, 1)
+           ON CONFLICT(id) DO UPDATE SET width_overrides=excluded.width_overrides`,
+        ).run(w.id, w.name, JSON.stringify(w.doc), w.createdAt, JSON.stringify(w.widthOverrides));
+        this.stmt('INSERT INTO events(at, workflow_id, node_id, type, state) VALUES (?, ?, NULL, ?, NULL)').run(now, w.id, 'workflow');
+      }
+      const upsert = this.stmt('INSERT OR REPLACE INTO nodes(id, workflow_id, kind, name, state, body) VALUES (?, ?, ?, ?, ?, ?)');
+      const event = this.stmt("INSERT INTO events(at, workflow_id, node_id, type, state) VALUES (?, ?, ?, 'node', ?)");
+      for (const n of changes.nodes) {
+        upsert.run(n.id, n.workflowId, n.kind, n.name, n.state, JSON.stringify(n));
+        event.run(now, n.workflowId, n.id, n.state);
+      }
+      const del = this.stmt('DELETE FROM edges WHERE child=? AND parent=?');
+      for (const e of changes.removedEdges) del.run(e.child, e.parent);
+      const add = this.stmt('INSERT OR REPLACE INTO edges(child, parent, join_id) VALUES (?, ?, ?)');
+      for (const e of changes.addedEdges) add.run(e.child, e.parent, e.join);
+      this.setMeta('next_node_id', String(changes.nextNodeId));
+      this.setMeta('next_workflow_id', String(changes.nextWorkflowId));
+      extra?.();
+      return this.lastSeq();
+    });
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmt('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(key, value);
+  }
+
+  meta(key: string): string | undefined {
+    return (this.stmt('SELECT value FROM meta WHERE key=?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  setWorkflowActive(id: number, active: boolean): void {
+    this.stmt('UPDATE workflows SET active=? WHERE id=?').run(active ? 1 : 0, id);
+  }
+
+  setWorkflowPython(id: number, python: string | null): void {
+    this.stmt('UPDATE workflows SET python=? WHERE id=?').run(python, id);
+  }
+
+  workflowPython(id: number): string | null {
+    return (this.stmt('SELECT python FROM workflows WHERE id=?').get(id) as { python: string | null } | undefined)?.python ?? null;
+  }
+
+  recordRun(r: RunRecord): void {
+    this.stmt(
+      `INSERT OR REPLACE INTO runs(node_id, attempt, run_dir, job_name, executor, job_id, submitted_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(r.nodeId, r.attempt, r.runDir, r.jobName, r.executor, r.jobId, r.submittedAt);
+  }
+
+  setRunJobId(nodeId: number, attempt: number, jobId: string): void {
+    this.stmt('UPDATE runs SET job_id=? WHERE node_id=? AND attempt=?').run(jobId, nodeId, attempt);
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  run(nodeId: number, attempt: number): RunRecord | undefined {
+    const r = this.stmt('SELECT * FROM runs WHERE node_id=? AND attempt=?').get(nodeId, attempt) as Record<string, unknown> | undefined;
+    return r && rowToRun(r);
+  }
+
+  activeWorkflows(): WorkflowRecord[] {
+    return (this.stmt('SELECT * FROM workflows WHERE active=1 ORDER BY id').all() as Record<string, unknown>[]).map(rowToWorkflow);
+  }
+
+  workflowRecord(id: number): WorkflowRecord | undefined {
+    const r = this.stmt('SELECT * FROM workflows WHERE id=?').get(id) as Record<string, unknown> | undefined;
+    return r && rowToWorkflow(r);
+  }
+
+  nodesOf(workflowId: number): RtNode[] {
+    return (this.stmt('SELECT body FROM nodes WHERE workflow_id=? ORDER BY id').all(workflowId) as { body: string }[]).map(
+      (r) => JSON.parse(r.body) as RtNode,
+    );
+  }
+
+  edgesOf(workflowId: number): RtEdge[] {
+    return (
+      this.stmt(
+        `SELECT e.child, e.parent, e.join_id FROM edges e JOIN nodes n ON n.id = e.child WHERE n.workflow_id=?`,
+      ).all(workflowId) as { child: number; parent: number; join_id: number | null }[]
+    ).map((r) => ({ child: r.child, parent: r.parent, join: r.join_id }));
+  }
+
+  node(id: number): RtNode | undefined {
+    const r = this.stmt('SELECT body FROM nodes WHERE id=?').get(id) as { body: string } | undefined;
+    return r && (JSON.parse(r.body) as RtNode);
+  }
+
+  /** Entries matching a filter, in id order (for `pql ls`). */
+  listNodes(filter: { workflowId?: number; states?: EntryState[]; limit?: number } = {}): RtNode[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (filter.workflowId !== undefined) {
+      where.push('workflow_id=?');
+      args.push(filter.workflowId);
+    }
+    if (filter.states && filter.states.length > 0) {
+      where.push(`state IN (${filter.states.map(() => '?').join(',')})`);
+      args.push(...filter.states);
+    }
+    const sql = `SELECT body FROM nodes ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id${
+      filter.limit ? ` LIMIT ${Math.trunc(filter.limit)}` : ''
+    }`;
+    return (this.db.prepare(sql).all(...args) as { body: string }[]).map((r) => JSON.parse(r.body) as RtNode);
+  }
+
+  workflowSummaries(): WorkflowSummary[] {
+    const wfs = this.stmt('SELECT id, name, created_at, active FROM workflows ORDER BY id').all() as {
+      id: number;
+      name: string;
+      created_at: number;
+      active: number;
+    }[];
+    const counts = this.stmt('SELECT workflow_id, state, count(*) AS n FROM nodes GROUP BY workflow_id, state').all() as {
+      workflow_id: number;
+      state: EntryState;
+      n: number;
+    }[];
+    const byWf = new Map<number, WorkflowSummary>();
+    for (const w of wfs) {
+      byWf.set(w.id, { id: w.id, name: w.name, createdAt: w.created_at, active: w.active === 1, total: 0, counts: {} });
+    }
+    for (const c of counts) {
+      const s = byWf.get(c.workflow_id);
+      if (!s) continue;
+      s.counts[c.state] = c.n;
+      s.total += c.n;
+    }
+    return [...byWf.values()];
+  }
+
+  workflowSummary(id: number): WorkflowSummary | undefined {
+    const w = this.stmt('SELECT id, name, created_at, active FROM workflows WHERE id=?').get(id) as
+      | { id: number; name: string; created_at: number; active: number }
+      | undefined;
+    if (!w) return undefined;
+    const counts = this.stmt('SELECT state, count(*) AS n FROM nodes WHERE workflow_id=? GROUP BY state').all(id) as {
+      state: EntryState;
+      n: number;
+    }[];
+    const s: WorkflowSummary = { id: w.id, name: w.name, createdAt: w.created_at, active: w.active === 1, total: 0, counts: {} };
+    for (const c of counts) {
+      s.counts[c.state] = c.n;
+      s.total += c.n;
+    }
+    return s;
+  }
+
+  eventsSince(seq: number, limit = 5000): EventRecord[] {
+    return (
+      this.stmt('SELECT seq, at, workflow_id, node_id, type, state FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as {
+        seq: number;
+        at: number;
+        workflow_id: number;
+        node_id: number | null;
+        type: 'node' | 'workflow';
+        state: string | null;
+      }[]
+    ).map((r) => ({ seq: r.seq, at: r.at, workflowId: r.workflow_id, nodeId: r.node_id, type: r.type, state: r.state }));
+  }
+
+  lastSeq(): number {
+    return (this.stmt('SELECT coalesce(max(seq), 0) AS s FROM events').get() as { s: number }).s;
+  }
+}
+
+function rowToWorkflow(r: Record<string, unknown>): WorkflowRecord {
+  return {
+    id: r.id as number,
+    name: r.name as string,
+    doc: JSON.parse(r.doc as string),
+    createdAt: r.created_at as number,
+    widthOverrides: JSON.parse(r.width_overrides as string),
+  };
+}
+
+function rowToRun(r: Record<string, unknown>): RunRecord {
+  return {
+    nodeId: r.node_id as number,
+    attempt: r.attempt as number,
+    runDir: r.run_dir as string,
+    jobName: r.job_name as string,
+    executor: r.executor as string,
+    jobId: (r.job_id as string | null) ?? null,
+    submittedAt: r.submitted_at as number,
+  };
+}
