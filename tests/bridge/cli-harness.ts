@@ -1,0 +1,103 @@
+// Drive `pql` the way a user does: as a process, in a fresh project folder with real scripts,
+// against a real daemon and a real SQLite file.
+import { execFile, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const PQL = join(REPO, 'perqueue_lab/bridge/pql.mjs');
+export const PYTHON = process.env.PQ_TEST_PYTHON ?? join(REPO, '.venv/bin/python');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class Project {
+  readonly dir: string;
+  constructor(prefix = 'pq-test-') {
+    this.dir = mkdtempSync(join(tmpdir(), prefix));
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return { ...process.env, PQ_PYTHON: PYTHON, PYTHONPATH: REPO, PQ_PROJECT: this.dir, PQ_LOCAL_CORES: '4' };
+  }
+
+  /** Write an executable script into the project; returns its absolute path. */
+  script(name: string, text: string): string {
+    const path = join(this.dir, name);
+    writeFileSync(path, text);
+    chmodSync(path, 0o755);
+    return path;
+  }
+
+  pql(...args: string[]): Promise<CliResult> {
+    return this.pqlWithInput(undefined, ...args);
+  }
+
+  pqlWithInput(input: string | undefined, ...args: string[]): Promise<CliResult> {
+    return new Promise((ok) => {
+      const child = execFile(process.execPath, [PQL, ...args], { cwd: this.dir, env: this.env, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+        ok({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+      if (input !== undefined) child.stdin!.end(input);
+    });
+  }
+
+  /** Submit a spec (JSON) and return the workflow id. */
+  async submit(spec: unknown): Promise<number> {
+    const r = await this.pqlWithInput(JSON.stringify(spec), 'submit', '--spec', '-', '--json');
+    if (r.code !== 0) throw new Error(`submit failed: ${r.stderr}`);
+    return JSON.parse(r.stdout).workflowId;
+  }
+
+  async wait(wf: number, seconds = 60): Promise<CliResult> {
+    return this.pql('wait', String(wf), '--timeout', String(seconds));
+  }
+
+  async entries(wf?: number): Promise<EntryJson[]> {
+    const r = await this.pql('ls', '--json', ...(wf ? ['-w', String(wf)] : []));
+    if (r.code !== 0) throw new Error(`ls failed: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  }
+
+  async stop(): Promise<void> {
+    spawnSync(process.execPath, [PQL, 'daemon', 'stop'], { cwd: this.dir, env: this.env });
+  }
+
+  read(name: string): string {
+    return readFileSync(join(this.dir, name), 'utf8');
+  }
+}
+
+export interface EntryJson {
+  id: number;
+  workflowId: number;
+  name: string;
+  kind: string;
+  state: string;
+  index: number[];
+  iteration: number[];
+  args: Record<string, unknown> | null;
+  data: Record<string, unknown> | null;
+  error: string | null;
+  attempt: number;
+}
+
+export const pyTask = (name: string, code: string, args: Record<string, unknown> = {}, resources = '1:local:1m') => ({
+  kind: 'task',
+  name,
+  code,
+  args,
+  resources,
+});
+
+export const spec = (name: string, root: unknown) => ({ specVersion: 1, name, root });
+
+export const chainOf = (...nodes: unknown[]) => ({
+  kind: 'workflow',
+  nodes: nodes.map((node, i) => ({ id: `n${i}`, node, parents: i === 0 ? [] : [`n${i - 1}`] })),
+});

@@ -1,0 +1,180 @@
+// End to end through the CLI: real daemon, real SQLite file, real task processes.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { chainOf, Project, pyTask, spec } from './cli-harness.js';
+
+const projects: Project[] = [];
+function project(): Project {
+  const p = new Project();
+  projects.push(p);
+  return p;
+}
+after(async () => {
+  for (const p of projects) await p.stop();
+});
+
+const ADD = `
+def main(x=0, step=1, **kw):
+    return True, {"x": x + step}
+`;
+
+describe('pql with Python tasks', () => {
+  it('runs a chain through the Python runner, passing data, with the daemon started by submit', async () => {
+    const p = project();
+    const add = p.script('add.py', ADD);
+    const wf = await p.submit(spec('chain', chainOf(pyTask('a', add, { x: 1 }), pyTask('b', add, { step: 10 }), pyTask('c', add))));
+    const w = await p.wait(wf);
+    assert.equal(w.code, 0, w.stdout + w.stderr);
+    const es = await p.entries(wf);
+    assert.deepEqual(es.map((e) => [e.name, e.state, e.data]), [
+      ['a', 'succeeded', { x: 2 }],
+      ['b', 'succeeded', { x: 12 }],
+      ['c', 'succeeded', { x: 13 }],
+    ]);
+    const st = await p.pql('status');
+    assert.match(st.stdout, /chain\s+3\s+s:3/);
+  });
+
+  it('a script that raises fails with the repr; retry after fixing it resumes the workflow', async () => {
+    const p = project();
+    const flaky = p.script('flaky.py', 'def main(**kw):\n    raise ValueError("bad input file")\n');
+    const add = p.script('add.py', ADD);
+    const wf = await p.submit(spec('fix', chainOf(pyTask('flaky', flaky), pyTask('after', add))));
+    assert.equal((await p.wait(wf)).code, 1);
+    let es = await p.entries(wf);
+    assert.equal(es[0].state, 'failed');
+    assert.match(es[0].error!, /^ValueError\('bad input file'\)/);
+    assert.equal(es[1].state, 'blocked');
+    const show = await p.pql('show', String(es[0].id));
+    assert.match(show.stdout, /error: ValueError/);
+    p.script('flaky.py', 'def main(**kw):\n    return True, {"x": 5}\n');
+    assert.equal((await p.pql('retry', String(es[0].id))).code, 0);
+    assert.equal((await p.wait(wf)).code, 0);
+    es = await p.entries(wf);
+    assert.deepEqual(es.map((e) => [e.state, e.attempt]), [['succeeded', 2], ['succeeded', 1]]);
+    assert.deepEqual(es[1].data, { x: 6 });
+  });
+
+  it('an unexpected keyword ends the entry failed with a TypeError', async () => {
+    const p = project();
+    const strict = p.script('strict.py', 'def main(a):\n    return True, {}\n');
+    const wf = await p.submit(spec('kw', chainOf(pyTask('strict', strict, { a: 1, cfg: 2 }))));
+    await p.wait(wf);
+    const [e] = await p.entries(wf);
+    assert.equal(e.state, 'failed');
+    assert.match(e.error!, /^TypeError\(.*unexpected keyword argument 'cfg'/);
+  });
+
+  it('bad results fail with a message naming the problem: non-dict, garbage, huge output, non-zero exit', async () => {
+    const p = project();
+    const nondict = p.script('nondict.py', 'def main(**kw):\n    return True, [1, 2]\n');
+    const huge = p.script('huge.py', 'def main(**kw):\n    return True, {"blob": "x" * (50 * 1024 * 1024)}\n');
+    const garbage = p.script('garbage.sh', '#!/bin/bash\necho "this is not json {" > "$PQ_OUTPUT"\n');
+    const exit3 = p.script('exit3.sh', '#!/bin/bash\necho oops >&2\nexit 3\n');
+    const root = {
+      kind: 'workflow',
+      nodes: [
+        { id: 'a', node: pyTask('nondict', nondict), parents: [] },
+        { id: 'b', node: pyTask('huge', huge), parents: [] },
+        { id: 'c', node: pyTask('garbage', garbage), parents: [] },
+        { id: 'd', node: pyTask('exit3', exit3), parents: [] },
+      ],
+    };
+    const wf = await p.submit(spec('bad', root));
+    await p.wait(wf);
+    const es = Object.fromEntries((await p.entries(wf)).map((e) => [e.name, e]));
+    for (const e of Object.values(es)) assert.equal(e.state, 'failed', `${e.name}: ${e.error}`);
+    assert.match(es.nondict.error!, /expected \(ok, dict\) or dict/);
+    assert.match(es.huge.error!, /over the limit/);
+    assert.match(es.garbage.error!, /not JSON/);
+    assert.match(es.exit3.error!, /exit code 3[\s\S]*oops/);
+  });
+
+  it('a task past its time limit is killed and ends timed_out', async () => {
+    const p = project();
+    const slow = p.script('slow.sh', '#!/bin/bash\nsleep 60\n');
+    const wf = await p.submit(spec('slow', chainOf(pyTask('slow', slow, {}, '1:local:2s'))));
+    const t0 = Date.now();
+    await p.wait(wf, 30);
+    const [e] = await p.entries(wf);
+    assert.equal(e.state, 'timed_out');
+    assert.ok(Date.now() - t0 < 20000);
+  });
+
+  it('cancel stops a running task and everything below it', async () => {
+    const p = project();
+    const slow = p.script('slow.sh', '#!/bin/bash\nsleep 60\necho done > finished\n');
+    const wf = await p.submit(spec('cancel', chainOf(pyTask('slow', slow), pyTask('next', slow))));
+    for (let i = 0; i < 100 && (await p.entries(wf))[0].state !== 'running'; i++) await new Promise((r) => setTimeout(r, 50));
+    const [first] = await p.entries(wf);
+    assert.equal((await p.pql('cancel', String(first.id))).code, 0);
+    const es = await p.entries(wf);
+    assert.deepEqual(es.map((e) => e.state), ['cancelled', 'cancelled']);
+  });
+
+  it('modify changes the args of a waiting entry before it runs', async () => {
+    const p = project();
+    const gate = p.script('gate.sh', '#!/bin/bash\nwhile [ ! -f go ]; do sleep 0.05; done\n');
+    const add = p.script('add.py', ADD);
+    const wf = await p.submit(spec('mod', chainOf(pyTask('gate', gate), pyTask('add', add, { x: 1 }))));
+    const es = await p.entries(wf);
+    const r = await p.pql('modify', String(es[1].id), '--args', '{"x": 100}');
+    assert.equal(r.code, 0, r.stderr);
+    writeFileSync(join(p.dir, 'go'), '');
+    await p.wait(wf);
+    assert.deepEqual((await p.entries(wf))[1].data, { x: 101 });
+    const bad = await p.pql('modify', String(es[1].id), '--args', '{not json');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--args is not JSON/);
+  });
+
+  it('a manual step waits for approve and passes the given data on', async () => {
+    const p = project();
+    const add = p.script('add.py', ADD);
+    const root = chainOf(pyTask('a', add), { kind: 'manual', name: 'check', args: {}, onReject: 'discard' }, pyTask('b', add));
+    const wf = await p.submit(spec('human', root));
+    let es = await p.entries(wf);
+    for (let i = 0; i < 100 && es[1].state !== 'awaiting_input'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      es = await p.entries(wf);
+    }
+    assert.equal(es[1].state, 'awaiting_input');
+    const r = await p.pql('approve', String(es[1].id), '--data', '{"x": 7}', '--by', 'alice');
+    assert.equal(r.code, 0, r.stderr);
+    await p.wait(wf);
+    es = await p.entries(wf);
+    assert.deepEqual(es[2].data, { x: 8 });
+  });
+});
+
+describe('bad submissions are refused with the place named, and nothing stored is lost', () => {
+  it('rejects each bad spec and keeps the earlier workflow intact', async () => {
+    const p = project();
+    const add = p.script('add.py', ADD);
+    const good = await p.submit(spec('good', chainOf(pyTask('a', add))));
+    await p.wait(good);
+    const cases: [string, unknown, RegExp][] = [
+      [
+        'cycle',
+        { kind: 'workflow', nodes: [{ id: 'a', node: pyTask('a', add), parents: ['b'] }, { id: 'b', node: pyTask('b', add), parents: ['a'] }] },
+        /workflow 'cycle', node 'root', field 'nodes': the dependencies form a cycle: (a -> b -> a|b -> a -> b)/,
+      ],
+      ['missing', chainOf(pyTask('m', join(p.dir, 'nope.py'))), /node 'root\/n0', field 'code': the script '.*nope.py' does not exist/],
+      ['dwg', { kind: 'dynamic_width', body: pyTask('x', add) }, /node 'root': a DynamicWidthGroup needs parents/],
+      ['switch', chainOf(pyTask('a', add), { kind: 'switch', branches: { a: { kind: 'workflow', nodes: [] } } }), /branch:a.*needs at least one node|empty/],
+      ['res', chainOf(pyTask('r', add, {}, '1:forever')), /field 'resources': bad resource string '1:forever'/],
+    ];
+    for (const [name, root, re] of cases) {
+      const r = await p.pqlWithInput(JSON.stringify(spec(name, root)), 'submit', '--spec', '-');
+      assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+      assert.match(r.stderr, re, name);
+    }
+    const notJson = await p.pqlWithInput('{"specVersion": 1,', 'submit', '--spec', '-');
+    assert.notEqual(notJson.code, 0);
+    const status = JSON.parse((await p.pql('status', '--json')).stdout);
+    assert.equal(status.length, 1);
+    assert.equal(status[0].counts.succeeded, 1);
+  });
+});
