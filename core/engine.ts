@@ -265,6 +265,20 @@ export class Engine {
     return true;
   }
 
+  /**
+   * Start the entry over in a fresh run folder (the old one was never started and is now
+   * claimed by the bridge, so a late start of the old job does nothing).
+   */
+  requeue(id: number): void {
+    const n = this.mustGet(id);
+    if (n.state !== 'queued' && n.state !== 'running') throw new ActionError(`entry ${id} ('${n.name}') is ${n.state}, not queued`);
+    n.attempt += 1;
+    n.queuedAt = this.now();
+    n.startedAt = null;
+    this.dirtyNodes.add(id);
+    this.setState(n, 'queued');
+  }
+
   /** Record executor facts (job id, host) without a state change. */
   noteFacts(id: number, facts: Partial<Pick<RtNode, 'executor' | 'jobId' | 'host' | 'startedAt'>>): void {
     const n = this.mustGet(id);

@@ -2,6 +2,7 @@
 // than it has. Jobs run detached (their own session), so they outlive a bridge that crashes;
 // a restarted bridge finds them again through the run folder's pid and marker files.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { JobRequest } from './types.js';
 
 export interface LocalPoolEvents {
@@ -98,8 +99,14 @@ export function killGroup(pid: number, signal: NodeJS.Signals = 'SIGTERM'): void
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed process whose parent has not reaped it yet still answers signal 0: a zombie is dead.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return true;
   }
 }

