@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CyclicalGroup, DynamicWidthGroup, ManualTask, StaticWidthGroup, SwitchGroup, Task, Workflow } from '../../core/builder.js';
+import { CyclicalGroup, DynamicWidthGroup, ManualTask, SpecBuilder, StaticWidthGroup, SwitchGroup, Task, Workflow } from '../../core/builder.js';
 import { Engine } from '../../core/engine.js';
 import { validateSpec } from '../../core/spec.js';
 import { REPO } from '../bridge/cli-harness.js';
@@ -29,7 +29,7 @@ const builders: Record<string, () => unknown> = {
   swg_chain: () => {
     const swg = new StaticWidthGroup([new Task('/fixture/generate.py'), new Task('/fixture/train.py', { epochs: 5 })], 3);
     const collect = new Task('/fixture/collect.py');
-    return new Workflow(new Map([[swg, []], [collect, [swg]]])).toDocument('swg-chain');
+    return new Workflow(new Map<SpecBuilder, SpecBuilder[]>([[swg, []], [collect, [swg]]])).toDocument('swg-chain');
   },
   active_learning: () => {
     const train0 = new Task('/fixture/train.py', { epochs: 100 }, '8:sm3090el8:3h');
