@@ -238,7 +238,8 @@ function enc(v: unknown, path: string, stack: Set<object>): unknown {
       const items = [...v].map((x, i) => enc(x, `${path}{${i}}`, stack));
       return { [TAG]: 'set', items: sortSetItems(items) };
     }
-    if (v instanceof Uint8Array && v.constructor === Uint8Array) return { [TAG]: 'bytes', data: toBase64(v) };
+    // Any Uint8Array (Node's Buffer too) is bytes; other typed arrays need a dtype and a shape.
+    if (v instanceof Uint8Array) return { [TAG]: 'bytes', data: toBase64(v) };
     if (v instanceof PyDateTime) return { [TAG]: 'datetime', iso: v.iso };
     if (v instanceof Date) {
       if (Number.isNaN(v.getTime())) throw new TypeError(`invalid Date at ${path}`);
@@ -246,7 +247,7 @@ function enc(v: unknown, path: string, stack: Set<object>): unknown {
     }
     if (v instanceof PyPath) return { [TAG]: 'path', path: v.path };
     if (ArrayBuffer.isView(v)) {
-      throw new TypeError(`cannot encode a ${describeType(v)} at ${path}: wrap it in an NdArray (only Uint8Array means bytes)`);
+      throw new TypeError(`cannot encode a ${describeType(v)} at ${path}: wrap it in an NdArray (a bare Uint8Array means bytes)`);
     }
     throw cannotEncode(v, path);
   } finally {
@@ -706,20 +707,20 @@ export function summarize(value: unknown, opts: SummaryOptions = {}): unknown {
     if (v instanceof PyDateTime) return v.iso;
     if (v instanceof PyPath) return v.path;
     if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString();
-    if (v instanceof Uint8Array && v.constructor === Uint8Array) return `bytes[${v.length}]`;
+    if (v instanceof Uint8Array) return `bytes[${v.length}]`;
     const list = Array.isArray(v) ? v : v instanceof PyTuple ? v.items : v instanceof Set ? [...v] : undefined;
     if (list) {
-      if (depth >= maxDepth) return `[… ${list.length} items]`;
+      if (depth >= maxDepth) return `[… ${plural(list.length, 'item')}]`;
       const shown = list.slice(0, maxItems).map((x) => sum(x, depth + 1));
       if (list.length > maxItems) shown.push(`… ${list.length - maxItems} more`);
       return shown;
     }
     if (isPlainObject(v)) {
       const keys = Object.keys(v);
-      if (depth >= maxDepth) return `{… ${keys.length} keys}`;
+      if (depth >= maxDepth) return `{… ${plural(keys.length, 'key')}}`;
       const out: Record<string, unknown> = {};
       for (const k of keys.slice(0, maxItems)) setOwn(out, k, sum(v[k], depth + 1));
-      if (keys.length > maxItems) out['…'] = `${keys.length - maxItems} more keys`;
+      if (keys.length > maxItems) out['…'] = `${plural(keys.length - maxItems, 'more key')}`;
       return out;
     }
     return `<${describeType(v)}>`;
@@ -763,6 +764,10 @@ export function summarizeArray(a: NdArray): string {
   const nanNote = nans ? ` (${nans} nan)` : '';
   if (nans === n) return `${head} all nan`;
   return `${head} ${complex ? '|z| ' : ''}${formatShort(lo)}..${formatShort(hi)}${nanNote}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function formatShort(x: number): string {

@@ -5,8 +5,8 @@
 // Where MyQueue silently turns a string into something else, this parser refuses it instead,
 // because a spec is checked before anything runs and a clear error beats a surprise job:
 // cores or processes of 0 (MyQueue: "use the default"), a time of 0 (MyQueue: 10 minutes),
-// a field given twice (MyQueue: the last wins) and processes > cores (MyQueue >= 24.10 only warns).
-// MyQueue 24.10's `s:`/`p:` prefix (call mpiexec or not) is refused too: the executors here
+// a field given twice (MyQueue: the last wins) and processes > cores (newer MyQueue only warns).
+// Newer MyQueue's `s:`/`p:` prefix (call mpiexec or not) is refused too: the executors here
 // have no use for it yet, and reading it as cores would be wrong.
 import { ResourceError } from './errors.js';
 

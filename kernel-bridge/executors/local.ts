@@ -8,13 +8,15 @@ import type { JobRequest } from './types.js';
 export interface LocalPoolEvents {
   /** The job's process started. */
   started(req: JobRequest, pid: number): void;
-  /** The job's process ended (read the run folder for the result). */
-  ended(req: JobRequest, exitCode: number | null, signal: string | null): void;
+  /** The job's process ended (read the run folder for the result); timedOut when the pool stopped it. */
+  ended(req: JobRequest, exitCode: number | null, timedOut: boolean): void;
 }
 
 export class LocalPool {
   private readonly waiting: JobRequest[] = [];
-  private readonly running = new Map<number, { req: JobRequest; pid: number; cores: number }>();
+  private readonly running = new Map<number, { req: JobRequest; pid: number; cores: number; timer?: NodeJS.Timeout }>();
+  /** How long a stopped job gets between SIGTERM and SIGKILL. */
+  static readonly KILL_GRACE_MS = 10_000;
   private usedCores = 0;
 
   constructor(
@@ -47,7 +49,10 @@ export class LocalPool {
     const i = this.waiting.findIndex((r) => r.entryId === entryId);
     if (i >= 0) this.waiting.splice(i, 1);
     const r = this.running.get(entryId);
-    if (r && r.pid > 0) killGroup(r.pid);
+    if (r && r.pid > 0) {
+      killGroup(r.pid, 'SIGTERM');
+      setTimeout(() => killGroup(r.pid, 'SIGKILL'), LocalPool.KILL_GRACE_MS).unref();
+    }
   }
 
   get load(): { running: number; waiting: number; usedCores: number } {
@@ -69,14 +74,23 @@ export class LocalPool {
     const child = spawn('bash', [req.jobScript], { cwd: req.runDir, detached: true, stdio: 'ignore' });
     this.usedCores += cores;
     const pid = child.pid ?? -1;
-    this.running.set(req.entryId, { req, pid, cores });
+    let timedOut = false;
+    // The time limit: TERM the job's process group at tmax, KILL it if it lingers.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(pid, 'SIGTERM');
+      setTimeout(() => killGroup(pid, 'SIGKILL'), LocalPool.KILL_GRACE_MS).unref();
+    }, req.resources.tmax * 1000);
+    timer.unref();
+    this.running.set(req.entryId, { req, pid, cores, timer });
     child.on('error', () => {
       /* reported through 'exit' with a null code */
     });
-    child.on('exit', (code, signal) => {
+    child.on('exit', (code) => {
+      clearTimeout(timer);
       this.running.delete(req.entryId);
       this.usedCores -= cores;
-      this.events.ended(req, code, signal);
+      this.events.ended(req, code, timedOut);
       this.pump();
     });
     child.unref();

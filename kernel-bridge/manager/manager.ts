@@ -14,7 +14,7 @@ import { isAlive, LocalPool } from '../executors/local.js';
 import type { JobRequest } from '../executors/types.js';
 import type { ProjectPaths } from '../project.js';
 import { jobScript } from '../runner/jobscript.js';
-import { readMarker, readOutcome } from '../runner/results.js';
+import { readMarker, readOutcome, TIMED_OUT } from '../runner/results.js';
 import type { Store } from '../store/store.js';
 
 export interface ManagerOptions {
@@ -43,7 +43,7 @@ export class Manager {
   /** Entry id -> attempt handed to an executor by this process. */
   private readonly dispatched = new Map<number, number>();
   /** Jobs left running by an earlier bridge: watched through their run folders. */
-  private readonly orphans = new Map<number, { runDir: string; attempt: number; tmax: number }>();
+  private readonly orphans = new Map<number, { runDir: string; attempt: number; tmax: number; timedOut?: boolean }>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly opts: ManagerOptions;
   private closed = false;
@@ -55,7 +55,7 @@ export class Manager {
     this.engine = new Engine();
     this.pool = new LocalPool(opts.localCores, {
       started: (req, pid) => this.onStarted(req, pid),
-      ended: (req, code) => this.onEnded(req, code),
+      ended: (req, code, timedOut) => this.onEnded(req, code, timedOut),
     });
   }
 
@@ -184,7 +184,7 @@ export class Manager {
     const runDir = this.runDirOf(n);
     const res = parseResources(n.resources ?? '1:local:10m');
     try {
-      this.writeRunFolder(n, runDir, res.tmax);
+      this.writeRunFolder(n, runDir);
     } catch (e) {
       this.step(() => this.engine.finish(n.id, { state: 'failed', error: `could not prepare the run folder ${runDir}: ${(e as Error).message}` }));
       return;
@@ -203,7 +203,7 @@ export class Manager {
     this.pool.submit(req);
   }
 
-  private writeRunFolder(n: RtNode, runDir: string, tmax: number): void {
+  private writeRunFolder(n: RtNode, runDir: string): void {
     mkdirSync(runDir, { recursive: true });
     const input = this.engine.inputFor(n.id);
     const env = this.pythonOf(n.workflowId);
@@ -223,7 +223,6 @@ export class Manager {
         python: env.python ?? this.opts.defaultPython,
         virtualEnv: env.venv,
         preamble: this.preambleOf(n),
-        tmaxSeconds: tmax,
       }),
     );
   }
@@ -252,8 +251,9 @@ export class Manager {
     this.step(() => this.engine.markRunning(req.entryId, { executor: 'local', jobId: String(pid), host: hostname() }));
   }
 
-  private onEnded(req: JobRequest, code: number | null): void {
+  private onEnded(req: JobRequest, code: number | null, timedOut: boolean): void {
     if (this.closed) return;
+    if (timedOut) return this.finishRun(req.entryId, req.attempt, req.runDir, TIMED_OUT, req.resources.tmax);
     const marker = readMarker(req.runDir);
     // Exit 0 without a marker: the job found its run folder claimed by another start.
     if (marker === null && code === 0) return;
@@ -309,7 +309,7 @@ export class Manager {
       // the entry afresh in a new run folder.
       try {
         mkdirSync(runDir, { recursive: true });
-        mkdirSync(join(runDir, 'claim'));
+        writeFileSync(join(runDir, 'claim'), '', { flag: 'wx' });
       } catch {
         this.orphans.set(n.id, { runDir, attempt: n.attempt, tmax });
         continue;
@@ -329,13 +329,19 @@ export class Manager {
         continue;
       }
       const pid = readPid(o.runDir);
+      const started = this.engine.node(id)?.startedAt ?? this.engine.node(id)?.queuedAt ?? Date.now();
+      if (pid !== null && !o.timedOut && Date.now() - started > o.tmax * 1000) {
+        // The earlier bridge can no longer enforce the limit: this one does.
+        o.timedOut = true;
+        killProcessGroup(pid);
+      }
       if (pid !== null && !isAlive(pid)) {
         // Give the marker a moment: the job writes it just before it exits.
         setTimeout(() => {
           if (!this.orphans.has(id)) return;
           this.orphans.delete(id);
           this.pool.release(id);
-          const m = readMarker(o.runDir);
+          const m = o.timedOut ? TIMED_OUT : readMarker(o.runDir);
           if (m !== null) this.finishRun(id, o.attempt, o.runDir, m, o.tmax);
           else this.step(() => this.engine.finish(id, { state: 'failed', error: 'the job process ended without a result (killed or lost)' }));
         }, 300);

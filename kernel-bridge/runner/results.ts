@@ -6,13 +6,15 @@ import type { Outcome } from '../../core/engine.js';
 import type { JsonObject } from '../../core/spec.js';
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
-const TIMEOUT_CODES = new Set([124, 137]);
+/** Exit code the executors report for a run they stopped at its time limit. */
+export const TIMED_OUT = -124;
 
 /** The exit code in the marker, or null while the run has not ended. */
 export function readMarker(runDir: string): number | null {
   try {
-    const text = readFileSync(join(runDir, 'marker'), 'utf8').trim();
-    return /^-?\d+$/.test(text) ? Number(text) : 255;
+    const text = readFileSync(join(runDir, 'marker'), 'utf8');
+    if (!text.endsWith('\n')) return null; // being written
+    return /^-?\d+$/.test(text.trim()) ? Number(text.trim()) : 255;
   } catch {
     return null;
   }
@@ -51,7 +53,7 @@ function readJson(path: string, maxBytes: number): { value?: unknown; problem?: 
 
 /** Outcome of an ended run, from its exit code and result files. */
 export function readOutcome(runDir: string, exitCode: number, tmaxSeconds: number, maxBytes = DEFAULT_MAX_OUTPUT_BYTES): Outcome {
-  if (TIMEOUT_CODES.has(exitCode)) {
+  if (exitCode === TIMED_OUT) {
     return { state: 'timed_out', error: withTail(`killed at the time limit of ${tmaxSeconds} s`, runDir) };
   }
   const resultPath = join(runDir, 'result.json');

@@ -1,0 +1,183 @@
+"""The Python task runner: ``python -m perqueue_lab.runner <run folder>`` (docs/contracts.md §2-3).
+
+It reads ``input.json``, runs the script's ``main(**kwargs)`` the way PerQueue does (loaded with
+``runpy.run_path``, every argument by keyword) and writes ``result.json`` atomically. It never
+talks to the database or the bridge: the job script records the exit code and the bridge reads
+the run folder, so a job on a compute node needs nothing but this module and the codec.
+Only the standard library is imported up front; the codec (which may import NumPy) is loaded
+when there is something to decode or encode.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+from perqueue_lab.constants import INDEX_KW, ITER_KW, PARENTS_KW
+
+__all__ = ["run", "main", "OutputTooLargeError", "DEFAULT_MAX_OUTPUT_BYTES"]
+
+DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024
+HEADER_VALUE_CHARS = 2000
+
+
+class OutputTooLargeError(ValueError):
+    """main() returned more than PQ_MAX_OUTPUT_BYTES: big results belong in files."""
+
+
+class BadReturnError(TypeError):
+    """main() returned something other than (ok, dict), (ok, None) or a dict."""
+
+
+def _codec() -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """(encode, decode) of the extended JSON codec; plain JSON when the codec is not installed."""
+    try:
+        from perqueue_lab import codec
+    except ModuleNotFoundError as e:
+        if e.name != "perqueue_lab.codec":
+            raise
+        return (lambda x: x), (lambda x: x)
+    return codec.encode, codec.decode
+
+
+def _max_output_bytes() -> int:
+    text = os.environ.get("PQ_MAX_OUTPUT_BYTES", "").strip()
+    if not text:
+        return DEFAULT_MAX_OUTPUT_BYTES
+    try:
+        return int(text)
+    except ValueError:
+        print(f"perqueue_lab.runner: ignoring PQ_MAX_OUTPUT_BYTES={text!r} (not a number)", file=sys.stderr)
+        return DEFAULT_MAX_OUTPUT_BYTES
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write, flush to disk, then rename: a reader sees the old file or the whole new one."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= HEADER_VALUE_CHARS else text[:HEADER_VALUE_CHARS] + f"... ({len(text)} chars)"
+
+
+def _print_header(entry_id: object, code: str, kwargs: dict[str, Any]) -> None:
+    """PerQueue's run header, so logs read the same in both tools."""
+    pq_args = {k: v for k, v in kwargs.items() if k in (INDEX_KW, ITER_KW)}
+    user_args = {k: v for k, v in kwargs.items() if k not in pq_args}
+    print(f"Perqueue key:   {entry_id}")
+    print(f"Code:           {code}")
+    print(f"User Arguments: {_short(user_args)}")
+    print(f"PQ Arguments:   {_short(pq_args)}")
+    print("-" * 78 + "\n", flush=True)
+
+
+def _load_main(code: str) -> Callable[..., Any]:
+    from runpy import run_path
+
+    # Like `python script.py`: modules next to the script can be imported.
+    sys.path.insert(0, str(Path(code).parent))
+    sys.argv = [code]
+    func = run_path(code).get("main")
+    if func is None:
+        raise LookupError(f"{code} has no function main(): define main(**kwargs) returning (ok, dict)")
+    if not callable(func):
+        raise LookupError(f"{code}: main is a {type(func).__name__}, not a function")
+    return func
+
+
+def _wants_parents(func: Callable[..., Any]) -> bool:
+    """Only a main() that names ``pq_parents`` gets it: PerQueue scripts without **kwargs stay valid."""
+    import inspect
+
+    try:
+        return PARENTS_KW in inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _element_types(value: object) -> str:
+    if isinstance(value, (tuple, list)):
+        return f", got ({', '.join(type(x).__name__ for x in value)})"
+    return ""
+
+
+def interpret(returned: object) -> tuple[bool, dict[str, Any]]:
+    """(ok, data) from what main() returned: (ok, dict), (ok, None) or a bare dict."""
+    if isinstance(returned, dict):
+        return True, returned
+    if isinstance(returned, (tuple, list)) and len(returned) == 2:
+        ok, data = returned
+        if data is None:
+            data = {}
+        if isinstance(data, dict):
+            return bool(ok), data
+    raise BadReturnError(
+        f"main() returned {type(returned).__name__}: expected (ok, dict) or dict{_element_types(returned)}"
+    )
+
+
+def run(run_dir: Path) -> dict[str, Any]:
+    """Run the entry in ``run_dir`` and return the result record (also written to result.json)."""
+    inp = json.loads((run_dir / "input.json").read_text(encoding="utf-8"))
+    encode, decode = _codec()
+    code = str(inp["code"])
+    kwargs = decode(inp.get("kwargs") or {})
+    _print_header(inp.get("entryId"), code, kwargs)
+    func = _load_main(code)
+    if _wants_parents(func):
+        parents = inp.get("pqParents") or []
+        kwargs[PARENTS_KW] = [{**p, "data": decode(p.get("data") or {})} for p in parents]
+    ok, data = interpret(func(**kwargs))
+    text = json.dumps({"ok": ok, "data": encode(data)}, allow_nan=False)
+    size, limit = len(text.encode("utf-8")), _max_output_bytes()
+    if size > limit:
+        raise OutputTooLargeError(
+            f"the output of main() is {size} bytes, over the limit of {limit} bytes "
+            "(PQ_MAX_OUTPUT_BYTES): write large results to files and return their paths"
+        )
+    write_atomic(run_dir / "result.json", text)
+    return {"ok": ok}
+
+
+def _error_record(e: BaseException) -> dict[str, Any]:
+    if isinstance(e, BadReturnError):
+        # The user's mistake is the value, not a line of the runner: report a plain TypeError.
+        return {"error": {"type": "TypeError", "repr": repr(TypeError(*e.args)), "traceback": ""}}
+    tb = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+    return {"error": {"type": type(e).__name__, "repr": repr(e), "traceback": tb}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code (0 after a result, 1 after an error)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python -m perqueue_lab.runner <run folder>", file=sys.stderr)
+        return 2
+    run_dir = Path(argv[0]).resolve()
+    try:
+        run(run_dir)
+        return 0
+    except BaseException as e:  # noqa: BLE001 - every failure of a task must reach result.json
+        record = _error_record(e)
+        traceback.print_exception(type(e), e, e.__traceback__)
+        try:
+            write_atomic(run_dir / "result.json", json.dumps(record))
+        except OSError as w:
+            print(f"perqueue_lab.runner: could not write result.json: {w}", file=sys.stderr)
+        return 130 if isinstance(e, KeyboardInterrupt) else 1
+    finally:
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""``Task``: one script run as one entry, with PerQueue's signature.
+
+PerQueue's positional order is kept (``code, args, resources, func, name``) so that its users'
+scripts build the same workflows here. Unlike PerQueue, the script is not required to exist
+while the workflow is being built: the bridge checks every path when the workflow is submitted
+and reports all missing scripts at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from perqueue_lab.task_classes._node import SpecNode, check_name, json_args
+from perqueue_lab.task_classes.util_classes import Resources
+
+__all__ = ["Task"]
+
+DEFAULT_RESOURCES = "1:local:10m"
+
+
+class Task(SpecNode):
+    """A script (Python with ``main(**kwargs)``, or any executable) and how to run it.
+
+    ``code`` is made absolute (``~`` expanded) when the task is made, so a workflow built in one
+    folder runs the same scripts from any other. ``func`` exists for PerQueue compatibility;
+    the runner always calls ``main``.
+    """
+
+    kind = "task"
+
+    def __init__(
+        self,
+        code: str | Path,
+        args: dict[str, Any] | None = None,
+        resources: str | Resources = DEFAULT_RESOURCES,
+        func: str | None = "main",
+        name: str | None = None,
+        *,
+        retries: int = 0,
+        preamble: str | None = None,
+    ) -> None:
+        if not isinstance(code, (str, Path)) or str(code) == "":
+            raise TypeError(f"a Task needs the path of its script as str or Path, got {code!r}")
+        if func not in (None, "main"):
+            raise ValueError(
+                f"Task({str(code)!r}): only func='main' is supported; the runner calls main(**kwargs)"
+            )
+        self.code = Path(code).expanduser().resolve()
+        self.func = "main"
+        self.name = check_name(name, "Task") or self.code.name
+        self.args = args
+        self.resources = resources  # type: ignore[assignment]  # the setter parses strings
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise ValueError(f"Task {self.name!r}: retries must be a whole number of at least 0, got {retries!r}")
+        self.retries = retries
+        if preamble is not None and not isinstance(preamble, str):
+            raise TypeError(f"Task {self.name!r}: the preamble must be shell text, got {preamble!r}")
+        self.preamble = preamble
+
+    @property
+    def args(self) -> dict[str, Any]:
+        return self._args
+
+    @args.setter
+    def args(self, value: dict[str, Any] | None) -> None:
+        json_args(value, f"Task {getattr(self, 'name', '')!r}")  # fail now, not at submission
+        self._args = dict(value) if value else {}
+
+    @property
+    def resources(self) -> Resources:
+        return self._resources
+
+    @resources.setter
+    def resources(self, value: str | Resources) -> None:
+        self._resources = value if isinstance(value, Resources) else Resources.from_string(value)
+
+    def to_spec(self) -> dict[str, Any]:
+        spec: dict[str, Any] = {
+            "kind": "task",
+            "name": self.name,
+            "code": str(self.code),
+            "args": json_args(self._args, f"Task {self.name!r}"),
+            "resources": str(self._resources),
+        }
+        if self.retries:
+            spec["retries"] = self.retries
+        if self.preamble is not None:
+            spec["preamble"] = self.preamble
+        return spec
+
+    @classmethod
+    def _from_entry(
+        cls, code: str | None, args: dict[str, Any], resources: str | dict[str, Any] | None, name: str
+    ) -> Task:
+        """The task behind a stored entry, as the CLI lists it (no path resolution, no checks)."""
+        inst = cls.__new__(cls)
+        inst.code = Path(code) if code else None  # type: ignore[assignment]  # manual entries have none
+        inst.func = "main"
+        inst.name = name
+        inst._args = args or {}
+        if isinstance(resources, dict):  # the CLI may give the parsed form
+            known = ("cores", "processes", "tmax", "nodename", "weight")
+            inst._resources = Resources(**{k: v for k, v in resources.items() if k in known})
+        else:
+            inst._resources = Resources.from_string(resources or DEFAULT_RESOURCES)
+        inst.retries = 0
+        inst.preamble = None
+        return inst
+
+    def __repr__(self) -> str:
+        return (
+            f"Task(code={self.code!r}, func={self.func}, args={self._args}, "
+            f"resources={self._resources!r})"
+        )
