@@ -258,6 +258,9 @@ function validateWorkflow(n: Record<string, unknown>, ctx: Ctx): void {
   const nodes = n.nodes as WorkflowNodeSpec[];
   for (const item of nodes) {
     if (!Array.isArray(item.parents)) fail({ ...ctx, path: `${ctx.path}/${item.id}` }, 'parents', 'parents must be a list of ids');
+    if (new Set(item.parents).size !== item.parents.length) {
+      fail({ ...ctx, path: `${ctx.path}/${item.id}` }, 'parents', 'a parent is listed twice');
+    }
     for (const p of item.parents) {
       if (!ids.has(p)) fail({ ...ctx, path: `${ctx.path}/${item.id}` }, 'parents', `unknown parent '${p}'`);
       if (p === item.id) fail({ ...ctx, path: `${ctx.path}/${item.id}` }, 'parents', 'a node cannot depend on itself');
