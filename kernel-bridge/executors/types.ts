@@ -8,9 +8,12 @@ export interface JobRequest {
   attempt: number;
   /** Unique and stable for (project, entry, attempt): used to find the job again after a crash. */
   jobName: string;
-  /** Absolute run folder; holds job.sh, input.json and receives stdout/stderr/result/marker. */
+  /** Absolute run folder, named `<entry id>.<attempt>`; holds input.json and receives stdout/stderr/result/marker. */
   runDir: string;
-  /** Absolute path of the bash job script inside runDir. */
+  /**
+   * Absolute path of the bash job script (shared by the entries of one task). Start it with the
+   * run folder as its first argument, or with the run folder as its working directory.
+   */
   jobScript: string;
   resources: Resources;
   /** Scheduler job ids this job must wait for (afterok); empty for the local pool. */

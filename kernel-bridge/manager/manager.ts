@@ -56,6 +56,7 @@ export class Manager {
     this.pool = new LocalPool(opts.localCores, {
       started: (req, pid) => this.onStarted(req, pid),
       ended: (req, code, timedOut) => this.onEnded(req, code, timedOut),
+      lost: (req) => this.orphans.set(req.entryId, { runDir: req.runDir, attempt: req.attempt, tmax: req.resources.tmax }),
     });
   }
 
@@ -74,6 +75,7 @@ export class Manager {
 
   close(): void {
     this.closed = true;
+    this.pool.close();
     for (const t of this.timers) clearInterval(t);
   }
 
@@ -196,7 +198,7 @@ export class Manager {
       attempt: n.attempt,
       jobName: this.jobName(n),
       runDir,
-      jobScript: join(runDir, 'job.sh'),
+      jobScript: this.jobScriptOf(n),
       resources: res,
       dependsOn: [],
     };
@@ -206,26 +208,33 @@ export class Manager {
   private writeRunFolder(n: RtNode, runDir: string): void {
     mkdirSync(runDir, { recursive: true });
     const input = this.engine.inputFor(n.id);
-    const env = this.pythonOf(n.workflowId);
     writeAtomic(
       join(runDir, 'input.json'),
       JSON.stringify({ entryId: n.id, workflowId: n.workflowId, attempt: n.attempt, name: n.name, code: n.code, ...input }),
     );
+  }
+
+  /** The job script shared by the entries of one task of a workflow, written on first use. */
+  private jobScriptOf(n: RtNode): string {
+    const path = join(this.paths.runs, String(n.workflowId), `job-${n.templateId}.sh`);
+    if (this.writtenScripts.has(path)) return path;
+    const env = this.pythonOf(n.workflowId);
     writeAtomic(
-      join(runDir, 'job.sh'),
+      path,
       jobScript({
-        runDir,
         workDir: this.paths.root,
-        entryId: n.id,
         workflowId: n.workflowId,
-        attempt: n.attempt,
         code: n.code!,
         python: env.python ?? this.opts.defaultPython,
         virtualEnv: env.venv,
         preamble: this.preambleOf(n),
       }),
     );
+    this.writtenScripts.add(path);
+    return path;
   }
+
+  private readonly writtenScripts = new Set<string>();
 
   private readonly envCache = new Map<number, { python: string | null; venv: string | null }>();
 

@@ -4,13 +4,15 @@
 // milliseconds, and local throughput is bound by process start-up. The time limit is enforced
 // by the executor (the local pool's timer, the scheduler's own limit), not by the script.
 
+/**
+ * One script serves every entry made from the same task of a workflow: it is started in the
+ * entry's run folder (named `<entry id>.<attempt>`) and learns everything else from there, so
+ * starting an entry writes only its input file.
+ */
 export interface JobScriptOptions {
-  runDir: string;
   /** Folder the task runs in (the project folder). */
   workDir: string;
-  entryId: number;
   workflowId: number;
-  attempt: number;
   /** Absolute path of the task's script or executable. */
   code: string;
   /** Python interpreter for .py tasks. */
@@ -30,21 +32,22 @@ export function isPythonTask(code: string): boolean {
 }
 
 export function jobScript(o: JobScriptOptions): string {
-  const run = shq(o.runDir);
   const command = isPythonTask(o.code)
     ? `${shq(o.python)} -m perqueue_lab.runner "$PQ_RUN_DIR"`
     : `${shq(o.code)}`;
   const lines = [
     '#!/bin/bash',
-    `# PerQueue Lab job: workflow ${o.workflowId}, entry ${o.entryId}, attempt ${o.attempt}`,
-    `export PQ_RUN_DIR=${run}`,
+    `# PerQueue Lab job for workflow ${o.workflowId}: run it in the entry's run folder <entry id>.<attempt>`,
+    // The run folder is the first argument, or the folder the job starts in (schedulers' --chdir).
+    'export PQ_RUN_DIR="${1:-$PWD}"',
     'cd "$PQ_RUN_DIR" || exit 97',
+    'run=${PQ_RUN_DIR##*/}',
     // Whoever creates `claim` first (noclobber: O_EXCL) owns this run; a second start leaves quietly.
     'set -C; { : > claim; } 2>/dev/null || exit 0; set +C',
     'echo $$ > pid',
     'exec >>stdout 2>>stderr',
     `export PQ_INPUT="$PQ_RUN_DIR/input.json" PQ_OUTPUT="$PQ_RUN_DIR/output.json"`,
-    `export PQ_ENTRY_ID=${o.entryId} PQ_WORKFLOW_ID=${o.workflowId} PQ_ATTEMPT=${o.attempt}`,
+    `export PQ_ENTRY_ID="\${run%%.*}" PQ_ATTEMPT="\${run#*.}" PQ_WORKFLOW_ID=${o.workflowId}`,
   ];
   if (o.virtualEnv) {
     lines.push(`export VIRTUAL_ENV=${shq(o.virtualEnv)}`, 'export PATH="$VIRTUAL_ENV/bin:$PATH"');
