@@ -1,0 +1,151 @@
+// The bridge API over HTTP as the server extension and kernels reach it: loopback with the
+// token, answers matching openapi.json, and the event stream (long poll and WebSocket).
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chainOf, Project, pyTask, REPO, spec } from './cli-harness.js';
+
+type Schema = Record<string, unknown>;
+const doc = JSON.parse(readFileSync(join(REPO, 'kernel-bridge/api/openapi.json'), 'utf8'));
+
+/** Enough of JSON Schema for our document: $ref, type, enum, const, required, properties, items. */
+function check(value: unknown, schema: Schema, path = '$'): void {
+  if (schema.$ref) return check(value, resolveRef(schema.$ref as string), path);
+  if (schema.enum) assert.ok((schema.enum as unknown[]).includes(value), `${path}: ${JSON.stringify(value)} not in enum`);
+  if ('const' in schema) assert.deepEqual(value, schema.const, path);
+  if (schema.type) {
+    const types = ([] as string[]).concat(schema.type as string);
+    const actual = value === null ? 'null' : Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
+    assert.ok(types.includes(actual) || (actual === 'integer' && types.includes('number')), `${path}: ${actual} is not ${types}`);
+  }
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const r of (schema.required as string[]) ?? []) assert.ok(r in (value as object), `${path}: missing '${r}'`);
+    for (const [k, s] of Object.entries((schema.properties as Record<string, Schema>) ?? {})) {
+      if (k in (value as object)) check((value as Record<string, unknown>)[k], s, `${path}.${k}`);
+    }
+  }
+  if (Array.isArray(value) && schema.items) value.forEach((v, i) => check(v, schema.items as Schema, `${path}[${i}]`));
+}
+
+function resolveRef(ref: string): Schema {
+  return ref.replace('#/', '').split('/').reduce((o: Record<string, unknown>, k) => o[k] as Record<string, unknown>, doc) as Schema;
+}
+
+function responseSchema(path: string, method: string): Schema {
+  return doc.paths[path][method].responses['200'].content['application/json'].schema;
+}
+
+const p = new Project('pq-api-');
+let base = '';
+let token = '';
+let wf = 0;
+
+before(async () => {
+  const add = p.script('add.py', 'def main(x=0, **kw):\n    return True, {"x": x + 1}\n');
+  wf = await p.submit(spec('api', chainOf(pyTask('a', add, { x: 1 }), pyTask('b', add))));
+  await p.wait(wf);
+  const info = JSON.parse(p.read('.perqueue/bridge.json'));
+  base = `http://127.0.0.1:${info.port}`;
+  token = info.token;
+});
+after(() => p.stop());
+
+const get = (path: string, t = token) => fetch(base + path, { headers: t ? { authorization: `Bearer ${t}` } : {} });
+const post = (path: string, body: unknown) =>
+  fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+describe('access', () => {
+  it('refuses requests without the token or with a wrong one', async () => {
+    assert.equal((await get('/api/workflows', '')).status, 401);
+    assert.equal((await get('/api/workflows', 'x'.repeat(48))).status, 401);
+    assert.equal((await get('/api/workflows')).status, 200);
+  });
+
+  it('keeps the socket and the connection file private (mode 0600)', () => {
+    assert.equal(statSync(join(p.dir, '.perqueue/bridge.sock')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(p.dir, '.perqueue/bridge.json')).mode & 0o777, 0o600);
+  });
+
+  it('answers bad requests with 400/404 and a message', async () => {
+    const r = await post('/api/workflows', '{not json');
+    assert.equal(r.status, 400);
+    assert.match(((await r.json()) as { error: string }).error, /not JSON/);
+    assert.equal((await get('/api/nothing')).status, 404);
+    const bad = await post('/api/workflows', { spec: { specVersion: 1, name: 'x', root: { kind: 'static_width', width: 0, body: {} } } });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: string }).error, /workflow 'x', node 'root', field 'width'/);
+    const retry = await post('/api/entries/1/retry', {});
+    assert.equal(retry.status, 400);
+    assert.match(((await retry.json()) as { error: string }).error, /succeeded: only failed/);
+  });
+});
+
+describe('answers match openapi.json', () => {
+  it('documents every route the server has, and the server has every documented route', async () => {
+    const server = readFileSync(join(REPO, 'kernel-bridge/api/server.ts'), 'utf8');
+    const routes = [...server.matchAll(/route\('(GET|POST)', '([^']+)'/g)].map(([, m, r]) => `${m} ${r.replace(/:id/g, '{id}')}`);
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops as object).map((m) => `${m.toUpperCase()} ${path}`));
+    assert.deepEqual(routes.sort(), documented.filter((d) => d !== 'GET /api/events/ws').sort());
+  });
+
+  it('GET answers carry the documented fields and types', async () => {
+    const entries = (await (await get(`/api/entries?workflow=${wf}`)).json()) as { id: number }[];
+    const id = entries[0].id;
+    const cases: [string, string][] = [
+      ['/api/version', '/api/version'],
+      ['/api/workflows', '/api/workflows'],
+      [`/api/workflows/${wf}`, '/api/workflows/{id}'],
+      [`/api/entries?workflow=${wf}&states=s`, '/api/entries'],
+      [`/api/entries/${id}`, '/api/entries/{id}'],
+      [`/api/entries/${id}/log?stream=stdout`, '/api/entries/{id}/log'],
+      ['/api/approvals', '/api/approvals'],
+      ['/api/events?since=0', '/api/events'],
+    ];
+    for (const [url, path] of cases) {
+      const r = await get(url);
+      assert.equal(r.status, 200, url);
+      check(await r.json(), responseSchema(path, 'get'), url);
+    }
+  });
+});
+
+describe('events', () => {
+  it('long poll returns what happened after a sequence number, waiting for the next change', async () => {
+    const { last } = (await (await get('/api/events?since=0')).json()) as { last: number };
+    const waiting = get(`/api/events?since=${last}&timeout=20`);
+    const add = join(p.dir, 'add.py');
+    const wf2 = await p.submit(spec('more', chainOf(pyTask('c', add))));
+    const { events } = (await (await waiting).json()) as { events: { seq: number; workflowId: number }[] };
+    assert.ok(events.length > 0);
+    assert.ok(events.every((e) => e.seq > last));
+    assert.ok(events.some((e) => e.workflowId === wf2));
+    await p.wait(wf2);
+  });
+
+  it('the WebSocket stream resumes after a reconnect with nothing lost and nothing doubled', async () => {
+    const seen: number[] = [];
+    const listen = (since: number, until: (n: number) => boolean) =>
+      new Promise<void>((ok, fail) => {
+        const ws = new WebSocket(`${base.replace('http', 'ws')}/api/events/ws?since=${since}&token=${token}`);
+        ws.onmessage = (m) => {
+          seen.push(JSON.parse(String(m.data)).seq);
+          if (until(seen.length)) {
+            ws.close();
+            ok();
+          }
+        };
+        ws.onerror = () => fail(new Error('websocket error'));
+      });
+    const all = ((await (await get('/api/events?since=0')).json()) as { events: { seq: number }[] }).events.map((e) => e.seq);
+    await listen(0, (n) => n >= 3);
+    await listen(seen[seen.length - 1], (n) => n >= all.length);
+    assert.deepEqual(seen.slice(0, all.length), all);
+    const refused = await new Promise<boolean>((ok) => {
+      const ws = new WebSocket(`${base.replace('http', 'ws')}/api/events/ws?since=0`);
+      ws.onopen = () => ok(false);
+      ws.onerror = () => ok(true);
+    });
+    assert.ok(refused, 'no token, no stream');
+  });
+});
