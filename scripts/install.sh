@@ -17,11 +17,13 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
-.venv/bin/pip install -q -e ".[test]" jupyterlab ipykernel
+.venv/bin/pip install -q -e ".[test]" jupyterlab ipykernel jupyter-builder
 
 npm ci --no-audit --no-fund --loglevel=error
 npm run -s build:node
-if grep -q '"build:lab"' package.json; then
-  PATH="$PWD/.venv/bin:$PATH" npm run -s build:lab
-fi
+# The JupyterLab extension: built into perqueue_lab/labextension and linked into the venv.
+export PATH="$PWD/.venv/bin:$PATH"
+npm run -s build:lab
+jupyter labextension develop --overwrite . >/dev/null
+jupyter server extension enable --sys-prefix perqueue_lab >/dev/null
 echo "install: done (Node for the bridge: $(scripts/find-node.sh))"

@@ -11,7 +11,13 @@ status=0
 echo "== core and bridge tests (node:test)"
 "$NODE" --test --test-concurrency=2 build/tests/core/*.test.js build/tests/bridge/*.test.js || status=1
 
-echo "== Python tests (pytest)"
+echo "== Python tests (pytest: API, runner, codec, kernel API, server extension against a real Jupyter server)"
 .venv/bin/python -m pytest -q tests/python || status=1
+
+echo "== JupyterLab model and graph code (jest)"
+npm run -s test:jest || status=1
+
+echo "== UI tests (Galata in Debian's Chromium against a real JupyterLab and bridge)"
+(cd ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error && CI=1 npx playwright test) || status=1
 
 exit $status

@@ -40,7 +40,7 @@ export function createApiServer(o: ApiOptions): Server {
   const route = (method: string, pattern: string, h: Handler) =>
     routes.push([method, new RegExp(`^${pattern.replace(/:id/g, '(\\d+)')}$`), h]);
 
-  route('GET', '/api/version', () => ({ version: o.version, apiVersion: API_VERSION, pid: process.pid }));
+  route('GET', '/api/version', () => ({ version: o.version, apiVersion: API_VERSION, pid: process.pid, lastSeq: store.lastSeq() }));
   route('GET', '/api/workflows', () => store.workflowSummaries().map(withWorkflowState));
   route('POST', '/api/workflows', (_req, _p, _q, body) => {
     const b = body as { spec?: unknown; python?: string; virtualEnv?: string };

@@ -1,0 +1,272 @@
+"""HTTP and WebSocket handlers that expose the project's bridge under ``<base_url>/perqueue/api``.
+
+Every request passes Jupyter's own authentication (token or cookie) and, for writes, its XSRF
+check, before it is forwarded to the bridge on loopback with the bridge's bearer token. The
+browser never learns that token.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized, ws_authenticated
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
+from jupyter_server.base.websocket import WebSocketMixin
+from jupyter_server.utils import url_path_join
+from jupyter_core.utils import ensure_async
+from tornado import web, websocket
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.ioloop import IOLoop
+
+from .bridge import BridgeConnection, BridgeConnector, BridgeUnavailable
+
+AUTH_RESOURCE = "perqueue"
+
+#: Headers copied from the bridge's answer to the browser.
+_PASSED_HEADERS = ("Content-Type",)
+
+
+class _BridgeMixin:
+    """Access to the shared connector, and the 503 answer when the bridge is unavailable."""
+
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def connector(self) -> BridgeConnector:
+        return self.settings["perqueue_lab_connector"]  # type: ignore[attr-defined]
+
+    @property
+    def extension_version(self) -> str:
+        return self.settings["perqueue_lab_version"]  # type: ignore[attr-defined]
+
+    def _unavailable(self, error: BridgeUnavailable) -> None:
+        self.log.warning("PerQueue Lab: %s %s", error.message, error.fix)  # type: ignore[attr-defined]
+        self.set_status(503)  # type: ignore[attr-defined]
+        self.set_header("Content-Type", "application/json")  # type: ignore[attr-defined]
+        body = {**error.to_json(), "serverExtension": self.extension_version}
+        self.finish(json.dumps(body))  # type: ignore[attr-defined]
+
+
+class BridgeProxyHandler(_BridgeMixin, APIHandler):
+    """Forwards ``/perqueue/api/<path>`` to the bridge's ``/api/<path>``."""
+
+    async def _forward(self, path: str) -> None:
+        body = self.request.body if self.request.method in ("POST", "PUT", "PATCH") else None
+        if body is not None and not body:
+            body = b"{}"
+        timeout = 60.0
+        if path == "events":
+            # A long poll waits up to `timeout` seconds at the bridge.
+            try:
+                timeout = min(float(self.get_query_argument("timeout", "0")), 60.0) + 15.0
+            except ValueError:
+                timeout = 75.0
+        for attempt in (1, 2):
+            try:
+                bridge = await self.connector.connection()
+            except BridgeUnavailable as error:
+                self._unavailable(error)
+                return
+            url = f"{bridge.http_base}/api/{path}"
+            if self.request.query:
+                url += f"?{self.request.query}"
+            headers = dict(bridge.headers)
+            if body is not None:
+                headers["Content-Type"] = self.request.headers.get("Content-Type", "application/json")
+            request = HTTPRequest(
+                url,
+                method=self.request.method,
+                headers=headers,
+                body=body,
+                connect_timeout=5,
+                request_timeout=timeout,
+                allow_nonstandard_methods=True,
+            )
+            try:
+                response = await AsyncHTTPClient().fetch(request, raise_error=False)
+            except (OSError, HTTPClientError) as error:
+                response = None
+                failure = str(error)
+            else:
+                failure = str(response.error) if response.code == 599 else ""
+            if response is not None and response.code != 599:
+                if response.code == 401:
+                    # A bridge restarted with a new token: read bridge.json again.
+                    self.connector.forget(bridge)
+                    if attempt == 1:
+                        continue
+                self.set_status(response.code)
+                for name in _PASSED_HEADERS:
+                    value = response.headers.get(name)
+                    if value:
+                        self.set_header(name, value)
+                self.finish(response.body or b"")
+                return
+            # The bridge stopped answering: forget it and find or start it once more.
+            self.connector.forget(bridge)
+            if attempt == 2:
+                self._unavailable(
+                    BridgeUnavailable(
+                        f"The bridge for {self.connector.project_dir} stopped answering: {failure}",
+                        missing="bridge-connection",
+                        fix="Reload JupyterLab; if this repeats, look at .perqueue/bridge.log in the project.",
+                    )
+                )
+
+    @web.authenticated
+    @authorized
+    async def get(self, path: str) -> None:
+        await self._forward(path)
+
+    @web.authenticated
+    @authorized
+    async def post(self, path: str) -> None:
+        await self._forward(path)
+
+    @web.authenticated
+    @authorized
+    async def put(self, path: str) -> None:
+        await self._forward(path)
+
+    @web.authenticated
+    @authorized
+    async def patch(self, path: str) -> None:
+        await self._forward(path)
+
+    @web.authenticated
+    @authorized
+    async def delete(self, path: str) -> None:
+        await self._forward(path)
+
+
+class VersionHandler(_BridgeMixin, APIHandler):
+    """The version handshake: the bridge's version and API version, plus this extension's."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        try:
+            bridge = await self.connector.connection()
+        except BridgeUnavailable as error:
+            self._unavailable(error)
+            return
+        answer: dict[str, Any] = {
+            "version": bridge.version,
+            "apiVersion": bridge.api_version,
+            "bridge": {"version": bridge.version, "apiVersion": bridge.api_version, "pid": bridge.pid},
+            "serverExtension": self.extension_version,
+            "projectDir": str(self.connector.project_dir),
+        }
+        try:
+            response = await AsyncHTTPClient().fetch(
+                HTTPRequest(f"{bridge.http_base}/api/version", headers=bridge.headers, request_timeout=10),
+                raise_error=False,
+            )
+            if response.code == 200:
+                live = json.loads(response.body)
+                answer.update({k: v for k, v in live.items() if k not in ("bridge", "serverExtension")})
+                answer["bridge"].update(live)
+        except (OSError, HTTPClientError, ValueError):
+            self.connector.forget(bridge)
+        self.finish(json.dumps(answer))
+
+
+class EventsWebSocketHandler(_BridgeMixin, WebSocketMixin, websocket.WebSocketHandler, JupyterHandler):
+    """Relays the bridge's event socket (``/api/events/ws?since=SEQ``) to the browser."""
+
+    def set_default_headers(self) -> None:
+        """JupyterHandler's API headers make no sense on a websocket upgrade."""
+
+    async def pre_get(self) -> None:
+        user = self.current_user
+        allowed = await ensure_async(self.authorizer.is_authorized(self, user, "read", AUTH_RESOURCE))
+        if not allowed:
+            raise web.HTTPError(403)
+
+    @ws_authenticated
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        await self.pre_get()
+        self._pending: list[str] = []
+        self._opened = False
+        self._upstream: websocket.WebSocketClientConnection | None = None
+        try:
+            bridge = await self.connector.connection()
+            self._upstream = await self._connect(bridge)
+        except BridgeUnavailable as error:
+            self._unavailable(error)
+            return
+        except (OSError, HTTPClientError, websocket.WebSocketError) as error:
+            self.connector.forget()
+            self._unavailable(
+                BridgeUnavailable(
+                    f"The bridge's event stream cannot be opened: {error}",
+                    missing="bridge-connection",
+                    fix="Reload JupyterLab; the live view falls back to polling meanwhile.",
+                )
+            )
+            return
+        result = super().get(*args, **kwargs)
+        if result is not None:
+            await result
+
+    async def _connect(self, bridge: BridgeConnection) -> websocket.WebSocketClientConnection:
+        url = f"{bridge.ws_base}/api/events/ws"
+        since = self.get_query_argument("since", None)
+        if since is not None:
+            if not since.isdigit():
+                raise web.HTTPError(400, "since must be a sequence number")
+            url += f"?since={since}"
+        request = HTTPRequest(url, headers=bridge.headers, connect_timeout=5, request_timeout=10)
+        return await websocket.websocket_connect(request, on_message_callback=self._from_bridge)
+
+    def _from_bridge(self, message: str | bytes | None) -> None:
+        if message is None:
+            # The bridge closed: close the browser side so it reconnects and resumes.
+            if self._opened:
+                self.close(1011, "bridge closed the event stream")
+            return
+        text = message.decode("utf-8") if isinstance(message, bytes) else message
+        if not self._opened:
+            self._pending.append(text)
+            return
+        try:
+            self.write_message(text)
+        except websocket.WebSocketClosedError:
+            self._close_upstream()
+
+    def open(self, *args: Any, **kwargs: Any) -> None:
+        super().open(*args, **kwargs)
+        self._opened = True
+        pending, self._pending = self._pending, []
+        for text in pending:
+            self.write_message(text)
+        if self._upstream is not None and self._upstream.protocol is None:
+            IOLoop.current().add_callback(self.close, 1011, "bridge closed the event stream")
+
+    def on_message(self, message: str | bytes) -> None:
+        """The stream is one-way; messages from the browser are ignored."""
+
+    def on_close(self) -> None:
+        self._close_upstream()
+
+    def _close_upstream(self) -> None:
+        upstream, self._upstream = self._upstream, None
+        if upstream is not None:
+            upstream.close()
+
+
+def setup_handlers(web_app, connector: BridgeConnector, version: str) -> None:
+    """Register the routes; the socket and version routes come before the catch-all proxy."""
+    base_url = web_app.settings["base_url"]
+    web_app.settings["perqueue_lab_connector"] = connector
+    web_app.settings["perqueue_lab_version"] = version
+    api = url_path_join(base_url, "perqueue", "api")
+    web_app.add_handlers(
+        ".*$",
+        [
+            (url_path_join(api, "events", "ws"), EventsWebSocketHandler),
+            (url_path_join(api, "version"), VersionHandler),
+            (url_path_join(api, "(.*)"), BridgeProxyHandler),
+        ],
+    )

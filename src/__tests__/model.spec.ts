@@ -1,0 +1,150 @@
+// The model's event stream: every event applied once, none lost, across drops and reconnects.
+import { PerQueueModel } from '../model';
+import type { PerQueue } from '../tokens';
+import { FakeBridge, node, waitFor } from './fakeBridge';
+
+function makeModel(bridge: FakeBridge, transport: 'websocket' | 'poll' = 'websocket'): PerQueueModel {
+  return new PerQueueModel({ client: bridge, transport, retryDelays: [1], settleMs: 1, graphSettleMs: 1, pollTimeout: 1 });
+}
+
+function record(model: PerQueueModel): number[] {
+  const seen: number[] = [];
+  model.eventReceived.connect((_, event: PerQueue.BridgeEvent) => seen.push(event.seq));
+  return seen;
+}
+
+describe('PerQueueModel event stream', () => {
+  let bridge: FakeBridge;
+  let model: PerQueueModel;
+
+  beforeEach(() => {
+    bridge = new FakeBridge();
+    bridge.addWorkflow(1, [node(1, 1), node(2, 1), node(3, 1)], [
+      { parent: 1, child: 2, join: null },
+      { parent: 2, child: 3, join: null },
+    ]);
+  });
+
+  afterEach(() => model?.dispose());
+
+  it('opens the stream before taking the snapshot when it has no resume point', async () => {
+    bridge.setState(1, 1, 'queued'); // history from before the model started
+    model = makeModel(bridge);
+    await model.start();
+    await waitFor(() => model.connection.status === 'live' && model.workflows.length === 1, 'live + list');
+    const socketAt = bridge.calls.indexOf('socket:null');
+    const listAt = bridge.calls.indexOf('list');
+    expect(socketAt).toBeGreaterThanOrEqual(0);
+    expect(listAt).toBeGreaterThan(socketAt);
+  });
+
+  it('resumes after a dropped socket from the last seq, without losing or doubling events', async () => {
+    model = makeModel(bridge);
+    const seen = record(model);
+    await model.start();
+    await model.loadWorkflow(1);
+    await waitFor(() => model.connection.status === 'live', 'live');
+
+    bridge.setState(1, 1, 'queued');
+    bridge.setState(1, 1, 'running');
+    await waitFor(() => seen.length === 2, 'two events');
+
+    bridge.resendLast = true; // the server repeats the event at the resume point
+    bridge.dropSockets();
+    bridge.setState(1, 1, 'succeeded'); // happens while the socket is down
+    bridge.setState(1, 2, 'queued');
+    await waitFor(() => seen.length === 4, 'the missed events');
+
+    bridge.setState(1, 2, 'running');
+    await waitFor(() => seen.length === 5, 'a live event after the reconnect');
+
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    expect(bridge.calls).toContain('socket:2');
+    expect(model.lastSeq).toBe(5);
+    expect(model.node(1, 1)?.state).toBe('succeeded');
+    expect(model.node(1, 2)?.state).toBe('running');
+  });
+
+  it('ignores an event it has already applied', async () => {
+    model = makeModel(bridge);
+    const seen = record(model);
+    const event: PerQueue.BridgeEvent = { seq: 7, type: 'node', workflowId: 1, nodeId: 1, state: 'running' };
+    expect(model.applyEvent(event)).toBe(true);
+    expect(model.applyEvent({ ...event })).toBe(false);
+    expect(model.applyEvent({ ...event, seq: 6 })).toBe(false);
+    expect(seen).toEqual([7]);
+  });
+
+  it('keeps the newer state when an event arrives while a snapshot is loading', async () => {
+    model = makeModel(bridge);
+    await model.start();
+    await waitFor(() => model.connection.status === 'live', 'live');
+    bridge.holdSnapshots = true;
+    const loading = model.loadWorkflow(1); // the snapshot says task1 is waiting
+    await waitFor(() => bridge.calls.includes('graph:1'), 'snapshot requested');
+    bridge.setState(1, 1, 'running');
+    await waitFor(() => model.lastSeq === 1, 'event applied');
+    bridge.releaseSnapshots();
+    const detail = await loading;
+    // The answer was copied before the event, but the event is replayed over it.
+    expect(detail.nodes.find((n) => n.id === 1)?.state).toBe('running');
+  });
+
+  it('long polling resumes from the last seq after the bridge was unavailable', async () => {
+    model = makeModel(bridge, 'poll');
+    const seen = record(model);
+    await model.start();
+    await model.loadWorkflow(1);
+    bridge.setState(1, 1, 'queued');
+    await waitFor(() => seen.length === 1, 'first event');
+
+    bridge.downWith = 503;
+    await waitFor(() => model.connection.status === 'unavailable', 'unavailable');
+    bridge.setState(1, 1, 'running');
+    bridge.setState(1, 1, 'succeeded');
+    bridge.resendLast = true;
+    bridge.downWith = null;
+    await waitFor(() => seen.length === 3, 'missed events');
+    await waitFor(() => model.connection.status === 'live', 'live again');
+
+    expect(seen).toEqual([1, 2, 3]);
+    expect(model.node(1, 1)?.state).toBe('succeeded');
+    const polls = bridge.calls.filter((c) => c.startsWith('poll:')).map((c) => Number(c.slice(5)));
+    // Never asked from before what it had (no re-read of the whole log after the outage).
+    expect(Math.min(...polls.slice(polls.indexOf(1)))).toBe(1);
+  });
+
+  it('falls back to long polling when sockets never open', async () => {
+    bridge.socketsWork = false;
+    model = makeModel(bridge);
+    const seen = record(model);
+    await model.start();
+    await waitFor(() => bridge.calls.some((c) => c.startsWith('poll:')), 'polling');
+    bridge.setState(1, 3, 'failed');
+    await waitFor(() => seen.length === 1, 'event by polling');
+    expect(seen).toEqual([1]);
+  });
+
+  it('reports the bridge as unavailable with the server message, then recovers', async () => {
+    bridge.downWith = 503;
+    model = makeModel(bridge);
+    void model.start();
+    await waitFor(() => model.connection.status === 'unavailable', 'unavailable');
+    expect(model.connection.message).toContain('bridge down');
+    bridge.downWith = null;
+    await waitFor(() => model.connection.status === 'live' && model.workflows.length === 1, 'recovered');
+  });
+
+  it('fetches the graph again when an event names an entry it does not have', async () => {
+    model = makeModel(bridge);
+    await model.start();
+    await model.loadWorkflow(1);
+    await waitFor(() => model.connection.status === 'live', 'live');
+    const detail = bridge.workflows.get(1)!;
+    detail.nodes.push(node(4, 1, 'waiting'));
+    detail.edges.push({ parent: 3, child: 4, join: null });
+    bridge.setState(1, 4, 'queued');
+    await waitFor(() => model.workflow(1)?.edges.length === 3, 'refetched graph');
+    expect(model.node(1, 4)?.state).toBe('queued');
+  });
+});

@@ -1,0 +1,221 @@
+// The one place that talks to the Jupyter server's /perqueue/api proxy. Requests go through
+// ServerConnection.makeRequest so the token, the XSRF header and JupyterHub prefixes are handled;
+// a raw fetch would be refused on writes.
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import type { PerQueue } from './tokens';
+
+/** Path of the proxy below the server's base URL. */
+export const API_NAMESPACE = 'perqueue/api';
+
+/** A request that failed: HTTP status (0 when the server was not reached), message and fix. */
+export class PerQueueApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly path: string,
+    readonly fix: string = '',
+  ) {
+    super(message);
+    this.name = 'PerQueueApiError';
+  }
+
+  /** The bridge or the server extension is missing or down, as opposed to a bad request. */
+  get unavailable(): boolean {
+    return this.status === 0 || this.status === 404 || this.status === 502 || this.status === 503;
+  }
+}
+
+/** What the model needs from a transport; the jest tests replace it with a fake. */
+export interface IPerQueueClient {
+  version(): Promise<PerQueue.Versions>;
+  listWorkflows(): Promise<PerQueue.WorkflowSummary[]>;
+  getWorkflow(id: number): Promise<PerQueue.WorkflowDetail>;
+  submit(spec: unknown): Promise<{ workflowId: number }>;
+  cancelWorkflow(id: number): Promise<void>;
+  entry(id: number): Promise<PerQueue.EntryDetail>;
+  log(id: number, stream: 'stdout' | 'stderr', tail?: number): Promise<string>;
+  retryEntry(id: number): Promise<void>;
+  cancelEntry(id: number): Promise<void>;
+  modifyEntry(id: number, change: PerQueue.ModifyRequest): Promise<void>;
+  approveEntry(id: number, body: { data?: Record<string, unknown>; by?: string }): Promise<void>;
+  rejectEntry(id: number, body: { reason?: string; by?: string }): Promise<void>;
+  /** Long poll: resolves with the events after `since`, or none after `timeout` seconds. */
+  pollEvents(since: number, timeout: number): Promise<PerQueue.EventBatch>;
+  /**
+   * Opens a socket that sends the events after `since` (after the newest one when null), one
+   * per message; returns its closer, or null where sockets are not available.
+   */
+  openEventSocket(since: number | null, handlers: IEventSocketHandlers): IEventSocket | null;
+}
+
+export interface IEventSocketHandlers {
+  onOpen(): void;
+  onEvent(event: PerQueue.BridgeEvent): void;
+  /** Called once, whether the socket failed to open or dropped later. */
+  onClose(): void;
+}
+
+export interface IEventSocket {
+  close(): void;
+}
+
+export class PerQueueClient implements IPerQueueClient {
+  constructor(readonly serverSettings: ServerConnection.ISettings = ServerConnection.makeSettings()) {}
+
+  version(): Promise<PerQueue.Versions> {
+    return this.json('version');
+  }
+
+  listWorkflows(): Promise<PerQueue.WorkflowSummary[]> {
+    return this.json('workflows');
+  }
+
+  getWorkflow(id: number): Promise<PerQueue.WorkflowDetail> {
+    return this.json(`workflows/${id}`);
+  }
+
+  submit(spec: unknown): Promise<{ workflowId: number }> {
+    return this.json('workflows', { method: 'POST', body: JSON.stringify({ spec }) });
+  }
+
+  async cancelWorkflow(id: number): Promise<void> {
+    await this.json(`workflows/${id}/cancel`, { method: 'POST', body: '{}' });
+  }
+
+  entry(id: number): Promise<PerQueue.EntryDetail> {
+    return this.json(`entries/${id}`);
+  }
+
+  async log(id: number, stream: 'stdout' | 'stderr', tail = 200): Promise<string> {
+    const response = await this.request(`entries/${id}/log?stream=${stream}&tail=${tail}`);
+    const text = await response.text();
+    if ((response.headers.get('Content-Type') ?? '').includes('json')) {
+      // The bridge wraps the text: {"text": "..."}.
+      try {
+        const body = JSON.parse(text) as { text?: string } | string;
+        return typeof body === 'string' ? body : (body.text ?? '');
+      } catch {
+        return text;
+      }
+    }
+    return text;
+  }
+
+  async retryEntry(id: number): Promise<void> {
+    await this.json(`entries/${id}/retry`, { method: 'POST', body: '{}' });
+  }
+
+  async cancelEntry(id: number): Promise<void> {
+    await this.json(`entries/${id}/cancel`, { method: 'POST', body: '{}' });
+  }
+
+  async modifyEntry(id: number, change: PerQueue.ModifyRequest): Promise<void> {
+    await this.json(`entries/${id}/modify`, { method: 'POST', body: JSON.stringify(change) });
+  }
+
+  async approveEntry(id: number, body: { data?: Record<string, unknown>; by?: string }): Promise<void> {
+    await this.json(`entries/${id}/approve`, { method: 'POST', body: JSON.stringify(body) });
+  }
+
+  async rejectEntry(id: number, body: { reason?: string; by?: string }): Promise<void> {
+    await this.json(`entries/${id}/reject`, { method: 'POST', body: JSON.stringify(body) });
+  }
+
+  pollEvents(since: number, timeout: number): Promise<PerQueue.EventBatch> {
+    return this.json(`events?since=${since}&timeout=${timeout}`);
+  }
+
+  openEventSocket(since: number | null, handlers: IEventSocketHandlers): IEventSocket | null {
+    const settings = this.serverSettings;
+    if (!settings.WebSocket) {
+      return null;
+    }
+    const query: string[] = [];
+    if (since !== null) {
+      query.push(`since=${since}`);
+    }
+    if (settings.appendToken && settings.token) {
+      query.push(`token=${encodeURIComponent(settings.token)}`);
+    }
+    const url = URLExt.join(settings.wsUrl, API_NAMESPACE, 'events', 'ws') + (query.length ? `?${query.join('&')}` : '');
+    const socket = new settings.WebSocket(url);
+    let closed = false;
+    const close = () => {
+      if (!closed) {
+        closed = true;
+        handlers.onClose();
+      }
+    };
+    socket.onopen = () => handlers.onOpen();
+    socket.onmessage = (message: MessageEvent) => {
+      let event: PerQueue.BridgeEvent;
+      try {
+        event = JSON.parse(String(message.data)) as PerQueue.BridgeEvent;
+      } catch {
+        return; // not an event (e.g. a keep-alive)
+      }
+      if (typeof event?.seq === 'number') {
+        handlers.onEvent(event);
+      }
+    };
+    socket.onerror = () => close();
+    socket.onclose = () => close();
+    return {
+      close: () => {
+        closed = true;
+        socket.close();
+      },
+    };
+  }
+
+  private async json<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const response = await this.request(path, init);
+    const text = await response.text();
+    if (!text) {
+      return undefined as T;
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new PerQueueApiError(response.status, `the answer to ${path} is not JSON: ${text.slice(0, 200)}`, path);
+    }
+  }
+
+  private async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const settings = this.serverSettings;
+    const url = URLExt.join(settings.baseUrl, API_NAMESPACE, path);
+    if (init.body !== undefined) {
+      init = { ...init, headers: { 'Content-Type': 'application/json', ...(init.headers ?? {}) } };
+    }
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(url, init, settings);
+    } catch (error) {
+      throw new PerQueueApiError(0, `the Jupyter server could not be reached: ${String(error)}`, path);
+    }
+    if (!response.ok) {
+      throw await errorFrom(response, path);
+    }
+    return response;
+  }
+}
+
+async function errorFrom(response: Response, path: string): Promise<PerQueueApiError> {
+  const text = await response.text().catch(() => '');
+  let message = text || response.statusText;
+  let fix = '';
+  try {
+    const body = JSON.parse(text) as { message?: string; error?: string; fix?: string };
+    message = body.message ?? body.error ?? message;
+    fix = body.fix ?? '';
+  } catch {
+    // A plain-text answer is its own message.
+  }
+  if (response.status === 404 && path === 'version') {
+    message = 'The PerQueue Lab server extension is not enabled on this Jupyter server.';
+    fix = 'Run `jupyter server extension enable perqueue_lab` and restart JupyterLab.';
+  }
+  return new PerQueueApiError(response.status, message, path, fix);
+}

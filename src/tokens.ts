@@ -1,0 +1,141 @@
+// Public surface of the PerQueue Lab frontend: the model token, command ids and the shapes the
+// bridge API returns. Nothing here talks to the server or touches the DOM.
+import { Token } from '@lumino/coreutils';
+import type { ISignal } from '@lumino/signaling';
+
+import type { RtEdge, RtKind, RtNode } from '../core/model.js';
+import type { EntryState } from '../core/states.js';
+
+/** Every action is a command; palette, menus and panels reuse these ids. */
+export enum CommandIDs {
+  openSidebar = 'perqueue:open-sidebar',
+  refresh = 'perqueue:refresh',
+  openWorkflow = 'perqueue:open-workflow',
+  cancelWorkflow = 'perqueue:cancel-workflow',
+  retryEntry = 'perqueue:retry-entry',
+  cancelEntry = 'perqueue:cancel-entry',
+  approveEntry = 'perqueue:approve-entry',
+  rejectEntry = 'perqueue:reject-entry',
+  showEntry = 'perqueue:show-entry',
+}
+
+export namespace PerQueue {
+  export type State = EntryState;
+  export type Kind = RtKind;
+
+  /** One row of GET /api/workflows. */
+  export interface WorkflowSummary {
+    id: number;
+    name: string;
+    createdAt: number;
+    total: number;
+    counts: Partial<Record<EntryState, number>>;
+    state: string;
+  }
+
+  /**
+   * A runtime node as the bridge sends it. The bridge may send more fields than the core model
+   * knows, and older bridges fewer, so everything beyond the identity is optional.
+   */
+  export type Node = Pick<RtNode, 'id' | 'workflowId' | 'kind' | 'name' | 'state'> &
+    Partial<Omit<RtNode, 'id' | 'workflowId' | 'kind' | 'name' | 'state'>> & {
+      [extra: string]: unknown;
+    };
+
+  export type Edge = RtEdge;
+
+  /** GET /api/workflows/{id}. */
+  export interface WorkflowDetail {
+    workflow: { id: number; name: string; createdAt: number };
+    nodes: Node[];
+    edges: Edge[];
+  }
+
+  /** GET /api/entries/{id}. */
+  export interface EntryDetail {
+    node: Node;
+    input: unknown;
+    runDir: string | null;
+  }
+
+  /**
+   * One item of the event stream; `seq` grows strictly. A node event names the entry and its new
+   * state; a bridge may also send the whole node.
+   */
+  export interface BridgeEvent {
+    seq: number;
+    type: 'node' | 'workflow';
+    workflowId: number;
+    nodeId?: number | null;
+    state?: string | null;
+    at?: number;
+    node?: Node;
+  }
+
+  export interface EventBatch {
+    events: BridgeEvent[];
+    last: number;
+  }
+
+  export interface Versions {
+    version: string;
+    apiVersion: number;
+    /** Seq of the newest event, when the bridge tells it (the resume point of a fresh client). */
+    lastSeq?: number;
+    /** Added by the Jupyter server extension. */
+    serverExtension?: string;
+    bridge?: { version: string; apiVersion: number };
+  }
+
+  export interface ModifyRequest {
+    args?: Record<string, unknown>;
+    resources?: string;
+    maxTries?: number;
+    width?: number;
+  }
+
+  /** How the live connection to the bridge is doing, as the views show it. */
+  export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'unavailable';
+
+  export interface ConnectionInfo {
+    status: ConnectionStatus;
+    /** Why the bridge is unreachable, with the fix when the server said it. */
+    message: string;
+  }
+}
+
+/** The UI-free model every view renders. */
+export interface IPerQueueModel {
+  readonly workflows: ReadonlyArray<PerQueue.WorkflowSummary>;
+  readonly connection: PerQueue.ConnectionInfo;
+  readonly versions: PerQueue.Versions | null;
+  /** Seq of the last event applied. */
+  readonly lastSeq: number;
+  readonly workflowsChanged: ISignal<IPerQueueModel, ReadonlyArray<PerQueue.WorkflowSummary>>;
+  readonly workflowChanged: ISignal<IPerQueueModel, number>;
+  readonly connectionChanged: ISignal<IPerQueueModel, PerQueue.ConnectionInfo>;
+  readonly eventReceived: ISignal<IPerQueueModel, PerQueue.BridgeEvent>;
+
+  /** The cached graph of a workflow, or null before `loadWorkflow`. */
+  workflow(id: number): PerQueue.WorkflowDetail | null;
+  loadWorkflow(id: number): Promise<PerQueue.WorkflowDetail>;
+  /** Stop keeping a workflow's graph up to date. */
+  releaseWorkflow(id: number): void;
+  node(workflowId: number, entryId: number): PerQueue.Node | null;
+  refresh(): Promise<void>;
+
+  entry(id: number): Promise<PerQueue.EntryDetail>;
+  log(id: number, stream: 'stdout' | 'stderr', tail?: number): Promise<string>;
+  retryEntry(id: number): Promise<void>;
+  cancelEntry(id: number): Promise<void>;
+  approveEntry(id: number, data?: Record<string, unknown>): Promise<void>;
+  rejectEntry(id: number, reason?: string): Promise<void>;
+  modifyEntry(id: number, change: PerQueue.ModifyRequest): Promise<void>;
+  cancelWorkflow(id: number): Promise<void>;
+  submit(spec: unknown): Promise<number>;
+}
+
+export const IPerQueueModel = new Token<IPerQueueModel>(
+  'perqueue-lab:IPerQueueModel',
+  'The PerQueue Lab model: workflows, their graphs and the live event stream from the bridge.',
+);

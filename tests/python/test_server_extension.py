@@ -1,0 +1,267 @@
+"""The server extension behind Jupyter's authentication: a real `jupyter server` process on a free
+loopback port with a token, in a fresh project folder, talking to the real bridge."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from perqueue_lab._bridge import BridgeError, cli_path, find_node
+
+TOKEN = "perqueue-test-token"
+
+
+def _bridge_missing() -> str | None:
+    """Why the real bridge cannot run here, or None."""
+    if not cli_path().is_file():
+        return f"the bridge CLI is not built ({cli_path()}): run `npm run build:node`"
+    try:
+        find_node()
+    except BridgeError as error:
+        return error.message
+    return None
+
+
+def _needs_bridge() -> None:
+    reason = _bridge_missing()
+    if reason:
+        print(f"skipping: {reason}")
+        pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A jupyter server process; `request` speaks HTTP to it without any client library."""
+
+    def __init__(self, root: Path, extra_config: str = "") -> None:
+        self.root = root
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        home = root.parent / f"jupyter-home-{self.port}"
+        home.mkdir()
+        config = home / "jupyter_server_config.py"
+        config.write_text(
+            textwrap.dedent(
+                f"""
+                c.ServerApp.ip = "127.0.0.1"
+                c.ServerApp.port = {self.port}
+                c.ServerApp.port_retries = 0
+                c.ServerApp.open_browser = False
+                c.ServerApp.allow_root = True
+                c.ServerApp.root_dir = {str(root)!r}
+                c.IdentityProvider.token = {TOKEN!r}
+                c.ServerApp.jpserver_extensions = {{"perqueue_lab": True}}
+                """
+            )
+            + extra_config
+        )
+        env = {
+            **os.environ,
+            "JUPYTER_CONFIG_DIR": str(home),
+            "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+            "JUPYTER_DATA_DIR": str(home / "data"),
+            "PQ_PYTHON": sys.executable,
+        }
+        self.log = open(home / "server.log", "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "jupyter_server", f"--config={config}"],
+            cwd=root,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"jupyter server exited: {(home / 'server.log').read_text()[-3000:]}")
+            try:
+                urllib.request.urlopen(f"{self.base}/api/status?token={TOKEN}", timeout=2)
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("jupyter server did not start within 60 s")
+
+    def request(self, method: str, path: str, body: object | None = None, headers: dict | None = None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(f"{self.base}{path}", data=data, method=method, headers=headers or {})
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=90) as response:
+                return response.status, response.read(), dict(response.headers)
+        except urllib.error.HTTPError as error:
+            return error.code, error.read(), dict(error.headers)
+
+    def authed(self, method: str, path: str, body: object | None = None):
+        return self.request(method, path, body, {"Authorization": f"token {TOKEN}"})
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def _stop_bridge(project: Path) -> None:
+    if _bridge_missing() is None and (project / ".perqueue").exists():
+        subprocess.run(
+            [find_node(), str(cli_path()), "daemon", "stop", "--project", str(project)],
+            capture_output=True,
+            timeout=60,
+        )
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    project = tmp_path_factory.mktemp("project")
+    srv = Server(project)
+    yield srv
+    srv.stop()
+    _stop_bridge(project)
+
+
+# --- Jupyter's authentication applies to every route ------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/perqueue/api/version", "/perqueue/api/workflows", "/perqueue/api/events?since=0"])
+def test_requests_without_credentials_are_refused(server, path):
+    status, _, _ = server.request("GET", path)
+    assert status == 403
+
+
+def test_post_without_token_or_xsrf_is_refused(server):
+    status, _, _ = server.request("POST", "/perqueue/api/workflows", {"spec": {}})
+    assert status == 403
+
+
+def test_post_with_login_cookie_but_no_xsrf_header_is_refused(server):
+    # A page from another site would carry the login cookie but cannot read the _xsrf cookie.
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    opener.open(f"{server.base}/api/me?token={TOKEN}", timeout=10)  # logs in, keeps the cookie
+    if _bridge_missing() is None:
+        # The cookie alone authenticates reads...
+        assert opener.open(f"{server.base}/perqueue/api/workflows", timeout=60).status == 200
+    # ...but a write also needs the X-XSRFToken header that only a same-origin page can send.
+    req = urllib.request.Request(
+        f"{server.base}/perqueue/api/workflows/1/cancel", data=b"{}", method="POST", headers={"Content-Type": "application/json"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        opener.open(req, timeout=10)
+    assert refused.value.code == 403
+
+
+def test_event_socket_without_credentials_is_refused(server):
+    from tornado.httpclient import HTTPClientError
+    from tornado.ioloop import IOLoop
+    from tornado.websocket import websocket_connect
+
+    async def connect():
+        return await websocket_connect(f"ws://127.0.0.1:{server.port}/perqueue/api/events/ws?since=0")
+
+    with pytest.raises(HTTPClientError) as refused:
+        IOLoop.current().run_sync(connect, timeout=30)
+    assert refused.value.code == 403
+
+
+# --- With the token, requests reach the real bridge ----------------------------------------
+
+
+def test_version_handshake_names_bridge_and_server_extension(server):
+    _needs_bridge()
+    status, body, _ = server.authed("GET", "/perqueue/api/version")
+    assert status == 200, body
+    answer = json.loads(body)
+    assert answer["apiVersion"] == 1
+    assert answer["serverExtension"]
+    assert answer["bridge"]["version"]
+    assert (server.root / ".perqueue" / "bridge.json").is_file()
+
+
+def test_workflow_submitted_through_the_proxy_is_listed_with_its_entries(server, tmp_path):
+    _needs_bridge()
+    script = server.root / "hello.py"
+    script.write_text("def main(**kwargs):\n    return True, {'greeting': 'hello'}\n")
+    spec = {
+        "specVersion": 1,
+        "name": "proxy-test",
+        "root": {"kind": "task", "name": "hello.py", "code": str(script), "args": {"n": 1}, "resources": "1:local:1m"},
+    }
+    status, body, _ = server.authed("POST", "/perqueue/api/workflows", {"spec": spec})
+    assert status == 200, body
+    workflow_id = json.loads(body)["workflowId"]
+
+    status, body, _ = server.authed("GET", "/perqueue/api/workflows")
+    assert status == 200
+    assert workflow_id in [w["id"] for w in json.loads(body)]
+
+    status, body, _ = server.authed("GET", f"/perqueue/api/workflows/{workflow_id}")
+    assert status == 200
+    detail = json.loads(body)
+    assert [n["name"] for n in detail["nodes"]] == ["hello.py"]
+
+
+def test_bridge_errors_pass_through_with_their_status(server):
+    _needs_bridge()
+    status, body, _ = server.authed("GET", "/perqueue/api/workflows/999999")
+    assert status == 404
+    assert "999999" in json.loads(body)["error"]
+
+
+def test_event_socket_with_token_relays_bridge_events(server):
+    _needs_bridge()
+    from tornado.ioloop import IOLoop
+    from tornado.websocket import websocket_connect
+
+    script = server.root / "hello.py"
+    script.write_text("def main(**kwargs):\n    return True, {}\n")
+    spec = {"specVersion": 1, "name": "ws-test", "root": {"kind": "task", "name": "hello.py", "code": str(script), "args": {}, "resources": "1:local:1m"}}
+
+    async def run():
+        ws = await websocket_connect(f"ws://127.0.0.1:{server.port}/perqueue/api/events/ws?since=0&token={TOKEN}")
+        status, body, _ = server.authed("POST", "/perqueue/api/workflows", {"spec": spec})
+        assert status == 200, body
+        message = await ws.read_message()
+        ws.close()
+        return json.loads(message)
+
+    event = IOLoop.current().run_sync(run, timeout=60)
+    assert event["seq"] >= 1
+    assert event["type"] in ("node", "workflow")
+
+
+# --- A bridge that cannot start is explained ----------------------------------------------
+
+
+def test_missing_bridge_program_answers_503_naming_the_part_and_the_fix(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    srv = Server(project, 'c.PerQueueLab.bridge_cli = "/nonexistent/pql.mjs"\n')
+    try:
+        status, body, _ = srv.authed("GET", "/perqueue/api/version")
+        assert status == 503
+        answer = json.loads(body)
+        assert answer["missing"] == "bridge"
+        assert "/nonexistent/pql.mjs" in answer["message"]
+        assert answer["fix"]
+        assert answer["serverExtension"]
+        status, body, _ = srv.authed("GET", "/perqueue/api/workflows")
+        assert status == 503
+    finally:
+        srv.stop()

@@ -1,0 +1,44 @@
+/**
+ * Galata configuration: Jupyter is started by Playwright with jupyter_server_test_config.py,
+ * and the browser is the system Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
+ */
+const fs = require('fs');
+const path = require('path');
+const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+// Use the project's virtual environment when there is one, so `jupyter` finds perqueue_lab.
+const venvBin = path.resolve(__dirname, '..', '.venv', 'bin');
+if (fs.existsSync(venvBin) && !(process.env.PATH || '').split(path.delimiter).includes(venvBin)) {
+  process.env.PATH = `${venvBin}${path.delimiter}${process.env.PATH}`;
+}
+
+module.exports = {
+  ...baseConfig,
+  workers: 1,
+  retries: process.env.CI ? 1 : 0,
+  use: {
+    ...baseConfig.use,
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    },
+    video: 'off',
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+  },
+  webServer: {
+    command: 'jupyter lab --config jupyter_server_test_config.py',
+    url: 'http://localhost:8888/lab',
+    timeout: 120 * 1000,
+    reuseExistingServer: !process.env.CI,
+    // Let Jupyter exit normally so the test config stops the project's bridge.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 15000 },
+  },
+};
