@@ -1,0 +1,171 @@
+// The LSF executor against fake bsub/bjobs/bkill (tests/fixtures/fake-schedulers) that record their
+// exact argv and answer with text in the form real LSF prints (see the fixtures' README).
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseResources } from '../../core/resources.js';
+import type { JobRequest } from '../../kernel-bridge/executors/types.js';
+import { BJOBS_FORMAT, LsfExecutor } from '../../kernel-bridge/executors/lsf.js';
+import type { ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
+import { runSchedulerCommand, SchedulerUnavailableError, type CommandRunner } from '../../kernel-bridge/executors/scheduler-command.js';
+
+const FAKE = join(resolve(dirname(fileURLToPath(import.meta.url)), '../../..'), 'tests/fixtures/fake-schedulers');
+const sample = (name: string) => readFileSync(join(FAKE, 'samples', name), 'utf8');
+
+interface Answer {
+  stdout?: string;
+  stderr?: string;
+  rc?: number;
+  sleep?: number;
+}
+
+async function fakeCluster() {
+  const dir = await mkdtemp(join(tmpdir(), 'pq-fake-lsf-'));
+  const answers = join(dir, 'answers');
+  await mkdir(answers);
+  const log = join(dir, 'calls.log');
+  await writeFile(log, '');
+  const run: CommandRunner = (file, args, options) =>
+    runSchedulerCommand(file, args, {
+      ...options,
+      env: { ...process.env, PATH: `${FAKE}/bin:${process.env.PATH}`, FAKE_SCHED_LOG: log, FAKE_SCHED_ANSWERS: answers },
+    });
+  return {
+    run,
+    async answer(tool: string, a: Answer, call?: number) {
+      const base = join(answers, call ? `${tool}.${call}` : tool);
+      if (a.stdout !== undefined) await writeFile(`${base}.stdout`, a.stdout);
+      if (a.stderr !== undefined) await writeFile(`${base}.stderr`, a.stderr);
+      if (a.rc !== undefined) await writeFile(`${base}.rc`, String(a.rc));
+      if (a.sleep !== undefined) await writeFile(`${base}.sleep`, String(a.sleep));
+    },
+    async calls(): Promise<string[][]> {
+      return (await readFile(log, 'utf8')).split('\n').filter(Boolean).map((l) => l.split('\t'));
+    },
+  };
+}
+
+async function request(name: string, resources: string, dependsOn: string[] = [], folder = 'pq-lsf-run-'): Promise<JobRequest> {
+  const runDir = await mkdtemp(join(tmpdir(), folder));
+  return { entryId: 1, workflowId: 1, attempt: 1, jobName: name, runDir, jobScript: join(runDir, 'job.sh'), resources: parseResources(resources), dependsOn };
+}
+
+const config: ClusterConfig = {
+  scheduler: 'lsf',
+  nodes: [{ name: 'XeonGold6126', cores: 24, memory: '192GB', partition: 'normal' }],
+  extraArgs: ['-P', 'proj42'],
+};
+
+describe('LSF executor', () => {
+  test('submit runs MyQueue-style bsub and reads the id from "Job <n> is submitted"', async () => {
+    const fake = await fakeCluster();
+    await fake.answer('bsub', { stdout: sample('lsf/bsub.stdout') });
+    const ex = new LsfExecutor({ config, run: fake.run });
+    const req = await request('pq-demo-7-1', '24:XeonGold6126:90m', ['764213236', '764220165']);
+    assert.equal((await ex.submit(req)).jobId, '764254593');
+    assert.deepEqual((await fake.calls())[0], [
+      'bsub',
+      '-J', 'pq-demo-7-1',
+      '-W', '01:30',
+      '-n', '24',
+      '-cwd', req.runDir,
+      '-o', join(req.runDir, 'stdout'),
+      '-e', join(req.runDir, 'stderr'),
+      '-R', 'select[model == XeonGold6126]',
+      '-R', 'rusage[mem=8G]',
+      '-q', 'normal',
+      '-P', 'proj42',
+      '-w', 'done(764213236) && done(764220165)',
+      '-R', 'span[hosts=1]',
+      req.jobScript,
+    ]);
+  });
+
+  test('a task bigger than one node spans hosts by ptile; a script path with a space is quoted', async () => {
+    const fake = await fakeCluster();
+    await fake.answer('bsub', { stdout: 'Job <42> is submitted to default queue <normal>.\n' });
+    const ex = new LsfExecutor({ config, run: fake.run });
+    const req = await request('pq-demo-9-1', '48:2h', [], 'pq lsf run ');
+    assert.equal((await ex.submit(req)).jobId, '42');
+    const argv = (await fake.calls())[0];
+    assert.deepEqual(argv.slice(-3), ['-R', 'span[ptile=24]', `'${req.jobScript}'`]);
+    assert.deepEqual(argv.slice(3, 7), ['-W', '02:00', '-n', '48']);
+  });
+
+  test('status maps DONE, EXIT with TERM_RUNLIMIT/TERM_MEMLIMIT/TERM_OWNER, PEND, RUN, arrays and a job not found', async () => {
+    const fake = await fakeCluster();
+    await fake.answer('bjobs', { stdout: sample('lsf/bjobs-ours.txt'), stderr: sample('lsf/bjobs-not-found.stderr'), rc: 255 });
+    const ex = new LsfExecutor({ run: fake.run });
+    const ids = ['764213236', '764220165', '764254593', '764399747', '764399750', '764399760', '764399770', '764399780[3]', '864220165'];
+    const st = await ex.status(ids);
+    assert.deepEqual((await fake.calls())[0], ['bjobs', '-a', '-noheader', '-o', BJOBS_FORMAT, ...ids]);
+    const state = (id: string) => st.get(id)!.state;
+    assert.equal(state('764213236'), 'timed_out');
+    assert.equal(st.get('764213236')!.exitCode, 140);
+    assert.equal(state('764220165'), 'pending');
+    assert.equal(state('764254593'), 'running');
+    assert.equal(st.get('764254593')!.node, 'lxbsu2710');
+    assert.equal(st.get('764254593')!.endedAt, undefined, 'a running job has no end, only a limit');
+    assert.equal(state('764399747'), 'completed');
+    assert.equal(st.get('764399747')!.exitCode, 0);
+    assert.equal(state('764399750'), 'failed');
+    assert.equal(st.get('764399750')!.exitCode, 3);
+    assert.equal(st.get('764399750')!.node, 'p05496706j68144');
+    assert.equal(state('764399760'), 'cancelled');
+    assert.equal(state('764399770'), 'out_of_memory');
+    assert.equal(state('764399780[3]'), 'running');
+    assert.equal(state('864220165'), 'unknown');
+    assert.match(st.get('864220165')!.reason ?? '', /no longer knows/);
+    const started = new Date(st.get('764399747')!.startedAt!);
+    assert.deepEqual([started.getMonth(), started.getDate(), started.getHours(), started.getMinutes()], [1, 2, 14, 54]);
+  });
+
+  test('a plain EXIT whose stderr ends in MemoryError is out_of_memory', async () => {
+    const fake = await fakeCluster();
+    await fake.answer('bsub', { stdout: 'Job <764399750> is submitted to queue <normal>.\n' });
+    await fake.answer('bjobs', { stdout: sample('lsf/bjobs-ours.txt') });
+    const ex = new LsfExecutor({ run: fake.run });
+    const req = await request('pq-p-5-1', '1:10m');
+    await writeFile(join(req.runDir, 'stderr'), 'Traceback (most recent call last):\nMemoryError\n');
+    const { jobId } = await ex.submit(req);
+    assert.equal((await ex.status([jobId])).get(jobId)!.state, 'out_of_memory');
+  });
+
+  test('bjobs that hangs or fails gives unknown; findByName then refuses to guess', async () => {
+    const fake = await fakeCluster();
+    await fake.answer('bjobs', { sleep: 10 }, 1);
+    await fake.answer('bjobs', { stderr: 'LSF is down. Please wait ...\n', rc: 255 }, 2);
+    await fake.answer('bjobs', { stderr: 'LSF is down. Please wait ...\n', rc: 255 }, 3);
+    const ex = new LsfExecutor({ run: fake.run, commandTimeoutMs: 500 });
+    const t0 = performance.now();
+    assert.equal((await ex.status(['764399747'])).get('764399747')!.state, 'unknown');
+    assert.ok(performance.now() - t0 < 5_000);
+    const s = (await ex.status(['764399747'])).get('764399747')!;
+    assert.equal(s.state, 'unknown');
+    assert.match(s.reason ?? '', /LSF is down/);
+    await assert.rejects(ex.findByName(['pq-p-4-1']), SchedulerUnavailableError);
+  });
+
+  test('findByName lists the user\'s jobs once and matches names, array elements included', async () => {
+    const fake = await fakeCluster();
+    await fake.answer('bjobs', { stdout: sample('lsf/bjobs-ours.txt') });
+    const ex = new LsfExecutor({ run: fake.run });
+    const found = await ex.findByName(['pq-p-5-1', 'pq-array[3]', 'never-submitted']);
+    assert.deepEqual((await fake.calls())[0], ['bjobs', '-a', '-noheader', '-o', BJOBS_FORMAT]);
+    assert.equal(found.get('pq-p-5-1'), '764399750');
+    assert.equal(found.get('pq-array[3]'), '764399780[3]');
+    assert.equal(found.has('never-submitted'), false);
+  });
+
+  test('bkill is called with the ids; a job that already finished is no error', async () => {
+    const fake = await fakeCluster();
+    await fake.answer('bkill', { stdout: sample('lsf/bkill.stdout'), stderr: 'Job <764399747>: Job has already finished\n', rc: 255 });
+    const ex = new LsfExecutor({ run: fake.run });
+    await ex.cancel(['764254593', '764399747']);
+    assert.deepEqual((await fake.calls())[0], ['bkill', '764254593', '764399747']);
+  });
+});

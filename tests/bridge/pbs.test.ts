@@ -1,0 +1,213 @@
+// The PBS executor against fake qsub/qstat/qdel (tests/fixtures/fake-schedulers) that record their
+// exact argv and answer with qstat text captured on real Torque and PBS Pro clusters.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseResources } from '../../core/resources.js';
+import type { JobRequest } from '../../kernel-bridge/executors/types.js';
+import { PbsExecutor, parseQstatFull } from '../../kernel-bridge/executors/pbs.js';
+import type { ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
+import { runSchedulerCommand, SchedulerUnavailableError, type CommandRunner } from '../../kernel-bridge/executors/scheduler-command.js';
+
+const FAKE = join(resolve(dirname(fileURLToPath(import.meta.url)), '../../..'), 'tests/fixtures/fake-schedulers');
+const sample = (name: string) => readFileSync(join(FAKE, 'samples', name), 'utf8');
+
+interface Answer {
+  stdout?: string;
+  stderr?: string;
+  rc?: number;
+  sleep?: number;
+}
+
+async function fakeCluster() {
+  const dir = await mkdtemp(join(tmpdir(), 'pq-fake-pbs-'));
+  const answers = join(dir, 'answers');
+  await mkdir(answers);
+  const log = join(dir, 'calls.log');
+  await writeFile(log, '');
+  const run: CommandRunner = (file, args, options) =>
+    runSchedulerCommand(file, args, {
+      ...options,
+      env: { ...process.env, PATH: `${FAKE}/bin:${process.env.PATH}`, FAKE_SCHED_LOG: log, FAKE_SCHED_ANSWERS: answers },
+    });
+  return {
+    dir,
+    run,
+    async answer(tool: string, a: Answer, call?: number) {
+      const base = join(answers, call ? `${tool}.${call}` : tool);
+      if (a.stdout !== undefined) await writeFile(`${base}.stdout`, a.stdout);
+      if (a.stderr !== undefined) await writeFile(`${base}.stderr`, a.stderr);
+      if (a.rc !== undefined) await writeFile(`${base}.rc`, String(a.rc));
+      if (a.sleep !== undefined) await writeFile(`${base}.sleep`, String(a.sleep));
+    },
+    async calls(): Promise<string[][]> {
+      return (await readFile(log, 'utf8')).split('\n').filter(Boolean).map((l) => l.split('\t'));
+    },
+  };
+}
+
+async function request(name: string, resources: string, dependsOn: string[] = []): Promise<JobRequest> {
+  const runDir = await mkdtemp(join(tmpdir(), 'pq-pbs-run-'));
+  return { entryId: 1, workflowId: 1, attempt: 1, jobName: name, runDir, jobScript: join(runDir, 'job.sh'), resources: parseResources(resources), dependsOn };
+}
+
+const config: ClusterConfig = {
+  scheduler: 'pbs',
+  nodes: [
+    { name: 'xeon8', cores: 8, extraArgs: ['-l', 'feature=ib'] },
+    { name: 'short1', cores: 1, partition: 'short', special: true },
+  ],
+  extraArgs: ['-A', 'proj42'],
+};
+const local = (s: string) => {
+  const m = /^\w{3} (\w{3})\s+(\d+) (\d\d):(\d\d):(\d\d) (\d{4})$/.exec(s)!;
+  return new Date(Number(m[6]), ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].indexOf(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])).getTime();
+};
+
+describe('PBS executor', () => {
+  test('submit runs MyQueue-style qsub and keeps the server-suffixed id', async () => {
+    const fake = await fakeCluster();
+    await fake.answer('qsub', { stdout: sample('pbs/qsub-pbspro.stdout') });
+    const ex = new PbsExecutor({ config, run: fake.run });
+    const req = await request('pq-demo-7-1', '16:xeon8:2h', ['49100.gc-prd-hpcadm', '49101.gc-prd-hpcadm']);
+    const { jobId } = await ex.submit(req);
+    assert.equal(jobId, '49230.gc-prd-hpcadm');
+    assert.deepEqual((await fake.calls())[0], [
+      'qsub',
+      '-N', 'pq-demo-7-1',
+      '-l', 'walltime=2:00:00',
+      '-l', 'nodes=2:ppn=8',
+      '-d', req.runDir,
+      '-o', join(req.runDir, 'stdout'),
+      '-e', join(req.runDir, 'stderr'),
+      '-A', 'proj42',
+      '-l', 'feature=ib',
+      '-W', 'depend=afterok:49100.gc-prd-hpcadm:49101.gc-prd-hpcadm',
+      req.jobScript,
+    ]);
+  });
+
+  test('a small task on a named node goes to its queue with one node and its cores as ppn', async () => {
+    const fake = await fakeCluster();
+    await fake.answer('qsub', { stdout: '1234.pbs01.cluster\n' });
+    const ex = new PbsExecutor({ config, run: fake.run });
+    const req = await request('pq-demo-8-1', '1:short1:90s');
+    assert.equal((await ex.submit(req)).jobId, '1234.pbs01.cluster');
+    const argv = (await fake.calls())[0];
+    assert.deepEqual(argv.slice(1, 7), ['-N', 'pq-demo-8-1', '-l', 'walltime=0:01:30', '-l', 'nodes=1:ppn=1']);
+    assert.deepEqual(argv.slice(13, 15), ['-q', 'short']);
+  });
+
+  test('Torque: completed, queued and exiting jobs and one gone from the queue', async () => {
+    const fake = await fakeCluster();
+    await fake.answer('qstat', {
+      stdout: sample('pbs/qstat-f-torque-completed.txt') + sample('pbs/qstat-f-torque-queued.txt') + sample('pbs/qstat-f-torque-exiting.txt'),
+      stderr: sample('pbs/qstat-unknown-torque.stderr'),
+      rc: 153,
+    });
+    const ex = new PbsExecutor({ run: fake.run });
+    const ids = ['1.server.cluster.org', '1910636.millipede.cm.cluster', '89.server-2', '1234.pbs01.cluster'];
+    const st = await ex.status(ids);
+    assert.deepEqual((await fake.calls())[0], ['qstat', '-f', ...ids]);
+    const done = st.get('1.server.cluster.org')!;
+    assert.equal(done.state, 'completed');
+    assert.equal(done.exitCode, 0);
+    assert.equal(done.node, 'server.cluster.org');
+    assert.equal(done.startedAt, local('Sun Mar 19 17:39:12 2017'));
+    assert.equal(done.endedAt, local('Sun Mar 19 17:39:21 2017'));
+    assert.equal(st.get('1910636.millipede.cm.cluster')!.state, 'pending');
+    assert.equal(st.get('89.server-2')!.state, 'running', 'E (exiting) is not final yet');
+    const gone = st.get('1234.pbs01.cluster')!;
+    assert.equal(gone.state, 'unknown');
+    assert.match(gone.reason ?? '', /no longer knows/);
+  });
+
+  test('PBS Pro: qstat -f -x, a finished job and one killed by a signal', async () => {
+    const fake = await fakeCluster();
+    await fake.answer('qstat', { stdout: sample('pbs/qstat-xf-pbspro-finished.txt') + sample('pbs/qstat-xf-pbspro-killed.txt') });
+    const ex = new PbsExecutor({ flavor: 'pbspro', run: fake.run });
+    const st = await ex.status(['7600424.pbs02', '49223.gc-prd-hpcadm']);
+    assert.deepEqual((await fake.calls())[0], ['qstat', '-f', '-x', '7600424.pbs02', '49223.gc-prd-hpcadm']);
+    const ok = st.get('7600424.pbs02')!;
+    assert.equal(ok.state, 'completed');
+    assert.equal(ok.node, 'node0088');
+    assert.equal(ok.startedAt, local('Tue Dec 13 14:09:33 2016'));
+    const killed = st.get('49223.gc-prd-hpcadm')!;
+    assert.equal(killed.state, 'failed');
+    assert.equal(killed.exitCode, 128 + 15);
+    assert.match(killed.reason ?? '', /signal 15/);
+    assert.match(killed.reason ?? '', /and failed/, 'the comment continued on a tab-indented line is joined');
+  });
+
+  test('a job killed with a wall-time message in its stderr is timed_out', async () => {
+    const fake = await fakeCluster();
+    await fake.answer('qsub', { stdout: '49223.gc-prd-hpcadm\n' });
+    await fake.answer('qstat', { stdout: sample('pbs/qstat-xf-pbspro-killed.txt') });
+    const ex = new PbsExecutor({ flavor: 'pbspro', run: fake.run });
+    const req = await request('simple_failing_test', '1:30s');
+    await writeFile(join(req.runDir, 'stderr'), sample('pbs/qstat-walltime-stderr.txt'));
+    const { jobId } = await ex.submit(req);
+    const s = (await ex.status([jobId])).get(jobId)!;
+    assert.equal(s.state, 'timed_out');
+    assert.match(s.reason ?? '', /walltime 49 exceeded limit 30/);
+  });
+
+  test('a job we cancelled is cancelled; qdel of a finished job is no error', async () => {
+    const fake = await fakeCluster();
+    await fake.answer('qdel', { stderr: 'qdel: Unknown Job Id 1234.pbs01.cluster\n', rc: 153 });
+    await fake.answer('qstat', { stdout: sample('pbs/qstat-xf-pbspro-killed.txt') });
+    const ex = new PbsExecutor({ flavor: 'pbspro', run: fake.run });
+    await ex.cancel(['49223.gc-prd-hpcadm', '1234.pbs01.cluster']);
+    assert.deepEqual((await fake.calls())[0], ['qdel', '49223.gc-prd-hpcadm', '1234.pbs01.cluster']);
+    assert.equal((await ex.status(['49223.gc-prd-hpcadm'])).get('49223.gc-prd-hpcadm')!.state, 'cancelled');
+  });
+
+  test('array elements and a server name cut short are matched on the sequence number', async () => {
+    const fake = await fakeCluster();
+    const element = sample('pbs/qstat-f-torque-completed.txt').replace('Job Id: 1.server.cluster.org', 'Job Id: 1234[5].pbs01.cluster');
+    await fake.answer('qstat', { stdout: element });
+    const ex = new PbsExecutor({ run: fake.run });
+    const st = await ex.status(['1234[5].pbs01']);
+    assert.equal(st.get('1234[5].pbs01')!.state, 'completed');
+  });
+
+  test('qstat that hangs or cannot reach the server gives unknown; findByName then refuses to guess', async () => {
+    const fake = await fakeCluster();
+    await fake.answer('qstat', { sleep: 10 }, 1);
+    await fake.answer('qstat', { stderr: 'qstat: cannot connect to server pbs01 (errno=111) Connection refused\n', rc: 111 }, 2);
+    await fake.answer('qstat', { stderr: 'qstat: cannot connect to server pbs01 (errno=111) Connection refused\n', rc: 111 }, 3);
+    const ex = new PbsExecutor({ run: fake.run, commandTimeoutMs: 500 });
+    const t0 = performance.now();
+    assert.equal((await ex.status(['1.server.cluster.org'])).get('1.server.cluster.org')!.state, 'unknown');
+    assert.ok(performance.now() - t0 < 5_000, 'the hanging qstat was given up');
+    const s = (await ex.status(['1.server.cluster.org'])).get('1.server.cluster.org')!;
+    assert.equal(s.state, 'unknown');
+    assert.match(s.reason ?? '', /cannot connect to server/);
+    await assert.rejects(ex.findByName(['test.sh']), SchedulerUnavailableError);
+  });
+
+  test('findByName reads every job qstat lists and maps names to ids', async () => {
+    const fake = await fakeCluster();
+    await fake.answer('qstat', {
+      stdout: sample('pbs/qstat-xf-pbspro-finished.txt') + sample('pbs/qstat-xf-pbspro-killed.txt') + sample('pbs/qstat-f-torque-completed.txt'),
+    });
+    const ex = new PbsExecutor({ flavor: 'pbspro', run: fake.run });
+    const found = await ex.findByName(['pi-mpi', 'simple_failing_test', 'never-submitted']);
+    assert.deepEqual((await fake.calls())[0], ['qstat', '-f', '-x']);
+    assert.equal(found.get('pi-mpi'), '7600424.pbs02');
+    assert.equal(found.get('simple_failing_test'), '49223.gc-prd-hpcadm');
+    assert.equal(found.has('never-submitted'), false);
+  });
+
+  test('parseQstatFull keeps each attribute whole across continuation lines', () => {
+    const [rec] = parseQstatFull(sample('pbs/qstat-f-torque-completed.txt'));
+    assert.equal(rec.id, '1.server.cluster.org');
+    assert.match(rec.attrs.Variable_List, /PBS_O_LOGNAME=vagrant,PBS_O_PATH=/);
+    assert.equal(rec.attrs.exit_status, '0');
+    assert.equal(rec.attrs['req_information.task_usage.0.task.0.host'], 'server.cluster.org');
+  });
+});
