@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseStates } from '../../core/states.js';
 import type { Manager } from '../manager/manager.js';
 import { isUserError } from '../manager/manager.js';
+import { prepareManualNotebook } from '../manager/notebooks.js';
 import { tail } from '../runner/results.js';
 import type { Store } from '../store/store.js';
 import { acceptWebSocket } from './websocket.js';
@@ -97,6 +98,15 @@ export function createApiServer(o: ApiOptions): Server {
     const b = (body ?? {}) as { by?: string; reason?: string };
     manager.reject(Number(id), b.by ?? 'unknown', b.reason ?? '');
     return { ok: true };
+  });
+  route('POST', '/api/entries/:id/notebook', (_r, [id]) => {
+    const n = manager.engine.node(Number(id));
+    if (!n || n.kind !== 'manual') throw new HttpError(400, `entry ${id} is not a manual step of an active workflow`);
+    const spec = manager.engine.manualSpec(n.id);
+    if (!spec.notebook) throw new HttpError(400, `entry ${id} ('${n.name}') has no notebook: it asks for a form`);
+    if (n.state !== 'awaiting_input') throw new HttpError(400, `entry ${id} ('${n.name}') is ${n.state}, not awaiting input`);
+    const path = prepareManualNotebook(manager.projectRoot, spec.notebook, manager.engine.inputFor(n.id).kwargs, n);
+    return { path };
   });
   route('GET', '/api/approvals', () => manager.engine.awaitingInput().map((n) => ({ node: n, spec: manager.engine.specOf(n) })));
   route('GET', '/api/events', async (req, _p, q) => {

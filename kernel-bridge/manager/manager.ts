@@ -138,6 +138,10 @@ export class Manager {
     this.step(() => this.engine.reject(id, by, reason));
   }
 
+  get projectRoot(): string {
+    return this.paths.root;
+  }
+
   /** The run folder of an entry's latest attempt. */
   runDirOf(n: RtNode): string {
     return join(this.paths.runs, String(n.workflowId), `${n.id}.${Math.max(1, n.attempt)}`);

@@ -149,3 +149,57 @@ describe('events', () => {
     assert.ok(refused, 'no token, no stream');
   });
 });
+
+describe('manual steps in notebooks', () => {
+  it("makes the entry's copy of its notebook with the inputs injected, once per attempt", async () => {
+    const nbPath = join(p.dir, 'label.ipynb');
+    const nb = {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [
+        { cell_type: 'markdown', metadata: {}, source: '# Label' },
+        { cell_type: 'code', metadata: { tags: ['parameters'] }, source: 'images = []', outputs: [], execution_count: null },
+        { cell_type: 'code', metadata: {}, source: 'print(images)', outputs: [], execution_count: null },
+      ],
+    };
+    (await import('node:fs')).writeFileSync(nbPath, JSON.stringify(nb));
+    const make = p.script('make.py', 'def main(**kw):\n    return True, {"images": ["a.png", "b.png"], "ok": True, "none": None}\n');
+    const root = chainOf(pyTask('make', make), { kind: 'manual', name: 'label me', args: {}, notebook: nbPath, onReject: 'discard' }, {
+      kind: 'manual',
+      name: 'form',
+      args: {},
+      onReject: 'fail',
+    });
+    const wf2 = await p.submit(spec('human', root));
+    let entries: { id: number; name: string; state: string }[] = [];
+    for (let i = 0; i < 100; i++) {
+      entries = (await (await get(`/api/entries?workflow=${wf2}`)).json()) as typeof entries;
+      if (entries.find((e) => e.name === 'label me')?.state === 'awaiting_input') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const step = entries.find((e) => e.name === 'label me')!;
+    const r = await post(`/api/entries/${step.id}/notebook`, {});
+    assert.equal(r.status, 200);
+    const { path } = (await r.json()) as { path: string };
+    assert.match(path, /^human-steps\/wf\d+-entry\d+-label_me-a1\.ipynb$/);
+    const copy = JSON.parse(p.read(path));
+    assert.equal(copy.cells.length, 4);
+    assert.deepEqual(copy.cells[2].metadata.tags, ['injected-parameters']);
+    assert.match(copy.cells[2].source, /images = \["a.png", "b.png"\]\nok = True\nnone = None\npq_entry_id = \d+/);
+    assert.deepEqual((await (await post(`/api/entries/${step.id}/notebook`, {})).json()) as unknown, { path });
+    assert.equal((await post(`/api/approvals`, {})).status, 404);
+    const approvals = (await (await get('/api/approvals')).json()) as { node: { id: number } }[];
+    assert.ok(approvals.some((a) => a.node.id === step.id));
+    await post(`/api/entries/${step.id}/approve`, { data: { labels: [1, 0] }, by: 'ann' });
+    for (let i = 0; i < 100; i++) {
+      entries = (await (await get(`/api/entries?workflow=${wf2}`)).json()) as typeof entries;
+      if (entries.find((e) => e.name === 'form')?.state === 'awaiting_input') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const form = entries.find((e) => e.name === 'form')!;
+    const noNb = await post(`/api/entries/${form.id}/notebook`, {});
+    assert.equal(noNb.status, 400);
+    assert.match(((await noNb.json()) as { error: string }).error, /has no notebook: it asks for a form/);
+  });
+});
