@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { chainOf, Project, pyTask, spec } from './cli-harness.js';
+import { chainOf, Project, pyTask, REPO, spec } from './cli-harness.js';
 
 const projects: Project[] = [];
 function project(): Project {
@@ -176,5 +176,88 @@ describe('bad submissions are refused with the place named, and nothing stored i
     const status = JSON.parse((await p.pql('status', '--json')).stdout);
     assert.equal(status.length, 1);
     assert.equal(status[0].counts.succeeded, 1);
+  });
+});
+
+describe('more of the CLI', () => {
+  it('submits a TypeScript module that builds the workflow with the TypeScript API', async () => {
+    const p = project();
+    const add = p.script('add.py', ADD);
+    const builder = join(REPO, 'build/core/builder.js');
+    p.script(
+      'wf.mjs',
+      `import { Task, Workflow, StaticWidthGroup } from ${JSON.stringify(builder)};\n` +
+        `const a = new Task(${JSON.stringify(add)}, { x: 1 }, '1:local:1m');\n` +
+        `export default new Workflow([a, new StaticWidthGroup(new Task(${JSON.stringify(add)}, null, '1:local:1m', { name: 'col' }), 3)]).toDocument('from-ts');\n`,
+    );
+    const r = await p.pql('submit', 'wf.mjs', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const wf = JSON.parse(r.stdout).workflowId;
+    assert.equal((await p.wait(wf)).code, 0);
+    const cols = (await p.entries(wf)).filter((e) => e.name === 'col');
+    assert.deepEqual(cols.map((e) => e.data), [{ x: 3 }, { x: 3 }, { x: 3 }]);
+  });
+
+  it('a PerQueue submission script runs after changing only the import', async () => {
+    const p = project();
+    p.script('gen.py', 'from perqueue_lab.constants import DYNAMICWIDTHGROUP_KEY\n\ndef main(n, **kw):\n    return True, {DYNAMICWIDTHGROUP_KEY: n, "items": list(range(n))}\n');
+    p.script('item.py', 'from perqueue_lab.constants import INDEX_KW\n\ndef main(items, **kwargs):\n    idx, *_ = kwargs[INDEX_KW]\n    return True, {"sq": items[idx] ** 2}\n');
+    p.script('loop.py', 'from perqueue_lab.constants import CYCLICALGROUP_KEY, ITER_KW\n\ndef main(**kwargs):\n    it, *_ = kwargs[ITER_KW]\n    return True, {CYCLICALGROUP_KEY: it >= 1}\n');
+    p.script(
+      'pq_submit.py',
+      [
+        'from perqueue_lab import PersistentQueue, Task, Workflow, DynamicWidthGroup, CyclicalGroup',
+        'gen = Task("gen.py", {"n": 3}, "1:local:10m")',
+        'item = Task("item.py", None, "1:local:10m")',
+        'loop = CyclicalGroup(Task("loop.py", None, "1:local:10m"), max_tries=5)',
+        'wf = Workflow({gen: [], DynamicWidthGroup(item): [gen], loop: [gen]})',
+        'with PersistentQueue() as pq:',
+        '    pq.submit(wf)',
+        '',
+      ].join('\n'),
+    );
+    const r = await p.pql('submit', 'pq_submit.py');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await p.wait(1)).code, 0);
+    const es = await p.entries(1);
+    assert.deepEqual(es.filter((e) => e.name === 'item.py').map((e) => e.data), [{ sq: 0 }, { sq: 1 }, { sq: 4 }]);
+    assert.equal(es.filter((e) => e.name === 'loop.py').length, 2);
+  });
+
+  it('max_tries used up, then raised with modify and resumed with retry', async () => {
+    const p = project();
+    const loop = p.script('loop.py', 'def main(pq_iteration, **kw):\n    return True, {"pq_toggle_key": pq_iteration[0] >= 3}\n');
+    const add = p.script('add.py', ADD);
+    const root = chainOf({ kind: 'cyclical', body: pyTask('loop', loop), maxTries: 2 }, pyTask('after', add));
+    const wf = await p.submit(spec('tries', root));
+    assert.equal((await p.wait(wf)).code, 1);
+    const gate = (await p.entries(wf)).find((e) => e.state === 'failed')!;
+    assert.match(gate.error!, /ran out of tries/);
+    const bad = await p.pql('modify', String(gate.id), '--max-tries', 'many');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--max-tries must be a whole number/);
+    assert.equal((await p.pql('modify', String(gate.id), '--max-tries', '6')).code, 0);
+    assert.equal((await p.pql('retry', String(gate.id))).code, 0);
+    assert.equal((await p.wait(wf)).code, 0);
+    const es = await p.entries(wf);
+    assert.equal(es.filter((e) => e.name === 'loop').length, 4);
+    assert.equal(es.find((e) => e.name === 'after')!.state, 'succeeded');
+  });
+
+  it('the width of a dynamic group can be set before it expands; logs show a task output', async () => {
+    const p = project();
+    const gate = p.script('gate.sh', '#!/bin/bash\necho "gate says hi"\nwhile [ ! -f go ]; do sleep 0.05; done\necho \'{"pq_dwg_width": 5}\' > "$PQ_OUTPUT"\n');
+    const add = p.script('add.py', ADD);
+    const wf = await p.submit(spec('width', chainOf(pyTask('gate', gate), { kind: 'dynamic_width', body: pyTask('col', add) })));
+    const dwg = (await p.entries(wf)).find((e) => e.kind === 'dynamic_width')!;
+    assert.equal((await p.pql('modify', String(dwg.id), '--width', '2')).code, 0);
+    const wrong = await p.pql('modify', String((await p.entries(wf))[0].id), '--width', '2');
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /not a DynamicWidthGroup/);
+    writeFileSync(join(p.dir, 'go'), '');
+    await p.wait(wf);
+    assert.equal((await p.entries(wf)).filter((e) => e.name === 'col').length, 2);
+    const logs = await p.pql('logs', String((await p.entries(wf))[0].id));
+    assert.match(logs.stdout, /gate says hi/);
   });
 });
