@@ -135,6 +135,11 @@ function isJson(v: unknown, depth = 0): boolean {
  */
 export function validateSpec(doc: unknown, opts: ValidateOptions = {}): WorkflowDocument {
   if (!isPlainObject(doc)) throw new SpecError({}, 'a workflow spec must be a JSON object');
+  for (const k of Object.keys(doc)) {
+    if (!['specVersion', 'name', 'root', 'layout'].includes(k)) {
+      throw new SpecError({ field: k }, 'unknown top-level field (expected specVersion, name, root and optionally layout)');
+    }
+  }
   const wf = typeof doc.name === 'string' && doc.name.trim() ? doc.name : undefined;
   if (wf === undefined) throw new SpecError({ field: 'name' }, 'the workflow needs a non-empty name');
   if (doc.specVersion !== SPEC_VERSION) {
@@ -162,8 +167,25 @@ function fail(ctx: Ctx, field: string | undefined, problem: string): never {
   throw new SpecError({ workflow: ctx.workflow, node: ctx.path, field }, problem);
 }
 
+/** Fields each kind may carry (a misspelt field is refused, not silently ignored). */
+const FIELDS: Record<string, readonly string[]> = {
+  task: ['kind', 'name', 'code', 'args', 'resources', 'retries', 'preamble'],
+  manual: ['kind', 'name', 'args', 'notebook', 'form', 'timeout', 'default', 'onReject'],
+  workflow: ['kind', 'name', 'nodes'],
+  static_width: ['kind', 'name', 'body', 'width'],
+  dynamic_width: ['kind', 'name', 'body'],
+  cyclical: ['kind', 'name', 'body', 'maxTries'],
+  switch: ['kind', 'name', 'branches'],
+};
+
 function validateNode(n: unknown, ctx: Ctx): void {
   if (!isPlainObject(n)) fail(ctx, undefined, 'expected a task or group object');
+  const allowed = FIELDS[n.kind as string];
+  if (allowed) {
+    for (const k of Object.keys(n)) {
+      if (!allowed.includes(k)) fail(ctx, k, `unknown field for a ${n.kind} (expected ${allowed.join(', ')})`);
+    }
+  }
   if (n.name !== undefined && (typeof n.name !== 'string' || n.name === '')) {
     fail(ctx, 'name', 'the name must be a non-empty string');
   }
@@ -251,6 +273,9 @@ function validateWorkflow(n: Record<string, unknown>, ctx: Ctx): void {
   for (const [i, item] of n.nodes.entries()) {
     if (!isPlainObject(item) || typeof item.id !== 'string' || item.id === '') {
       fail(ctx, `nodes[${i}].id`, 'every workflow node needs a string id');
+    }
+    for (const k of Object.keys(item)) {
+      if (!['id', 'node', 'parents'].includes(k)) fail(ctx, `nodes[${i}].${k}`, 'unknown field (expected id, node, parents)');
     }
     if (ids.has(item.id)) fail(ctx, `nodes[${i}].id`, `the id '${item.id}' is used twice`);
     ids.add(item.id);
