@@ -40,6 +40,7 @@ export class LocalPool {
   /** How long a stopped job gets between SIGTERM and SIGKILL. */
   static readonly KILL_GRACE_MS = 10_000;
   private readonly waiting: JobRequest[] = [];
+  private readonly prepares = new Map<number, () => boolean>();
   private readonly running = new Map<number, Running>();
   private readonly byDir = new Map<string, number>();
   private usedCores = 0;
@@ -51,9 +52,13 @@ export class LocalPool {
     private readonly events: LocalPoolEvents,
   ) {}
 
-  /** Queue a job; it starts as soon as its cores are free. */
-  submit(req: JobRequest): void {
+  /**
+   * Queue a job; it starts as soon as its cores are free. `prepare` (writing the run folder)
+   * runs just before the start; when it returns false the job is dropped.
+   */
+  submit(req: JobRequest, prepare?: () => boolean): void {
     this.waiting.push(req);
+    if (prepare) this.prepares.set(req.entryId, prepare);
     this.pump();
   }
 
@@ -74,6 +79,7 @@ export class LocalPool {
   cancel(entryId: number): void {
     const i = this.waiting.findIndex((r) => r.entryId === entryId);
     if (i >= 0) this.waiting.splice(i, 1);
+    this.prepares.delete(entryId);
     const r = this.running.get(entryId);
     if (r && r.req) this.stop(r);
   }
@@ -94,6 +100,9 @@ export class LocalPool {
       const cores = Math.min(next.resources.cores, this.capacity);
       if (this.usedCores + cores > this.capacity && this.running.size > 0) return;
       this.waiting.shift();
+      const prepare = this.prepares.get(next.entryId);
+      this.prepares.delete(next.entryId);
+      if (prepare && !prepare()) continue;
       this.start(next, cores);
     }
   }

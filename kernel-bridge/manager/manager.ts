@@ -189,12 +189,17 @@ export class Manager {
   private dispatch(n: RtNode): void {
     const runDir = this.runDirOf(n);
     const res = parseResources(n.resources ?? '1:local:10m');
-    try {
-      this.writeRunFolder(n, runDir);
-    } catch (e) {
-      this.step(() => this.engine.finish(n.id, { state: 'failed', error: `could not prepare the run folder ${runDir}: ${(e as Error).message}` }));
-      return;
-    }
+    // The local pool writes the run folder only when the job starts: a 100,000-column group
+    // must not make 100,000 folders before the first job runs.
+    const prepare = (): boolean => {
+      try {
+        this.writeRunFolder(n, runDir);
+        return true;
+      } catch (e) {
+        this.step(() => this.engine.finish(n.id, { state: 'failed', error: `could not prepare the run folder ${runDir}: ${(e as Error).message}` }));
+        return false;
+      }
+    };
     this.dispatched.set(n.id, n.attempt);
     const req: JobRequest = {
       entryId: n.id,
@@ -206,7 +211,7 @@ export class Manager {
       resources: res,
       dependsOn: [],
     };
-    this.pool.submit(req);
+    this.pool.submit(req, prepare);
   }
 
   private writeRunFolder(n: RtNode, runDir: string): void {
@@ -222,6 +227,7 @@ export class Manager {
   private jobScriptOf(n: RtNode): string {
     const path = join(this.paths.runs, String(n.workflowId), `job-${n.templateId}.sh`);
     if (this.writtenScripts.has(path)) return path;
+    mkdirSync(join(this.paths.runs, String(n.workflowId)), { recursive: true });
     const env = this.pythonOf(n.workflowId);
     writeAtomic(
       path,
@@ -316,6 +322,11 @@ export class Manager {
         this.orphans.set(n.id, { runDir, attempt: n.attempt, tmax });
         this.dispatched.set(n.id, n.attempt);
         this.pool.adopt(n.id, Math.min(parseResources(n.resources!).cores, this.pool.capacity));
+        continue;
+      }
+      if (!existsSync(runDir)) {
+        // The folder is written just before a job is launched, so no job of this run exists.
+        this.dispatch(n);
         continue;
       }
       // Never started. Keep its claim so a late start of the old job leaves quietly, and run
