@@ -13,4 +13,4 @@ pql init
 [ -n "$(pql status --json 2>/dev/null | grep -o quickstart || true)" ] || pql submit examples/quickstart/submit.py
 extra=()
 [ "$(id -u)" = 0 ] && extra+=(--allow-root)
-exec jupyter lab --notebook-dir="$DEMO" "${extra[@]}" "$@"
+exec jupyter lab --notebook-dir="$DEMO" --LabApp.default_url="/lab?perqueue-open=latest" "${extra[@]}" "$@"

@@ -10,6 +10,7 @@ import { listIcon } from '@jupyterlab/ui-components';
 import { PerQueueClient } from './client';
 import { addCommands } from './commands';
 import { PerQueueModel } from './model';
+import { openFromUrlPlugin } from './openFromUrl';
 import { DEFAULT_GRAPH_SETTINGS, GraphPanel, IGraphSettings } from './panels/graphPanel';
 import { WorkflowsSidebar } from './panels/sidebar';
 import { PerQueueStatus } from './panels/statusItem';
@@ -160,4 +161,4 @@ const notificationsPlugin: JupyterFrontEndPlugin<void> = {
   },
 };
 
-export default [modelPlugin, workflowsPlugin, statusPlugin, notificationsPlugin];
+export default [modelPlugin, workflowsPlugin, statusPlugin, notificationsPlugin, openFromUrlPlugin];
