@@ -27,7 +27,8 @@ Usage: pql <command> [options]          (--project DIR picks the project; defaul
   ls [-w WF] [-s STATES] [--json]       entries (STATES: letters wqrsdftcxba or names, comma-separated)
   show ID [--json]                      an entry: inputs, outputs, error, log tails
   logs ID [--stderr] [--follow]         an entry's stdout (or stderr)
-  wait WF [--timeout SECONDS]           wait until the workflow stops changing; exit 1 if it failed
+  wait WF [--timeout SECONDS]           wait until the workflow stops changing; exit 1 if something
+                                        failed, 3 if a manual step waits for a person, 2 on timeout
   retry ID...                           run failed/timed-out/cancelled/discarded entries again
   cancel ID... | -w WF                  cancel entries (and what is below) or a whole workflow
   modify ID [--args JSON] [--resources R] [--retries N] [--max-tries N] [--width N]
@@ -266,10 +267,12 @@ async function wait(args: Args): Promise<number> {
     store.close();
     if (!s) throw new UsageError(`no workflow ${wf}`);
     const busy = (s.counts.waiting ?? 0) + (s.counts.queued ?? 0) + (s.counts.running ?? 0);
-    if (busy === 0 && (s.counts.blocked ?? 0) === 0 || (busy === 0 && s.total > 0)) {
+    if (busy === 0) {
+      // Nothing moves without a person now: finished, failed, or waiting for an approval.
       const bad = (s.counts.failed ?? 0) + (s.counts.timed_out ?? 0) + (s.counts.blocked ?? 0);
-      if (!args.flag('quiet')) out(`workflow ${wf}: ${counts(s)}`);
-      return bad > 0 ? 1 : 0;
+      const human = s.counts.awaiting_input ?? 0;
+      if (!args.flag('quiet')) out(`workflow ${wf}: ${counts(s)}${human ? ' (waiting for a person)' : ''}`);
+      return bad > 0 ? 1 : human > 0 ? 3 : 0;
     }
     if (timeout > 0 && Date.now() - start > timeout) {
       out(`workflow ${wf} still running after ${timeout / 1000} s: ${counts(s)}`);
