@@ -23,9 +23,19 @@ _EXPORTS = {
     "DynamicWidthGroup": "perqueue_lab.task_classes.task_groups",
     "CyclicalGroup": "perqueue_lab.task_classes.task_groups",
     "SwitchGroup": "perqueue_lab.task_classes.task_groups",
+    # Notebooks: the kernel-side API, human steps and the live graph widget.
+    "connect": "perqueue_lab.kernel",
+    "complete": "perqueue_lab.kernel",
+    "reject": "perqueue_lab.kernel",
+    "Bridge": "perqueue_lab.kernel",
+    "WorkflowHandle": "perqueue_lab.kernel",
+    "BridgeError": "perqueue_lab._bridge",
+    "WorkflowGraph": "perqueue_lab.widgets",
 }
 
 __all__ = [
+    "Bridge",
+    "BridgeError",
     "PersistentQueue",
     "CyclicalGroup",
     "DynamicWidthGroup",
@@ -35,7 +45,12 @@ __all__ = [
     "SwitchGroup",
     "Task",
     "Workflow",
+    "WorkflowGraph",
+    "WorkflowHandle",
+    "complete",
+    "connect",
     "constants",
+    "reject",
 ]
 
 
@@ -56,6 +71,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
     from perqueue_lab import constants
+    from perqueue_lab._bridge import BridgeError
+    from perqueue_lab.kernel import Bridge, WorkflowHandle, complete, connect, reject
     from perqueue_lab.queue import PersistentQueue
     from perqueue_lab.selection import Selection
     from perqueue_lab.task_classes.manual import ManualTask
@@ -67,6 +84,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
         SwitchGroup,
         Workflow,
     )
+    from perqueue_lab.widgets import WorkflowGraph
 
 
 # JupyterLab hooks. They import the server extension only when Jupyter calls them, so task jobs

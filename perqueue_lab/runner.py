@@ -1,9 +1,12 @@
-"""The Python task runner: ``python -m perqueue_lab.runner <run folder>`` (docs/contracts.md §2-3).
+"""The Python task runner: ``python -m perqueue_lab.runner <run folder>`` (docs/contracts.md §2-3, §6).
 
 It reads ``input.json``, runs the script's ``main(**kwargs)`` the way PerQueue does (loaded with
-``runpy.run_path``, every argument by keyword) and writes ``result.json`` atomically. It never
-talks to the database or the bridge: the job script records the exit code and the bridge reads
-the run folder, so a job on a compute node needs nothing but this module and the codec.
+``runpy.run_path``, every argument by keyword) and writes ``result.json`` atomically. A task
+whose code is a notebook (``.ipynb``) is executed headless in a fresh Python kernel instead:
+its inputs arrive in an injected parameters cell and its variables ``result`` / ``ok`` are its
+output (see ``perqueue_lab.notebook_runner``). It never talks to the database or the bridge:
+the job script records the exit code and the bridge reads the run folder, so a job on a compute
+node needs nothing but this module and the codec (and nbclient/ipykernel for notebooks).
 Only the standard library is imported up front; the codec (which may import NumPy) is loaded
 when there is something to decode or encode.
 """
@@ -126,6 +129,16 @@ def interpret(returned: object) -> tuple[bool, dict[str, Any]]:
     )
 
 
+def check_output_size(text: str, what: str = "the output of main()") -> None:
+    """Refuse an output over PQ_MAX_OUTPUT_BYTES with a message naming its size."""
+    size, limit = len(text.encode("utf-8")), _max_output_bytes()
+    if size > limit:
+        raise OutputTooLargeError(
+            f"{what} is {size} bytes, over the limit of {limit} bytes "
+            "(PQ_MAX_OUTPUT_BYTES): write large results to files and return their paths"
+        )
+
+
 def run(run_dir: Path) -> dict[str, Any]:
     """Run the entry in ``run_dir`` and return the result record (also written to result.json)."""
     inp = json.loads((run_dir / "input.json").read_text(encoding="utf-8"))
@@ -133,23 +146,26 @@ def run(run_dir: Path) -> dict[str, Any]:
     code = str(inp["code"])
     kwargs = decode(inp.get("kwargs") or {})
     _print_header(inp.get("entryId"), code, kwargs)
+    if code.endswith(".ipynb"):
+        from perqueue_lab.notebook_runner import run_notebook
+
+        # Helpers are passed in: this module may be running as __main__, not under its own name.
+        return run_notebook(run_dir, code, kwargs, inp.get("entryId"), write=write_atomic, check_size=check_output_size)
     func = _load_main(code)
     if _wants_parents(func):
         parents = inp.get("pqParents") or []
         kwargs[PARENTS_KW] = [{**p, "data": decode(p.get("data") or {})} for p in parents]
     ok, data = interpret(func(**kwargs))
     text = json.dumps({"ok": ok, "data": encode(data)}, allow_nan=False)
-    size, limit = len(text.encode("utf-8")), _max_output_bytes()
-    if size > limit:
-        raise OutputTooLargeError(
-            f"the output of main() is {size} bytes, over the limit of {limit} bytes "
-            "(PQ_MAX_OUTPUT_BYTES): write large results to files and return their paths"
-        )
+    check_output_size(text)
     write_atomic(run_dir / "result.json", text)
     return {"ok": ok}
 
 
 def _error_record(e: BaseException) -> dict[str, Any]:
+    described = getattr(e, "pq_error", None)  # a failure already told as PerQueue stores it
+    if isinstance(described, dict):
+        return {"error": described}
     if isinstance(e, BadReturnError):
         # The user's mistake is the value, not a line of the runner: report a plain TypeError.
         return {"error": {"type": "TypeError", "repr": repr(TypeError(*e.args)), "traceback": ""}}
@@ -169,7 +185,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except BaseException as e:  # noqa: BLE001 - every failure of a task must reach result.json
         record = _error_record(e)
-        traceback.print_exception(type(e), e, e.__traceback__)
+        if getattr(e, "pq_error", None):
+            print(record["error"]["repr"], record["error"].get("traceback", ""), sep="\n", file=sys.stderr)
+        else:
+            traceback.print_exception(type(e), e, e.__traceback__)
         try:
             write_atomic(run_dir / "result.json", json.dumps(record))
         except OSError as w:

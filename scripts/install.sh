@@ -18,6 +18,8 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -e ".[test]" jupyterlab ipykernel jupyter-builder
+# A `python3` kernelspec inside the venv for JupyterLab (notebook tasks start ipykernel on their own Python).
+[ -f .venv/share/jupyter/kernels/python3/kernel.json ] || .venv/bin/python -m ipykernel install --sys-prefix >/dev/null
 
 npm ci --no-audit --no-fund --loglevel=error
 npm run -s build:node

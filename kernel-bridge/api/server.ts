@@ -180,8 +180,10 @@ function withWorkflowState<T extends { counts: Record<string, number | undefined
   const c = s.counts;
   const n = (k: string) => c[k] ?? 0;
   let state = 'succeeded';
-  if (n('running') + n('queued') + n('waiting') > 0) state = 'running';
+  // Entries waiting behind a manual step do not make the workflow "running": it waits for a person.
+  if (n('running') + n('queued') > 0) state = 'running';
   else if (n('awaiting_input') > 0) state = 'awaiting_input';
+  else if (n('waiting') > 0) state = 'running';
   else if (n('failed') + n('timed_out') + n('blocked') > 0) state = 'failed';
   else if (n('cancelled') > 0) state = 'cancelled';
   return { ...s, state };

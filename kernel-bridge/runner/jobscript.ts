@@ -28,7 +28,7 @@ export function shq(s: string): string {
 }
 
 export function isPythonTask(code: string): boolean {
-  return code.endsWith('.py');
+  return code.endsWith('.py') || code.endsWith('.ipynb');
 }
 
 export function jobScript(o: JobScriptOptions): string {
