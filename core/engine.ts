@@ -279,8 +279,8 @@ export class Engine {
     this.setState(n, 'queued');
   }
 
-  /** Record executor facts (job id, host) without a state change. */
-  noteFacts(id: number, facts: Partial<Pick<RtNode, 'executor' | 'jobId' | 'host' | 'startedAt'>>): void {
+  /** Record executor facts (job id, host, the scheduler's start and end times) without a state change. */
+  noteFacts(id: number, facts: Partial<Pick<RtNode, 'executor' | 'jobId' | 'host' | 'startedAt' | 'endedAt'>>): void {
     const n = this.mustGet(id);
     Object.assign(n, facts);
     this.dirtyNodes.add(id);

@@ -8,7 +8,20 @@ NODE=$(scripts/find-node.sh)
 export PQ_TEST_PYTHON="$PWD/.venv/bin/python"
 status=0
 
-echo "== core and bridge tests (node:test)"
+# The Slurm tests (tests/bridge/slurm*.test.ts) run against a real one-node Slurm, started
+# here before the bridge tests; with PQ_REQUIRE_SLURM=1 they fail, never skip, without it.
+echo "== one-node Slurm for the cluster tests (tests/slurm/start-slurm.sh)"
+as_root=()
+[ "$(id -u)" = 0 ] || as_root=(sudo -E)
+if slurm_env=$("${as_root[@]}" bash tests/slurm/start-slurm.sh) && eval "$slurm_env" && [ -n "${SLURM_CONF:-}" ]; then
+  export SLURM_CONF
+else
+  echo "!!!!!!!! ERROR: Slurm did not start (tests/slurm/start-slurm.sh failed, see above): the Slurm tests will fail" >&2
+  status=1
+fi
+export PQ_REQUIRE_SLURM=1
+
+echo "== core and bridge tests (node:test, Slurm tests included)"
 "$NODE" --test --test-concurrency=2 build/tests/core/*.test.js build/tests/bridge/*.test.js || status=1
 
 echo "== Python tests (pytest: API, runner, codec, kernel API, server extension against a real Jupyter server)"

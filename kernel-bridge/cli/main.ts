@@ -2,13 +2,15 @@
 // (started on demand, so a submission alone gets its workflow run); commands that only read
 // open the SQLite file read-only, so they work with or without a daemon.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RtNode } from '../../core/model.js';
 import { parseStates, STATE_LETTER, type EntryState } from '../../core/states.js';
 import { call, daemonPid, ensureDaemon, isDaemonUp, BridgeError } from '../api/client.js';
 import { runDaemon } from '../daemon.js';
+import { guessSlurmConfig, validateClusterConfig } from '../executors/cluster-config.js';
+import { readFacts } from '../manager/cluster.js';
 import { findProject, initProject, projectPaths, type ProjectPaths } from '../project.js';
 import { tail } from '../runner/results.js';
 import { Store, type WorkflowSummary } from '../store/store.js';
@@ -35,6 +37,8 @@ Usage: pql <command> [options]          (--project DIR picks the project; defaul
   approve ID [--data JSON] [--by NAME]  complete a manual step
   reject ID [--reason TEXT] [--by NAME] reject a manual step
   daemon start|stop|status|run          the project's bridge daemon
+  config [--json]                       the project's cluster configuration (.perqueue/config.json), checked
+  config slurm [--force]                write a first Slurm configuration from sinfo (partitions, cores, memory)
 `;
 
 class UsageError extends Error {}
@@ -217,7 +221,7 @@ async function show(args: Args): Promise<number> {
       n.code ? `code: ${n.code}   resources: ${n.resources}   attempt: ${n.attempt}` : '',
       n.index.length ? `pq_index: ${JSON.stringify(n.index)}` : '',
       n.iteration.length ? `pq_iteration: ${JSON.stringify(n.iteration)}` : '',
-      n.jobId ? `job: ${n.executor} ${n.jobId} on ${n.host}` : '',
+      n.jobId ? jobLine(n, runDir) : '',
       `args: ${JSON.stringify(n.args)}`,
       detail.input ? `input: ${JSON.stringify((detail.input as { kwargs: unknown }).kwargs)}` : '',
       `output: ${JSON.stringify(n.data)}`,
@@ -227,6 +231,68 @@ async function show(args: Args): Promise<number> {
     ]
       .filter(Boolean)
       .join('\n'),
+  );
+  return 0;
+}
+
+/** Where and when the entry's job ran, and how the scheduler saw it end. */
+function jobLine(n: RtNode, runDir: string): string {
+  const time = (t: number | null | undefined) => (t ? new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '?');
+  let line = `job: ${n.executor} ${n.jobId} on ${n.host ?? '?'}`;
+  if (n.startedAt) line += `, started ${time(n.startedAt)}`;
+  if (n.endedAt) line += `, ended ${time(n.endedAt)}`;
+  const f = readFacts(runDir);
+  if (f?.state) {
+    line += `\n${f.executor} says: ${f.state}${f.exitCode !== undefined ? ` (exit code ${f.exitCode})` : ''}`;
+    if (f.reason && f.reason.toLowerCase() !== f.state.replace('_', ' ')) line += ` — ${f.reason}`;
+    if (f.resubmittedWith) line += `; resubmitted with ${f.resubmittedWith}`;
+  }
+  return line;
+}
+
+async function config(args: Args): Promise<number> {
+  const sub = args.positional[1];
+  if (sub === 'slurm') {
+    const paths = projectFor(args, true);
+    if (existsSync(paths.config) && !args.flag('force')) {
+      throw new UsageError(`${paths.config} exists already: edit it, or use --force to replace it`);
+    }
+    const guessed = await guessSlurmConfig();
+    writeFileSync(`${paths.config}.tmp`, `${JSON.stringify(guessed, null, 2)}\n`);
+    renameSync(`${paths.config}.tmp`, paths.config);
+    if (args.flag('json')) out(guessed);
+    else {
+      out(`wrote ${paths.config}:`);
+      out(table(['node (partition)', 'cores', 'memory'], guessed.nodes.map((n) => [n.name, n.cores, n.memory ?? ''])));
+      out(`tasks whose resource string names one of these (e.g. '1:${guessed.nodes[0].name}:10m') or no node run on Slurm; ':local:' keeps the local pool`);
+    }
+    return 0;
+  }
+  if (sub !== undefined) throw new UsageError(`config needs no argument or 'slurm', got '${sub}'`);
+  const paths = projectFor(args, false);
+  if (!existsSync(paths.config)) {
+    out(`no cluster configuration (${paths.config}): every task runs on the local pool; 'pql config slurm' writes one`);
+    return 0;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(paths.config, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`${paths.config} is not JSON: ${(e as Error).message}`);
+  }
+  let checked;
+  try {
+    checked = validateClusterConfig(raw);
+  } catch (e) {
+    throw new UsageError(`${paths.config}: ${(e as Error).message}`);
+  }
+  if (args.flag('json')) return out(checked), 0;
+  out(`${paths.config}: scheduler ${checked.scheduler}${checked.extraArgs?.length ? `, extra arguments ${checked.extraArgs.join(' ')}` : ''}`);
+  out(
+    table(
+      ['node', 'cores', 'memory', 'partition/queue', 'extra arguments'],
+      checked.nodes.map((n) => [n.name + (n.special ? ' (special)' : ''), n.cores, n.memory ?? '', n.partition ?? n.name, (n.extraArgs ?? []).join(' ')]),
+    ),
   );
   return 0;
 }
@@ -394,6 +460,8 @@ export async function main(argv: string[]): Promise<number> {
       return action(args);
     case 'daemon':
       return daemonCommand(args);
+    case 'config':
+      return config(args);
     default:
       throw new UsageError(`unknown command '${cmd}' (see 'pql help')`);
   }

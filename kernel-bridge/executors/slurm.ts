@@ -49,10 +49,14 @@ export function slurmSubmitArgs(req: JobRequest, config: ClusterConfig): string[
   if (choice.node) args.push(`--nodes=${choice.nodes}`);
   // '%' starts a filename pattern (%j) in --output/--error; a run folder may contain one.
   const literal = (p: string) => p.replace(/%/g, '%%');
+  // The job script appends the task's output to the same files (`exec >>stdout 2>>stderr`);
+  // append mode keeps Slurm's own lines (`*** ... DUE TO TIME LIMIT ***`, OOM kills) from
+  // overwriting it, and puts them last, where the stderr diagnosis looks.
   args.push(
     `--chdir=${req.runDir}`,
     `--output=${literal(join(req.runDir, 'stdout'))}`,
     `--error=${literal(join(req.runDir, 'stderr'))}`,
+    '--open-mode=append',
   );
   args.push(...(config.extraArgs ?? []), ...(choice.node?.extraArgs ?? []));
   if (req.dependsOn.length > 0) {

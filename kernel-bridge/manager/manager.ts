@@ -2,6 +2,7 @@
 // changes (and the run intents they imply) in one transaction, and only then acts on them:
 // writes run folders, hands jobs to the executor, kills cancelled ones. On start it takes in
 // what finished while it was down and finds the jobs that are still running.
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import type { ProjectPaths } from '../project.js';
 import { jobScript } from '../runner/jobscript.js';
 import { readMarker, readOutcome, TIMED_OUT } from '../runner/results.js';
 import type { Store } from '../store/store.js';
+import { ClusterRuns, type Route } from './cluster.js';
 
 export interface ManagerOptions {
   paths: ProjectPaths;
@@ -47,6 +49,10 @@ export class Manager {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly opts: ManagerOptions;
   private closed = false;
+  /** Entries sent to the project's scheduler (Slurm, PBS, LSF) rather than the local pool. */
+  private readonly cluster: ClusterRuns;
+  /** Part of every job name, so that jobs of two projects on one cluster never meet. */
+  private projectTag = '';
 
   constructor(opts: ManagerOptions) {
     this.opts = opts;
@@ -58,6 +64,16 @@ export class Manager {
       ended: (req, code, timedOut) => this.onEnded(req, code, timedOut),
       lost: (req) => this.orphans.set(req.entryId, { runDir: req.runDir, attempt: req.attempt, tmax: req.resources.tmax }),
     });
+    this.cluster = new ClusterRuns({
+      engine: this.engine,
+      store: this.store,
+      paths: this.paths,
+      dispatched: this.dispatched,
+      step: (action, extra) => this.step(action, extra),
+      cancelEntry: (id) => void this.cancel(id),
+      requestFor: (n) => this.requestFor(n),
+      log: (line) => this.opts.log?.(line),
+    });
   }
 
   // ---------------------------------------------------------------- life cycle
@@ -68,13 +84,20 @@ export class Manager {
       this.engine.load(record, this.store.nodesOf(record.id), this.store.edgesOf(record.id));
     }
     this.engine.reserveIds(Number(this.store.meta('next_node_id') ?? 1), Number(this.store.meta('next_workflow_id') ?? 1));
+    this.projectTag = this.store.meta('project_tag') ?? '';
+    if (!this.projectTag) {
+      this.projectTag = randomBytes(4).toString('hex');
+      this.store.transaction(() => this.store.setMeta('project_tag', this.projectTag));
+    }
     this.recover();
     this.timers.push(setInterval(() => this.tick(), 1000));
     this.timers.push(setInterval(() => this.watchOrphans(), 200));
+    this.cluster.start();
   }
 
   close(): void {
     this.closed = true;
+    this.cluster.close();
     this.pool.close();
     for (const t of this.timers) clearInterval(t);
   }
@@ -161,6 +184,15 @@ export class Manager {
     action();
     const changes = this.engine.takeChanges();
     const toDispatch = changes.nodes.filter((n) => n.kind === 'task' && n.state === 'queued' && this.dispatched.get(n.id) !== n.attempt);
+    // Where each run goes: the resource string's node name and the project's cluster configuration.
+    const routes = new Map<number, { route: Route; error?: string }>();
+    for (const n of toDispatch) {
+      try {
+        routes.set(n.id, { route: this.cluster.routeOf(n) });
+      } catch (e) {
+        routes.set(n.id, { route: 'local', error: (e as Error).message });
+      }
+    }
     const now = Date.now();
     const seq = this.store.persist(changes, () => {
       extra?.();
@@ -170,25 +202,28 @@ export class Manager {
           attempt: n.attempt,
           runDir: this.runDirOf(n),
           jobName: this.jobName(n),
-          executor: 'local',
+          executor: routes.get(n.id)!.route,
           jobId: null,
           submittedAt: now,
         });
       }
     });
-    for (const n of toDispatch) this.dispatch(n);
+    for (const n of toDispatch) this.dispatch(n, routes.get(n.id)!);
     for (const l of this.listeners) l(seq);
   }
 
   private jobName(n: RtNode): string {
-    return `pq-${n.workflowId}-${n.id}-${n.attempt}`;
+    return `pq-${this.projectTag}-${n.workflowId}-${n.id}-${n.attempt}`;
   }
 
   // ---------------------------------------------------------------- executors
 
-  private dispatch(n: RtNode): void {
+  private dispatch(n: RtNode, where: { route: Route; error?: string } = { route: 'local' }): void {
     const runDir = this.runDirOf(n);
-    const res = parseResources(n.resources ?? '1:local:10m');
+    if (where.error) {
+      this.step(() => this.engine.finish(n.id, { state: 'failed', error: `cannot choose an executor: ${where.error}` }));
+      return;
+    }
     // The local pool writes the run folder only when the job starts: a 100,000-column group
     // must not make 100,000 folders before the first job runs.
     const prepare = (): boolean => {
@@ -201,17 +236,27 @@ export class Manager {
       }
     };
     this.dispatched.set(n.id, n.attempt);
-    const req: JobRequest = {
+    const req = this.requestFor(n);
+    if (where.route === 'local') {
+      this.pool.submit(req, prepare);
+      return;
+    }
+    // A scheduler job needs its run folder (its working folder) before it is submitted.
+    if (prepare()) this.cluster.dispatch(n, req, where.route);
+  }
+
+  /** The job request of an entry's current attempt. */
+  private requestFor(n: RtNode): JobRequest {
+    return {
       entryId: n.id,
       workflowId: n.workflowId,
       attempt: n.attempt,
       jobName: this.jobName(n),
-      runDir,
+      runDir: this.runDirOf(n),
       jobScript: this.jobScriptOf(n),
-      resources: res,
+      resources: parseResources(n.resources ?? '1:local:10m'),
       dependsOn: [],
     };
-    this.pool.submit(req, prepare);
   }
 
   private writeRunFolder(n: RtNode, runDir: string): void {
@@ -288,7 +333,9 @@ export class Manager {
   }
 
   private stopJobs(ids: number[]): void {
+    const onCluster = this.cluster.cancel(ids);
     for (const id of ids) {
+      if (onCluster.has(id)) continue;
       this.pool.cancel(id);
       const o = this.orphans.get(id);
       if (o) {
@@ -310,6 +357,13 @@ export class Manager {
     }
     const requeue: number[] = [];
     for (const n of pending.sort((a, b) => a.id - b.id)) {
+      const record = this.store.run(n.id, n.attempt);
+      if (record && record.executor !== 'local') {
+        // On a scheduler: watched through its run folder and the scheduler, found by name if need be.
+        this.dispatched.set(n.id, n.attempt);
+        this.cluster.recover(n, record);
+        continue;
+      }
       const runDir = this.runDirOf(n);
       const tmax = parseResources(n.resources ?? '1:local:10m').tmax;
       const marker = readMarker(runDir);
@@ -341,6 +395,14 @@ export class Manager {
       requeue.push(n.id);
     }
     if (requeue.length > 0) this.step(() => requeue.forEach((id) => this.engine.requeue(id)));
+    // A cancel that a crash interrupted may have left its scheduler job behind: cancel it again.
+    for (const wf of this.engine.workflowIds()) {
+      for (const n of this.engine.nodesOf(wf)) {
+        if (n.kind !== 'task' || n.state !== 'cancelled' || n.attempt < 1) continue;
+        const record = this.store.run(n.id, n.attempt);
+        if (record && record.executor !== 'local') this.cluster.cancelLeftover(n, record);
+      }
+    }
   }
 
   private watchOrphans(): void {
@@ -387,6 +449,7 @@ export class Manager {
   private unloadFinished(): void {
     for (const wf of this.engine.workflowIds()) {
       const nodes = this.engine.nodesOf(wf);
+      if (this.cluster.busyWith(wf)) continue;
       if (nodes.every((n) => n.state === 'succeeded' || n.state === 'discarded' || n.state === 'skipped' || n.state === 'cancelled')) {
         this.store.setWorkflowActive(wf, false);
         this.engine.unload(wf);

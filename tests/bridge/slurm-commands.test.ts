@@ -42,6 +42,7 @@ describe('sbatch command line', () => {
       '--chdir=/home/u/proj/.perqueue/runs/3/7.1',
       '--output=/home/u/proj/.perqueue/runs/3/7.1/stdout',
       '--error=/home/u/proj/.perqueue/runs/3/7.1/stderr',
+      '--open-mode=append',
       '--account=proj42',
       '--constraint=ib',
       '--dependency=afterok:101:102',

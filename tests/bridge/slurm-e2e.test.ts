@@ -1,0 +1,333 @@
+// Workflows on a real Slurm cluster through the CLI, the daemon and the manager, as a user runs
+// them: `pql config slurm`, then submissions whose resource strings name a partition. Scenarios
+// run side by side on the one-node cluster (tests/slurm/start-slurm.sh) to keep the file short;
+// the time-out scenarios set the pace (Slurm enforces whole minutes: 60-95 s).
+// With PQ_REQUIRE_SLURM=1 a missing cluster is a failure; without it the file is skipped.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chainOf, Project, pyTask, spec, type EntryJson } from './cli-harness.js';
+
+const REQUIRED = process.env.PQ_REQUIRE_SLURM === '1';
+const SANDBOX = process.env.PQ_SLURM_SANDBOX ?? '/tmp/pq-slurm';
+if (!process.env.SLURM_CONF && existsSync(join(SANDBOX, 'etc/slurm.conf'))) {
+  process.env.SLURM_CONF = join(SANDBOX, 'etc/slurm.conf');
+}
+
+function probeSlurm(): string | undefined {
+  const r = spawnSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8', timeout: 15_000 });
+  if (r.error) return `sinfo cannot be run (${r.error.message}); start tests/slurm/start-slurm.sh as root`;
+  if (r.status !== 0) return `sinfo failed: ${(r.stderr || r.stdout).trim()}; start tests/slurm/start-slurm.sh as root`;
+  if (!/idle|mix|alloc|comp/.test(r.stdout)) return `no usable Slurm node (sinfo says '${r.stdout.trim()}')`;
+  return undefined;
+}
+const notRunning = probeSlurm();
+const skip = notRunning && !REQUIRED ? `Slurm is not running: ${notRunning}` : false;
+if (skip) console.log(`# skipping the Slurm end-to-end tests: ${skip} (set PQ_REQUIRE_SLURM=1 to make this a failure)`);
+
+interface Entry extends EntryJson {
+  jobId: string | null;
+  host: string | null;
+  resources: string;
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+/** A project whose daemon sees extra environment (PATH wrappers, fault hooks, poll pace). */
+class SlurmProject extends Project {
+  extra: NodeJS.ProcessEnv = {};
+  constructor() {
+    super('pq-slurm-e2e-');
+  }
+  override get env(): NodeJS.ProcessEnv {
+    return { ...super.env, PQ_SCHEDULER_POLL_MS: '1000', ...this.extra };
+  }
+  async configure(): Promise<void> {
+    const r = await this.pql('config', 'slurm');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  }
+  async list(wf: number): Promise<Entry[]> {
+    return (await this.entries(wf)) as Entry[];
+  }
+  async until(wf: number, what: string, ok: (es: Entry[]) => boolean, seconds = 60): Promise<Entry[]> {
+    const end = Date.now() + seconds * 1000;
+    let es: Entry[] = [];
+    while (Date.now() < end) {
+      es = await this.list(wf);
+      if (ok(es)) return es;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.fail(`${what}: not within ${seconds} s; entries: ${JSON.stringify(es.map((e) => [e.id, e.name, e.state, e.jobId]))}`);
+  }
+}
+
+const projects: SlurmProject[] = [];
+function project(): SlurmProject {
+  const p = new SlurmProject();
+  projects.push(p);
+  return p;
+}
+after(async () => {
+  for (const p of projects) await p.stop();
+});
+
+/** Slurm jobs (live or finished) whose working folder is inside the project. */
+function jobsOf(p: Project, states: 'live' | 'all'): { id: string; name: string; state: string }[] {
+  const r = spawnSync('squeue', ['-h', ...(states === 'all' ? ['-t', 'all'] : []), '-o', '%i|%T|%Z|%j'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('|'))
+    .filter((f) => f[2].startsWith(p.dir))
+    .map((f) => ({ id: f[0], state: f[1], name: f.slice(3).join('|') }));
+}
+
+const ADD = 'def main(x=0, step=1, **kw):\n    return True, {"x": x + step}\n';
+
+describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 300_000 }, () => {
+  before(() => {
+    if (skip) return;
+    if (notRunning) throw new Error(`Slurm is not running: ${notRunning}`);
+  });
+
+  it('a Slurm cluster is reachable', { skip }, () => {
+    assert.equal(notRunning, undefined, `Slurm is not running: ${notRunning}`);
+  });
+
+  it('a chain of Python tasks passes data; job id, node and times are recorded and shown', { skip }, async () => {
+    const p = project();
+    await p.configure();
+    const config = JSON.parse(p.read('.perqueue/config.json'));
+    assert.equal(config.scheduler, 'slurm');
+    const part = config.nodes[0].name as string;
+    const add = p.script('add.py', ADD);
+    const wf = await p.submit(
+      spec('chain', chainOf(pyTask('a', add, { x: 1 }, `1:${part}:1m`), pyTask('b', add, { step: 10 }, `1:${part}:1m`), pyTask('c', add, {}, '1:1m'), pyTask('d', add, {}, '1:local:1m'))),
+    );
+    const w = await p.wait(wf, 60);
+    assert.equal(w.code, 0, w.stdout + w.stderr);
+    let es = await p.list(wf);
+    assert.deepEqual(es.map((e) => [e.name, e.state, e.data]), [
+      ['a', 'succeeded', { x: 2 }],
+      ['b', 'succeeded', { x: 12 }],
+      ['c', 'succeeded', { x: 13 }],
+      ['d', 'succeeded', { x: 14 }],
+    ]);
+    // The scheduler's facts arrive with its next answer.
+    es = await p.until(wf, 'node names recorded', (xs) => xs.slice(0, 3).every((e) => e.host !== null));
+    const jobs = jobsOf(p, 'all');
+    for (const e of es.slice(0, 3)) {
+      assert.match(e.jobId ?? '', /^\d+$/, `${e.name} has a Slurm job id`);
+      assert.ok(jobs.some((j) => j.id === e.jobId && j.state === 'COMPLETED'), `${e.name}'s job ${e.jobId} is a completed Slurm job`);
+      assert.ok(e.startedAt && e.endedAt && e.endedAt >= e.startedAt);
+    }
+    assert.equal(es[3].jobId !== null && jobs.some((j) => j.id === es[3].jobId), false, "the ':local:' task ran on the local pool");
+    const show = await p.pql('show', String(es[1].id));
+    assert.match(show.stdout, new RegExp(`job: slurm ${es[1].jobId} on \\S+, started .*, ended `));
+    assert.match(show.stdout, /slurm says: completed \(exit code 0\)/);
+  });
+
+  it('a fan-out of six columns and its join', { skip }, async () => {
+    const p = project();
+    await p.configure();
+    const col = p.script('col.py', 'def main(pq_index, **kw):\n    return True, {"v": pq_index[0] * 10}\n');
+    const sum = p.script('sum.py', 'def main(v, **kw):\n    return True, {"total": sum(v.values()), "n": len(v)}\n');
+    const root = chainOf({ kind: 'static_width', body: pyTask('col', col, {}, '1:1m'), width: 6 }, pyTask('sum', sum, {}, '1:1m'));
+    const wf = await p.submit(spec('fan', root));
+    const w = await p.wait(wf, 90);
+    assert.equal(w.code, 0, w.stdout + w.stderr);
+    const es = await p.list(wf);
+    assert.equal(es.length, 7);
+    assert.deepEqual(es.find((e) => e.name === 'sum')!.data, { total: 150, n: 6 });
+    assert.equal(new Set(es.map((e) => e.jobId)).size, 7, 'one Slurm job per entry');
+  });
+
+  it('a CyclicalGroup with a DynamicWidthGroup inside', { skip }, async () => {
+    const p = project();
+    await p.configure();
+    const select = p.script('select.py', 'def main(pq_iteration, **kw):\n    return True, {"pq_dwg_width": pq_iteration[0] + 2}\n');
+    const label = p.script('label.py', 'def main(pq_index, **kw):\n    return True, {"y": pq_index[-1]}\n');
+    const retrain = p.script(
+      'retrain.py',
+      'def main(pq_iteration, y=None, **kw):\n    n = len(y) if isinstance(y, dict) else 1\n    return True, {"labelled": n, "pq_toggle_key": pq_iteration[0] >= 1}\n',
+    );
+    const body = chainOf(pyTask('select', select, {}, '1:1m'), { kind: 'dynamic_width', body: pyTask('label', label, {}, '1:1m') }, pyTask('retrain', retrain, {}, '1:1m'));
+    const wf = await p.submit(spec('loop', { kind: 'cyclical', body, maxTries: 4 }));
+    const w = await p.wait(wf, 120);
+    assert.equal(w.code, 0, w.stdout + w.stderr);
+    const tasks = (await p.list(wf)).filter((e) => e.kind === 'task');
+    // Iteration 0: select, 2 labels, retrain; iteration 1: select, 3 labels, retrain.
+    assert.equal(tasks.length, 4 + 5);
+    assert.ok(tasks.every((e) => e.state === 'succeeded' && /^\d+$/.test(e.jobId ?? '')), JSON.stringify(tasks.map((e) => [e.name, e.state, e.jobId])));
+    const last = tasks.filter((e) => e.name === 'retrain').map((e) => e.data);
+    assert.deepEqual(last, [
+      { labelled: 2, pq_toggle_key: false },
+      { labelled: 3, pq_toggle_key: true },
+    ]);
+  });
+
+  it('a failing job fails with its exit code and stderr; retry submits a new job that succeeds', { skip }, async () => {
+    const p = project();
+    await p.configure();
+    const flaky = p.script('flaky.sh', '#!/bin/bash\nif [ ! -e "$PQ_RUN_DIR/../../../../fixed" ]; then echo "not fixed yet" >&2; exit 3; fi\necho \'{"ok": 1}\' > "$PQ_OUTPUT"\n');
+    const add = p.script('add.py', ADD);
+    const wf = await p.submit(spec('fail', chainOf(pyTask('flaky', flaky, {}, '1:1m'), pyTask('after', add, {}, '1:1m'))));
+    const w = await p.wait(wf, 60);
+    assert.equal(w.code, 1, w.stdout + w.stderr);
+    let [f, a] = await p.list(wf);
+    assert.equal(f.state, 'failed');
+    assert.match(f.error ?? '', /exit code 3/);
+    assert.match(f.error ?? '', /not fixed yet/);
+    assert.equal(a.state, 'blocked');
+    const firstJob = f.jobId;
+    writeFileSync(join(p.dir, 'fixed'), '');
+    const r = await p.pql('retry', String(f.id));
+    assert.equal(r.code, 0, r.stderr);
+    const w2 = await p.wait(wf, 60);
+    assert.equal(w2.code, 0, w2.stdout + w2.stderr);
+    [f, a] = await p.list(wf);
+    assert.equal(f.state, 'succeeded');
+    assert.equal(f.attempt, 2);
+    assert.notEqual(f.jobId, firstJob, 'the retry is a new Slurm job');
+    assert.deepEqual(a.data, { x: 1 });
+  });
+
+  it('time-outs: timed_out without retries; with retries resubmitted with twice the time (60-95 s)', { skip, timeout: 240_000 }, async () => {
+    const p = project();
+    await p.configure();
+    // Sleeps past the limit on the first attempt only.
+    const slow = p.script('slow.sh', '#!/bin/bash\nif [ "$PQ_ATTEMPT" = 1 ]; then sleep 600; fi\necho \'{"done": true}\' > "$PQ_OUTPUT"\n');
+    const kicked = { ...pyTask('kicked', slow, {}, '1:1m'), retries: 1 };
+    const root = { kind: 'workflow', nodes: [{ id: 'plain', node: pyTask('plain', slow, {}, '1:1m'), parents: [] }, { id: 'kicked', node: kicked, parents: [] }] };
+    const wf = await p.submit(spec('timeouts', root));
+    const es = await p.until(wf, 'time-outs handled', (xs) => xs[0].state === 'timed_out' && xs[1].state === 'succeeded', 200);
+    assert.match(es[0].error ?? '', /time limit/);
+    assert.match(es[0].error ?? '', /TIMEOUT|DUE TO TIME LIMIT/);
+    assert.equal(es[1].attempt, 2);
+    assert.equal(es[1].resources, '1:2m', 'MyQueue kick: twice the time');
+    const facts = JSON.parse(p.read(`.perqueue/runs/${wf}/${es[1].id}.1/scheduler.json`));
+    assert.equal(facts.state, 'timed_out');
+    assert.equal(facts.resubmittedWith, '1:2m');
+    const show = await p.pql('show', String(es[0].id));
+    assert.match(show.stdout, /DUE TO TIME LIMIT/, 'Slurm’s own line is in the entry’s stderr');
+  });
+
+  it('out of memory with retries left: resubmitted on a whole node (MyQueue kick)', { skip }, async () => {
+    const p = project();
+    // A hand-written configuration: nodes of 2 cores, so that the whole-node re-run leaves room
+    // for the other scenarios on the shared one-node cluster.
+    const partition = spawnSync('sinfo', ['-h', '-o', '%P'], { encoding: 'utf8' }).stdout.split('\n')[0].replace('*', '').trim();
+    await p.pql('init');
+    writeFileSync(join(p.dir, '.perqueue/config.json'), JSON.stringify({ scheduler: 'slurm', nodes: [{ name: 'small', cores: 2, partition }] }));
+    const hungry = p.script('hungry.py', 'import os\ndef main(**kw):\n    if os.environ["PQ_ATTEMPT"] == "1":\n        raise MemoryError()\n    return True, {"fed": True}\n');
+    const wf = await p.submit(spec('oom', chainOf({ ...pyTask('hungry', hungry, {}, '1:1m'), retries: 1 })));
+    const w = await p.wait(wf, 60);
+    assert.equal(w.code, 0, w.stdout + w.stderr);
+    const [e] = await p.list(wf);
+    const cores = 2;
+    assert.equal(e.attempt, 2);
+    assert.equal(e.resources, `${cores}:1m`, 'the re-run asks for a whole node');
+    assert.deepEqual(e.data, { fed: true });
+    const facts = JSON.parse(p.read(`.perqueue/runs/${wf}/${e.id}.1/scheduler.json`));
+    assert.equal(facts.state, 'out_of_memory');
+    assert.equal(facts.resubmittedWith, `${cores}:1m`);
+  });
+
+  it('a cancelled workflow leaves no job behind in squeue', { skip }, async () => {
+    const p = project();
+    await p.configure();
+    const sleepy = p.script('sleepy.sh', '#!/bin/bash\nsleep 600\n');
+    const root = chainOf({ kind: 'static_width', body: pyTask('s', sleepy, {}, '1:10m'), width: 3 }, pyTask('after', sleepy, {}, '1:10m'));
+    const wf = await p.submit(spec('cancel', root));
+    await p.until(wf, 'three jobs running', (es) => es.filter((e) => e.state === 'running').length === 3, 60);
+    assert.equal(jobsOf(p, 'live').length, 3);
+    const r = await p.pql('cancel', '-w', String(wf));
+    assert.equal(r.code, 0, r.stderr);
+    const es = await p.list(wf);
+    assert.ok(es.every((e) => e.state === 'cancelled'), JSON.stringify(es.map((e) => e.state)));
+    const end = Date.now() + 15_000;
+    while (jobsOf(p, 'live').length > 0 && Date.now() < end) await new Promise((res) => setTimeout(res, 200));
+    assert.deepEqual(jobsOf(p, 'live'), [], 'no job left');
+  });
+
+  it('SIGKILL right after sbatch, before the job id is recorded: one job, found by name after the restart', { skip }, async () => {
+    const p = project();
+    await p.configure();
+    const once = p.script('once.sh', '#!/bin/bash\necho "$PQ_ENTRY_ID" >> "$PQ_RUN_DIR/../../../../ran.log"\nsleep 3\necho \'{"ok": true}\' > "$PQ_OUTPUT"\n');
+    p.extra = { PQ_FAULT: 'after-sbatch' };
+    const wf = await p.submit(spec('crash', chainOf(pyTask('once', once, {}, '1:1m'))));
+    const firstPid = JSON.parse(p.read('.perqueue/bridge.json')).pid as number;
+    // The hook kills the bridge as soon as sbatch has answered.
+    const end = Date.now() + 20_000;
+    while (alive(firstPid) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(alive(firstPid), false, 'the fault hook killed the bridge');
+    let [e] = await p.list(wf);
+    assert.equal(e.jobId, null, 'the job id was not recorded before the crash');
+    assert.equal(jobsOf(p, 'all').length, 1, 'sbatch did submit');
+    p.extra = {};
+    const r = await p.pql('daemon', 'start');
+    assert.equal(r.code, 0, r.stderr);
+    const w = await p.wait(wf, 60);
+    assert.equal(w.code, 0, w.stdout + w.stderr);
+    // Reconciliation by name records the job id (at the bridge's first scheduler poll).
+    [e] = await p.until(wf, 'job id recorded', (es) => es[0].jobId !== null, 20);
+    const jobs = jobsOf(p, 'all');
+    assert.equal(jobs.length, 1, `exactly one job for the entry: ${JSON.stringify(jobs)}`);
+    assert.equal(e.jobId, jobs[0].id, 'the entry holds the job found by its name');
+    assert.equal(e.attempt, 1);
+    assert.equal(p.read('ran.log').trim(), String(e.id), 'the task ran once');
+  });
+
+  it('squeue and sacct failing: entries stay running (never failed) and recover when they answer again', { skip, timeout: 120_000 }, async () => {
+    const p = project();
+    await p.configure();
+    const wrappers = mkdtempSync(join(tmpdir(), 'pq-fault-slurm-'));
+    const flag = join(wrappers, 'down');
+    for (const tool of ['squeue', 'sacct']) {
+      const real = spawnSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+      writeFileSync(
+        join(wrappers, tool),
+        `#!/bin/bash\nif [ -e ${flag} ]; then echo "${tool}: error: Unable to contact slurm controller (connect failure)" >&2; exit 1; fi\nexec ${real} "$@"\n`,
+      );
+      chmodSync(join(wrappers, tool), 0o755);
+    }
+    writeFileSync(flag, '');
+    p.extra = { PATH: `${wrappers}:${process.env.PATH}`, PQ_SCHEDULER_POLL_MS: '300' };
+    // 'vanish' kills its own job script: no marker, so only Slurm can tell how it ended.
+    const vanish = p.script('vanish.sh', '#!/bin/bash\ntouch "$PQ_RUN_DIR/../../../../vanished"\nkill -9 $PPID\n');
+    const fine = p.script('fine.sh', '#!/bin/bash\necho \'{"fine": true}\' > "$PQ_OUTPUT"\n');
+    const root = { kind: 'workflow', nodes: [{ id: 'v', node: pyTask('vanish', vanish, {}, '1:1m'), parents: [] }, { id: 'f', node: pyTask('fine', fine, {}, '1:1m'), parents: [] }] };
+    const wf = await p.submit(spec('outage', root));
+    // Marker first: the entry that wrote its marker finishes without the scheduler.
+    await p.until(wf, 'fine succeeded from its marker', (es) => es[1].state === 'succeeded', 30);
+    const t0 = Date.now();
+    while (!existsSync(join(p.dir, 'vanished')) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 6_000));
+    let [v] = await p.list(wf);
+    assert.equal(v.state, 'running', 'an unreachable scheduler is no reason to fail an entry');
+    const log = readFileSync(join(p.dir, '.perqueue/bridge.log'), 'utf8');
+    assert.match(log, /Unable to contact slurm controller/);
+    rmSync(flag);
+    [v] = await p.until(wf, 'the vanished job is reported failed', (es) => es[0].state === 'failed', 60);
+    assert.match(v.error ?? '', /exit code 137|FAILED/);
+    rmSync(wrappers, { recursive: true, force: true });
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'; // a zombie is dead
+  } catch {
+    return false;
+  }
+}
