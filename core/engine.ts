@@ -290,7 +290,7 @@ export class Engine {
    * A run ended. Returns false when the entry was no longer expecting a result (cancelled
    * meanwhile, or already finished): such late results are ignored.
    */
-  finish(id: number, outcome: Outcome): boolean {
+  finish(id: number, outcome: Outcome, opts: { retryResources?: string } = {}): boolean {
     const n = this.mustGet(id);
     if (n.state !== 'queued' && n.state !== 'running') return false;
     n.endedAt = this.now();
@@ -305,7 +305,12 @@ export class Engine {
       case 'timed_out':
         n.error = outcome.error;
         if (n.attempt <= n.retries) {
-          // An automatic retry: a new run folder, same entry.
+          // An automatic retry: a new run folder, same entry (with more time or memory when the
+          // executor asks, as MyQueue's kick does).
+          if (opts.retryResources !== undefined) {
+            parseResources(opts.retryResources);
+            n.resources = opts.retryResources;
+          }
           n.attempt += 1;
           n.queuedAt = this.now();
           n.startedAt = null;

@@ -446,16 +446,16 @@ export class ClusterRuns {
     let bigger: string | undefined;
     this.host.step(() => {
       if (kick && n.attempt <= n.retries && (n.state === 'queued' || n.state === 'running')) {
-        bigger = this.bigger(n.resources ?? run.resources, kick);
-        if (bigger && bigger !== n.resources) {
-          // MyQueue's kick: the automatic re-run gets more time or more cores (memory).
-          n.resources = bigger;
+        // MyQueue's kick: the automatic re-run gets more time or more cores (memory).
+        const more = this.bigger(n.resources ?? run.resources, kick);
+        if (more && more !== n.resources) {
+          bigger = more;
           if (outcome.state !== 'succeeded' && outcome.state !== 'discarded') {
-            outcome = { ...outcome, error: `${outcome.error}\n(resubmitted with resources ${bigger})` };
+            outcome = { ...outcome, error: `${outcome.error}\n(resubmitted with resources ${more})` };
           }
         }
       }
-      this.host.engine.finish(run.entryId, outcome);
+      this.host.engine.finish(run.entryId, outcome, { retryResources: bigger });
     });
     return bigger;
   }

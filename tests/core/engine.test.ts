@@ -439,3 +439,19 @@ describe('persistence of the in-memory graph', () => {
     assert.deepEqual(states(e2, wf), { gen: ['succeeded'], DWG: ['succeeded'], join: ['succeeded'], x: ['succeeded', 'succeeded'] });
   });
 });
+
+describe('automatic retries with more resources', () => {
+  it('an executor can give the automatic re-run more time; without retries left nothing changes', () => {
+    const e = new Engine();
+    const wf = e.submit(doc(chain(task('a', {}, { retries: 1, resources: '1:1m' } as never))));
+    const [a] = byName(e, wf, 'a');
+    e.markRunning(a.id);
+    e.finish(a.id, { state: 'timed_out', error: 'TIMEOUT' }, { retryResources: '1:2m' });
+    assert.equal(e.node(a.id)!.resources, '1:2m');
+    assert.equal(e.node(a.id)!.state, 'queued');
+    e.markRunning(a.id);
+    e.finish(a.id, { state: 'timed_out', error: 'TIMEOUT' }, { retryResources: '1:4m' });
+    assert.equal(e.node(a.id)!.resources, '1:2m');
+    assert.equal(e.node(a.id)!.state, 'timed_out');
+  });
+});
