@@ -212,7 +212,7 @@ export class Engine {
     const kwargs: JsonObject = { ...(n.args ?? {}), ...merged.data };
     if (n.index.length > 0) kwargs[INDEX_KW] = n.index;
     if (n.iteration.length > 0) kwargs[ITER_KW] = n.iteration;
-    const pqParents = this.succeededParents(n).map((p) => ({
+    const pqParents = this.dataParents(n).map((p) => ({
       id: p.id,
       name: p.name,
       index: p.index,
@@ -745,6 +745,22 @@ export class Engine {
       if (p.state === 'succeeded') out.push(p);
     }
     return out.sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * The entries whose outputs reach `n`: group placeholders pass data through, so behind one
+   * stand its own parents (the tasks before a DWG, the last tasks of the previous iteration).
+   */
+  private dataParents(n: RtNode): RtNode[] {
+    const out = new Map<number, RtNode>();
+    const visit = (node: RtNode) => {
+      for (const p of this.succeededParents(node)) {
+        if (isPlaceholder(p.kind)) visit(p);
+        else out.set(p.id, p);
+      }
+    };
+    visit(n);
+    return [...out.values()].sort((a, b) => a.id - b.id);
   }
 
   private mergedParents(n: RtNode): Merged {

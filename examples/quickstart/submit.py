@@ -1,12 +1,13 @@
 """The quick-start workflow: every building block once.
 
 generate -> DynamicWidthGroup[ screen (filter) -> CyclicalGroup[relax] -> SwitchGroup{fine|coarse} ]
-         -> StaticWidthGroup of 2 checks -> report
+         -> report -> StaticWidthGroup of 2 checks
 
 Run it with `pql submit examples/quickstart/submit.py` (or `python submit.py`), then watch it
 with `pql status` or in JupyterLab's Workflows panel.
 """
 
+import os
 from pathlib import Path
 
 from perqueue_lab import (
@@ -20,7 +21,9 @@ from perqueue_lab import (
 )
 
 HERE = Path(__file__).resolve().parent / "tasks"
-LOCAL = "1:local:5m"
+# The node name of every resource string: `local` runs on this machine; on a cluster, a node
+# listed in .perqueue/config.json (`PQ_EXAMPLE_NODE=xeon24 pql submit ...`).
+LOCAL = f"1:{os.environ.get('PQ_EXAMPLE_NODE', 'local')}:5m"
 
 generate = Task(HERE / "generate.py", {"n_candidates": 4}, LOCAL)
 screen = Task(HERE / "screen.py", {"threshold": 0.8}, LOCAL)

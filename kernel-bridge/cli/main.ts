@@ -332,11 +332,12 @@ async function wait(args: Args): Promise<number> {
     const s = store.workflowSummary(wf);
     store.close();
     if (!s) throw new UsageError(`no workflow ${wf}`);
-    const busy = (s.counts.waiting ?? 0) + (s.counts.queued ?? 0) + (s.counts.running ?? 0);
+    const human = s.counts.awaiting_input ?? 0;
+    // Entries waiting behind a manual step do not move until a person answers.
+    const busy = (s.counts.queued ?? 0) + (s.counts.running ?? 0) + (human > 0 ? 0 : (s.counts.waiting ?? 0));
     if (busy === 0) {
       // Nothing moves without a person now: finished, failed, or waiting for an approval.
       const bad = (s.counts.failed ?? 0) + (s.counts.timed_out ?? 0) + (s.counts.blocked ?? 0);
-      const human = s.counts.awaiting_input ?? 0;
       if (!args.flag('quiet')) out(`workflow ${wf}: ${counts(s)}${human ? ' (waiting for a person)' : ''}`);
       return bad > 0 ? 1 : human > 0 ? 3 : 0;
     }

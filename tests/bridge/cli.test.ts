@@ -141,6 +141,9 @@ describe('pql with Python tasks', () => {
       es = await p.entries(wf);
     }
     assert.equal(es[1].state, 'awaiting_input');
+    const waiting = await p.wait(wf, 10);
+    assert.equal(waiting.code, 3, 'wait says a person is needed');
+    assert.match(waiting.stdout, /waiting for a person/);
     const r = await p.pql('approve', String(es[1].id), '--data', '{"x": 7}', '--by', 'alice');
     assert.equal(r.code, 0, r.stderr);
     await p.wait(wf);

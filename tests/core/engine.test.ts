@@ -455,3 +455,15 @@ describe('automatic retries with more resources', () => {
     assert.equal(e.node(a.id)!.state, 'timed_out');
   });
 });
+
+describe('pq_parents', () => {
+  it('lists the entries behind group placeholders, in parent order', () => {
+    const e = new Engine();
+    const wf = e.submit(doc(chain(swg(task('first'), 2), dwg(task('inner')))));
+    runAll(e, { first: (kw) => ({ x: (kw.pq_index as number[])[0], pq_dwg_width: 1 }) });
+    const [inner] = byName(e, wf, 'inner');
+    const firsts = byName(e, wf, 'first');
+    const { pqParents } = e.inputFor(inner.id);
+    assert.deepEqual(pqParents.map((p) => [p.id, p.name, p.index, p.data.x]), firsts.map((f, i) => [f.id, 'first', [i], i]));
+  });
+});
