@@ -378,7 +378,7 @@ export class ClusterRuns {
         void this.fromMarker(run, marker);
         continue;
       }
-      if (!run.running && existsSync(join(run.req.runDir, 'claim'))) this.noteRunning(run);
+      if (!run.running && existsSync(join(run.req.runDir, 'pid'))) this.noteRunning(run);
       if (run.jobId === null && !run.submitting && !run.lookup && run.retryAt > 0 && run.retryAt <= now) {
         run.retryAt = 0;
         this.enqueue(run);
@@ -574,7 +574,7 @@ export class ClusterRuns {
         }
         if (this.runs.get(run.entryId) !== run) continue;
         run.lookup = false;
-        if (existsSync(join(run.req.runDir, 'claim'))) {
+        if (existsSync(join(run.req.runDir, 'pid'))) {
           if (readMarker(run.req.runDir) === null) {
             this.failRun(run, `the job ${run.req.jobName} started but ${kind} has no record of it and it left no result`);
           }

@@ -262,7 +262,8 @@ export class Manager {
   private writeRunFolder(n: RtNode, runDir: string): void {
     mkdirSync(runDir, { recursive: true });
     const input = this.engine.inputFor(n.id);
-    writeAtomic(
+    // Nothing reads a run folder before its job starts, so the input needs no rename.
+    writeFileSync(
       join(runDir, 'input.json'),
       JSON.stringify({ entryId: n.id, workflowId: n.workflowId, attempt: n.attempt, name: n.name, code: n.code, ...input }),
     );
@@ -371,7 +372,7 @@ export class Manager {
         this.finishRun(n.id, n.attempt, runDir, marker, tmax);
         continue;
       }
-      if (existsSync(join(runDir, 'claim'))) {
+      if (existsSync(join(runDir, 'pid'))) {
         // Started by the earlier bridge and still going (or ending): watch its files.
         this.orphans.set(n.id, { runDir, attempt: n.attempt, tmax });
         this.dispatched.set(n.id, n.attempt);
@@ -387,7 +388,7 @@ export class Manager {
       // the entry afresh in a new run folder.
       try {
         mkdirSync(runDir, { recursive: true });
-        writeFileSync(join(runDir, 'claim'), '', { flag: 'wx' });
+        writeFileSync(join(runDir, 'pid'), '', { flag: 'wx' });
       } catch {
         this.orphans.set(n.id, { runDir, attempt: n.attempt, tmax });
         continue;

@@ -42,9 +42,9 @@ export function jobScript(o: JobScriptOptions): string {
     'export PQ_RUN_DIR="${1:-$PWD}"',
     'cd "$PQ_RUN_DIR" || exit 97',
     'run=${PQ_RUN_DIR##*/}',
-    // Whoever creates `claim` first (noclobber: O_EXCL) owns this run; a second start leaves quietly.
-    'set -C; { : > claim; } 2>/dev/null || exit 0; set +C',
-    'echo $$ > pid',
+    // Whoever creates `pid` first (noclobber: O_EXCL) owns this run; a second start leaves
+    // quietly. One file both claims the run and names its process: every file costs here.
+    'set -C; { echo $$ > pid; } 2>/dev/null || exit 0; set +C',
     'exec >>stdout 2>>stderr',
     `export PQ_INPUT="$PQ_RUN_DIR/input.json" PQ_OUTPUT="$PQ_RUN_DIR/output.json"`,
     `export PQ_ENTRY_ID="\${run%%.*}" PQ_ATTEMPT="\${run#*.}" PQ_WORKFLOW_ID=${o.workflowId}`,

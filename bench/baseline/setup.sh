@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Creates bench/.venv-baseline with the published PerQueue and MyQueue from PyPI, for the
+# side-by-side comparison (bench/compare.py). Idempotent: a second run only checks the install.
+# MyQueue's configuration (scheduler 'local') and PerQueue's store are made per project folder by
+# compare.py itself (every run starts from a fresh folder), so nothing global is written here.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+venv="$here/.venv-baseline"
+py=${PQ_BASELINE_PYTHON:-python3}
+if [ ! -x "$venv/bin/python" ]; then
+  "$py" -m venv "$venv"
+fi
+if ! "$venv/bin/python" -c 'import perqueue, myqueue, networkx, psutil' 2>/dev/null; then
+  "$venv/bin/pip" install --quiet "perqueue==${PQ_BASELINE_PERQUEUE:-0.3.2}" "myqueue${PQ_BASELINE_MYQUEUE:+==$PQ_BASELINE_MYQUEUE}" psutil
+fi
+"$venv/bin/python" - <<'PY'
+from importlib.metadata import version
+for p in ("perqueue", "myqueue", "networkx", "rich"):
+    print(f"{p}=={version(p)}")
+PY

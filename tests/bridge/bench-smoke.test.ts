@@ -1,0 +1,41 @@
+// The TypeScript benchmarks at smoke sizes: they must still run and print their tables. No
+// assertion on any number: benchmarks measure, tests check.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { REPO } from './cli-harness.js';
+
+const out = mkdtempSync(join(tmpdir(), 'pq-bench-smoke-'));
+after(() => rmSync(out, { recursive: true, force: true }));
+
+function runBench(name: string): { stdout: string; rows: { metric: string; ours: { median: number } }[] } {
+  const rowsFile = join(out, `${name}.json`);
+  const r = spawnSync(process.execPath, [join(REPO, 'build/bench', `${name}.js`), '--smoke', '--out', rowsFile], {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, PQ_BENCH_PQL: join(REPO, 'perqueue_lab/bridge/pql.mjs') },
+  });
+  assert.equal(r.status, 0, `${name} exited ${r.status}\n${r.stdout}\n${r.stderr}`);
+  return { stdout: r.stdout, rows: JSON.parse(readFileSync(rowsFile, 'utf8')) };
+}
+
+describe('benchmarks (smoke sizes)', () => {
+  it('engine.ts measures submit, transitions, status and the big store, each beside its baseline', () => {
+    const { stdout, rows } = runBench('engine');
+    assert.match(stdout, /^## Engine and store$/m);
+    for (const tag of ['(a)', '(b)', '(c)', '(d)']) assert.ok(rows.some((r) => r.metric.startsWith(tag)), `no row ${tag}`);
+    for (const r of rows) assert.ok(Number.isFinite(r.ours.median) && r.ours.median > 0, `${r.metric}: ${r.ours.median}`);
+  });
+
+  it('local-executor.ts runs tasks through the real daemon and the xargs floor', () => {
+    const { stdout, rows } = runBench('local-executor');
+    assert.match(stdout, /^## Local executor$/m);
+    assert.doesNotMatch(stdout, /only \d+\/\d+ entries succeeded/);
+    assert.ok(rows.length >= 2);
+    for (const r of rows) assert.ok(Number.isFinite(r.ours.median) && r.ours.median > 0, `${r.metric}: ${r.ours.median}`);
+  });
+});
