@@ -34,6 +34,16 @@ interface Running {
   cores: number;
   timer?: NodeJS.Timeout;
   timedOut: boolean;
+  /** The launcher that started it: 'bash', or the Python of a fork server. */
+  via: string;
+}
+
+/** A Python task may start from a warm fork server of this interpreter (perqueue_lab.forkserver). */
+export interface WarmPython {
+  python: string;
+  /** Folder the task runs in (the project folder). */
+  workDir: string;
+  env: NodeJS.ProcessEnv;
 }
 
 export class LocalPool {
@@ -41,10 +51,13 @@ export class LocalPool {
   static readonly KILL_GRACE_MS = 10_000;
   private readonly waiting: JobRequest[] = [];
   private readonly prepares = new Map<number, () => boolean>();
+  private readonly warm = new Map<number, WarmPython>();
+  /** Interpreters whose fork server could not run: their tasks go through bash. */
+  private readonly coldPythons = new Set<string>();
   private readonly running = new Map<number, Running>();
   private readonly byDir = new Map<string, number>();
   private usedCores = 0;
-  private launcher: ChildProcessWithoutNullStreams | null = null;
+  private readonly launchers = new Map<string, ChildProcessWithoutNullStreams>();
   private closed = false;
 
   constructor(
@@ -56,16 +69,17 @@ export class LocalPool {
    * Queue a job; it starts as soon as its cores are free. `prepare` (writing the run folder)
    * runs just before the start; when it returns false the job is dropped.
    */
-  submit(req: JobRequest, prepare?: () => boolean): void {
+  submit(req: JobRequest, prepare?: () => boolean, warm?: WarmPython): void {
     this.waiting.push(req);
     if (prepare) this.prepares.set(req.entryId, prepare);
+    if (warm) this.warm.set(req.entryId, warm);
     this.pump();
   }
 
   /** Jobs started by an earlier bridge still hold cores until they end. */
   adopt(entryId: number, cores: number): void {
     this.usedCores += cores;
-    this.running.set(entryId, { req: null as unknown as JobRequest, pid: -1, cores, timedOut: false });
+    this.running.set(entryId, { req: null as unknown as JobRequest, pid: -1, cores, timedOut: false, via: 'adopted' });
   }
 
   release(entryId: number): void {
@@ -80,13 +94,14 @@ export class LocalPool {
     const i = this.waiting.findIndex((r) => r.entryId === entryId);
     if (i >= 0) this.waiting.splice(i, 1);
     this.prepares.delete(entryId);
+    this.warm.delete(entryId);
     const r = this.running.get(entryId);
     if (r && r.req) this.stop(r);
   }
 
   close(): void {
     this.closed = true;
-    this.launcher?.stdin.end();
+    for (const l of this.launchers.values()) l.stdin.end();
   }
 
   get load(): { running: number; waiting: number; usedCores: number } {
@@ -108,7 +123,10 @@ export class LocalPool {
   }
 
   private start(req: JobRequest, cores: number): void {
-    const r: Running = { req, pid: -1, cores, timedOut: false };
+    const warm = this.warm.get(req.entryId);
+    this.warm.delete(req.entryId);
+    const via = warm && !this.coldPythons.has(warm.python) ? warm.python : 'bash';
+    const r: Running = { req, pid: -1, cores, timedOut: false, via };
     this.usedCores += cores;
     this.running.set(req.entryId, r);
     this.byDir.set(req.runDir, req.entryId);
@@ -118,7 +136,12 @@ export class LocalPool {
       this.stop(r);
     }, req.resources.tmax * 1000);
     r.timer.unref();
-    this.ensureLauncher().stdin.write(`${req.runDir}\t${req.jobScript}\n`);
+    this.send(r, warm);
+  }
+
+  private send(r: Running, warm?: WarmPython): void {
+    const line = r.via === 'bash' ? `${r.req.runDir}\t${r.req.jobScript}\n` : `${r.req.runDir}\t${r.req.workflowId}\n`;
+    this.ensureLauncher(r.via, warm).stdin.write(line);
   }
 
   private stop(r: Running): void {
@@ -136,18 +159,35 @@ export class LocalPool {
     this.usedCores -= r.cores;
   }
 
-  private ensureLauncher(): ChildProcessWithoutNullStreams {
-    if (this.launcher) return this.launcher;
-    const child = spawn('bash', ['-c', LAUNCHER], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.launcher = child;
+  private ensureLauncher(via: string, warm?: WarmPython): ChildProcessWithoutNullStreams {
+    const existing = this.launchers.get(via);
+    if (existing) return existing;
+    const child =
+      via === 'bash'
+        ? spawn('bash', ['-c', LAUNCHER], { stdio: ['pipe', 'pipe', 'pipe'] })
+        : spawn(via, ['-m', 'perqueue_lab.forkserver', warm!.workDir], { stdio: ['pipe', 'pipe', 'pipe'], env: warm!.env });
+    this.launchers.set(via, child);
     createInterface({ input: child.stdout }).on('line', (line) => this.onLauncherLine(line));
     child.stderr.resume();
+    child.stdin.on('error', () => {
+      /* its exit is handled below */
+    });
+    child.on('error', () => {
+      /* reported through 'exit' */
+    });
     child.on('exit', () => {
-      this.launcher = null;
+      this.launchers.delete(via);
       if (this.closed) return;
-      // Jobs in flight keep running; the manager watches their run folders instead.
       for (const [id, r] of [...this.running]) {
-        if (!r.req) continue;
+        if (!r.req || r.via !== via) continue;
+        if (r.pid < 0 && via !== 'bash') {
+          // The fork server never started it (cannot import perqueue_lab?): bash runs it instead.
+          this.coldPythons.add(via);
+          r.via = 'bash';
+          this.send(r);
+          continue;
+        }
+        // Jobs in flight keep running; the manager watches their run folders instead.
         this.forget(id, r);
         this.events.lost(r.req);
       }

@@ -11,7 +11,7 @@ import { ActionError, SpecError } from '../../core/errors.js';
 import type { RtNode } from '../../core/model.js';
 import { parseResources } from '../../core/resources.js';
 import { validateSpec, type JsonObject, type WorkflowDocument } from '../../core/spec.js';
-import { isAlive, LocalPool } from '../executors/local.js';
+import { isAlive, LocalPool, type WarmPython } from '../executors/local.js';
 import type { JobRequest } from '../executors/types.js';
 import type { ProjectPaths } from '../project.js';
 import { jobScript } from '../runner/jobscript.js';
@@ -238,7 +238,7 @@ export class Manager {
     this.dispatched.set(n.id, n.attempt);
     const req = this.requestFor(n);
     if (where.route === 'local') {
-      this.pool.submit(req, prepare);
+      this.pool.submit(req, prepare, this.warmPythonFor(n));
       return;
     }
     // A scheduler job needs its run folder (its working folder) before it is submitted.
@@ -302,6 +302,21 @@ export class Manager {
       this.envCache.set(workflowId, env!);
     }
     return env!;
+  }
+
+  /**
+   * Python scripts without a preamble start from a warm fork server of their interpreter
+   * (perqueue_lab.forkserver) instead of a fresh one; PQ_FORKSERVER=0 turns that off.
+   */
+  private warmPythonFor(n: RtNode): WarmPython | undefined {
+    if (process.env.PQ_FORKSERVER === '0' || !n.code?.endsWith('.py') || this.preambleOf(n)) return undefined;
+    const env = this.pythonOf(n.workflowId);
+    const vars: NodeJS.ProcessEnv = { ...process.env };
+    if (env.venv) {
+      vars.VIRTUAL_ENV = env.venv;
+      vars.PATH = `${env.venv}/bin:${process.env.PATH ?? ''}`;
+    }
+    return { python: env.python ?? this.opts.defaultPython, workDir: this.paths.root, env: vars };
   }
 
   private preambleOf(n: RtNode): string | null {

@@ -264,3 +264,28 @@ describe('more of the CLI', () => {
     assert.match(logs.stdout, /gate says hi/);
   });
 });
+
+describe('warm starts of Python tasks', () => {
+  it('forks each Python task from one warm server: separate processes, same parent, limits still enforced', async () => {
+    const p = project();
+    const who = p.script('who.py', 'import os\n\ndef main(**kw):\n    print("entry", os.environ["PQ_ENTRY_ID"])\n    return True, {"pid": os.getpid(), "ppid": os.getppid(), "cwd": os.getcwd()}\n');
+    const slow = p.script('slow.py', 'import time\n\ndef main(**kw):\n    time.sleep(60)\n    return True, {}\n');
+    const root = {
+      kind: 'workflow',
+      nodes: [
+        { id: 'a', node: pyTask('a', who), parents: [] },
+        { id: 'b', node: pyTask('b', who), parents: ['a'] },
+        { id: 'slow', node: pyTask('slow', slow, {}, '1:local:2s'), parents: [] },
+      ],
+    };
+    const wf = await p.submit(spec('warm', root));
+    await p.wait(wf, 30);
+    const es = Object.fromEntries((await p.entries(wf)).map((e) => [e.name, e]));
+    assert.equal(es.a.state, 'succeeded');
+    assert.notEqual(es.a.data!.pid, es.b.data!.pid);
+    assert.equal(es.a.data!.ppid, es.b.data!.ppid, 'both forked by the same server');
+    assert.equal(es.a.data!.cwd, p.dir, 'tasks run in the project folder');
+    assert.match((await p.pql('logs', String(es.b.id))).stdout, new RegExp(`entry ${es.b.id}`));
+    assert.equal(es.slow.state, 'timed_out');
+  });
+});

@@ -1,0 +1,125 @@
+"""A warm start for Python tasks on the local pool: ``python -m perqueue_lab.forkserver <project folder>``.
+
+A fresh interpreter costs tens of milliseconds before a task's first line runs, which bounds how
+fast short Python tasks go through a workflow. This parent imports the runner (and the modules
+named in ``PQ_PRELOAD``, e.g. ``numpy``) once and forks a child per task: the isolation of a
+process at the cost of a fork.
+
+It speaks the local pool's launcher protocol on stdin/stdout: it reads
+``<run folder>\\t<workflow id>`` lines and answers ``S\\t<run folder>\\t<pid>`` when a child starts
+and ``E\\t<run folder>\\t<exit code>`` when it ends. Each child does what the bash job script does
+(docs/contracts.md §2): claims the run folder by creating ``pid`` exclusively, appends to
+``stdout``/``stderr``, runs the entry from the project folder, and writes ``marker`` last.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import select
+import signal
+import sys
+
+from perqueue_lab import runner
+
+
+def _claim(run_dir: str) -> bool:
+    """Create ``pid`` exclusively: only one start of a run folder may run it."""
+    try:
+        fd = os.open(os.path.join(run_dir, "pid"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return False
+    os.write(fd, f"{os.getpid()}\n".encode())
+    os.close(fd)
+    return True
+
+
+def _child(run_dir: str, workflow_id: str, work_dir: str) -> int:
+    """The forked child: one entry, then ``os._exit``."""
+    os.setsid()  # its own process group, so the pool can stop the task and what it started
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.set_wakeup_fd(-1)
+    if not _claim(run_dir):
+        return 0
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        target = os.open(os.path.join(run_dir, name), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(target, fd)
+        os.close(target)
+    sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the child
+    run = os.path.basename(run_dir)
+    entry, _, attempt = run.partition(".")
+    os.environ.update(
+        PQ_RUN_DIR=run_dir,
+        PQ_INPUT=os.path.join(run_dir, "input.json"),
+        PQ_OUTPUT=os.path.join(run_dir, "output.json"),
+        PQ_ENTRY_ID=entry,
+        PQ_ATTEMPT=attempt,
+        PQ_WORKFLOW_ID=workflow_id,
+    )
+    os.chdir(work_dir)
+    code = runner.main([run_dir])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with open(os.path.join(run_dir, "marker"), "w", encoding="ascii") as marker:
+        marker.write(f"{code}\n")
+    return code
+
+
+def _preload() -> None:
+    for name in filter(None, (os.environ.get("PQ_PRELOAD") or "").split(",")):
+        try:
+            importlib.import_module(name.strip())
+        except ImportError as e:
+            print(f"perqueue_lab.forkserver: cannot preload {name}: {e}", file=sys.stderr)
+
+
+def serve(work_dir: str) -> None:
+    _preload()
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)  # wakes select through the pipe
+    out = sys.stdout
+    stdin = sys.stdin.fileno()
+    running: dict[int, str] = {}
+    buffer = b""
+    reading = True
+    while reading or running:
+        ready, _, _ = select.select([stdin, wake_r] if reading else [wake_r], [], [], 1.0)
+        if wake_r in ready:
+            os.read(wake_r, 4096)
+        if stdin in ready:
+            chunk = os.read(stdin, 65536)
+            if not chunk:
+                reading = False  # the bridge is gone: finish what runs, start nothing new
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                run_dir, _, workflow_id = line.decode().partition("\t")
+                out.flush()
+                pid = os.fork()
+                if pid == 0:
+                    code = 1
+                    try:
+                        code = _child(run_dir, workflow_id, work_dir)
+                    finally:
+                        os._exit(code)
+                running[pid] = run_dir
+                out.write(f"S\t{run_dir}\t{pid}\n")
+        while running:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            code = os.waitstatus_to_exitcode(status)
+            out.write(f"E\t{running.pop(pid)}\t{code if code >= 0 else 128 - code}\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        print("usage: python -m perqueue_lab.forkserver <project folder>", file=sys.stderr)
+        sys.exit(2)
+    serve(sys.argv[1])
