@@ -11,10 +11,14 @@ import { PerQueueClient } from './client';
 import { addCommands } from './commands';
 import { PerQueueModel } from './model';
 import { openFromUrlPlugin } from './openFromUrl';
+import { archivePlugin } from './archive/plugin';
+import { builderPlugin } from './builder/plugin';
+import { humanStepsPlugin } from './humanStepsPlugin';
 import { DEFAULT_GRAPH_SETTINGS, GraphPanel, IGraphSettings } from './panels/graphPanel';
 import { WorkflowsSidebar } from './panels/sidebar';
 import { PerQueueStatus } from './panels/statusItem';
 import { CommandIDs, IPerQueueModel } from './tokens';
+import { widgetPlugin } from '../widgets/plugin';
 
 export { IPerQueueModel, CommandIDs } from './tokens';
 export type { PerQueue } from './tokens';
@@ -97,7 +101,7 @@ const workflowsPlugin: JupyterFrontEndPlugin<void> = {
         name: (widget) => String(widget.content.workflowId),
       });
     }
-    launcher?.add({ command: CommandIDs.openSidebar, category: 'Other', rank: 50 });
+    launcher?.add({ command: CommandIDs.openSidebar, category: 'PerQueue', rank: 0 });
   },
 };
 
@@ -135,7 +139,8 @@ const notificationsPlugin: JupyterFrontEndPlugin<void> = {
         return;
       }
       const failed = state === 'failed' || state === 'timed_out';
-      const waiting = state === 'awaiting_input';
+      // The human steps plugin tells of waiting steps itself, with their names and an Open action.
+      const waiting = state === 'awaiting_input' && !app.commands.hasCommand(CommandIDs.openStep);
       if ((failed && !enabled('notifyFailures')) || (waiting && !enabled('notifyAwaitingInput')) || (!failed && !waiting)) {
         return;
       }
@@ -161,4 +166,14 @@ const notificationsPlugin: JupyterFrontEndPlugin<void> = {
   },
 };
 
-export default [modelPlugin, workflowsPlugin, statusPlugin, notificationsPlugin, openFromUrlPlugin];
+export default [
+  modelPlugin,
+  workflowsPlugin,
+  statusPlugin,
+  notificationsPlugin,
+  openFromUrlPlugin,
+  humanStepsPlugin,
+  widgetPlugin,
+  builderPlugin,
+  archivePlugin,
+];

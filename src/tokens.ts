@@ -17,6 +17,14 @@ export enum CommandIDs {
   approveEntry = 'perqueue:approve-entry',
   rejectEntry = 'perqueue:reject-entry',
   showEntry = 'perqueue:show-entry',
+  // Human steps: act on an entry id given in the arguments, else the current step notebook's.
+  openStep = 'perqueue:open-step',
+  approveStep = 'perqueue:approve',
+  rejectStep = 'perqueue:reject',
+  showApprovals = 'perqueue:show-approvals',
+  // The workflow-definition builder and archived databases.
+  newDefinition = 'perqueue:new-workflow-definition',
+  submitDefinition = 'perqueue:submit-definition',
 }
 
 export namespace PerQueue {
@@ -84,6 +92,8 @@ export namespace PerQueue {
     lastSeq?: number;
     /** Added by the Jupyter server extension. */
     serverExtension?: string;
+    /** The project folder whose bridge this server shows (absolute), from the server extension. */
+    projectDir?: string;
     bridge?: { version: string; apiVersion: number };
   }
 

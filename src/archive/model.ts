@@ -1,0 +1,130 @@
+// A read-only stand-in for the live model, backed by an archived database read in a worker:
+// the graph panel draws it as it draws a live project, with no bridge and no server calls.
+// Every action is refused with the reason.
+import { Signal } from '@lumino/signaling';
+import * as Comlink from 'comlink';
+
+import type { IPerQueueModel, PerQueue } from '../tokens';
+import type { ArchiveWorkerApi } from './worker';
+
+const READ_ONLY = 'this is an archived database, opened read-only: actions need the project’s bridge';
+
+/** The worker reading archives; one for the page, started on first use. */
+let shared: Comlink.Remote<ArchiveWorkerApi> | null = null;
+
+function archiveWorker(): Comlink.Remote<ArchiveWorkerApi> {
+  if (!shared) {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { name: 'perqueue-archive' });
+    shared = Comlink.wrap<ArchiveWorkerApi>(worker);
+  }
+  return shared;
+}
+
+export class ArchiveModel implements IPerQueueModel {
+  private constructor(
+    private readonly _remote: Comlink.Remote<ArchiveWorkerApi>,
+    private readonly _handle: number,
+    workflows: PerQueue.WorkflowSummary[],
+  ) {
+    this._workflows = workflows;
+  }
+
+  /** Opens an archive from the file's bytes (the worker gets its own copy). */
+  static async open(bytes: Uint8Array, remote: Comlink.Remote<ArchiveWorkerApi> = archiveWorker()): Promise<ArchiveModel> {
+    const handle = await remote.open(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]));
+    const workflows = await remote.workflows(handle);
+    return new ArchiveModel(remote, handle, workflows);
+  }
+
+  get workflows(): ReadonlyArray<PerQueue.WorkflowSummary> {
+    return this._workflows;
+  }
+  readonly connection: PerQueue.ConnectionInfo = { status: 'unavailable', message: 'archived database (read-only)' };
+  readonly versions: PerQueue.Versions | null = null;
+  readonly lastSeq = 0;
+  get workflowsChanged(): Signal<this, ReadonlyArray<PerQueue.WorkflowSummary>> {
+    return this._workflowsChanged;
+  }
+  get workflowChanged(): Signal<this, number> {
+    return this._workflowChanged;
+  }
+  get connectionChanged(): Signal<this, PerQueue.ConnectionInfo> {
+    return this._connectionChanged;
+  }
+  get eventReceived(): Signal<this, PerQueue.BridgeEvent> {
+    return this._eventReceived;
+  }
+
+  workflow(id: number): PerQueue.WorkflowDetail | null {
+    return this._graphs.get(id)?.detail ?? null;
+  }
+
+  async loadWorkflow(id: number): Promise<PerQueue.WorkflowDetail> {
+    const known = this._graphs.get(id);
+    if (known) {
+      return known.detail;
+    }
+    const detail = await this._remote.workflow(this._handle, id);
+    this._graphs.set(id, { detail, positions: new Map(detail.nodes.map((n, i) => [n.id, i])) });
+    return detail;
+  }
+
+  releaseWorkflow(id: number): void {
+    this._graphs.delete(id);
+  }
+
+  node(workflowId: number, entryId: number): PerQueue.Node | null {
+    const graph = this._graphs.get(workflowId);
+    const at = graph?.positions.get(entryId);
+    return graph && at !== undefined ? graph.detail.nodes[at] : null;
+  }
+
+  async refresh(): Promise<void> {
+    // An archive does not change.
+  }
+
+  entry(id: number): Promise<PerQueue.EntryDetail> {
+    return this._remote.entry(this._handle, id);
+  }
+  async log(): Promise<string> {
+    throw new Error('logs stay in the project’s run folders; the archive holds the entries only');
+  }
+  retryEntry(): Promise<void> {
+    return refuse();
+  }
+  cancelEntry(): Promise<void> {
+    return refuse();
+  }
+  approveEntry(): Promise<void> {
+    return refuse();
+  }
+  rejectEntry(): Promise<void> {
+    return refuse();
+  }
+  modifyEntry(): Promise<void> {
+    return refuse();
+  }
+  cancelWorkflow(): Promise<void> {
+    return refuse();
+  }
+  submit(): Promise<number> {
+    return refuse();
+  }
+
+  dispose(): void {
+    void this._remote.close(this._handle);
+    this._graphs.clear();
+    Signal.clearData(this);
+  }
+
+  private _workflows: PerQueue.WorkflowSummary[];
+  private readonly _graphs = new Map<number, { detail: PerQueue.WorkflowDetail; positions: Map<number, number> }>();
+  private readonly _workflowsChanged = new Signal<this, ReadonlyArray<PerQueue.WorkflowSummary>>(this);
+  private readonly _workflowChanged = new Signal<this, number>(this);
+  private readonly _connectionChanged = new Signal<this, PerQueue.ConnectionInfo>(this);
+  private readonly _eventReceived = new Signal<this, PerQueue.BridgeEvent>(this);
+}
+
+async function refuse(): Promise<never> {
+  throw new Error(READ_ONLY);
+}

@@ -1,0 +1,90 @@
+// The "PerQueue archive" viewer: .sqlite/.db files open as a list of their workflows and a
+// read-only graph, read in the browser (sql.js in a worker), with no bridge involved.
+import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { WidgetTracker } from '@jupyterlab/apputils';
+import { ABCWidgetFactory, DocumentRegistry, DocumentWidget } from '@jupyterlab/docregistry';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { LabIcon } from '@jupyterlab/ui-components';
+
+import { DEFAULT_GRAPH_SETTINGS, type IGraphSettings } from '../panels/graphPanel';
+import { ArchiveView } from './view';
+
+export const ARCHIVE_FACTORY = 'PerQueue Archive';
+export const ARCHIVE_FILE_TYPE = 'perqueue-archive';
+
+export const archiveIcon = new LabIcon({
+  name: 'perqueue-lab:archive',
+  svgstr:
+    '<svg xmlns="http://www.w3.org/2000/svg" width="16" viewBox="0 0 24 24"><g class="jp-icon3" fill="#616161">' +
+    '<path d="M12 2C7 2 4 3.6 4 5.5v13C4 20.4 7 22 12 22s8-1.6 8-3.5v-13C20 3.6 17 2 12 2zm0 2c3.9 0 6 1.1 6 1.5S15.9 7 12 7 6 5.9 6 5.5 8.1 4 12 4zM6 8.3C7.5 8.8 9.6 9 12 9s4.5-.2 6-.7V12c0 .4-2.1 1.5-6 1.5S6 12.4 6 12zm0 6.5c1.5.5 3.6.7 6 .7s4.5-.2 6-.7v3.7c0 .4-2.1 1.5-6 1.5s-6-1.1-6-1.5z"/></g></svg>',
+});
+
+class ArchiveFactory extends ABCWidgetFactory<DocumentWidget<ArchiveView>> {
+  constructor(
+    options: DocumentRegistry.IWidgetFactoryOptions<DocumentWidget<ArchiveView>>,
+    private readonly _settings: () => IGraphSettings,
+  ) {
+    super(options);
+  }
+
+  protected createNewWidget(context: DocumentRegistry.Context): DocumentWidget<ArchiveView> {
+    const content = new ArchiveView({ context, settings: this._settings });
+    const widget = new DocumentWidget({ content, context });
+    widget.addClass('jp-PerQueue-archive-widget');
+    widget.title.icon = archiveIcon;
+    return widget;
+  }
+}
+
+export const archivePlugin: JupyterFrontEndPlugin<void> = {
+  id: 'perqueue-lab:archive',
+  description: 'Opens archived PerQueue databases (.sqlite, .db) read-only in the browser, with no bridge.',
+  autoStart: true,
+  optional: [ISettingRegistry, ILayoutRestorer],
+  activate: async (app: JupyterFrontEnd, registry: ISettingRegistry | null, restorer: ILayoutRestorer | null): Promise<void> => {
+    let settings: ISettingRegistry.ISettings | null = null;
+    try {
+      settings = registry ? await registry.load('perqueue-lab:plugin') : null;
+    } catch {
+      settings = null;
+    }
+    const current = (): IGraphSettings => {
+      const get = <T>(key: string, fallback: T): T => (settings?.get(key).composite as T | undefined) ?? fallback;
+      return {
+        ...DEFAULT_GRAPH_SETTINGS,
+        collapseWidthAbove: get('collapseWidthAbove', DEFAULT_GRAPH_SETTINGS.collapseWidthAbove),
+        layoutDirection: get('layoutDirection', DEFAULT_GRAPH_SETTINGS.layoutDirection),
+      };
+    };
+    app.docRegistry.addFileType({
+      name: ARCHIVE_FILE_TYPE,
+      displayName: 'SQLite database (PerQueue archive)',
+      extensions: ['.sqlite', '.sqlite3', '.db'],
+      mimeTypes: ['application/vnd.sqlite3'],
+      contentType: 'file',
+      fileFormat: 'base64',
+      icon: archiveIcon,
+    });
+    const factory = new ArchiveFactory(
+      {
+        name: ARCHIVE_FACTORY,
+        label: 'PerQueue Archive',
+        fileTypes: [ARCHIVE_FILE_TYPE],
+        defaultFor: [ARCHIVE_FILE_TYPE],
+        modelName: 'base64',
+        readOnly: true,
+      },
+      current,
+    );
+    const tracker = new WidgetTracker<DocumentWidget<ArchiveView>>({ namespace: 'perqueue-archive' });
+    factory.widgetCreated.connect((_, widget) => void tracker.add(widget));
+    app.docRegistry.addWidgetFactory(factory);
+    if (restorer) {
+      void restorer.restore(tracker, {
+        command: 'docmanager:open',
+        args: (widget) => ({ path: widget.context.path, factory: ARCHIVE_FACTORY }),
+        name: (widget) => widget.context.path,
+      });
+    }
+  },
+};

@@ -1,0 +1,224 @@
+// The human steps of the project as the views need them: the list of steps waiting for a person
+// (GET /api/approvals), kept live from the shared model's events, and the three things a person
+// does to one (open its notebook copy, approve with a result, reject with a reason). Requests go
+// through the Jupyter server's proxy like every other call; the person's name is sent as `by`.
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+import type { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { API_NAMESPACE, PerQueueApiError } from './client';
+import { IApproval, sortApprovals } from './humanSteps';
+import { IPerQueueModel, PerQueue } from './tokens';
+
+export interface IHumanStepsOptions {
+  model: IPerQueueModel;
+  serverSettings: ServerConnection.ISettings;
+  /** Who acts, recorded with each answer (the Jupyter user's name when known). */
+  user?: () => string;
+  /** Coalesces bursts of events into one reload (ms). */
+  settleMs?: number;
+}
+
+export class HumanSteps implements IDisposable {
+  constructor(options: IHumanStepsOptions) {
+    this._model = options.model;
+    this._settings = options.serverSettings;
+    this._user = options.user ?? (() => '');
+    this._settleMs = options.settleMs ?? 150;
+    this._model.eventReceived.connect(this._onEvent, this);
+    this._model.connectionChanged.connect(this._onConnection, this);
+    if (this._model.connection.status === 'live') {
+      this.schedule();
+    }
+  }
+
+  /** The waiting steps, oldest first. */
+  get items(): ReadonlyArray<IApproval> {
+    return this._items;
+  }
+
+  /** Why the last reload failed ('' when it worked). */
+  get error(): string {
+    return this._error;
+  }
+
+  /** Whether the list was loaded at least once. */
+  get loaded(): boolean {
+    return this._loaded;
+  }
+
+  get changed(): ISignal<this, ReadonlyArray<IApproval>> {
+    return this._changed;
+  }
+
+  /** A step started waiting (not emitted for the steps of the first load). */
+  get stepWaiting(): ISignal<this, IApproval> {
+    return this._stepWaiting;
+  }
+
+  get model(): IPerQueueModel {
+    return this._model;
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    if (this._timer) {
+      clearTimeout(this._timer);
+    }
+    Signal.clearData(this);
+  }
+
+  find(entryId: number): IApproval | undefined {
+    return this._items.find((a) => a.node.id === entryId);
+  }
+
+  isWaiting(entryId: number): boolean {
+    return this.find(entryId) !== undefined;
+  }
+
+  /** Reloads soon, once for a burst of calls. */
+  schedule(): void {
+    if (this._timer || this._disposed) {
+      return;
+    }
+    this._timer = setTimeout(() => {
+      this._timer = null;
+      this.refresh().catch(() => undefined);
+    }, this._settleMs);
+  }
+
+  async refresh(): Promise<ReadonlyArray<IApproval>> {
+    const request = ++this._request;
+    try {
+      const list = await this._json<IApproval[]>('approvals');
+      if (request !== this._request || this._disposed) {
+        return this._items;
+      }
+      const before = new Set(this._items.map((a) => a.node.id));
+      const firstLoad = !this._loaded;
+      this._items = sortApprovals(Array.isArray(list) ? list : []);
+      this._error = '';
+      this._loaded = true;
+      this._changed.emit(this._items);
+      if (!firstLoad) {
+        for (const item of this._items) {
+          if (!before.has(item.node.id)) {
+            this._stepWaiting.emit(item);
+          }
+        }
+      }
+    } catch (error) {
+      if (request === this._request && !this._disposed) {
+        this._error = describe(error);
+        this._changed.emit(this._items);
+      }
+      throw error;
+    }
+    return this._items;
+  }
+
+  /** Makes (once per attempt) the step's notebook copy; its path relative to the project. */
+  async prepareNotebook(entryId: number): Promise<string> {
+    const answer = await this._json<{ path: string }>(`entries/${entryId}/notebook`, { method: 'POST', body: '{}' });
+    if (!answer || typeof answer.path !== 'string') {
+      throw new PerQueueApiError(500, `the bridge gave no notebook path for entry ${entryId}`, `entries/${entryId}/notebook`);
+    }
+    return answer.path;
+  }
+
+  async approve(entryId: number, data: Record<string, unknown> = {}): Promise<void> {
+    await this._json(`entries/${entryId}/approve`, { method: 'POST', body: JSON.stringify(this._by({ data })) });
+    this._forget(entryId);
+  }
+
+  async reject(entryId: number, reason = ''): Promise<void> {
+    await this._json(`entries/${entryId}/reject`, { method: 'POST', body: JSON.stringify(this._by({ reason })) });
+    this._forget(entryId);
+  }
+
+  private _by<T extends object>(body: T): T & { by?: string } {
+    const by = this._user();
+    return by ? { ...body, by } : body;
+  }
+
+  /** Drops an answered step at once; the reload that follows confirms it. */
+  private _forget(entryId: number): void {
+    if (this.isWaiting(entryId)) {
+      this._items = this._items.filter((a) => a.node.id !== entryId);
+      this._changed.emit(this._items);
+    }
+    this.schedule();
+  }
+
+  private _onEvent(_: IPerQueueModel, event: PerQueue.BridgeEvent): void {
+    if (event.type !== 'node') {
+      this.schedule(); // a workflow was submitted, cancelled or finished
+      return;
+    }
+    const entryId = event.node?.id ?? event.nodeId;
+    const state = event.node?.state ?? event.state;
+    if (state === 'awaiting_input' || (entryId !== null && entryId !== undefined && this.isWaiting(entryId))) {
+      this.schedule();
+    }
+  }
+
+  private _onConnection(_: IPerQueueModel, info: PerQueue.ConnectionInfo): void {
+    if (info.status === 'live') {
+      this.schedule();
+    }
+  }
+
+  private async _json<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const url = URLExt.join(this._settings.baseUrl, API_NAMESPACE, path);
+    if (init.body !== undefined) {
+      init = { ...init, headers: { 'Content-Type': 'application/json' } };
+    }
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(url, init, this._settings);
+    } catch (error) {
+      throw new PerQueueApiError(0, `the Jupyter server could not be reached: ${String(error)}`, path);
+    }
+    const text = await response.text();
+    let body: unknown = undefined;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = text;
+    }
+    if (!response.ok) {
+      const b = (body ?? {}) as { error?: string; message?: string; fix?: string };
+      const message = typeof body === 'string' && body ? body : (b.error ?? b.message ?? response.statusText);
+      throw new PerQueueApiError(response.status, message, path, b.fix ?? '');
+    }
+    return body as T;
+  }
+
+  private readonly _model: IPerQueueModel;
+  private readonly _settings: ServerConnection.ISettings;
+  private readonly _user: () => string;
+  private readonly _settleMs: number;
+  private _items: IApproval[] = [];
+  private _error = '';
+  private _loaded = false;
+  private _disposed = false;
+  private _request = 0;
+  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly _changed = new Signal<this, ReadonlyArray<IApproval>>(this);
+  private readonly _stepWaiting = new Signal<this, IApproval>(this);
+}
+
+export function describe(error: unknown): string {
+  if (error instanceof PerQueueApiError) {
+    return error.fix ? `${error.message} ${error.fix}` : error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
