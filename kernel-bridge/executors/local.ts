@@ -213,7 +213,8 @@ export class LocalPool {
   }
 }
 
-function readPid(runDir: string): number | null {
+/** The pid a job wrote into its run folder (which is also its claim), or null. */
+export function readPid(runDir: string): number | null {
   try {
     const t = readFileSync(join(runDir, 'pid'), 'utf8').trim();
     return /^\d+$/.test(t) ? Number(t) : null;

@@ -9,6 +9,7 @@ import cytoscape from 'cytoscape';
 import dagre from 'cytoscape-dagre';
 
 import { isPlaceholder, type RtKind } from '../../core/model.js';
+import { ENTRY_STATES } from '../../core/states.js';
 import { buildGraph, countsText, IGraphElements, IGraphNode } from '../graph';
 import { onThemeChange } from '../builder/theme';
 import { layoutOffThread, OFF_THREAD_LAYOUT_MIN_NODES } from '../worker/layout';
@@ -25,19 +26,7 @@ export interface IGraphSettings {
 
 export const DEFAULT_GRAPH_SETTINGS: IGraphSettings = { collapseWidthAbove: 4, layoutDirection: 'TB', logTail: 200 };
 
-const STATES = [
-  'waiting',
-  'queued',
-  'running',
-  'succeeded',
-  'discarded',
-  'failed',
-  'timed_out',
-  'cancelled',
-  'skipped',
-  'blocked',
-  'awaiting_input',
-];
+const STATES = ENTRY_STATES;
 
 export interface IWorkflowGraphViewOptions {
   model: IPerQueueModel;
