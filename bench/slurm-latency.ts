@@ -1,8 +1,11 @@
 // Slurm through the bridge, beside raw Slurm on the same one-node cluster in the same session:
 //   chain latency   a chain of K trivial tasks. For each link: the parent's last command ->
 //                   the child's submission (the run intent the bridge commits just before sbatch)
-//                   and -> the child's first command. Baseline: the same chain submitted at once
-//                   with native `--dependency=afterok` (Slurm starts each child itself).
+//                   and -> the child's first command, twice: with `nativeDependencies: false`
+//                   (the bridge submits each child when its parent ended) and with the default
+//                   (children submitted ahead with afterok; Slurm starts them, the bridge writes
+//                   their input). Baseline: the same chain submitted at once with raw sbatch
+//                   `--dependency=afterok` (Slurm starts each child itself).
 //   throughput      N trivial jobs (a StaticWidthGroup of N) submitted and waited for with `pql`;
 //                   baseline: the same N job scripts submitted with a raw sbatch loop, waited for
 //                   with squeue.
@@ -39,10 +42,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const nowMs = () => Date.now();
 const readNs = (path: string) => Number(readFileSync(path, 'utf8').trim()) / 1e6; // date +%s%N -> ms
 
-function project(prefix: string): { dir: string; env: NodeJS.ProcessEnv } {
+function project(prefix: string, nativeDependencies = true): { dir: string; env: NodeJS.ProcessEnv } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const env = { ...process.env, PQ_PROJECT: dir, PQ_SCHEDULER_POLL_MS: '2000' };
   run(process.execPath, [PQL, 'config', 'slurm'], env, dir);
+  if (!nativeDependencies) {
+    const path = join(dir, '.perqueue/config.json');
+    writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), nativeDependencies: false }));
+  }
   return { dir, env };
 }
 
@@ -52,8 +59,8 @@ function submit(p: { dir: string; env: NodeJS.ProcessEnv }, spec: unknown): numb
   return JSON.parse(r.stdout).workflowId;
 }
 
-async function bridgeChain(k: number): Promise<{ toSubmit: number[]; toStart: number[] }> {
-  const p = project('pq-bench-slurm-chain-');
+async function bridgeChain(k: number, nativeDependencies: boolean): Promise<{ toSubmit: number[]; toStart: number[] }> {
+  const p = project('pq-bench-slurm-chain-', nativeDependencies);
   // Stamps in the run folder: first and last command of the task.
   const task = join(p.dir, 'link.sh');
   writeFileSync(task, '#!/bin/bash\ndate +%s%N > "$PQ_RUN_DIR/t-start"\ndate +%s%N > "$PQ_RUN_DIR/t-end"\n');
@@ -146,12 +153,15 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   console.log(`Slurm through the bridge vs raw Slurm, one-node cluster (${run('sinfo', ['-h', '-o', '%c CPUs']).trim().split('\n')[0]}); chain ${CHAIN}, throughput ${JOBS} jobs`);
-  const chain = await bridgeChain(CHAIN);
+  const chain = await bridgeChain(CHAIN, false);
+  const ahead = await bridgeChain(CHAIN, true);
   const native = await nativeChain(CHAIN);
   console.log('chain: parent end -> child');
-  console.log(`  bridge: submitted (sbatch)     ${fmt(chain.toSubmit)}   goal <= 1 s`);
+  console.log(`  bridge: submitted (sbatch)     ${fmt(chain.toSubmit)}   goal <= 1 s   (nativeDependencies: false)`);
   console.log(`  bridge: started                ${fmt(chain.toStart)}`);
-  console.log(`  native afterok: started        ${fmt(native)}   (baseline, ~0 s expected)`);
+  console.log(`  bridge + afterok: submitted    ${fmt(ahead.toSubmit)}   (negative: before the parent ended)`);
+  console.log(`  bridge + afterok: started      ${fmt(ahead.toStart)}   (default)`);
+  console.log(`  raw afterok: started           ${fmt(native)}   (baseline, ~0 s expected)`);
   const ours = await bridgeThroughput(JOBS);
   const raw = await rawThroughput(JOBS);
   console.log(`throughput: ${JOBS} trivial jobs`);

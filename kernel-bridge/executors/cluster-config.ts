@@ -27,6 +27,11 @@ export interface ClusterConfig {
   nodes: ClusterNode[];
   /** Appended to every submit command before the node's own extra arguments. */
   extraArgs?: string[];
+  /**
+   * Submit a task whose parents are all jobs of this scheduler before they end, with a native
+   * afterok dependency (Slurm only; default true). False: every job is submitted when it is ready.
+   */
+  nativeDependencies?: boolean;
 }
 
 export class ClusterConfigError extends Error {
@@ -128,6 +133,10 @@ export function validateClusterConfig(value: unknown): ClusterConfig {
   const config: ClusterConfig = { scheduler: v.scheduler as SchedulerKind, nodes };
   const extra = strings(v.extraArgs, 'extraArgs');
   if (extra) config.extraArgs = extra;
+  if (v.nativeDependencies !== undefined) {
+    if (typeof v.nativeDependencies !== 'boolean') throw bad('nativeDependencies', 'must be true or false');
+    config.nativeDependencies = v.nativeDependencies;
+  }
   return config;
 }
 

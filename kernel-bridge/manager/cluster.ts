@@ -7,10 +7,19 @@
 // job's unique name. It never decides workflow logic: every state change goes through
 // `host.step`, which commits before anything is acted upon.
 //
+// Native dependencies (Slurm, `nativeDependencies`, on by default): a waiting task whose every
+// parent is a job of the same scheduler is submitted ahead, with `--dependency=afterok` on its
+// parents' jobs, so Slurm starts it the moment they end. Its job script waits for input.json,
+// which the bridge writes only when the engine queues the entry; until then the job is an
+// "ahead" submission here, outside the engine (its run intent is in the runs table all the
+// same). Anything else the engine decides for the entry cancels the ahead job; an ahead job that
+// ends without claiming its run folder (killed by Slurm for an invalid dependency, or tired of
+// waiting) is dropped, or submitted again once the entry is queued.
+//
 // Test hook: with PQ_FAULT=after-sbatch in its environment the bridge SIGKILLs itself right
 // after the scheduler accepted a job and before the job id is recorded (the crash window that
 // reconciliation by job name must cover). Nothing else reads PQ_FAULT.
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine, Outcome } from '../../core/engine.js';
 import type { RtNode } from '../../core/model.js';
@@ -38,8 +47,8 @@ export interface ClusterHost {
   step(action: () => void, extra?: () => void): void;
   /** Cancel an entry and what is below it, as a person would (stops their jobs too). */
   cancelEntry(id: number): void;
-  /** The job request of an entry's current attempt (job script written on first use). */
-  requestFor(n: RtNode): JobRequest;
+  /** The job request of an entry's current attempt, or of the given one (job script written on first use). */
+  requestFor(n: RtNode, attempt?: number): JobRequest;
   log(line: string): void;
 }
 
@@ -80,6 +89,10 @@ interface ClusterRun {
   host?: string;
   /** When the scheduler first said the job ended while no marker was there yet. */
   finalSince?: number;
+  /** Submitted before its input existed (native dependency): its job waits for input.json. */
+  ahead?: boolean;
+  /** Ahead and not queued by the engine yet (kept in `ahead`, not in `runs`). */
+  pre?: boolean;
 }
 
 interface FactsWanted {
@@ -107,6 +120,8 @@ const MAX_TMAX = 2 * 24 * 3600;
 
 export class ClusterRuns {
   private readonly runs = new Map<number, ClusterRun>();
+  /** Entry id -> job submitted ahead of the engine (native dependency) for its next attempt. */
+  private readonly aheadRuns = new Map<number, ClusterRun>();
   private readonly submitQueue: ClusterRun[] = [];
   private inFlight = 0;
   /** Job ids to cancel, by scheduler; kept until the scheduler confirms. */
@@ -193,6 +208,7 @@ export class ClusterRuns {
   /** Entries and workflows this part still has work for (keeps them loaded). */
   busyWith(workflowId: number): boolean {
     for (const r of this.runs.values()) if (r.workflowId === workflowId) return true;
+    for (const r of this.aheadRuns.values()) if (r.workflowId === workflowId) return true;
     if (this.cancelLookups.some((r) => r.workflowId === workflowId)) return true;
     // The scheduler's facts (node, start and end) of runs that just ended are still to be written.
     return this.facts.some((f) => f.workflowId === workflowId);
@@ -233,7 +249,7 @@ export class ClusterRuns {
   private pump(): void {
     while (this.inFlight < MAX_IN_FLIGHT && this.submitQueue.length > 0) {
       const run = this.submitQueue.shift()!;
-      if (this.runs.get(run.entryId) !== run || run.jobId !== null) continue; // cancelled or done meanwhile
+      if (!this.isLive(run) || run.jobId !== null) continue; // cancelled or done meanwhile
       this.inFlight++;
       void this.submit(run).finally(() => {
         this.inFlight--;
@@ -256,6 +272,13 @@ export class ClusterRuns {
     } catch (e) {
       run.submitting = false;
       if (this.closed) return;
+      if (run.ahead && !(e instanceof SubmitOutcomeUnknownError)) {
+        // A submission ahead is only a head start: never a reason to fail the entry.
+        this.host.log(`entry ${run.entryId}: could not submit ahead with a dependency (${(e as Error).message.split('\n')[0]})`);
+        if (run.pre) this.dropAhead(run);
+        else if (this.runs.get(run.entryId) === run) this.resubmitPlain(run);
+        return;
+      }
       if (e instanceof SubmitOutcomeUnknownError) {
         // A job may exist: find it by its name before submitting again.
         this.host.log(`entry ${run.entryId}: ${e.message}`);
@@ -281,6 +304,17 @@ export class ClusterRuns {
     run.jobId = jobId;
     run.lookup = false;
     const n = this.host.engine.node(run.entryId);
+    if (run.pre) {
+      const current = this.aheadRuns.get(run.entryId) === run && n?.state === 'waiting' && n.attempt + 1 === run.attempt;
+      this.host.store.transaction(() => this.host.store.setRunJobId(run.entryId, run.attempt, jobId));
+      if (current) this.considerChildren(run.entryId);
+      else {
+        if (this.aheadRuns.get(run.entryId) === run) this.aheadRuns.delete(run.entryId);
+        this.cancels.set(jobId, run.kind);
+        void this.flushCancels();
+      }
+      return;
+    }
     const current = this.runs.get(run.entryId) === run && n?.attempt === run.attempt;
     this.host.step(
       () => {
@@ -292,7 +326,152 @@ export class ClusterRuns {
       // Cancelled while the submission was in flight.
       this.cancels.set(jobId, run.kind);
       void this.flushCancels();
+    } else {
+      this.considerChildren(run.entryId);
     }
+  }
+
+  // ---------------------------------------------------------------- native dependencies
+
+  private isLive(run: ClusterRun): boolean {
+    return this.runs.get(run.entryId) === run || this.aheadRuns.get(run.entryId) === run;
+  }
+
+  private nativeDependencies(kind: Route): boolean {
+    if (kind !== 'slurm') return false;
+    try {
+      return this.config()?.nativeDependencies !== false;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * An entry's job has an id: submit ahead each waiting task below it whose every parent is a
+   * job of the same scheduler (or has succeeded already), with afterok on those jobs.
+   */
+  private considerChildren(entryId: number): void {
+    if (this.closed) return;
+    const engine = this.host.engine;
+    for (const edge of engine.childrenOf(entryId)) {
+      const child = engine.node(edge.child);
+      if (!child || child.kind !== 'task' || child.state !== 'waiting') continue;
+      if (this.aheadRuns.has(child.id) || this.runs.has(child.id) || this.host.dispatched.has(child.id)) continue;
+      let kind: Route;
+      try {
+        kind = this.routeOf(child);
+      } catch {
+        continue;
+      }
+      if (!this.nativeDependencies(kind)) continue;
+      const deps: string[] = [];
+      let ok = true;
+      for (const pe of engine.parentsOf(child.id)) {
+        // Columns of a width group: one survivor is enough, which afterok cannot say.
+        const p = engine.node(pe.parent);
+        if (pe.join !== null || !p || p.kind !== 'task') {
+          ok = false;
+          break;
+        }
+        if (p.state === 'succeeded') continue;
+        const r = this.runs.get(p.id);
+        const a = this.aheadRuns.get(p.id);
+        if (r && r.kind === kind && r.jobId && r.attempt === p.attempt && (p.state === 'queued' || p.state === 'running')) deps.push(r.jobId);
+        else if (a && a.kind === kind && a.jobId && p.state === 'waiting' && a.attempt === p.attempt + 1) deps.push(a.jobId);
+        else {
+          ok = false;
+          break;
+        }
+      }
+      if (ok && deps.length > 0) this.submitAhead(child, kind, deps);
+    }
+  }
+
+  private submitAhead(n: RtNode, kind: Route, deps: string[]): void {
+    const attempt = n.attempt + 1;
+    let req: JobRequest;
+    try {
+      req = { ...this.host.requestFor(n, attempt), dependsOn: deps };
+      mkdirSync(req.runDir, { recursive: true });
+      if (existsSync(join(req.runDir, 'pid')) || existsSync(join(req.runDir, 'input.json'))) return; // used already
+      const now = Date.now();
+      this.host.store.transaction(() =>
+        this.host.store.recordRun({ nodeId: n.id, attempt, runDir: req.runDir, jobName: req.jobName, executor: kind, jobId: null, submittedAt: now }),
+      );
+    } catch (e) {
+      this.host.log(`entry ${n.id}: not submitted ahead: ${(e as Error).message}`);
+      return;
+    }
+    const run: ClusterRun = {
+      entryId: n.id,
+      workflowId: n.workflowId,
+      attempt,
+      kind,
+      req,
+      resources: n.resources ?? '',
+      jobId: null,
+      intentAt: Date.now(),
+      submitting: false,
+      lookup: false,
+      retryAt: 0,
+      submitFailures: 0,
+      running: false,
+      ahead: true,
+      pre: true,
+    };
+    this.aheadRuns.set(n.id, run);
+    this.enqueue(run);
+  }
+
+  /** The engine queued this entry: is its job submitted ahead already? */
+  hasAhead(n: RtNode): boolean {
+    return this.aheadRuns.get(n.id)?.attempt === n.attempt;
+  }
+
+  /** The engine queued an entry submitted ahead (its input.json is written now): a run like any other. */
+  takeAhead(n: RtNode): void {
+    const run = this.aheadRuns.get(n.id)!;
+    this.aheadRuns.delete(n.id);
+    run.pre = false;
+    run.intentAt = Date.now();
+    this.runs.set(n.id, run);
+    if (run.jobId) {
+      const jobId = run.jobId;
+      this.host.step(() => this.host.engine.noteFacts(n.id, { executor: run.kind, jobId }));
+    }
+  }
+
+  /** After every step: ahead jobs of entries the engine decided otherwise about are cancelled. */
+  afterStep(changed: RtNode[]): void {
+    if (this.aheadRuns.size === 0) return;
+    for (const n of changed) {
+      const run = this.aheadRuns.get(n.id);
+      if (!run) continue;
+      if (n.state === 'waiting' && n.attempt + 1 === run.attempt) continue;
+      this.host.log(`entry ${n.id} is ${n.state}: cancelling its job submitted ahead${run.jobId ? ` (${run.jobId})` : ''}`);
+      this.dropAhead(run);
+    }
+  }
+
+  private dropAhead(run: ClusterRun): void {
+    if (this.aheadRuns.get(run.entryId) === run) this.aheadRuns.delete(run.entryId);
+    if (run.jobId) {
+      this.cancels.set(run.jobId, run.kind);
+      void this.flushCancels();
+    } else if (run.lookup) this.cancelLookups.push(run);
+    // Otherwise in flight (recordJobId cancels it) or still in the queue (never submitted).
+  }
+
+  /** An activated ahead job ended without claiming its run folder: submit the run again, plainly. */
+  private resubmitPlain(run: ClusterRun): void {
+    this.host.log(`entry ${run.entryId}: job ${run.jobId ?? '(none)'} submitted ahead ended before it ran; submitting it again`);
+    run.jobId = null;
+    run.ahead = false;
+    run.finalSince = undefined;
+    run.lookup = false;
+    run.intentAt = Date.now();
+    run.req = { ...run.req, dependsOn: [] };
+    this.enqueue(run);
   }
 
   // ---------------------------------------------------------------- cancelling
@@ -346,7 +525,7 @@ export class ClusterRuns {
       workflowId: n.workflowId,
       attempt: record.attempt,
       kind: record.executor as Route,
-      req: { ...this.host.requestFor(n), jobName: record.jobName, runDir: record.runDir },
+      req: { ...this.host.requestFor(n, record.attempt), jobName: record.jobName, runDir: record.runDir },
       resources: n.resources ?? '',
       jobId: record.jobId,
       intentAt: record.submittedAt,
@@ -359,9 +538,19 @@ export class ClusterRuns {
     };
   }
 
+  /** A waiting entry with a run intent for its next attempt: a job submitted ahead. */
+  recoverAhead(n: RtNode, record: RunRecord): void {
+    const run = this.runFromRecord(n, record);
+    run.ahead = true;
+    run.pre = true;
+    this.aheadRuns.set(n.id, run);
+  }
+
   /** An entry that was queued or running on a scheduler when the last bridge stopped. */
   recover(n: RtNode, record: RunRecord): void {
     const run = this.runFromRecord(n, record);
+    // Intent older than the engine's decision: it was submitted ahead (its job waits for input).
+    if (n.queuedAt !== null && record.submittedAt < n.queuedAt) run.ahead = true;
     this.runs.set(n.id, run);
     // Marker first: watchFiles finishes it at once if it ended while no bridge ran. A run whose
     // job id was never recorded is looked up by its name before anything is submitted again.
@@ -513,7 +702,7 @@ export class ClusterRuns {
 
   /** Runs whose submission outcome is unknown: find them by job name. Returns true on trouble. */
   private async lookups(): Promise<boolean> {
-    const pending = [...this.runs.values()].filter((r) => r.lookup && !r.submitting).concat(this.cancelLookups);
+    const pending = [...this.runs.values(), ...this.aheadRuns.values()].filter((r) => r.lookup && !r.submitting).concat(this.cancelLookups);
     const factsByName = this.facts.filter((f) => f.jobId === null);
     if (factsByName.length > 0) {
       // Runs that ended (marker) before their job id was recorded: the id is still worth keeping.
@@ -559,7 +748,7 @@ export class ClusterRuns {
           if (cancelling) {
             this.cancelLookups.splice(this.cancelLookups.indexOf(run), 1);
             this.cancels.set(jobId, kind);
-          } else if (this.runs.get(run.entryId) === run) {
+          } else if (this.isLive(run)) {
             this.host.log(`entry ${run.entryId}: found job ${jobId} by its name ${run.req.jobName}`);
             this.recordJobId(run, jobId);
           }
@@ -570,6 +759,10 @@ export class ClusterRuns {
         if (Date.now() - run.intentAt < LOOKUP_TRUST_MS) continue;
         if (cancelling) {
           this.cancelLookups.splice(this.cancelLookups.indexOf(run), 1);
+          continue;
+        }
+        if (run.pre && this.aheadRuns.get(run.entryId) === run) {
+          this.aheadRuns.delete(run.entryId); // never landed: the entry is submitted when it is ready
           continue;
         }
         if (this.runs.get(run.entryId) !== run) continue;
@@ -593,6 +786,7 @@ export class ClusterRuns {
     for (let i = this.facts.length - 1; i >= 0; i--) if (this.facts[i].until < now) this.facts.splice(i, 1);
     const byKind = new Map<Route, Set<string>>();
     for (const r of this.runs.values()) if (r.jobId) byKind.set(r.kind, (byKind.get(r.kind) ?? new Set()).add(r.jobId));
+    for (const r of this.aheadRuns.values()) if (r.jobId) byKind.set(r.kind, (byKind.get(r.kind) ?? new Set()).add(r.jobId));
     for (const f of this.facts) if (f.jobId) byKind.set(f.kind, (byKind.get(f.kind) ?? new Set()).add(f.jobId));
     let trouble = false;
     for (const [kind, ids] of byKind) {
@@ -627,12 +821,21 @@ export class ClusterRuns {
 
   private takeStatuses(kind: Route, answers: Map<string, JobStatus>): void {
     const now = Date.now();
+    for (const run of [...this.aheadRuns.values()]) {
+      if (run.kind !== kind || !run.jobId) continue;
+      const s = answers.get(run.jobId);
+      // Killed for an invalid dependency (a parent failed), or tired of waiting: the entry is
+      // submitted when it is ready, as without native dependencies.
+      if (s && s.state !== 'unknown' && s.state !== 'pending' && s.state !== 'running') this.dropAhead(run);
+    }
     for (const run of [...this.runs.values()]) {
       if (run.kind !== kind || !run.jobId) continue;
       const s = answers.get(run.jobId);
       if (!s || s.state === 'unknown' || s.state === 'pending') continue;
+      const claimed = () => existsSync(join(run.req.runDir, 'pid'));
       if (s.state === 'running') {
-        this.noteRunning(run, s);
+        // A job submitted ahead runs only once it has claimed its run folder (input.json came).
+        if (!run.ahead || claimed()) this.noteRunning(run, s);
         continue;
       }
       // The job ended. Marker first: it holds the task's own exit code and result.
@@ -647,6 +850,10 @@ export class ClusterRuns {
         continue;
       }
       if (now - run.finalSince < MARKER_GRACE_MS) continue;
+      if (run.ahead && !claimed()) {
+        this.resubmitPlain(run);
+        continue;
+      }
       this.fromScheduler(run, s);
     }
     for (let i = this.facts.length - 1; i >= 0; i--) {

@@ -71,7 +71,7 @@ export class Manager {
       dispatched: this.dispatched,
       step: (action, extra) => this.step(action, extra),
       cancelEntry: (id) => void this.cancel(id),
-      requestFor: (n) => this.requestFor(n),
+      requestFor: (n, attempt) => this.requestFor(n, attempt),
       log: (line) => this.opts.log?.(line),
     });
   }
@@ -165,9 +165,9 @@ export class Manager {
     return this.paths.root;
   }
 
-  /** The run folder of an entry's latest attempt. */
-  runDirOf(n: RtNode): string {
-    return join(this.paths.runs, String(n.workflowId), `${n.id}.${Math.max(1, n.attempt)}`);
+  /** The run folder of an entry's latest attempt (or of the given one). */
+  runDirOf(n: RtNode, attempt = n.attempt): string {
+    return join(this.paths.runs, String(n.workflowId), `${n.id}.${Math.max(1, attempt)}`);
   }
 
   get poolLoad() {
@@ -193,10 +193,13 @@ export class Manager {
         routes.set(n.id, { route: 'local', error: (e as Error).message });
       }
     }
+    // Entries whose job was submitted ahead (native dependency): their run intent is recorded.
+    const ahead = new Set(toDispatch.filter((n) => routes.get(n.id)!.route !== 'local' && !routes.get(n.id)!.error && this.cluster.hasAhead(n)).map((n) => n.id));
     const now = Date.now();
     const seq = this.store.persist(changes, () => {
       extra?.();
       for (const n of toDispatch) {
+        if (ahead.has(n.id)) continue;
         this.store.recordRun({
           nodeId: n.id,
           attempt: n.attempt,
@@ -208,12 +211,32 @@ export class Manager {
         });
       }
     });
-    for (const n of toDispatch) this.dispatch(n, routes.get(n.id)!);
+    for (const n of toDispatch) {
+      if (ahead.has(n.id)) this.dispatchAhead(n);
+      else this.dispatch(n, routes.get(n.id)!);
+    }
+    this.cluster.afterStep(changes.nodes);
     for (const l of this.listeners) l(seq);
   }
 
-  private jobName(n: RtNode): string {
-    return `pq-${this.projectTag}-${n.workflowId}-${n.id}-${n.attempt}`;
+  private jobName(n: RtNode, attempt = n.attempt): string {
+    return `pq-${this.projectTag}-${n.workflowId}-${n.id}-${attempt}`;
+  }
+
+  /** The engine queued an entry whose job waits already: its input is all it needs. */
+  private dispatchAhead(n: RtNode): void {
+    const runDir = this.runDirOf(n);
+    this.dispatched.set(n.id, n.attempt);
+    try {
+      this.writeRunFolder(n, runDir, true);
+    } catch (e) {
+      this.cluster.takeAhead(n);
+      this.cluster.cancel([n.id]);
+      this.dispatched.delete(n.id);
+      this.step(() => this.engine.finish(n.id, { state: 'failed', error: `could not prepare the run folder ${runDir}: ${(e as Error).message}` }));
+      return;
+    }
+    this.cluster.takeAhead(n);
   }
 
   // ---------------------------------------------------------------- executors
@@ -245,28 +268,28 @@ export class Manager {
     if (prepare()) this.cluster.dispatch(n, req, where.route);
   }
 
-  /** The job request of an entry's current attempt. */
-  private requestFor(n: RtNode): JobRequest {
+  /** The job request of an entry's current attempt (or of the given one). */
+  private requestFor(n: RtNode, attempt = n.attempt): JobRequest {
     return {
       entryId: n.id,
       workflowId: n.workflowId,
-      attempt: n.attempt,
-      jobName: this.jobName(n),
-      runDir: this.runDirOf(n),
+      attempt,
+      jobName: this.jobName(n, attempt),
+      runDir: this.runDirOf(n, attempt),
       jobScript: this.jobScriptOf(n),
       resources: parseResources(n.resources ?? '1:local:10m'),
       dependsOn: [],
     };
   }
 
-  private writeRunFolder(n: RtNode, runDir: string): void {
+  private writeRunFolder(n: RtNode, runDir: string, jobWaiting = false): void {
     mkdirSync(runDir, { recursive: true });
     const input = this.engine.inputFor(n.id);
-    // Nothing reads a run folder before its job starts, so the input needs no rename.
-    writeFileSync(
-      join(runDir, 'input.json'),
-      JSON.stringify({ entryId: n.id, workflowId: n.workflowId, attempt: n.attempt, name: n.name, code: n.code, ...input }),
-    );
+    const text = JSON.stringify({ entryId: n.id, workflowId: n.workflowId, attempt: n.attempt, name: n.name, code: n.code, ...input });
+    // Nothing reads a run folder before its job starts, so the input needs no rename, unless a
+    // job submitted ahead is already waiting for it.
+    if (jobWaiting) writeAtomic(join(runDir, 'input.json'), text);
+    else writeFileSync(join(runDir, 'input.json'), text);
   }
 
   /** The job script shared by the entries of one task of a workflow, written on first use. */
@@ -376,6 +399,14 @@ export class Manager {
       const record = this.store.run(n.id, n.attempt);
       if (record && record.executor !== 'local') {
         // On a scheduler: watched through its run folder and the scheduler, found by name if need be.
+        // A job submitted ahead may still wait for its input: the crash came before it was written.
+        if (!existsSync(join(record.runDir, 'input.json')) && !existsSync(join(record.runDir, 'pid'))) {
+          try {
+            this.writeRunFolder(n, record.runDir, true);
+          } catch {
+            /* the job, if any, gives up waiting and the run is submitted again */
+          }
+        }
         this.dispatched.set(n.id, n.attempt);
         this.cluster.recover(n, record);
         continue;
@@ -409,6 +440,14 @@ export class Manager {
         continue;
       }
       requeue.push(n.id);
+    }
+    // Jobs submitted ahead for waiting entries (native dependencies): watched until the engine decides.
+    for (const wf of this.engine.workflowIds()) {
+      for (const n of this.engine.nodesOf(wf)) {
+        if (n.kind !== 'task' || n.state !== 'waiting') continue;
+        const record = this.store.run(n.id, n.attempt + 1);
+        if (record && record.executor !== 'local') this.cluster.recoverAhead(n, record);
+      }
     }
     if (requeue.length > 0) this.step(() => requeue.forEach((id) => this.engine.requeue(id)));
     // A cancel that a crash interrupted may have left its scheduler job behind: cancel it again.

@@ -42,6 +42,10 @@ export function jobScript(o: JobScriptOptions): string {
     'export PQ_RUN_DIR="${1:-$PWD}"',
     'cd "$PQ_RUN_DIR" || exit 97',
     'run=${PQ_RUN_DIR##*/}',
+    // A job submitted ahead of its input (a scheduler dependency started it) waits for the
+    // bridge to write input.json, polling 0.1 s up to PQ_INPUT_WAIT_S; then it leaves with 75
+    // without claiming the run folder, and the bridge submits it again once the input is there.
+    'if [ ! -e input.json ]; then w=$(( ${PQ_INPUT_WAIT_S:-60} * 10 )); until [ -e input.json ]; do (( w-- > 0 )) || exit 75; sleep 0.1; done; fi',
     // Whoever creates `pid` first (noclobber: O_EXCL) owns this run; a second start leaves
     // quietly. One file both claims the run and names its process: every file costs here.
     'set -C; { echo $$ > pid; } 2>/dev/null || exit 0; set +C',

@@ -1,5 +1,6 @@
 // Slurm command lines and Slurm text, without a cluster: the exact sbatch arguments, the parsers
-// for sbatch/squeue/sacct/sinfo output, MyQueue's node selection and the stderr diagnosis.
+// for sbatch/squeue/sacct/sinfo output, MyQueue's node selection, the stderr diagnosis and the
+// job script's wait for its input.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseResources } from '../../core/resources.js';
@@ -14,6 +15,11 @@ import {
 } from '../../kernel-bridge/executors/slurm.js';
 import { ClusterConfigError, parseSinfoNodes, selectNode, validateClusterConfig, type ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
 import { diagnoseStderr } from '../../kernel-bridge/executors/stderr-diagnosis.js';
+import { jobScript } from '../../kernel-bridge/runner/jobscript.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const config: ClusterConfig = {
   scheduler: 'slurm',
@@ -93,6 +99,38 @@ describe('MyQueue node selection', () => {
     assert.throws(() => validateClusterConfig({ scheduler: 'slurm', nodes: [{ name: 'a', cores: 0 }] }), /nodes\[0\]\.cores/);
     assert.throws(() => validateClusterConfig({ scheduler: 'sge', nodes: [] }), /scheduler/);
     assert.deepEqual(validateClusterConfig({ scheduler: 'lsf', nodes: [{ name: 'a', cores: 4, memory: '16GB' }] }).nodes[0].memory, '16GB');
+    assert.throws(() => validateClusterConfig({ scheduler: 'slurm', nodes: [], nativeDependencies: 'no' }), /nativeDependencies/);
+    assert.equal(validateClusterConfig({ scheduler: 'slurm', nodes: [], nativeDependencies: false }).nativeDependencies, false);
+    assert.equal(validateClusterConfig({ scheduler: 'slurm', nodes: [] }).nativeDependencies, undefined, 'default: on for Slurm');
+  });
+});
+
+describe('job script started ahead of its input (native dependencies)', () => {
+  const folder = () => {
+    const root = mkdtempSync(join(tmpdir(), 'pq-jobscript-'));
+    const code = join(root, 'task.sh');
+    writeFileSync(code, '#!/bin/bash\necho ran > "$PQ_RUN_DIR/ran"\n');
+    chmodSync(code, 0o755);
+    const script = join(root, 'job.sh');
+    writeFileSync(script, jobScript({ workDir: root, workflowId: 1, code, python: 'python3', virtualEnv: null, preamble: null }));
+    const runDir = join(root, '5.1');
+    mkdirSync(runDir);
+    return { script, runDir };
+  };
+  test('it waits for input.json, then claims the folder and runs', async () => {
+    const { script, runDir } = folder();
+    setTimeout(() => writeFileSync(join(runDir, 'input.json'), '{}'), 300);
+    const r = await new Promise<number | null>((res) => spawn('bash', [script, runDir], { env: { ...process.env, PQ_INPUT_WAIT_S: '10' } }).on('exit', res));
+    assert.equal(r, 0);
+    assert.equal(readFileSync(join(runDir, 'marker'), 'utf8'), '0\n');
+    assert.ok(existsSync(join(runDir, 'ran')));
+  });
+  test('without input.json within PQ_INPUT_WAIT_S it exits 75 and leaves the folder unclaimed', () => {
+    const { script, runDir } = folder();
+    const r = spawnSync('bash', [script, runDir], { env: { ...process.env, PQ_INPUT_WAIT_S: '0' } });
+    assert.equal(r.status, 75);
+    assert.equal(existsSync(join(runDir, 'pid')), false);
+    assert.equal(existsSync(join(runDir, 'ran')), false);
   });
 });
 

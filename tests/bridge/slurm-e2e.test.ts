@@ -86,6 +86,19 @@ function jobsOf(p: Project, states: 'live' | 'all'): { id: string; name: string;
     .map((f) => ({ id: f[0], state: f[1], name: f.slice(3).join('|') }));
 }
 
+/** Jobs of the project in squeue by the end of their name (`-<entry>-<attempt>`), with their dependency. */
+function dependencies(p: Project): Map<string, { id: string; dep: string }> {
+  const r = spawnSync('squeue', ['-h', '-t', 'all', '-o', '%i|%E|%Z|%j'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const out = new Map<string, { id: string; dep: string }>();
+  for (const f of r.stdout.split('\n').filter(Boolean).map((l) => l.split('|'))) {
+    if (!f[2].startsWith(p.dir)) continue;
+    const m = /(-\d+-\d+)$/.exec(f.slice(3).join('|'));
+    if (m) out.set(m[1], { id: f[0], dep: f[1] });
+  }
+  return out;
+}
+
 const ADD = 'def main(x=0, step=1, **kw):\n    return True, {"x": x + step}\n';
 
 describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 300_000 }, () => {
@@ -129,6 +142,62 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     const show = await p.pql('show', String(es[1].id));
     assert.match(show.stdout, new RegExp(`job: slurm ${es[1].jobId} on \\S+, started .*, ended `));
     assert.match(show.stdout, /slurm says: completed \(exit code 0\)/);
+  });
+
+  it('native afterok: a static chain is submitted ahead; Slurm starts each child as its parent ends', { skip }, async () => {
+    const p = project();
+    await p.configure();
+    // Stamps of the task's first and last command; 2 s of work so that children are submitted before parents end.
+    const link = p.script('link.sh', '#!/bin/bash\ndate +%s%N > "$PQ_RUN_DIR/t-start"\nsleep 2\ndate +%s%N > "$PQ_RUN_DIR/t-end"\necho \'{"ok": true}\' > "$PQ_OUTPUT"\n');
+    const wf = await p.submit(spec('afterok', chainOf(pyTask('a', link, {}, '1:1m'), pyTask('b', link, {}, '1:1m'), pyTask('c', link, {}, '1:1m'))));
+    // While a runs, b and c wait in Slurm with afterok on their parents' jobs.
+    let deps = new Map<string, { id: string; dep: string }>();
+    const end = Date.now() + 20_000;
+    while (Date.now() < end) {
+      deps = dependencies(p);
+      if (deps.size === 3 && [...deps.values()].filter((d) => /afterok/.test(d.dep)).length === 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const [a, b, c] = await p.list(wf);
+    assert.match(a.state, /^(queued|running)$/, 'the children were submitted before their parent ended');
+    assert.equal(b.state, 'waiting', 'submitted ahead, the engine still waits for the parent');
+    assert.equal(c.state, 'waiting');
+    const job = (e: Entry) => deps.get(`-${e.id}-1`);
+    assert.ok(job(a) && job(b) && job(c), `three jobs in squeue: ${JSON.stringify([...deps])}`);
+    assert.match(job(b)!.dep, new RegExp(`afterok:${job(a)!.id}\\b`));
+    assert.match(job(c)!.dep, new RegExp(`afterok:${job(b)!.id}\\b`));
+    const w = await p.wait(wf, 60);
+    assert.equal(w.code, 0, w.stdout + w.stderr);
+    const es = await p.list(wf);
+    assert.deepEqual(es.map((e) => [e.name, e.state, e.attempt]), [['a', 'succeeded', 1], ['b', 'succeeded', 1], ['c', 'succeeded', 1]]);
+    assert.deepEqual(es.map((e) => e.jobId), [job(a)!.id, job(b)!.id, job(c)!.id], 'one job per entry: the ones submitted ahead');
+    const stamp = (e: Entry, f: string) => Number(p.read(`.perqueue/runs/${wf}/${e.id}.1/${f}`).trim()) / 1e6;
+    for (let i = 1; i < 3; i++) {
+      const gap = stamp(es[i], 't-start') - stamp(es[i - 1], 't-end');
+      assert.ok(gap >= 0 && gap < 1200, `${es[i].name} started ${gap.toFixed(0)} ms after ${es[i - 1].name} ended`);
+    }
+  });
+
+  it('native afterok: a parent that discards cancels the child submitted ahead, which ends skipped', { skip }, async () => {
+    const p = project();
+    await p.configure();
+    const no = p.script('no.sh', '#!/bin/bash\nsleep 2\necho \'[false, {}]\' > "$PQ_OUTPUT"\n');
+    const link = p.script('yes.sh', '#!/bin/bash\necho ran > "$PQ_RUN_DIR/ran"\necho \'{"ok": true}\' > "$PQ_OUTPUT"\n');
+    const wf = await p.submit(spec('discard', chainOf(pyTask('no', no, {}, '1:1m'), pyTask('child', link, {}, '1:1m'))));
+    const end = Date.now() + 20_000;
+    while (Date.now() < end && ![...dependencies(p).values()].some((d) => /afterok/.test(d.dep))) await new Promise((r) => setTimeout(r, 100));
+    const childJob = [...dependencies(p).values()].find((d) => /afterok/.test(d.dep));
+    assert.ok(childJob, 'the child was submitted ahead');
+    const w = await p.wait(wf, 60);
+    assert.equal(w.code, 0, w.stdout + w.stderr);
+    const [parent, child] = await p.list(wf);
+    assert.equal(parent.state, 'discarded');
+    assert.equal(child.state, 'skipped');
+    const stop = Date.now() + 15_000;
+    while (jobsOf(p, 'live').length > 0 && Date.now() < stop) await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(jobsOf(p, 'live'), [], 'no job left');
+    assert.equal(jobsOf(p, 'all').find((j) => j.id === childJob!.id)?.state ?? 'CANCELLED', 'CANCELLED');
+    assert.equal(existsSync(join(p.dir, `.perqueue/runs/${wf}/${child.id}.1/ran`)), false, 'the child never ran');
   });
 
   it('a fan-out of six columns and its join', { skip }, async () => {
