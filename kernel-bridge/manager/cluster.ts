@@ -95,6 +95,25 @@ interface ClusterRun {
   pre?: boolean;
 }
 
+/** A run whose intent was just committed: nothing submitted yet. */
+function newRun(n: RtNode, attempt: number, kind: Route, req: JobRequest): ClusterRun {
+  return {
+    entryId: n.id,
+    workflowId: n.workflowId,
+    attempt,
+    kind,
+    req,
+    resources: n.resources ?? '',
+    jobId: null,
+    intentAt: Date.now(),
+    submitting: false,
+    lookup: false,
+    retryAt: 0,
+    submitFailures: 0,
+    running: false,
+  };
+}
+
 interface FactsWanted {
   entryId: number;
   workflowId: number;
@@ -222,21 +241,7 @@ export class ClusterRuns {
 
   /** A committed run intent: submit it (the run folder is written already). */
   dispatch(n: RtNode, req: JobRequest, kind: Route): void {
-    const run: ClusterRun = {
-      entryId: n.id,
-      workflowId: n.workflowId,
-      attempt: n.attempt,
-      kind,
-      req,
-      resources: n.resources ?? '',
-      jobId: null,
-      intentAt: Date.now(),
-      submitting: false,
-      lookup: false,
-      retryAt: 0,
-      submitFailures: 0,
-      running: false,
-    };
+    const run = newRun(n, n.attempt, kind, req);
     this.runs.set(n.id, run);
     this.enqueue(run);
   }
@@ -403,19 +408,7 @@ export class ClusterRuns {
       return;
     }
     const run: ClusterRun = {
-      entryId: n.id,
-      workflowId: n.workflowId,
-      attempt,
-      kind,
-      req,
-      resources: n.resources ?? '',
-      jobId: null,
-      intentAt: Date.now(),
-      submitting: false,
-      lookup: false,
-      retryAt: 0,
-      submitFailures: 0,
-      running: false,
+      ...newRun(n, attempt, kind, req),
       ahead: true,
       pre: true,
     };
