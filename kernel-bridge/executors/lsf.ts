@@ -8,7 +8,7 @@ import { memoryBytes, selectNode, type ClusterConfig } from './cluster-config.js
 import {
   describeCommand,
   runSchedulerCommand,
-  SchedulerRejectedError,
+  submitFailure,
   SchedulerUnavailableError,
   SubmitOutcomeUnknownError,
   type CommandRunner,
@@ -173,11 +173,7 @@ export class LsfExecutor implements Executor {
       return { jobId };
     }
     if (r.ok) throw new SubmitOutcomeUnknownError(`bsub answered without a job id: '${r.stdout.trim()}'`, req.jobName);
-    if (r.spawnError) throw new SchedulerUnavailableError(describeCommand('bsub', args, r), r);
-    if (r.timedOut || /timed out|LSF is down|Cannot connect|Failed in an LSF library call/i.test(r.stderr + r.stdout)) {
-      throw new SubmitOutcomeUnknownError(`${describeCommand('bsub', args, r)}; look for job name '${req.jobName}' before submitting again`, req.jobName);
-    }
-    throw new SchedulerRejectedError(describeCommand('bsub', args, r), r);
+    throw submitFailure('bsub', args, r, req.jobName, /timed out|LSF is down|Cannot connect|Failed in an LSF library call/i, r.stderr + r.stdout);
   }
 
   async status(jobIds: string[]): Promise<Map<string, JobStatus>> {

@@ -8,7 +8,7 @@ import { selectNode, type ClusterConfig } from './cluster-config.js';
 import {
   describeCommand,
   runSchedulerCommand,
-  SchedulerRejectedError,
+  submitFailure,
   SchedulerUnavailableError,
   SubmitOutcomeUnknownError,
   type CommandRunner,
@@ -202,11 +202,7 @@ export class PbsExecutor implements Executor {
       this.runDirs.set(pbsIdKey(jobId), req.runDir);
       return { jobId };
     }
-    if (r.spawnError) throw new SchedulerUnavailableError(describeCommand('qsub', args, r), r);
-    if (r.timedOut || /timed out|cannot connect to server|Connection refused|End of File/i.test(r.stderr)) {
-      throw new SubmitOutcomeUnknownError(`${describeCommand('qsub', args, r)}; look for job name '${req.jobName}' before submitting again`, req.jobName);
-    }
-    throw new SchedulerRejectedError(describeCommand('qsub', args, r), r);
+    throw submitFailure('qsub', args, r, req.jobName, /timed out|cannot connect to server|Connection refused|End of File/i);
   }
 
   async status(jobIds: string[]): Promise<Map<string, JobStatus>> {

@@ -140,3 +140,16 @@ export class SubmitOutcomeUnknownError extends Error {
     this.jobName = jobName;
   }
 }
+
+/**
+ * The error for a submit command that gave no job id: not run at all (try later), hung or lost
+ * its answer (`lostReply` matches the scheduler's words for that: look the job up by name
+ * first), or refused (retrying will not help). One rule for every scheduler.
+ */
+export function submitFailure(cmd: string, args: string[], r: CommandResult, jobName: string, lostReply: RegExp, text = r.stderr): Error {
+  if (r.spawnError) return new SchedulerUnavailableError(describeCommand(cmd, args, r), r);
+  if (r.timedOut || lostReply.test(text)) {
+    return new SubmitOutcomeUnknownError(`${describeCommand(cmd, args, r)}; look for job name '${jobName}' before submitting again`, jobName);
+  }
+  return new SchedulerRejectedError(describeCommand(cmd, args, r), r);
+}

@@ -9,6 +9,7 @@ import {
   describeCommand,
   runSchedulerCommand,
   SchedulerRejectedError,
+  submitFailure,
   SchedulerUnavailableError,
   SubmitOutcomeUnknownError,
   type CommandResult,
@@ -226,11 +227,7 @@ export class SlurmExecutor implements Executor {
       this.runDirs.set(jobId, req.runDir);
       return { jobId };
     }
-    if (r.spawnError) throw new SchedulerUnavailableError(describeCommand('sbatch', args, r), r);
-    if (r.timedOut || AMBIGUOUS_SBATCH.test(r.stderr)) {
-      throw new SubmitOutcomeUnknownError(`${describeCommand('sbatch', args, r)}; look for job name '${req.jobName}' before submitting again`, req.jobName);
-    }
-    throw new SchedulerRejectedError(describeCommand('sbatch', args, r), r);
+    throw submitFailure('sbatch', args, r, req.jobName, AMBIGUOUS_SBATCH);
   }
 
   async status(jobIds: string[]): Promise<Map<string, JobStatus>> {

@@ -2,57 +2,13 @@
 // exact argv and answer with text in the form real LSF prints (see the fixtures' README).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseResources } from '../../core/resources.js';
-import type { JobRequest } from '../../kernel-bridge/executors/types.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { BJOBS_FORMAT, LsfExecutor } from '../../kernel-bridge/executors/lsf.js';
+import { fakeCluster, request, sample } from './fake-scheduler.js';
 import type { ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
-import { runSchedulerCommand, SchedulerUnavailableError, type CommandRunner } from '../../kernel-bridge/executors/scheduler-command.js';
+import { SchedulerUnavailableError } from '../../kernel-bridge/executors/scheduler-command.js';
 
-const FAKE = join(resolve(dirname(fileURLToPath(import.meta.url)), '../../..'), 'tests/fixtures/fake-schedulers');
-const sample = (name: string) => readFileSync(join(FAKE, 'samples', name), 'utf8');
-
-interface Answer {
-  stdout?: string;
-  stderr?: string;
-  rc?: number;
-  sleep?: number;
-}
-
-async function fakeCluster() {
-  const dir = await mkdtemp(join(tmpdir(), 'pq-fake-lsf-'));
-  const answers = join(dir, 'answers');
-  await mkdir(answers);
-  const log = join(dir, 'calls.log');
-  await writeFile(log, '');
-  const run: CommandRunner = (file, args, options) =>
-    runSchedulerCommand(file, args, {
-      ...options,
-      env: { ...process.env, PATH: `${FAKE}/bin:${process.env.PATH}`, FAKE_SCHED_LOG: log, FAKE_SCHED_ANSWERS: answers },
-    });
-  return {
-    run,
-    async answer(tool: string, a: Answer, call?: number) {
-      const base = join(answers, call ? `${tool}.${call}` : tool);
-      if (a.stdout !== undefined) await writeFile(`${base}.stdout`, a.stdout);
-      if (a.stderr !== undefined) await writeFile(`${base}.stderr`, a.stderr);
-      if (a.rc !== undefined) await writeFile(`${base}.rc`, String(a.rc));
-      if (a.sleep !== undefined) await writeFile(`${base}.sleep`, String(a.sleep));
-    },
-    async calls(): Promise<string[][]> {
-      return (await readFile(log, 'utf8')).split('\n').filter(Boolean).map((l) => l.split('\t'));
-    },
-  };
-}
-
-async function request(name: string, resources: string, dependsOn: string[] = [], folder = 'pq-lsf-run-'): Promise<JobRequest> {
-  const runDir = await mkdtemp(join(tmpdir(), folder));
-  return { entryId: 1, workflowId: 1, attempt: 1, jobName: name, runDir, jobScript: join(runDir, 'job.sh'), resources: parseResources(resources), dependsOn };
-}
 
 const config: ClusterConfig = {
   scheduler: 'lsf',
@@ -62,7 +18,7 @@ const config: ClusterConfig = {
 
 describe('LSF executor', () => {
   test('submit runs MyQueue-style bsub and reads the id from "Job <n> is submitted"', async () => {
-    const fake = await fakeCluster();
+    const fake = await fakeCluster('lsf');
     await fake.answer('bsub', { stdout: sample('lsf/bsub.stdout') });
     const ex = new LsfExecutor({ config, run: fake.run });
     const req = await request('pq-demo-7-1', '24:XeonGold6126:90m', ['764213236', '764220165']);
@@ -86,7 +42,7 @@ describe('LSF executor', () => {
   });
 
   test('a task bigger than one node spans hosts by ptile; a script path with a space is quoted', async () => {
-    const fake = await fakeCluster();
+    const fake = await fakeCluster('lsf');
     await fake.answer('bsub', { stdout: 'Job <42> is submitted to default queue <normal>.\n' });
     const ex = new LsfExecutor({ config, run: fake.run });
     const req = await request('pq-demo-9-1', '48:2h', [], 'pq lsf run ');
@@ -97,7 +53,7 @@ describe('LSF executor', () => {
   });
 
   test('status maps DONE, EXIT with TERM_RUNLIMIT/TERM_MEMLIMIT/TERM_OWNER, PEND, RUN, arrays and a job not found', async () => {
-    const fake = await fakeCluster();
+    const fake = await fakeCluster('lsf');
     await fake.answer('bjobs', { stdout: sample('lsf/bjobs-ours.txt'), stderr: sample('lsf/bjobs-not-found.stderr'), rc: 255 });
     const ex = new LsfExecutor({ run: fake.run });
     const ids = ['764213236', '764220165', '764254593', '764399747', '764399750', '764399760', '764399770', '764399780[3]', '864220165'];
@@ -125,7 +81,7 @@ describe('LSF executor', () => {
   });
 
   test('a plain EXIT whose stderr ends in MemoryError is out_of_memory', async () => {
-    const fake = await fakeCluster();
+    const fake = await fakeCluster('lsf');
     await fake.answer('bsub', { stdout: 'Job <764399750> is submitted to queue <normal>.\n' });
     await fake.answer('bjobs', { stdout: sample('lsf/bjobs-ours.txt') });
     const ex = new LsfExecutor({ run: fake.run });
@@ -136,7 +92,7 @@ describe('LSF executor', () => {
   });
 
   test('bjobs that hangs or fails gives unknown; findByName then refuses to guess', async () => {
-    const fake = await fakeCluster();
+    const fake = await fakeCluster('lsf');
     await fake.answer('bjobs', { sleep: 10 }, 1);
     await fake.answer('bjobs', { stderr: 'LSF is down. Please wait ...\n', rc: 255 }, 2);
     await fake.answer('bjobs', { stderr: 'LSF is down. Please wait ...\n', rc: 255 }, 3);
@@ -151,7 +107,7 @@ describe('LSF executor', () => {
   });
 
   test('findByName lists the user\'s jobs once and matches names, array elements included', async () => {
-    const fake = await fakeCluster();
+    const fake = await fakeCluster('lsf');
     await fake.answer('bjobs', { stdout: sample('lsf/bjobs-ours.txt') });
     const ex = new LsfExecutor({ run: fake.run });
     const found = await ex.findByName(['pq-p-5-1', 'pq-array[3]', 'never-submitted']);
@@ -162,7 +118,7 @@ describe('LSF executor', () => {
   });
 
   test('bkill is called with the ids; a job that already finished is no error', async () => {
-    const fake = await fakeCluster();
+    const fake = await fakeCluster('lsf');
     await fake.answer('bkill', { stdout: sample('lsf/bkill.stdout'), stderr: 'Job <764399747>: Job has already finished\n', rc: 255 });
     const ex = new LsfExecutor({ run: fake.run });
     await ex.cancel(['764254593', '764399747']);

@@ -2,58 +2,13 @@
 // exact argv and answer with qstat text captured on real Torque and PBS Pro clusters.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseResources } from '../../core/resources.js';
-import type { JobRequest } from '../../kernel-bridge/executors/types.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PbsExecutor, parseQstatFull } from '../../kernel-bridge/executors/pbs.js';
+import { fakeCluster, request, sample } from './fake-scheduler.js';
 import type { ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
-import { runSchedulerCommand, SchedulerUnavailableError, type CommandRunner } from '../../kernel-bridge/executors/scheduler-command.js';
+import { SchedulerUnavailableError } from '../../kernel-bridge/executors/scheduler-command.js';
 
-const FAKE = join(resolve(dirname(fileURLToPath(import.meta.url)), '../../..'), 'tests/fixtures/fake-schedulers');
-const sample = (name: string) => readFileSync(join(FAKE, 'samples', name), 'utf8');
-
-interface Answer {
-  stdout?: string;
-  stderr?: string;
-  rc?: number;
-  sleep?: number;
-}
-
-async function fakeCluster() {
-  const dir = await mkdtemp(join(tmpdir(), 'pq-fake-pbs-'));
-  const answers = join(dir, 'answers');
-  await mkdir(answers);
-  const log = join(dir, 'calls.log');
-  await writeFile(log, '');
-  const run: CommandRunner = (file, args, options) =>
-    runSchedulerCommand(file, args, {
-      ...options,
-      env: { ...process.env, PATH: `${FAKE}/bin:${process.env.PATH}`, FAKE_SCHED_LOG: log, FAKE_SCHED_ANSWERS: answers },
-    });
-  return {
-    dir,
-    run,
-    async answer(tool: string, a: Answer, call?: number) {
-      const base = join(answers, call ? `${tool}.${call}` : tool);
-      if (a.stdout !== undefined) await writeFile(`${base}.stdout`, a.stdout);
-      if (a.stderr !== undefined) await writeFile(`${base}.stderr`, a.stderr);
-      if (a.rc !== undefined) await writeFile(`${base}.rc`, String(a.rc));
-      if (a.sleep !== undefined) await writeFile(`${base}.sleep`, String(a.sleep));
-    },
-    async calls(): Promise<string[][]> {
-      return (await readFile(log, 'utf8')).split('\n').filter(Boolean).map((l) => l.split('\t'));
-    },
-  };
-}
-
-async function request(name: string, resources: string, dependsOn: string[] = []): Promise<JobRequest> {
-  const runDir = await mkdtemp(join(tmpdir(), 'pq-pbs-run-'));
-  return { entryId: 1, workflowId: 1, attempt: 1, jobName: name, runDir, jobScript: join(runDir, 'job.sh'), resources: parseResources(resources), dependsOn };
-}
 
 const config: ClusterConfig = {
   scheduler: 'pbs',
@@ -70,7 +25,7 @@ const local = (s: string) => {
 
 describe('PBS executor', () => {
   test('submit runs MyQueue-style qsub and keeps the server-suffixed id', async () => {
-    const fake = await fakeCluster();
+    const fake = await fakeCluster('pbs');
     await fake.answer('qsub', { stdout: sample('pbs/qsub-pbspro.stdout') });
     const ex = new PbsExecutor({ config, run: fake.run });
     const req = await request('pq-demo-7-1', '16:xeon8:2h', ['49100.gc-prd-hpcadm', '49101.gc-prd-hpcadm']);
@@ -92,7 +47,7 @@ describe('PBS executor', () => {
   });
 
   test('a small task on a named node goes to its queue with one node and its cores as ppn', async () => {
-    const fake = await fakeCluster();
+    const fake = await fakeCluster('pbs');
     await fake.answer('qsub', { stdout: '1234.pbs01.cluster\n' });
     const ex = new PbsExecutor({ config, run: fake.run });
     const req = await request('pq-demo-8-1', '1:short1:90s');
@@ -103,7 +58,7 @@ describe('PBS executor', () => {
   });
 
   test('Torque: completed, queued and exiting jobs and one gone from the queue', async () => {
-    const fake = await fakeCluster();
+    const fake = await fakeCluster('pbs');
     await fake.answer('qstat', {
       stdout: sample('pbs/qstat-f-torque-completed.txt') + sample('pbs/qstat-f-torque-queued.txt') + sample('pbs/qstat-f-torque-exiting.txt'),
       stderr: sample('pbs/qstat-unknown-torque.stderr'),
@@ -127,7 +82,7 @@ describe('PBS executor', () => {
   });
 
   test('PBS Pro: qstat -f -x, a finished job and one killed by a signal', async () => {
-    const fake = await fakeCluster();
+    const fake = await fakeCluster('pbs');
     await fake.answer('qstat', { stdout: sample('pbs/qstat-xf-pbspro-finished.txt') + sample('pbs/qstat-xf-pbspro-killed.txt') });
     const ex = new PbsExecutor({ flavor: 'pbspro', run: fake.run });
     const st = await ex.status(['7600424.pbs02', '49223.gc-prd-hpcadm']);
@@ -144,7 +99,7 @@ describe('PBS executor', () => {
   });
 
   test('a job killed with a wall-time message in its stderr is timed_out', async () => {
-    const fake = await fakeCluster();
+    const fake = await fakeCluster('pbs');
     await fake.answer('qsub', { stdout: '49223.gc-prd-hpcadm\n' });
     await fake.answer('qstat', { stdout: sample('pbs/qstat-xf-pbspro-killed.txt') });
     const ex = new PbsExecutor({ flavor: 'pbspro', run: fake.run });
@@ -157,7 +112,7 @@ describe('PBS executor', () => {
   });
 
   test('a job we cancelled is cancelled; qdel of a finished job is no error', async () => {
-    const fake = await fakeCluster();
+    const fake = await fakeCluster('pbs');
     await fake.answer('qdel', { stderr: 'qdel: Unknown Job Id 1234.pbs01.cluster\n', rc: 153 });
     await fake.answer('qstat', { stdout: sample('pbs/qstat-xf-pbspro-killed.txt') });
     const ex = new PbsExecutor({ flavor: 'pbspro', run: fake.run });
@@ -167,7 +122,7 @@ describe('PBS executor', () => {
   });
 
   test('array elements and a server name cut short are matched on the sequence number', async () => {
-    const fake = await fakeCluster();
+    const fake = await fakeCluster('pbs');
     const element = sample('pbs/qstat-f-torque-completed.txt').replace('Job Id: 1.server.cluster.org', 'Job Id: 1234[5].pbs01.cluster');
     await fake.answer('qstat', { stdout: element });
     const ex = new PbsExecutor({ run: fake.run });
@@ -176,7 +131,7 @@ describe('PBS executor', () => {
   });
 
   test('qstat that hangs or cannot reach the server gives unknown; findByName then refuses to guess', async () => {
-    const fake = await fakeCluster();
+    const fake = await fakeCluster('pbs');
     await fake.answer('qstat', { sleep: 10 }, 1);
     await fake.answer('qstat', { stderr: 'qstat: cannot connect to server pbs01 (errno=111) Connection refused\n', rc: 111 }, 2);
     await fake.answer('qstat', { stderr: 'qstat: cannot connect to server pbs01 (errno=111) Connection refused\n', rc: 111 }, 3);
@@ -191,7 +146,7 @@ describe('PBS executor', () => {
   });
 
   test('findByName reads every job qstat lists and maps names to ids', async () => {
-    const fake = await fakeCluster();
+    const fake = await fakeCluster('pbs');
     await fake.answer('qstat', {
       stdout: sample('pbs/qstat-xf-pbspro-finished.txt') + sample('pbs/qstat-xf-pbspro-killed.txt') + sample('pbs/qstat-f-torque-completed.txt'),
     });

@@ -10,23 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chainOf, Project, pyTask, spec, type EntryJson } from './cli-harness.js';
+import { slurmStatus } from './slurm-probe.js';
 
-const REQUIRED = process.env.PQ_REQUIRE_SLURM === '1';
-const SANDBOX = process.env.PQ_SLURM_SANDBOX ?? '/tmp/pq-slurm';
-if (!process.env.SLURM_CONF && existsSync(join(SANDBOX, 'etc/slurm.conf'))) {
-  process.env.SLURM_CONF = join(SANDBOX, 'etc/slurm.conf');
-}
-
-function probeSlurm(): string | undefined {
-  const r = spawnSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8', timeout: 15_000 });
-  if (r.error) return `sinfo cannot be run (${r.error.message}); start tests/slurm/start-slurm.sh as root`;
-  if (r.status !== 0) return `sinfo failed: ${(r.stderr || r.stdout).trim()}; start tests/slurm/start-slurm.sh as root`;
-  if (!/idle|mix|alloc|comp/.test(r.stdout)) return `no usable Slurm node (sinfo says '${r.stdout.trim()}')`;
-  return undefined;
-}
-const notRunning = probeSlurm();
-const skip = notRunning && !REQUIRED ? `Slurm is not running: ${notRunning}` : false;
-if (skip) console.log(`# skipping the Slurm end-to-end tests: ${skip} (set PQ_REQUIRE_SLURM=1 to make this a failure)`);
+const { notRunning, skip } = slurmStatus('Slurm end-to-end tests');
 
 interface Entry extends EntryJson {
   jobId: string | null;

@@ -3,7 +3,6 @@
 // with the reason printed. Every scenario submits real job scripts into its own run folder.
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,23 +17,9 @@ import {
   SchedulerUnavailableError,
   type CommandRunner,
 } from '../../kernel-bridge/executors/scheduler-command.js';
+import { slurmStatus } from './slurm-probe.js';
 
-const REQUIRED = process.env.PQ_REQUIRE_SLURM === '1';
-const SANDBOX = process.env.PQ_SLURM_SANDBOX ?? '/tmp/pq-slurm';
-if (!process.env.SLURM_CONF && existsSync(join(SANDBOX, 'etc/slurm.conf'))) {
-  process.env.SLURM_CONF = join(SANDBOX, 'etc/slurm.conf');
-}
-
-function probeSlurm(): string | undefined {
-  const r = spawnSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8', timeout: 15_000 });
-  if (r.error) return `sinfo cannot be run (${r.error.message}); start tests/slurm/start-slurm.sh as root`;
-  if (r.status !== 0) return `sinfo failed: ${(r.stderr || r.stdout).trim()}; start tests/slurm/start-slurm.sh as root`;
-  if (!/idle|mix|alloc|comp/.test(r.stdout)) return `no usable Slurm node (sinfo says '${r.stdout.trim()}')`;
-  return undefined;
-}
-const notRunning = probeSlurm();
-const skip = notRunning && !REQUIRED ? `Slurm is not running: ${notRunning}` : false;
-if (skip) console.log(`# skipping the real-Slurm tests: ${skip} (set PQ_REQUIRE_SLURM=1 to make this a failure)`);
+const { notRunning, skip } = slurmStatus('real-Slurm tests');
 
 const stamp = `${process.pid}-${Date.now().toString(36)}`;
 let counter = 0;
