@@ -53,15 +53,10 @@ SCRIPTS = {
 
 
 @pytest.fixture
-def project(tmp_path: Path):
+def project(project_dir: Path):
     for name, text in SCRIPTS.items():
-        (tmp_path / name).write_text(textwrap.dedent(text))
-    yield tmp_path
-    if (tmp_path / ".perqueue").exists():
-        try:
-            run_cli(["daemon", "stop", "--project", str(tmp_path)], cwd=tmp_path)
-        except BridgeError:
-            pass
+        (project_dir / name).write_text(textwrap.dedent(text))
+    return project_dir
 
 
 def by_name(entries):

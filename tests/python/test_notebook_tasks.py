@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from perqueue_lab import StaticWidthGroup, Task, Workflow
-from perqueue_lab._bridge import BridgeError, cli_path, run_cli
+from perqueue_lab._bridge import BridgeError, cli_path
 from perqueue_lab.kernel import connect
 from perqueue_lab.notebooks import INJECTED_TAG, inject_parameters, injected_source
 from perqueue_lab.task_classes.util_classes import EntryState
@@ -38,14 +38,9 @@ def write_notebook(path: Path, *cells: str | tuple[str, list[str]]) -> Path:
 
 
 @pytest.fixture
-def project(tmp_path: Path):
-    (tmp_path / "make.py").write_text("import numpy as np\ndef main(**kwargs):\n    return True, {'w': np.array([1.5, 2.5])}\n")
-    yield tmp_path
-    if (tmp_path / ".perqueue").exists():
-        try:
-            run_cli(["daemon", "stop", "--project", str(tmp_path)], cwd=tmp_path)
-        except BridgeError:
-            pass
+def project(project_dir: Path):
+    (project_dir / "make.py").write_text("import numpy as np\ndef main(**kwargs):\n    return True, {'w': np.array([1.5, 2.5])}\n")
+    return project_dir
 
 
 def only_entry(wf, name: str):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from perqueue_lab import ManualTask, PersistentQueue, StaticWidthGroup, Task, Workflow
-from perqueue_lab._bridge import BridgeError, cli_path, run_cli
+from perqueue_lab._bridge import BridgeError, cli_path
 from perqueue_lab.selection import Selection
 from perqueue_lab.task_classes.entry import Entry
 from perqueue_lab.task_classes.util_classes import EntryState
@@ -50,15 +50,10 @@ SCRIPTS = {
 
 
 @pytest.fixture
-def project(tmp_path: Path):
+def project(project_dir: Path):
     for name, text in SCRIPTS.items():
-        (tmp_path / name).write_text(textwrap.dedent(text))
-    yield tmp_path
-    if (tmp_path / ".perqueue").exists():
-        try:
-            run_cli(["daemon", "stop", "--project", str(tmp_path)], cwd=tmp_path)
-        except BridgeError:
-            pass
+        (project_dir / name).write_text(textwrap.dedent(text))
+    return project_dir
 
 
 def settle(pq: PersistentQueue, workflow_id: int, timeout: float = 60) -> list[Entry]:
