@@ -65,7 +65,14 @@ def _child(run_dir: str, workflow_id: str, work_dir: str) -> int:
     return code
 
 
+# What every child would otherwise import for itself (the runner keeps them lazy so a cold job
+# starts fast): the codec, and what loading a script and reading its signature need.
+_ALWAYS = ("perqueue_lab.codec", "runpy", "pkgutil", "inspect", "encodings.ascii")
+
+
 def _preload() -> None:
+    for name in _ALWAYS:
+        importlib.import_module(name)
     for name in filter(None, (os.environ.get("PQ_PRELOAD") or "").split(",")):
         try:
             importlib.import_module(name.strip())

@@ -1,12 +1,20 @@
-// Bundle the CLI and bridge daemon into one file shipped inside the Python package.
+// Bundle the CLI and bridge daemon into perqueue_lab/bridge/ (shipped inside the Python package):
+// pql.mjs is the entry; the daemon's code sits in its own chunk, loaded only by `daemon run`,
+// so short CLI calls start in about half the time.
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+rmSync('perqueue_lab/bridge', { recursive: true, force: true });
 await build({
   entryPoints: ['kernel-bridge/cli/main.ts'],
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node22',
-  outfile: 'perqueue_lab/bridge/pql.mjs',
+  outdir: 'perqueue_lab/bridge',
+  entryNames: 'pql',
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
+  outExtension: { '.js': '.mjs' },
   banner: { js: '#!/usr/bin/env node' },
   logLevel: 'warning',
 });

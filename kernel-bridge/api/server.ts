@@ -53,6 +53,7 @@ export function createApiServer(o: ApiOptions): Server {
     if (!summary) throw new HttpError(404, `no workflow ${id}`);
     return { workflow: withWorkflowState(summary), nodes: store.nodesOf(Number(id)), edges: store.edgesOf(Number(id)) };
   });
+  route('GET', '/api/workflows/:id/wait', (req, [id], q) => settled(req, Number(id), Number(q.get('timeout') ?? 30)));
   route('POST', '/api/workflows/:id/cancel', (_r, [id]) => ({ cancelled: manager.cancelWorkflow(Number(id)) }));
   route('GET', '/api/entries', (_r, _p, q) =>
     store.listNodes({
@@ -112,7 +113,9 @@ export function createApiServer(o: ApiOptions): Server {
   route('GET', '/api/events', async (req, _p, q) => {
     const since = Number(q.get('since') ?? 0);
     const timeout = Math.min(60, Number(q.get('timeout') ?? 0)) * 1000;
-    let events = store.eventsSince(since);
+    // A caller that only needs to know that something changed asks for one event.
+    const limit = Math.max(1, Math.min(5000, Number(q.get('limit') ?? 5000) || 5000));
+    let events = store.eventsSince(since, limit);
     if (events.length === 0 && timeout > 0) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(done, timeout);
@@ -124,7 +127,7 @@ export function createApiServer(o: ApiOptions): Server {
           resolve();
         }
       });
-      events = store.eventsSince(since);
+      events = store.eventsSince(since, limit);
     }
     return { events, last: events.length ? events[events.length - 1].seq : Math.max(since, 0) };
   });
@@ -132,6 +135,52 @@ export function createApiServer(o: ApiOptions): Server {
     setTimeout(o.shutdown, 10);
     return { ok: true };
   });
+
+  /**
+   * The workflow's summary once nothing in it moves without a person (its state is no longer
+   * 'running'), or after `timeout` seconds (at most 600) with `settled: false`. It is checked
+   * after commits, at most once per event-loop turn and, for a workflow whose summary is slow to
+   * count, no more than a tenth of the time, so a waiter never slows the workflow it waits for.
+   */
+  async function settled(req: IncomingMessage, wf: number, timeout: number) {
+    const summary = () => {
+      const s = store.workflowSummary(wf);
+      if (!s) throw new HttpError(404, `no workflow ${wf}`);
+      return withWorkflowState(s);
+    };
+    let s = summary();
+    const limitMs = Math.max(0, Math.min(600, Number.isFinite(timeout) ? timeout : 30)) * 1000;
+    if (s.state === 'running' && limitMs > 0) {
+      await new Promise<void>((resolve) => {
+        let scheduled = false;
+        let cost = 0;
+        let checkedAt = performance.now();
+        const check = () => {
+          scheduled = false;
+          const t0 = performance.now();
+          s = summary();
+          checkedAt = performance.now();
+          cost = checkedAt - t0;
+          if (s.state !== 'running') done();
+        };
+        const off = manager.onCommit(() => {
+          if (scheduled) return;
+          scheduled = true;
+          const gap = checkedAt + 10 * cost - performance.now();
+          if (gap > 1) setTimeout(check, gap);
+          else setImmediate(check);
+        });
+        const timer = setTimeout(done, limitMs);
+        req.on('close', done);
+        function done() {
+          clearTimeout(timer);
+          off();
+          resolve();
+        }
+      });
+    }
+    return { ...s, settled: s.state !== 'running' };
+  }
 
   const server = createServer(async (req, res) => {
     try {

@@ -8,7 +8,6 @@ import { pathToFileURL } from 'node:url';
 import type { RtNode } from '../../core/model.js';
 import { parseStates, STATE_LETTER, type EntryState } from '../../core/states.js';
 import { call, daemonPid, ensureDaemon, isDaemonUp, BridgeError } from '../api/client.js';
-import { runDaemon } from '../daemon.js';
 import { guessSlurmConfig, validateClusterConfig } from '../executors/cluster-config.js';
 import { readFacts } from '../manager/cluster.js';
 import { findProject, initProject, projectPaths, type ProjectPaths } from '../project.js';
@@ -327,11 +326,26 @@ async function wait(args: Args): Promise<number> {
   const wf = entryId(args.positional[1] ?? args.opt('w'));
   const timeout = Number(args.opt('timeout') ?? 0) * 1000;
   const start = Date.now();
+  // With a bridge running, it tells when the workflow settles (a long-poll that returns within
+  // milliseconds of the last change); without one, read the store every 100 ms.
+  let bridge = await isDaemonUp(paths);
   for (;;) {
-    const store = openStore(paths);
-    const s = store.workflowSummary(wf);
-    store.close();
-    if (!s) throw new UsageError(`no workflow ${wf}`);
+    const left = timeout > 0 ? timeout - (Date.now() - start) : 60_000;
+    let s: WorkflowSummary | undefined;
+    if (bridge && left > 0) {
+      const seconds = Math.max(0.05, Math.min(60, left / 1000));
+      s = await call<WorkflowSummary>(paths, 'GET', `/api/workflows/${wf}/wait?timeout=${seconds}`).catch((e) => {
+        if (e instanceof BridgeError && e.status === 404) throw new UsageError(`no workflow ${wf}`);
+        bridge = false; // the bridge went away: its jobs may still end, read the store instead
+        return undefined;
+      });
+    }
+    if (!s) {
+      const store = openStore(paths);
+      s = store.workflowSummary(wf);
+      store.close();
+      if (!s) throw new UsageError(`no workflow ${wf}`);
+    }
     const human = s.counts.awaiting_input ?? 0;
     // Entries waiting behind a manual step do not move until a person answers.
     const busy = (s.counts.queued ?? 0) + (s.counts.running ?? 0) + (human > 0 ? 0 : (s.counts.waiting ?? 0));
@@ -341,11 +355,11 @@ async function wait(args: Args): Promise<number> {
       if (!args.flag('quiet')) out(`workflow ${wf}: ${counts(s)}${human ? ' (waiting for a person)' : ''}`);
       return bad > 0 ? 1 : human > 0 ? 3 : 0;
     }
-    if (timeout > 0 && Date.now() - start > timeout) {
+    if (timeout > 0 && Date.now() - start >= timeout) {
       out(`workflow ${wf} still running after ${timeout / 1000} s: ${counts(s)}`);
       return 2;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    if (!bridge) await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -402,6 +416,8 @@ async function action(args: Args): Promise<number> {
 async function daemonCommand(args: Args): Promise<number> {
   const sub = args.positional[1];
   if (sub === 'run') {
+    // Loaded only here: the server's modules would cost every short CLI call its start-up time.
+    const { runDaemon } = await import('../daemon.js');
     await runDaemon(projectFor(args, true).root);
     return -1; // keep running
   }

@@ -2,8 +2,8 @@
 // than it has. Jobs are started by a small resident bash "launcher" rather than by Node: a
 // fork from the bridge's large process costs ~2 ms of its only thread, a fork from bash a
 // fraction of that, and local throughput is bound by process creation. Jobs run in their own
-// session (setsid), so they outlive a bridge that crashes; a restarted bridge finds them again
-// through the run folder's pid and marker files.
+// process group, so the pool can stop a job and everything it started, and they outlive a bridge
+// that crashes; a restarted bridge finds them again through the run folder's pid and marker files.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,10 +20,14 @@ export interface LocalPoolEvents {
 }
 
 // Reads "<run folder>\t<job script>" lines; answers "S\t<folder>\t<pid>" at start and
-// "E\t<folder>\t<exit code>" at the end of each job.
+// "E\t<folder>\t<exit code>" at the end of each job. Each job is a forked subshell that reads
+// the job script (`.`) instead of executing a new bash: no exec, no dynamic linking, ~1 ms less
+// per job. A watcher subshell with job control (set -m) starts it, so the job leads its own
+// process group (its pid file names it: $BASHPID), waits for it and reports its exit code;
+// the watcher stays outside that group, so stopping the job never silences its report.
 const LAUNCHER = `
 while IFS=$'\\t' read -r dir script; do
-  ( cd "$dir" && setsid bash "$script" </dev/null >/dev/null 2>&1; echo "E	$dir	$?" ) &
+  ( set -m; cd "$dir" && { ( . "$script" ) </dev/null >/dev/null 2>&1 & wait $!; }; echo "E	$dir	$?" ) </dev/null 2>/dev/null &
   echo "S	$dir	$!"
 done
 `;
@@ -74,6 +78,11 @@ export class LocalPool {
     if (prepare) this.prepares.set(req.entryId, prepare);
     if (warm) this.warm.set(req.entryId, warm);
     this.pump();
+  }
+
+  /** Start the fork server of an interpreter before its first task arrives. */
+  warmUp(warm: WarmPython): void {
+    if (!this.closed && !this.coldPythons.has(warm.python)) this.ensureLauncher(warm.python, warm);
   }
 
   /** Jobs started by an earlier bridge still hold cores until they end. */

@@ -90,6 +90,7 @@ export class Manager {
       this.store.transaction(() => this.store.setMeta('project_tag', this.projectTag));
     }
     this.recover();
+    this.warmUp();
     this.timers.push(setInterval(() => this.tick(), 1000));
     this.timers.push(setInterval(() => this.watchOrphans(), 200));
     this.cluster.start();
@@ -334,12 +335,27 @@ export class Manager {
   private warmPythonFor(n: RtNode): WarmPython | undefined {
     if (process.env.PQ_FORKSERVER === '0' || !n.code?.endsWith('.py') || this.preambleOf(n)) return undefined;
     const env = this.pythonOf(n.workflowId);
+    return { python: env.python ?? this.opts.defaultPython, workDir: this.paths.root, env: this.envWith(env.venv) };
+  }
+
+  /**
+   * Start the fork server of the interpreter the next Python task most likely uses (the newest
+   * workflow's, else the default) now, so the first task does not wait for Python to start.
+   */
+  private warmUp(): void {
+    if (process.env.PQ_FORKSERVER === '0') return;
+    const raw = this.store.newestWorkflowPython();
+    const env = raw ? (JSON.parse(raw) as { python: string | null; venv: string | null }) : { python: null, venv: null };
+    this.pool.warmUp({ python: env.python ?? this.opts.defaultPython, workDir: this.paths.root, env: this.envWith(env.venv) });
+  }
+
+  private envWith(venv: string | null): NodeJS.ProcessEnv {
     const vars: NodeJS.ProcessEnv = { ...process.env };
-    if (env.venv) {
-      vars.VIRTUAL_ENV = env.venv;
-      vars.PATH = `${env.venv}/bin:${process.env.PATH ?? ''}`;
+    if (venv) {
+      vars.VIRTUAL_ENV = venv;
+      vars.PATH = `${venv}/bin:${process.env.PATH ?? ''}`;
     }
-    return { python: env.python ?? this.opts.defaultPython, workDir: this.paths.root, env: vars };
+    return vars;
   }
 
   private preambleOf(n: RtNode): string | null {

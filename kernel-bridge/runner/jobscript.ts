@@ -48,7 +48,9 @@ export function jobScript(o: JobScriptOptions): string {
     'if [ ! -e input.json ]; then w=$(( ${PQ_INPUT_WAIT_S:-60} * 10 )); until [ -e input.json ]; do (( w-- > 0 )) || exit 75; sleep 0.1; done; fi',
     // Whoever creates `pid` first (noclobber: O_EXCL) owns this run; a second start leaves
     // quietly. One file both claims the run and names its process: every file costs here.
-    'set -C; { echo $$ > pid; } 2>/dev/null || exit 0; set +C',
+    // $BASHPID, not $$: the local pool runs this file in a subshell of its launcher (`.`), where
+    // $$ names the launcher; run as a program, both are the same.
+    'set -C; { echo "${BASHPID:-$$}" > pid; } 2>/dev/null || exit 0; set +C',
     'exec >>stdout 2>>stderr',
     `export PQ_INPUT="$PQ_RUN_DIR/input.json" PQ_OUTPUT="$PQ_RUN_DIR/output.json"`,
     `export PQ_ENTRY_ID="\${run%%.*}" PQ_ATTEMPT="\${run#*.}" PQ_WORKFLOW_ID=${o.workflowId}`,

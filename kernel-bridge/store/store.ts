@@ -155,6 +155,11 @@ export class Store {
     return (this.stmt('SELECT python FROM workflows WHERE id=?').get(id) as { python: string | null } | undefined)?.python ?? null;
   }
 
+  /** The interpreter record of the newest workflow, or null when there is none. */
+  newestWorkflowPython(): string | null {
+    return (this.stmt('SELECT python FROM workflows ORDER BY id DESC LIMIT 1').get() as { python: string | null } | undefined)?.python ?? null;
+  }
+
   recordRun(r: RunRecord): void {
     this.stmt(
       `INSERT OR REPLACE INTO runs(node_id, attempt, run_dir, job_name, executor, job_id, submitted_at)

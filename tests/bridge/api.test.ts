@@ -101,6 +101,7 @@ describe('answers match openapi.json', () => {
       [`/api/entries/${id}/log?stream=stdout`, '/api/entries/{id}/log'],
       ['/api/approvals', '/api/approvals'],
       ['/api/events?since=0', '/api/events'],
+      [`/api/workflows/${wf}/wait?timeout=1`, '/api/workflows/{id}/wait'],
     ];
     for (const [url, path] of cases) {
       const r = await get(url);
@@ -121,6 +122,23 @@ describe('events', () => {
     assert.ok(events.every((e) => e.seq > last));
     assert.ok(events.some((e) => e.workflowId === wf2));
     await p.wait(wf2);
+  });
+
+  it('limit caps how many events one answer carries', async () => {
+    const { events } = (await (await get('/api/events?since=0&limit=2')).json()) as { events: { seq: number }[] };
+    assert.equal(events.length, 2);
+  });
+
+  it('wait answers when the workflow settles, or unsettled at its timeout; 404 for no workflow', async () => {
+    const nap = p.script('nap.py', 'import time\ndef main(s=0, **kw):\n    time.sleep(s)\n    return True, {}\n');
+    const wf3 = await p.submit(spec('nap', chainOf(pyTask('n', nap, { s: 1.5 }))));
+    const early = (await (await get(`/api/workflows/${wf3}/wait?timeout=0.2`)).json()) as { settled: boolean; state: string };
+    assert.deepEqual([early.settled, early.state], [false, 'running']);
+    const t0 = Date.now();
+    const done = (await (await get(`/api/workflows/${wf3}/wait?timeout=30`)).json()) as { settled: boolean; state: string; counts: Record<string, number> };
+    assert.deepEqual([done.settled, done.state, done.counts.succeeded], [true, 'succeeded', 1]);
+    assert.ok(Date.now() - t0 < 20_000);
+    assert.equal((await get('/api/workflows/999999/wait?timeout=1')).status, 404);
   });
 
   it('the WebSocket stream resumes after a reconnect with nothing lost and nothing doubled', async () => {

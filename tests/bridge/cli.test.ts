@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { chainOf, Project, pyTask, REPO, spec } from './cli-harness.js';
+import { isAlive } from '../../kernel-bridge/executors/local.js';
 
 const projects: Project[] = [];
 function project(): Project {
@@ -19,6 +20,13 @@ const ADD = `
 def main(x=0, step=1, **kw):
     return True, {"x": x + step}
 `;
+
+/** The process ends within a few seconds (a stopped job's whole process group goes). */
+async function assertGone(pid: number): Promise<void> {
+  assert.ok(pid > 0);
+  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(isAlive(pid), false, `process ${pid} is still running`);
+}
 
 describe('pql with Python tasks', () => {
   it('runs a chain through the Python runner, passing data, with the daemon started by submit', async () => {
@@ -92,26 +100,28 @@ describe('pql with Python tasks', () => {
     assert.match(es.exit3.error!, /exit code 3[\s\S]*oops/);
   });
 
-  it('a task past its time limit is killed and ends timed_out', async () => {
+  it('a task past its time limit is killed, with what it started, and ends timed_out', async () => {
     const p = project();
-    const slow = p.script('slow.sh', '#!/bin/bash\nsleep 60\n');
+    const slow = p.script('slow.sh', '#!/bin/bash\nsleep 60 &\necho $! > child.pid\nsleep 60\n');
     const wf = await p.submit(spec('slow', chainOf(pyTask('slow', slow, {}, '1:local:2s'))));
     const t0 = Date.now();
     await p.wait(wf, 30);
     const [e] = await p.entries(wf);
     assert.equal(e.state, 'timed_out');
     assert.ok(Date.now() - t0 < 20000);
+    await assertGone(Number(p.read('child.pid')));
   });
 
-  it('cancel stops a running task and everything below it', async () => {
+  it('cancel stops a running task (its background processes too) and everything below it', async () => {
     const p = project();
-    const slow = p.script('slow.sh', '#!/bin/bash\nsleep 60\necho done > finished\n');
+    const slow = p.script('slow.sh', '#!/bin/bash\nsleep 60 &\necho $! > child.pid\nsleep 60\necho done > finished\n');
     const wf = await p.submit(spec('cancel', chainOf(pyTask('slow', slow), pyTask('next', slow))));
     for (let i = 0; i < 100 && (await p.entries(wf))[0].state !== 'running'; i++) await new Promise((r) => setTimeout(r, 50));
     const [first] = await p.entries(wf);
     assert.equal((await p.pql('cancel', String(first.id))).code, 0);
     const es = await p.entries(wf);
     assert.deepEqual(es.map((e) => e.state), ['cancelled', 'cancelled']);
+    await assertGone(Number(p.read('child.pid')));
   });
 
   it('modify changes the args of a waiting entry before it runs', async () => {
