@@ -177,15 +177,33 @@ def write_scripts(d: Path):
     return s
 
 
+# Every run's folder is removed when the whole comparison ends, not after the run: on ext4 without
+# a journal (this machine's disk) an inode freed in the last minutes makes new files in its block
+# group slower to create, so removing one run's files would slow the next run, whichever system.
+_scratch: list[Path] = []
+
+
+def scratch_dir(prefix: str) -> Path:
+    d = Path(tempfile.mkdtemp(prefix=prefix))
+    _scratch.append(d)
+    return d
+
+
+def remove_scratch():
+    for d in _scratch:
+        shutil.rmtree(d, ignore_errors=True)
+    _scratch.clear()
+
+
 def run_ours(shape, size, node, timeout):
-    d = Path(tempfile.mkdtemp(prefix="pq-cmp-ours-"))
+    d = scratch_dir("pq-cmp-ours-")
+    env = {**os.environ, "PQ_PROJECT": str(d), "PQ_PYTHON": str(OUR_PY), "PYTHONPATH": str(REPO)}
+    env.pop("VIRTUAL_ENV", None)
+    pql = lambda *a, **k: subprocess.run([node, str(PQL), *a], cwd=d, env=env, capture_output=True, text=True, **k)
     try:
         s = write_scripts(d)
         spec = d / "spec.json"
         spec.write_text(json.dumps(our_spec(shape, size, s)))
-        env = {**os.environ, "PQ_PROJECT": str(d), "PQ_PYTHON": str(OUR_PY), "PYTHONPATH": str(REPO)}
-        env.pop("VIRTUAL_ENV", None)
-        pql = lambda *a, **k: subprocess.run([node, str(PQL), *a], cwd=d, env=env, capture_output=True, text=True, **k)
         r = pql("daemon", "start")
         if r.returncode:
             raise RuntimeError(f"daemon start: {r.stderr}")
@@ -206,7 +224,7 @@ def run_ours(shape, size, node, timeout):
         return dict(wall=wall, rss_sum=rss.peak_sum, rss_one=rss.peak_one,
                     db=db_mb([db, Path(f"{db}-wal")]), states=states, ok=states.get("succeeded", 0))
     finally:
-        shutil.rmtree(d, ignore_errors=True)
+        pql("daemon", "stop")
 
 
 def port_free(port=39999):
@@ -258,7 +276,7 @@ def stop_mq_server():
 
 
 def run_pq(shape, size, mode, timeout, workaround):
-    d = Path(tempfile.mkdtemp(prefix=f"pq-cmp-{mode.replace('+', '')}-"))
+    d = scratch_dir(f"pq-cmp-{mode.replace('+', '')}-")
     env = {**os.environ, "PATH": f"{BASE_PY.parent}:{os.environ['PATH']}"}
     env.pop("PYTHONPATH", None)
     try:
@@ -305,9 +323,8 @@ def run_pq(shape, size, mode, timeout, workaround):
         return dict(wall=wall, rss_sum=rss.peak_sum, rss_one=rss.peak_one, db=db_mb(dbs),
                     states={named.get(k, k): v for k, v in states.items()}, ok=states.get("s", 0), errors=errors)
     finally:
-        # PerQueue's local runs are detached: give stragglers a moment before removing the folder.
+        # PerQueue's local runs are detached: give stragglers a moment to finish.
         time.sleep(0.5)
-        shutil.rmtree(d, ignore_errors=True)
 
 
 def med(xs):
@@ -401,3 +418,4 @@ if __name__ == "__main__":
         main()
     finally:
         stop_mq_server()
+        remove_scratch()

@@ -14,6 +14,7 @@ and ``E\\t<run folder>\\t<exit code>`` when it ends. Each child does what the ba
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import select
@@ -45,7 +46,7 @@ def _child(run_dir: str, workflow_id: str, work_dir: str) -> int:
         target = os.open(os.path.join(run_dir, name), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         os.dup2(target, fd)
         os.close(target)
-    sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the child
+    os.dup2(_devnull, 0)  # sys.stdin reads fd 0: now /dev/null, opened once by the server
     run = os.path.basename(run_dir)
     entry, _, attempt = run.partition(".")
     os.environ.update(
@@ -80,8 +81,17 @@ def _preload() -> None:
             print(f"perqueue_lab.forkserver: cannot preload {name}: {e}", file=sys.stderr)
 
 
+_devnull = -1
+
+
 def serve(work_dir: str) -> None:
+    global _devnull
     _preload()
+    _devnull = os.open(os.devnull, os.O_RDONLY)
+    # Everything loaded so far is shared with every child: keep the collector from touching it
+    # (a collection in a child would copy the pages it writes to).
+    gc.collect()
+    gc.freeze()
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)

@@ -59,12 +59,11 @@ def _max_output_bytes() -> int:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write, flush to disk, then rename: a reader sees the old file or the whole new one."""
+    """Write, then rename: a reader sees the old file or the whole new one. No fsync: the job's
+    marker, written after this, is what tells a reader the result is there."""
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
@@ -77,11 +76,13 @@ def _print_header(entry_id: object, code: str, kwargs: dict[str, Any]) -> None:
     """PerQueue's run header, so logs read the same in both tools."""
     pq_args = {k: v for k, v in kwargs.items() if k in (INDEX_KW, ITER_KW)}
     user_args = {k: v for k, v in kwargs.items() if k not in pq_args}
-    print(f"Perqueue key:   {entry_id}")
-    print(f"Code:           {code}")
-    print(f"User Arguments: {_short(user_args)}")
-    print(f"PQ Arguments:   {_short(pq_args)}")
-    print("-" * 78 + "\n", flush=True)
+    header = (
+        f"Perqueue key:   {entry_id}\n"
+        f"Code:           {code}\n"
+        f"User Arguments: {_short(user_args)}\n"
+        f"PQ Arguments:   {_short(pq_args)}\n" + "-" * 78 + "\n"
+    )
+    print(header, flush=True)  # one write
 
 
 def _load_main(code: str) -> Callable[..., Any]:

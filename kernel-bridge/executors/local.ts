@@ -40,6 +40,7 @@ interface Running {
   timedOut: boolean;
   /** The launcher that started it: 'bash', or the Python of a fork server. */
   via: string;
+  beforeBash?: () => void;
 }
 
 /** A Python task may start from a warm fork server of this interpreter (perqueue_lab.forkserver). */
@@ -48,6 +49,8 @@ export interface WarmPython {
   /** Folder the task runs in (the project folder). */
   workDir: string;
   env: NodeJS.ProcessEnv;
+  /** Called before the job goes to bash instead (the fork server could not run): write its job script. */
+  beforeBash?: () => void;
 }
 
 export class LocalPool {
@@ -135,7 +138,8 @@ export class LocalPool {
     const warm = this.warm.get(req.entryId);
     this.warm.delete(req.entryId);
     const via = warm && !this.coldPythons.has(warm.python) ? warm.python : 'bash';
-    const r: Running = { req, pid: -1, cores, timedOut: false, via };
+    if (via === 'bash') warm?.beforeBash?.();
+    const r: Running = { req, pid: -1, cores, timedOut: false, via, beforeBash: warm?.beforeBash };
     this.usedCores += cores;
     this.running.set(req.entryId, r);
     this.byDir.set(req.runDir, req.entryId);
@@ -193,6 +197,7 @@ export class LocalPool {
           // The fork server never started it (cannot import perqueue_lab?): bash runs it instead.
           this.coldPythons.add(via);
           r.via = 'bash';
+          r.beforeBash?.();
           this.send(r);
           continue;
         }

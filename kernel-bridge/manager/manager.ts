@@ -260,24 +260,28 @@ export class Manager {
       }
     };
     this.dispatched.set(n.id, n.attempt);
-    const req = this.requestFor(n);
     if (where.route === 'local') {
-      this.pool.submit(req, prepare, this.warmPythonFor(n));
+      // A task the warm fork server runs needs no job script: write it only if bash runs it.
+      const warm = this.warmPythonFor(n);
+      const req = this.requestFor(n, n.attempt, !warm);
+      if (warm) warm.beforeBash = () => void this.jobScriptOf(n);
+      this.pool.submit(req, prepare, warm);
       return;
     }
+    const req = this.requestFor(n);
     // A scheduler job needs its run folder (its working folder) before it is submitted.
     if (prepare()) this.cluster.dispatch(n, req, where.route);
   }
 
   /** The job request of an entry's current attempt (or of the given one). */
-  private requestFor(n: RtNode, attempt = n.attempt): JobRequest {
+  private requestFor(n: RtNode, attempt = n.attempt, writeScript = true): JobRequest {
     return {
       entryId: n.id,
       workflowId: n.workflowId,
       attempt,
       jobName: this.jobName(n, attempt),
       runDir: this.runDirOf(n, attempt),
-      jobScript: this.jobScriptOf(n),
+      jobScript: writeScript ? this.jobScriptOf(n) : this.jobScriptPath(n),
       resources: parseResources(n.resources ?? '1:local:10m'),
       dependsOn: [],
     };
@@ -294,8 +298,12 @@ export class Manager {
   }
 
   /** The job script shared by the entries of one task of a workflow, written on first use. */
+  private jobScriptPath(n: RtNode): string {
+    return join(this.paths.runs, String(n.workflowId), `job-${n.templateId}.sh`);
+  }
+
   private jobScriptOf(n: RtNode): string {
-    const path = join(this.paths.runs, String(n.workflowId), `job-${n.templateId}.sh`);
+    const path = this.jobScriptPath(n);
     if (this.writtenScripts.has(path)) return path;
     mkdirSync(join(this.paths.runs, String(n.workflowId)), { recursive: true });
     const env = this.pythonOf(n.workflowId);
