@@ -4,7 +4,9 @@
 //   floor    the same N scripts started directly: xargs -P<cores> bash task.sh
 //   job.sh   the N job scripts the daemon wrote (fresh copies), run by xargs -P<cores>: the cost
 //            of our job script alone, without the daemon
-// Usage: node build/bench/local-executor.js [--smoke] [--runs N] [--tasks N] [--cores N] [--out rows.json]
+// Usage: node build/bench/local-executor.js [--smoke] [--runs N] [--tasks N] [--cores N] [--where LABEL] [--out rows.json]
+// Projects are made under $TMPDIR; --where names that place in the table (bench/fs.sh says why
+// the file system matters).
 // A benchmark, not a test: it prints numbers and never fails on one.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -150,7 +152,9 @@ function main(): void {
   const tasks = opt('--tasks') ?? (args.smoke ? 50 : 1000);
   const cores = opt('--cores') ?? availableParallelism();
   const runs = args.runs ?? (args.smoke ? 1 : 3);
-  console.log(`local executor benchmark: ${tasks} tasks, ${cores} cores, ${runs} run(s), medians (min–max)`);
+  const whereAt = args.rest.indexOf('--where');
+  const where = whereAt >= 0 ? `, ${args.rest[whereAt + 1]}` : '';
+  console.log(`local executor benchmark: ${tasks} tasks, ${cores} cores, ${runs} run(s), projects in ${tmpdir()}, medians (min–max)`);
 
   const ours: number[] = [];
   const storeRates: number[] = [];
@@ -178,7 +182,7 @@ function main(): void {
   const rows: Row[] = [
     {
       bench: 'local',
-      metric: `${tasks} trivial shell tasks through the daemon, submit → wait returns`,
+      metric: `${tasks} trivial shell tasks through the daemon, submit → wait returns${where}`,
       unit: 'tasks/s',
       goal,
       ours: spread(ours),
@@ -188,7 +192,7 @@ function main(): void {
     },
     {
       bench: 'local',
-      metric: `same runs, first entry created → last entry ended (store timestamps)`,
+      metric: `same runs, first entry created → last entry ended (store timestamps)${where}`,
       unit: 'tasks/s',
       goal,
       ours: spread(storeRates),
@@ -198,7 +202,7 @@ function main(): void {
     },
     {
       bench: 'local',
-      metric: 'daemon peak RSS during the run',
+      metric: `daemon peak RSS during the run${where}`,
       unit: 'MB',
       goal: '-',
       ours: spread(rss),

@@ -33,8 +33,35 @@ fi
 echo "== engine and store"
 "$NODE" build/bench/engine.js "${flag[@]}" --out "$out/engine.json" | tee "$out/engine.txt"
 
-echo "== local executor"
-"$NODE" build/bench/local-executor.js "${flag[@]}" --out "$out/local.json" | tee "$out/local.txt"
+# The file systems the projects live on (bench/fs.sh): this machine's disk as it is, and a fresh
+# journaled ext4 when one can be mounted here. Folders are removed only at the very end.
+disk=${TMPDIR:-/tmp}
+fresh=""
+probes=$(mktemp -d "$disk/pq-bench-probes-XXXXXX")
+cleanup() {
+  rm -rf "$probes"
+  if [ -n "$fresh" ]; then bench/fs.sh umount "$fresh"; fi
+}
+trap cleanup EXIT
+mkdir "$probes/disk"
+disk_us=$(bench/fs.sh probe "$probes/disk")
+if [ $smoke = 0 ]; then
+  fresh=$(bench/fs.sh mount "$disk/pq-bench-fs" || true)
+fi
+fresh_us=""
+if [ -n "$fresh" ]; then mkdir "$fresh/probe" && fresh_us=$(bench/fs.sh probe "$fresh/probe"); fi
+disk_fs=$(bench/fs.sh describe "$disk")
+where_disk="projects on this machine's disk ($disk_fs, ${disk_us} µs per new file)"
+where_fresh="projects on a fresh journaled ext4 (${fresh_us} µs per new file)"
+
+echo "== local executor ($where_disk)"
+"$NODE" build/bench/local-executor.js "${flag[@]}" --where "$where_disk" --out "$out/local-disk.json" | tee "$out/local-disk.txt"
+if [ -n "$fresh" ]; then
+  echo "== local executor ($where_fresh)"
+  TMPDIR=$fresh "$NODE" build/bench/local-executor.js "${flag[@]}" --where "$where_fresh" --out "$out/local.json" | tee "$out/local.txt"
+else
+  rm -f "$out/local.txt" "$out/local.json"
+fi
 
 compare_note=""
 if [ $compare = 1 ] && [ $keep = 1 ] && [ -f "$out/compare.txt" ]; then
@@ -47,7 +74,8 @@ elif [ $compare = 1 ]; then
     if bench/baseline/setup.sh > "$out/baseline-setup.txt" 2>&1; then
       cat "$out/baseline-setup.txt"
       echo "== side by side"
-      bench/.venv-baseline/bin/python bench/compare.py "${flag[@]}" --mq-jobid-workaround --out "$out/compare.json" | tee "$out/compare.txt"
+      TMPDIR=${fresh:-$disk} bench/.venv-baseline/bin/python bench/compare.py "${flag[@]}" --mq-jobid-workaround --out "$out/compare.json" | tee "$out/compare.txt"
+      echo "${fresh:+$where_fresh}${fresh:-$where_disk}" > "$out/compare-where.txt"
     else
       compare_note="(not run: bench/baseline/setup.sh failed, see bench/results/baseline-setup.txt)"
       tail -5 "$out/baseline-setup.txt"
@@ -76,6 +104,7 @@ tables() { sed -n '/^## /,$p' "$1"; }
   echo "| kernel | $(uname -sr) |"
   echo "| Node | $("$NODE" --version) |"
   echo "| Python (tasks) | $(.venv/bin/python --version 2>&1 || python3 --version) |"
+  echo "| file systems for the projects | this machine's disk ($disk): $disk_fs, ${disk_us} µs per new file at the start$([ -n "$fresh" ] && echo "; a fresh journaled ext4 (loop image): ${fresh_us} µs per new file") |"
   [ -f "$out/baseline-setup.txt" ] && echo "| baseline packages | $(grep '==' "$out/baseline-setup.txt" | tr '\n' ' ') |"
   echo
   echo "Each figure is the median of several runs with (min–max). Every baseline ran in the same session,"
@@ -85,10 +114,18 @@ tables() { sed -n '/^## /,$p' "$1"; }
   echo
   tables "$out/engine.txt"
   echo
-  tables "$out/local.txt"
+  echo "## Local executor"
+  sed -n '/^| metric/,$p' "$out/local-disk.txt"
+  if [ -f "$out/local.txt" ]; then sed -n '/^| --- /,$p' "$out/local.txt" | sed 1d; fi
   echo
+  echo "A task makes a few files (run folder, input, pid, logs, marker). This machine's disk is ext4"
+  echo "without a journal: after other programs delete many files, each new file costs up to ~1 ms"
+  echo "there (the allocator steps over recently freed inodes), so figures on it vary with what ran"
+  echo "before. The fresh journaled ext4 is the usual case of a workstation or cluster node (bench/fs.sh)."
   if [ -f "$out/compare.txt" ] && [ -z "$compare_note" ]; then
     tables "$out/compare.txt"
+    echo
+    echo "Both systems ran with their $(cat "$out/compare-where.txt" 2>/dev/null || echo "projects in $disk")."
     echo
     echo "PerQueue ran at reduced sizes (its local runner starts every ready entry at once, with no limit); the"
     echo "\"× ours\" column compares with our run at the same size. pq+mq ran with \`--mq-jobid-workaround\`:"
