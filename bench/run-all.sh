@@ -127,8 +127,9 @@ tables() { sed -n '/^## /,$p' "$1"; }
     echo
     echo "Both systems ran with their $(cat "$out/compare-where.txt" 2>/dev/null || echo "projects in $disk")."
     echo
-    echo "PerQueue ran at reduced sizes (its local runner starts every ready entry at once, with no limit); the"
-    echo "\"× ours\" column compares with our run at the same size. pq+mq ran with \`--mq-jobid-workaround\`:"
+    echo "Every system ran the sizes the comparison asks for, except the 1,000-wide fan-out: PerQueue's local runner"
+    echo "starts every ready entry at once (no limit), so it ran 50; through MyQueue it ran 200. The \"× ours\" column"
+    echo "compares with our run of the same size. pq+mq ran with \`--mq-jobid-workaround\`:"
     echo "PerQueue 0.3.2's runner needs SLURM_JOBID/PBS_JOBID/LSB_JOBID, which MyQueue's local scheduler does"
     echo "not set, so without it every task fails with LookupError (see bench/compare.py)."
   else
