@@ -75,7 +75,7 @@ elif [ $compare = 1 ]; then
       cat "$out/baseline-setup.txt"
       echo "== side by side"
       TMPDIR=${fresh:-$disk} bench/.venv-baseline/bin/python bench/compare.py "${flag[@]}" --mq-jobid-workaround --out "$out/compare.json" | tee "$out/compare.txt"
-      echo "${fresh:+$where_fresh}${fresh:-$where_disk}" > "$out/compare-where.txt"
+      if [ -n "$fresh" ]; then echo "$where_fresh"; else echo "$where_disk"; fi > "$out/compare-where.txt"
     else
       compare_note="(not run: bench/baseline/setup.sh failed, see bench/results/baseline-setup.txt)"
       tail -5 "$out/baseline-setup.txt"

@@ -35,18 +35,23 @@ def _claim(run_dir: str) -> bool:
     return True
 
 
-def _child(run_dir: str, workflow_id: str, work_dir: str) -> int:
-    """The forked child: one entry, then ``os._exit``."""
-    os.setsid()  # its own process group, so the pool can stop the task and what it started
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+def _detach() -> None:
+    """A fresh child: its own process group (so the pool can stop the task and what it started),
+    default signal handling, and /dev/null for stdin."""
     signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    os.setsid()
+    os.dup2(_devnull, 0)  # sys.stdin reads fd 0: now /dev/null, opened once by the server
+
+
+def _child(run_dir: str, workflow_id: str, work_dir: str) -> int:
+    """One entry in a detached child; returns the exit code."""
     if not _claim(run_dir):
         return 0
     for fd, name in ((1, "stdout"), (2, "stderr")):
         target = os.open(os.path.join(run_dir, name), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         os.dup2(target, fd)
         os.close(target)
-    os.dup2(_devnull, 0)  # sys.stdin reads fd 0: now /dev/null, opened once by the server
     run = os.path.basename(run_dir)
     entry, _, attempt = run.partition(".")
     os.environ.update(
@@ -84,6 +89,24 @@ def _preload() -> None:
 _devnull = -1
 
 
+def _spare(command: int, report: int, work_dir: str) -> int:
+    """A child forked ahead: wait for one ``<run folder>\\t<workflow id>`` line, run it, report.
+
+    Returns without running anything when the server closes the command pipe first."""
+    _detach()
+    data = b""
+    while b"\n" not in data:
+        chunk = os.read(command, 65536)
+        if not chunk:
+            return 0
+        data += chunk
+    os.close(command)
+    run_dir, _, workflow_id = data.split(b"\n", 1)[0].decode().partition("\t")
+    code = _child(run_dir, workflow_id, work_dir)
+    os.write(report, f"{os.getpid()}\t{code}\n".encode())  # one short write: atomic on a pipe
+    return code
+
+
 def serve(work_dir: str) -> None:
     global _devnull
     _preload()
@@ -96,42 +119,79 @@ def serve(work_dir: str) -> None:
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)  # wakes select through the pipe
+    report_r, report_w = os.pipe()
     out = sys.stdout
     stdin = sys.stdin.fileno()
-    running: dict[int, str] = {}
-    buffer = b""
+
+    def fork_spare() -> tuple[int, int]:
+        command_r, command_w = os.pipe()
+        out.flush()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                signal.set_wakeup_fd(-1)  # before its pipe is closed here
+                for fd in (command_w, report_r, wake_r, wake_w):
+                    os.close(fd)
+                code = _spare(command_r, report_w, work_dir)
+            finally:
+                os._exit(code)
+        os.close(command_r)
+        return pid, command_w
+
+    running: dict[int, str] = {}  # started, end not told yet
+    told: set[int] = set()  # end told from its report, not reaped yet
+    spare: tuple[int, int] | None = None
+    commands = reports = b""
     reading = True
     while reading or running:
-        ready, _, _ = select.select([stdin, wake_r] if reading else [wake_r], [], [], 1.0)
+        if reading and spare is None:
+            spare = fork_spare()
+        watched = [stdin, wake_r, report_r] if reading else [wake_r, report_r]
+        ready, _, _ = select.select(watched, [], [], 1.0)
         if wake_r in ready:
             os.read(wake_r, 4096)
+        if report_r in ready:
+            reports += os.read(report_r, 65536)
+            while b"\n" in reports:
+                line, reports = reports.split(b"\n", 1)
+                pid_text, _, code = line.decode().partition("\t")
+                pid = int(pid_text)
+                if pid in running:
+                    out.write(f"E\t{running.pop(pid)}\t{code}\n")
+                    told.add(pid)
         if stdin in ready:
             chunk = os.read(stdin, 65536)
             if not chunk:
                 reading = False  # the bridge is gone: finish what runs, start nothing new
-            buffer += chunk
-            while b"\n" in buffer:
-                line, buffer = buffer.split(b"\n", 1)
-                run_dir, _, workflow_id = line.decode().partition("\t")
-                out.flush()
-                pid = os.fork()
-                if pid == 0:
-                    code = 1
-                    try:
-                        code = _child(run_dir, workflow_id, work_dir)
-                    finally:
-                        os._exit(code)
-                running[pid] = run_dir
-                out.write(f"S\t{run_dir}\t{pid}\n")
-        while running:
+                if spare is not None:
+                    os.close(spare[1])  # the spare leaves without running anything
+                    spare = None
+            commands += chunk
+            while b"\n" in commands:
+                line, commands = commands.split(b"\n", 1)
+                if spare is None:
+                    spare = fork_spare()
+                pid, command_w = spare
+                spare = None
+                os.write(command_w, line + b"\n")
+                os.close(command_w)
+                running[pid] = line.decode().partition("\t")[0]
+                out.write(f"S\t{running[pid]}\t{pid}\n")
+        while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 break
             if pid == 0:
                 break
-            code = os.waitstatus_to_exitcode(status)
-            out.write(f"E\t{running.pop(pid)}\t{code if code >= 0 else 128 - code}\n")
+            if pid in running:  # ended without a report: crashed or killed
+                code = os.waitstatus_to_exitcode(status)
+                out.write(f"E\t{running.pop(pid)}\t{code if code >= 0 else 128 - code}\n")
+            elif spare is not None and pid == spare[0]:
+                os.close(spare[1])  # the spare died before any work: fork another
+                spare = None
+            told.discard(pid)
         out.flush()
 
 
