@@ -139,3 +139,6 @@ tables() { sed -n '/^## /,$p' "$1"; }
   fi
 } > "$target"
 echo "== wrote $target"
+if [ $smoke = 0 ] && [ $compare = 1 ] && [ -z "$compare_note" ]; then
+  "$NODE" build/bench/readme-summary.js "$out" README.md
+fi

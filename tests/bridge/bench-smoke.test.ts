@@ -2,7 +2,7 @@
 // assertion on any number: benchmarks measure, tests check.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -37,5 +37,24 @@ describe('benchmarks (smoke sizes)', () => {
     assert.doesNotMatch(stdout, /only \d+\/\d+ entries succeeded/);
     assert.ok(rows.length >= 2);
     for (const r of rows) assert.ok(Number.isFinite(r.ours.median) && r.ours.median > 0, `${r.metric}: ${r.ours.median}`);
+  });
+
+  it('readme-summary.ts writes the rows into the README block and leaves the rest alone', () => {
+    // engine.json and local-executor.json come from the two runs above; the local rows stand in
+    // for the run on this machine's disk.
+    writeFileSync(join(out, 'local-disk.json'), readFileSync(join(out, 'local-executor.json')));
+    const readme = join(out, 'README.md');
+    writeFileSync(readme, '# Title\n\nbefore\n<!-- bench:begin -->\nold figures\n<!-- bench:end -->\nafter\n');
+    const r = spawnSync(process.execPath, [join(REPO, 'build/bench/readme-summary.js'), out, readme, '--date', '2026-01-02'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const text = readFileSync(readme, 'utf8');
+    assert.match(text, /^# Title\n\nbefore\n<!-- bench:begin -->\nMeasured by `bench\/run-all.sh` on 2026-01-02/);
+    assert.match(text, /\n<!-- bench:end -->\nafter\n$/);
+    assert.doesNotMatch(text, /old figures/);
+    assert.match(text, /\| compile \+ store a 100,000-entry StaticWidthGroup \| ≤ 2 s \| [\d.]+ s \|/);
+    assert.match(text, /\| local executor, 1,000 trivial shell tasks, projects on this machine's disk \| ≥ 300\/s \| [\d,.]+\/s \|/);
+    const bad = spawnSync(process.execPath, [join(REPO, 'build/bench/readme-summary.js'), out, join(out, 'engine.json')], { encoding: 'utf8' });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /has no <!-- bench:begin -->/);
   });
 });
