@@ -30,6 +30,10 @@ export interface PbsExecutorOptions {
   submitTimeoutMs?: number;
 }
 
+/** What PBS itself writes (its messages, e.g. a wall-time kill), beside the task's stdout/stderr. */
+export const SCHEDULER_STDOUT = 'scheduler.stdout';
+export const SCHEDULER_STDERR = 'scheduler.stderr';
+
 /** The arguments after `qsub`: MyQueue's, plus our output files and the queue of the node. */
 export function pbsSubmitArgs(req: JobRequest, config: ClusterConfig): string[] {
   const r = req.resources;
@@ -47,8 +51,10 @@ export function pbsSubmitArgs(req: JobRequest, config: ClusterConfig): string[] 
     '-l', `walltime=${hours}:${two(minutes)}:${two(seconds)}`,
     '-l', `nodes=${choice.nodes}:ppn=${ppn}`,
     '-d', req.runDir,
-    '-o', join(req.runDir, 'stdout'),
-    '-e', join(req.runDir, 'stderr'),
+    // PBS copies its spool files to -o/-e when the job ends, replacing what is there: the task's
+    // own stdout/stderr (which the job script appends to directly) must not be those files.
+    '-o', join(req.runDir, SCHEDULER_STDOUT),
+    '-e', join(req.runDir, SCHEDULER_STDERR),
   ];
   if (choice.node?.partition) args.push('-q', choice.node.partition);
   args.push(...(config.extraArgs ?? []), ...(choice.node?.extraArgs ?? []));
@@ -258,7 +264,8 @@ export class PbsExecutor implements Executor {
 
   private async stderrOf(key: string, rec: QstatRecord): Promise<string> {
     const runDir = this.runDirs.get(key);
-    if (runDir) return readStderrTail(runDir);
+    // The task's stderr, then what PBS wrote after it (its kill message comes last).
+    if (runDir) return (await readStderrTail(runDir)) + (await readStderrTail(runDir, SCHEDULER_STDERR));
     // Error_Path is `host:/path/file`; readable when the submit host shares the file system.
     const path = rec.attrs.Error_Path?.replace(/^[^:/]*:/, '');
     return path ? readStderrTail(dirname(path), basename(path)) : '';

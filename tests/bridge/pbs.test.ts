@@ -37,8 +37,8 @@ describe('PBS executor', () => {
       '-l', 'walltime=2:00:00',
       '-l', 'nodes=2:ppn=8',
       '-d', req.runDir,
-      '-o', join(req.runDir, 'stdout'),
-      '-e', join(req.runDir, 'stderr'),
+      '-o', join(req.runDir, 'scheduler.stdout'),
+      '-e', join(req.runDir, 'scheduler.stderr'),
       '-A', 'proj42',
       '-l', 'feature=ib',
       '-W', 'depend=afterok:49100.gc-prd-hpcadm:49101.gc-prd-hpcadm',
@@ -98,13 +98,15 @@ describe('PBS executor', () => {
     assert.match(killed.reason ?? '', /and failed/, 'the comment continued on a tab-indented line is joined');
   });
 
-  test('a job killed with a wall-time message in its stderr is timed_out', async () => {
+  test('a job killed with a wall-time message in what PBS wrote is timed_out', async () => {
     const fake = await fakeCluster('pbs');
     await fake.answer('qsub', { stdout: '49223.gc-prd-hpcadm\n' });
     await fake.answer('qstat', { stdout: sample('pbs/qstat-xf-pbspro-killed.txt') });
     const ex = new PbsExecutor({ flavor: 'pbspro', run: fake.run });
     const req = await request('simple_failing_test', '1:30s');
-    await writeFile(join(req.runDir, 'stderr'), sample('pbs/qstat-walltime-stderr.txt'));
+    // The task's own stderr ends with an ordinary line; PBS's kill message is in its -e file.
+    await writeFile(join(req.runDir, 'stderr'), 'step 3 of 10\n');
+    await writeFile(join(req.runDir, 'scheduler.stderr'), sample('pbs/qstat-walltime-stderr.txt'));
     const { jobId } = await ex.submit(req);
     const s = (await ex.status([jobId])).get(jobId)!;
     assert.equal(s.state, 'timed_out');
