@@ -46,10 +46,7 @@ function peakRssMb(pid: number): number {
 }
 
 function runDaemon(tasks: number, cores: number): DaemonRun {
-  const dir = scratchDir('pq-bench-local-');
-  const script = join(dir, 'task.sh');
-  writeFileSync(script, '#!/bin/bash\ntrue\n');
-  chmodSync(script, 0o755);
+  const { dir, script } = folderWithTask('pq-bench-local-');
   const env = { ...process.env, PQ_PROJECT: dir, PQ_LOCAL_CORES: String(cores) };
   const spec = {
     specVersion: 1,
@@ -107,11 +104,17 @@ function scratchDir(prefix: string): string {
   return dir;
 }
 
-function floor(tasks: number, cores: number): number {
-  const dir = scratchDir('pq-bench-floor-');
+/** A fresh scratch folder holding the trivial task every run uses: `task.sh`, which does nothing. */
+function folderWithTask(prefix: string): { dir: string; script: string } {
+  const dir = scratchDir(prefix);
   const script = join(dir, 'task.sh');
   writeFileSync(script, '#!/bin/bash\ntrue\n');
   chmodSync(script, 0o755);
+  return { dir, script };
+}
+
+function floor(tasks: number, cores: number): number {
+  const { dir, script } = folderWithTask('pq-bench-floor-');
   return xargsBash(Array(tasks).fill(script), cores, dir);
 }
 
