@@ -12,7 +12,8 @@ import {
   SWITCHGROUP_KEY,
   SWITCHGROUP_SKIP,
 } from './constants.js';
-import { ActionError } from './errors.js';
+import { ActionError, FormDataError } from './errors.js';
+import { describeProblem, validateAgainstForm } from './formSchema.js';
 import { mergeParentData, without, type Merged } from './merge.js';
 import { blankNode, isPlaceholder, type RtEdge, type RtKind, type RtNode, type WorkflowRecord } from './model.js';
 import { parseResources } from './resources.js';
@@ -443,6 +444,7 @@ export class Engine {
   /** A person completed a manual step. */
   approve(id: number, data: JsonObject | undefined, by: string): void {
     const n = this.expectAwaiting(id);
+    this.checkAgainstForm(n, data ?? {});
     n.data = data ?? {};
     n.completedBy = by;
     n.endedAt = this.now();
@@ -706,6 +708,19 @@ export class Engine {
       n.error = `rejected by ${by}${reason ? `: ${reason}` : ''}`;
       this.setState(n, 'failed');
     }
+  }
+
+  /** Refuse (before anything changes) data the step's form does not accept. */
+  private checkAgainstForm(n: RtNode, data: JsonObject): void {
+    const spec = this.templateOf(n) as ManualTaskSpec;
+    if (spec.form === undefined) return;
+    const problems = validateAgainstForm(spec.form, data, 'data');
+    if (problems.length === 0) return;
+    const wf = this.workflows.get(n.workflowId)!;
+    throw new FormDataError(
+      { workflowId: wf.record.id, workflow: wf.record.name, entryId: n.id, entry: n.name, node: wf.templates[n.templateId].path },
+      problems.map(describeProblem),
+    );
   }
 
   private expectAwaiting(id: number): RtNode {

@@ -42,3 +42,22 @@ export class ResourceError extends Error {
     this.name = 'ResourceError';
   }
 }
+
+/**
+ * Data given to a manual step that its form refuses. An ActionError, so the bridge answers 400
+ * and the CLI exits 2 with the message; nothing changes when it is thrown.
+ */
+export class FormDataError extends ActionError {
+  /** Each `path: problem`, e.g. `data.labels[2]: expected a number, got "x"`. */
+  readonly problems: string[];
+  constructor(
+    at: { workflowId: number; workflow: string; entryId: number; entry: string; node: string },
+    problems: string[],
+  ) {
+    // Ids as the CLI takes them, names as the person knows them, the node path as validateSpec names it.
+    const where = `workflow ${at.workflowId} ('${at.workflow}'), entry ${at.entryId} ('${at.entry}'), ${describePlace({ node: at.node })}`;
+    super(`${where}: the data does not match the step's form: ${problems.join('; ')}`);
+    this.name = 'FormDataError';
+    this.problems = problems;
+  }
+}

@@ -4,6 +4,7 @@
 // No I/O: the check that a script exists is injected by the caller.
 import { SWITCHGROUP_SKIP } from './constants.js';
 import { SpecError } from './errors.js';
+import { checkFormSchema, describeProblem, validateAgainstForm } from './formSchema.js';
 import { parseResources } from './resources.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -32,10 +33,11 @@ export interface ManualTaskSpec {
   args: JsonObject;
   /** Absolute path of the notebook the person works in. */
   notebook?: string;
-  /** JSON Schema of the form the person fills in. */
+  /** JSON Schema of the form the person fills in: the subset in formSchema.ts, enforced on approve. */
   form?: JsonObject;
   /** Seconds after which `default` is applied. */
   timeout?: number;
+  /** The result on timeout; must match `form` when there is one. */
   default?: JsonObject;
   /** What Reject means: drop this branch (like a filter) or fail the entry. */
   onReject: 'discard' | 'fail';
@@ -254,12 +256,22 @@ function validateManual(n: Record<string, unknown>, ctx: Ctx): void {
       fail(ctx, 'notebook', `the notebook '${n.notebook}' does not exist`);
     }
   }
-  if (n.form !== undefined && !isPlainObject(n.form)) fail(ctx, 'form', 'the form must be a JSON Schema object');
+  if (n.form !== undefined) {
+    if (!isPlainObject(n.form)) fail(ctx, 'form', 'the form must be a JSON Schema object');
+    // Only keywords we enforce: one we ignored would let through data its author meant to refuse.
+    const [first, ...more] = checkFormSchema(n.form, 'form');
+    if (first) fail(ctx, first.path, more.length > 0 ? `${first.problem} (and ${more.length} more problem${more.length === 1 ? '' : 's'} in the form)` : first.problem);
+  }
   if (n.timeout !== undefined && (typeof n.timeout !== 'number' || !Number.isFinite(n.timeout) || n.timeout <= 0)) {
     fail(ctx, 'timeout', 'the timeout must be a positive number of seconds');
   }
   if (n.default !== undefined && (!isPlainObject(n.default) || !isJson(n.default))) {
     fail(ctx, 'default', 'the default must be a JSON object');
+  }
+  if (n.default !== undefined && n.form !== undefined) {
+    // The default stands in for a person's answer on timeout, so it must be an answer the form accepts.
+    const problems = validateAgainstForm(n.form, n.default, 'default');
+    if (problems.length > 0) fail(ctx, 'default', `the default does not match the form: ${problems.map(describeProblem).join('; ')}`);
   }
   if (n.onReject !== 'discard' && n.onReject !== 'fail') {
     fail(ctx, 'onReject', `onReject must be 'discard' or 'fail', got ${JSON.stringify(n.onReject)}`);

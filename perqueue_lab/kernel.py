@@ -517,8 +517,9 @@ def complete(
 
     The entry is ``pq_entry_id`` of the injected parameters cell unless ``entry`` is given.
     ``result`` must be a dict the extended JSON codec can hold; otherwise TypeError names the
-    bad key and nothing is sent. The person is recorded (JUPYTERHUB_USER, USER or the login
-    name). Returns the entry id.
+    bad key and nothing is sent. When the step has a form, a result that does not match it is
+    refused with a BridgeError naming each field path, and the step keeps waiting. The person
+    is recorded (JUPYTERHUB_USER, USER or the login name). Returns the entry id.
     """
     entry_id = _entry_from_namespace(entry, "complete()")
     payload = _encode_result(result)  # before connecting: a bad result changes nothing

@@ -22,7 +22,8 @@ class ManualTask(SpecNode):
     """A human step.
 
     ``notebook``: the notebook the person works in (made absolute, checked at submission).
-    ``form``: a JSON Schema of a form to fill in instead. ``timeout``: seconds after which
+    ``form``: a JSON Schema of a form to fill in instead; the bridge checks it (and ``default``)
+    at submission and refuses results that do not match it. ``timeout``: seconds after which
     ``default`` is applied. ``on_reject``: "discard" drops this branch as a filter does,
     "fail" fails the entry.
     """

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Engine } from '../../core/engine.js';
-import { ActionError } from '../../core/errors.js';
+import { ActionError, FormDataError } from '../../core/errors.js';
 import { byName, cg, chain, dag, doc, dwg, manual, runAll, states, sw, swg, task } from './harness.js';
 
 describe('chains and DAGs', () => {
@@ -405,6 +405,52 @@ describe('ManualTask', () => {
     assert.deepEqual(e.expireManualSteps(), [m.id]);
     assert.equal(e.node(m.id)!.state, 'succeeded');
     assert.deepEqual(runAll(e, {})[0].kwargs, { labels: [] });
+  });
+
+  it("approve checks the data against the step's form: refused data changes nothing", () => {
+    const e = new Engine();
+    const form = {
+      type: 'object',
+      required: ['quality'],
+      additionalProperties: false,
+      properties: { quality: { type: 'number' }, labels: { type: 'array', items: { type: 'integer' } } },
+    };
+    const wf = e.submit(doc(chain(task('a'), swg(manual('label', { form }), 2), task('b')), 'labelling'));
+    runAll(e, {});
+    const [m0, m1] = byName(e, wf, 'label');
+    e.takeChanges();
+    let refused: unknown;
+    try {
+      e.approve(m0.id, { labels: [1, 'x'], qualty: 1 }, 'ann');
+    } catch (err) {
+      refused = err;
+    }
+    assert.ok(refused instanceof FormDataError, String(refused));
+    assert.ok(refused instanceof ActionError, 'a user error: the bridge answers 400');
+    assert.equal(
+      refused.message,
+      `workflow ${wf} ('labelling'), entry ${m0.id} ('label'), node 'root/n1/body': the data does not match the step's form: ` +
+        `data: missing required field 'quality'; data.labels[1]: expected an integer, got "x"; data.qualty: not a field of the form (the form has 'quality', 'labels')`,
+    );
+    assert.deepEqual(refused.problems.length, 3);
+    assert.throws(() => e.approve(m0.id, undefined, 'ann'), /data: missing required field 'quality'/, 'no data is an empty object');
+    const unchanged = e.takeChanges();
+    assert.deepEqual([unchanged.nodes, unchanged.addedEdges, unchanged.workflows], [[], [], []], 'nothing to store');
+    assert.equal(e.node(m0.id)!.state, 'awaiting_input');
+    assert.equal(e.node(m0.id)!.data, null);
+    assert.equal(e.node(m0.id)!.completedBy, null);
+    e.approve(m0.id, { quality: 0.9, labels: [1, 2] }, 'ann');
+    e.approve(m1.id, { quality: 0.1 }, 'bob');
+    const runs = runAll(e, {});
+    assert.deepEqual(runs.map((r) => r.name), ['b']);
+    assert.deepEqual(states(e, wf), { a: ['succeeded'], label: ['succeeded', 'succeeded'], b: ['succeeded'] });
+  });
+
+  it('a step without a form takes any object', () => {
+    const e = new Engine();
+    const wf = e.submit(doc(chain(manual('m'))));
+    e.approve(byName(e, wf, 'm')[0].id, { anything: [1, 'a'] }, 'x');
+    assert.deepEqual(states(e, wf), { m: ['succeeded'] });
   });
 
   it('approving an entry that is not waiting for a person is refused', () => {

@@ -190,6 +190,35 @@ test('manual task with a relative notebook or a default that is not an object', 
   rejects(doc(after(manual({ default: [1] }))), { workflow: 'wf1', node: 'root/g', field: 'default' }, /JSON object/);
 });
 
+test('manual task whose form uses a keyword we do not enforce, or a malformed one', () => {
+  const form = (f: Obj) => doc(after(manual({ form: f })));
+  rejects(form({ type: 'object', oneOf: [] }), { workflow: 'wf1', node: 'root/g', field: 'form.oneOf' }, /the keyword 'oneOf' is not supported in a form; supported: type, properties/);
+  rejects(
+    form({ type: 'object', properties: { labels: { type: 'array', items: { type: 'number', multipleOf: 1 } } } }),
+    { workflow: 'wf1', node: 'root/g', field: 'form.properties.labels.items.multipleOf' },
+    /'multipleOf' is not supported/,
+  );
+  rejects(form({ properties: { q: { type: 'float' } } }), { workflow: 'wf1', node: 'root/g', field: 'form.properties.q.type' }, /unknown type "float"/);
+  rejects(form({ required: 'q' }), { workflow: 'wf1', node: 'root/g', field: 'form.required' }, /list of field names/);
+  rejects(form({ type: 'array' }), { workflow: 'wf1', node: 'root/g', field: 'form.type' }, /must allow 'object'/);
+  rejects(form({ anyOf: [], allOf: [] }), { workflow: 'wf1', node: 'root/g', field: 'form.anyOf' }, /'anyOf' is not supported.*\(and 1 more problem in the form\)$/);
+  rejects(form([] as unknown as Obj), { workflow: 'wf1', node: 'root/g', field: 'form' }, /must be a JSON Schema object/);
+});
+
+test("manual task whose default does not match its form (the default stands in for a person's answer)", () => {
+  const f = { type: 'object', required: ['quality'], properties: { quality: { type: 'number', minimum: 0, maximum: 1 }, labels: { type: 'array', items: { type: 'integer' } } } };
+  const withDefault = (d: Obj) => doc(after(manual({ form: f, timeout: 60, default: d })));
+  rejects(withDefault({ quality: 'good' }), { workflow: 'wf1', node: 'root/g', field: 'default' }, /^the default does not match the form: default\.quality: expected a number, got "good"$/);
+  rejects(
+    withDefault({ labels: [1, 'x'] }),
+    { workflow: 'wf1', node: 'root/g', field: 'default' },
+    /default: missing required field 'quality'; default\.labels\[1\]: expected an integer, got "x"/,
+  );
+  rejects(withDefault({ quality: 3 }), { workflow: 'wf1', node: 'root/g', field: 'default' }, /default\.quality: must be at most 1, got 3/);
+  assert.ok(validateSpec(withDefault({ quality: 0.5, labels: [1] })));
+  assert.ok(validateSpec(doc(after(manual({ default: { anything: 'goes' } })))), 'without a form any default object is accepted');
+});
+
 test('an empty root workflow', () => {
   rejects(doc(wf([])), { workflow: 'wf1', node: 'root', field: 'nodes' }, /at least one node/);
   rejects(doc(wf([item('a', task('a.py')), item('b', { kind: 'static_width', width: 2, body: wf([]) }, ['a'])])), { workflow: 'wf1', node: 'root/b/body', field: 'nodes' }, /at least one node/);

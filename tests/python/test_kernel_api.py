@@ -240,6 +240,44 @@ def test_a_result_that_is_not_json_is_refused_and_nothing_changes(project):
     assert wf.status().state == "awaiting_input"
 
 
+FORM = {
+    "type": "object",
+    "required": ["y"],
+    "properties": {"y": {"type": "integer", "minimum": 0}, "labels": {"type": "array", "items": {"type": "integer"}}},
+}
+
+
+def test_complete_checks_the_result_against_the_form(project):
+    wf = connect(project).submit(
+        Workflow([Task(project / "add.py", {"y": 1}), ManualTask("label", form=FORM), Task(project / "add.py", name="after")]),
+        name="formed",
+    )
+    label = awaiting_entry(wf)
+    with pytest.raises(BridgeError) as info:
+        perqueue_lab.complete({"y": "ten", "labels": (1, 2.5)}, entry=label.key, project=project)
+    assert str(info.value) == (
+        f"workflow {wf.id} ('formed'), entry {label.key} ('label'), node 'root/label': the data does not match the step's form: "
+        """data.y: expected an integer, got "ten"; data.labels[1]: expected an integer, got 2.5"""
+    )
+    assert info.value.status == 400
+    with pytest.raises(BridgeError, match=r"data: missing required field 'y'"):
+        perqueue_lab.complete({}, entry=label.key, project=project)
+    assert by_name(wf.entries())["label"].state is EntryState.awaiting_input
+
+    perqueue_lab.complete({"y": 10, "labels": (1, 2)}, entry=label.key, project=project)  # a tuple is an array
+    assert wf.wait(timeout=60).state == "succeeded"
+    assert wf.outputs("after") == [{"z": 11}]
+
+
+def test_submit_refuses_a_form_it_cannot_enforce_and_a_default_that_does_not_match(project):
+    bridge = connect(project)
+    with pytest.raises(BridgeError, match=r"node 'root/label', field 'form\.properties\.y\.anyOf': the keyword 'anyOf' is not supported"):
+        bridge.submit(Workflow([ManualTask("label", form={"properties": {"y": {"anyOf": []}}})]))
+    with pytest.raises(BridgeError, match=r"field 'default': the default does not match the form: default\.y: must be at least 0, got -1"):
+        bridge.submit(Workflow([ManualTask("label", form=FORM, timeout=60, default={"y": -1})]))
+    assert bridge.workflows() == []
+
+
 def test_complete_reads_the_entry_from_the_ipython_namespace(project, monkeypatch):
     from IPython.core.interactiveshell import InteractiveShell
 
