@@ -1,6 +1,6 @@
 // Human steps in JupyterLab: the Approvals panel, the perqueue:open-step / approve / reject
 // commands (palette, panel, notebook toolbar and notifications all run them) and the toolbar of
-// step notebooks. The work is in humanSteps*.ts and panels/approvals*.ts.
+// step notebooks. The work is in humanSteps*.ts and panels/approv*.ts.
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, InputDialog, Notification } from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
@@ -11,6 +11,7 @@ import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { IApproval, serverPath, stepLabel } from './humanSteps';
 import { addStepToolbars, stepOfNotebook } from './humanStepsNotebook';
+import { formOfStep } from './humanStepsForm';
 import { describe, HumanSteps } from './humanStepsService';
 import { ApprovalsPanel } from './panels/approvals';
 import { askReason, askResult } from './panels/approvalsDialogs';
@@ -137,8 +138,30 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
         if (entryId === null) {
           return false;
         }
-        const item = steps.find(entryId);
+        let item = steps.find(entryId);
+        if (!item && !steps.loaded) {
+          // The step's spec says whether it has a form: load the list before choosing the dialog.
+          await steps.refresh().catch(() => undefined);
+          item = steps.find(entryId);
+        }
         let data: Record<string, unknown> | null = isRecord(args.data) ? (args.data as Record<string, unknown>) : null;
+        const form = data || typeof args.initial === 'string' ? null : formOfStep(item?.spec);
+        if (form) {
+          // The form and its validator load when a form is first opened, not with JupyterLab.
+          const { approveWithForm } = await import('./panels/approveWithForm');
+          const approved = await approveWithForm({
+            entryId,
+            title: `Approve ${name(entryId, item)}`,
+            hint: typeof args.hint === 'string' ? args.hint : 'The result becomes the data of this step.',
+            schema: form,
+            stepDefault: item?.spec.default,
+            approve: (result) => steps.approve(entryId, result),
+          });
+          if (approved) {
+            Notification.success(`Approved ${name(entryId, item)}.`, { autoClose: 4000 });
+          }
+          return approved;
+        }
         if (!data) {
           const initial = typeof args.initial === 'string' ? args.initial : '{}';
           const hint =

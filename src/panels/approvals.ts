@@ -5,6 +5,7 @@ import type { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
 import { IApproval, outcomeText, stepLabel, timeLeft } from '../humanSteps';
+import { formOfStep } from '../humanStepsForm';
 import type { HumanSteps } from '../humanStepsService';
 import { CommandIDs } from '../tokens';
 import { button, clear, el, formatTime } from './dom';
@@ -75,7 +76,9 @@ export class ApprovalsPanel extends Widget {
 
     const head = el('div', 'jp-PerQueue-approval-head');
     head.appendChild(el('span', 'jp-PerQueue-approval-name', stepLabel(node)));
-    head.appendChild(el('span', 'jp-PerQueue-chip jp-PerQueue-state-awaiting_input', spec.notebook ? 'notebook' : 'waiting'));
+    const form = formOfStep(spec);
+    const chip = spec.notebook ? 'notebook' : form ? 'form' : 'waiting';
+    head.appendChild(el('span', 'jp-PerQueue-chip jp-PerQueue-state-awaiting_input', chip));
     li.appendChild(head);
 
     const workflow = this._steps.model.workflows.find((w) => w.id === node.workflowId);
@@ -98,7 +101,12 @@ export class ApprovalsPanel extends Widget {
       );
     }
     actions.appendChild(
-      button('Approve…', 'jp-PerQueue-approval-approve', () => void this._commands.execute(CommandIDs.approveStep, args), 'Complete the step, with a result you can edit'),
+      button(
+        'Approve…',
+        'jp-PerQueue-approval-approve',
+        () => void this._commands.execute(CommandIDs.approveStep, args),
+        form ? 'Complete the step: fill in its form' : 'Complete the step, with a result you can edit',
+      ),
     );
     actions.appendChild(
       button('Reject…', 'jp-PerQueue-approval-reject', () => void this._commands.execute(CommandIDs.rejectStep, args), 'Reject the step, with a reason'),

@@ -35,9 +35,15 @@ class ResultEditor extends Widget implements Dialog.IBodyWidget<string> {
 
 /**
  * Asks for the result of a step: a JSON object, or null when cancelled. `initial` is the text the
- * editor starts with.
+ * editor starts with; `accept` returns why an object is refused ('' to take it): a step's form
+ * checks it against its schema, and sends it, there.
  */
-export async function askResult(title: string, initial: string, hint = ''): Promise<Record<string, unknown> | null> {
+export async function askResult(
+  title: string,
+  initial: string,
+  hint = '',
+  accept: (value: Record<string, unknown>) => string | Promise<string> = () => '',
+): Promise<Record<string, unknown> | null> {
   let text = initial;
   let error = '';
   for (;;) {
@@ -52,10 +58,10 @@ export async function askResult(title: string, initial: string, hint = ''): Prom
     }
     text = answer.value ?? '';
     const parsed = parseResult(text);
-    if (parsed.ok) {
+    error = parsed.ok ? await accept(parsed.value) : parsed.error;
+    if (parsed.ok && !error) {
       return parsed.value;
     }
-    error = parsed.error;
   }
 }
 

@@ -1,7 +1,8 @@
 // The user guide, through the real bridge and real kernels: the segmentation example's human step
-// is answered from its labelling notebook, opened from the Human steps panel; and the pictures of
-// docs/guide/jupyterlab.md are taken on the way (docs/guide/img/*.png). The pictures are only
-// checked to exist and to hold more than a blank page: what they show is asserted before them.
+// is answered from its labelling notebook, opened from the Human steps panel, and a step's form
+// from its Approve dialog; the pictures of docs/guide/jupyterlab.md are taken on the way
+// (docs/guide/img/*.png). The pictures are only checked to exist and to hold more than a blank
+// page: what they show is asserted before them.
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { APIRequestContext, Locator } from '@playwright/test';
 import { spawnSync } from 'child_process';
@@ -247,6 +248,54 @@ test.describe.serial('The user guide', () => {
     await page.waitForTimeout(1000);
     await capture(page, 'notebook-widget.png');
     pql(project, ['cancel', '-w', String(workflowId)]);
+  });
+
+  test('the form of a human step, with an error shown under its field', async ({ page, request }) => {
+    const review = {
+      kind: 'manual',
+      name: 'review',
+      args: {},
+      onReject: 'fail',
+      default: { quality: 3 },
+      form: {
+        type: 'object',
+        title: 'Review of the structure',
+        description: 'Look at the relaxed structure before it goes to the expensive step.',
+        required: ['quality'],
+        properties: {
+          quality: { type: 'integer', title: 'Quality', description: '1 (unusable) to 5 (perfect)', minimum: 1, maximum: 5 },
+          comment: { type: 'string', title: 'Comment' },
+          rerun: { type: 'boolean', title: 'Relax it again with tighter settings' },
+        },
+      },
+    };
+    const root = { kind: 'workflow', name: 'review', nodes: [{ id: 'review', node: review, parents: [] }] };
+    const submitted = await request.post('/perqueue/api/workflows', { data: { spec: { specVersion: 1, name: 'review', root } } });
+    expect(submitted.ok(), await submitted.text()).toBeTruthy();
+    const { workflowId } = await submitted.json();
+
+    await page.goto();
+    await hideToasts(page);
+    await page.sidebar.openTab('perqueue-approvals');
+    const item = page.locator(`.jp-PerQueue-approval[data-workflow-id="${workflowId}"]`);
+    await expect(item).toHaveCount(1, { timeout: 30_000 });
+    const stepId = Number(await item.getAttribute('data-entry-id'));
+    await item.locator('.jp-PerQueue-approval-approve').click();
+    const dialog = page.locator('.jp-Dialog');
+    const quality = dialog.locator(`#pq-form-${stepId}_quality`);
+    await expect(quality).toHaveValue('3');
+    await quality.fill('7');
+    await dialog.locator(`#pq-form-${stepId}_comment`).fill('Two atoms too close at the surface.');
+    await expect(dialog.locator('.validationErrors li')).toHaveText(['must be <= 5']);
+    await page.waitForTimeout(300);
+    await capture(page, 'approve-form.png');
+
+    await quality.fill('2');
+    await dialog.getByRole('button', { name: 'Approve', exact: true }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect
+      .poll(async () => (await entries(request, workflowId)).find((e) => e.id === stepId)?.data, { timeout: 30_000 })
+      .toEqual({ quality: 2, comment: 'Two atoms too close at the surface.' });
   });
 
   test('the Workflow Builder with a small workflow and a group', async ({ page }) => {
