@@ -1,5 +1,7 @@
-// The TypeScript benchmarks at smoke sizes: they must still run and print their tables. No
-// assertion on any number: benchmarks measure, tests check.
+// Every benchmark at smoke sizes: they must still run and print their tables. No assertion on
+// any number: benchmarks measure, tests check. The comparison installs the published PerQueue and
+// MyQueue from PyPI (bench/baseline/setup.sh); the Slurm one needs the one-node Slurm of the tests;
+// the graph-panel one a built extension, Jupyter and Debian's Chromium.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { REPO } from './cli-harness.js';
+import { slurmStatus } from './slurm-probe.js';
 
 const out = mkdtempSync(join(tmpdir(), 'pq-bench-smoke-'));
 after(() => rmSync(out, { recursive: true, force: true }));
@@ -56,5 +59,57 @@ describe('benchmarks (smoke sizes)', () => {
     const bad = spawnSync(process.execPath, [join(REPO, 'build/bench/readme-summary.js'), out, join(out, 'engine.json')], { encoding: 'utf8' });
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /has no <!-- bench:begin -->/);
+  });
+
+  it('compare.py runs every shape through PerQueue Lab, PerQueue alone and PerQueue through MyQueue', { timeout: 900_000 }, () => {
+    const setup = spawnSync('bash', [join(REPO, 'bench/baseline/setup.sh')], { encoding: 'utf8', timeout: 600_000 });
+    assert.equal(setup.status, 0, `bench/baseline/setup.sh exited ${setup.status}\n${setup.stdout}\n${setup.stderr}`);
+    assert.match(setup.stdout, /^perqueue==0\.3\.2$/m);
+    const rowsFile = join(out, 'compare.json');
+    const r = spawnSync(join(REPO, 'bench/.venv-baseline/bin/python'), [join(REPO, 'bench/compare.py'), '--smoke', '--mq-jobid-workaround', '--out', rowsFile], {
+      cwd: REPO,
+      encoding: 'utf8',
+      timeout: 600_000,
+      env: { ...process.env, PQ_BENCH_PQL: join(REPO, 'perqueue_lab/bridge/pql.mjs') },
+    });
+    assert.equal(r.status, 0, `compare.py exited ${r.status}\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /^## Side by side with PerQueue 0\.3\.2 \(\+ MyQueue\)$/m);
+    const rows = JSON.parse(readFileSync(rowsFile, 'utf8')) as { shape: string; system: string; tasks: number; succeeded: number[]; errors: string[]; ratio_vs_ours: number }[];
+    for (const shape of ['chain', 'fanout', 'cycle', 'al']) {
+      for (const system of ['ours', 'pq-local', 'pq+mq']) {
+        const row = rows.find((x) => x.shape === shape && x.system === system);
+        assert.ok(row, `no row for ${shape} ${system}`);
+        assert.deepEqual(row.errors, [], `${shape} ${system}`);
+        assert.deepEqual(row.succeeded, [row.tasks], `${shape} ${system}: every task succeeded`);
+        assert.ok(Number.isFinite(row.ratio_vs_ours) && row.ratio_vs_ours > 0, `${shape} ${system}: ratio ${row.ratio_vs_ours}`);
+      }
+    }
+  });
+
+  const slurm = slurmStatus('Slurm benchmark smoke run');
+  it('slurm-latency.ts measures chains and throughput through the bridge beside raw Slurm', { skip: slurm.skip, timeout: 600_000 }, () => {
+    assert.equal(slurm.notRunning, undefined, slurm.notRunning);
+    const r = spawnSync(process.execPath, [join(REPO, 'build/bench/slurm-latency.js'), '--chain', '2', '--jobs', '3'], {
+      cwd: REPO,
+      encoding: 'utf8',
+      timeout: 600_000,
+      env: { ...process.env, PQ_BENCH_PQL: join(REPO, 'perqueue_lab/bridge/pql.mjs') },
+    });
+    assert.equal(r.status, 0, `slurm-latency exited ${r.status}\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /bridge: submitted \(sbatch\) +median/);
+    assert.match(r.stdout, /raw afterok: started +median/);
+    assert.match(r.stdout, /bridge \(pql submit .. pql wait\) +[\d.]+ s = [\d.]+ jobs\/s/);
+  });
+
+  it('ui-graph.ts draws a big workflow and feeds it events in Chromium', { timeout: 600_000 }, () => {
+    const r = spawnSync(process.execPath, [join(REPO, 'build/bench/ui-graph.js'), '--smoke', '--entries', '400', '--seconds', '2', '--port', '8898'], {
+      cwd: REPO,
+      encoding: 'utf8',
+      timeout: 600_000,
+      env: { ...process.env, PATH: `${join(REPO, '.venv/bin')}:${process.env.PATH}` },
+    });
+    assert.equal(r.status, 0, `ui-graph exited ${r.status}\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /^\(a\) first paint of a 400-entry workflow/m);
+    assert.match(r.stdout, /^\(b\) [\d,]+ events in /m);
   });
 });
