@@ -2,6 +2,7 @@
 // a static or dynamic width group) may be collapsed into one node that carries the count per
 // state. Pure data in, pure data out: no DOM, no cytoscape, so it is tested on its own.
 import type { EntryState } from '../core/states.js';
+import { iterationBands, type IIterationBand } from './graphBands';
 import type { PerQueue } from './tokens';
 
 export interface IGraphNode {
@@ -17,6 +18,8 @@ export interface IGraphNode {
   /** Entries behind this node: 1, or the group's size. */
   count: number;
   counts: Partial<Record<string, number>>;
+  /** The iteration bands (cycle iterations) this node is drawn in, outermost first. */
+  bands: string[];
 }
 
 export interface IGraphEdge {
@@ -39,6 +42,8 @@ export interface IGraphElements {
   nodes: IGraphNode[];
   edges: IGraphEdge[];
   groups: Map<string, IWidthGroup>;
+  /** The iterations of cyclical groups, by key (see graphBands.ts). */
+  bands: Map<string, IIterationBand>;
 }
 
 export interface IBuildOptions {
@@ -93,7 +98,8 @@ export function entryLabel(node: PerQueue.Node): string {
   if (index.length) {
     label += ` [${index.join(',')}]`;
   }
-  if (iteration.length) {
+  // A toggle's name already ends with its iteration (`loop #2`).
+  if (iteration.length && node.kind !== 'toggle') {
     label += ` #${iteration.join('.')}`;
   }
   return label;
@@ -103,6 +109,8 @@ export function buildGraph(detail: PerQueue.WorkflowDetail, options: IBuildOptio
   const collapseAbove = options.collapseAbove ?? 4;
   const overrides = options.overrides ?? new Map<string, boolean>();
   const nodes = [...detail.nodes].sort((a, b) => a.id - b.id);
+  const iterations = iterationBands(nodes);
+  const noBands: string[] = [];
 
   const groups = new Map<string, IWidthGroup>();
   const keyOf = new Map<number, string | null>();
@@ -143,6 +151,7 @@ export function buildGraph(detail: PerQueue.WorkflowDetail, options: IBuildOptio
           groupKey: group.key,
           count: 0,
           counts: {},
+          bands: iterations.of.get(node.id) ?? noBands,
         };
         collapsedNodes.set(id, shown);
         out.push(shown);
@@ -162,6 +171,7 @@ export function buildGraph(detail: PerQueue.WorkflowDetail, options: IBuildOptio
       groupKey: key,
       count: 1,
       counts: { [node.state]: 1 },
+      bands: iterations.of.get(node.id) ?? noBands,
     });
     shownAs.set(node.id, id);
   }
@@ -186,7 +196,7 @@ export function buildGraph(detail: PerQueue.WorkflowDetail, options: IBuildOptio
     seen.add(id);
     edges.push({ id, source, target, join: edge.join !== null && edge.join !== undefined });
   }
-  return { nodes: out, edges, groups };
+  return { nodes: out, edges, groups, bands: iterations.bands };
 }
 
 /** "3 succeeded · 1 failed", in GROUP_STATE_ORDER, for group nodes and tooltips. */

@@ -1,4 +1,4 @@
-// The layout worker: dagre runs here, off the main thread, and positions go back through
+// The layout worker: layoutCore.ts runs here, off the main thread, and positions go back through
 // comlink as one transferred array. It holds no state between calls.
 import * as Comlink from 'comlink';
 
