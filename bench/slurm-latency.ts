@@ -13,7 +13,7 @@
 // Usage: node build/bench/slurm-latency.js [--chain K] [--jobs N]
 // A benchmark, not a test: it prints numbers and never fails on one.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -39,11 +39,19 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env,
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Folders made here, removed when the benchmark ends. */
+const made: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
 const nowMs = () => Date.now();
 const readNs = (path: string) => Number(readFileSync(path, 'utf8').trim()) / 1e6; // date +%s%N -> ms
 
 function project(prefix: string, nativeDependencies = true): { dir: string; env: NodeJS.ProcessEnv } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = tempDir(prefix);
   const env = { ...process.env, PQ_PROJECT: dir, PQ_SCHEDULER_POLL_MS: '2000' };
   run(process.execPath, [PQL, 'config', 'slurm'], env, dir);
   if (!nativeDependencies) {
@@ -87,7 +95,7 @@ async function bridgeChain(k: number, nativeDependencies: boolean): Promise<{ to
 }
 
 async function nativeChain(k: number): Promise<number[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'pq-bench-slurm-afterok-'));
+  const dir = tempDir('pq-bench-slurm-afterok-');
   const script = join(dir, 'link.sh');
   writeFileSync(script, '#!/bin/bash\ndate +%s%N > "$PWD/t-start"\ndate +%s%N > "$PWD/t-end"\n');
   chmodSync(script, 0o755);
@@ -126,7 +134,7 @@ async function bridgeThroughput(n: number): Promise<number> {
 }
 
 async function rawThroughput(n: number): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'pq-bench-slurm-raw-'));
+  const dir = tempDir('pq-bench-slurm-raw-');
   const script = join(dir, 'true.sh');
   writeFileSync(script, '#!/bin/bash\ntrue\n');
   chmodSync(script, 0o755);
@@ -170,4 +178,6 @@ async function main(): Promise<void> {
   console.log(`  ratio bridge/raw time           ${(ours / raw).toFixed(2)}`);
 }
 
-void main();
+void main().finally(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});

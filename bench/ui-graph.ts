@@ -11,7 +11,7 @@
 //   PQ_BENCH_PROFILE=expand|events prints the page's CPU profile of that phase.
 // A benchmark, not a test: it prints numbers and never fails on one.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -101,17 +101,18 @@ async function waitForServer(url: string, ms: number): Promise<void> {
   throw new Error(`Jupyter did not answer at ${url} within ${ms / 1000} s`);
 }
 
-function startJupyter(port: number): ChildProcess {
+function startJupyter(port: number): { server: ChildProcess; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'pq-bench-ui-'));
   const config = join(dir, 'config.py');
   const base = join(ROOT, 'ui-tests', 'jupyter_server_test_config.py');
   writeFileSync(config, `exec(compile(open(${JSON.stringify(base)}).read(), ${JSON.stringify(base)}, 'exec'))\nc.ServerApp.port = ${port}\n`);
   const venv = join(ROOT, '.venv', 'bin');
-  return spawn('jupyter', ['lab', '--config', config], {
+  const server = spawn('jupyter', ['lab', '--config', config], {
     cwd: join(ROOT, 'ui-tests'),
     env: { ...process.env, PATH: `${venv}:${process.env.PATH}` },
     stdio: 'ignore',
   });
+  return { server, dir };
 }
 
 async function startProfile(page: any): Promise<any> {
@@ -143,8 +144,11 @@ async function main(): Promise<void> {
   const requireFromUiTests = createRequire(join(ROOT, 'ui-tests', 'package.json'));
   // Playwright lives with the UI tests; loaded by path so this file builds without it.
   const { chromium } = requireFromUiTests('playwright-core') as { chromium: any };
-  const server = startJupyter(o.port);
-  const stop = () => server.kill('SIGTERM');
+  const { server, dir } = startJupyter(o.port);
+  const stop = () => {
+    server.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  };
   process.on('exit', stop);
   try {
     const baseUrl = `http://localhost:${o.port}`;
