@@ -8,6 +8,11 @@ NODE=$(scripts/find-node.sh)
 export PQ_TEST_PYTHON="$PWD/.venv/bin/python"
 status=0
 
+# Galata and Playwright (the browser is Debian's Chromium, installed above): needed by the UI
+# tests and by the graph-panel benchmark's smoke run among the bridge tests.
+echo "== UI test tools (ui-tests: npm ci)"
+(cd ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) || status=1
+
 # The Slurm tests (tests/bridge/slurm*.test.ts) run against a real one-node Slurm, started
 # here before the bridge tests; with PQ_REQUIRE_SLURM=1 they fail, never skip, without it.
 echo "== one-node Slurm for the cluster tests (tests/slurm/start-slurm.sh)"
@@ -31,6 +36,6 @@ echo "== JupyterLab model and graph code (jest)"
 npm run -s test:jest || status=1
 
 echo "== UI tests (Galata in Debian's Chromium against a real JupyterLab and bridge)"
-(cd ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error && CI=1 npx playwright test) || status=1
+(cd ui-tests && CI=1 npx playwright test) || status=1
 
 exit $status
