@@ -1,4 +1,4 @@
-// The bridge's HTTP API (described in openapi.yaml): JSON over a Unix socket (mode 0600) for
+// The bridge's HTTP API (described in openapi.json): JSON over a Unix socket (mode 0600) for
 // the CLI, and over loopback with a bearer token for the Jupyter server extension and kernels.
 // It is a thin layer: every action goes to the manager, every read to the store.
 import { timingSafeEqual } from 'node:crypto';
