@@ -54,6 +54,23 @@ export function isActive(s: EntryState): boolean {
   return s === 'queued' || s === 'running';
 }
 
+export type WorkflowState = 'running' | 'awaiting_input' | 'failed' | 'cancelled' | 'succeeded';
+
+/**
+ * A workflow's state from its counts per entry state. Entries waiting behind a manual step do not
+ * make it "running": it waits for a person. Anything but 'running' means nothing in it moves on
+ * its own (what `pql wait` and the bridge's wait route wait for).
+ */
+export function workflowState(counts: Partial<Record<string, number>>): WorkflowState {
+  const n = (k: EntryState) => counts[k] ?? 0;
+  if (n('running') + n('queued') > 0) return 'running';
+  if (n('awaiting_input') > 0) return 'awaiting_input';
+  if (n('waiting') > 0) return 'running';
+  if (n('failed') + n('timed_out') + n('blocked') > 0) return 'failed';
+  if (n('cancelled') > 0) return 'cancelled';
+  return 'succeeded';
+}
+
 /** Parse "sdf" or "succeeded,failed" into states; throws naming the bad part. */
 export function parseStates(text: string): EntryState[] {
   const parts = text.includes(',') || text.length > 1 && (ENTRY_STATES as readonly string[]).includes(text)

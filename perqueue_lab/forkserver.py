@@ -140,7 +140,6 @@ def serve(work_dir: str) -> None:
         return pid, command_w
 
     running: dict[int, str] = {}  # started, end not told yet
-    told: set[int] = set()  # end told from its report, not reaped yet
     spare: tuple[int, int] | None = None
     commands = reports = b""
     reading = True
@@ -157,9 +156,8 @@ def serve(work_dir: str) -> None:
                 line, reports = reports.split(b"\n", 1)
                 pid_text, _, code = line.decode().partition("\t")
                 pid = int(pid_text)
-                if pid in running:
+                if pid in running:  # reaped later, with nothing more to tell
                     out.write(f"E\t{running.pop(pid)}\t{code}\n")
-                    told.add(pid)
         if stdin in ready:
             chunk = os.read(stdin, 65536)
             if not chunk:
@@ -191,7 +189,6 @@ def serve(work_dir: str) -> None:
             elif spare is not None and pid == spare[0]:
                 os.close(spare[1])  # the spare died before any work: fork another
                 spare = None
-            told.discard(pid)
         out.flush()
 
 

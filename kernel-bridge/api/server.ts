@@ -4,7 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { parseStates } from '../../core/states.js';
+import { parseStates, workflowState } from '../../core/states.js';
 import type { Manager } from '../manager/manager.js';
 import { isUserError } from '../manager/manager.js';
 import { prepareManualNotebook } from '../manager/notebooks.js';
@@ -225,17 +225,8 @@ export function createApiServer(o: ApiOptions): Server {
   return server;
 }
 
-function withWorkflowState<T extends { counts: Record<string, number | undefined>; total: number }>(s: T) {
-  const c = s.counts;
-  const n = (k: string) => c[k] ?? 0;
-  let state = 'succeeded';
-  // Entries waiting behind a manual step do not make the workflow "running": it waits for a person.
-  if (n('running') + n('queued') > 0) state = 'running';
-  else if (n('awaiting_input') > 0) state = 'awaiting_input';
-  else if (n('waiting') > 0) state = 'running';
-  else if (n('failed') + n('timed_out') + n('blocked') > 0) state = 'failed';
-  else if (n('cancelled') > 0) state = 'cancelled';
-  return { ...s, state };
+function withWorkflowState<T extends { counts: Record<string, number | undefined> }>(s: T) {
+  return { ...s, state: workflowState(s.counts) };
 }
 
 function authorized(req: IncomingMessage, token: string, queryToken?: string | null): boolean {

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'n
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RtNode } from '../../core/model.js';
-import { parseStates, STATE_LETTER, type EntryState } from '../../core/states.js';
+import { parseStates, STATE_LETTER, workflowState, type EntryState } from '../../core/states.js';
 import { call, daemonPid, ensureDaemon, isDaemonUp, BridgeError } from '../api/client.js';
 import { guessSlurmConfig, validateClusterConfig } from '../executors/cluster-config.js';
 import { readFacts } from '../manager/cluster.js';
@@ -347,9 +347,7 @@ async function wait(args: Args): Promise<number> {
       if (!s) throw new UsageError(`no workflow ${wf}`);
     }
     const human = s.counts.awaiting_input ?? 0;
-    // Entries waiting behind a manual step do not move until a person answers.
-    const busy = (s.counts.queued ?? 0) + (s.counts.running ?? 0) + (human > 0 ? 0 : (s.counts.waiting ?? 0));
-    if (busy === 0) {
+    if (workflowState(s.counts) !== 'running') {
       // Nothing moves without a person now: finished, failed, or waiting for an approval.
       const bad = (s.counts.failed ?? 0) + (s.counts.timed_out ?? 0) + (s.counts.blocked ?? 0);
       if (!args.flag('quiet')) out(`workflow ${wf}: ${counts(s)}${human ? ' (waiting for a person)' : ''}`);

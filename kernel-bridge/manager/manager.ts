@@ -342,7 +342,12 @@ export class Manager {
    */
   private warmPythonFor(n: RtNode): WarmPython | undefined {
     if (process.env.PQ_FORKSERVER === '0' || !n.code?.endsWith('.py') || this.preambleOf(n)) return undefined;
-    const env = this.pythonOf(n.workflowId);
+    return this.warmPythonOf(n.workflowId);
+  }
+
+  /** The fork server a workflow's Python tasks start from (the default interpreter for null). */
+  private warmPythonOf(workflowId: number | null): WarmPython {
+    const env = workflowId === null ? { python: null, venv: null } : this.pythonOf(workflowId);
     return { python: env.python ?? this.opts.defaultPython, workDir: this.paths.root, env: this.envWith(env.venv) };
   }
 
@@ -352,9 +357,7 @@ export class Manager {
    */
   private warmUp(): void {
     if (process.env.PQ_FORKSERVER === '0') return;
-    const raw = this.store.newestWorkflowPython();
-    const env = raw ? (JSON.parse(raw) as { python: string | null; venv: string | null }) : { python: null, venv: null };
-    this.pool.warmUp({ python: env.python ?? this.opts.defaultPython, workDir: this.paths.root, env: this.envWith(env.venv) });
+    this.pool.warmUp(this.warmPythonOf(this.store.newestWorkflowId()));
   }
 
   private envWith(venv: string | null): NodeJS.ProcessEnv {

@@ -155,9 +155,9 @@ export class Store {
     return (this.stmt('SELECT python FROM workflows WHERE id=?').get(id) as { python: string | null } | undefined)?.python ?? null;
   }
 
-  /** The interpreter record of the newest workflow, or null when there is none. */
-  newestWorkflowPython(): string | null {
-    return (this.stmt('SELECT python FROM workflows ORDER BY id DESC LIMIT 1').get() as { python: string | null } | undefined)?.python ?? null;
+  /** The id of the newest workflow, or null when there is none. */
+  newestWorkflowId(): number | null {
+    return (this.stmt('SELECT max(id) AS id FROM workflows').get() as { id: number | null }).id;
   }
 
   recordRun(r: RunRecord): void {
