@@ -4,16 +4,10 @@
 // refusal from the bridge is shown in the dialog, which stays open.
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { APIRequestContext } from '@playwright/test';
+import { IEntry, entries } from './bridgeApi';
 
 test.use({ autoGoto: false });
 test.setTimeout(120_000);
-
-interface IEntry {
-  id: number;
-  name: string;
-  state: string;
-  data: Record<string, unknown> | null;
-}
 
 const REVIEW_FORM = {
   type: 'object',
@@ -23,12 +17,6 @@ const REVIEW_FORM = {
     comment: { type: 'string' },
   },
 };
-
-async function entries(request: APIRequestContext, workflowId: number): Promise<IEntry[]> {
-  const response = await request.get(`/perqueue/api/entries?workflow=${workflowId}`);
-  expect(response.ok(), await response.text()).toBeTruthy();
-  return response.json();
-}
 
 /** A workflow of one manual step, `review`, with the given form and default. */
 async function submitReview(request: APIRequestContext, name: string, extra: Record<string, unknown> = {}): Promise<number> {

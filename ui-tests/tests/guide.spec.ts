@@ -5,6 +5,7 @@
 // page: what they show is asserted before them.
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { APIRequestContext, Locator } from '@playwright/test';
+import { entries, projectDir } from './bridgeApi';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -17,29 +18,6 @@ test.setTimeout(240_000);
 const ROOT = path.resolve(__dirname, '..', '..');
 const EXAMPLES = path.join(ROOT, 'examples');
 const IMAGES = path.join(ROOT, 'docs', 'guide', 'img');
-
-interface IEntry {
-  id: number;
-  workflowId: number;
-  kind: string;
-  name: string;
-  state: string;
-  iteration: number[];
-  data: Record<string, unknown> | null;
-  completedBy?: string | null;
-}
-
-async function projectDir(request: APIRequestContext): Promise<string> {
-  const version = await request.get('/perqueue/api/version');
-  expect(version.ok(), await version.text()).toBeTruthy();
-  return (await version.json()).projectDir;
-}
-
-async function entries(request: APIRequestContext, workflowId: number): Promise<IEntry[]> {
-  const response = await request.get(`/perqueue/api/entries?workflow=${workflowId}`);
-  expect(response.ok(), await response.text()).toBeTruthy();
-  return response.json();
-}
 
 /** `pql` in the test server's project, with the given environment; its stdout. */
 function pql(project: string, args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string } {

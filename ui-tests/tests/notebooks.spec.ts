@@ -4,33 +4,11 @@
 // of two workflows listed together.
 import { expect, test } from '@jupyterlab/galata';
 import type { APIRequestContext } from '@playwright/test';
+import { entries, projectDir } from './bridgeApi';
 
 test.use({ autoGoto: false });
 // Kernels start, tasks run and iterations follow each other: give each scenario room.
 test.setTimeout(180_000);
-
-interface IEntry {
-  id: number;
-  workflowId: number;
-  kind: string;
-  name: string;
-  state: string;
-  iteration: number[];
-  data: Record<string, unknown> | null;
-  completedBy?: string | null;
-}
-
-async function projectDir(request: APIRequestContext): Promise<string> {
-  const version = await request.get('/perqueue/api/version');
-  expect(version.ok(), await version.text()).toBeTruthy();
-  return (await version.json()).projectDir;
-}
-
-async function entries(request: APIRequestContext, workflowId: number): Promise<IEntry[]> {
-  const response = await request.get(`/perqueue/api/entries?workflow=${workflowId}`);
-  expect(response.ok(), await response.text()).toBeTruthy();
-  return response.json();
-}
 
 async function submit(request: APIRequestContext, name: string, root: unknown): Promise<number> {
   const response = await request.post('/perqueue/api/workflows', { data: { spec: { specVersion: 1, name, root } } });
