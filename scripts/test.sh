@@ -7,6 +7,10 @@ PQ_WITH_BROWSER=1 scripts/install.sh
 NODE=$(scripts/find-node.sh)
 export PQ_TEST_PYTHON="$PWD/.venv/bin/python"
 status=0
+# Each suite also leaves its failures in build/test-results/; the end of the run repeats them,
+# so the reason for a red run is the last thing printed (the UI tests' server log is long).
+results=build/test-results
+rm -rf "$results" && mkdir -p "$results"
 
 # Galata and Playwright (the browser is Debian's Chromium, installed above): needed by the UI
 # tests and by the graph-panel benchmark's smoke run among the bridge tests.
@@ -27,15 +31,20 @@ fi
 export PQ_REQUIRE_SLURM=1
 
 echo "== core and bridge tests (node:test, Slurm tests included)"
-"$NODE" --test --test-concurrency=2 build/tests/core/*.test.js build/tests/bridge/*.test.js || status=1
+"$NODE" --test --test-concurrency=2 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$results/node.tap" \
+  build/tests/core/*.test.js build/tests/bridge/*.test.js || status=1
 
 echo "== Python tests (pytest: API, runner, codec, kernel API, server extension against a real Jupyter server)"
-.venv/bin/python -m pytest -q tests/python || status=1
+.venv/bin/python -m pytest -q -rfE tests/python | tee "$results/pytest.txt" || status=1
 
 echo "== JupyterLab model and graph code (jest)"
 npm run -s test:jest || status=1
 
 echo "== UI tests (Galata in Debian's Chromium against a real JupyterLab and bridge)"
 (cd ui-tests && CI=1 npx playwright test) || status=1
+
+scripts/test-failures.sh "$results" || true
 
 exit $status

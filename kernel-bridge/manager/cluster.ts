@@ -91,6 +91,10 @@ interface ClusterRun {
   finalSince?: number;
   /** Submitted before its input existed (native dependency): its job waits for input.json. */
   ahead?: boolean;
+  /** A marker is being turned into the entry's outcome (an await is under way). */
+  deciding?: boolean;
+  /** When a failed marker was first seen with nothing in stderr to explain it. */
+  unexplainedSince?: number;
   /** Ahead and not queued by the engine yet (kept in `ahead`, not in `runs`). */
   pre?: boolean;
 }
@@ -129,6 +133,8 @@ interface FactsWanted {
 
 /** The scheduler said the job ended but the marker is not there: wait this long for it. */
 const MARKER_GRACE_MS = 2_000;
+/** How long a failed marker waits for the scheduler's account before it is taken alone. */
+const SCHEDULER_WORD_MS = 30_000;
 /** A name lookup that finds nothing is trusted only for intents older than the submit timeout. */
 const LOOKUP_TRUST_MS = 65_000;
 const SUBMIT_TIMEOUT_MS = 60_000;
@@ -587,22 +593,31 @@ export class ClusterRuns {
     }
   }
 
-  private async fromMarker(run: ClusterRun, exitCode: number): Promise<void> {
-    if (this.runs.get(run.entryId) !== run) return;
-    this.runs.delete(run.entryId);
+  /**
+   * The job wrote its marker. A failure may be the scheduler's kill (time or memory limit) that
+   * the task's stderr does not show yet: then the scheduler's account (`said`, from a poll)
+   * decides, awaited for up to SCHEDULER_WORD_MS, so that a kill gets its kick.
+   */
+  private async fromMarker(run: ClusterRun, exitCode: number, said?: JobStatus): Promise<void> {
+    if (this.runs.get(run.entryId) !== run || run.deciding) return;
+    run.deciding = true;
     let outcome = readOutcome(run.req.runDir, exitCode, run.req.resources.tmax);
     let kick: 'time' | 'memory' | undefined;
     if (exitCode !== 0 && outcome.state === 'failed') {
-      // The scheduler may have killed only the task (an OOM kill inside the job): stderr tells.
       const d = await diagnoseRunFolder(run.req.runDir);
-      if (d.outOfMemory) {
+      if (d.outOfMemory || said?.state === 'out_of_memory') {
         kick = 'memory';
         outcome = { state: 'failed', error: `out of memory: ${outcome.error}` };
-      } else if (d.timedOut) {
+      } else if (d.timedOut || said?.state === 'timed_out') {
         kick = 'time';
         outcome = readOutcome(run.req.runDir, TIMED_OUT, run.req.resources.tmax);
+      } else if (!said && run.jobId !== null && Date.now() - (run.unexplainedSince ??= this.askSchedulerSoon()) < SCHEDULER_WORD_MS) {
+        run.deciding = false;
+        return;
       }
     }
+    if (this.runs.get(run.entryId) !== run) return;
+    this.runs.delete(run.entryId);
     const resubmittedWith = this.finish(run, outcome, kick);
     // What is known now; the scheduler's own account (node, times, state) replaces it soon.
     const state = kick === 'time' ? 'timed_out' : kick === 'memory' ? 'out_of_memory' : exitCode === 0 ? 'completed' : 'failed';
@@ -666,6 +681,12 @@ export class ClusterRuns {
   }
 
   // ---------------------------------------------------------------- watching: the scheduler second
+
+  /** A poll now rather than at its pace; returns the time it was asked. */
+  private askSchedulerSoon(): number {
+    if (!this.polling) this.schedulePoll(0);
+    return Date.now();
+  }
 
   private schedulePoll(ms: number): void {
     if (this.closed) return;
@@ -834,7 +855,7 @@ export class ClusterRuns {
       // The job ended. Marker first: it holds the task's own exit code and result.
       const marker = readMarker(run.req.runDir);
       if (marker !== null) {
-        void this.fromMarker(run, marker);
+        void this.fromMarker(run, marker, s);
         continue;
       }
       if (run.finalSince === undefined) {

@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { isTerminal, type EntryState } from '../../core/states.js';
 import { chainOf, Project, pyTask, spec, type EntryJson } from './cli-harness.js';
 import { slurmStatus } from './slurm-probe.js';
 
@@ -38,15 +39,17 @@ class SlurmProject extends Project {
   async list(wf: number): Promise<Entry[]> {
     return (await this.entries(wf)) as Entry[];
   }
-  async until(wf: number, what: string, ok: (es: Entry[]) => boolean, seconds = 60): Promise<Entry[]> {
+  /** Polls until `ok`; gives up early once `hopeless` says it cannot come any more. */
+  async until(wf: number, what: string, ok: (es: Entry[]) => boolean, seconds = 60, hopeless = (_: Entry[]) => false): Promise<Entry[]> {
     const end = Date.now() + seconds * 1000;
     let es: Entry[] = [];
     while (Date.now() < end) {
       es = await this.list(wf);
       if (ok(es)) return es;
+      if (hopeless(es)) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    assert.fail(`${what}: not within ${seconds} s; entries: ${JSON.stringify(es.map((e) => [e.id, e.name, e.state, e.jobId]))}`);
+    assert.fail(`${what}: not within ${seconds} s (or it cannot come any more); entries: ${JSON.stringify(es.map((e) => [e.id, e.name, e.state, e.attempt, e.jobId, e.resources, e.error]))}`);
   }
 }
 
@@ -251,15 +254,30 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     assert.deepEqual(a.data, { x: 1 });
   });
 
-  it('time-outs: timed_out without retries; with retries resubmitted with twice the time (60-95 s)', { skip, timeout: 240_000 }, async () => {
+  it('time-outs: timed_out without retries; with retries resubmitted with twice the time (60-95 s)', { skip, timeout: 330_000 }, async () => {
     const p = project();
     await p.configure();
-    // Sleeps past the limit on the first attempt only.
-    const slow = p.script('slow.sh', '#!/bin/bash\nif [ "$PQ_ATTEMPT" = 1 ]; then sleep 600; fi\necho \'{"done": true}\' > "$PQ_OUTPUT"\n');
+    // Sleeps past the limit on the first attempt only, and fails if its sleep is killed alone:
+    // a task that goes on to write its output and exit 0 has succeeded, time limit or not.
+    const slow = p.script('slow.sh', '#!/bin/bash\nif [ "$PQ_ATTEMPT" = 1 ]; then sleep 600 || exit 1; fi\necho \'{"done": true}\' > "$PQ_OUTPUT"\n');
     const kicked = { ...pyTask('kicked', slow, {}, '1:1m'), retries: 1 };
-    const root = { kind: 'workflow', nodes: [{ id: 'plain', node: pyTask('plain', slow, {}, '1:1m'), parents: [] }, { id: 'kicked', node: kicked, parents: [] }] };
+    // A job script that outlives the kill (its preamble traps SIGTERM) writes a failed marker and
+    // an error line after Slurm's own: the scheduler's TIMEOUT decides, not the task's stderr.
+    const trapped = { ...pyTask('trapped', slow, {}, '1:1m'), preamble: `trap 'echo "error: the job got SIGTERM" >&2' TERM` };
+    const root = {
+      kind: 'workflow',
+      nodes: [
+        { id: 'plain', node: pyTask('plain', slow, {}, '1:1m'), parents: [] },
+        { id: 'kicked', node: kicked, parents: [] },
+        { id: 'trapped', node: trapped, parents: [] },
+      ],
+    };
     const wf = await p.submit(spec('timeouts', root));
-    const es = await p.until(wf, 'time-outs handled', (xs) => xs[0].state === 'timed_out' && xs[1].state === 'succeeded', 200);
+    const es = await p.until(wf, 'time-outs handled', (xs) => xs[0].state === 'timed_out' && xs[1].state === 'succeeded' && xs[2].state === 'timed_out', 300,
+      (xs) => xs.every((e) => isTerminal(e.state as EntryState)));
+    assert.match(es[2].error ?? '', /time limit/);
+    assert.match(p.read(`.perqueue/runs/${wf}/${es[2].id}.1/stderr`), /DUE TO TIME LIMIT[^]*error: the job got SIGTERM/, 'the trap spoke after Slurm');
+    assert.equal(p.read(`.perqueue/runs/${wf}/${es[2].id}.1/marker`).trim(), '143', 'the job script wrote its marker');
     assert.match(es[0].error ?? '', /time limit/);
     assert.match(es[0].error ?? '', /TIMEOUT|DUE TO TIME LIMIT/);
     assert.equal(es[1].attempt, 2);
