@@ -14,6 +14,12 @@
 export interface FormProblem {
   path: string;
   problem: string;
+  /**
+   * For a problem with data: the value it is about, as keys and indexes under the root (`[]` is
+   * the root). A missing required field is told at its object (`path`) but is about the field,
+   * so that a form can show it next to that field.
+   */
+  field?: (string | number)[];
 }
 
 /** `data.labels[2]: expected a number, got "x"` */
@@ -348,14 +354,16 @@ export interface ValidateFormOptions {
  */
 export function validateAgainstForm(schema: unknown, value: unknown, root = 'data', opts: ValidateFormOptions = {}): FormProblem[] {
   const out: FormProblem[] = [];
-  validateAt(schema, value, root, 0, out, opts.limit ?? DEFAULT_LIMIT);
+  validateAt(schema, value, root, [], 0, out, opts.limit ?? DEFAULT_LIMIT);
   return out;
 }
 
-function validateAt(s: unknown, v: unknown, path: string, depth: number, out: FormProblem[], limit: number): void {
+type Field = (string | number)[];
+
+function validateAt(s: unknown, v: unknown, path: string, field: Field, depth: number, out: FormProblem[], limit: number): void {
   if (!isPlainObject(s) || depth > MAX_DEPTH || out.length >= limit) return;
-  const report = (problem: string, at = path) => {
-    if (out.length < limit) out.push({ path: at, problem });
+  const report: Report = (problem, at = path, about = field) => {
+    if (out.length < limit) out.push({ path: at, problem, field: about });
   };
   const seen = see(v);
 
@@ -378,13 +386,13 @@ function validateAt(s: unknown, v: unknown, path: string, depth: number, out: Fo
     case 'string':
       return checkString(s, seen.value as string, report);
     case 'array':
-      return checkArray(s, seen.value as unknown[], path, depth, out, limit, report);
+      return checkArray(s, seen.value as unknown[], path, field, depth, out, limit, report);
     case 'object':
-      return checkObject(s, v as Record<string, unknown>, path, depth, out, limit, report);
+      return checkObject(s, v as Record<string, unknown>, path, field, depth, out, limit, report);
   }
 }
 
-type Report = (problem: string, at?: string) => void;
+type Report = (problem: string, at?: string, about?: Field) => void;
 
 function checkNumber(s: Record<string, unknown>, n: number, report: Report): void {
   const bound = (k: string) => (typeof s[k] === 'number' ? (s[k] as number) : undefined);
@@ -422,30 +430,39 @@ function checkString(s: Record<string, unknown>, text: string, report: Report): 
   }
 }
 
-function checkArray(s: Record<string, unknown>, items: unknown[], path: string, depth: number, out: FormProblem[], limit: number, report: Report): void {
+function checkArray(s: Record<string, unknown>, items: unknown[], path: string, field: Field, depth: number, out: FormProblem[], limit: number, report: Report): void {
   const count = (k: number) => `${k} item${k === 1 ? '' : 's'}`;
   if (Number.isInteger(s.minItems) && items.length < (s.minItems as number)) report(`must have at least ${count(s.minItems as number)}, got ${items.length}`);
   if (Number.isInteger(s.maxItems) && items.length > (s.maxItems as number)) report(`must have at most ${count(s.maxItems as number)}, got ${items.length}`);
   if (isPlainObject(s.items)) {
-    for (let i = 0; i < items.length && out.length < limit; i++) validateAt(s.items, items[i], `${path}[${i}]`, depth + 1, out, limit);
+    for (let i = 0; i < items.length && out.length < limit; i++) validateAt(s.items, items[i], `${path}[${i}]`, [...field, i], depth + 1, out, limit);
   }
 }
 
-function checkObject(s: Record<string, unknown>, o: Record<string, unknown>, path: string, depth: number, out: FormProblem[], limit: number, report: Report): void {
+function checkObject(
+  s: Record<string, unknown>,
+  o: Record<string, unknown>,
+  path: string,
+  field: Field,
+  depth: number,
+  out: FormProblem[],
+  limit: number,
+  report: Report,
+): void {
   const properties = isPlainObject(s.properties) ? s.properties : {};
   if (Array.isArray(s.required)) {
     for (const r of s.required) {
-      if (typeof r === 'string' && !Object.prototype.hasOwnProperty.call(o, r)) report(`missing required field '${r}'`);
+      if (typeof r === 'string' && !Object.prototype.hasOwnProperty.call(o, r)) report(`missing required field '${r}'`, path, [...field, r]);
     }
   }
   for (const [k, sub] of Object.entries(properties)) {
-    if (Object.prototype.hasOwnProperty.call(o, k)) validateAt(sub, o[k], child(path, k), depth + 1, out, limit);
+    if (Object.prototype.hasOwnProperty.call(o, k)) validateAt(sub, o[k], child(path, k), [...field, k], depth + 1, out, limit);
   }
   if (s.additionalProperties === false) {
     const known = Object.keys(properties);
     const allowed = known.length > 0 ? `the form has ${known.map((k) => `'${k}'`).join(', ')}` : 'the form has no fields';
     for (const k of Object.keys(o)) {
-      if (!Object.prototype.hasOwnProperty.call(properties, k)) report(`not a field of the form (${allowed})`, child(path, k));
+      if (!Object.prototype.hasOwnProperty.call(properties, k)) report(`not a field of the form (${allowed})`, child(path, k), [...field, k]);
     }
   }
 }

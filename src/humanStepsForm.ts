@@ -1,6 +1,6 @@
 // The form of a human step, the pure part: which steps get a form in the Approve dialog and the
 // data it starts with (the step's default over the schema's own defaults). The check of a result
-// is in humanStepsFormCheck.ts, apart, so that its validator loads only when a form is opened.
+// is in humanStepsFormCheck.ts (the bridge's own rule, core/formSchema.ts).
 import type { IApproval } from './humanSteps';
 
 export type JsonObject = Record<string, unknown>;
@@ -19,7 +19,7 @@ export function formOfStep(spec: IApproval['spec'] | undefined): JsonObject | nu
     return null;
   }
   const schema = plainResult(spec.form);
-  // ajv knows draft-07 only: a declared newer dialect would make it refuse the whole schema.
+  // The form component's validator (ajv, draft-07 only) would refuse a newer declared dialect.
   delete schema.$schema;
   if (schema.type === undefined) {
     return { type: 'object', ...schema };

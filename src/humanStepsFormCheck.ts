@@ -1,33 +1,44 @@
-// The check of a human step's result against its form's JSON Schema, with the validator (ajv 8)
-// JupyterLab's settings forms use: errors by field for the form, one line each for the JSON dialog.
-import validator from '@rjsf/validator-ajv8';
+// The check of a human step's result against its form's JSON Schema, by the rule the bridge
+// applies on approval (core/formSchema.ts), so the dialog says what the bridge would say:
+// errors by field for the form, one line each for the JSON dialog.
+import { checkFormSchema, describeProblem, validateAgainstForm } from '../core/formSchema.js';
 
 import type { JsonObject } from './humanStepsForm';
 
-/** The errors of a result by field, as react-jsonschema-form shows them next to each field. */
-export type FormErrorSchema = ReturnType<typeof validator.validateFormData>['errorSchema'];
+/**
+ * The errors of a result by field, as react-jsonschema-form shows them next to each field:
+ * `{ quality: { __errors: [...] }, labels: { 2: { __errors: [...] } } }`, the root's at the top.
+ */
+export interface IFormErrorSchema {
+  __errors?: string[];
+  [field: string]: IFormErrorSchema | string[] | undefined;
+}
 
 export interface IFormCheck {
   /** By field, for the form. */
-  errorSchema: FormErrorSchema;
-  /** One line per error ("quality: must be <= 5"), for the JSON dialog. */
+  errorSchema: IFormErrorSchema;
+  /** One line per error ("data.quality: must be at most 5, got 7"), for the JSON dialog. */
   messages: string[];
-  /** Why ajv refused the schema itself ('' when it compiled): no field can show that. */
+  /** Why the schema itself cannot be used ('' when it can): no field can show that. */
   schemaProblem: string;
 }
 
-/** ajv says "must have required property 'quality'" under the field quality itself. */
-const REQUIRED_MESSAGE = 'a value is required';
-
 /** Checks a result against a step's form schema. */
 export function checkResult(schema: JsonObject, data: JsonObject): IFormCheck {
-  const { errors, errorSchema } = validator.validateFormData(data, schema, undefined, (list) =>
-    list.map((error) => (error.name === 'required' ? { ...error, message: REQUIRED_MESSAGE } : error)),
-  );
-  const messages = errors.map((error) => {
-    const where = (error.property ?? '').replace(/^\./, '');
-    return where ? `${where}: ${error.message ?? ''}` : (error.message ?? error.stack);
-  });
-  const schemaProblem = (errorSchema as { $schema?: { __errors?: string[] } }).$schema?.__errors?.[0] ?? '';
-  return { errorSchema, messages, schemaProblem };
+  const refused = checkFormSchema(schema);
+  const problems = validateAgainstForm(schema, data);
+  const errorSchema: IFormErrorSchema = {};
+  for (const p of problems) {
+    let at = errorSchema;
+    for (const key of p.field ?? []) {
+      const next = (at[String(key)] ??= {}) as IFormErrorSchema;
+      at = next;
+    }
+    (at.__errors ??= []).push(p.problem);
+  }
+  return {
+    errorSchema,
+    messages: problems.map(describeProblem),
+    schemaProblem: refused.length ? describeProblem(refused[0]) : '',
+  };
 }

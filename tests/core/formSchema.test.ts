@@ -164,6 +164,26 @@ describe('objects: properties, required, additionalProperties', () => {
     ]);
   });
 
+  it('each problem names the value it is about as keys and indexes, a missing field as the field', () => {
+    const nested = {
+      type: 'object',
+      required: ['title'],
+      additionalProperties: false,
+      properties: { title: { type: 'string' }, boxes: { type: 'array', items: { type: 'object', required: ['label'], properties: { w: { maximum: 1 } } } } },
+    };
+    const problems = validateAgainstForm(nested, { boxes: [{ label: 'a', w: 2 }, {}], extra: 1 });
+    assert.deepEqual(
+      problems.map((p) => [p.path, p.field]),
+      [
+        ['data', ['title']],
+        ['data.boxes[0].w', ['boxes', 0, 'w']],
+        ['data.boxes[1]', ['boxes', 1, 'label']],
+        ['data.extra', ['extra']],
+      ],
+    );
+    assert.deepEqual(validateAgainstForm({ type: 'object' }, 3)[0].field, [], 'the root itself');
+  });
+
   it('the root is named as asked (validateSpec checks a default as "default")', () => {
     assert.deepEqual(errors(form, { quality: 'x', labels: [] }, 'default'), ['default.quality: expected a number, got "x"']);
   });

@@ -62,13 +62,14 @@ test.describe('A human step with a form', () => {
     // Out of range: the error is shown under the field and the step cannot be approved.
     await expect(errors).toHaveCount(0);
     await quality.fill('7');
-    await expect(errors).toHaveText(['must be <= 5']);
+    await expect(errors).toHaveText(['must be at most 5, got 7']);
     const qualityField = dialog.locator(`.jp-FormGroup-content:has(> .jp-inputFieldWrapper > #pq-form-${entryId}_quality)`);
-    await expect(qualityField.locator('> .validationErrors')).toHaveText('must be <= 5');
+    await expect(qualityField.locator('> .validationErrors')).toHaveText('must be at most 5, got 7');
     await expect(approve).toBeDisabled();
-    // Emptied: a value is required.
+    // Emptied: a value is required (said as the bridge says it, under the field).
     await quality.fill('');
-    await expect(errors).toHaveText(['a value is required']);
+    await expect(errors).toHaveText(["missing required field 'quality'"]);
+    await expect(qualityField.locator('> .validationErrors')).toHaveText("missing required field 'quality'");
 
     // Fixed: the errors go, and what was typed is sent as it is (text, never HTML).
     await quality.fill('4');
@@ -102,14 +103,14 @@ test.describe('A human step with a form', () => {
 
     // Nothing typed yet: Approve shows what is missing instead of sending.
     await approve.click();
-    await expect(dialog.locator('.validationErrors li')).toHaveText(['a value is required']);
+    await expect(dialog.locator('.validationErrors li')).toHaveText(["missing required field 'quality'"]);
     expect((await stateOf(request, workflowId, entryId))?.state).toBe('awaiting_input');
 
     // The bridge refuses data its form does not allow, answering 400 with why.
     const refused = await request.post(`/perqueue/api/entries/${entryId}/approve`, { data: { data: { quality: 9 } } });
     expect(refused.status(), await refused.text()).toBe(400);
     const refusal = (await refused.json()).error as string;
-    expect(refusal).toContain('quality');
+    expect(refusal).toContain('data.quality: must be at most 5, got 9');
     expect((await stateOf(request, workflowId, entryId))?.state).toBe('awaiting_input');
     // That answer, replayed for data the form itself takes: the dialog stays open with the
     // bridge's message, and the next Approve goes through.
@@ -128,7 +129,7 @@ test.describe('A human step with a form', () => {
     expect(JSON.parse(await text.inputValue())).toEqual({ quality: 2 });
     await text.fill('{"quality": 9}');
     await page.locator('.jp-Dialog .jp-mod-accept').click();
-    await expect(page.locator('.jp-Dialog .jp-PerQueue-result-error')).toContainText('quality: must be <= 5');
+    await expect(page.locator('.jp-Dialog .jp-PerQueue-result-error')).toContainText('data.quality: must be at most 5, got 9');
     await page.locator('.jp-Dialog .jp-PerQueue-result-text').fill('{"quality": 5, "comment": "typed as JSON"}');
     await page.locator('.jp-Dialog .jp-mod-accept').click();
     await expect(page.locator('.jp-Dialog')).toHaveCount(0);

@@ -264,7 +264,7 @@ test.describe.serial('The user guide', () => {
     await expect(quality).toHaveValue('3');
     await quality.fill('7');
     await dialog.locator(`#pq-form-${stepId}_comment`).fill('Two atoms too close at the surface.');
-    await expect(dialog.locator('.validationErrors li')).toHaveText(['must be <= 5']);
+    await expect(dialog.locator('.validationErrors li')).toHaveText(['must be at most 5, got 7']);
     await page.waitForTimeout(300);
     await capture(page, 'approve-form.png');
 
