@@ -31,8 +31,9 @@ export function checkResult(schema: JsonObject, data: JsonObject): IFormCheck {
   for (const p of problems) {
     let at = errorSchema;
     for (const key of p.field ?? []) {
-      const next = (at[String(key)] ??= {}) as IFormErrorSchema;
-      at = next;
+      // A field named __proto__ cannot be a plain key here: its error stays with its object.
+      if (String(key) === '__proto__') break;
+      at = (at[String(key)] ??= {}) as IFormErrorSchema;
     }
     (at.__errors ??= []).push(p.problem);
   }

@@ -117,6 +117,14 @@ describe('checkResult', () => {
     expect(check.errorSchema).toEqual({ labels: { 1: { __errors: ['expected an integer, got "x"'] } } });
   });
 
+  it('keeps the error of a field named __proto__ with its object', () => {
+    const data = JSON.parse('{"__proto__": 1}') as Record<string, unknown>;
+    const check = checkResult({ type: 'object', additionalProperties: false, properties: {} }, data);
+    expect(check.messages).toEqual(['data.__proto__: not a field of the form (the form has no fields)']);
+    expect(check.errorSchema.__errors).toEqual(['not a field of the form (the form has no fields)']);
+    expect(Object.getPrototypeOf(check.errorSchema)).toBe(Object.prototype);
+  });
+
   it('says when the schema itself cannot be used', () => {
     const check = checkResult({ type: 'object', properties: { x: { type: 'no-such-type' } } }, { x: 1 });
     expect(check.schemaProblem).toMatch(/^form\.properties\.x\.type: /);
