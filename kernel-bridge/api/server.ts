@@ -55,6 +55,11 @@ export function createApiServer(o: ApiOptions): Server {
   });
   route('GET', '/api/workflows/:id/wait', (req, [id], q) => settled(req, Number(id), Number(q.get('timeout') ?? 30)));
   route('POST', '/api/workflows/:id/cancel', (_r, [id]) => ({ cancelled: manager.cancelWorkflow(Number(id)) }));
+  route('POST', '/api/workflows/:id/remove', (_r, [id], _q, body) => {
+    const keepFiles = (body as { keepFiles?: unknown } | undefined)?.keepFiles;
+    if (keepFiles !== undefined && typeof keepFiles !== 'boolean') throw new HttpError(400, "field 'keepFiles': must be true or false");
+    return manager.removeWorkflow(Number(id), { keepFiles });
+  });
   route('GET', '/api/entries', (_r, _p, q) =>
     store.listNodes({
       workflowId: q.has('workflow') ? Number(q.get('workflow')) : undefined,

@@ -1,5 +1,5 @@
 // Command-line arguments: positionals, `--name value`, `--name=value`, `-x value` and flags.
-const FLAGS = new Set(['json', 'follow', 'stderr', 'help', 'h', 'version', 'quiet', 'f', 'force']);
+const FLAGS = new Set(['json', 'follow', 'stderr', 'help', 'h', 'version', 'quiet', 'f', 'force', 'keep-files']);
 
 export interface Args {
   positional: string[];

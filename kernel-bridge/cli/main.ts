@@ -32,6 +32,8 @@ Usage: pql <command> [options]          (--project DIR picks the project; defaul
                                         failed, 3 if a manual step waits for a person, 2 on timeout
   retry ID...                           run failed/timed-out/cancelled/discarded entries again
   cancel ID... | -w WF                  cancel entries (and what is below) or a whole workflow
+  rm -w WF... [--keep-files]            remove finished, failed or cancelled workflows from the project
+                                        with their run folders (human-step notebooks stay)
   modify ID [--args JSON] [--resources R] [--retries N] [--max-tries N] [--width N]
   approve ID [--data JSON] [--by NAME]  complete a manual step
   reject ID [--reason TEXT] [--by NAME] reject a manual step
@@ -411,6 +413,28 @@ async function action(args: Args): Promise<number> {
   return 0;
 }
 
+/** `pql rm -w WF [WF...]`: whole workflows only (an entry cannot leave the graph it is part of). */
+async function remove(args: Args): Promise<number> {
+  const given = [args.opt('w') ?? args.opt('workflow'), ...args.positional.slice(1)].filter((x): x is string => x !== undefined);
+  if (given.length === 0) throw new UsageError('rm needs -w WF: the workflows to remove (entries cannot be removed one by one)');
+  const ids = given.map((raw) => {
+    if (!/^\d+$/.test(raw)) throw new UsageError(`expected a workflow id (a number), got '${raw}'`);
+    return Number(raw);
+  });
+  const paths = await daemon(projectFor(args, false));
+  for (const wf of ids) {
+    const r = await call<{ name: string; entries: number; filesRemoved: boolean; filesProblem?: string; runDir: string }>(
+      paths,
+      'POST',
+      `/api/workflows/${wf}/remove`,
+      { keepFiles: args.flag('keep-files') },
+    );
+    const files = r.filesRemoved ? 'and its run folders' : r.filesProblem ? `but not all of ${r.runDir}: ${r.filesProblem}` : `(run folders kept in ${r.runDir})`;
+    out(`workflow ${wf} ('${r.name}') removed: ${r.entries} entries ${files}`);
+  }
+  return 0;
+}
+
 async function daemonCommand(args: Args): Promise<number> {
   const sub = args.positional[1];
   if (sub === 'run') {
@@ -473,6 +497,9 @@ export async function main(argv: string[]): Promise<number> {
     case 'approve':
     case 'reject':
       return action(args);
+    case 'rm':
+    case 'remove':
+      return remove(args);
     case 'daemon':
       return daemonCommand(args);
     case 'config':

@@ -230,6 +230,17 @@ export class ClusterRuns {
     return ex;
   }
 
+  /**
+   * Before a workflow is removed: false while a job of it is still followed (submitted, ahead,
+   * or a cancel being looked up); else drops the scheduler facts still to be written for it.
+   */
+  forgetWorkflow(workflowId: number): boolean {
+    const mine = (r: ClusterRun) => r.workflowId === workflowId;
+    if ([...this.runs.values()].some(mine) || [...this.aheadRuns.values()].some(mine) || this.cancelLookups.some(mine)) return false;
+    for (let i = this.facts.length - 1; i >= 0; i--) if (this.facts[i].workflowId === workflowId) this.facts.splice(i, 1);
+    return true;
+  }
+
   /** Entries and workflows this part still has work for (keeps them loaded). */
   busyWith(workflowId: number): boolean {
     for (const r of this.runs.values()) if (r.workflowId === workflowId) return true;

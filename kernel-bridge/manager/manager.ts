@@ -3,13 +3,14 @@
 // writes run folders, hands jobs to the executor, kills cancelled ones. On start it takes in
 // what finished while it was down and finds the jobs that are still running.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Engine, type Modification, type Outcome } from '../../core/engine.js';
 import { ActionError, SpecError } from '../../core/errors.js';
 import type { RtNode } from '../../core/model.js';
 import { parseResources } from '../../core/resources.js';
+import { workflowState } from '../../core/states.js';
 import { validateSpec, type JsonObject, type WorkflowDocument } from '../../core/spec.js';
 import { isAlive, killGroup, LocalPool, readPid, type WarmPython } from '../executors/local.js';
 import type { JobRequest } from '../executors/types.js';
@@ -145,6 +146,43 @@ export class Manager {
     });
     this.stopJobs(hit);
     return hit;
+  }
+
+  /**
+   * Deletes a workflow that nothing moves in any more (succeeded, failed or cancelled) from the
+   * store, and its run folders unless `keepFiles`. A workflow still running or waiting for a
+   * person is refused: cancel it first. Notebooks made for its human steps stay (a person's work).
+   */
+  removeWorkflow(workflowId: number, opts: { keepFiles?: boolean } = {}): RemovedWorkflow {
+    const summary = this.store.workflowSummary(workflowId);
+    if (!summary) throw new ActionError(`no workflow ${workflowId}`);
+    const state = workflowState(summary.counts);
+    const where = `workflow ${workflowId} ('${summary.name}')`;
+    if (state === 'running' || state === 'awaiting_input') {
+      const moving = (['queued', 'running', 'waiting', 'awaiting_input'] as const)
+        .filter((k) => summary.counts[k])
+        .map((k) => `${summary.counts[k]} ${k}`)
+        .join(', ');
+      throw new ActionError(`${where} is ${state === 'running' ? 'still running' : 'waiting for a person'} (${moving}): cancel it first (pql cancel -w ${workflowId})`);
+    }
+    if (!this.cluster.forgetWorkflow(workflowId)) throw new ActionError(`${where} still has scheduler jobs being looked after: try again shortly`);
+    if (this.engine.hasWorkflow(workflowId)) this.engine.unload(workflowId);
+    this.envCache.delete(workflowId);
+    const seq = this.store.removeWorkflow(workflowId);
+    const runDir = join(this.paths.runs, String(workflowId));
+    let filesProblem: string | undefined;
+    if (!opts.keepFiles) {
+      for (const path of this.writtenScripts) if (path.startsWith(runDir + '/')) this.writtenScripts.delete(path);
+      try {
+        rmSync(runDir, { recursive: true, force: true });
+      } catch (e) {
+        // The store is already consistent; what is left behind is only disk space.
+        filesProblem = (e as Error).message;
+        this.opts.log?.(`workflow ${workflowId} removed, but not all of its run folders: ${filesProblem}`);
+      }
+    }
+    for (const l of this.listeners) l(seq);
+    return { workflowId, name: summary.name, entries: summary.total, runDir, filesRemoved: !opts.keepFiles && !filesProblem, filesProblem };
   }
 
   modify(id: number, m: Modification): void {
@@ -554,6 +592,17 @@ export class Manager {
     this.engine.load(record, this.store.nodesOf(workflowId), this.store.edgesOf(workflowId));
     this.store.setWorkflowActive(workflowId, true);
   }
+}
+
+export interface RemovedWorkflow {
+  workflowId: number;
+  name: string;
+  entries: number;
+  /** Its run folders' parent, removed unless the caller kept the files. */
+  runDir: string;
+  filesRemoved: boolean;
+  /** Why some of its files could not be removed. */
+  filesProblem?: string;
 }
 
 export function isUserError(e: unknown): e is Error {

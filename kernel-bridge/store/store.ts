@@ -135,6 +135,24 @@ export class Store {
     });
   }
 
+  /**
+   * Deletes a workflow with its entries, edges, run intents and events, and records one
+   * `workflow` event with state `removed` for live clients; one transaction. Returns its seq.
+   * Ids are never reused (meta keeps the next ones), so nothing can mistake a later workflow for it.
+   */
+  removeWorkflow(id: number): number {
+    return this.transaction(() => {
+      const ofWorkflow = 'SELECT id FROM nodes WHERE workflow_id=?';
+      this.stmt(`DELETE FROM runs WHERE node_id IN (${ofWorkflow})`).run(id);
+      this.stmt(`DELETE FROM edges WHERE child IN (${ofWorkflow})`).run(id);
+      this.stmt('DELETE FROM nodes WHERE workflow_id=?').run(id);
+      this.stmt('DELETE FROM events WHERE workflow_id=?').run(id);
+      this.stmt('DELETE FROM workflows WHERE id=?').run(id);
+      this.stmt("INSERT INTO events(at, workflow_id, node_id, type, state) VALUES (?, ?, NULL, 'workflow', 'removed')").run(Date.now(), id);
+      return this.lastSeq();
+    });
+  }
+
   setMeta(key: string, value: string): void {
     this.stmt('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(key, value);
   }

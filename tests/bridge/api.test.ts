@@ -221,3 +221,28 @@ describe('manual steps in notebooks', () => {
     assert.match(((await noNb.json()) as { error: string }).error, /has no notebook: it asks for a form/);
   });
 });
+
+describe('removing a workflow', () => {
+  it('answers as documented, refuses a bad keepFiles, and tells live clients', async () => {
+    const add = join(p.dir, 'add.py');
+    const extra = await p.submit(spec('to remove', chainOf(pyTask('a', add))));
+    assert.equal((await p.wait(extra)).code, 0);
+    const bad = await post(`/api/workflows/${extra}/remove`, { keepFiles: 'yes' });
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as { error: string }).error, "field 'keepFiles': must be true or false");
+    assert.equal((await get(`/api/workflows/${extra}`)).status, 200, 'still there');
+
+    const { last } = (await (await get('/api/events?since=0')).json()) as { last: number };
+    const r = await post(`/api/workflows/${extra}/remove`, {});
+    assert.equal(r.status, 200);
+    const answer = (await r.json()) as { workflowId: number; name: string; entries: number; filesRemoved: boolean };
+    check(answer, responseSchema('/api/workflows/{id}/remove', 'post'), 'remove');
+    assert.deepEqual([answer.workflowId, answer.name, answer.entries, answer.filesRemoved], [extra, 'to remove', 1, true]);
+    assert.equal((await get(`/api/workflows/${extra}`)).status, 404);
+    const { events } = (await (await get(`/api/events?since=${last}`)).json()) as { events: { workflowId: number; type: string; state: string | null }[] };
+    assert.deepEqual(events.map((e) => [e.workflowId, e.type, e.state]), [[extra, 'workflow', 'removed']]);
+    const again = await post(`/api/workflows/${extra}/remove`, {});
+    assert.equal(again.status, 400);
+    assert.equal(((await again.json()) as { error: string }).error, `no workflow ${extra}`);
+  });
+});
