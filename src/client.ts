@@ -34,6 +34,7 @@ export interface IPerQueueClient {
   getWorkflow(id: number): Promise<PerQueue.WorkflowDetail>;
   submit(spec: unknown): Promise<{ workflowId: number }>;
   cancelWorkflow(id: number): Promise<void>;
+  removeWorkflow(id: number): Promise<void>;
   entry(id: number): Promise<PerQueue.EntryDetail>;
   log(id: number, stream: 'stdout' | 'stderr', tail?: number): Promise<string>;
   retryEntry(id: number): Promise<void>;
@@ -82,6 +83,10 @@ export class PerQueueClient implements IPerQueueClient {
 
   async cancelWorkflow(id: number): Promise<void> {
     await this.json(`workflows/${id}/cancel`, { method: 'POST', body: '{}' });
+  }
+
+  async removeWorkflow(id: number): Promise<void> {
+    await this.json(`workflows/${id}/remove`, { method: 'POST', body: '{}' });
   }
 
   entry(id: number): Promise<PerQueue.EntryDetail> {

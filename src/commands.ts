@@ -13,6 +13,23 @@ export const PALETTE_CATEGORY = 'PerQueue';
 
 const RETRYABLE = new Set(['failed', 'timed_out', 'cancelled']);
 const CANCELLABLE = new Set(['waiting', 'queued', 'running', 'blocked', 'awaiting_input']);
+/** Workflow states in which nothing moves any more: such a workflow may be removed. */
+const REMOVABLE = new Set(['succeeded', 'failed', 'cancelled']);
+
+/**
+ * The workflow a command acts on: its arguments, the item right-clicked (only when run from the
+ * context menu: the last right-click is remembered after its menu closed), else the current graph.
+ */
+function workflowTarget(ctx: ICommandContext, args: ReadonlyPartialJSONObject): number | undefined {
+  if (typeof args.workflowId === 'number') {
+    return args.workflowId;
+  }
+  if (args.fromContextMenu === true) {
+    const clicked = ctx.app.contextMenuHitTest((node) => !!node.dataset.workflowId);
+    return clicked ? Number(clicked.dataset.workflowId) : undefined;
+  }
+  return ctx.tracker.currentWidget?.content.workflowId;
+}
 
 export interface ICommandContext {
   app: JupyterFrontEnd;
@@ -93,6 +110,14 @@ export function openGraph(ctx: ICommandContext, workflowId: number): MainAreaWid
     }),
   );
   panel.selectionChanged.connect(() => ctx.app.commands.notifyCommandChanged());
+  // A removed workflow has nothing left to show: its tab closes.
+  const onRemoved = (_: IPerQueueModel, id: number) => {
+    if (id === workflowId) {
+      widget.dispose();
+    }
+  };
+  ctx.model.workflowRemoved.connect(onRemoved);
+  widget.disposed.connect(() => ctx.model.workflowRemoved.disconnect(onRemoved));
   void ctx.tracker.add(widget);
   ctx.app.shell.add(widget, 'main');
   ctx.app.shell.activateById(widget.id);
@@ -121,9 +146,14 @@ export function addCommands(ctx: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.openWorkflow, {
-    label: (args) => (typeof args.workflowId === 'number' ? `Open Workflow #${args.workflowId}` : 'Open PerQueue Workflow…'),
+    label: (args) =>
+      typeof args.workflowId === 'number'
+        ? `Open Workflow #${args.workflowId}`
+        : args.fromContextMenu
+          ? 'Open Workflow'
+          : 'Open PerQueue Workflow…',
     execute: async (args) => {
-      let workflowId = typeof args.workflowId === 'number' ? args.workflowId : null;
+      let workflowId = typeof args.workflowId === 'number' || args.fromContextMenu ? (workflowTarget(ctx, args) ?? null) : null;
       if (workflowId === null) {
         const items = model.workflows.map((w) => `#${w.id} ${w.name}`);
         if (!items.length) {
@@ -234,9 +264,9 @@ export function addCommands(ctx: ICommandContext): void {
   commands.addCommand(CommandIDs.cancelWorkflow, {
     label: 'Cancel Workflow',
     caption: 'Cancel every unfinished entry of the workflow',
-    isEnabled: (args) => typeof args.workflowId === 'number' || !!ctx.tracker.currentWidget,
+    isEnabled: (args) => workflowTarget(ctx, args) !== undefined,
     execute: async (args) => {
-      const workflowId = typeof args.workflowId === 'number' ? args.workflowId : ctx.tracker.currentWidget?.content.workflowId;
+      const workflowId = workflowTarget(ctx, args);
       if (workflowId === undefined) {
         return;
       }
@@ -256,7 +286,45 @@ export function addCommands(ctx: ICommandContext): void {
     },
   });
 
-  for (const command of [CommandIDs.openSidebar, CommandIDs.refresh, CommandIDs.openWorkflow, CommandIDs.cancelWorkflow]) {
+  commands.addCommand(CommandIDs.removeWorkflow, {
+    label: 'Remove Workflow…',
+    caption: 'Remove a finished, failed or cancelled workflow from the project, with its run folders',
+    isEnabled: (args) => {
+      const workflowId = workflowTarget(ctx, args);
+      const summary = model.workflows.find((w) => w.id === workflowId);
+      return !!summary && REMOVABLE.has(summary.state ?? '');
+    },
+    execute: async (args) => {
+      const workflowId = workflowTarget(ctx, args);
+      const summary = model.workflows.find((w) => w.id === workflowId);
+      if (workflowId === undefined || !summary) {
+        return;
+      }
+      const answer = await showDialog({
+        title: 'Remove workflow?',
+        body:
+          `Remove ${summary.name || 'workflow'} (#${workflowId}, ${summary.total} entries) from the project? ` +
+          'Its entries, their data and logs, and its run folders are deleted. Notebooks made for its human steps stay.',
+        buttons: [Dialog.cancelButton({ label: 'Keep' }), Dialog.warnButton({ label: 'Remove workflow' })],
+      });
+      if (!answer.button.accept) {
+        return;
+      }
+      try {
+        await model.removeWorkflow(workflowId);
+      } catch (error) {
+        reportError(`Removing workflow #${workflowId}`, error);
+      }
+    },
+  });
+
+  for (const command of [CommandIDs.openSidebar, CommandIDs.refresh, CommandIDs.openWorkflow, CommandIDs.cancelWorkflow, CommandIDs.removeWorkflow]) {
     ctx.palette?.addItem({ command, category: PALETTE_CATEGORY });
   }
+  // Right-click on a workflow of the sidebar.
+  const onWorkflow = '.jp-PerQueue-sidebar .jp-PerQueue-workflow';
+  const fromContextMenu = { fromContextMenu: true };
+  app.contextMenu.addItem({ command: CommandIDs.openWorkflow, args: fromContextMenu, selector: onWorkflow, rank: 1 });
+  app.contextMenu.addItem({ command: CommandIDs.cancelWorkflow, args: fromContextMenu, selector: onWorkflow, rank: 2 });
+  app.contextMenu.addItem({ command: CommandIDs.removeWorkflow, args: fromContextMenu, selector: onWorkflow, rank: 3 });
 }

@@ -70,6 +70,9 @@ export class PerQueueModel implements IPerQueueModel {
   get eventReceived(): Signal<this, PerQueue.BridgeEvent> {
     return this._eventReceived;
   }
+  get workflowRemoved(): Signal<this, number> {
+    return this._workflowRemoved;
+  }
   get isDisposed(): boolean {
     return this._disposed;
   }
@@ -188,6 +191,9 @@ export class PerQueueModel implements IPerQueueModel {
   cancelWorkflow(id: number): Promise<void> {
     return this._client.cancelWorkflow(id);
   }
+  removeWorkflow(id: number): Promise<void> {
+    return this._client.removeWorkflow(id);
+  }
   async submit(spec: unknown): Promise<number> {
     const { workflowId } = await this._client.submit(spec);
     this._scheduleListRefresh();
@@ -204,6 +210,11 @@ export class PerQueueModel implements IPerQueueModel {
     }
     this._lastSeq = event.seq;
     this._resumeKnown = true;
+    if (event.type === 'workflow' && event.state === 'removed') {
+      this._forget(event.workflowId);
+      this._eventReceived.emit(event);
+      return true;
+    }
     const state = this._graphs.get(event.workflowId);
     if (state) {
       if (state.buffer) {
@@ -380,6 +391,17 @@ export class PerQueueModel implements IPerQueueModel {
     return loading;
   }
 
+  /** A removed workflow leaves the list and the graph cache at once; its views are told. */
+  private _forget(id: number): void {
+    this.releaseWorkflow(id);
+    const list = this._workflows.filter((w) => w.id !== id);
+    if (list.length !== this._workflows.length) {
+      this._workflows = list;
+      this._workflowsChanged.emit(list);
+    }
+    this._workflowRemoved.emit(id);
+  }
+
   private _scheduleGraphRefetch(id: number, state: IGraphState): void {
     if (state.refetchTimer || this._disposed) {
       return;
@@ -472,6 +494,7 @@ export class PerQueueModel implements IPerQueueModel {
   private _workflowChanged = new Signal<this, number>(this);
   private _connectionChanged = new Signal<this, PerQueue.ConnectionInfo>(this);
   private _eventReceived = new Signal<this, PerQueue.BridgeEvent>(this);
+  private _workflowRemoved = new Signal<this, number>(this);
 }
 
 /**

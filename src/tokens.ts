@@ -12,6 +12,7 @@ export enum CommandIDs {
   refresh = 'perqueue:refresh',
   openWorkflow = 'perqueue:open-workflow',
   cancelWorkflow = 'perqueue:cancel-workflow',
+  removeWorkflow = 'perqueue:remove-workflow',
   retryEntry = 'perqueue:retry-entry',
   cancelEntry = 'perqueue:cancel-entry',
   approveEntry = 'perqueue:approve-entry',
@@ -125,6 +126,8 @@ export interface IPerQueueModel {
   readonly workflowChanged: ISignal<IPerQueueModel, number>;
   readonly connectionChanged: ISignal<IPerQueueModel, PerQueue.ConnectionInfo>;
   readonly eventReceived: ISignal<IPerQueueModel, PerQueue.BridgeEvent>;
+  /** A workflow was removed from the project (its id); it has left the list already. */
+  readonly workflowRemoved: ISignal<IPerQueueModel, number>;
 
   /** The cached graph of a workflow, or null before `loadWorkflow`. */
   workflow(id: number): PerQueue.WorkflowDetail | null;
@@ -142,6 +145,8 @@ export interface IPerQueueModel {
   rejectEntry(id: number, reason?: string): Promise<void>;
   modifyEntry(id: number, change: PerQueue.ModifyRequest): Promise<void>;
   cancelWorkflow(id: number): Promise<void>;
+  /** Remove a finished, failed or cancelled workflow (the bridge refuses any other). */
+  removeWorkflow(id: number): Promise<void>;
   submit(spec: unknown): Promise<number>;
 }
 

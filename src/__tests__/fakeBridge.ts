@@ -145,6 +145,18 @@ export class FakeBridge implements IPerQueueClient {
     throw new Error('not used');
   }
   async cancelWorkflow(): Promise<void> {}
+  /** Deletes a workflow and sends the bridge's `removed` event. */
+  async removeWorkflow(id: number): Promise<void> {
+    this.calls.push(`remove:${id}`);
+    this.workflows.delete(id);
+    const event: PerQueue.BridgeEvent = { seq: this.head + 1, type: 'workflow', workflowId: id, nodeId: null, state: 'removed' };
+    this.events.push(event);
+    for (const socket of this.sockets) {
+      if (!socket.closed) {
+        this._send(socket, event);
+      }
+    }
+  }
   async entry(id: number): Promise<PerQueue.EntryDetail> {
     for (const d of this.workflows.values()) {
       const node = d.nodes.find((n) => n.id === id);

@@ -65,6 +65,27 @@ describe('PerQueueModel event stream', () => {
     expect(model.node(1, 2)?.state).toBe('running');
   });
 
+  it('drops a removed workflow from the list and its graph at once, telling its views', async () => {
+    bridge.addWorkflow(2, [node(4, 2)]);
+    model = makeModel(bridge);
+    await model.start();
+    await waitFor(() => model.connection.status === 'live' && model.workflows.length === 2, 'live + list');
+    await model.loadWorkflow(1);
+    const removed: number[] = [];
+    model.workflowRemoved.connect((_, id) => removed.push(id));
+    const graphFetches = () => bridge.calls.filter((c) => c === 'graph:1').length;
+    const fetchedBefore = graphFetches();
+
+    await model.removeWorkflow(1);
+    await waitFor(() => removed.length === 1, 'the removed signal');
+    expect(removed).toEqual([1]);
+    expect(model.workflows.map((w) => w.id)).toEqual([2]);
+    expect(model.workflow(1)).toBeNull();
+    expect(model.node(1, 1)).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(graphFetches()).toBe(fetchedBefore);
+  });
+
   it('ignores an event it has already applied', async () => {
     model = makeModel(bridge);
     const seen = record(model);

@@ -54,6 +54,10 @@ export class ArchiveModel implements IPerQueueModel {
   get eventReceived(): Signal<this, PerQueue.BridgeEvent> {
     return this._eventReceived;
   }
+  /** Never emitted: an archive does not change. */
+  get workflowRemoved(): Signal<this, number> {
+    return this._workflowRemoved;
+  }
 
   workflow(id: number): PerQueue.WorkflowDetail | null {
     return this._graphs.get(id)?.detail ?? null;
@@ -107,6 +111,9 @@ export class ArchiveModel implements IPerQueueModel {
   cancelWorkflow(): Promise<void> {
     return refuse();
   }
+  removeWorkflow(): Promise<void> {
+    return refuse();
+  }
   submit(): Promise<number> {
     return refuse();
   }
@@ -123,6 +130,7 @@ export class ArchiveModel implements IPerQueueModel {
   private readonly _workflowChanged = new Signal<this, number>(this);
   private readonly _connectionChanged = new Signal<this, PerQueue.ConnectionInfo>(this);
   private readonly _eventReceived = new Signal<this, PerQueue.BridgeEvent>(this);
+  private readonly _workflowRemoved = new Signal<this, number>(this);
 }
 
 async function refuse(): Promise<never> {
