@@ -401,6 +401,13 @@ class WorkflowHandle:
         """Cancel the whole workflow (running jobs are killed); returns the ids the bridge reports."""
         return list(self.bridge.request("POST", f"/api/workflows/{self.id}/cancel").get("cancelled") or [])
 
+    def remove(self, keep_files: bool = False) -> dict[str, Any]:
+        """Remove this workflow from the project once nothing moves in it (succeeded, failed or
+        cancelled): its entries and their data, logs and run folders (``keep_files`` keeps the
+        folders). A running workflow, or one waiting for a person, is refused: cancel it first.
+        Returns the bridge's answer (name, entries, runDir, filesRemoved)."""
+        return dict(self.bridge.request("POST", f"/api/workflows/{self.id}/remove", {"keepFiles": bool(keep_files)}))
+
     def cancel_entry(self, entry_id: int) -> list[int]:
         """Cancel one entry and everything below it; returns the ids the bridge reports."""
         return list(self.bridge.request("POST", f"/api/entries/{int(entry_id)}/cancel").get("cancelled") or [])

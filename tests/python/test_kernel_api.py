@@ -168,6 +168,32 @@ def test_cancel_a_running_workflow_and_one_entry(project):
     assert by_name(other.entries())["sleep.py"].state is EntryState.cancelled
 
 
+def test_remove_a_finished_workflow_but_not_a_running_one(project):
+    bridge = connect(project)
+    done = bridge.submit(Task(project / "add.py", {"y": 1}))
+    assert done.wait(timeout=60).state == "succeeded"
+    busy = bridge.submit(Workflow([Task(project / "sleep.py")]))
+    wait_for_state(busy, "sleep.py", EntryState.running)
+
+    with pytest.raises(BridgeError, match=rf"workflow {busy.id} .* is still running .*: cancel it first") as info:
+        busy.remove()
+    assert info.value.status == 400
+    assert busy.status().state == "running"
+
+    answer = done.remove()
+    assert answer["filesRemoved"] is True and answer["entries"] == 1
+    assert not (project / ".perqueue" / "runs" / str(done.id)).exists()
+    assert [w.id for w in bridge.workflows()] == [busy.id]
+    with pytest.raises(BridgeError, match=f"no workflow {done.id}"):
+        done.status()
+
+    busy.cancel()
+    assert busy.wait(timeout=30).state == "cancelled"
+    assert busy.remove(keep_files=True)["filesRemoved"] is False
+    assert (project / ".perqueue" / "runs" / str(busy.id)).exists()
+    assert bridge.workflows() == []
+
+
 def test_errors_carry_the_bridges_message(project):
     bridge = connect(project)
     with pytest.raises(BridgeError, match="no workflow 99") as info:
