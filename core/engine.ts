@@ -847,8 +847,6 @@ export class Engine {
     n.iteration = scope.iteration;
     n.groupId = scope.groupId;
     this.nodes.set(n.id, n);
-    this.unsettledParents.set(n.id, 0);
-    this.blockingParents.set(n.id, 0);
     this.dirtyNodes.add(n.id);
     return n;
   }
@@ -910,8 +908,11 @@ export class Engine {
     this.removedEdges.push(e);
   }
 
+  /** Counters hold only non-zero values: an entry without parents (most of a wide group) costs nothing. */
   private bump(map: Map<number, number>, id: number, by: number): void {
-    map.set(id, (map.get(id) ?? 0) + by);
+    const value = (map.get(id) ?? 0) + by;
+    if (value === 0) map.delete(id);
+    else map.set(id, value);
   }
 
   /** The one place a state changes: keeps the parent counters and the work list right. */
