@@ -231,14 +231,12 @@ export class ClusterRuns {
   }
 
   /**
-   * Before a workflow is removed: false while a job of it is still followed (submitted, ahead,
-   * or a cancel being looked up); else drops the scheduler facts still to be written for it.
+   * Before a finished workflow is removed: the scheduler facts still to be written into its run
+   * folders are dropped. (It has no job followed: only queued, running or waiting entries have
+   * one. Cancels still being confirmed go on; they need nothing of the workflow.)
    */
-  forgetWorkflow(workflowId: number): boolean {
-    const mine = (r: ClusterRun) => r.workflowId === workflowId;
-    if ([...this.runs.values()].some(mine) || [...this.aheadRuns.values()].some(mine) || this.cancelLookups.some(mine)) return false;
+  forgetWorkflow(workflowId: number): void {
     for (let i = this.facts.length - 1; i >= 0; i--) if (this.facts[i].workflowId === workflowId) this.facts.splice(i, 1);
-    return true;
   }
 
   /** Entries and workflows this part still has work for (keeps them loaded). */

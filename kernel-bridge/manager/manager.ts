@@ -165,7 +165,7 @@ export class Manager {
         .join(', ');
       throw new ActionError(`${where} is ${state === 'running' ? 'still running' : 'waiting for a person'} (${moving}): cancel it first (pql cancel -w ${workflowId})`);
     }
-    if (!this.cluster.forgetWorkflow(workflowId)) throw new ActionError(`${where} still has scheduler jobs being looked after: try again shortly`);
+    this.cluster.forgetWorkflow(workflowId);
     if (this.engine.hasWorkflow(workflowId)) this.engine.unload(workflowId);
     this.envCache.delete(workflowId);
     const seq = this.store.removeWorkflow(workflowId);
