@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from jupyter_server.auth.decorator import authorized, ws_authenticated
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
@@ -20,6 +21,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.ioloop import IOLoop
 
 from .bridge import BridgeConnection, BridgeConnector, BridgeUnavailable
+from .projects import ProjectRegistry, UnknownProject
 
 AUTH_RESOURCE = "perqueue"
 
@@ -33,8 +35,21 @@ class _BridgeMixin:
     auth_resource = AUTH_RESOURCE
 
     @property
+    def projects(self) -> ProjectRegistry:
+        return self.settings["perqueue_lab_projects"]  # type: ignore[attr-defined]
+
+    @property
     def connector(self) -> BridgeConnector:
-        return self.settings["perqueue_lab_connector"]  # type: ignore[attr-defined]
+        """The bridge of the project named by the ``project`` query parameter (404 if unknown)."""
+        try:
+            return self.projects.connector(self.get_query_argument("project", None))  # type: ignore[attr-defined]
+        except UnknownProject as error:
+            raise web.HTTPError(404, str(error)) from None
+
+    def bridge_query(self) -> str:
+        """The request's query for the bridge: without ``project``, which only this server reads."""
+        pairs = [(k, v) for k, values in self.request.query_arguments.items() for v in values if k != "project"]  # type: ignore[attr-defined]
+        return urlencode([(k, v.decode("utf-8")) for k, v in pairs])
 
     @property
     def extension_version(self) -> str:
@@ -52,6 +67,7 @@ class BridgeProxyHandler(_BridgeMixin, APIHandler):
     """Forwards ``/perqueue/api/<path>`` to the bridge's ``/api/<path>``."""
 
     async def _forward(self, path: str) -> None:
+        connector = self.connector
         body = self.request.body if self.request.method in ("POST", "PUT", "PATCH") else None
         if body is not None and not body:
             body = b"{}"
@@ -64,13 +80,14 @@ class BridgeProxyHandler(_BridgeMixin, APIHandler):
                 timeout = 75.0
         for attempt in (1, 2):
             try:
-                bridge = await self.connector.connection()
+                bridge = await connector.connection()
             except BridgeUnavailable as error:
                 self._unavailable(error)
                 return
             url = f"{bridge.http_base}/api/{path}"
-            if self.request.query:
-                url += f"?{self.request.query}"
+            query = self.bridge_query()
+            if query:
+                url += f"?{query}"
             headers = dict(bridge.headers)
             if body is not None:
                 headers["Content-Type"] = self.request.headers.get("Content-Type", "application/json")
@@ -93,7 +110,7 @@ class BridgeProxyHandler(_BridgeMixin, APIHandler):
             if response is not None and response.code != 599:
                 if response.code == 401:
                     # A bridge restarted with a new token: read bridge.json again.
-                    self.connector.forget(bridge)
+                    connector.forget(bridge)
                     if attempt == 1:
                         continue
                 self.set_status(response.code)
@@ -104,11 +121,11 @@ class BridgeProxyHandler(_BridgeMixin, APIHandler):
                 self.finish(response.body or b"")
                 return
             # The bridge stopped answering: forget it and find or start it once more.
-            self.connector.forget(bridge)
+            connector.forget(bridge)
             if attempt == 2:
                 self._unavailable(
                     BridgeUnavailable(
-                        f"The bridge for {self.connector.project_dir} stopped answering: {failure}",
+                        f"The bridge for {connector.project_dir} stopped answering: {failure}",
                         missing="bridge-connection",
                         fix="Reload JupyterLab; if this repeats, look at .perqueue/bridge.log in the project.",
                     )
@@ -146,8 +163,9 @@ class VersionHandler(_BridgeMixin, APIHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
+        connector = self.connector
         try:
-            bridge = await self.connector.connection()
+            bridge = await connector.connection()
         except BridgeUnavailable as error:
             self._unavailable(error)
             return
@@ -156,7 +174,8 @@ class VersionHandler(_BridgeMixin, APIHandler):
             "apiVersion": bridge.api_version,
             "bridge": {"version": bridge.version, "apiVersion": bridge.api_version, "pid": bridge.pid},
             "serverExtension": self.extension_version,
-            "projectDir": str(self.connector.project_dir),
+            "projectDir": str(connector.project_dir),
+            "project": self.projects.name_of(connector.project_dir),
         }
         try:
             response = await AsyncHTTPClient().fetch(
@@ -168,7 +187,7 @@ class VersionHandler(_BridgeMixin, APIHandler):
                 answer.update({k: v for k, v in live.items() if k not in ("bridge", "serverExtension")})
                 answer["bridge"].update(live)
         except (OSError, HTTPClientError, ValueError):
-            self.connector.forget(bridge)
+            connector.forget(bridge)
         self.finish(json.dumps(answer))
 
 
@@ -190,14 +209,15 @@ class EventsWebSocketHandler(_BridgeMixin, WebSocketMixin, websocket.WebSocketHa
         self._pending: list[str] = []
         self._opened = False
         self._upstream: websocket.WebSocketClientConnection | None = None
+        connector = self.connector
         try:
-            bridge = await self.connector.connection()
+            bridge = await connector.connection()
             self._upstream = await self._connect(bridge)
         except BridgeUnavailable as error:
             self._unavailable(error)
             return
         except (OSError, HTTPClientError, websocket.WebSocketError) as error:
-            self.connector.forget()
+            connector.forget()
             self._unavailable(
                 BridgeUnavailable(
                     f"The bridge's event stream cannot be opened: {error}",
@@ -256,15 +276,25 @@ class EventsWebSocketHandler(_BridgeMixin, WebSocketMixin, websocket.WebSocketHa
             upstream.close()
 
 
-def setup_handlers(web_app, connector: BridgeConnector, version: str) -> None:
+class ProjectsHandler(_BridgeMixin, APIHandler):
+    """The projects this server can show: its own first, then those found below its root."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.finish(json.dumps(self.projects.find()))
+
+
+def setup_handlers(web_app, projects: ProjectRegistry, version: str) -> None:
     """Register the routes; the socket and version routes come before the catch-all proxy."""
     base_url = web_app.settings["base_url"]
-    web_app.settings["perqueue_lab_connector"] = connector
+    web_app.settings["perqueue_lab_projects"] = projects
     web_app.settings["perqueue_lab_version"] = version
     api = url_path_join(base_url, "perqueue", "api")
     web_app.add_handlers(
         ".*$",
         [
+            (url_path_join(base_url, "perqueue", "projects"), ProjectsHandler),
             (url_path_join(api, "events", "ws"), EventsWebSocketHandler),
             (url_path_join(api, "version"), VersionHandler),
             (url_path_join(api, "(.*)"), BridgeProxyHandler),

@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -265,3 +266,60 @@ def test_missing_bridge_program_answers_503_naming_the_part_and_the_fix(tmp_path
         assert status == 503
     finally:
         srv.stop()
+
+
+# --- several projects below the server's root ----------------------------------------------
+
+
+def _init_project(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run([find_node(), str(cli_path()), "init", "--project", str(folder)], check=True, capture_output=True, timeout=60)
+
+
+def test_projects_below_the_root_are_listed_and_reached_by_name(tmp_path_factory):
+    _needs_bridge()
+    root = tmp_path_factory.mktemp("projects-root")
+    for sub in ("screening", "deep/er/md", ".hidden/p", "node_modules/p", "far/a/b/c/too-deep"):
+        _init_project(root / sub)
+    srv = Server(root)
+    try:
+        status, body, _ = srv.request("GET", "/perqueue/projects")
+        assert status in (401, 403), "Jupyter's authentication applies"
+        status, body, _ = srv.authed("GET", "/perqueue/projects")
+        assert status == 200, body
+        projects = json.loads(body)
+        assert [(p["name"], p["default"]) for p in projects] == [("", True), ("deep/er/md", False), ("screening", False)]
+        assert projects[1]["dir"] == str((root / "deep/er/md").resolve())
+
+        script = root / "screening" / "hello.py"
+        script.write_text("def main(**kwargs):\n    return True, {}\n")
+        spec = {"specVersion": 1, "name": "in-screening", "root": {"kind": "task", "name": "hello", "code": str(script), "args": {}, "resources": "1:local:1m"}}
+        status, body, _ = srv.authed("POST", "/perqueue/api/workflows?project=screening", {"spec": spec})
+        assert status == 200, body
+        workflow_id = json.loads(body)["workflowId"]
+
+        status, body, _ = srv.authed("GET", "/perqueue/api/workflows?project=screening")
+        assert [w["name"] for w in json.loads(body)] == ["in-screening"]
+        status, body, _ = srv.authed("GET", "/perqueue/api/workflows")
+        assert json.loads(body) == [], "the server's own project is another one"
+        status, body, _ = srv.authed("GET", f"/perqueue/api/entries?workflow={workflow_id}&project=screening")
+        assert status == 200 and [e["name"] for e in json.loads(body)] == ["hello"], "other query parameters pass on"
+        status, body, _ = srv.authed("GET", "/perqueue/api/version?project=screening")
+        answer = json.loads(body)
+        assert (answer["project"], answer["projectDir"]) == ("screening", str((root / "screening").resolve()))
+        assert (root / "screening" / ".perqueue" / "bridge.json").is_file()
+
+        for bad, why in [
+            ("../elsewhere", "is not a project name"),
+            ("/etc", "is not a project name"),
+            ("far", "no PerQueue Lab project in 'far'"),
+            ("nowhere", "no PerQueue Lab project in 'nowhere'"),
+        ]:
+            status, body, _ = srv.authed("GET", f"/perqueue/api/workflows?project={urllib.parse.quote(bad)}")
+            assert status == 404, (bad, body)
+            assert why in json.loads(body)["message"], (bad, body)
+        assert not (root / "far" / ".perqueue").exists(), "nothing is started or made for an unknown project"
+    finally:
+        srv.stop()
+        for sub in ("", "screening"):
+            _stop_bridge(root / sub)

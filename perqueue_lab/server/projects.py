@@ -1,0 +1,98 @@
+"""The PerQueue Lab projects JupyterLab can show: the server's own project and every folder below
+the server's root that holds a ``.perqueue/`` (one bridge per project, started on first use).
+
+A project is named by its path relative to the server's root (``""`` for the root itself); the
+browser passes that name as the ``project`` query parameter. Only folders inside the root with a
+``.perqueue/`` are ever served, so a request cannot reach a bridge elsewhere on the machine.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+from .bridge import BridgeConnector
+
+__all__ = ["ProjectRegistry", "UnknownProject"]
+
+#: Folders never searched for projects: environments, caches, version control.
+_SKIPPED = {"node_modules", "__pycache__", "site-packages"}
+
+
+class UnknownProject(Exception):
+    """A project name that is not a PerQueue Lab project under the server's root."""
+
+
+class ProjectRegistry:
+    """Finds projects below ``root`` (``depth`` folders deep) and keeps one connector per project."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        default_project: str | os.PathLike[str],
+        make_connector: Callable[[Path], BridgeConnector],
+        *,
+        depth: int = 3,
+        limit: int = 100,
+    ) -> None:
+        self.root = Path(root).resolve()
+        self.default_dir = Path(default_project).resolve()
+        self._make_connector = make_connector
+        self._depth = depth
+        self._limit = limit
+        self._connectors: dict[Path, BridgeConnector] = {}
+        self.default = self.connector_for_dir(self.default_dir)
+
+    def connector_for_dir(self, folder: Path) -> BridgeConnector:
+        connector = self._connectors.get(folder)
+        if connector is None:
+            connector = self._connectors[folder] = self._make_connector(folder)
+        return connector
+
+    def name_of(self, folder: Path) -> str:
+        """The project's name as the browser uses it: its path relative to the root."""
+        try:
+            relative = folder.relative_to(self.root)
+        except ValueError:
+            return str(folder)  # the configured project may lie outside the root
+        return "" if str(relative) == "." else relative.as_posix()
+
+    def connector(self, name: str | None) -> BridgeConnector:
+        """The connector of a named project; the default one for None. Raises UnknownProject."""
+        if name is None or name == self.name_of(self.default_dir):
+            return self.default
+        if name and (name.startswith("/") or "\\" in name or any(part in ("", ".", "..") for part in name.split("/"))):
+            raise UnknownProject(f"'{name}' is not a project name (a folder path below the server's root)")
+        folder = (self.root / name).resolve() if name else self.root
+        if folder != self.root and self.root not in folder.parents:
+            # A symbolic link out of the root.
+            raise UnknownProject(f"'{name}' is outside the folder this server serves")
+        if not (folder / ".perqueue").is_dir():
+            raise UnknownProject(f"no PerQueue Lab project in '{name or '.'}' (no .perqueue/ folder there)")
+        return self.connector_for_dir(folder)
+
+    def find(self) -> list[dict[str, object]]:
+        """The default project first, then every folder with a ``.perqueue/`` below the root."""
+        found = [self.default_dir]
+        for folder in self._walk(self.root, 0):
+            if folder != self.default_dir and len(found) < self._limit:
+                found.append(folder)
+        return [
+            {"name": self.name_of(folder), "dir": str(folder), "default": folder == self.default_dir}
+            for folder in found
+        ]
+
+    def _walk(self, folder: Path, depth: int):
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return
+        if any(e.name == ".perqueue" and e.is_dir(follow_symlinks=False) for e in entries):
+            yield folder
+        if depth >= self._depth:
+            return
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name in _SKIPPED or not entry.is_dir(follow_symlinks=False):
+                continue
+            yield from self._walk(Path(entry.path), depth + 1)
