@@ -9,6 +9,17 @@ import type { PerQueue } from './tokens';
 /** Path of the proxy below the server's base URL. */
 export const API_NAMESPACE = 'perqueue/api';
 
+/**
+ * A URL of the proxy for one project: `project` is its path below the server's root ('' for the
+ * root); null means the server's own project and adds nothing.
+ */
+export function withProject(url: string, project: string | null): string {
+  if (project === null) {
+    return url;
+  }
+  return `${url}${url.includes('?') ? '&' : '?'}project=${encodeURIComponent(project)}`;
+}
+
 /** A request that failed: HTTP status (0 when the server was not reached), message and fix. */
 export class PerQueueApiError extends Error {
   constructor(
@@ -29,6 +40,10 @@ export class PerQueueApiError extends Error {
 
 /** What the model needs from a transport; the jest tests replace it with a fake. */
 export interface IPerQueueClient {
+  /** The project every request goes to (null: the server's own). */
+  project: string | null;
+  /** The projects the server can show, its own first. */
+  listProjects(): Promise<PerQueue.Project[]>;
   version(): Promise<PerQueue.Versions>;
   listWorkflows(): Promise<PerQueue.WorkflowSummary[]>;
   getWorkflow(id: number): Promise<PerQueue.WorkflowDetail>;
@@ -64,6 +79,14 @@ export interface IEventSocket {
 
 export class PerQueueClient implements IPerQueueClient {
   constructor(readonly serverSettings: ServerConnection.ISettings = ServerConnection.makeSettings()) {}
+
+  project: string | null = null;
+
+  async listProjects(): Promise<PerQueue.Project[]> {
+    // GET <base>/perqueue/projects: a route of the server extension, not of a bridge.
+    const response = await this.request('projects', {}, 'perqueue', null);
+    return (await response.json()) as PerQueue.Project[];
+  }
 
   version(): Promise<PerQueue.Versions> {
     return this.json('version');
@@ -144,7 +167,7 @@ export class PerQueueClient implements IPerQueueClient {
     if (settings.appendToken && settings.token) {
       query.push(`token=${encodeURIComponent(settings.token)}`);
     }
-    const url = URLExt.join(settings.wsUrl, API_NAMESPACE, 'events', 'ws') + (query.length ? `?${query.join('&')}` : '');
+    const url = withProject(URLExt.join(settings.wsUrl, API_NAMESPACE, 'events', 'ws') + (query.length ? `?${query.join('&')}` : ''), this.project);
     const socket = new settings.WebSocket(url);
     let closed = false;
     const close = () => {
@@ -188,9 +211,9 @@ export class PerQueueClient implements IPerQueueClient {
     }
   }
 
-  private async request(path: string, init: RequestInit = {}): Promise<Response> {
+  private async request(path: string, init: RequestInit = {}, namespace = API_NAMESPACE, project = this.project): Promise<Response> {
     const settings = this.serverSettings;
-    const url = URLExt.join(settings.baseUrl, API_NAMESPACE, path);
+    const url = withProject(URLExt.join(settings.baseUrl, namespace, path), project);
     if (init.body !== undefined) {
       init = { ...init, headers: { 'Content-Type': 'application/json', ...(init.headers ?? {}) } };
     }

@@ -321,6 +321,13 @@ export function addCommands(ctx: ICommandContext): void {
   for (const command of [CommandIDs.openSidebar, CommandIDs.refresh, CommandIDs.openWorkflow, CommandIDs.cancelWorkflow, CommandIDs.removeWorkflow]) {
     ctx.palette?.addItem({ command, category: PALETTE_CATEGORY });
   }
+  // The graphs of a project no longer shown have nothing left to show.
+  model.projectChanged.connect(() => {
+    for (const widget of ctx.tracker.filter(() => true)) {
+      widget.dispose();
+    }
+  });
+
   // Right-click on a workflow of the sidebar.
   const onWorkflow = '.jp-PerQueue-sidebar .jp-PerQueue-workflow';
   const fromContextMenu = { fromContextMenu: true };

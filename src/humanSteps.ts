@@ -102,6 +102,16 @@ export function isHumanStepPath(path: string): boolean {
   return path.split('/').slice(0, -1).includes(HUMAN_STEPS_FOLDER);
 }
 
+/**
+ * The project a step's notebook copy belongs to, from its path below the server's root: the
+ * folder holding `human-steps/` ('' for the root). Null for a notebook elsewhere.
+ */
+export function projectOfStepPath(path: string): string | null {
+  const parts = path.split('/').filter(Boolean);
+  const at = parts.lastIndexOf(HUMAN_STEPS_FOLDER);
+  return at >= 0 && at === parts.length - 2 ? parts.slice(0, at).join('/') : null;
+}
+
 function normalise(path: string): string {
   const parts: string[] = [];
   for (const part of path.split('/')) {

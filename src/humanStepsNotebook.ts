@@ -9,7 +9,7 @@ import { ToolbarButton } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
-import { ICellLike, IInjectedParameters, isHumanStepPath, readInjectedParameters } from './humanSteps';
+import { ICellLike, IInjectedParameters, isHumanStepPath, projectOfStepPath, readInjectedParameters } from './humanSteps';
 import type { HumanSteps } from './humanStepsService';
 import { CommandIDs } from './tokens';
 
@@ -181,11 +181,20 @@ class StepToolbar {
       return;
     }
     const id = this._entryId;
-    const waiting = id !== null && this._steps.isWaiting(id);
+    // Entry ids are per project: a step of a project the sidebar does not show must not be
+    // answered with the shown project's entry of the same id.
+    const project = projectOfStepPath(this._panel.context.path);
+    const model = this._steps.model;
+    const shown = model.project ?? model.versions?.project ?? null;
+    const elsewhere = id !== null && project !== null && shown !== null && project !== shown;
+    const waiting = id !== null && !elsewhere && this._steps.isWaiting(id);
     const node = this._status.node;
     node.dataset.entryId = id === null ? '' : String(id);
     node.dataset.waiting = String(waiting);
-    if (id === null) {
+    if (elsewhere) {
+      node.textContent = `Step #${id} of project ${project || '.'}`;
+      node.title = `JupyterLab shows the project ${shown || '.'}: choose ${project || '.'} in the Workflows sidebar to answer this step`;
+    } else if (id === null) {
       node.textContent = 'Step: no injected parameters cell';
       node.title = 'This notebook is in human-steps/ but has no cell with pq_entry_id';
     } else if (!this._steps.loaded) {
@@ -197,7 +206,7 @@ class StepToolbar {
         ? `PerQueue entry #${id} waits for you: approve it with a result, or reject it`
         : `PerQueue entry #${id} is no longer waiting`;
     }
-    const enabled = id !== null && (waiting || !this._steps.loaded);
+    const enabled = id !== null && !elsewhere && (waiting || !this._steps.loaded);
     for (const button of [this._approve, this._edit, this._reject]) {
       if (button && button.enabled !== enabled) {
         button.enabled = enabled;

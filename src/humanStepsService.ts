@@ -7,7 +7,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { API_NAMESPACE, PerQueueApiError } from './client';
+import { API_NAMESPACE, PerQueueApiError, withProject } from './client';
 import { IApproval, sortApprovals } from './humanSteps';
 import { IPerQueueModel, PerQueue } from './tokens';
 
@@ -28,6 +28,7 @@ export class HumanSteps implements IDisposable {
     this._settleMs = options.settleMs ?? 150;
     this._model.eventReceived.connect(this._onEvent, this);
     this._model.connectionChanged.connect(this._onConnection, this);
+    this._model.projectChanged.connect(this._onProject, this);
     if (this._model.connection.status === 'live') {
       this.schedule();
     }
@@ -170,6 +171,15 @@ export class HumanSteps implements IDisposable {
     }
   }
 
+  /** Another project is shown: its steps replace these once it is live (answers on the way are dropped). */
+  private _onProject(): void {
+    this._request++;
+    this._items = [];
+    this._loaded = false;
+    this._error = '';
+    this._changed.emit(this._items);
+  }
+
   private _onConnection(_: IPerQueueModel, info: PerQueue.ConnectionInfo): void {
     if (info.status === 'live') {
       this.schedule();
@@ -177,7 +187,7 @@ export class HumanSteps implements IDisposable {
   }
 
   private async _json<T>(path: string, init: RequestInit = {}): Promise<T> {
-    const url = URLExt.join(this._settings.baseUrl, API_NAMESPACE, path);
+    const url = withProject(URLExt.join(this._settings.baseUrl, API_NAMESPACE, path), this._model.project);
     if (init.body !== undefined) {
       init = { ...init, headers: { 'Content-Type': 'application/json' } };
     }

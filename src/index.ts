@@ -24,6 +24,28 @@ export { IPerQueueModel, CommandIDs } from './tokens';
 export type { PerQueue } from './tokens';
 
 const PLUGIN_ID = 'perqueue-lab:plugin';
+/** Where the project shown is remembered between page loads (absent: the server's own). */
+const PROJECT_KEY = 'perqueue-lab:project';
+
+function savedProject(): string | null {
+  try {
+    return window.localStorage.getItem(PROJECT_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function saveProject(project: string | null): void {
+  try {
+    if (project === null) {
+      window.localStorage.removeItem(PROJECT_KEY);
+    } else {
+      window.localStorage.setItem(PROJECT_KEY, project);
+    }
+  } catch {
+    // storage refused (private mode): the choice lasts until the page reloads
+  }
+}
 
 async function loadSettings(registry: ISettingRegistry | null): Promise<ISettingRegistry.ISettings | null> {
   if (!registry) {
@@ -56,10 +78,10 @@ const modelPlugin: JupyterFrontEndPlugin<IPerQueueModel> = {
   activate: async (app: JupyterFrontEnd, registry: ISettingRegistry | null): Promise<IPerQueueModel> => {
     const settings = await loadSettings(registry);
     const transport = (settings?.get('transport').composite as 'websocket' | 'poll' | undefined) ?? 'websocket';
-    const model = new PerQueueModel({
-      client: new PerQueueClient(app.serviceManager.serverSettings),
-      transport,
-    });
+    const client = new PerQueueClient(app.serviceManager.serverSettings);
+    client.project = savedProject();
+    const model = new PerQueueModel({ client, transport });
+    model.projectChanged.connect((_, project) => saveProject(project));
     void model.start();
     return model;
   },

@@ -86,18 +86,78 @@ export class PerQueueModel implements IPerQueueModel {
       return;
     }
     this._started = true;
+    await this._connect();
+  }
+
+  /** The project shown: its path below the server's root, or null for the server's own. */
+  get project(): string | null {
+    return this._client.project;
+  }
+
+  get projectChanged(): Signal<this, string | null> {
+    return this._projectChanged;
+  }
+
+  projects(): Promise<PerQueue.Project[]> {
+    return this._client.listProjects();
+  }
+
+  /**
+   * Shows another project: everything of the current one (list, graphs, stream, resume point)
+   * is dropped, then the model connects to the other as at start. Answers still on their way
+   * from the former project are recognised by their generation and ignored.
+   */
+  async setProject(project: string | null): Promise<void> {
+    if (this._disposed || project === this._client.project) {
+      return;
+    }
+    this._generation++;
+    this._closeSocket?.();
+    this._closeSocket = null;
+    for (const timer of this._timers) {
+      clearTimeout(timer);
+    }
+    this._timers.clear();
+    this._listTimer = null;
+    this._dirtyTimer = null;
+    this._dirty.clear();
+    for (const id of [...this._graphs.keys()]) {
+      this.releaseWorkflow(id);
+    }
+    this._client.project = project;
+    this._workflows = [];
+    this._versions = null;
+    this._lastSeq = 0;
+    this._resumeKnown = false;
+    this._synced = false;
+    this._attempt = 0;
+    this._socketFailures = 0;
+    this._workflowsChanged.emit(this._workflows);
+    this._projectChanged.emit(project);
+    if (this._started) {
+      await this._connect();
+    }
+  }
+
+  /** Handshake (retried until it answers), then the stream; for the current generation only. */
+  private async _connect(): Promise<void> {
+    const generation = this._generation;
+    const current = () => !this._disposed && generation === this._generation;
     this._setConnection('connecting', '');
     let attempt = 0;
-    while (!this._disposed) {
+    while (current()) {
       try {
-        await this._handshake();
+        await this._handshake(generation);
         break;
       } catch (error) {
+        if (!current()) {
+          return;
+        }
         this._setConnection('unavailable', describe(error));
         await this._sleep(this._delay(attempt++));
       }
     }
-    if (!this._disposed) {
+    if (current()) {
       this._runStream();
     }
   }
@@ -162,7 +222,11 @@ export class PerQueueModel implements IPerQueueModel {
   }
 
   async refresh(): Promise<void> {
+    const generation = this._generation;
     const list = await this._client.listWorkflows();
+    if (generation !== this._generation) {
+      return; // the list of a project no longer shown
+    }
     this._workflows = list;
     this._workflowsChanged.emit(list);
   }
@@ -231,8 +295,11 @@ export class PerQueueModel implements IPerQueueModel {
     return true;
   }
 
-  private async _handshake(): Promise<void> {
+  private async _handshake(generation: number): Promise<void> {
     const versions = await this._client.version();
+    if (generation !== this._generation) {
+      return;
+    }
     this._versions = versions;
     if (typeof versions.lastSeq === 'number' && !this._resumeKnown) {
       this._lastSeq = versions.lastSeq;
@@ -258,11 +325,15 @@ export class PerQueueModel implements IPerQueueModel {
   private _openSocket(): void {
     let opened = false;
     let closed = false;
+    const generation = this._generation;
     // Without a resume point the socket starts at the bridge's newest event, and the snapshot
     // is taken once it is open: events after the snapshot request then all arrive.
     const resume = this._resumeKnown ? this._lastSeq : null;
     const socket = this._client.openEventSocket(resume, {
       onOpen: () => {
+        if (closed || generation !== this._generation) {
+          return;
+        }
         opened = true;
         this._socketFailures = 0;
         this._attempt = 0;
@@ -272,7 +343,9 @@ export class PerQueueModel implements IPerQueueModel {
         }
       },
       onEvent: (event) => {
-        this.applyEvent(event);
+        if (!closed && generation === this._generation) {
+          this.applyEvent(event);
+        }
       },
       onClose: () => {
         if (closed) {
@@ -302,10 +375,16 @@ export class PerQueueModel implements IPerQueueModel {
   }
 
   private async _pollLoop(): Promise<void> {
-    while (!this._disposed) {
+    const generation = this._generation;
+    const current = () => !this._disposed && generation === this._generation;
+    while (current()) {
       try {
         if (!this._resumeKnown) {
-          this._lastSeq = await this._findHead();
+          const head = await this._findHead();
+          if (!current()) {
+            return;
+          }
+          this._lastSeq = head;
           this._resumeKnown = true;
         }
         if (!this._synced) {
@@ -313,7 +392,7 @@ export class PerQueueModel implements IPerQueueModel {
         }
         const since = this._lastSeq;
         const batch = await this._client.pollEvents(since, this._pollTimeout);
-        if (this._disposed) {
+        if (!current()) {
           return;
         }
         if (batch.last < since) {
@@ -334,7 +413,7 @@ export class PerQueueModel implements IPerQueueModel {
           this._setConnection('live', '');
         }
       } catch (error) {
-        if (this._disposed) {
+        if (!current()) {
           return;
         }
         const unavailable = error instanceof PerQueueApiError && error.unavailable;
@@ -357,9 +436,12 @@ export class PerQueueModel implements IPerQueueModel {
   }
 
   private async _resync(): Promise<void> {
+    const generation = this._generation;
     await this.refresh();
     await Promise.all([...this._graphs.entries()].map(([id, state]) => this._fetchGraph(id, state)));
-    this._synced = true;
+    if (generation === this._generation) {
+      this._synced = true;
+    }
   }
 
   private _fetchGraph(id: number, state: IGraphState): Promise<PerQueue.WorkflowDetail> {
@@ -369,6 +451,9 @@ export class PerQueueModel implements IPerQueueModel {
     state.buffer = [];
     const loading = this._client.getWorkflow(id).then(
       (detail) => {
+        if (this._graphs.get(id) !== state) {
+          return detail; // released meanwhile (closed, or another project is shown)
+        }
         const buffered = state.buffer ?? [];
         state.buffer = null;
         state.loading = null;
@@ -495,6 +580,9 @@ export class PerQueueModel implements IPerQueueModel {
   private _connectionChanged = new Signal<this, PerQueue.ConnectionInfo>(this);
   private _eventReceived = new Signal<this, PerQueue.BridgeEvent>(this);
   private _workflowRemoved = new Signal<this, number>(this);
+  private _projectChanged = new Signal<this, string | null>(this);
+  /** Bumped when another project is shown: work begun for an earlier one stops. */
+  private _generation = 0;
 }
 
 /**

@@ -95,7 +95,19 @@ export namespace PerQueue {
     serverExtension?: string;
     /** The project folder whose bridge this server shows (absolute), from the server extension. */
     projectDir?: string;
+    /** Its name: the path below the server's root ('' for the root). */
+    project?: string;
     bridge?: { version: string; apiVersion: number };
+  }
+
+  /** A project the server can show (GET /perqueue/projects). */
+  export interface Project {
+    /** Path below the server's root ('' for the root), as the `project` query parameter. */
+    name: string;
+    /** Absolute folder. */
+    dir: string;
+    /** The server's own project (shown when none is chosen). */
+    default: boolean;
   }
 
   export interface ModifyRequest {
@@ -128,6 +140,14 @@ export interface IPerQueueModel {
   readonly eventReceived: ISignal<IPerQueueModel, PerQueue.BridgeEvent>;
   /** A workflow was removed from the project (its id); it has left the list already. */
   readonly workflowRemoved: ISignal<IPerQueueModel, number>;
+  /** The project shown: its path below the server's root, or null for the server's own. */
+  readonly project: string | null;
+  /** Another project is shown (its name): views of the former one close or reload. */
+  readonly projectChanged: ISignal<IPerQueueModel, string | null>;
+  /** The projects the server can show, its own first. */
+  projects(): Promise<PerQueue.Project[]>;
+  /** Show another project: its workflows, graphs and live events replace the current ones. */
+  setProject(project: string | null): Promise<void>;
 
   /** The cached graph of a workflow, or null before `loadWorkflow`. */
   workflow(id: number): PerQueue.WorkflowDetail | null;

@@ -71,6 +71,7 @@ export class WorkflowGraphView extends DOMWidgetView {
   remove(): void {
     this._unmount();
     this._context?.model.connectionChanged.disconnect(this._onConnection, this);
+    this._context?.model.projectChanged.disconnect(this._onProject, this);
     return super.remove();
   }
 
@@ -106,8 +107,10 @@ export class WorkflowGraphView extends DOMWidgetView {
     }
     if (this._context !== context) {
       this._context?.model.connectionChanged.disconnect(this._onConnection, this);
+      this._context?.model.projectChanged.disconnect(this._onProject, this);
       this._context = context;
       context.model.connectionChanged.connect(this._onConnection, this);
+      context.model.projectChanged.connect(this._onProject, this);
     }
     if (!workflowId) {
       this._showMessage('No workflow to show (workflow_id is 0).');
@@ -123,9 +126,10 @@ export class WorkflowGraphView extends DOMWidgetView {
     const served = versions?.projectDir ?? '';
     if (project && served && !samePath(project, served)) {
       this._showMessage(
-        `Workflow #${workflowId} belongs to the project ${project}; this JupyterLab shows the project ${served}. ` +
-          'Open the notebook from a JupyterLab started in that project to see its graph.',
+        `Workflow #${workflowId} belongs to the project ${project}; JupyterLab shows the project ${served}. ` +
+          'Choose that project in the Workflows sidebar (when it is below the folder JupyterLab serves) to see its graph.',
       );
+      void this._offerProject(context, project);
       return;
     }
     this._showMessage('');
@@ -190,6 +194,32 @@ export class WorkflowGraphView extends DOMWidgetView {
         return `${n} ${stateLabel(state)}`;
       })
       .join(' · ');
+  }
+
+  /** The widget's project is one the server can show: a button shows it. */
+  private async _offerProject(context: NonNullable<ReturnType<typeof widgetContext>>, dir: string): Promise<void> {
+    let projects: PerQueue.Project[] = [];
+    try {
+      projects = await context.model.projects();
+    } catch {
+      return;
+    }
+    const match = projects.find((p) => samePath(p.dir, dir));
+    if (!match || this._graph) {
+      return;
+    }
+    const show = el('button', 'jp-PerQueue-widget-show-project jp-mod-styled', `Show ${match.name || 'that project'} in JupyterLab`);
+    show.addEventListener('click', () => void context.model.setProject(match.default ? null : match.name));
+    clear(this._actions);
+    this._actions.append(show);
+  }
+
+  /** Another project is shown: this graph's data is gone; mount again (graph or message). */
+  private _onProject(): void {
+    if (this._displayed) {
+      this._unmount();
+      this._mount();
+    }
   }
 
   private _showMessage(text: string): void {

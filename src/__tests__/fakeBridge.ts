@@ -27,6 +27,15 @@ export class FakeBridge implements IPerQueueClient {
   holdSnapshots = false;
   private _held: (() => void)[] = [];
 
+  project: string | null = null;
+  /** What listProjects answers. */
+  projectList: PerQueue.Project[] = [{ name: '', dir: '/root', default: true }];
+
+  async listProjects(): Promise<PerQueue.Project[]> {
+    this._check('projects');
+    return this.projectList;
+  }
+
   addWorkflow(id: number, nodes: PerQueue.Node[], edges: PerQueue.Edge[] = []): void {
     this.workflows.set(id, { workflow: { id, name: `wf${id}`, createdAt: id }, nodes, edges });
   }

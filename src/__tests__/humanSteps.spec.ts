@@ -3,6 +3,7 @@
 import {
   IApproval,
   isHumanStepPath,
+  projectOfStepPath,
   outcomeText,
   parseResult,
   pythonString,
@@ -87,6 +88,19 @@ describe('isHumanStepPath', () => {
   it('does not take a file named like the folder for it', () => {
     expect(isHumanStepPath('human-steps.ipynb')).toBe(false);
     expect(isHumanStepPath('label.ipynb')).toBe(false);
+  });
+});
+
+describe('projectOfStepPath', () => {
+  it('is the folder holding human-steps/, below the served root', () => {
+    expect(projectOfStepPath('human-steps/wf1-entry4-label-a1.ipynb')).toBe('');
+    expect(projectOfStepPath('projects/a/human-steps/wf1-entry4-label-a1.ipynb')).toBe('projects/a');
+  });
+
+  it('is null for a notebook that is not a step copy', () => {
+    expect(projectOfStepPath('label.ipynb')).toBeNull();
+    expect(projectOfStepPath('human-steps/old/x.ipynb')).toBeNull();
+    expect(projectOfStepPath('human-steps')).toBeNull();
   });
 });
 

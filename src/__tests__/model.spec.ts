@@ -86,6 +86,44 @@ describe('PerQueueModel event stream', () => {
     expect(graphFetches()).toBe(fetchedBefore);
   });
 
+  it('shows another project: what the former one showed goes at once, late answers of it are ignored', async () => {
+    model = makeModel(bridge);
+    await model.start();
+    await waitFor(() => model.connection.status === 'live' && model.workflows.length === 1, 'live + list');
+    await model.loadWorkflow(1);
+    bridge.setState(1, 1, 'running');
+    await waitFor(() => model.lastSeq === 1, 'an event of the first project');
+    const changes: (string | null)[] = [];
+    model.projectChanged.connect((_, project) => changes.push(project));
+    const formerSocket = bridge.sockets[bridge.sockets.length - 1];
+
+    // The other project has its own workflows and its own event log.
+    bridge.workflows = new Map();
+    bridge.events = [];
+    bridge.addWorkflow(7, [node(70, 7)]);
+    const switching = model.setProject('screening');
+    expect(model.project).toBe('screening');
+    expect(bridge.project).toBe('screening');
+    expect(changes).toEqual(['screening']);
+    expect(model.workflows).toEqual([]);
+    expect(model.workflow(1)).toBeNull();
+    expect(formerSocket.closed).toBe(true);
+    await switching;
+    await waitFor(() => model.connection.status === 'live' && model.workflows.length === 1, 'the other project live');
+    expect(model.workflows.map((w) => w.id)).toEqual([7]);
+    expect(bridge.calls.filter((c) => c === 'socket:null')).toHaveLength(2);
+
+    // The former project's socket may still deliver: nothing of it is applied.
+    formerSocket.handlers.onEvent({ seq: 2, type: 'node', workflowId: 1, nodeId: 1, state: 'failed' });
+    expect(model.lastSeq).toBe(0);
+    bridge.setState(7, 70, 'running');
+    await waitFor(() => model.lastSeq === 1, 'an event of the other project');
+    await model.loadWorkflow(7);
+    expect(model.node(7, 70)?.state).toBe('running');
+    await model.setProject('screening');
+    expect(changes).toEqual(['screening']);
+  });
+
   it('ignores an event it has already applied', async () => {
     model = makeModel(bridge);
     const seen = record(model);

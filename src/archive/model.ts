@@ -58,6 +58,19 @@ export class ArchiveModel implements IPerQueueModel {
   get workflowRemoved(): Signal<this, number> {
     return this._workflowRemoved;
   }
+  /** An archive is one project file. */
+  get project(): string | null {
+    return null;
+  }
+  get projectChanged(): Signal<this, string | null> {
+    return this._projectChanged;
+  }
+  async projects(): Promise<PerQueue.Project[]> {
+    return [];
+  }
+  setProject(): Promise<void> {
+    return refuse();
+  }
 
   workflow(id: number): PerQueue.WorkflowDetail | null {
     return this._graphs.get(id)?.detail ?? null;
@@ -131,6 +144,7 @@ export class ArchiveModel implements IPerQueueModel {
   private readonly _connectionChanged = new Signal<this, PerQueue.ConnectionInfo>(this);
   private readonly _eventReceived = new Signal<this, PerQueue.BridgeEvent>(this);
   private readonly _workflowRemoved = new Signal<this, number>(this);
+  private readonly _projectChanged = new Signal<this, string | null>(this);
 }
 
 async function refuse(): Promise<never> {

@@ -1,5 +1,6 @@
 // The Workflows sidebar: every workflow of the project with a progress bar per state, a text
 // search and a state filter; workflows needing attention (failures, then human steps) first.
+// When the server has several projects, a chooser above the list shows another one.
 // It only renders the model and runs commands.
 import type { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
@@ -73,6 +74,10 @@ export function matchesFilter(summary: PerQueue.WorkflowSummary, filter: Workflo
   }
 }
 
+function baseName(dir: string): string {
+  return dir.split('/').filter(Boolean).pop() ?? dir;
+}
+
 export class WorkflowsSidebar extends Widget {
   constructor(
     private readonly _model: IPerQueueModel,
@@ -86,9 +91,26 @@ export class WorkflowsSidebar extends Widget {
     const header = el('div', 'jp-PerQueue-sidebar-header');
     header.appendChild(el('h2', 'jp-PerQueue-sidebar-title', 'Workflows'));
     header.appendChild(
-      button('Refresh', 'jp-PerQueue-refresh', () => void this._commands.execute(CommandIDs.refresh), 'Reload the list'),
+      button(
+        'Refresh',
+        'jp-PerQueue-refresh',
+        () => {
+          void this._commands.execute(CommandIDs.refresh);
+          void this.loadProjects();
+        },
+        'Reload the list (and the projects)',
+      ),
     );
     this.node.appendChild(header);
+
+    this._project.className = 'jp-PerQueue-project jp-mod-styled';
+    this._project.setAttribute('aria-label', 'Project');
+    this._project.hidden = true;
+    this._project.addEventListener('change', () => {
+      const chosen = this._projects.find((p) => p.name === this._project.value);
+      void this._model.setProject(!chosen || chosen.default ? null : chosen.name);
+    });
+    this.node.appendChild(this._project);
 
     const controls = el('div', 'jp-PerQueue-sidebar-controls');
     this._search.type = 'search';
@@ -116,8 +138,41 @@ export class WorkflowsSidebar extends Widget {
 
     _model.workflowsChanged.connect(this._render, this);
     _model.connectionChanged.connect(this._renderConnection, this);
+    _model.connectionChanged.connect(this._onConnection, this);
     this._renderConnection();
     this._render();
+    void this.loadProjects();
+  }
+
+  /** Reads the server's projects again (a folder may have become one since). */
+  async loadProjects(): Promise<void> {
+    try {
+      this._projects = await this._model.projects();
+    } catch {
+      this._projects = []; // an older server extension, or none: the one project is shown
+    }
+    this._renderProjects();
+  }
+
+  private _renderProjects(): void {
+    clear(this._project);
+    const shown = this._model.project;
+    for (const project of this._projects) {
+      const option = el('option', '', project.name || `${baseName(project.dir)} (root)`);
+      option.value = project.name;
+      option.title = project.dir;
+      option.selected = shown === null ? project.default : project.name === shown;
+      this._project.appendChild(option);
+    }
+    this._project.hidden = this._projects.length < 2;
+    this._project.title = this._projects.find((p) => p.name === this._project.value)?.dir ?? '';
+  }
+
+  private _onConnection(_: IPerQueueModel, info: PerQueue.ConnectionInfo): void {
+    if (info.status === 'live' && !this._projectsSeenLive) {
+      this._projectsSeenLive = true;
+      void this.loadProjects();
+    }
   }
 
   dispose(): void {
@@ -126,6 +181,7 @@ export class WorkflowsSidebar extends Widget {
     }
     this._model.workflowsChanged.disconnect(this._render, this);
     this._model.connectionChanged.disconnect(this._renderConnection, this);
+    this._model.connectionChanged.disconnect(this._onConnection, this);
     super.dispose();
   }
 
@@ -202,6 +258,9 @@ export class WorkflowsSidebar extends Widget {
     return item;
   }
 
+  private readonly _project = el('select');
+  private _projects: PerQueue.Project[] = [];
+  private _projectsSeenLive = false;
   private readonly _search = el('input');
   private readonly _filter = el('select');
   private readonly _banner = el('div', 'jp-PerQueue-banner');
