@@ -318,7 +318,44 @@ export function addCommands(ctx: ICommandContext): void {
     },
   });
 
-  for (const command of [CommandIDs.openSidebar, CommandIDs.refresh, CommandIDs.openWorkflow, CommandIDs.cancelWorkflow, CommandIDs.removeWorkflow]) {
+  commands.addCommand(CommandIDs.showProject, {
+    label: (args) => (typeof args.project === 'string' ? `Show PerQueue Project ${args.project || '(root)'}` : 'Show PerQueue Project…'),
+    caption: 'Show the workflows of another project below the folder JupyterLab serves',
+    execute: async (args) => {
+      let projects: PerQueue.Project[];
+      try {
+        projects = await model.projects();
+      } catch (error) {
+        reportError('Listing the projects', error);
+        return;
+      }
+      let name = typeof args.project === 'string' ? args.project : null;
+      if (name === null) {
+        const label = (p: PerQueue.Project) => `${p.name || '(root)'} — ${p.dir}`;
+        const choice = await InputDialog.getItem({ title: 'Show PerQueue project', items: projects.map(label) });
+        if (!choice.button.accept || !choice.value) {
+          return;
+        }
+        name = projects.find((p) => label(p) === choice.value)?.name ?? null;
+      }
+      const project = projects.find((p) => p.name === name);
+      if (!project) {
+        Notification.error(`No PerQueue project '${name}' below the folder JupyterLab serves.`, { autoClose: 6000 });
+        return;
+      }
+      await model.setProject(project.default ? null : project.name);
+      app.shell.activateById(ctx.sidebarId);
+    },
+  });
+
+  for (const command of [
+    CommandIDs.openSidebar,
+    CommandIDs.refresh,
+    CommandIDs.openWorkflow,
+    CommandIDs.cancelWorkflow,
+    CommandIDs.removeWorkflow,
+    CommandIDs.showProject,
+  ]) {
     ctx.palette?.addItem({ command, category: PALETTE_CATEGORY });
   }
   // The graphs of a project no longer shown have nothing left to show.

@@ -13,6 +13,7 @@ export enum CommandIDs {
   openWorkflow = 'perqueue:open-workflow',
   cancelWorkflow = 'perqueue:cancel-workflow',
   removeWorkflow = 'perqueue:remove-workflow',
+  showProject = 'perqueue:show-project',
   retryEntry = 'perqueue:retry-entry',
   cancelEntry = 'perqueue:cancel-entry',
   approveEntry = 'perqueue:approve-entry',

@@ -139,6 +139,8 @@ export class WorkflowsSidebar extends Widget {
     _model.workflowsChanged.connect(this._render, this);
     _model.connectionChanged.connect(this._renderConnection, this);
     _model.connectionChanged.connect(this._onConnection, this);
+    // The project may be changed elsewhere (a notebook widget's button): the chooser follows.
+    _model.projectChanged.connect(this._renderProjects, this);
     this._renderConnection();
     this._render();
     void this.loadProjects();
@@ -182,6 +184,7 @@ export class WorkflowsSidebar extends Widget {
     this._model.workflowsChanged.disconnect(this._render, this);
     this._model.connectionChanged.disconnect(this._renderConnection, this);
     this._model.connectionChanged.disconnect(this._onConnection, this);
+    this._model.projectChanged.disconnect(this._renderProjects, this);
     super.dispose();
   }
 

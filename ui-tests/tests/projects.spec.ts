@@ -53,8 +53,9 @@ test('the sidebar shows another project below the served folder, and back', asyn
     await expect(chooser).toHaveValue(name);
     await expect(names).toHaveText(['in-the-second-project']);
 
-    // And back.
-    await chooser.selectOption('');
+    // And back, from the command palette's command: the chooser follows.
+    await page.evaluate(() => (window as any).jupyterapp.commands.execute('perqueue:show-project', { project: '' }));
+    await expect(chooser).toHaveValue('');
     await expect(names.filter({ hasText: 'in-the-served-project' })).toHaveCount(1);
     await expect(names.filter({ hasText: 'in-the-second-project' })).toHaveCount(0);
   } finally {
