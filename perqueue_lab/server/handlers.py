@@ -282,7 +282,9 @@ class ProjectsHandler(_BridgeMixin, APIHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        self.finish(json.dumps(self.projects.find()))
+        # The search reads folders: off the event loop, so other requests go on meanwhile.
+        found = await IOLoop.current().run_in_executor(None, self.projects.find)
+        self.finish(json.dumps(found))
 
 
 def setup_handlers(web_app, projects: ProjectRegistry, version: str) -> None:

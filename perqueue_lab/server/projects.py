@@ -35,12 +35,15 @@ class ProjectRegistry:
         *,
         depth: int = 3,
         limit: int = 100,
+        max_folders: int = 5000,
     ) -> None:
         self.root = Path(root).resolve()
         self.default_dir = Path(default_project).resolve()
         self._make_connector = make_connector
         self._depth = depth
         self._limit = limit
+        # A search below a home folder must stay short: it stops after this many folders.
+        self._max_folders = max_folders
         self._connectors: dict[Path, BridgeConnector] = {}
         self.default = self.connector_for_dir(self.default_dir)
 
@@ -75,7 +78,8 @@ class ProjectRegistry:
     def find(self) -> list[dict[str, object]]:
         """The default project first, then every folder with a ``.perqueue/`` below the root."""
         found = [self.default_dir]
-        for folder in self._walk(self.root, 0):
+        budget = [self._max_folders]  # one per search: searches may run in parallel threads
+        for folder in self._walk(self.root, 0, budget):
             if folder != self.default_dir and len(found) < self._limit:
                 found.append(folder)
         return [
@@ -83,7 +87,10 @@ class ProjectRegistry:
             for folder in found
         ]
 
-    def _walk(self, folder: Path, depth: int):
+    def _walk(self, folder: Path, depth: int, budget: list[int]):
+        budget[0] -= 1
+        if budget[0] < 0:
+            return
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:
@@ -95,4 +102,4 @@ class ProjectRegistry:
         for entry in entries:
             if entry.name.startswith(".") or entry.name in _SKIPPED or not entry.is_dir(follow_symlinks=False):
                 continue
-            yield from self._walk(Path(entry.path), depth + 1)
+            yield from self._walk(Path(entry.path), depth + 1, budget)

@@ -323,3 +323,14 @@ def test_projects_below_the_root_are_listed_and_reached_by_name(tmp_path_factory
         srv.stop()
         for sub in ("", "screening"):
             _stop_bridge(root / sub)
+
+
+def test_the_project_search_stops_after_its_folder_budget(tmp_path):
+    from perqueue_lab.server.projects import ProjectRegistry
+
+    for i in range(30):
+        (tmp_path / f"d{i:02}" / ".perqueue").mkdir(parents=True)
+    registry = ProjectRegistry(tmp_path, tmp_path, lambda folder: folder, max_folders=11)
+    names = [p["name"] for p in registry.find()]
+    assert names == [""] + [f"d{i:02}" for i in range(10)], "the root and the first ten folders only"
+    assert len(ProjectRegistry(tmp_path, tmp_path, lambda folder: folder).find()) == 31
