@@ -152,11 +152,18 @@ describe('Slurm executor on a real cluster', { concurrency: true }, () => {
 
   test('an afterok chain is started by Slurm itself, the child after the parent ends', { skip }, async () => {
     const ex = new SlurmExecutor({ config });
-    const parentDir = await runFolder('sleep 3; date +%s.%N > "$PWD/end"');
+    const parentDir = await runFolder('sleep 12; date +%s.%N > "$PWD/end"');
     const childDir = await runFolder('date +%s.%N > "$PWD/start"');
     const parent = await ex.submit(request(parentDir, jobName('parent')));
     const child = await ex.submit(request(childDir, jobName('child'), '1:1m', [parent.jobId]));
-    const waiting = (await ex.status([child.jobId])).get(child.jobId);
+    // Slurm names the dependency as the reason once its scheduler has looked at the job (until
+    // then, with other tests' jobs on the node, it may say Resources or Priority).
+    let waiting = (await ex.status([child.jobId])).get(child.jobId);
+    for (let i = 0; i < 100 && !/Dependency/.test(waiting?.reason ?? ''); i++) {
+      assert.equal(waiting?.state, 'pending', JSON.stringify(waiting));
+      await new Promise((r) => setTimeout(r, 100));
+      waiting = (await ex.status([child.jobId])).get(child.jobId);
+    }
     assert.equal(waiting?.state, 'pending', JSON.stringify(waiting));
     assert.match(waiting?.reason ?? '', /Dependency/);
     const [p, c] = await Promise.all([waitFor(ex, parent.jobId, finished), waitFor(ex, child.jobId, finished)]);
