@@ -16,6 +16,15 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
+# Exact versions from requirements-lock.txt (scripts/lock-python.sh writes it), for pip itself,
+# every package and the isolated build of this one: a fresh machine gets what the tests ran on.
+locked_for=$(sed -n 's/^# python: //p' requirements-lock.txt)
+python_here=$(.venv/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+if [ "$python_here" = "$locked_for" ]; then
+  export PIP_CONSTRAINT="$PWD/requirements-lock.txt"
+else
+  echo "install: Python $python_here, but requirements-lock.txt is for $locked_for: installing the newest versions instead" >&2
+fi
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -e ".[test]" jupyterlab ipykernel jupyter-builder
 # A `python3` kernelspec inside the venv for JupyterLab (notebook tasks start ipykernel on their own Python).

@@ -11,7 +11,10 @@ if [ ! -x "$venv/bin/python" ]; then
   "$py" -m venv "$venv"
 fi
 if ! "$venv/bin/python" -c 'import perqueue, myqueue, networkx, psutil' 2>/dev/null; then
-  "$venv/bin/pip" install --quiet "perqueue==${PQ_BASELINE_PERQUEUE:-0.3.2}" "myqueue==${PQ_BASELINE_MYQUEUE:-26.8.1}" psutil
+  # Their dependencies pinned too (requirements-lock.txt), unless other versions were asked for.
+  constraints=()
+  [ -n "${PQ_BASELINE_PERQUEUE:-}${PQ_BASELINE_MYQUEUE:-}" ] || constraints=(-c "$here/baseline/requirements-lock.txt")
+  "$venv/bin/pip" install --quiet "${constraints[@]}" "perqueue==${PQ_BASELINE_PERQUEUE:-0.3.2}" "myqueue==${PQ_BASELINE_MYQUEUE:-26.8.1}" psutil
 fi
 "$venv/bin/python" - <<'PY'
 from importlib.metadata import version
