@@ -13,7 +13,7 @@ export const API_NAMESPACE = 'perqueue/api';
  * A URL of the proxy for one project: `project` is its path below the server's root ('' for the
  * root); null means the server's own project and adds nothing.
  */
-export function withProject(url: string, project: string | null): string {
+function withProject(url: string, project: string | null): string {
   if (project === null) {
     return url;
   }
@@ -50,6 +50,8 @@ export interface IPerQueueClient {
   submit(spec: unknown): Promise<{ workflowId: number }>;
   cancelWorkflow(id: number): Promise<void>;
   removeWorkflow(id: number): Promise<void>;
+  /** Any other request to the project's bridge API (`path` below /api): its JSON answer. */
+  json<T>(path: string, init?: RequestInit): Promise<T>;
   entry(id: number): Promise<PerQueue.EntryDetail>;
   log(id: number, stream: 'stdout' | 'stderr', tail?: number): Promise<string>;
   retryEntry(id: number): Promise<void>;
@@ -198,7 +200,8 @@ export class PerQueueClient implements IPerQueueClient {
     };
   }
 
-  private async json<T>(path: string, init: RequestInit = {}): Promise<T> {
+  /** A request to the shown project's bridge API (`path` below /api), its JSON answer. */
+  async json<T>(path: string, init: RequestInit = {}): Promise<T> {
     const response = await this.request(path, init);
     const text = await response.text();
     if (!text) {

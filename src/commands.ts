@@ -63,6 +63,12 @@ function target(ctx: ICommandContext, args: ReadonlyPartialJSONObject): PerQueue
   return null;
 }
 
+/** Asks before a destructive action; whether the person confirmed. */
+async function confirmed(title: string, body: string, keep: string, act: string): Promise<boolean> {
+  const answer = await showDialog({ title, body, buttons: [Dialog.cancelButton({ label: keep }), Dialog.warnButton({ label: act })] });
+  return answer.button.accept;
+}
+
 function reportError(action: string, error: unknown): void {
   const message = error instanceof PerQueueApiError ? `${error.message}${error.fix ? ' ' + error.fix : ''}` : String(error);
   Notification.error(`${action} failed: ${message}`, { autoClose: 8000 });
@@ -229,12 +235,8 @@ export function addCommands(ctx: ICommandContext): void {
     'Stop the entry and keep its children from running',
     (n) => CANCELLABLE.has(n.state),
     async (n) => {
-      const answer = await showDialog({
-        title: 'Cancel entry?',
-        body: `Cancel ${n.name} (#${n.id})? Its children will not run until it is retried.`,
-        buttons: [Dialog.cancelButton({ label: 'Keep running' }), Dialog.warnButton({ label: 'Cancel entry' })],
-      });
-      if (answer.button.accept) {
+      const body = `Cancel ${n.name} (#${n.id})? Its children will not run until it is retried.`;
+      if (await confirmed('Cancel entry?', body, 'Keep running', 'Cancel entry')) {
         await model.cancelEntry(n.id);
       }
     },
@@ -270,12 +272,8 @@ export function addCommands(ctx: ICommandContext): void {
       if (workflowId === undefined) {
         return;
       }
-      const answer = await showDialog({
-        title: 'Cancel workflow?',
-        body: `Cancel every unfinished entry of workflow #${workflowId}?`,
-        buttons: [Dialog.cancelButton({ label: 'Keep running' }), Dialog.warnButton({ label: 'Cancel workflow' })],
-      });
-      if (!answer.button.accept) {
+      const body = `Cancel every unfinished entry of workflow #${workflowId}?`;
+      if (!(await confirmed('Cancel workflow?', body, 'Keep running', 'Cancel workflow'))) {
         return;
       }
       try {
@@ -300,14 +298,10 @@ export function addCommands(ctx: ICommandContext): void {
       if (workflowId === undefined || !summary) {
         return;
       }
-      const answer = await showDialog({
-        title: 'Remove workflow?',
-        body:
-          `Remove ${summary.name || 'workflow'} (#${workflowId}, ${summary.total} entries) from the project? ` +
-          'Its entries, their data and logs, and its run folders are deleted. Notebooks made for its human steps stay.',
-        buttons: [Dialog.cancelButton({ label: 'Keep' }), Dialog.warnButton({ label: 'Remove workflow' })],
-      });
-      if (!answer.button.accept) {
+      const body =
+        `Remove ${summary.name || 'workflow'} (#${workflowId}, ${summary.total} entries) from the project? ` +
+        'Its entries, their data and logs, and its run folders are deleted. Notebooks made for its human steps stay.';
+      if (!(await confirmed('Remove workflow?', body, 'Keep', 'Remove workflow'))) {
         return;
       }
       try {

@@ -48,7 +48,7 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
     notebooks: INotebookTracker | null,
     registry: ISettingRegistry | null,
   ): void => {
-    const steps = new HumanSteps({ model, serverSettings: app.serviceManager.serverSettings, user: () => who(app) });
+    const steps = new HumanSteps({ model, user: () => who(app) });
     const panel = new ApprovalsPanel(steps, app.commands);
     panel.title.icon = userIcon;
     app.shell.add(panel, 'right', { rank: 600 });

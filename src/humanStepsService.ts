@@ -1,19 +1,16 @@
 // The human steps of the project as the views need them: the list of steps waiting for a person
 // (GET /api/approvals), kept live from the shared model's events, and the three things a person
 // does to one (open its notebook copy, approve with a result, reject with a reason). Requests go
-// through the Jupyter server's proxy like every other call; the person's name is sent as `by`.
-import { URLExt } from '@jupyterlab/coreutils';
-import { ServerConnection } from '@jupyterlab/services';
+// through the model's client, to the project it shows; the person's name is sent as `by`.
 import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { API_NAMESPACE, PerQueueApiError, withProject } from './client';
+import { PerQueueApiError } from './client';
 import { IApproval, sortApprovals } from './humanSteps';
 import { IPerQueueModel, PerQueue } from './tokens';
 
 export interface IHumanStepsOptions {
   model: IPerQueueModel;
-  serverSettings: ServerConnection.ISettings;
   /** Who acts, recorded with each answer (the Jupyter user's name when known). */
   user?: () => string;
   /** Coalesces bursts of events into one reload (ms). */
@@ -23,7 +20,6 @@ export interface IHumanStepsOptions {
 export class HumanSteps implements IDisposable {
   constructor(options: IHumanStepsOptions) {
     this._model = options.model;
-    this._settings = options.serverSettings;
     this._user = options.user ?? (() => '');
     this._settleMs = options.settleMs ?? 150;
     this._model.eventReceived.connect(this._onEvent, this);
@@ -99,7 +95,7 @@ export class HumanSteps implements IDisposable {
   async refresh(): Promise<ReadonlyArray<IApproval>> {
     const request = ++this._request;
     try {
-      const list = await this._json<IApproval[]>('approvals');
+      const list = await this._model.request<IApproval[]>('approvals');
       if (request !== this._request || this._disposed) {
         return this._items;
       }
@@ -128,7 +124,7 @@ export class HumanSteps implements IDisposable {
 
   /** Makes (once per attempt) the step's notebook copy; its path relative to the project. */
   async prepareNotebook(entryId: number): Promise<string> {
-    const answer = await this._json<{ path: string }>(`entries/${entryId}/notebook`, { method: 'POST', body: '{}' });
+    const answer = await this._model.request<{ path: string }>(`entries/${entryId}/notebook`, { method: 'POST', body: '{}' });
     if (!answer || typeof answer.path !== 'string') {
       throw new PerQueueApiError(500, `the bridge gave no notebook path for entry ${entryId}`, `entries/${entryId}/notebook`);
     }
@@ -136,12 +132,12 @@ export class HumanSteps implements IDisposable {
   }
 
   async approve(entryId: number, data: Record<string, unknown> = {}): Promise<void> {
-    await this._json(`entries/${entryId}/approve`, { method: 'POST', body: JSON.stringify(this._by({ data })) });
+    await this._model.request(`entries/${entryId}/approve`, { method: 'POST', body: JSON.stringify(this._by({ data })) });
     this._forget(entryId);
   }
 
   async reject(entryId: number, reason = ''): Promise<void> {
-    await this._json(`entries/${entryId}/reject`, { method: 'POST', body: JSON.stringify(this._by({ reason })) });
+    await this._model.request(`entries/${entryId}/reject`, { method: 'POST', body: JSON.stringify(this._by({ reason })) });
     this._forget(entryId);
   }
 
@@ -186,34 +182,7 @@ export class HumanSteps implements IDisposable {
     }
   }
 
-  private async _json<T>(path: string, init: RequestInit = {}): Promise<T> {
-    const url = withProject(URLExt.join(this._settings.baseUrl, API_NAMESPACE, path), this._model.project);
-    if (init.body !== undefined) {
-      init = { ...init, headers: { 'Content-Type': 'application/json' } };
-    }
-    let response: Response;
-    try {
-      response = await ServerConnection.makeRequest(url, init, this._settings);
-    } catch (error) {
-      throw new PerQueueApiError(0, `the Jupyter server could not be reached: ${String(error)}`, path);
-    }
-    const text = await response.text();
-    let body: unknown = undefined;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = text;
-    }
-    if (!response.ok) {
-      const b = (body ?? {}) as { error?: string; message?: string; fix?: string };
-      const message = typeof body === 'string' && body ? body : (b.error ?? b.message ?? response.statusText);
-      throw new PerQueueApiError(response.status, message, path, b.fix ?? '');
-    }
-    return body as T;
-  }
-
   private readonly _model: IPerQueueModel;
-  private readonly _settings: ServerConnection.ISettings;
   private readonly _user: () => string;
   private readonly _settleMs: number;
   private _items: IApproval[] = [];

@@ -112,18 +112,7 @@ export class PerQueueModel implements IPerQueueModel {
       return;
     }
     this._generation++;
-    this._closeSocket?.();
-    this._closeSocket = null;
-    for (const timer of this._timers) {
-      clearTimeout(timer);
-    }
-    this._timers.clear();
-    this._listTimer = null;
-    this._dirtyTimer = null;
-    this._dirty.clear();
-    for (const id of [...this._graphs.keys()]) {
-      this.releaseWorkflow(id);
-    }
+    this._stopAll();
     this._client.project = project;
     this._workflows = [];
     this._versions = null;
@@ -167,19 +156,24 @@ export class PerQueueModel implements IPerQueueModel {
       return;
     }
     this._disposed = true;
+    this._stopAll();
+    Signal.clearData(this);
+  }
+
+  /** Stops the stream and every timer, and drops the cached graphs. */
+  private _stopAll(): void {
     this._closeSocket?.();
     this._closeSocket = null;
     for (const timer of this._timers) {
       clearTimeout(timer);
     }
     this._timers.clear();
-    for (const state of this._graphs.values()) {
-      if (state.refetchTimer) {
-        clearTimeout(state.refetchTimer);
-      }
+    this._listTimer = null;
+    this._dirtyTimer = null;
+    this._dirty.clear();
+    for (const id of [...this._graphs.keys()]) {
+      this.releaseWorkflow(id);
     }
-    this._graphs.clear();
-    Signal.clearData(this);
   }
 
   workflow(id: number): PerQueue.WorkflowDetail | null {
@@ -257,6 +251,9 @@ export class PerQueueModel implements IPerQueueModel {
   }
   removeWorkflow(id: number): Promise<void> {
     return this._client.removeWorkflow(id);
+  }
+  request<T>(path: string, init?: RequestInit): Promise<T> {
+    return this._client.json<T>(path, init);
   }
   async submit(spec: unknown): Promise<number> {
     const { workflowId } = await this._client.submit(spec);

@@ -166,6 +166,8 @@ export interface IPerQueueModel {
   rejectEntry(id: number, reason?: string): Promise<void>;
   modifyEntry(id: number, change: PerQueue.ModifyRequest): Promise<void>;
   cancelWorkflow(id: number): Promise<void>;
+  /** A request to the shown project's bridge API (`path` below /api), for views with routes of their own. */
+  request<T>(path: string, init?: RequestInit): Promise<T>;
   /** Remove a finished, failed or cancelled workflow (the bridge refuses any other). */
   removeWorkflow(id: number): Promise<void>;
   submit(spec: unknown): Promise<number>;

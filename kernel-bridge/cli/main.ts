@@ -58,8 +58,8 @@ function openStore(paths: ProjectPaths): Store {
   return new Store(paths.db, { readonly: true });
 }
 
-function entryId(text: string | undefined): number {
-  if (!text || !/^\d+$/.test(text)) throw new UsageError(`expected an entry id (a number), got '${text ?? ''}'`);
+function idArg(text: string | undefined, of: 'entry' | 'workflow' = 'entry'): number {
+  if (!text || !/^\d+$/.test(text)) throw new UsageError(`expected ${of === 'entry' ? 'an entry' : 'a workflow'} id (a number), got '${text ?? ''}'`);
   return Number(text);
 }
 
@@ -202,7 +202,7 @@ async function ls(args: Args): Promise<number> {
 
 async function show(args: Args): Promise<number> {
   const paths = projectFor(args, false);
-  const id = entryId(args.positional[1]);
+  const id = idArg(args.positional[1]);
   let detail: { node: RtNode; input: unknown; runDir: string | null };
   if (await isDaemonUp(paths)) {
     detail = await call(paths, 'GET', `/api/entries/${id}`);
@@ -300,7 +300,7 @@ async function config(args: Args): Promise<number> {
 
 async function logs(args: Args): Promise<number> {
   const paths = projectFor(args, false);
-  const id = entryId(args.positional[1]);
+  const id = idArg(args.positional[1]);
   const node = openStore(paths).node(id);
   if (!node) throw new UsageError(`no entry ${id}`);
   const file = `${paths.runs}/${node.workflowId}/${node.id}.${Math.max(1, node.attempt)}/${args.flag('stderr') ? 'stderr' : 'stdout'}`;
@@ -325,7 +325,7 @@ async function logs(args: Args): Promise<number> {
 
 async function wait(args: Args): Promise<number> {
   const paths = projectFor(args, false);
-  const wf = entryId(args.positional[1] ?? args.opt('w'));
+  const wf = idArg(args.positional[1] ?? args.opt('w'), 'workflow');
   const timeout = Number(args.opt('timeout') ?? 0) * 1000;
   const start = Date.now();
   // With a bridge running, it tells when the workflow settles (a long-poll that returns within
@@ -368,14 +368,14 @@ async function action(args: Args): Promise<number> {
   const cmd = args.positional[0];
   const ids = args.positional.slice(1);
   if (cmd === 'cancel' && (args.opt('w') ?? args.opt('workflow'))) {
-    const wf = entryId(args.opt('w') ?? args.opt('workflow'));
+    const wf = idArg(args.opt('w') ?? args.opt('workflow'), 'workflow');
     const r = await call<{ cancelled: number[] }>(paths, 'POST', `/api/workflows/${wf}/cancel`);
     out(`workflow ${wf} cancelled (${r.cancelled.length} running or queued jobs stopped)`);
     return 0;
   }
   if (ids.length === 0) throw new UsageError(`${cmd} needs at least one entry id`);
   for (const raw of ids) {
-    const id = entryId(raw);
+    const id = idArg(raw);
     switch (cmd) {
       case 'retry':
         await call(paths, 'POST', `/api/entries/${id}/retry`);
@@ -417,10 +417,7 @@ async function action(args: Args): Promise<number> {
 async function remove(args: Args): Promise<number> {
   const given = [args.opt('w') ?? args.opt('workflow'), ...args.positional.slice(1)].filter((x): x is string => x !== undefined);
   if (given.length === 0) throw new UsageError('rm needs -w WF: the workflows to remove (entries cannot be removed one by one)');
-  const ids = given.map((raw) => {
-    if (!/^\d+$/.test(raw)) throw new UsageError(`expected a workflow id (a number), got '${raw}'`);
-    return Number(raw);
-  });
+  const ids = given.map((raw) => idArg(raw, 'workflow'));
   const paths = await daemon(projectFor(args, false));
   for (const wf of ids) {
     const r = await call<{ name: string; entries: number; filesRemoved: boolean; filesProblem?: string; runDir: string }>(

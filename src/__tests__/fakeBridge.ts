@@ -154,6 +154,9 @@ export class FakeBridge implements IPerQueueClient {
     throw new Error('not used');
   }
   async cancelWorkflow(): Promise<void> {}
+  async json<T>(path: string): Promise<T> {
+    throw new PerQueueApiError(404, `no route ${path} in the fake bridge`, path);
+  }
   /** Deletes a workflow and sends the bridge's `removed` event. */
   async removeWorkflow(id: number): Promise<void> {
     this.calls.push(`remove:${id}`);

@@ -127,6 +127,9 @@ export class ArchiveModel implements IPerQueueModel {
   removeWorkflow(): Promise<void> {
     return refuse();
   }
+  request<T>(): Promise<T> {
+    return refuse();
+  }
   submit(): Promise<number> {
     return refuse();
   }

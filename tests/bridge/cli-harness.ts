@@ -4,6 +4,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -71,6 +72,19 @@ export class Project {
   read(name: string): string {
     return readFileSync(join(this.dir, name), 'utf8');
   }
+}
+
+/** A maker of fresh projects for one test file; their daemons are stopped after the file. */
+export function projectMaker(prefix?: string): () => Project {
+  const made: Project[] = [];
+  after(async () => {
+    for (const p of made) await p.stop();
+  });
+  return () => {
+    const p = new Project(prefix);
+    made.push(p);
+    return p;
+  };
 }
 
 export interface EntryJson {

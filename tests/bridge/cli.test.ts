@@ -2,19 +2,11 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { chainOf, Project, pyTask, REPO, spec } from './cli-harness.js';
+import { describe, it } from 'node:test';
+import { chainOf, projectMaker, pyTask, REPO, spec } from './cli-harness.js';
 import { isAlive } from '../../kernel-bridge/executors/local.js';
 
-const projects: Project[] = [];
-function project(): Project {
-  const p = new Project();
-  projects.push(p);
-  return p;
-}
-after(async () => {
-  for (const p of projects) await p.stop();
-});
+const project = projectMaker();
 
 const ADD = `
 def main(x=0, step=1, **kw):

@@ -2,18 +2,10 @@
 // the form does not accept (the entry keeps waiting, nothing stored changes), accept data that
 // fits and pass it on; submit refuses a form we cannot enforce and a default the form refuses.
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { chainOf, Project, pyTask, spec, type EntryJson } from './cli-harness.js';
+import { describe, it } from 'node:test';
+import { chainOf, Project, projectMaker, pyTask, spec, type EntryJson } from './cli-harness.js';
 
-const projects: Project[] = [];
-function project(): Project {
-  const p = new Project('pq-forms-');
-  projects.push(p);
-  return p;
-}
-after(async () => {
-  for (const p of projects) await p.stop();
-});
+const project = projectMaker('pq-forms-');
 
 /** Reports what it was given, so the test sees the approved data arrive. */
 const ECHO = `

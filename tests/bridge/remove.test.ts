@@ -5,18 +5,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { after, describe, it } from 'node:test';
-import { chainOf, Project, pyTask, spec } from './cli-harness.js';
+import { describe, it } from 'node:test';
+import { chainOf, Project, projectMaker, pyTask, spec } from './cli-harness.js';
 
-const projects: Project[] = [];
-function project(): Project {
-  const p = new Project('pq-rm-');
-  projects.push(p);
-  return p;
-}
-after(async () => {
-  for (const p of projects) await p.stop();
-});
+const project = projectMaker('pq-rm-');
 
 const ADD = 'def main(x=0, **kw):\n    return True, {"x": x + 1}\n';
 const SLEEP = 'import time\ndef main(**kw):\n    time.sleep(600)\n    return True, {}\n';
