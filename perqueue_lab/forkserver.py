@@ -6,10 +6,13 @@ named in ``PQ_PRELOAD``, e.g. ``numpy``) once and forks a child per task: the is
 process at the cost of a fork.
 
 It speaks the local pool's launcher protocol on stdin/stdout: it reads
-``<run folder>\\t<workflow id>`` lines and answers ``S\\t<run folder>\\t<pid>`` when a child starts
+``<run folder>\\t<workflow id>\\t<working folder>`` lines (the working folder may be empty: the
+one given at start) and answers ``S\\t<run folder>\\t<pid>`` when a child starts
 and ``E\\t<run folder>\\t<exit code>`` when it ends. Each child does what the bash job script does
 (docs/contracts.md §2): claims the run folder by creating ``pid`` exclusively, appends to
-``stdout``/``stderr``, runs the entry from the project folder, and writes ``marker`` last.
+``stdout``/``stderr``, runs the entry from its working folder (its submitter's), and writes
+``marker`` last. The environment is the server's own: the bridge starts one server per
+interpreter and submitter's environment.
 """
 
 from __future__ import annotations
@@ -62,8 +65,14 @@ def _child(run_dir: str, workflow_id: str, work_dir: str) -> int:
         PQ_ATTEMPT=attempt,
         PQ_WORKFLOW_ID=workflow_id,
     )
-    os.chdir(work_dir)
-    code = runner.main([run_dir])
+    try:
+        os.chdir(work_dir)
+    except OSError as e:
+        # Exit 97 like the bash job script: the folder the task was submitted from is gone.
+        print(f"perqueue_lab: cannot enter the task's working folder {work_dir}: {e.strerror}", file=sys.stderr)
+        code = 97
+    else:
+        code = runner.main([run_dir])
     sys.stdout.flush()
     sys.stderr.flush()
     with open(os.path.join(run_dir, "marker"), "w", encoding="ascii") as marker:
@@ -101,8 +110,9 @@ def _spare(command: int, report: int, work_dir: str) -> int:
             return 0
         data += chunk
     os.close(command)
-    run_dir, _, workflow_id = data.split(b"\n", 1)[0].decode().partition("\t")
-    code = _child(run_dir, workflow_id, work_dir)
+    run_dir, _, rest = data.split(b"\n", 1)[0].decode().partition("\t")
+    workflow_id, _, task_dir = rest.partition("\t")
+    code = _child(run_dir, workflow_id, task_dir or work_dir)
     os.write(report, f"{os.getpid()}\t{code}\n".encode())  # one short write: atomic on a pipe
     return code
 

@@ -23,7 +23,8 @@ Usage: pql <command> [options]          (--project DIR picks the project; defaul
 
   init                                  make a project in this folder
   submit FILE [--name N] [--json]       submit a workflow: a Python submission script (.py),
-         --spec FILE|-                  a JSON spec (.json or stdin), or a TS/JS module (default export)
+         --spec FILE|-                  a JSON spec (.json or stdin), or a TS/JS module (default export);
+         [--cwd DIR]                    tasks run with this command's environment, in its folder (or DIR)
   status [--json]                       one line per workflow with counts per state
   ls [-w WF] [-s STATES] [--json]       entries (STATES: letters wqrsdftcxba or names, comma-separated)
   show ID [--json]                      an entry: inputs, outputs, error, log tails
@@ -31,6 +32,7 @@ Usage: pql <command> [options]          (--project DIR picks the project; defaul
   wait WF [--timeout SECONDS]           wait until the workflow stops changing; exit 1 if something
                                         failed, 3 if a manual step waits for a person, 2 on timeout
   retry ID...                           run failed/timed-out/cancelled/discarded entries again
+                                        (with this command's environment)
   cancel ID... | -w WF                  cancel entries (and what is below) or a whole workflow
   rm -w WF... [--keep-files]            remove finished, failed or cancelled workflows from the project
                                         with their run folders (human-step notebooks stay)
@@ -159,6 +161,9 @@ async function submit(args: Args): Promise<number> {
     spec,
     python: args.opt('python') ?? process.env.PQ_PYTHON ?? null,
     virtualEnv: process.env.VIRTUAL_ENV ?? null,
+    // The tasks run with this command's environment and in its folder (or --cwd's), as sbatch's do.
+    environment: process.env,
+    cwd: resolve(args.opt('cwd') ?? process.cwd()),
   });
   if (args.flag('json')) out(result);
   else out(`submitted workflow ${result.workflowId} (${result.entries} entries so far)`);
@@ -379,7 +384,8 @@ async function action(args: Args): Promise<number> {
     const id = idArg(raw);
     switch (cmd) {
       case 'retry':
-        await call(paths, 'POST', `/api/entries/${id}/retry`);
+        // The entry's next runs get this command's environment, as a resubmission with sbatch would.
+        await call(paths, 'POST', `/api/entries/${id}/retry`, { environment: process.env });
         out(`entry ${id} queued again`);
         break;
       case 'cancel':

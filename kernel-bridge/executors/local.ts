@@ -38,16 +38,25 @@ interface Running {
   cores: number;
   timer?: NodeJS.Timeout;
   timedOut: boolean;
-  /** The launcher that started it: 'bash', or the Python of a fork server. */
+  /** The launcher that started it: 'bash', or the key of a fork server. */
   via: string;
+  /** The task's working folder, told to a fork server with each task. */
+  workDir?: string;
   beforeBash?: () => void;
 }
 
-/** A Python task may start from a warm fork server of this interpreter (perqueue_lab.forkserver). */
+/**
+ * A Python task may start from a warm fork server of this interpreter (perqueue_lab.forkserver),
+ * one per interpreter and environment: variables such as LD_LIBRARY_PATH or PYTHONPATH only act
+ * when a process starts, so tasks of another environment need a server started with it.
+ */
 export interface WarmPython {
   python: string;
-  /** Folder the task runs in (the project folder). */
+  /** The interpreter and environment: tasks with the same key share a fork server. */
+  key: string;
+  /** Folder the task runs in (its submitter's). */
   workDir: string;
+  /** The environment the fork server starts with (its tasks inherit it). */
   env: NodeJS.ProcessEnv;
   /** Called before the job goes to bash instead (the fork server could not run): write its job script. */
   beforeBash?: () => void;
@@ -59,7 +68,7 @@ export class LocalPool {
   private readonly waiting: JobRequest[] = [];
   private readonly prepares = new Map<number, () => boolean>();
   private readonly warm = new Map<number, WarmPython>();
-  /** Interpreters whose fork server could not run: their tasks go through bash. */
+  /** Fork servers (by key) that could not run: their tasks go through bash. */
   private readonly coldPythons = new Set<string>();
   private readonly running = new Map<number, Running>();
   private readonly byDir = new Map<string, number>();
@@ -85,7 +94,7 @@ export class LocalPool {
 
   /** Start the fork server of an interpreter before its first task arrives. */
   warmUp(warm: WarmPython): void {
-    if (!this.closed && !this.coldPythons.has(warm.python)) this.ensureLauncher(warm.python, warm);
+    if (!this.closed && !this.coldPythons.has(warm.key)) this.ensureLauncher(warm.key, warm);
   }
 
   /** Jobs started by an earlier bridge still hold cores until they end. */
@@ -137,9 +146,9 @@ export class LocalPool {
   private start(req: JobRequest, cores: number): void {
     const warm = this.warm.get(req.entryId);
     this.warm.delete(req.entryId);
-    const via = warm && !this.coldPythons.has(warm.python) ? warm.python : 'bash';
+    const via = warm && !this.coldPythons.has(warm.key) ? warm.key : 'bash';
     if (via === 'bash') warm?.beforeBash?.();
-    const r: Running = { req, pid: -1, cores, timedOut: false, via, beforeBash: warm?.beforeBash };
+    const r: Running = { req, pid: -1, cores, timedOut: false, via, workDir: warm?.workDir, beforeBash: warm?.beforeBash };
     this.usedCores += cores;
     this.running.set(req.entryId, r);
     this.byDir.set(req.runDir, req.entryId);
@@ -153,7 +162,7 @@ export class LocalPool {
   }
 
   private send(r: Running, warm?: WarmPython): void {
-    const line = r.via === 'bash' ? `${r.req.runDir}\t${r.req.jobScript}\n` : `${r.req.runDir}\t${r.req.workflowId}\n`;
+    const line = r.via === 'bash' ? `${r.req.runDir}\t${r.req.jobScript}\n` : `${r.req.runDir}\t${r.req.workflowId}\t${r.workDir ?? ''}\n`;
     this.ensureLauncher(r.via, warm).stdin.write(line);
   }
 
@@ -178,7 +187,7 @@ export class LocalPool {
     const child =
       via === 'bash'
         ? spawn('bash', ['-c', LAUNCHER], { stdio: ['pipe', 'pipe', 'pipe'] })
-        : spawn(via, ['-m', 'perqueue_lab.forkserver', warm!.workDir], { stdio: ['pipe', 'pipe', 'pipe'], env: warm!.env });
+        : spawn(warm!.python, ['-m', 'perqueue_lab.forkserver', warm!.workDir], { stdio: ['pipe', 'pipe', 'pipe'], env: warm!.env });
     this.launchers.set(via, child);
     createInterface({ input: child.stdout }).on('line', (line) => this.onLauncherLine(line));
     child.stderr.resume();
