@@ -26,6 +26,7 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import os
 import runpy
 import sys
 from types import ModuleType
@@ -147,7 +148,11 @@ def is_installed() -> bool:
 
 
 def install() -> None:
-    """Put the alias first on ``sys.meta_path`` (once); see the module's docstring for why."""
+    """Put the alias first on ``sys.meta_path`` (once); see the module's docstring for why.
+
+    ``PQ_PERQUEUE_ALIAS=0`` in the environment leaves it out (the benchmark's baseline)."""
+    if os.environ.get("PQ_PERQUEUE_ALIAS") == "0":
+        return
     if not is_installed():
         sys.meta_path.insert(0, PerqueueAlias())
 

@@ -301,3 +301,12 @@ def test_a_headless_notebook_imports_perqueue(tmp_path: Path):
     executed = nbformat.read(str(run_dir / "output.ipynb"), as_version=4)
     assert len(executed.cells) == 2  # the injected parameters cell and the notebook's own
     assert not any("perqueue_lab.alias" in "".join(c.source) for c in executed.cells)
+
+
+def test_pq_perqueue_alias_0_leaves_it_out():
+    r = subprocess.run(
+        [sys.executable, "-c", "import perqueue_lab.alias as a; a.install(); print(a.is_installed()); import perqueue"],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT), "PQ_PERQUEUE_ALIAS": "0"}, timeout=60,
+    )
+    assert r.stdout.strip() == "False"
+    assert "No module named 'perqueue'" in r.stderr
