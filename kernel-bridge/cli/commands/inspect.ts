@@ -32,8 +32,12 @@ do not exist here: a group is an entry with its own id (kind column of 'pql ls')
     const wf = store.workflowSummary(entry.workflowId)!;
     const nodes = store.nodesOf(entry.workflowId);
     const parents = new Map<number, number[]>(nodes.map((n) => [n.id, []]));
-    for (const e of store.edgesOf(entry.workflowId)) parents.get(e.child)?.push(e.parent);
-    for (const n of nodes) if (n.groupId !== null && parents.has(n.groupId)) parents.get(n.id)!.push(n.groupId);
+    const link = (child: number, parent: number) => {
+      const ps = parents.get(child);
+      if (ps && !ps.includes(parent)) ps.push(parent);
+    };
+    for (const e of store.edgesOf(entry.workflowId)) link(e.child, e.parent);
+    for (const n of nodes) if (n.groupId !== null && parents.has(n.groupId)) link(n.id, n.groupId);
     const layer = layers(nodes, parents);
     const rows = [...nodes].sort((a, b) => layer.get(a.id)! - layer.get(b.id)! || a.id - b.id);
     if (args.flag('json')) {
