@@ -395,6 +395,13 @@ export class Engine {
           `entry ${id} ('${n.name}') is ${n.state}: args and resources can change only before it runs or after it failed`,
         );
       }
+      if (m.code !== undefined) {
+        // Checked before anything changes, so a refused change leaves the entry as it was.
+        if (n.kind !== 'task') throw new ActionError(`entry ${id} ('${n.name}') is a manual step: it has no script`);
+        if (typeof m.code !== 'string' || m.code.trim() === '') {
+          throw new ActionError(`entry ${id} ('${n.name}'), field 'code': must be the path of a script`);
+        }
+      }
       if (m.args !== undefined) {
         if (typeof m.args !== 'object' || m.args === null || Array.isArray(m.args)) {
           throw new ActionError(`entry ${id} ('${n.name}'), field 'args': must be a JSON object`);
@@ -410,13 +417,7 @@ export class Engine {
         }
         n.resources = m.resources;
       }
-      if (m.code !== undefined) {
-        if (n.kind !== 'task') throw new ActionError(`entry ${id} ('${n.name}') is a manual step: it has no script`);
-        if (typeof m.code !== 'string' || m.code.trim() === '') {
-          throw new ActionError(`entry ${id} ('${n.name}'), field 'code': must be the path of a script`);
-        }
-        n.code = m.code;
-      }
+      if (m.code !== undefined) n.code = m.code;
       if (m.retries !== undefined) {
         if (!Number.isInteger(m.retries) || m.retries < 0) {
           throw new ActionError(`entry ${id} ('${n.name}'), field 'retries': must be a whole number >= 0`);
