@@ -31,7 +31,7 @@ export function canonical(o: OptionSpec): string {
 }
 
 /** Split `argv` after the command word into positionals, options and flags, or throw a UsageError. */
-export function parseOptions(command: string, argv: string[], options: OptionSpec[]): Args {
+export function parseOptions(command: string, argv: string[], options: OptionSpec[], hint = ''): Args {
   const all = [...options, ...GLOBAL_OPTIONS];
   const bySpelling = new Map<string, OptionSpec>();
   for (const o of all) for (const n of o.names) bySpelling.set(n, o);
@@ -40,7 +40,7 @@ export function parseOptions(command: string, argv: string[], options: OptionSpe
   const flags = new Set<string>();
   const where = `pql ${command}`;
   const unknown = (spelling: string) =>
-    new UsageError(`${where}: unknown option '${spelling}' (it takes ${listOptions(options)}; see 'pql help ${command}')`);
+    new UsageError(`${where}: unknown option '${spelling}' (it takes ${listOptions(options)}; see 'pql help ${command}')${hint}`);
   const set = (o: OptionSpec, value: string | undefined, spelling: string) => {
     if (o.value === undefined) {
       if (value !== undefined) throw new UsageError(`${where}: option '${spelling}' takes no value, got '${value}'`);

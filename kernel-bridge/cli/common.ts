@@ -22,6 +22,8 @@ export interface Command {
   /** More for `pql help NAME`: details and how PerQueue's `pq` spelling maps onto it. */
   details?: string;
   options: OptionSpec[];
+  /** Appended to the message about an unknown option. */
+  unknownOptionHint?: string;
   /** Fewest and most positional arguments after the command word. */
   positionals: [number, number];
   run(args: Args): Promise<number>;

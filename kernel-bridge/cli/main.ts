@@ -88,6 +88,7 @@ const submitCommand: Command = {
     { names: ['--python'], value: 'PY', help: 'the Python interpreter for Python tasks' },
     { names: ['--json'], help: 'print the result as JSON' },
   ],
+  unknownOptionHint: "; options for a submission script go after '--': pql submit script.py -- --size 5",
   positionals: [0, Infinity],
   run: submit,
 };
@@ -174,7 +175,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!command) return out(overview()), 0;
   const cmd = lookup(command);
   if (before.includes('-h') || before.includes('--help')) return out(commandHelp(cmd)), 0;
-  const args = parseOptions(command, [...before, ...rest], cmd.options);
+  const args = parseOptions(command, [...before, ...rest], cmd.options, cmd.unknownOptionHint);
   if (args.flag(canonical(GLOBAL_OPTIONS[1]))) return out(commandHelp(cmd)), 0;
   const given = args.positional.length - 1;
   const [fewest, most] = cmd.positionals;

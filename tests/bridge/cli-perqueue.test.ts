@@ -96,12 +96,24 @@ describe('strict options', () => {
       [['ls', '-i', 'abc'], /-i takes numbers and ranges like '3,7-9', got 'abc'/],
       [['ls', '-i', '9-3'], /-i '9-3' is an empty range/],
       [['init', '-b', 'mongo'], /backend 'mongo' is not available/],
+      [['submit', 'pq_submit.py', '--size', '5'], /^pql submit: unknown option '--size' .*go after '--': pql submit script.py -- --size 5/],
     ];
     for (const [argv, re] of cases) {
       const r = await p.pql(...argv);
       assert.equal(r.code, 2, `${argv.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, re, argv.join(' '));
     }
+  });
+
+  it("arguments after '--' go to a submission script; --project may come before the command", async () => {
+    const p = project();
+    p.script('args.py', 'import sys, json\nopen("argv.json", "w").write(json.dumps(sys.argv[1:]))\n');
+    const r = await p.pql('submit', 'args.py', '--', '--size', '5', '-x');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(p.read('argv.json')), ['--size', '5', '-x']);
+    await finished(p);
+    const before = await p.pql('--project', p.dir, 'ls', '-C');
+    assert.equal(before.stdout.trim(), 'succeeded: 1, discarded: 1, skipped: 1. Total: 3');
   });
 });
 
@@ -258,13 +270,19 @@ describe("pq's verbs and flags", () => {
     assert.match(noId.stderr, /which entry\? give -i ID/);
   });
 
-  it('modify ID --args ... --all: the same rule in pql spelling', async () => {
+  it('modify ID --args ... --all and --code: the same in pql spelling', async () => {
     const p = project();
     const { wf, columns } = await failedFanOut(p);
     const r = await p.pql('modify', String(columns[0]), '--args', '{"x": 5}', '--all');
     assert.equal(r.code, 0, r.stderr);
+    const other = p.script('other.py', ADD);
+    assert.equal((await p.pql('modify', String(columns[2]), '--code', 'other.py')).code, 0);
     const es = await p.entries(wf);
     assert.deepEqual(columns.map((id) => es.find((e) => e.id === id)!.args), [{ x: 5 }, { x: 5 }, { x: 5 }]);
+    const codes = columns.map((id) => (es.find((e) => e.id === id) as unknown as { code: string }).code);
+    assert.deepEqual(codes.map((c) => c === other), [false, false, true]);
+    const missing = await p.pql('modify', String(columns[2]), '--code', 'nope.py');
+    assert.match(missing.stderr, /the new script must be an existing file, got 'nope.py'/);
   });
 
   it('resubmit: every failed and timed-out entry by default; -i, -n, -s, -m select; refusals are named', async () => {
