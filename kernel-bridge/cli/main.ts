@@ -143,7 +143,12 @@ function lookup(name: string): Command {
 }
 
 function overview(): string {
-  const lines = [`pql ${VERSION} — PerQueue Lab workflows from the command line`, '', 'Usage: pql <command> [options]          (--project DIR picks the project; default: nearest .perqueue/ above)', ''];
+  const lines = [
+    `pql ${VERSION} — PerQueue Lab workflows from the command line`,
+    '',
+    'Usage: pql <command> [options]          (--project DIR picks the project; default: nearest .perqueue/ above)',
+    '',
+  ];
   for (const c of COMMANDS) {
     const names = [c.name, ...(c.aliases ?? [])].join('|');
     lines.push(`  ${names.padEnd(10)} ${c.summary}`);

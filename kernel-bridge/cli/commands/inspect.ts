@@ -41,12 +41,16 @@ do not exist here: a group is an entry with its own id (kind column of 'pql ls')
     const layer = layers(nodes, parents);
     const rows = [...nodes].sort((a, b) => layer.get(a.id)! - layer.get(b.id)! || a.id - b.id);
     if (args.flag('json')) {
-      return out({ workflow: { id: wf.id, name: wf.name }, entry: id, nodes: rows.map((n) => ({ id: n.id, name: n.name, kind: n.kind, state: n.state, layer: layer.get(n.id), parents: parents.get(n.id) })) }), 0;
+      const described = rows.map((n) => ({ id: n.id, name: n.name, kind: n.kind, state: n.state, layer: layer.get(n.id), parents: parents.get(n.id) }));
+      return out({ workflow: { id: wf.id, name: wf.name }, entry: id, nodes: described }), 0;
     }
     out(`workflow ${wf.id} '${wf.name}': ${nodes.length} entries`);
     if (args.flag('hide-labels')) {
       const byLayer = new Map<number, string[]>();
-      for (const n of rows) byLayer.set(layer.get(n.id)!, [...(byLayer.get(layer.get(n.id)!) ?? []), STATE_LETTER[n.state] + (n.id === id ? '*' : '')]);
+      for (const n of rows) {
+        const l = layer.get(n.id)!;
+        byLayer.set(l, [...(byLayer.get(l) ?? []), STATE_LETTER[n.state] + (n.id === id ? '*' : '')]);
+      }
       for (const [l, letters] of byLayer) out(`${String(l).padStart(3)}  ${letters.join(' ')}`);
       return 0;
     }
