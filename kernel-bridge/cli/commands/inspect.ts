@@ -31,13 +31,11 @@ do not exist here: a group is an entry with its own id (kind column of 'pql ls')
     if (!entry) throw new UsageError(`no entry ${id}`);
     const wf = store.workflowSummary(entry.workflowId)!;
     const nodes = store.nodesOf(entry.workflowId);
-    const parents = new Map<number, number[]>(nodes.map((n) => [n.id, []]));
-    const link = (child: number, parent: number) => {
-      const ps = parents.get(child);
-      if (ps && !ps.includes(parent)) ps.push(parent);
-    };
-    for (const e of store.edgesOf(entry.workflowId)) link(e.child, e.parent);
-    for (const n of nodes) if (n.groupId !== null && parents.has(n.groupId)) link(n.id, n.groupId);
+    // Sets: a join after a width group may wait for thousands of columns.
+    const waitsFor = new Map<number, Set<number>>(nodes.map((n) => [n.id, new Set<number>()]));
+    for (const e of store.edgesOf(entry.workflowId)) waitsFor.get(e.child)?.add(e.parent);
+    for (const n of nodes) if (n.groupId !== null && waitsFor.has(n.groupId)) waitsFor.get(n.id)!.add(n.groupId);
+    const parents = new Map<number, number[]>([...waitsFor].map(([child, ps]) => [child, [...ps]]));
     const layer = layers(nodes, parents);
     const rows = [...nodes].sort((a, b) => layer.get(a.id)! - layer.get(b.id)! || a.id - b.id);
     if (args.flag('json')) {
@@ -49,7 +47,8 @@ do not exist here: a group is an entry with its own id (kind column of 'pql ls')
       const byLayer = new Map<number, string[]>();
       for (const n of rows) {
         const l = layer.get(n.id)!;
-        byLayer.set(l, [...(byLayer.get(l) ?? []), STATE_LETTER[n.state] + (n.id === id ? '*' : '')]);
+        if (!byLayer.has(l)) byLayer.set(l, []);
+        byLayer.get(l)!.push(STATE_LETTER[n.state] + (n.id === id ? '*' : ''));
       }
       for (const [l, letters] of byLayer) out(`${String(l).padStart(3)}  ${letters.join(' ')}`);
       return 0;
@@ -63,19 +62,30 @@ do not exist here: a group is an entry with its own id (kind column of 'pql ls')
   },
 };
 
-/** Longest distance from a top entry (one with nothing to wait for). */
+/** Longest distance from a top entry (one with nothing to wait for), in topological order. */
 function layers(nodes: RtNode[], parents: Map<number, number[]>): Map<number, number> {
   const layer = new Map<number, number>();
-  const visit = (id: number, seen: Set<number>): number => {
-    const known = layer.get(id);
-    if (known !== undefined) return known;
-    if (seen.has(id)) return 0; // never in a DAG; guards against a damaged store
-    seen.add(id);
-    const ps = parents.get(id) ?? [];
-    const l = ps.length ? Math.max(...ps.map((p) => visit(p, seen))) + 1 : 0;
-    layer.set(id, l);
-    return l;
-  };
-  for (const n of nodes) visit(n.id, new Set());
+  const waiting = new Map<number, number>();
+  const children = new Map<number, number[]>();
+  for (const n of nodes) {
+    const ps = parents.get(n.id) ?? [];
+    waiting.set(n.id, ps.length);
+    for (const p of ps) {
+      if (!children.has(p)) children.set(p, []);
+      children.get(p)!.push(n.id);
+    }
+  }
+  const ready = nodes.filter((n) => waiting.get(n.id) === 0).map((n) => n.id);
+  for (const id of ready) layer.set(id, 0);
+  while (ready.length) {
+    const id = ready.pop()!;
+    for (const c of children.get(id) ?? []) {
+      layer.set(c, Math.max(layer.get(c) ?? 0, layer.get(id)! + 1));
+      const left = waiting.get(c)! - 1;
+      waiting.set(c, left);
+      if (left === 0) ready.push(c);
+    }
+  }
+  for (const n of nodes) if (!layer.has(n.id)) layer.set(n.id, 0); // never in a DAG; guards against a damaged store
   return layer;
 }

@@ -63,7 +63,10 @@ A workflow that is still running is not removed.`,
 /** The workflows the chosen entries and their dependents make up entirely; throws if one is cut in part. */
 function wholeWorkflows(store: Store, chosen: RtNode[]): number[] {
   const byWorkflow = new Map<number, RtNode[]>();
-  for (const n of chosen) byWorkflow.set(n.workflowId, [...(byWorkflow.get(n.workflowId) ?? []), n]);
+  for (const n of chosen) {
+    if (!byWorkflow.has(n.workflowId)) byWorkflow.set(n.workflowId, []);
+    byWorkflow.get(n.workflowId)!.push(n);
+  }
   for (const [wf, picked] of byWorkflow) {
     const nodes = store.nodesOf(wf);
     const reached = dependents(store, wf, nodes, picked);
@@ -81,11 +84,13 @@ function wholeWorkflows(store: Store, chosen: RtNode[]): number[] {
 /** The picked entries, everything below them, and the members of groups among them. */
 function dependents(store: Store, wf: number, nodes: RtNode[], picked: RtNode[]): Set<number> {
   const children = new Map<number, number[]>();
-  for (const e of store.edgesOf(wf)) children.set(e.parent, [...(children.get(e.parent) ?? []), e.child]);
+  const link = (parent: number, child: number) => {
+    if (!children.has(parent)) children.set(parent, []);
+    children.get(parent)!.push(child);
+  };
+  for (const e of store.edgesOf(wf)) link(e.parent, e.child);
   for (const n of nodes) {
-    for (const owner of [n.groupId, n.cycleId]) {
-      if (owner !== null && owner !== undefined) children.set(owner, [...(children.get(owner) ?? []), n.id]);
-    }
+    for (const owner of [n.groupId, n.cycleId]) if (owner !== null && owner !== undefined) link(owner, n.id);
   }
   const reached = new Set<number>();
   const todo = picked.map((n) => n.id);
