@@ -6,7 +6,7 @@
 // Entry keys are our entry ids; MyQueue ids are the scheduler's job ids (the local pool's are
 // process ids). Filters combine with "and".
 import type { RtNode } from '../../core/model.js';
-import { parseStates, type EntryState } from '../../core/states.js';
+import { ENTRY_STATES, parseStates, type EntryState } from '../../core/states.js';
 import { UsageError, type Args } from './args.js';
 
 export interface Selection {
@@ -18,7 +18,7 @@ export interface Selection {
 
 export function parseIdList(text: string, option: string, command: string): Set<number> {
   const ids = new Set<number>();
-  for (const part of text.split(',')) {
+  for (const part of text.split(',').map((p) => p.trim())) {
     const range = /^(\d+)-(\d+)$/.exec(part);
     if (range) {
       const [from, to] = [Number(range[1]), Number(range[2])];
@@ -35,7 +35,7 @@ export function parseIdList(text: string, option: string, command: string): Set<
 }
 
 export function parseNames(text: string): RegExp {
-  const alternatives = text.split(',').map((n) => `^${n.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const alternatives = text.split(',').map((n) => n.trim()).map((n) => `^${n.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
   return new RegExp(alternatives.join('|'), 'i');
 }
 
@@ -44,13 +44,14 @@ export function parseNames(text: string): RegExp {
  * scheduler) is our `q`: a ready entry is queued at once. PerQueue's `u` (undefined) has no
  * counterpart: no entry of ours is ever in an undefined state.
  */
-export function parseStateOption(text: string, command: string): EntryState[] {
-  const letters = text.includes(',') ? text : text.replace(/g/g, 'q');
-  if (!text.includes(',') && text.includes('u')) {
+export function parseStateOption(raw: string, command: string): EntryState[] {
+  const text = raw.toLowerCase(); // as PerQueue reads them
+  const names = text.includes(',') || (ENTRY_STATES as readonly string[]).includes(text);
+  if (!names && text.includes('u')) {
     throw new UsageError(`pql ${command}: state 'u' (PerQueue's "undefined") does not exist here: every entry has a defined state`);
   }
   try {
-    return [...new Set(parseStates(letters))];
+    return [...new Set(parseStates(names ? text : text.replace(/g/g, 'q')))];
   } catch (e) {
     throw new UsageError(`pql ${command}: -s: ${(e as Error).message}`);
   }

@@ -175,6 +175,9 @@ describe("pq's verbs and flags", () => {
     assert.deepEqual(await idsOf('-s', 'dx'), [ids['filter.py'], ids['last.py']]);
     assert.deepEqual(await idsOf('-n', '*.py', '-s', 's'), [ids['add.py']]);
     assert.deepEqual(await idsOf('-s', 'g'), []); // PerQueue's goahead is our queued: nothing now
+    assert.deepEqual(await idsOf('-s', 'DX'), [ids['filter.py'], ids['last.py']]); // letters in any case, as PerQueue
+    assert.deepEqual(await idsOf('-s', 'running,succeeded'), [ids['add.py']]); // our names: no letter mapping
+    assert.deepEqual(await idsOf('-i', ` ${all[0]}, ${all[2]}`), [all[0], all[2]]);
     const job = es.find((e) => e.name === 'add.py') as unknown as { jobId: string };
     assert.match(job.jobId, /^\d+$/);
     assert.deepEqual(await idsOf('-m', job.jobId), [ids['add.py']]);
