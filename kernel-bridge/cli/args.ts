@@ -93,16 +93,20 @@ export function listOptions(options: OptionSpec[]): string {
   return options.map((o) => o.names.join('/')).join(', ');
 }
 
-/** The global options that may come before the command word; returns the rest. */
+const BEFORE_COMMAND = new Set(['-h', '--help', '-V', '--version']);
+
+/** Split off the options that may come before the command word (--project, help, version). */
 export function splitCommand(argv: string[]): { before: string[]; command: string | undefined; rest: string[] } {
   const before: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--project') {
-      before.push(a, ...argv.slice(i + 1, i + 2));
-      i++;
-    } else if (a.startsWith('--project=') || a.startsWith('-')) {
+      if (i + 1 >= argv.length) throw new UsageError("option '--project' needs a value (DIR)");
+      before.push(a, argv[++i]);
+    } else if (a.startsWith('--project=') || BEFORE_COMMAND.has(a)) {
       before.push(a);
+    } else if (a.startsWith('-')) {
+      throw new UsageError(`unknown option '${a}' before the command (see 'pql help')`);
     } else {
       return { before, command: a, rest: argv.slice(i + 1) };
     }

@@ -171,11 +171,6 @@ function commandHelp(c: Command): string {
 
 export async function main(argv: string[]): Promise<number> {
   const { before, command, rest } = splitCommand(argv);
-  for (const a of before) {
-    if (!['-h', '--help', '-V', '--version', '--project'].includes(a.split('=')[0]) && before[before.indexOf(a) - 1] !== '--project') {
-      throw new UsageError(`unknown option '${a}' before the command (see 'pql help')`);
-    }
-  }
   if (before.includes('-V') || before.includes('--version') || command === 'version') return out(VERSION), 0;
   if (!command) return out(overview()), 0;
   const cmd = lookup(command);
