@@ -154,7 +154,8 @@ function overview(): string {
     lines.push(`  ${names.padEnd(10)} ${c.summary}`);
   }
   lines.push('', "PerQueue's pq commands (states: PerQueue's letters wqrsdxft, g = q; ids: entry ids; MQ ids: scheduler job ids):");
-  for (const [pq, pql] of FROM_PERQUEUE) lines.push(`  ${pq.padEnd(58)} ${pql}`);
+  const width = Math.max(...FROM_PERQUEUE.map(([pq]) => pq.length));
+  for (const [pq, pql] of FROM_PERQUEUE) lines.push(`  ${pq.padEnd(width)}  ${pql}`);
   lines.push('', "'pql help COMMAND' or 'pql COMMAND --help' shows a command's options; an option a command does not take is an error.");
   return `${lines.join('\n')}\n`;
 }
