@@ -32,7 +32,7 @@ import sys
 from types import ModuleType
 from typing import Sequence
 
-__all__ = ["ALIASES", "NOT_PROVIDED", "PerqueueAlias", "install", "uninstall", "is_installed", "main"]
+__all__ = ["ALIASES", "NOT_PROVIDED", "PerqueueAlias", "install", "preload", "uninstall", "is_installed", "main"]
 
 #: PerQueue 0.3.2 module -> the module of this package that stands for it.
 ALIASES: dict[str, str] = {
@@ -155,6 +155,16 @@ def install() -> None:
         return
     if not is_installed():
         sys.meta_path.insert(0, PerqueueAlias())
+
+
+def preload() -> None:
+    """Resolve ``perqueue`` and ``perqueue.constants`` now, when the alias answers for them (no
+    real perqueue): a fork server does it once, so its children find them in ``sys.modules``."""
+    finder = next((f for f in sys.meta_path if isinstance(f, PerqueueAlias)), None)
+    if finder is None or finder._real_perqueue_elsewhere():
+        return  # a real perqueue is the tasks' own business: it is not imported here
+    importlib.import_module("perqueue")
+    importlib.import_module("perqueue.constants")
 
 
 def uninstall() -> None:

@@ -120,6 +120,7 @@ def _spare(command: int, report: int, work_dir: str) -> int:
 def serve(work_dir: str) -> None:
     global _devnull
     alias.install()  # before the preloads, which may import PerQueue-style modules too
+    alias.preload()
     _preload()
     _devnull = os.open(os.devnull, os.O_RDONLY)
     # Everything loaded so far is shared with every child: keep the collector from touching it

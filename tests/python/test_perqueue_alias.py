@@ -310,3 +310,27 @@ def test_pq_perqueue_alias_0_leaves_it_out():
     )
     assert r.stdout.strip() == "False"
     assert "No module named 'perqueue'" in r.stderr
+
+
+def test_preload_resolves_the_alias_once_but_never_imports_a_real_perqueue(tmp_path: Path):
+    r = py(
+        """
+        import sys, perqueue_lab.alias as a
+        a.preload(); print("perqueue" in sys.modules)   # not installed: nothing
+        a.install(); a.preload(); print(sys.modules["perqueue.constants"] is sys.modules["perqueue_lab.constants"])
+        """
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["False", "True"]
+    real = tmp_path / "perqueue"
+    real.mkdir()
+    (real / "__init__.py").write_text("import sys\nsys.stdout.write('REAL IMPORTED ')\n")
+    r = py(
+        f"""
+        import sys; sys.path.insert(0, {str(tmp_path)!r})
+        import perqueue_lab.alias as a
+        a.install(); a.preload(); print("perqueue" in sys.modules)
+        """
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["False"]
