@@ -65,6 +65,8 @@ export interface WarmPython {
 export class LocalPool {
   /** How long a stopped job gets between SIGTERM and SIGKILL. */
   static readonly KILL_GRACE_MS = 10_000;
+  /** Fork servers kept at once (one per interpreter and submitter's environment). */
+  static readonly MAX_FORK_SERVERS = 4;
   private readonly waiting: JobRequest[] = [];
   private readonly prepares = new Map<number, () => boolean>();
   private readonly warm = new Map<number, WarmPython>();
@@ -74,6 +76,8 @@ export class LocalPool {
   private readonly byDir = new Map<string, number>();
   private usedCores = 0;
   private readonly launchers = new Map<string, ChildProcessWithoutNullStreams>();
+  /** Fork servers by key, least recently used first (a Map keeps insertion order). */
+  private readonly warmUse = new Map<string, true>();
   private closed = false;
 
   constructor(
@@ -182,8 +186,13 @@ export class LocalPool {
   }
 
   private ensureLauncher(via: string, warm?: WarmPython): ChildProcessWithoutNullStreams {
+    if (via !== 'bash') {
+      this.warmUse.delete(via);
+      this.warmUse.set(via, true);
+    }
     const existing = this.launchers.get(via);
     if (existing) return existing;
+    if (via !== 'bash') this.retireIdleForkServers(via);
     const child =
       via === 'bash'
         ? spawn('bash', ['-c', LAUNCHER], { stdio: ['pipe', 'pipe', 'pipe'] })
@@ -198,7 +207,9 @@ export class LocalPool {
       /* reported through 'exit' */
     });
     child.on('exit', () => {
+      if (this.launchers.get(via) !== child) return; // retired while idle: nothing of it runs
       this.launchers.delete(via);
+      this.warmUse.delete(via);
       if (this.closed) return;
       for (const [id, r] of [...this.running]) {
         if (!r.req || r.via !== via) continue;
@@ -217,6 +228,23 @@ export class LocalPool {
       this.pump();
     });
     return child;
+  }
+
+  /**
+   * Every submitter's environment gets a fork server; shells differ (a terminal's own variables),
+   * so without a bound they would pile up. Beyond MAX_FORK_SERVERS the least recently used ones
+   * with no task running are closed (they leave once their stdin ends).
+   */
+  private retireIdleForkServers(keep: string): void {
+    for (const key of this.warmUse.keys()) {
+      if (this.launchers.size < LocalPool.MAX_FORK_SERVERS + (this.launchers.has('bash') ? 1 : 0)) return;
+      if (key === keep || !this.launchers.has(key)) continue;
+      if ([...this.running.values()].some((r) => r.via === key)) continue;
+      const child = this.launchers.get(key)!;
+      this.launchers.delete(key);
+      this.warmUse.delete(key);
+      child.stdin.end();
+    }
   }
 
   private onLauncherLine(line: string): void {

@@ -3,7 +3,7 @@
 // daemon's: on the local pool (warm fork server and cold bash job), across a daemon restart.
 // Real daemon, real processes, real SQLite file; each command runs with its own environment.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -81,6 +81,7 @@ def main(path=None, gate=None, **kw):
         time.sleep(0.05)
     out = {"mark": os.environ.get("PQ_T_MARK"), "daemon": os.environ.get("PQ_T_DAEMON_ONLY"),
            "cwd": os.getcwd(), "path0": os.environ["PATH"].split(":")[0],
+           "parent": open(f"/proc/{os.getppid()}/cmdline").read().replace("\\0", " "),
            "oldpwd": os.environ.get("OLDPWD")}
     if path:
         with open(path) as f:
@@ -140,6 +141,28 @@ describe('the submitter environment on the local pool', () => {
       const e = await p.entry(wf, name);
       assert.deepEqual([e.data?.mark, e.data?.daemon], ['kept', null], name);
     }
+  });
+
+  it('each environment gets its fork server, at most four at once: idle ones are closed', async () => {
+    const p = new ShellProject();
+    const task = p.script('report.py', REPORT);
+    await p.startDaemon({});
+    const daemonPid = JSON.parse(p.read('.perqueue/bridge.json')).pid as number;
+    for (let i = 1; i <= 6; i++) {
+      const wf = await p.submitFrom(p.dir, { PQ_T_MARK: `shell ${i}` }, spec(`shell-${i}`, pyTask('a', task)));
+      assert.equal((await p.wait(wf)).code, 0);
+      const e = await p.entry(wf, 'a');
+      assert.equal(e.data?.mark, `shell ${i}`);
+      assert.match(String(e.data?.parent), /perqueue_lab\.forkserver/, 'ran on a fork server');
+    }
+    const servers = () =>
+      execFileSync('ps', ['-eo', 'ppid=,args='], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.trim().startsWith(`${daemonPid} `) && l.includes('perqueue_lab.forkserver')).length;
+    const end = Date.now() + 10_000;
+    while (servers() > 4 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(servers() <= 4, `${servers()} fork servers`);
+    assert.ok(servers() >= 1);
   });
 
   it('identical environments are stored once, in a file only its owner reads', async () => {
