@@ -1,10 +1,10 @@
 // How the CLI reaches a project's daemon: HTTP over the 0600 Unix socket, starting the daemon
-// first when none runs.
+// first when none runs. The socket and bridge.json are used only when they are this user's.
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { isAlive } from '../executors/local.js';
-import type { ProjectPaths } from '../project.js';
+import { makePrivateFile, userName, type ProjectPaths } from '../project.js';
 
 export class BridgeError extends Error {
   constructor(
@@ -22,6 +22,8 @@ export class BridgeError extends Error {
  */
 export function call<T = unknown>(paths: ProjectPaths, method: string, path: string, body?: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
+    const foreign = foreignOwner(paths.socket, 'socket');
+    if (foreign) return reject(new BridgeError(403, foreign));
     const text = body === undefined ? '' : JSON.stringify(body);
     const head =
       `${method} ${path} HTTP/1.1\r\nHost: bridge\r\nConnection: close\r\n` +
@@ -49,8 +51,28 @@ export function call<T = unknown>(paths: ProjectPaths, method: string, path: str
   });
 }
 
+/**
+ * Why `path` must not be used (another user's file, or one others can write), or null when it is
+ * this user's own. A missing file is the caller's concern (null).
+ */
+export function foreignOwner(path: string, kind: 'socket' | 'file'): string | null {
+  const uid = process.getuid?.();
+  if (uid === undefined) return null;
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return null;
+  }
+  if (kind === 'socket' ? !st.isSocket() : !st.isFile()) return `${path} is not a ${kind}: it is not this project's bridge`;
+  if (st.uid !== uid) return `${path} belongs to ${userName(st.uid)}, not to you: it is not your bridge`;
+  if (kind === 'file' && st.mode & 0o022) return `${path} is writable by other users: it is not used`;
+  return null;
+}
+
 /** The running daemon's pid, or null. */
 export function daemonPid(paths: ProjectPaths): number | null {
+  if (foreignOwner(paths.connection, 'file')) return null;
   try {
     const info = JSON.parse(readFileSync(paths.connection, 'utf8')) as { pid: number };
     return isAlive(info.pid) ? info.pid : null;
@@ -72,13 +94,14 @@ export async function isDaemonUp(paths: ProjectPaths): Promise<boolean> {
 /** Start the project's daemon unless one answers; wait until it does. */
 export async function ensureDaemon(paths: ProjectPaths, cliScript: string): Promise<void> {
   if (await isDaemonUp(paths)) return;
-  const logFd = openSync(paths.daemonLog, 'a');
+  const logFd = makePrivateFile(paths.daemonLog);
   const child = spawn(process.execPath, [cliScript, 'daemon', 'run', '--project', paths.root], {
     detached: true,
     stdio: ['ignore', logFd, logFd],
     env: process.env,
   });
   child.unref();
+  closeSync(logFd);
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (await isDaemonUp(paths)) return;

@@ -10,7 +10,7 @@ import { parseStates, STATE_LETTER, workflowState, type EntryState } from '../..
 import { call, daemonPid, ensureDaemon, isDaemonUp, BridgeError } from '../api/client.js';
 import { guessSlurmConfig, validateClusterConfig } from '../executors/cluster-config.js';
 import { readFacts } from '../manager/cluster.js';
-import { findProject, initProject, projectPaths, type ProjectPaths } from '../project.js';
+import { findProject, initProject, openProject, UnsafeProjectError, type ProjectPaths } from '../project.js';
 import { tail } from '../runner/results.js';
 import { Store, type WorkflowSummary } from '../store/store.js';
 import { VERSION } from '../version.js';
@@ -46,9 +46,10 @@ class UsageError extends Error {}
 
 function projectFor(args: Args, create: boolean): ProjectPaths {
   const explicit = args.opt('project') ?? process.env.PQ_PROJECT;
-  if (explicit) return create ? initProject(explicit) : projectPaths(resolve(explicit));
+  // Every way to a project checks it belongs to this user (UnsafeProjectError says why not).
+  if (explicit) return create ? initProject(explicit) : openProject(resolve(explicit));
   const found = findProject(process.cwd());
-  if (found) return projectPaths(found);
+  if (found) return openProject(found);
   if (create) return initProject(process.cwd());
   throw new UsageError(`no PerQueue Lab project in ${process.cwd()} or above: run 'pql init' (or submit a workflow) first`);
 }
@@ -447,7 +448,10 @@ async function daemonCommand(args: Args): Promise<number> {
     return 0;
   }
   if (sub === 'stop') {
-    const pid = daemonPid(paths);
+    // The pid comes from the daemon itself over the owner's socket, not from bridge.json: after
+    // a crash that file names a pid the system may have given to another process since.
+    const info = (await isDaemonUp(paths)) ? await call<{ pid: number }>(paths, 'GET', '/api/version').catch(() => null) : null;
+    const pid = info?.pid ?? null;
     if (pid === null) return out('no bridge running'), 0;
     process.kill(pid, 'SIGTERM');
     for (let i = 0; i < 100 && daemonPid(paths) !== null; i++) await new Promise((r) => setTimeout(r, 50));
@@ -511,8 +515,9 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (e: unknown) => {
-    const msg = e instanceof UsageError || e instanceof BridgeError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
+    const known = e instanceof UsageError || e instanceof BridgeError || e instanceof UnsafeProjectError;
+    const msg = known ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
     process.stderr.write(`pql: ${msg}\n`);
-    process.exitCode = e instanceof UsageError || e instanceof BridgeError ? 2 : 1;
+    process.exitCode = known ? 2 : 1;
   },
 );
