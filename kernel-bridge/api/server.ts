@@ -224,6 +224,8 @@ export function createApiServer(o: ApiOptions): Server {
   });
 
   server.on('upgrade', (req, socket) => {
+    // A client that resets the connection must not take the daemon down with an unhandled error.
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://bridge');
     if (url.pathname !== '/api/events/ws' || !authorized(o, req, url.searchParams.get('token'))) {
       socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
