@@ -6,11 +6,12 @@ import { execFile, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PQL, projectMaker, pyTask, spec, type CliResult } from './cli-harness.js';
+import { chainOf, PQL, projectMaker, pyTask, spec, type CliResult } from './cli-harness.js';
 import { makeOtherUser, skipReason, type OtherUser } from './second-user.js';
 
 const skip = skipReason();
 const newProject = projectMaker('pq-sec-');
+const newOddProject = projectMaker("pq-q'$(touch PWNED0)`touch PWNED4`-");
 let other: OtherUser;
 
 before(() => {
@@ -237,6 +238,27 @@ describe('permissions are made, not assumed', () => {
     for (const f of ['perqueue.sqlite', 'perqueue.sqlite-wal', 'perqueue.sqlite-shm', 'bridge.json', 'bridge.log', 'bridge.sock']) {
       assert.equal(mode(f), 0o600, `${f} is ${mode(f).toString(8)}`);
     }
+  });
+});
+
+describe('names, paths and arguments reach the shell only quoted', () => {
+  it("a project, script, workflow and task named with quotes, $(...) and backticks run as named, and nothing they spell out runs", async () => {
+    const evil = `q'$(touch PWNED1)"\`touch PWNED2\`;touch PWNED3; x`;
+    const p = newOddProject();
+    const dir = join(p.dir, evil);
+    mkdirSync(dir);
+    const script = join(dir, `${evil}.sh`);
+    writeFileSync(script, '#!/bin/sh\necho \'{}\' > "$PQ_OUTPUT"\n');
+    chmodSync(script, 0o755);
+    const py = join(dir, `${evil}.py`);
+    writeFileSync(py, 'def main(text, **kw):\n    return True, {"text": text}\n');
+    const wf = await p.submit(spec(evil, chainOf({ ...pyTask(evil, script), name: evil }, pyTask('py', py, { text: evil }))));
+    assert.equal((await p.wait(wf)).code, 0);
+    const entries = await p.entries(wf);
+    assert.deepEqual(entries.map((e) => [e.name, e.state]), [[evil, 'succeeded'], ['py', 'succeeded']]);
+    assert.equal(entries[1].data?.text, evil);
+    const found = spawnSync('find', [p.dir, '/tmp', '-maxdepth', '6', '-name', 'PWNED*'], { encoding: 'utf8' }).stdout.trim();
+    assert.equal(found, '', 'nothing in the names ran');
   });
 });
 
