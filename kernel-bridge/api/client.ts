@@ -1,9 +1,9 @@
 // How the CLI reaches a project's daemon: HTTP over the 0600 Unix socket, starting the daemon
-// first when none runs. The socket and bridge.json are used only when they are this user's.
+// first when none runs. The socket is used only when it is this user's (bridge.json is not read:
+// its port and token are for the loopback clients).
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, lstatSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { isAlive } from '../executors/local.js';
 import { makePrivateFile, userName, type ProjectPaths } from '../project.js';
 
 export class BridgeError extends Error {
@@ -22,7 +22,7 @@ export class BridgeError extends Error {
  */
 export function call<T = unknown>(paths: ProjectPaths, method: string, path: string, body?: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
-    const foreign = foreignOwner(paths.socket, 'socket');
+    const foreign = foreignSocket(paths.socket);
     if (foreign) return reject(new BridgeError(403, foreign));
     const text = body === undefined ? '' : JSON.stringify(body);
     const head =
@@ -51,11 +51,8 @@ export function call<T = unknown>(paths: ProjectPaths, method: string, path: str
   });
 }
 
-/**
- * Why `path` must not be used (another user's file, or one others can write), or null when it is
- * this user's own. A missing file is the caller's concern (null).
- */
-export function foreignOwner(path: string, kind: 'socket' | 'file'): string | null {
+/** Why the socket at `path` is not this user's bridge, or null (also when it is missing). */
+export function foreignSocket(path: string): string | null {
   const uid = process.getuid?.();
   if (uid === undefined) return null;
   let st;
@@ -64,31 +61,28 @@ export function foreignOwner(path: string, kind: 'socket' | 'file'): string | nu
   } catch {
     return null;
   }
-  if (kind === 'socket' ? !st.isSocket() : !st.isFile()) return `${path} is not a ${kind}: it is not this project's bridge`;
+  if (!st.isSocket()) return `${path} is not a socket: it is not this project's bridge`;
   if (st.uid !== uid) return `${path} belongs to ${userName(st.uid)}, not to you: it is not your bridge`;
-  if (kind === 'file' && st.mode & 0o022) return `${path} is writable by other users: it is not used`;
   return null;
 }
 
-/** The running daemon's pid, or null. */
-export function daemonPid(paths: ProjectPaths): number | null {
-  if (foreignOwner(paths.connection, 'file')) return null;
+/**
+ * The daemon answering on the project's socket (checked to be this user's), or null. Its pid
+ * comes from the daemon itself, never from bridge.json, which a crash leaves behind naming a pid
+ * the system may since have given to another process.
+ */
+export async function daemonInfo(paths: ProjectPaths): Promise<{ pid: number; version: string } | null> {
+  if (!existsSync(paths.socket)) return null;
   try {
-    const info = JSON.parse(readFileSync(paths.connection, 'utf8')) as { pid: number };
-    return isAlive(info.pid) ? info.pid : null;
-  } catch {
+    return await call<{ pid: number; version: string }>(paths, 'GET', '/api/version');
+  } catch (e) {
+    if (e instanceof BridgeError && e.status === 403) throw e; // another user's socket: say so
     return null;
   }
 }
 
 export async function isDaemonUp(paths: ProjectPaths): Promise<boolean> {
-  if (!existsSync(paths.socket) || daemonPid(paths) === null) return false;
-  try {
-    await call(paths, 'GET', '/api/version');
-    return true;
-  } catch {
-    return false;
-  }
+  return (await daemonInfo(paths)) !== null;
 }
 
 /** Start the project's daemon unless one answers; wait until it does. */

@@ -7,7 +7,8 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RtNode } from '../../core/model.js';
 import { parseStates, STATE_LETTER, workflowState, type EntryState } from '../../core/states.js';
-import { call, daemonPid, ensureDaemon, isDaemonUp, BridgeError } from '../api/client.js';
+import { call, daemonInfo, ensureDaemon, isDaemonUp, BridgeError } from '../api/client.js';
+import { isAlive } from '../executors/local.js';
 import { guessSlurmConfig, validateClusterConfig } from '../executors/cluster-config.js';
 import { readFacts } from '../manager/cluster.js';
 import { findProject, initProject, openProject, UnsafeProjectError, type ProjectPaths } from '../project.js';
@@ -444,17 +445,14 @@ async function daemonCommand(args: Args): Promise<number> {
   const paths = projectFor(args, sub === 'start');
   if (sub === 'start') {
     await ensureDaemon(paths, process.argv[1]);
-    out(`bridge running (pid ${daemonPid(paths)})`);
+    out(`bridge running (pid ${(await daemonInfo(paths))?.pid})`);
     return 0;
   }
   if (sub === 'stop') {
-    // The pid comes from the daemon itself over the owner's socket, not from bridge.json: after
-    // a crash that file names a pid the system may have given to another process since.
-    const info = (await isDaemonUp(paths)) ? await call<{ pid: number }>(paths, 'GET', '/api/version').catch(() => null) : null;
-    const pid = info?.pid ?? null;
+    const pid = (await daemonInfo(paths))?.pid ?? null;
     if (pid === null) return out('no bridge running'), 0;
     process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 100 && daemonPid(paths) !== null; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
     out(`bridge stopped (pid ${pid})`);
     return 0;
   }

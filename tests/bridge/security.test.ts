@@ -3,7 +3,7 @@
 // see second-user.ts for when it skips. Regression checks for what already held are here too.
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chainOf, PQL, projectMaker, pyTask, spec, type CliResult } from './cli-harness.js';
@@ -162,6 +162,30 @@ describe('security: another local user against a bridge owned by root', { skip: 
     assert.equal(trusted.code, 0, trusted.stderr);
   });
 
+  it("the CLI never talks to another user's socket, even in a folder the user chose to trust", async () => {
+    const proj = join(other.shared, `sock-${Date.now()}`);
+    const heard = join(other.shared, `heard-sock-${Date.now()}`);
+    const made = await other.run('/bin/sh', ['-c', `mkdir -p "${proj}/.perqueue"`]);
+    assert.equal(made.code, 0, made.stderr);
+    const file = join(other.shared, `sock-${Date.now()}.mjs`);
+    writeFileSync(file, LISTEN_AND_RECORD.replace("server.listen(port, '127.0.0.1',", 'server.listen(process.argv[2],'));
+    chmodSync(file, 0o644);
+    const listener = spawn(process.execPath, [file, join(proj, '.perqueue/bridge.sock'), heard], { uid: other.uid, gid: other.gid, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      assert.equal(await new Promise<string>((ok) => listener.stdout!.once('data', (c) => ok(String(c).trim()))), 'listening');
+      const { path, mark } = evilScript();
+      for (const args of [['daemon', 'status'], ['submit', '--spec', '-'], ['daemon', 'stop']]) {
+        const r = await pqlIn(proj, args, { PQ_SAFE_DIRECTORY: proj }, JSON.stringify(spec('w', pyTask('t', path))));
+        assert.equal(r.code, 2, `pql ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, new RegExp(`bridge.sock belongs to ${other.name} .*not your bridge`));
+      }
+      assert.equal(existsSync(heard), false, "nothing was sent to the other user's socket");
+      assert.equal(existsSync(mark), false);
+    } finally {
+      listener.kill();
+    }
+  });
+
   it('a .perqueue symbolic link made by the other user is refused', async () => {
     const mine = newProject();
     await mine.pql('init');
@@ -178,7 +202,7 @@ describe('security: another local user against a bridge owned by root', { skip: 
     assert.equal((await pqlIn(own, ['init'])).code, 0);
   });
 
-  it("a bridge.json the daemon did not write does not decide which process 'pql daemon stop' signals", async () => {
+  it("a bridge.json the daemon did not write (another owner, another pid) does not decide which process 'pql daemon stop' signals", async () => {
     const p = newProject();
     await p.pql('daemon', 'start');
     const decoy = spawn('sleep', ['60'], { stdio: 'ignore' });
@@ -186,6 +210,7 @@ describe('security: another local user against a bridge owned by root', { skip: 
       const file = join(p.dir, '.perqueue/bridge.json');
       const info = JSON.parse(readFileSync(file, 'utf8'));
       writeFileSync(file, JSON.stringify({ ...info, pid: decoy.pid }));
+      chownSync(file, other.uid, other.gid);
       const stop = await p.pql('daemon', 'stop');
       assert.equal(stop.code, 0, stop.stderr);
       assert.match(stop.stdout, new RegExp(`bridge stopped \\(pid ${info.pid}\\)`));
