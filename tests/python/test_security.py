@@ -284,3 +284,32 @@ def test_another_user_without_the_jupyter_token_is_refused(other_user, open_root
         assert not (open_root / ".perqueue").exists(), "no bridge was started for the refused requests"
     finally:
         srv.stop()
+
+
+def test_server_extension_refuses_its_own_project_when_another_user_planted_it(other_user, shared):
+    planted = shared / "served"
+    _plant(other_user, planted)
+    srv = Server(planted)
+    try:
+        status, body, _ = srv.authed("GET", "/perqueue/api/workflows")
+        assert status == 503, body
+        answer = json.loads(body)
+        assert answer["missing"] == "trusted-project"
+        assert f"belongs to {other_user.name}" in answer["message"] and "PQ_SAFE_DIRECTORY" in answer["message"]
+        assert os.listdir(planted / ".perqueue") == [], "no bridge was started"
+    finally:
+        srv.stop()
+
+
+def test_persistent_queue_refuses_a_project_planted_by_another_user(other_user, shared, monkeypatch):
+    from perqueue_lab import PersistentQueue, Task
+
+    planted = shared / "queue"
+    _plant(other_user, planted)
+    monkeypatch.chdir(planted)
+    monkeypatch.delenv("PQ_PROJECT", raising=False)
+    monkeypatch.delenv("PQ_SAFE_DIRECTORY", raising=False)
+    with pytest.raises(BridgeError, match=f"belongs to {other_user.name}"):
+        with PersistentQueue() as pq:
+            pq.submit(Task(str(planted / "x.py")))
+    assert os.listdir(planted / ".perqueue") == []
