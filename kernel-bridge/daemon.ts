@@ -67,7 +67,7 @@ export async function runDaemon(root: string): Promise<void> {
     log('bridge stopped');
     process.exit(0);
   };
-  const make = () => createApiServer({ manager, store, version: VERSION, token, shutdown });
+  const make = () => createApiServer({ manager, store, version: VERSION, token, shutdown, log });
   if (existsSync(paths.socket)) unlinkSync(paths.socket);
   const unixServer = make();
   await new Promise<void>((ok) => unixServer.listen(paths.socket, ok));

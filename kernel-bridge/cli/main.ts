@@ -2,7 +2,7 @@
 // (started on demand, so a submission alone gets its workflow run); commands that only read
 // open the SQLite file read-only, so they work with or without a daemon.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync as writeSyncTo, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RtNode } from '../../core/model.js';
@@ -11,11 +11,12 @@ import { call, daemonPid, ensureDaemon, isDaemonUp, BridgeError } from '../api/c
 import { guessSlurmConfig, validateClusterConfig } from '../executors/cluster-config.js';
 import { readFacts } from '../manager/cluster.js';
 import { findProject, initProject, projectPaths, type ProjectPaths } from '../project.js';
-import { tail } from '../runner/results.js';
+import { MAX_LOG_LINES } from '../../core/limits.js';
+import { tailLines } from '../runner/results.js';
 import { Store, type WorkflowSummary } from '../store/store.js';
 import { VERSION } from '../version.js';
 import { parseArgs, type Args } from './args.js';
-import { table } from './format.js';
+import { printable, table } from './format.js';
 
 const HELP = `pql ${VERSION} — PerQueue Lab workflows from the command line
 
@@ -27,7 +28,8 @@ Usage: pql <command> [options]          (--project DIR picks the project; defaul
   status [--json]                       one line per workflow with counts per state
   ls [-w WF] [-s STATES] [--json]       entries (STATES: letters wqrsdftcxba or names, comma-separated)
   show ID [--json]                      an entry: inputs, outputs, error, log tails
-  logs ID [--stderr] [--follow]         an entry's stdout (or stderr)
+  logs ID [--stderr] [--tail N] [-f]    an entry's stdout (or stderr): all of it, or its last N lines;
+                                        --follow (-f) goes on printing until the entry ends
   wait WF [--timeout SECONDS]           wait until the workflow stops changing; exit 1 if something
                                         failed, 3 if a manual step waits for a person, 2 on timeout
   retry ID...                           run failed/timed-out/cancelled/discarded entries again
@@ -85,8 +87,9 @@ async function daemon(paths: ProjectPaths): Promise<ProjectPaths> {
   return paths;
 }
 
+/** Text goes out with terminal control characters escaped: names and outputs are not trusted. */
 function out(value: unknown): void {
-  process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${typeof value === 'string' ? printable(value) : JSON.stringify(value, null, 2)}\n`);
 }
 
 /** What `ls --json` promises to the Python API. */
@@ -212,8 +215,8 @@ async function show(args: Args): Promise<number> {
     detail = { node, input: null, runDir: null };
   }
   const runDir = detail.runDir ?? `${paths.runs}/${detail.node.workflowId}/${detail.node.id}.${detail.node.attempt}`;
-  const stdout = tail(`${runDir}/stdout`, 2000);
-  const stderr = tail(`${runDir}/stderr`, 2000);
+  const stdout = tailLines(`${runDir}/stdout`, 20, 4000);
+  const stderr = tailLines(`${runDir}/stderr`, 20, 4000);
   if (args.flag('json')) return out({ ...detail, entry: entryJson(detail.node), runDir, stdout, stderr }), 0;
   const n = detail.node;
   out(
@@ -304,14 +307,18 @@ async function logs(args: Args): Promise<number> {
   const node = openStore(paths).node(id);
   if (!node) throw new UsageError(`no entry ${id}`);
   const file = `${paths.runs}/${node.workflowId}/${node.id}.${Math.max(1, node.attempt)}/${args.flag('stderr') ? 'stderr' : 'stdout'}`;
+  const lines = intOpt(args, 'tail');
+  if (lines !== undefined && lines > MAX_LOG_LINES) throw new UsageError(`--tail must be at most ${MAX_LOG_LINES} lines, got ${lines}`);
+  // The log is the task's own output, passed through as it is (as cat does), in chunks: a log
+  // of any size costs no memory. --tail reads only the end of the file.
   let shown = 0;
+  if (lines !== undefined && existsSync(file)) {
+    shown = statSync(file).size;
+    process.stdout.write(tailLines(file, lines));
+  }
   const print = () => {
     if (!existsSync(file)) return;
-    const size = statSync(file).size;
-    if (size > shown) {
-      process.stdout.write(readFileSync(file).subarray(shown));
-      shown = size;
-    }
+    shown = copyFrom(file, shown);
   };
   print();
   if (!args.flag('follow')) return 0;
@@ -320,6 +327,35 @@ async function logs(args: Args): Promise<number> {
     print();
     const now = openStore(paths).node(id)!;
     if (!['waiting', 'queued', 'running'].includes(now.state)) return print(), 0;
+  }
+}
+
+/** Write the file from byte `offset` to its end to stdout, 64 KiB at a time; returns the new offset. */
+function copyFrom(file: string, offset: number): number {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    for (;;) {
+      const got = readSync(fd, buf, 0, buf.length, offset);
+      if (got <= 0) return offset;
+      writeAllSync(buf.subarray(0, got));
+      offset += got;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeAllSync(bytes: Buffer): void {
+  let done = 0;
+  while (done < bytes.length) {
+    try {
+      done += writeSyncTo(1, bytes.subarray(done));
+    } catch (e) {
+      // A pipe that is full (stdout set non-blocking by a parent): wait a moment and go on.
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
   }
 }
 
@@ -512,7 +548,7 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     const msg = e instanceof UsageError || e instanceof BridgeError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
-    process.stderr.write(`pql: ${msg}\n`);
+    process.stderr.write(`pql: ${printable(msg)}\n`);
     process.exitCode = e instanceof UsageError || e instanceof BridgeError ? 2 : 1;
   },
 );
