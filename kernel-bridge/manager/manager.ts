@@ -65,6 +65,7 @@ export class Manager {
       started: (req, pid) => this.onStarted(req, pid),
       ended: (req, code, timedOut) => this.onEnded(req, code, timedOut),
       lost: (req) => this.orphans.set(req.entryId, { runDir: req.runDir, attempt: req.attempt, tmax: req.resources.tmax }),
+      failed: (req, error) => this.onStartFailed(req, error),
     });
     this.cluster = new ClusterRuns({
       engine: this.engine,
@@ -449,6 +450,15 @@ export class Manager {
     const n = this.engine.node(req.entryId);
     if (!n || n.state !== 'queued' || n.attempt !== req.attempt) return;
     this.step(() => this.engine.markRunning(req.entryId, { executor: 'local', jobId: String(pid), host: hostname() }));
+  }
+
+  private onStartFailed(req: JobRequest, error: string): void {
+    if (this.closed) return;
+    const n = this.engine.node(req.entryId);
+    if (!n || n.attempt !== req.attempt) return;
+    this.dispatched.delete(req.entryId);
+    this.opts.log?.(`entry ${req.entryId}: ${error}`);
+    this.step(() => this.engine.finish(req.entryId, { state: 'failed', error }));
   }
 
   private onEnded(req: JobRequest, code: number | null, timedOut: boolean): void {
