@@ -408,3 +408,39 @@ describe('terminal escape sequences in names and outputs', () => {
     assert.equal(JSON.parse(json.stdout)[0].name, `task${evil}`);
   });
 });
+
+describe('internal errors', () => {
+  it('answer 500 with a request id and no stack trace; the details are in the bridge log; memory stays as stored', async () => {
+    const p = project();
+    const ok = p.script('ok.py', 'def main(**kw):\n    return True, {}\n');
+    const wf = await p.submit(spec('locked', chainOf({ kind: 'manual', name: 'check', args: {}, onReject: 'fail' }, pyTask('use', ok))));
+    const a = api(p);
+    const step = await until('the step to wait', async () => {
+      const e = await entryNamed(p, wf, 'check');
+      return e?.state === 'awaiting_input' ? e : undefined;
+    });
+    // Another program holds the database's write lock past the bridge's busy timeout.
+    const { DatabaseSync } = await import('node:sqlite');
+    const other = new DatabaseSync(join(p.dir, '.perqueue/perqueue.sqlite'));
+    other.exec('BEGIN EXCLUSIVE');
+    let r: Response;
+    try {
+      r = await a.post(`/api/entries/${step.id}/approve`, { data: {}, by: 'ann' });
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    assert.equal(r.status, 500);
+    const body = (await r.json()) as { error: string; requestId: string };
+    assert.match(body.requestId, /^[0-9a-f]{12}$/);
+    assert.equal(body.error, `internal error (request ${body.requestId}; details in the bridge log)`);
+    const log = p.read('.perqueue/bridge.log');
+    assert.match(log, new RegExp(`internal error in request ${body.requestId} \\(POST /api/entries/${step.id}/approve\\): Error: database is locked\\n\\s+at `));
+    // The approval was not stored, so it did not happen in memory either: it can be given again.
+    assert.equal((await entryNamed(p, wf, 'check')).state, 'awaiting_input');
+    const again = await a.post(`/api/entries/${step.id}/approve`, { data: {}, by: 'ann' });
+    assert.equal(again.status, 200, await again.clone().text());
+    await p.wait(wf);
+    assert.equal((await entryNamed(p, wf, 'use')).state, 'succeeded');
+  });
+});
