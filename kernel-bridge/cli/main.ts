@@ -11,7 +11,7 @@ import { call, daemonPid, ensureDaemon, isDaemonUp, BridgeError } from '../api/c
 import { guessSlurmConfig, validateClusterConfig } from '../executors/cluster-config.js';
 import { readFacts } from '../manager/cluster.js';
 import { findProject, initProject, projectPaths, type ProjectPaths } from '../project.js';
-import { MAX_LOG_LINES } from '../../core/limits.js';
+import { jsonNestingProblem, MAX_LOG_LINES } from '../../core/limits.js';
 import { tailLines } from '../runner/results.js';
 import { Store, type WorkflowSummary } from '../store/store.js';
 import { VERSION } from '../version.js';
@@ -68,10 +68,17 @@ function idArg(text: string | undefined, of: 'entry' | 'workflow' = 'entry'): nu
 function jsonOpt(args: Args, name: string): unknown {
   const raw = args.opt(name);
   if (raw === undefined) return undefined;
+  return parseJsonText(raw, `--${name}`);
+}
+
+/** JSON from the user, refused (not a stack overflow) when it nests deeper than the bridge takes. */
+function parseJsonText(text: string, what: string): unknown {
+  const deep = jsonNestingProblem(text);
+  if (deep) throw new UsageError(`${what} is refused: ${deep}`);
   try {
-    return JSON.parse(raw);
+    return JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`--${name} is not JSON: ${(e as Error).message}`);
+    throw new UsageError(`${what} is not JSON: ${(e as Error).message}`);
   }
 }
 
@@ -120,17 +127,11 @@ function counts(s: WorkflowSummary): string {
 }
 
 async function loadSpec(file: string, args: Args): Promise<unknown> {
-  if (file === '-') return JSON.parse(readFileSync(0, 'utf8'));
+  if (file === '-') return parseJsonText(readFileSync(0, 'utf8'), 'the spec on stdin');
   const path = resolve(file);
   if (!existsSync(path)) throw new UsageError(`no such file: ${file}`);
   const ext = extname(path);
-  if (ext === '.json') {
-    try {
-      return JSON.parse(readFileSync(path, 'utf8'));
-    } catch (e) {
-      throw new UsageError(`${file} is not JSON: ${(e as Error).message}`);
-    }
-  }
+  if (ext === '.json') return parseJsonText(readFileSync(path, 'utf8'), file);
   const mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
   let value = mod.default;
   if (typeof value === 'function') value = await (value as () => unknown)();

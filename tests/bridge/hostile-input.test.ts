@@ -135,6 +135,10 @@ describe('approve data nested a million levels deep', () => {
     const live = (await (await a.get('/api/approvals')).json()) as { node: { id: number } }[];
     assert.ok(live.some((x) => x.node.id === step.id));
     assert.equal((await entryNamed(p, wf, 'check')).state, 'awaiting_input');
+    // Through the CLI too (an argument holds at most 128 KiB): refused with the limit, not a stack trace.
+    const cli = await p.pql('approve', String(step.id), '--data', `{"x": ${deepJson(50_000)}}`);
+    assert.equal(cli.code, 2);
+    assert.match(cli.stderr, /^pql: --data is refused: the JSON nests deeper than 256 levels/);
     const good = await a.post(`/api/entries/${step.id}/approve`, { data: { x: [[1]] }, by: 'ann' });
     assert.equal(good.status, 200, await good.clone().text());
     await p.wait(wf);
