@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { MAX_GROUP_WIDTH, MAX_JSON_DEPTH, MAX_LOG_LINES, MAX_WORKFLOW_ENTRIES } from '../../core/limits.js';
+import { MAX_GROUP_WIDTH, MAX_JSON_DEPTH, MAX_LOG_LINES, MAX_REQUEST_BYTES, MAX_WORKFLOW_ENTRIES } from '../../core/limits.js';
 import { chainOf, Project, projectMaker, pyTask, spec, type EntryJson } from './cli-harness.js';
 
 // A client that reads nothing for this long is dropped (the default is 10 s).
@@ -448,5 +448,21 @@ describe('internal errors', () => {
     assert.equal(again.status, 200, await again.clone().text());
     await p.wait(wf);
     assert.equal((await entryNamed(p, wf, 'use')).state, 'succeeded');
+  });
+});
+
+describe('request bodies', () => {
+  it('over the size limit are refused with 413 and not held; a submission nested too deep with 400', async () => {
+    const p = project();
+    const a = await started(p);
+    const big = await a.post('/api/workflows', `{"spec": "${'x'.repeat(MAX_REQUEST_BYTES)}"}`);
+    assert.equal(big.status, 413);
+    assert.equal(await errorOf(big), 'the request body is over the limit of 64 MiB');
+    let node: unknown = { kind: 'task', name: 't', code: '/bin/true', args: {}, resources: '1:local:1m' };
+    for (let i = 0; i < 300; i++) node = { kind: 'static_width', width: 1, body: node };
+    const deep = await a.post('/api/workflows', { spec: spec('deep', node) });
+    assert.equal(deep.status, 400);
+    assert.match(await errorOf(deep), /the request body is refused: the JSON nests deeper than 256 levels/);
+    assert.equal(((await (await a.get('/api/workflows')).json()) as unknown[]).length, 1);
   });
 });
