@@ -323,6 +323,19 @@ describe('event stream clients that never read', () => {
   });
 });
 
+describe('event stream clients that send', () => {
+  it('more than 64 KiB in one message are closed with 1009 (message too big)', async () => {
+    const p = project();
+    const a = await started(p);
+    const ws = new WebSocket(`${a.base.replace('http', 'ws')}/api/events/ws?token=${a.token}`);
+    await new Promise((r) => ws.once('open', r));
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    ws.send('x'.repeat(100 * 1024));
+    assert.equal(await closed, 1009);
+    assert.equal((await a.get('/api/version')).status, 200);
+  });
+});
+
 describe('form patterns with catastrophic backtracking', () => {
   it('run in linear time on approval; lookaround, which cannot, is refused at submission', async () => {
     const p = project();
