@@ -41,7 +41,6 @@ export class EventStreams {
   /** Complete an authorized upgrade request and start streaming from `since`. */
   accept(req: IncomingMessage, socket: Duplex, head: Buffer, since: string | null): void {
     const start = since !== null && /^\d+$/.test(since) ? Number(since) : this.o.store.lastSeq();
-    socket.on('error', () => socket.destroy());
     this.wss.handleUpgrade(req, socket, head, (ws) => new ClientStream(ws, start, this.o));
   }
 
