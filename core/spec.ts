@@ -24,6 +24,8 @@ export interface TaskSpec {
   retries?: number;
   /** Shell lines run before the task (module load, exports). */
   preamble?: string;
+  /** Leave the processes the task starts and leaves running at its normal end (default: they are ended). */
+  keepProcesses?: boolean;
 }
 
 /** A step done by a person in JupyterLab: a notebook or a form. */
@@ -171,7 +173,7 @@ function fail(ctx: Ctx, field: string | undefined, problem: string): never {
 
 /** Fields each kind may carry (a misspelt field is refused, not silently ignored). */
 const FIELDS: Record<string, readonly string[]> = {
-  task: ['kind', 'name', 'code', 'args', 'resources', 'retries', 'preamble'],
+  task: ['kind', 'name', 'code', 'args', 'resources', 'retries', 'preamble', 'keepProcesses'],
   manual: ['kind', 'name', 'args', 'notebook', 'form', 'timeout', 'default', 'onReject'],
   workflow: ['kind', 'name', 'nodes'],
   static_width: ['kind', 'name', 'body', 'width'],
@@ -243,6 +245,7 @@ function validateTask(n: Record<string, unknown>, ctx: Ctx): void {
     fail(ctx, 'retries', 'retries must be a whole number of at least 0');
   }
   if (n.preamble !== undefined && typeof n.preamble !== 'string') fail(ctx, 'preamble', 'the preamble must be shell text');
+  if (n.keepProcesses !== undefined && typeof n.keepProcesses !== 'boolean') fail(ctx, 'keepProcesses', 'keepProcesses must be true or false');
 }
 
 function validateManual(n: Record<string, unknown>, ctx: Ctx): void {

@@ -200,4 +200,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run by a job script: this process keeps and, at the end, ends what the task started.
+    from perqueue_lab import leftovers
+
+    leftovers.guard()
+    _code = main()
+    leftovers.end()
+    sys.exit(_code)
