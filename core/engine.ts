@@ -382,11 +382,15 @@ export class Engine {
     return hit;
   }
 
-  /** Change an entry's args/resources/code/retries, a cyclical group's max_tries or a DWG's width. */
+  /**
+   * Change an entry's args/resources/code/retries, a cyclical group's max_tries or a DWG's width.
+   * Every field is checked before any is applied: a refused change leaves everything as it was.
+   */
   modify(id: number, m: Modification): void {
     const n = this.mustGet(id);
     const wf = this.workflows.get(n.workflowId)!;
-    if (m.args !== undefined || m.resources !== undefined || m.code !== undefined || m.retries !== undefined) {
+    const editsEntry = m.args !== undefined || m.resources !== undefined || m.code !== undefined || m.retries !== undefined;
+    if (editsEntry) {
       if (n.kind !== 'task' && n.kind !== 'manual') {
         throw new ActionError(`entry ${id} ('${n.name}') is a ${n.kind} group: args and resources belong to tasks`);
       }
@@ -396,17 +400,13 @@ export class Engine {
         );
       }
       if (m.code !== undefined) {
-        // Checked before anything changes, so a refused change leaves the entry as it was.
         if (n.kind !== 'task') throw new ActionError(`entry ${id} ('${n.name}') is a manual step: it has no script`);
         if (typeof m.code !== 'string' || m.code.trim() === '') {
           throw new ActionError(`entry ${id} ('${n.name}'), field 'code': must be the path of a script`);
         }
       }
-      if (m.args !== undefined) {
-        if (typeof m.args !== 'object' || m.args === null || Array.isArray(m.args)) {
-          throw new ActionError(`entry ${id} ('${n.name}'), field 'args': must be a JSON object`);
-        }
-        n.args = m.args;
+      if (m.args !== undefined && (typeof m.args !== 'object' || m.args === null || Array.isArray(m.args))) {
+        throw new ActionError(`entry ${id} ('${n.name}'), field 'args': must be a JSON object`);
       }
       if (m.resources !== undefined) {
         if (n.kind !== 'task') throw new ActionError(`entry ${id} ('${n.name}') is a manual step: it has no resources`);
@@ -415,27 +415,20 @@ export class Engine {
         } catch (e) {
           throw new ActionError(`entry ${id} ('${n.name}'), field 'resources': ${(e as Error).message}`);
         }
-        n.resources = m.resources;
       }
-      if (m.code !== undefined) n.code = m.code;
-      if (m.retries !== undefined) {
-        if (!Number.isInteger(m.retries) || m.retries < 0) {
-          throw new ActionError(`entry ${id} ('${n.name}'), field 'retries': must be a whole number >= 0`);
-        }
-        n.retries = m.retries;
+      if (m.retries !== undefined && (!Number.isInteger(m.retries) || m.retries < 0)) {
+        throw new ActionError(`entry ${id} ('${n.name}'), field 'retries': must be a whole number >= 0`);
       }
-      this.dirtyNodes.add(id);
     }
+    let cycle: RtNode | undefined;
     if (m.maxTries !== undefined) {
-      const cycle = n.kind === 'toggle' ? this.mustGet(n.cycleId!) : n;
+      cycle = n.kind === 'toggle' ? this.mustGet(n.cycleId!) : n;
       if (cycle.kind !== 'cyclical') {
         throw new ActionError(`entry ${id} ('${n.name}') is not a CyclicalGroup: max_tries applies to cyclical groups`);
       }
       if (!Number.isInteger(m.maxTries) || m.maxTries < 1) {
         throw new ActionError(`CyclicalGroup ${cycle.id} ('${cycle.name}'), field 'max_tries': must be a whole number >= 1`);
       }
-      cycle.maxTries = m.maxTries;
-      this.dirtyNodes.add(cycle.id);
     }
     if (m.width !== undefined) {
       if (n.kind !== 'dynamic_width') {
@@ -444,6 +437,20 @@ export class Engine {
       if (!Number.isInteger(m.width) || m.width < 0) {
         throw new ActionError(`DynamicWidthGroup ${id} ('${n.name}'), field 'width': must be a whole number >= 0`);
       }
+    }
+    // Everything is valid: apply.
+    if (editsEntry) {
+      if (m.args !== undefined) n.args = m.args;
+      if (m.resources !== undefined) n.resources = m.resources;
+      if (m.code !== undefined) n.code = m.code;
+      if (m.retries !== undefined) n.retries = m.retries;
+      this.dirtyNodes.add(id);
+    }
+    if (cycle && m.maxTries !== undefined) {
+      cycle.maxTries = m.maxTries;
+      this.dirtyNodes.add(cycle.id);
+    }
+    if (m.width !== undefined) {
       // Applies to this group if it has not expanded yet and to every later copy (iterations to come).
       wf.record.widthOverrides[String(n.templateId)] = m.width;
       this.dirtyWorkflows.add(wf.record.id);
