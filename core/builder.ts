@@ -37,6 +37,8 @@ export interface TaskOptions {
   name?: string;
   retries?: number;
   preamble?: string;
+  /** Leave the processes the task starts running after its normal end. */
+  keepProcesses?: boolean;
 }
 
 export class Task extends SpecBuilder {
@@ -66,6 +68,7 @@ export class Task extends SpecBuilder {
     };
     if (this.options.retries) spec.retries = this.options.retries;
     if (this.options.preamble !== undefined) spec.preamble = this.options.preamble;
+    if (this.options.keepProcesses) spec.keepProcesses = true;
     return spec;
   }
 }

@@ -136,6 +136,14 @@ export class LocalPool {
     this.prepares.delete(entryId);
     this.warm.delete(entryId);
     const r = this.running.get(entryId);
+    const held = r ? this.held.get(r.via) : undefined;
+    if (r && held?.includes(r)) {
+      // Waiting for its fork server to be started again: it never started, so it never will.
+      held.splice(held.indexOf(r), 1);
+      this.forget(entryId, r);
+      this.pump();
+      return;
+    }
     if (r && r.req) this.stop(r);
   }
 

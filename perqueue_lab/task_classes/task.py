@@ -39,6 +39,7 @@ class Task(SpecNode):
         *,
         retries: int = 0,
         preamble: str | None = None,
+        keep_processes: bool = False,
     ) -> None:
         if not isinstance(code, (str, Path)) or str(code) == "":
             raise TypeError(f"a Task needs the path of its script as str or Path, got {code!r}")
@@ -57,6 +58,10 @@ class Task(SpecNode):
         if preamble is not None and not isinstance(preamble, str):
             raise TypeError(f"Task {self.name!r}: the preamble must be shell text, got {preamble!r}")
         self.preamble = preamble
+        if not isinstance(keep_processes, bool):
+            raise TypeError(f"Task {self.name!r}: keep_processes must be True or False, got {keep_processes!r}")
+        # Processes the task leaves running outlive its normal end (docs/semantics.md).
+        self.keep_processes = keep_processes
 
     @property
     def args(self) -> dict[str, Any]:
@@ -87,6 +92,8 @@ class Task(SpecNode):
             spec["retries"] = self.retries
         if self.preamble is not None:
             spec["preamble"] = self.preamble
+        if self.keep_processes:
+            spec["keepProcesses"] = True
         return spec
 
     @classmethod
@@ -106,6 +113,7 @@ class Task(SpecNode):
             inst._resources = Resources.from_string(resources or DEFAULT_RESOURCES)
         inst.retries = 0
         inst.preamble = None
+        inst.keep_processes = False
         return inst
 
     def __repr__(self) -> str:

@@ -111,6 +111,13 @@ def test_task_retries_and_preamble_appear_only_when_set():
     assert (spec["retries"], spec["preamble"]) == (2, "module load x")
 
 
+def test_task_keep_processes_appears_only_when_set_and_must_be_a_bool():
+    assert "keepProcesses" not in T("a.py").to_spec()
+    assert T("a.py", keep_processes=True).to_spec()["keepProcesses"] is True
+    with pytest.raises(TypeError, match="keep_processes must be True or False"):
+        T("a.py", keep_processes="yes")
+
+
 def test_task_negative_retries_are_refused():
     with pytest.raises(ValueError, match="retries"):
         T("a.py", retries=-1)
