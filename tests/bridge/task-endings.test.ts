@@ -3,7 +3,8 @@
 // the bash job script; the processes a task leaves behind are ended with it (at its end, on
 // cancel and at its time limit) unless the task keeps them.
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isAlive } from '../../kernel-bridge/executors/local.js';
@@ -25,6 +26,14 @@ const LEAVER = (wait: boolean) =>
   '    os.replace(name + ".tmp", name)\n' +
   (wait ? '    while not os.path.exists("never"):\n        time.sleep(0.05)\n' : '') +
   '    return {}\n';
+
+async function until(ok: () => Promise<boolean>, seconds = 60): Promise<void> {
+  const t0 = Date.now();
+  while (!(await ok())) {
+    assert.ok(Date.now() - t0 < seconds * 1000, 'timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 async function assertGone(pid: number): Promise<void> {
   assert.ok(pid > 0);
@@ -75,6 +84,33 @@ for (const forkServer of [true, false]) {
       const parent = String(es.parent.data!.parent);
       if (forkServer) assert.match(parent, /perqueue_lab\.forkserver/);
       else assert.doesNotMatch(parent, /perqueue_lab\.forkserver/);
+    });
+
+    it('a start that finds its run folder claimed by another leaves it to that one, watched to its end', async () => {
+      const p = await projectWith(forkServer);
+      const gate = p.script('gate.sh', '#!/bin/bash\nwhile [ ! -e go ]; do sleep 0.05; done\n');
+      const ran = p.script('ran.py', 'def main(**kw):\n    open("ran", "a").write("x")\n    return {"by": "this start"}\n');
+      const wf = await p.submit(spec('claimed', chainOf(pyTask('gate', gate), pyTask('ran', ran))));
+      const [, child] = await p.entries(wf);
+      // Another start (a job of an earlier bridge, say) holds the child's run folder: a live process.
+      const other = spawn('sleep', ['300'], { stdio: 'ignore' });
+      const runDir = join(p.dir, '.perqueue/runs', String(wf), `${child.id}.1`);
+      mkdirSync(runDir, { recursive: true });
+      writeFileSync(join(runDir, 'pid'), `${other.pid}\n`);
+      writeFileSync(join(p.dir, 'go'), '');
+      await until(async () => (await p.entries(wf))[0].state === 'succeeded');
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.match((await p.entries(wf))[1].state, /^(queued|running)$/, 'not given up while its owner runs');
+      assert.ok(!existsSync(join(p.dir, 'ran')), 'this start did not run it');
+      // The owner ends and leaves its result: that is the entry's.
+      writeFileSync(join(runDir, 'result.json'), JSON.stringify({ ok: true, data: { by: 'the other start' } }));
+      writeFileSync(join(runDir, 'marker'), '0\n');
+      other.kill('SIGKILL');
+      await p.wait(wf, 60);
+      const es = await p.entries(wf);
+      assert.equal(es[1].state, 'succeeded', es[1].error ?? '');
+      assert.deepEqual(es[1].data, { by: 'the other start' });
+      assert.ok(!existsSync(join(p.dir, 'ran')), 'run once, by its owner');
     });
 
     it('the processes a task leaves behind end with it, also those that left its process group', async () => {
