@@ -23,6 +23,8 @@ export interface LocalPoolEvents {
   lost(req: JobRequest): void;
   /** Something the project's log should say (a fork server that crashed and was restarted). */
   log?(line: string): void;
+  /** The job could not be started at all (its interpreter cannot be run): the message says why. */
+  failed(req: JobRequest, error: string): void;
 }
 
 // Reads "<run folder>\t<job script>\t<keep>" lines; answers "S\t<folder>\t<pid>" at start and
@@ -55,7 +57,7 @@ interface Running {
   req: JobRequest;
   pid: number;
   cores: number;
-  timer?: NodeJS.Timeout;
+  timer?: LongTimer;
   timedOut: boolean;
   /** The launcher that started it: 'bash', or the Python of a fork server. */
   via: string;
@@ -181,11 +183,10 @@ export class LocalPool {
     this.running.set(req.entryId, r);
     this.byDir.set(req.runDir, req.entryId);
     // The time limit: TERM the job's process group at tmax, KILL it if it lingers.
-    r.timer = setTimeout(() => {
+    r.timer = setLongTimeout(() => {
       r.timedOut = true;
       this.stop(r);
     }, req.resources.tmax * 1000);
-    r.timer.unref();
     this.send(r, warm);
   }
 
@@ -209,7 +210,7 @@ export class LocalPool {
   }
 
   private forget(entryId: number, r: Running): void {
-    clearTimeout(r.timer);
+    r.timer?.clear();
     this.running.delete(entryId);
     if (r.req) this.byDir.delete(r.req.runDir);
     this.usedCores -= r.cores;
@@ -234,10 +235,13 @@ export class LocalPool {
     child.stdin.on('error', () => {
       /* its exit is handled below */
     });
-    child.on('error', () => {
-      /* reported through 'exit' */
+    child.on('error', (e) => {
+      // A launcher that ran reports its end through 'exit'; one that could not be spawned at
+      // all (no such interpreter, not executable) never does: fail the jobs it was given.
+      if (child.pid === undefined) this.launcherFailed(via, child, e);
     });
     child.on('exit', (code, signal) => {
+      if (child.pid === undefined) return; // never ran: 'error' above failed its jobs
       if (this.launchers.get(via) === child) this.launchers.delete(via);
       const wasReady = this.ready.delete(child);
       if (this.closed) return;
@@ -289,6 +293,20 @@ export class LocalPool {
       this.pump();
     });
     return child;
+  }
+
+  private launcherFailed(via: string, child: ChildProcessWithoutNullStreams, e: Error): void {
+    if (this.launchers.get(via) === child) this.launchers.delete(via);
+    if (this.closed) return;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : e.message;
+    const error = `cannot start the interpreter '${via}' (${why}): check the workflow's python or the project's PQ_PYTHON`;
+    for (const [id, r] of [...this.running]) {
+      if (!r.req || r.via !== via || r.pid >= 0) continue;
+      this.forget(id, r);
+      this.events.failed(r.req, error);
+    }
+    this.pump();
   }
 
   private onLauncherLine(line: string, from: ChildProcessWithoutNullStreams): void {
@@ -349,6 +367,26 @@ export function claimAgeMs(runDir: string): number {
   } catch {
     return Infinity;
   }
+}
+
+/** The longest delay setTimeout takes; longer ones fire at once (Node clamps them to 1 ms). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+export interface LongTimer {
+  clear(): void;
+}
+
+/** setTimeout for any delay (a time limit of 25 days is over setTimeout's 24.8): re-armed in steps. Unref'd. */
+export function setLongTimeout(fn: () => void, ms: number): LongTimer {
+  const due = Date.now() + ms;
+  let t: NodeJS.Timeout;
+  const arm = () => {
+    const left = due - Date.now();
+    t = setTimeout(left > MAX_TIMEOUT_MS ? arm : fn, Math.max(0, Math.min(left, MAX_TIMEOUT_MS)));
+    t.unref();
+  };
+  arm();
+  return { clear: () => clearTimeout(t) };
 }
 
 /** The pid a job wrote into its run folder (which is also its claim), or null. */
