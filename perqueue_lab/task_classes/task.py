@@ -73,7 +73,13 @@ class Task(SpecNode):
 
     @resources.setter
     def resources(self, value: str | Resources) -> None:
-        self._resources = value if isinstance(value, Resources) else Resources.from_string(value)
+        if isinstance(value, Resources):
+            self._resources = value
+            return
+        try:
+            self._resources = Resources.from_string(value)
+        except (ValueError, TypeError) as e:
+            raise type(e)(f"Task {getattr(self, 'name', '')!r}, field 'resources': {e}") from None
 
     def to_spec(self) -> dict[str, Any]:
         spec: dict[str, Any] = {
@@ -100,7 +106,7 @@ class Task(SpecNode):
         inst.name = name
         inst._args = args or {}
         if isinstance(resources, dict):  # the CLI may give the parsed form
-            known = ("cores", "processes", "tmax", "nodename", "weight")
+            known = ("cores", "processes", "tmax", "nodename", "weight", "gpus", "serial")
             inst._resources = Resources(**{k: v for k, v in resources.items() if k in known})
         else:
             inst._resources = Resources.from_string(resources or DEFAULT_RESOURCES)
