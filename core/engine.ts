@@ -25,6 +25,7 @@ import {
   type JsonObject,
   type ManualTaskSpec,
   type NodeSpec,
+  type Ports,
   type Template,
   type WorkflowDocument,
 } from './spec.js';
@@ -49,6 +50,8 @@ export interface Changes {
 
 export interface EntryInput {
   kwargs: JsonObject;
+  /** The function of the script to call, when it is not `main` (PerQueue's `func`). */
+  func?: string;
   pqParents: { id: number; name: string; index: number[]; iteration: number[]; data: JsonObject }[];
 }
 
@@ -220,6 +223,8 @@ export class Engine {
       iteration: p.iteration,
       data: p.data ?? {},
     }));
+    const spec = this.templateOf(n);
+    if (spec.kind === 'task' && spec.func !== undefined && spec.func !== 'main') return { kwargs, func: spec.func, pqParents };
     return { kwargs, pqParents };
   }
 
@@ -527,6 +532,14 @@ export class Engine {
   }
 
   private goAhead(n: RtNode): void {
+    const portProblem = this.portProblem(n);
+    if (portProblem) {
+      // Known only now, when the parents' outputs are: the entry fails with the reason.
+      n.error = portProblem;
+      n.endedAt = this.now();
+      this.setState(n, 'failed');
+      return;
+    }
     switch (n.kind) {
       case 'task':
         n.attempt += 1;
@@ -779,7 +792,72 @@ export class Engine {
   }
 
   private mergedParents(n: RtNode): Merged {
-    return mergeParentData(this.succeededParents(n).map((p) => ({ id: p.id, data: p.data ?? {} })));
+    return mergeParentData(this.succeededParents(n).map((p) => ({ id: p.id, data: this.portedData(n, p).data })));
+  }
+
+  /**
+   * The ports of the workflow edge that joins `n` to its parent `p`: found at the innermost
+   * workflow holding both, where they sit in different nodes. Null when the edge has none.
+   */
+  private portsBetween(n: RtNode, p: RtNode): { ports: Ports; parentItem: string; node: string } | null {
+    const templates = this.workflows.get(n.workflowId)!.templates;
+    const below = new Map<number, string | null>(); // ancestor of n -> n's node id inside it
+    for (let t: number | null = n.templateId, item: string | null = null; t !== null; item = templates[t].item, t = templates[t].parent) {
+      below.set(t, item);
+    }
+    let t: number | null = p.templateId;
+    let parentItem: string | null = null;
+    while (t !== null && !below.has(t)) {
+      parentItem = templates[t].item;
+      t = templates[t].parent;
+    }
+    if (t === null) return null;
+    const childItem = below.get(t);
+    const spec = templates[t].spec;
+    if (spec.kind !== 'workflow' || !childItem || !parentItem || childItem === parentItem) return null;
+    const ports = spec.nodes.find((x) => x.id === childItem)?.ports?.[parentItem];
+    if (!ports || Object.keys(ports).length === 0) return null;
+    return { ports, parentItem, node: `${templates[t].path}/${childItem}` };
+  }
+
+  /**
+   * A parent's data as it reaches `n`, PerQueue's way: through ports only the named keys,
+   * renamed; a source key 'None' is the parent's first value, and 'None' -> 'None' all its data.
+   * A named key the parent did not return is a problem (PerQueue passed None in silence).
+   */
+  private portedData(n: RtNode, p: RtNode): { data: JsonObject; problem?: string } {
+    const data = p.data ?? {};
+    const edge = this.portsBetween(n, p);
+    if (!edge) return { data };
+    const entries = Object.entries(edge.ports);
+    if (entries.some(([source, target]) => source === 'None' && target === 'None')) return { data };
+    const out: JsonObject = {};
+    for (const [source, target] of entries) {
+      if (source === 'None') {
+        out[target] = Object.values(data)[0] ?? null;
+      } else if (source in data) {
+        out[target] = data[source];
+      } else {
+        const wf = this.workflows.get(n.workflowId)!.record.name;
+        const returned = Object.keys(data).join(', ') || 'nothing';
+        return {
+          data: out,
+          problem:
+            `workflow '${wf}', task '${n.name}' (${edge.node}), field 'ports.${edge.parentItem}.${source}': ` +
+            `the parent '${p.name}' (entry ${p.id}) returned no '${source}' for the argument '${target}' (it returned: ${returned})`,
+        };
+      }
+    }
+    return { data: out };
+  }
+
+  /** The first port that names a key its parent did not return, or null. */
+  private portProblem(n: RtNode): string | null {
+    for (const p of this.succeededParents(n)) {
+      const problem = this.portedData(n, p).problem;
+      if (problem) return problem;
+    }
+    return null;
   }
 
   // ---------------------------------------------------------------- compilation

@@ -10,6 +10,7 @@ import { Engine, type Modification, type Outcome } from '../../core/engine.js';
 import { ActionError, SpecError } from '../../core/errors.js';
 import type { RtNode } from '../../core/model.js';
 import { parseResources } from '../../core/resources.js';
+import { pythonFunctionProblem } from './python-functions.js';
 import { workflowState } from '../../core/states.js';
 import { validateSpec, type JsonObject, type WorkflowDocument } from '../../core/spec.js';
 import { isAlive, killGroup, LocalPool, readPid, type WarmPython } from '../executors/local.js';
@@ -112,7 +113,7 @@ export class Manager {
   // ---------------------------------------------------------------- actions (API and CLI)
 
   submit(doc: unknown, opts: SubmitOptions = {}): { workflowId: number; entries: number } {
-    const valid: WorkflowDocument = validateSpec(doc, { pathExists: (p) => existsSync(p) });
+    const valid: WorkflowDocument = validateSpec(doc, { pathExists: (p) => existsSync(p), functionProblem: pythonFunctionProblem });
     let workflowId = 0;
     this.step(
       () => {

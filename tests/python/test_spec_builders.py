@@ -68,9 +68,10 @@ def test_task_accepts_keywords_as_perqueue_users_write_them():
     assert t.name == "a"
 
 
-def test_task_refuses_a_function_other_than_main():
-    with pytest.raises(ValueError, match="func='main'"):
-        Task("/fx/a.py", None, "1:local:10m", "run")
+def test_task_calls_the_function_named_by_func():
+    assert Task("/fx/a.py", None, "1:local:10m", "run").to_spec()["func"] == "run"
+    assert "func" not in Task("/fx/a.py", None, "1:local:10m", "main").to_spec()
+    assert "func" not in Task("/fx/a.py", None, "1:local:10m", None).to_spec()
 
 
 def test_task_none_args_become_an_empty_object_and_tuples_lists():
