@@ -58,6 +58,8 @@ export interface EntryInput {
 export interface Modification {
   args?: JsonObject;
   resources?: string;
+  /** A new script for a task (PerQueue's save_code): an absolute path; the bridge checks it exists. */
+  code?: string;
   retries?: number;
   maxTries?: number;
   width?: number;
@@ -98,6 +100,8 @@ function isBlocking(s: EntryState): boolean {
 
 const CANCELLABLE: ReadonlySet<EntryState> = new Set(['waiting', 'queued', 'running', 'blocked', 'awaiting_input']);
 const RETRYABLE: ReadonlySet<EntryState> = new Set(['failed', 'timed_out', 'cancelled', 'discarded']);
+/** States from which an entry may be completed, discarded or failed by hand. */
+const BY_HAND: ReadonlySet<EntryState> = new Set(['waiting', 'blocked', 'failed', 'timed_out', 'cancelled', 'discarded', 'skipped']);
 const EDITABLE: ReadonlySet<EntryState> = new Set([
   'waiting',
   'blocked',
@@ -228,6 +232,14 @@ export class Engine {
     return { kwargs, pqParents };
   }
 
+  /**
+   * PerQueue's `get_parent_data`: the parents' outputs merged as they reach the entry (through
+   * its ports), without its own args. A port naming a key its parent did not return is left out.
+   */
+  parentDataOf(id: number): JsonObject {
+    return this.mergedParents(this.mustGet(id)).data;
+  }
+
   /** Rows changed since the last call. */
   takeChanges(): Changes {
     const changes: Changes = {
@@ -349,6 +361,34 @@ export class Engine {
     this.drain();
   }
 
+  /**
+   * PerQueue's `complete`, `discard` and `fail` of an entry by hand: the entry gets the result as
+   * if its run had ended so, and what waits below it follows (children of a completed entry go
+   * ahead, those of a discarded one are skipped, those of a failed one blocked). Refused while a
+   * job is queued or running for it (cancel it first) and once it has succeeded.
+   */
+  settleByHand(id: number, state: 'succeeded' | 'discarded' | 'failed', result: { data?: JsonObject | null; error?: string | null } = {}): void {
+    const n = this.mustGet(id);
+    if (n.kind !== 'task') {
+      const what = n.kind === 'manual' ? 'a manual step: approve or reject it' : `a ${n.kind} group`;
+      throw new ActionError(`entry ${id} ('${n.name}') is ${what}; only task entries can be completed, discarded or failed by hand`);
+    }
+    if (!BY_HAND.has(n.state)) {
+      const why = n.state === 'succeeded' ? 'it has a result already' : 'a job is queued or running for it: cancel it first';
+      throw new ActionError(`entry ${id} ('${n.name}') is ${n.state}: ${why}`);
+    }
+    const data = result.data ?? null;
+    if (data !== null && (typeof data !== 'object' || Array.isArray(data))) {
+      throw new ActionError(`entry ${id} ('${n.name}'), field 'data': must be a JSON object or null`);
+    }
+    n.data = state === 'failed' ? n.data : (data ?? {});
+    n.error = state === 'failed' ? (result.error ?? 'failed by hand') : null;
+    n.endedAt = this.now();
+    this.reopenDescendants(id);
+    this.setState(n, state);
+    this.drain();
+  }
+
   /** Cancel an entry and everything below it. Returns the entries that were queued or running. */
   cancel(id: number): number[] {
     this.mustGet(id);
@@ -389,7 +429,7 @@ export class Engine {
   modify(id: number, m: Modification): void {
     const n = this.mustGet(id);
     const wf = this.workflows.get(n.workflowId)!;
-    if (m.args !== undefined || m.resources !== undefined || m.retries !== undefined) {
+    if (m.args !== undefined || m.resources !== undefined || m.retries !== undefined || m.code !== undefined) {
       if (n.kind !== 'task' && n.kind !== 'manual') {
         throw new ActionError(`entry ${id} ('${n.name}') is a ${n.kind} group: args and resources belong to tasks`);
       }
@@ -412,6 +452,13 @@ export class Engine {
           throw new ActionError(`entry ${id} ('${n.name}'), field 'resources': ${(e as Error).message}`);
         }
         n.resources = m.resources;
+      }
+      if (m.code !== undefined) {
+        if (n.kind !== 'task') throw new ActionError(`entry ${id} ('${n.name}') is a manual step: it has no script`);
+        if (typeof m.code !== 'string' || !m.code.startsWith('/')) {
+          throw new ActionError(`entry ${id} ('${n.name}'), field 'code': must be an absolute path, got ${JSON.stringify(m.code)}`);
+        }
+        n.code = m.code;
       }
       if (m.retries !== undefined) {
         if (!Number.isInteger(m.retries) || m.retries < 0) {

@@ -10,6 +10,7 @@ import { parseStates, STATE_LETTER, workflowState, type EntryState } from '../..
 import { call, daemonPid, ensureDaemon, isDaemonUp, BridgeError } from '../api/client.js';
 import { guessSlurmConfig, validateClusterConfig } from '../executors/cluster-config.js';
 import { readFacts } from '../manager/cluster.js';
+import { parentDataFromStore } from '../manager/parent-data.js';
 import { findProject, initProject, projectPaths, type ProjectPaths } from '../project.js';
 import { tail } from '../runner/results.js';
 import { Store, type WorkflowSummary } from '../store/store.js';
@@ -31,10 +32,13 @@ Usage: pql <command> [options]          (--project DIR picks the project; defaul
   wait WF [--timeout SECONDS]           wait until the workflow stops changing; exit 1 if something
                                         failed, 3 if a manual step waits for a person, 2 on timeout
   retry ID...                           run failed/timed-out/cancelled/discarded entries again
+  complete ID... [--data JSON]          mark task entries succeeded with that data; what waits below goes on
+  discard ID... [--data JSON]           mark task entries discarded; what waits below is skipped
+  fail ID... [--error TEXT]             mark task entries failed; what waits below is blocked
   cancel ID... | -w WF                  cancel entries (and what is below) or a whole workflow
   rm -w WF... [--keep-files]            remove finished, failed or cancelled workflows from the project
                                         with their run folders (human-step notebooks stay)
-  modify ID [--args JSON] [--resources R] [--retries N] [--max-tries N] [--width N]
+  modify ID [--args JSON] [--resources R] [--code FILE] [--retries N] [--max-tries N] [--width N]
   approve ID [--data JSON] [--by NAME]  complete a manual step
   reject ID [--reason TEXT] [--by NAME] reject a manual step
   daemon start|stop|status|run          the project's bridge daemon
@@ -203,18 +207,21 @@ async function ls(args: Args): Promise<number> {
 async function show(args: Args): Promise<number> {
   const paths = projectFor(args, false);
   const id = idArg(args.positional[1]);
-  let detail: { node: RtNode; input: unknown; runDir: string | null };
+  let detail: { node: RtNode; input: unknown; runDir: string | null; parentData?: unknown };
+  const store = openStore(paths);
   if (await isDaemonUp(paths)) {
     detail = await call(paths, 'GET', `/api/entries/${id}`);
   } else {
-    const node = openStore(paths).node(id);
+    const node = store.node(id);
     if (!node) throw new UsageError(`no entry ${id}`);
-    detail = { node, input: null, runDir: null };
+    detail = { node, input: null, runDir: null, parentData: parentDataFromStore(store, id) };
   }
+  // The workflow's dependency edges (child -> parent), for PerQueue's get_dependency_graph.
+  const edges = store.edgesOf(detail.node.workflowId).map((e) => [e.child, e.parent]);
   const runDir = detail.runDir ?? `${paths.runs}/${detail.node.workflowId}/${detail.node.id}.${detail.node.attempt}`;
   const stdout = tail(`${runDir}/stdout`, 2000);
   const stderr = tail(`${runDir}/stderr`, 2000);
-  if (args.flag('json')) return out({ ...detail, entry: entryJson(detail.node), runDir, stdout, stderr }), 0;
+  if (args.flag('json')) return out({ ...detail, entry: entryJson(detail.node), runDir, stdout, stderr, edges }), 0;
   const n = detail.node;
   out(
     [
@@ -385,16 +392,26 @@ async function action(args: Args): Promise<number> {
         await call(paths, 'POST', `/api/entries/${id}/cancel`);
         out(`entry ${id} cancelled`);
         break;
+      case 'complete':
+      case 'discard':
+        await call(paths, 'POST', `/api/entries/${id}/${cmd}`, { data: jsonOpt(args, 'data') ?? null });
+        out(`entry ${id} ${cmd === 'complete' ? 'completed' : 'discarded'}`);
+        break;
+      case 'fail':
+        await call(paths, 'POST', `/api/entries/${id}/fail`, { error: args.opt('error') ?? null });
+        out(`entry ${id} failed`);
+        break;
       case 'modify': {
         const body = {
           args: jsonOpt(args, 'args'),
           resources: args.opt('resources'),
+          code: args.opt('code') !== undefined ? resolve(args.opt('code')!) : undefined,
           retries: intOpt(args, 'retries'),
           maxTries: intOpt(args, 'max-tries'),
           width: intOpt(args, 'width'),
         };
         if (Object.values(body).every((v) => v === undefined)) {
-          throw new UsageError('modify needs --args, --resources, --retries, --max-tries or --width');
+          throw new UsageError('modify needs --args, --resources, --code, --retries, --max-tries or --width');
         }
         await call(paths, 'POST', `/api/entries/${id}/modify`, body);
         out(`entry ${id} modified`);
@@ -490,6 +507,9 @@ export async function main(argv: string[]): Promise<number> {
       return wait(args);
     case 'retry':
     case 'cancel':
+    case 'complete':
+    case 'discard':
+    case 'fail':
     case 'modify':
     case 'approve':
     case 'reject':
