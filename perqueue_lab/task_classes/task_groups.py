@@ -5,8 +5,9 @@ A group's body may be anything PerQueue accepts: one Task or group, a list (a ch
 direction (child -> parent). In a dict the parents may also be a dict of ports
 ``{parent: {"energy": "E"}}`` (PerQueue's edge data): the parent's output ``energy`` reaches the
 child as its argument ``E`` and no other key of that parent does; ``{parent: {}}`` passes all.
-As in PerQueue, a ``None`` key or value of a port is written ``"None"``: from ``None`` the
-child gets the parent's first value, and ``{None: None}`` passes all of the parent's data.
+As in PerQueue, the source ``"None"`` gives the child the parent's first value, and
+``{"None": "None"}`` passes all of the parent's data (PWD files use these). A port with the
+Python value ``None`` is refused: PerQueue passes None for it whatever the parent returned.
 
 Nodes are identified by object identity, as in PerQueue (its Task hashes by content but
 compares by identity): one object used twice in one dict is one node, two equal-looking Tasks
@@ -66,8 +67,11 @@ def _port_map(mapping: object, child: SpecNode, parent: SpecNode, owner: str) ->
         )
     out: Ports = {}
     for source, target in mapping.items():
-        source = "None" if source is None else source
-        target = "None" if target is None else target
+        if source is None or target is None:
+            raise TypeError(
+                f"{owner}: the port {source!r} -> {target!r} from {parent.display_name!r} to {child.display_name!r} "
+                "uses None; name the key the parent returns (the string 'None' stands for its first value)"
+            )
         if not isinstance(source, str) or not isinstance(target, str) or not source or not target:
             raise TypeError(
                 f"{owner}: the port {source!r} -> {target!r} from {parent.display_name!r} to "

@@ -63,7 +63,9 @@ def test_ports_rename_the_parents_outputs_into_the_childs_arguments(project):
 def test_none_ports_pass_the_first_value_or_all_data_as_perqueue_does(project):
     dft, md = Task(project / "dft.py", {}), Task(project / "md.py", {})
     compare = Task(project / "compare.py", {})
-    wf = Workflow({compare: {dft: {None: "first"}, md: {None: None}}})
+    with pytest.raises(TypeError, match="uses None; name the key the parent returns"):
+        Workflow({compare: {dft: {None: "first"}}})
+    wf = Workflow({compare: {dft: {"None": "first"}, md: {"None": "None"}}})
     with PersistentQueue(project) as pq:
         entries = by_name(settle(pq, pq.submit(wf)))
     assert entries["compare.py"].data == {"got": {"first": -3.5, "energy": 7.0, "temperature": 300}}
