@@ -182,3 +182,12 @@ def test_loads_w_consts_reads_perqueues_constant_names():
         "n": 3,
     }
     assert issubclass(AccessBeforeAssignmentError, Exception)
+
+
+def test_graph_utils_roots_and_leaves_of_a_dependency_graph():
+    from networkx import DiGraph
+
+    from perqueue_lab.utils.graph_utils import get_leaves, get_roots
+
+    graph = DiGraph([(3, 1), (2, 1), (4, 3)])  # child -> parent
+    assert get_roots(graph) == [2, 4] and get_leaves(graph) == [1]
