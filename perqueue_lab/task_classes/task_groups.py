@@ -6,8 +6,9 @@ direction (child -> parent). In a dict the parents may also be a dict of ports
 ``{parent: {"energy": "E"}}`` (PerQueue's edge data): the parent's output ``energy`` reaches the
 child as its argument ``E`` and no other key of that parent does; ``{parent: {}}`` passes all.
 As in PerQueue, the source ``"None"`` gives the child the parent's first value, and
-``{"None": "None"}`` passes all of the parent's data (PWD files use these). A port with the
-Python value ``None`` is refused: PerQueue passes None for it whatever the parent returned.
+``{"None": "None"}`` (or ``{None: None}``) passes all of the parent's data (PWD files use
+these). Any other port with the Python value ``None`` is refused: PerQueue passes ``None`` for it
+whatever the parent returned, or fails the child with a TypeError.
 
 Nodes are identified by object identity, as in PerQueue (its Task hashes by content but
 compares by identity): one object used twice in one dict is one node, two equal-looking Tasks
@@ -66,6 +67,8 @@ def _port_map(mapping: object, child: SpecNode, parent: SpecNode, owner: str) ->
             f"{{parent key: argument name}}, got {_describe(mapping)}"
         )
     out: Ports = {}
+    if mapping == {None: None}:
+        return out  # what a PWD file's plain edge reads as: all of the parent's data
     for source, target in mapping.items():
         if source is None or target is None:
             raise TypeError(

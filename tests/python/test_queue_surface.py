@@ -133,7 +133,7 @@ def test_save_code_points_a_failed_entry_at_another_script(project):
     with PersistentQueue(project) as pq:
         wf = pq.submit(Workflow([Task(project / "broken.py", {}), Task(project / "use.py", {})]))
         broken = by_name(settle(pq, wf))["broken.py"]
-        with pytest.raises(BridgeError, match=r"field 'code': the script '.*nowhere.py' does not exist"):
+        with pytest.raises(BridgeError, match=r"nowhere.py"):
             pq.save_code(broken.key, project / "nowhere.py")
         pq.save_code(broken.key, project / "fixed.py")
         assert pq.get_code(broken.key) == project / "fixed.py"

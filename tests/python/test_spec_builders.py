@@ -201,6 +201,18 @@ def test_parents_given_as_a_dict_of_ports_are_its_keys():
     a, b, c = T("a.py"), T("b.py"), T("c.py")
     spec = Workflow({a: [], b: [], c: {a: {"x": "y"}, b: {None: None}}}).to_spec()
     assert ids_and_parents(spec)[2] == ("c.py", ["a.py", "b.py"])
+    assert spec["nodes"][2]["ports"] == {"a.py": {"x": "y"}}  # {None: None}: all of b's data
+
+
+def test_ports_of_a_networkx_graph_are_its_edge_data():
+    networkx = pytest.importorskip("networkx")
+    a, b, c = T("a.py"), T("b.py"), T("c.py")
+    graph = networkx.DiGraph()
+    graph.add_edge(c, a, energy="E")
+    graph.add_edge(c, b)
+    spec = Workflow(graph).to_spec()
+    assert spec["nodes"][0]["ports"] == {"a.py": {"energy": "E"}}
+    assert ids_and_parents(spec)[0] == ("c.py", ["a.py", "b.py"])
 
 
 def test_one_object_used_twice_is_one_node():
