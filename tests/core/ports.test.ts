@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Engine } from '../../core/engine.js';
 import { SpecError } from '../../core/errors.js';
-import { validateSpec, type NodeSpec, type WorkflowNodeSpec } from '../../core/spec.js';
+import { validateSpec, type NodeSpec, type Ports, type WorkflowNodeSpec } from '../../core/spec.js';
 import { byName, doc, dwg, runAll, swg, task } from './harness.js';
 
 const ported = (nodes: WorkflowNodeSpec[]): NodeSpec => ({ kind: 'workflow', nodes });
@@ -112,4 +112,24 @@ describe('ports', () => {
       );
     });
   }
+});
+
+describe('TypeScript builders: ports and func', () => {
+  it('a Map of parents with ports becomes the spec ports; func is written when it is not main', async () => {
+    const { Task, Workflow } = await import('../../core/builder.js');
+    const dft = new Task('/p/dft.py');
+    const cmp = new Task('/p/cmp.py', null, undefined, { func: 'compare' });
+    const plain = new Task('/p/cmp.py', null, undefined, { func: 'main', name: 'plain' });
+    const body = new Map<InstanceType<typeof Task>, InstanceType<typeof Task>[] | Map<InstanceType<typeof Task>, Ports>>([[cmp, new Map([[dft, { energy: 'E' }]])], [plain, [dft]]]);
+    const spec = new Workflow(body).toSpec() as { nodes: WorkflowNodeSpec[] };
+    assert.deepEqual(spec.nodes.map((n) => [n.id, n.parents, n.ports]), [
+      ['cmp.py', ['dft.py'], { 'dft.py': { energy: 'E' } }],
+      ['plain', ['dft.py'], undefined],
+      ['dft.py', [], undefined],
+    ]);
+    assert.equal((spec.nodes[0].node as { func?: string }).func, 'compare');
+    assert.equal((spec.nodes[1].node as { func?: string }).func, undefined);
+    assert.throws(() => new Task('/p/x.py', null, undefined, { func: 'not a name' }), /field 'func': expected the name of a Python function/);
+    assert.throws(() => new Workflow(new Map([[cmp, new Map([[dft, { energy: '' }]])]])), /needs an argument name/);
+  });
 });
