@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { Engine } from '../../core/engine.js';
 import { SpecError } from '../../core/errors.js';
 import { validateSpec, type NodeSpec, type Ports, type WorkflowNodeSpec } from '../../core/spec.js';
-import { byName, doc, dwg, runAll, swg, task } from './harness.js';
+import { byName, cg, doc, dwg, runAll, swg, task } from './harness.js';
 
 const ported = (nodes: WorkflowNodeSpec[]): NodeSpec => ({ kind: 'workflow', nodes });
 
@@ -76,6 +76,35 @@ describe('ports', () => {
     assert.equal(cmp.state, 'failed');
     assert.match(cmp.error!, /^workflow 'typo', task 'cmp' \(root\/cmp\), field 'ports\.dft\.enrgy': the parent 'dft' \(entry \d+\) returned no 'enrgy' for the argument 'E' \(it returned: energy\)$/);
     assert.equal(byName(e, wf, 'after')[0].state, 'blocked');
+  });
+
+  it('ports out of a CyclicalGroup rename what its last iteration returned; out of a DynamicWidthGroup each column', () => {
+    const e = new Engine();
+    e.submit(
+      doc(
+        ported([
+          { id: 'loop', node: cg(task('it'), 3), parents: [] },
+          { id: 'after', node: task('after'), parents: ['loop'], ports: { loop: { v: 'value' } } },
+        ]),
+      ),
+    );
+    let i = 0;
+    const runs = runAll(e, { it: () => ({ v: ++i, pq_toggle_key: i >= 2 }) });
+    assert.deepEqual(runs.find((r) => r.name === 'after')!.kwargs, { value: 2 });
+
+    const e2 = new Engine();
+    const wf2 = e2.submit(
+      doc(
+        ported([
+          { id: 'w', node: task('w'), parents: [] },
+          { id: 'fan', node: dwg(task('col')), parents: ['w'] },
+          { id: 'after', node: task('after'), parents: ['fan'], ports: { fan: { v: 'value' } } },
+        ]),
+      ),
+    );
+    const runs2 = runAll(e2, { w: () => ({ pq_dwg_width: 2 }), col: (kw) => ({ v: (kw.pq_index as number[])[0], other: 1 }) });
+    const cols = byName(e2, wf2, 'col');
+    assert.deepEqual(runs2.find((r) => r.name === 'after')!.kwargs, { value: { [cols[0].id]: 0, [cols[1].id]: 1 } });
   });
 
   it('a DynamicWidthGroup reads its width through a port', () => {
