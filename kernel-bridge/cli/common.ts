@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type { RtNode } from '../../core/model.js';
 import { STATE_LETTER, type EntryState } from '../../core/states.js';
 import { ensureDaemon } from '../api/client.js';
-import { findProject, initProject, projectPaths, type ProjectPaths } from '../project.js';
+import { findProject, initProject, openProject, type ProjectPaths } from '../project.js';
 import { Store, type WorkflowSummary } from '../store/store.js';
 import { UsageError, type Args, type OptionSpec } from './args.js';
 
@@ -31,9 +31,10 @@ export interface Command {
 
 export function projectFor(args: Args, create: boolean): ProjectPaths {
   const explicit = args.opt('project') ?? process.env.PQ_PROJECT;
-  if (explicit) return create ? initProject(explicit) : projectPaths(resolve(explicit));
+  // Every way to a project checks it belongs to this user (UnsafeProjectError says why not).
+  if (explicit) return create ? initProject(explicit) : openProject(resolve(explicit));
   const found = findProject(process.cwd());
-  if (found) return projectPaths(found);
+  if (found) return openProject(found);
   if (create) return initProject(process.cwd());
   throw new UsageError(`no PerQueue Lab project in ${process.cwd()} or above: run 'pql init' (or submit a workflow) first`);
 }

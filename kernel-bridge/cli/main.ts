@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { call, BridgeError } from '../api/client.js';
+import { UnsafeProjectError } from '../project.js';
 import { VERSION } from '../version.js';
 import { canonical, GLOBAL_OPTIONS, parseOptions, splitCommand, UsageError, type Args } from './args.js';
 import { daemon, out, projectFor, type Command } from './common.js';
@@ -196,8 +197,9 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (e: unknown) => {
-    const msg = e instanceof UsageError || e instanceof BridgeError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
+    const known = e instanceof UsageError || e instanceof BridgeError || e instanceof UnsafeProjectError;
+    const msg = known ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
     process.stderr.write(`${msg.startsWith('pql ') ? '' : 'pql: '}${msg}\n`);
-    process.exitCode = e instanceof UsageError || e instanceof BridgeError ? 2 : 1;
+    process.exitCode = known ? 2 : 1;
   },
 );
