@@ -156,9 +156,15 @@ def test_get_entries_leaves_out_group_placeholders_as_perqueue_does(project):
     with PersistentQueue(project) as pq:
         wf = pq.submit(Workflow([Task(project / "width.py", {}), DynamicWidthGroup(Task(project / "fixed.py", {}))]))
         entries = settle(pq, wf)
-        detail_ids = {int(r["id"]) for r in pq._json(["ls", "-w", str(wf), "--json"])}
+        records = pq._json(["ls", "-w", str(wf), "--json"])
+        (group,) = [int(r["id"]) for r in records if r["kind"] == "dynamic_width"]
+        assert pq.is_dynamic_group_constructed(group) is True
+        with pytest.raises(ValueError, match="is a task, not a dynamic group"):
+            pq.is_dynamic_group_constructed(entries[0].key)
+        with pytest.raises(NotImplementedError, match="part of its workflow's spec|read the group's spec"):
+            pq.get_dynamic_group_template(group)
     assert len(entries) == 3 and all(e.task is not None and e.task.code is not None for e in entries)
-    assert len(detail_ids) > len(entries), "the placeholder is in the graph, not among the entries"
+    assert len(records) > len(entries), "the placeholder is in the graph, not among the entries"
 
 
 def test_a_registered_encoder_stores_a_custom_type_and_a_decoder_reads_it_back(project):
