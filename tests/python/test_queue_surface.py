@@ -197,3 +197,10 @@ def test_graph_utils_roots_and_leaves_of_a_dependency_graph():
 
     graph = DiGraph([(3, 1), (2, 1), (4, 3)])  # child -> parent
     assert get_roots(graph) == [2, 4] and get_leaves(graph) == [1]
+
+
+def test_selection_reads_perqueues_goahead_as_queued():
+    from perqueue_lab.selection import Selection
+
+    assert Selection(states="gq").states == [EntryState.queued, EntryState.queued]
+    assert Selection(states="u").states == [EntryState.undefined]
