@@ -327,7 +327,7 @@ function validateWorkflow(n: Record<string, unknown>, ctx: Ctx): void {
       if (p === item.id) fail({ ...ctx, path: `${ctx.path}/${item.id}` }, 'parents', 'a node cannot depend on itself');
     }
   }
-  for (const item of nodes) validatePorts(item, { ...ctx, path: `${ctx.path}/${item.id}` });
+  for (const item of nodes) validatePorts(item, nodes, { ...ctx, path: `${ctx.path}/${item.id}` });
   const cycle = findCycle(nodes);
   if (cycle) fail(ctx, 'nodes', `the dependencies form a cycle: ${cycle.join(' -> ')}`);
   for (const item of nodes) {
@@ -339,7 +339,7 @@ function validateWorkflow(n: Record<string, unknown>, ctx: Ctx): void {
   }
 }
 
-function validatePorts(item: WorkflowNodeSpec, ctx: Ctx): void {
+function validatePorts(item: WorkflowNodeSpec, siblings: WorkflowNodeSpec[], ctx: Ctx): void {
   if (item.ports === undefined) return;
   if (!isPlainObject(item.ports)) fail(ctx, 'ports', 'ports must be an object {parent id: {parent key: argument name}}');
   for (const [parent, map] of Object.entries(item.ports)) {
@@ -350,8 +350,20 @@ function validatePorts(item: WorkflowNodeSpec, ctx: Ctx): void {
       if (typeof target !== 'string' || target === '') {
         fail(ctx, `ports.${parent}.${source}`, `the argument name must be a non-empty string, got ${JSON.stringify(target)}`);
       }
+      // Known before anything runs only for a form that allows no other keys.
+      const known = closedFormKeys(siblings.find((s) => s.id === parent)?.node);
+      if (known && source !== 'None' && !known.includes(source)) {
+        fail(ctx, `ports.${parent}.${source}`, `the form of '${parent}' never returns '${source}' (it returns: ${known.join(', ') || 'nothing'})`);
+      }
     }
   }
+}
+
+/** The keys a manual step's form allows when it allows no others; undefined when not known. */
+function closedFormKeys(node: unknown): string[] | undefined {
+  if (!isPlainObject(node) || node.kind !== 'manual' || !isPlainObject(node.form)) return undefined;
+  if (node.form.additionalProperties !== false) return undefined;
+  return isPlainObject(node.form.properties) ? Object.keys(node.form.properties) : [];
 }
 
 function validateSwitch(n: Record<string, unknown>, ctx: Ctx): void {

@@ -121,6 +121,23 @@ describe('ports', () => {
     assert.equal(byName(e, wf, 'each').length, 3);
   });
 
+  it('refuses at submission a port from a manual step whose form never returns that key', () => {
+    const form = { type: 'object', properties: { quality: { type: 'number' } }, additionalProperties: false };
+    const bad = doc(
+      ported([
+        { id: 'label', node: { kind: 'manual', name: 'label', args: {}, form, onReject: 'discard' } as NodeSpec, parents: [] },
+        { id: 'use', node: task('use'), parents: ['label'], ports: { label: { qualty: 'q' } } },
+      ]),
+      'wf-form',
+    );
+    assert.throws(
+      () => validateSpec(bad),
+      (e: unknown) => e instanceof SpecError && /workflow 'wf-form'.*root\/use.*'ports\.label\.qualty'.*never returns 'qualty' \(it returns: quality\)/.test(e.message),
+    );
+    (bad.root as { nodes: WorkflowNodeSpec[] }).nodes[1].ports = { label: { quality: 'q' } };
+    validateSpec(bad);
+  });
+
   for (const [what, ports, field, says] of [
     ['a port from a node that is not a parent', { md: { energy: 'E' } }, 'ports.md', /'md' is not a parent/],
     ['an argument name that is not a string', { dft: { energy: 3 } }, 'ports.dft.energy', /argument name must be a non-empty string/],
