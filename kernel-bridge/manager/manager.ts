@@ -11,6 +11,8 @@ import { ActionError, SpecError } from '../../core/errors.js';
 import type { RtNode } from '../../core/model.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../core/limits.js';
 import { parseResources } from '../../core/resources.js';
+import { parentDataFromStore } from './parent-data.js';
+import { pythonFunctionProblem } from './python-functions.js';
 import { workflowState } from '../../core/states.js';
 import { validateSpec, type JsonObject, type WorkflowDocument } from '../../core/spec.js';
 import { claimAgeMs, GIVEN_UP, INCOMPLETE_CLAIM_MS, isAlive, killGroup, LocalPool, readClaim, readPid, type WarmPython } from '../executors/local.js';
@@ -115,7 +117,7 @@ export class Manager {
   // ---------------------------------------------------------------- actions (API and CLI)
 
   submit(doc: unknown, opts: SubmitOptions = {}): { workflowId: number; entries: number } {
-    const valid: WorkflowDocument = validateSpec(doc, { pathExists: (p) => existsSync(p) });
+    const valid: WorkflowDocument = validateSpec(doc, { pathExists: (p) => existsSync(p), functionProblem: pythonFunctionProblem });
     let workflowId = 0;
     this.step(
       () => {
@@ -129,6 +131,21 @@ export class Manager {
   retry(id: number): void {
     this.ensureLoaded(id);
     this.step(() => this.engine.retry(id));
+  }
+
+  /**
+   * The parents' merged data of an entry (PerQueue's get_parent_data). A finished workflow is
+   * read into a scratch engine rather than loaded, so reading it does not make it active again.
+   */
+  parentDataOf(id: number): JsonObject {
+    if (this.engine.node(id)) return this.engine.parentDataOf(id);
+    return parentDataFromStore(this.store, id);
+  }
+
+  /** PerQueue's complete/discard/fail of an entry by hand (see Engine.settleByHand). */
+  settleByHand(id: number, state: 'succeeded' | 'discarded' | 'failed', result: { data?: JsonObject | null; error?: string | null }): void {
+    this.ensureLoaded(id);
+    this.step(() => this.engine.settleByHand(id, state, result));
   }
 
   cancel(id: number): number[] {
@@ -190,6 +207,9 @@ export class Manager {
 
   modify(id: number, m: Modification): void {
     this.ensureLoaded(id);
+    if (m.code !== undefined && typeof m.code === 'string' && m.code.startsWith('/') && !existsSync(m.code)) {
+      throw new ActionError(`entry ${id}, field 'code': the script '${m.code}' does not exist`);
+    }
     this.step(() => this.engine.modify(id, m));
   }
 
