@@ -25,6 +25,8 @@ export interface JobScriptOptions {
   /** Environment to activate first (the submitter's venv), if any; only without `environment`. */
   virtualEnv: string | null;
   preamble: string | null;
+  /** The task keeps the processes it leaves running at its end (the Python runner reads this). */
+  keepProcesses?: boolean;
 }
 
 /** Single-quote a string for bash. */
@@ -65,6 +67,7 @@ export function jobScript(o: JobScriptOptions): string {
   } else if (o.virtualEnv) {
     lines.push(`export VIRTUAL_ENV=${shq(o.virtualEnv)}`, 'export PATH="$VIRTUAL_ENV/bin:$PATH"');
   }
+  if (o.keepProcesses) lines.push('export PQ_KEEP_PROCESSES=1');
   if (o.preamble) lines.push('# preamble', o.preamble);
   lines.push(
     `cd ${shq(o.workDir)} || { echo "perqueue_lab: cannot enter the task's working folder "${shq(o.workDir)} >&2; exit 97; }`,
