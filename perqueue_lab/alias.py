@@ -46,7 +46,8 @@ ALIASES: dict[str, str] = {
     "perqueue.task_classes.entry": "perqueue_lab.task_classes.entry",
     "perqueue.task_classes.util_classes": "perqueue_lab.task_classes.util_classes",
     "perqueue.utils": "perqueue_lab.utils",
-    "perqueue.utils.serial_utils": "perqueue_lab.utils",
+    "perqueue.utils.serial_utils": "perqueue_lab.utils.serial_utils",
+    "perqueue.utils.graph_utils": "perqueue_lab.utils.graph_utils",
     "perqueue.external": "perqueue_lab.external",
     "perqueue.external.python_workflow_definition": "perqueue_lab.external.python_workflow_definition",
 }
@@ -61,7 +62,6 @@ NOT_PROVIDED: dict[str, str] = {
     "perqueue.schedulers": "PerQueue's MyQueue/local submission: the bridge's executors (local pool, Slurm, PBS, LSF) start the jobs",
     "perqueue.console": "PerQueue's rich console (parprint): use print",
     "perqueue.task_classes.entry_group": "PerQueue's EntryGroup (a networkx graph of entries): read entries with PersistentQueue.get_entries()",
-    "perqueue.utils.graph_utils": "PerQueue's networkx helpers of its coordinator",
 }
 
 # PerQueue modules that are packages: importing their submodules needs a __path__.

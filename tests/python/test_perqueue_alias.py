@@ -334,3 +334,20 @@ def test_preload_resolves_the_alias_once_but_never_imports_a_real_perqueue(tmp_p
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["False"]
+
+
+def test_utils_and_external_modules_are_perqueue_labs():
+    r = py(
+        """
+        import perqueue_lab.alias as a; a.install()
+        from perqueue.utils import loads_w_consts
+        from perqueue.utils.serial_utils import register_json_encoder
+        import perqueue.utils.graph_utils as g
+        import perqueue.external.python_workflow_definition as pwd
+        import perqueue_lab.utils.serial_utils, perqueue_lab.utils.graph_utils
+        print(register_json_encoder is perqueue_lab.utils.serial_utils.register_json_encoder,
+              g is perqueue_lab.utils.graph_utils, pwd.__name__, loads_w_consts('{"k": "pq_index"}'))
+        """
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["True", "True", "perqueue_lab.external.python_workflow_definition", "{'k':", "'pq_index'}"]
