@@ -49,6 +49,9 @@ export interface Changes {
 
 export interface EntryInput {
   kwargs: JsonObject;
+  /** Keys of `kwargs` gathered from several parents into an object keyed by parent entry id
+   * (PerQueue hands these to main() keyed by the integer entry keys). */
+  joined: string[];
   pqParents: { id: number; name: string; index: number[]; iteration: number[]; data: JsonObject }[];
 }
 
@@ -76,10 +79,30 @@ interface Fragment {
   tails: Tail[];
 }
 
+// pq_index as PerQueue 0.3.2 builds it (docs/semantics.md, "pq_index"): the static width groups of
+// one template are resolved inside out at submission, so their indices come innermost first;
+// a dynamic group, when it expands, copies its own pq_index over its body's (replacing what
+// static groups put there) and a DynamicWidthGroup then appends the column.
 interface Scope {
-  index: number[];
+  /** Indices of the static width groups around the node within the template, innermost first. */
+  staticIndex: number[];
+  /** The expanding dynamic group's own pq_index: replaces staticIndex when it is not empty. */
+  groupIndex: number[];
+  /** A DynamicWidthGroup's column, appended last. */
+  column: number[];
   iteration: number[];
   groupId: number | null;
+}
+
+const TOP_SCOPE: Scope = { staticIndex: [], groupIndex: [], column: [], iteration: [], groupId: null };
+
+function indexIn(scope: Scope): number[] {
+  return [...(scope.groupIndex.length > 0 ? scope.groupIndex : scope.staticIndex), ...scope.column];
+}
+
+/** The scope of a dynamic group's expansion (a column, an iteration, a branch). */
+function expansionScope(group: RtNode, column: number[], iteration: number[]): Scope {
+  return { staticIndex: [], groupIndex: group.index, column, iteration, groupId: group.id };
 }
 
 interface LoadedWorkflow {
@@ -206,21 +229,30 @@ export class Engine {
     return false;
   }
 
-  /** What the entry's task receives: own args < parents' data < pq_index/pq_iteration. */
+  /**
+   * What the entry's task receives: own args < parents' data < pq_index/pq_iteration. The
+   * parents' data is that of the nearest entries, through group placeholders, merged at once and
+   * passed whole: PerQueue strips no reserved key (a DWG's columns see pq_dwg_width, a branch
+   * pq_switch_key, the next iteration and what follows a loop pq_toggle_key).
+   */
   inputFor(id: number): EntryInput {
     const n = this.mustGet(id);
-    const merged = this.mergedParents(n);
+    const parents = this.dataParents(n);
+    const merged = mergeParentData(parents.map((p) => ({ id: p.id, data: p.data ?? {} })));
     const kwargs: JsonObject = { ...(n.args ?? {}), ...merged.data };
     if (n.index.length > 0) kwargs[INDEX_KW] = n.index;
     if (n.iteration.length > 0) kwargs[ITER_KW] = n.iteration;
-    const pqParents = this.dataParents(n).map((p) => ({
+    const joined = [...merged.gathered].filter(
+      (k) => !(k === INDEX_KW && n.index.length > 0) && !(k === ITER_KW && n.iteration.length > 0),
+    );
+    const pqParents = parents.map((p) => ({
       id: p.id,
       name: p.name,
       index: p.index,
       iteration: p.iteration,
       data: p.data ?? {},
     }));
-    return { kwargs, pqParents };
+    return { kwargs, joined, pqParents };
   }
 
   /** Rows changed since the last call. */
@@ -250,7 +282,7 @@ export class Engine {
     const { byId, idOf } = numberTemplates(doc.root);
     this.workflows.set(id, { record, templates: byId, idOf });
     this.dirtyWorkflows.add(id);
-    const frag = this.compile(id, 0, { index: [], iteration: [], groupId: null });
+    const frag = this.compile(id, 0, TOP_SCOPE);
     this.work.push(...frag.heads);
     this.drain();
     return id;
@@ -574,7 +606,7 @@ export class Engine {
     const heads: number[] = [];
     const tails: Tail[] = [];
     for (let i = 0; i < width; i++) {
-      const f = this.compile(p.workflowId, body, { index: [...p.index, i], iteration: p.iteration, groupId: p.id });
+      const f = this.compile(p.workflowId, body, expansionScope(p, [i], p.iteration));
       heads.push(...f.heads);
       for (const t of f.tails) tails.push({ id: t.id, join: p.id });
     }
@@ -590,12 +622,9 @@ export class Engine {
   /** Build iteration k of cycle `c` after `gate` (the cyclical placeholder or the previous toggle). */
   private startIteration(c: RtNode, gate: RtNode, k: number): void {
     const body = this.bodyOf(c);
-    const f = this.compile(c.workflowId, body, { index: c.index, iteration: [...c.iteration, k], groupId: c.id });
-    const toggle = this.newNode(c.workflowId, 'toggle', c.templateId, `${c.name} #${k}`, {
-      index: c.index,
-      iteration: [...c.iteration, k],
-      groupId: c.id,
-    });
+    const scope = expansionScope(c, [], [...c.iteration, k]);
+    const f = this.compile(c.workflowId, body, scope);
+    const toggle = this.newNode(c.workflowId, 'toggle', c.templateId, `${c.name} #${k}`, scope);
     toggle.cycleId = c.id;
     toggle.cycleIteration = k;
     for (const t of f.tails) this.addEdge({ child: toggle.id, parent: t.id, join: t.join });
@@ -656,7 +685,7 @@ export class Engine {
       );
     }
     const branchId = this.templateIdOf(s.workflowId, branch);
-    const f = this.compile(s.workflowId, branchId, { index: s.index, iteration: s.iteration, groupId: s.id });
+    const f = this.compile(s.workflowId, branchId, expansionScope(s, [], s.iteration));
     this.expandInto(s, f.heads, f.tails, false);
   }
 
@@ -825,7 +854,7 @@ export class Engine {
         const heads: number[] = [];
         const tails: Tail[] = [];
         for (let i = 0; i < spec.width; i++) {
-          const f = this.compile(workflowId, body, { ...scope, index: [...scope.index, i], groupId: join });
+          const f = this.compile(workflowId, body, { ...scope, staticIndex: [i, ...scope.staticIndex], groupId: join });
           heads.push(...f.heads);
           for (const t of f.tails) tails.push({ id: t.id, join });
         }
@@ -843,7 +872,7 @@ export class Engine {
 
   private newNode(workflowId: number, kind: RtKind, templateId: number, name: string, scope: Scope): RtNode {
     const n = blankNode({ id: this.nextNodeId++, workflowId, kind, templateId, name, createdAt: this.now() });
-    n.index = scope.index;
+    n.index = indexIn(scope);
     n.iteration = scope.iteration;
     n.groupId = scope.groupId;
     this.nodes.set(n.id, n);

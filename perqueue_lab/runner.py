@@ -140,12 +140,22 @@ def check_output_size(text: str, what: str = "the output of main()") -> None:
         )
 
 
+def _with_entry_keys(kwargs: dict[str, Any], joined: list[str]) -> dict[str, Any]:
+    """A value gathered from several parents is keyed by their entry ids: integers, as PerQueue
+    passes them (JSON could only carry them as strings), so ``sorted(d)`` orders them as numbers."""
+    for key in joined:
+        value = kwargs.get(key)
+        if isinstance(value, dict) and all(k.isdigit() for k in value):
+            kwargs[key] = {int(k): v for k, v in value.items()}
+    return kwargs
+
+
 def run(run_dir: Path) -> dict[str, Any]:
     """Run the entry in ``run_dir`` and return the result record (also written to result.json)."""
     inp = json.loads((run_dir / "input.json").read_text(encoding="utf-8"))
     encode, decode = _codec()
     code = str(inp["code"])
-    kwargs = decode(inp.get("kwargs") or {})
+    kwargs = _with_entry_keys(decode(inp.get("kwargs") or {}), inp.get("joined") or [])
     _print_header(inp.get("entryId"), code, kwargs)
     if code.endswith(".ipynb"):
         from perqueue_lab.notebook_runner import run_notebook
