@@ -21,7 +21,7 @@ import select
 import signal
 import sys
 
-from perqueue_lab import runner
+from perqueue_lab import alias, runner
 
 
 def _claim(run_dir: str) -> bool:
@@ -109,6 +109,7 @@ def _spare(command: int, report: int, work_dir: str) -> int:
 
 def serve(work_dir: str) -> None:
     global _devnull
+    alias.install()  # before the preloads, which may import PerQueue-style modules too
     _preload()
     _devnull = os.open(os.devnull, os.O_RDONLY)
     # Everything loaded so far is shared with every child: keep the collector from touching it

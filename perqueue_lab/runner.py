@@ -20,6 +20,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
+from perqueue_lab import alias
 from perqueue_lab.constants import INDEX_KW, ITER_KW, PARENTS_KW
 
 __all__ = ["run", "main", "OutputTooLargeError", "DEFAULT_MAX_OUTPUT_BYTES"]
@@ -191,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m perqueue_lab.runner <run folder>", file=sys.stderr)
         return 2
     run_dir = Path(argv[0]).resolve()
+    # Task scripts written for PerQueue import `perqueue`: answer with this package unless a
+    # real perqueue is installed (perqueue_lab.alias).
+    alias.install()
     try:
         run(run_dir)
         return 0

@@ -144,8 +144,9 @@ async function submit(args: Args): Promise<number> {
   if (!file) throw new UsageError('submit needs a file: a .py submission script, a .json spec or a TS/JS module');
   if (extname(file) === '.py' && !args.opt('spec')) {
     // A Python submission script submits through the Python API, which calls `pql submit --spec -`.
+    // It runs with the `perqueue` import alias, so a script written for PerQueue runs unchanged.
     const python = process.env.PQ_PYTHON || 'python3';
-    const r = spawnSync(python, [resolve(file), ...args.positional.slice(2)], {
+    const r = spawnSync(python, ['-m', 'perqueue_lab.alias', resolve(file), ...args.positional.slice(2)], {
       stdio: 'inherit',
       env: { ...process.env, PQ_PROJECT: paths.root },
     });
