@@ -127,9 +127,10 @@ def run_ours(name: str, node: str) -> list[dict[str, Any]]:
     try:
         pql("init")
         pql("daemon", "start")
-        r = subprocess.run([str(OUR_PY), "pq_submit.py"], cwd=d, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+        # The submission script unchanged: `pql submit` resolves its `perqueue` imports.
+        r = pql("submit", "pq_submit.py", check=False)
         if r.returncode:
-            raise ConformanceError(f"{name} on PerQueue Lab: pq_submit.py failed:\n{r.stderr[-3000:]}")
+            raise ConformanceError(f"{name} on PerQueue Lab: pql submit pq_submit.py failed:\n{r.stdout[-1500:]}{r.stderr[-3000:]}")
         for wf in json.loads(pql("status", "--json").stdout or "[]"):
             wid = str(wf.get("id", wf.get("workflowId")))
             w = pql("wait", wid, "--timeout", str(int(TIMEOUT)))
