@@ -49,9 +49,9 @@ export interface Changes {
 
 export interface EntryInput {
   kwargs: JsonObject;
-  /** Keys of `kwargs` gathered from several parents into an object keyed by parent entry id
-   * (PerQueue hands these to main() keyed by the integer entry keys). */
-  joined: string[];
+  /** Keys of `kwargs` gathered from several parents into an object keyed by parent entry id,
+   * with the ids in PerQueue's order (main() gets a dict keyed by integers, in that order). */
+  joined: Record<string, number[]>;
   pqParents: { id: number; name: string; index: number[]; iteration: number[]; data: JsonObject }[];
 }
 
@@ -237,14 +237,18 @@ export class Engine {
    */
   inputFor(id: number): EntryInput {
     const n = this.mustGet(id);
-    const parents = this.dataParents(n);
-    const merged = mergeParentData(parents.map((p) => ({ id: p.id, data: p.data ?? {} })));
+    const { parents, joinOf } = this.dataParents(n);
+    const merged = mergeParentData(
+      pqParentOrder(parents, joinOf).map((p) => ({ id: p.id, data: p.data ?? {} })),
+      true,
+    );
     const kwargs: JsonObject = { ...(n.args ?? {}), ...merged.data };
     if (n.index.length > 0) kwargs[INDEX_KW] = n.index;
     if (n.iteration.length > 0) kwargs[ITER_KW] = n.iteration;
-    const joined = [...merged.gathered].filter(
-      (k) => !(k === INDEX_KW && n.index.length > 0) && !(k === ITER_KW && n.iteration.length > 0),
-    );
+    const joined: Record<string, number[]> = {};
+    for (const [k, ids] of merged.order) {
+      if (!(k === INDEX_KW && n.index.length > 0) && !(k === ITER_KW && n.iteration.length > 0)) joined[k] = ids;
+    }
     const pqParents = parents.map((p) => ({
       id: p.id,
       name: p.name,
@@ -795,16 +799,22 @@ export class Engine {
    * The entries whose outputs reach `n`: group placeholders pass data through, so behind one
    * stand its own parents (the tasks before a DWG, the last tasks of the previous iteration).
    */
-  private dataParents(n: RtNode): RtNode[] {
+  private dataParents(n: RtNode): { parents: RtNode[]; joinOf: Map<number, number> } {
     const out = new Map<number, RtNode>();
+    const joinOf = new Map<number, number>();
     const visit = (node: RtNode) => {
-      for (const p of this.succeededParents(node)) {
+      for (const e of this.parentsOf(node.id)) {
+        const p = this.nodes.get(e.parent)!;
+        if (p.state !== 'succeeded') continue;
         if (isPlaceholder(p.kind)) visit(p);
-        else out.set(p.id, p);
+        else {
+          out.set(p.id, p);
+          if (e.join !== null) joinOf.set(p.id, e.join);
+        }
       }
     };
     visit(n);
-    return [...out.values()].sort((a, b) => a.id - b.id);
+    return { parents: [...out.values()].sort((a, b) => a.id - b.id), joinOf };
   }
 
   private mergedParents(n: RtNode): Merged {
@@ -960,6 +970,28 @@ export class Engine {
       if (settledDelta !== 0 || blockingDelta !== 0) this.work.push(e.child);
     }
   }
+}
+
+/**
+ * PerQueue's order of a child's parents: ascending entry key. PerQueue numbers the entries of a
+ * width group's columns last column first (it inserts a graph in reversed topological order), so
+ * the columns of one join come in descending column order; everything else in creation order.
+ * `parents` is in id order; the columns of each join keep their places but are reversed.
+ */
+function pqParentOrder(parents: RtNode[], joinOf: Map<number, number>): RtNode[] {
+  const byJoin = new Map<number, RtNode[]>();
+  for (const p of parents) {
+    const j = joinOf.get(p.id);
+    if (j !== undefined) (byJoin.get(j) ?? byJoin.set(j, []).get(j)!).push(p);
+  }
+  const next = new Map<number, number>([...byJoin.keys()].map((j) => [j, byJoin.get(j)!.length - 1]));
+  return parents.map((p) => {
+    const j = joinOf.get(p.id);
+    if (j === undefined) return p;
+    const i = next.get(j)!;
+    next.set(j, i - 1);
+    return byJoin.get(j)![i];
+  });
 }
 
 /** Workflow nodes ordered so that parents come first; ties keep the written order. */

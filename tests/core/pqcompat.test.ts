@@ -112,7 +112,7 @@ describe('precedence and joins', () => {
     assert.deepEqual(runs[2].kwargs, { x: 'own', pq_index: [0] });
   });
 
-  it('a join gets differing values keyed by parent entry id (listed in `joined`), equal values once', () => {
+  it('a join gets differing values keyed by parent entry id (their order in `joined`: last column first), equal values once', () => {
     const e = new Engine();
     const wf = e.submit(doc(chain(swg(task('c'), 3), task('join'))));
     runAll(e, { c: (kw) => ({ v: (kw.pq_index as number[])[0], same: [1, 2] }) });
@@ -121,6 +121,7 @@ describe('precedence and joins', () => {
     // Inspect the input a second time (runAll already ran it): it is recomputed from the store.
     const input = e.inputFor(join.id);
     assert.deepEqual(input.kwargs, { v: Object.fromEntries(cols.map((c, i) => [String(c.id), i])), same: [1, 2] });
-    assert.deepEqual(input.joined, ['v']);
+    // PerQueue numbers a group's columns last first: the join's dict lists the last column first.
+    assert.deepEqual(input.joined, { v: cols.map((c) => c.id).reverse() });
   });
 });
