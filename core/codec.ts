@@ -4,7 +4,7 @@
 // "__pq__" naming what they are:
 //   {"__pq__":"ndarray","dtype":"<f8","shape":[2,3],"data":"<base64, C order, little-endian>"}
 //   {"__pq__":"complex","real":R,"imag":I}       R and I are numbers or float tags
-//   {"__pq__":"float","value":"nan"|"inf"|"-inf"|N}   N: an integral float (2.0) kept a float for Python
+//   {"__pq__":"float","value":"nan"|"inf"|"-inf"|"-0.0"|N}   N: an integral float (2.0) kept a float for Python
 //   {"__pq__":"bytes","data":"<base64>"}
 //   {"__pq__":"tuple","items":[...]}
 //   {"__pq__":"set","items":[...]}               items sorted, see `sortSetItems`
@@ -221,7 +221,8 @@ function enc(v: unknown, path: string, stack: Set<object>): unknown {
     case 'bigint':
       return v;
     case 'number':
-      return encodeFloat(v);
+      // -0 tagged: JSON.stringify anywhere on the way would write it as 0.
+      return Object.is(v, -0) ? { [TAG]: 'float', value: '-0.0' } : encodeFloat(v);
     case 'object':
       break;
     default:
@@ -368,7 +369,8 @@ function dec(v: unknown, path: string): unknown {
       if (s === 'nan') return NaN;
       if (s === 'inf') return Infinity;
       if (s === '-inf') return -Infinity;
-      throw bad(`value must be "nan", "inf" or "-inf", got ${JSON.stringify(s)}`);
+      if (s === '-0.0') return -0;
+      throw bad(`value must be "nan", "inf", "-inf", "-0.0" or a number, got ${JSON.stringify(s)}`);
     }
     case 'complex': {
       const part = (name: string) => {
