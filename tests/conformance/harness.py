@@ -79,7 +79,29 @@ def _read_log(log: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
 
 
+# PerQueue 0.3.2's detached runners update the workflow graph without a lock of their own, and
+# under load two columns finishing together can lose one update: the entries below then wait for
+# ever (seen a few times in a hundred runs on a busy machine). That is a race, not behaviour a
+# script relies on, and none of the cases leaves an entry waiting otherwise: such a run is
+# repeated.
+PERQUEUE_ATTEMPTS = 3
+
+
+class LostUpdate(ConformanceError):
+    pass
+
+
 def run_perqueue(name: str) -> list[dict[str, Any]]:
+    for attempt in range(1, PERQUEUE_ATTEMPTS + 1):
+        try:
+            return _run_perqueue_once(name)
+        except LostUpdate as e:
+            if attempt == PERQUEUE_ATTEMPTS:
+                raise ConformanceError(f"{e} ({attempt} attempts)") from e
+    raise AssertionError("unreachable")
+
+
+def _run_perqueue_once(name: str) -> list[dict[str, Any]]:
     if not BASELINE_PY.exists():
         raise ConformanceError(f"no PerQueue 0.3.2 baseline at {BASELINE_PY}: run bench/baseline/setup.sh")
     d = _copy_case(name, "perqueue")
@@ -96,12 +118,13 @@ def run_perqueue(name: str) -> list[dict[str, Any]]:
         while True:
             con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
             try:
-                active = con.execute(
-                    f"SELECT count(*) FROM entries WHERE state IN ({','.join('?' * len(ACTIVE))})", tuple(ACTIVE)
-                ).fetchone()[0]
+                states = dict(con.execute("SELECT state, count(*) FROM entries GROUP BY state").fetchall())
             finally:
                 con.close()
+            active = sum(states.get(s, 0) for s in ACTIVE)
             if active == 0:
+                if states.get("w"):
+                    raise LostUpdate(f"{name} on PerQueue: {states['w']} entries left waiting")
                 break
             if time.monotonic() > deadline:
                 raise ConformanceError(f"{name} on PerQueue: still {active} active entries after {TIMEOUT:.0f} s")
