@@ -62,6 +62,8 @@ def test_a_difference_is_reported() -> None:
     width0 = {**call, "task": "item"}
     assert harness.compare("probe_width0", [call, width0], [call]) == []
     assert harness.compare("probe_width0", [call], [call, width0])
+    # ...and must show: a documented difference that no longer happens fails too.
+    assert "documented difference not seen" in " ".join(harness.compare("probe_width0", [call], [call]))
 
 
 @pytest.mark.parametrize("case", CASES)
