@@ -6,6 +6,7 @@
 //    { "<parent entry id>": value, ... } in the order the parents are given (`order` keeps it:
 //    a JSON object's integer-like keys always come out in ascending order).
 // Keys that differ are also reported so that groups reading a control key can refuse them.
+import { TAG } from './codec.js';
 import type { Json, JsonObject } from './spec.js';
 
 export interface ParentOutput {
@@ -21,11 +22,21 @@ export interface Merged {
   order: Map<string, number[]>;
 }
 
-/** JSON text with sorted keys: two values are equal when their canonical texts are. */
+/**
+ * JSON text with sorted keys: two values are equal when their canonical texts are. Numbers
+ * compare as Python compares them, as PerQueue decides whether parents agree: True == 1,
+ * 2 == 2.0 (a float tag of the codec), 0.0 == -0.0.
+ */
 export function canonicalJson(v: Json | undefined): string {
   if (v === undefined) return 'undefined';
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  if (typeof v === 'number') return JSON.stringify(v); // -0 writes as 0
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v[TAG] === 'float' && Object.keys(v).length === 2) {
+    if (typeof v.value === 'number') return JSON.stringify(v.value);
+    if (v.value === '-0.0') return '0';
+  }
   const keys = Object.keys(v).sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
 }

@@ -125,3 +125,22 @@ describe('precedence and joins', () => {
     assert.deepEqual(input.joined, { v: cols.map((c) => c.id).reverse() });
   });
 });
+
+describe('parents agree as Python compares (PerQueue collapses equal values)', () => {
+  it('True and 1, 2 and 2.0, 0.0 and -0.0 are one value; 1 and 2 are not', () => {
+    const e = new Engine();
+    const wf = e.submit(doc(chain(swg(task('c'), 2), task('join'))));
+    runAll(e, {
+      c: (kw) =>
+        (kw.pq_index as number[])[0] === 0
+          ? { flag: true, x: 2, z: { __pq__: 'float', value: 0 }, d: 1 }
+          : { flag: 1, x: { __pq__: 'float', value: 2 }, z: { __pq__: 'float', value: '-0.0' }, d: 2 },
+    });
+    const join = byName(e, wf, 'join')[0];
+    const { kwargs, joined } = e.inputFor(join.id);
+    // The value kept is the first parent's in PerQueue's order (last column first).
+    assert.deepEqual(kwargs.flag, 1);
+    assert.deepEqual(kwargs.x, { __pq__: 'float', value: 2 });
+    assert.deepEqual(Object.keys(joined), ['d']);
+  });
+});
