@@ -18,8 +18,18 @@ export interface ApiOptions {
   manager: Manager;
   store: Store;
   version: string;
-  /** Required on TCP connections; Unix-socket connections are trusted (the socket is 0600). */
+  /** Required on every request unless `trustedListener` (the TCP listener). */
   token: string;
+  /**
+   * True only for the server listening on the project's Unix socket (mode 0600 in a 0700 folder
+   * of the owner's), whose every connection comes from the owner. Trust is decided by which
+   * listener accepted the connection, never by the peer's address: a TCP peer that resets its
+   * connection has no remote address either.
+   */
+  trustedListener: boolean;
+  /** The loopback port, once listening: reported by /api/version so clients can check that the
+   * daemon answering on the Unix socket is the one holding the port named in bridge.json. */
+  port?: () => number | null;
   /** Ask the daemon to stop (POST /api/shutdown). */
   shutdown: () => void;
 }
@@ -41,7 +51,14 @@ export function createApiServer(o: ApiOptions): Server {
   const route = (method: string, pattern: string, h: Handler) =>
     routes.push([method, new RegExp(`^${pattern.replace(/:id/g, '(\\d+)')}$`), h]);
 
-  route('GET', '/api/version', () => ({ version: o.version, apiVersion: API_VERSION, pid: process.pid, lastSeq: store.lastSeq() }));
+  route('GET', '/api/version', () => ({
+    version: o.version,
+    apiVersion: API_VERSION,
+    pid: process.pid,
+    port: o.port?.() ?? null,
+    root: manager.projectRoot,
+    lastSeq: store.lastSeq(),
+  }));
   route('GET', '/api/workflows', () => store.workflowSummaries().map(withWorkflowState));
   route('POST', '/api/workflows', (_req, _p, _q, body) => {
     const b = body as { spec?: unknown; python?: string; virtualEnv?: string };
@@ -189,7 +206,7 @@ export function createApiServer(o: ApiOptions): Server {
 
   const server = createServer(async (req, res) => {
     try {
-      if (!authorized(req, o.token)) throw new HttpError(401, 'missing or wrong bridge token');
+      if (!authorized(o, req)) throw new HttpError(401, 'missing or wrong bridge token');
       const url = new URL(req.url ?? '/', 'http://bridge');
       for (const [method, re, h] of routes) {
         const m = re.exec(url.pathname);
@@ -207,8 +224,10 @@ export function createApiServer(o: ApiOptions): Server {
   });
 
   server.on('upgrade', (req, socket) => {
+    // A client that resets the connection must not take the daemon down with an unhandled error.
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://bridge');
-    if (url.pathname !== '/api/events/ws' || !authorized(req, o.token, url.searchParams.get('token'))) {
+    if (url.pathname !== '/api/events/ws' || !authorized(o, req, url.searchParams.get('token'))) {
       socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
       return;
     }
@@ -234,9 +253,10 @@ function withWorkflowState<T extends { counts: Record<string, number | undefined
   return { ...s, state: workflowState(s.counts) };
 }
 
-function authorized(req: IncomingMessage, token: string, queryToken?: string | null): boolean {
-  // Unix-socket requests have no remote address; the socket file itself is 0600.
-  if (!req.socket.remoteAddress) return true;
+function authorized(o: ApiOptions, req: IncomingMessage, queryToken?: string | null): boolean {
+  if (o.trustedListener) return true;
+  const token = o.token;
+  if (!token) return false;
   const header = req.headers.authorization ?? '';
   const given = header.startsWith('Bearer ') ? header.slice(7) : (queryToken ?? '');
   const a = Buffer.from(given);
