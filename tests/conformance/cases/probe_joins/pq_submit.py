@@ -16,3 +16,8 @@ with PersistentQueue() as pq:
     }))
     gen = Task("gen.py", {}, R)
     pq.submit(Workflow([gen, DynamicWidthGroup(Task("col.py", {}, R)), Task("join.py", {}, R)]))
+    # A diamond: two parents that are not columns of one group, returning different values.
+    a = Task("col.py", {"pq_index": [0]}, R, name="top")
+    b = Task("col.py", {"pq_index": [1]}, R, name="left")
+    c = Task("col.py", {"pq_index": [2]}, R, name="right")
+    pq.submit(Workflow({a: [], b: [a], c: [a], Task("diamond.py", {}, R): [b, c]}))
