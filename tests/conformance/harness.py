@@ -89,9 +89,9 @@ def _read_log(log: Path) -> list[dict[str, Any]]:
 
 # PerQueue 0.3.2's detached runners update the workflow graph without a lock of their own, and
 # under load two columns finishing together can lose one update: the entries below then wait for
-# ever (seen a few times in a hundred runs on a busy machine). That is a race, not behaviour a
-# script relies on, and no case leaves an entry waiting otherwise (unless its case.json says
-# so): such a run is repeated.
+# ever (seen a few times in a hundred runs on a busy machine); a runner can also fail an entry
+# before its task runs. Those are races, not behaviour a script relies on, and no case leaves an
+# entry waiting otherwise (unless its case.json says so): such a run is repeated.
 PERQUEUE_ATTEMPTS = 3
 
 
@@ -137,7 +137,18 @@ def _run_perqueue_once(name: str) -> list[dict[str, Any]]:
             if time.monotonic() > deadline:
                 raise ConformanceError(f"{name} on PerQueue: still {active} active entries after {TIMEOUT:.0f} s")
             time.sleep(0.1)
-        return _read_log(log)
+        calls = _read_log(log)
+        # An entry PerQueue failed outside its task (its runner meeting a locked database on a
+        # busy machine, say) has no failed call in the log: the run is repeated too.
+        failed_calls = sum(1 for c in calls if c.get("error"))
+        if states.get("f", 0) > failed_calls:
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+            try:
+                errors = [e for (e,) in con.execute("SELECT err_txt FROM entries WHERE state = 'f' LIMIT 3")]
+            finally:
+                con.close()
+            raise LostUpdate(f"{name} on PerQueue: {states['f']} failed entries, {failed_calls} failed calls: {errors}")
+        return calls
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
