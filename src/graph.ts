@@ -69,8 +69,10 @@ export const GROUP_STATE_ORDER: readonly EntryState[] = [
 ];
 
 /**
- * The width group of a node: columns made from the same spec node, inside the same expansion and
- * iteration, differing only in their last index. Null for nodes outside width groups.
+ * The width group of a node: columns made from the same spec node by the same group (`groupId`:
+ * one per width group made, so inner groups of different outer columns stay apart) in the same
+ * iteration. Null for nodes outside width groups. The index is not used when the group is known:
+ * PerQueue's `pq_index` puts a static group's column first and a dynamic group's last.
  */
 export function widthGroupKey(node: PerQueue.Node): string | null {
   const index = node.index ?? [];
@@ -79,7 +81,8 @@ export function widthGroupKey(node: PerQueue.Node): string | null {
   }
   const template = node.templateId ?? node.name;
   const iteration = (node.iteration ?? []).join('.');
-  return `t${template}|p${node.groupId ?? ''}|i${iteration}|x${index.slice(0, -1).join('.')}`;
+  const within = node.groupId === undefined || node.groupId === null ? `x${index.slice(0, -1).join('.')}` : '';
+  return `t${template}|p${node.groupId ?? ''}|i${iteration}|${within}`;
 }
 
 export function groupState(counts: Partial<Record<string, number>>): string {

@@ -61,8 +61,11 @@ describe('buildGraph', () => {
   });
 
   it('collapses the inner level of nested width groups per outer column', () => {
+    // As the engine makes them: one inner group (groupId) per outer column; pq_index [inner, outer].
     const nodes = [0, 1].flatMap((outer) =>
-      [0, 1, 2, 3, 4].map((inner) => node(outer * 10 + inner + 1, 1, 'succeeded', { name: 'inner', templateId: 7, index: [outer, inner] })),
+      [0, 1, 2, 3, 4].map((inner) =>
+        node(outer * 10 + inner + 1, 1, 'succeeded', { name: 'inner', templateId: 7, index: [inner, outer], groupId: 100 + outer }),
+      ),
     );
     const graph = buildGraph({ workflow: { id: 1, name: 'nested', createdAt: 0 }, nodes, edges: [] }, { collapseAbove: 4 });
     expect(graph.nodes.map((n) => n.label)).toEqual(['inner ×5', 'inner ×5']);
