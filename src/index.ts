@@ -8,15 +8,15 @@ import { IStatusBar } from '@jupyterlab/statusbar';
 import { listIcon } from '@jupyterlab/ui-components';
 
 import { PerQueueClient } from './client';
-import { addCommands } from './commands';
+import { addCommands } from './workflows/commands';
 import { PerQueueModel } from './model';
-import { openFromUrlPlugin } from './openFromUrl';
+import { openFromUrlPlugin } from './workflows/openFromUrl';
 import { archivePlugin } from './archive/plugin';
 import { builderPlugin } from './builder/plugin';
-import { humanStepsPlugin } from './humanStepsPlugin';
-import { DEFAULT_GRAPH_SETTINGS, GraphPanel, IGraphSettings } from './panels/graphPanel';
-import { WorkflowsSidebar } from './panels/sidebar';
-import { PerQueueStatus } from './panels/statusItem';
+import { humanStepsPlugin } from './humanSteps/plugin';
+import { DEFAULT_GRAPH_SETTINGS, GraphPanel, IGraphSettings } from './graph/panel';
+import { WorkflowsSidebar } from './workflows/sidebar';
+import { PerQueueStatus } from './workflows/statusItem';
 import { CommandIDs, IPerQueueModel } from './tokens';
 import { widgetPlugin } from '../widgets/plugin';
 

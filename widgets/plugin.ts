@@ -5,7 +5,7 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
-import { DEFAULT_GRAPH_SETTINGS, IGraphSettings } from '../src/panels/graphView';
+import { DEFAULT_GRAPH_SETTINGS, IGraphSettings } from '../src/graph/view';
 import { IPerQueueModel } from '../src/tokens';
 import { setWidgetContext } from './context';
 import { MODULE_NAME, MODULE_VERSION } from './version';
