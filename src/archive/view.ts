@@ -6,9 +6,9 @@ import type { DocumentRegistry } from '@jupyterlab/docregistry';
 import { CommandRegistry } from '@lumino/commands';
 import { BoxPanel, Panel, SplitPanel, Widget } from '@lumino/widgets';
 
-import { stateLabel } from '../graph/elements';
-import { clear, el, formatTime } from '../ui/dom';
-import { GraphPanel, type IGraphSettings } from '../graph/panel';
+import { stateLabel } from '../graph';
+import { clear, el, formatTime } from '../ui';
+import { GraphPanel, type IGraphSettings } from '../graph';
 import { CommandIDs } from '../tokens';
 import { ArchiveModel } from './model';
 

@@ -12,7 +12,7 @@ import type { CommandRegistry } from '@lumino/commands';
 
 import { CommandIDs, IPerQueueModel } from '../tokens';
 import { blankDefinition } from './document';
-import { DEFAULT_BUILDER_SETTINGS, IBuilderSettings, WorkflowBuilder } from './editor/editor';
+import { DEFAULT_BUILDER_SETTINGS, IBuilderSettings, WorkflowBuilder } from './editor';
 
 export const BUILDER_FACTORY = 'PerQueue Workflow Builder';
 export const DEFINITION_FILE_TYPE = 'perqueue-workflow';

@@ -13,11 +13,11 @@ import { buildGraph, countsText, IGraphElements, IGraphNode } from './elements';
 import { BAND_PADDING, type IBox } from './bands';
 import { estimateTextWidth, LABEL_FONT_SIZE, LABEL_MARGIN } from './labels';
 import { ENTRY_SIZE, fitViewport, graphBox, readableViewport, GROUP_SIZE, IShownLabel, layoutBands, layoutRequestOf, shownLabel } from './layout';
-import { onThemeChange } from '../ui/theme';
+import { onThemeChange } from '../ui';
 import { layoutOffThread, OFF_THREAD_LAYOUT_MIN_NODES } from './worker/layout';
 import { layeredLayout } from './worker/layoutCore';
 import { IPerQueueModel, PerQueue } from '../tokens';
-import { el } from '../ui/dom';
+import { el } from '../ui';
 
 export interface IGraphSettings {
   collapseWidthAbove: number;

@@ -8,7 +8,7 @@ import { IApproval, outcomeText, stepLabel, timeLeft } from './steps';
 import { formOfStep } from './form';
 import type { HumanSteps } from './service';
 import { CommandIDs } from '../tokens';
-import { button, clear, el, formatTime } from '../ui/dom';
+import { button, clear, el, formatTime } from '../ui';
 
 export class ApprovalsPanel extends Widget {
   constructor(

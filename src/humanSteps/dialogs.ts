@@ -5,7 +5,7 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
 import { parseResult } from './steps';
-import { el } from '../ui/dom';
+import { el } from '../ui';
 
 class ResultEditor extends Widget implements Dialog.IBodyWidget<string> {
   constructor(text: string, hint: string, error: string) {

@@ -5,9 +5,9 @@
 import type { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
-import { countsText, stateLabel } from '../graph/elements';
+import { countsText, stateLabel } from '../graph';
 import { CommandIDs, IPerQueueModel, PerQueue } from '../tokens';
-import { button, clear, el, formatTime } from '../ui/dom';
+import { button, clear, el, formatTime } from '../ui';
 
 /** Order of the segments in a progress bar. */
 export const PROGRESS_ORDER: readonly string[] = [

@@ -13,11 +13,11 @@ import { BoxLayout, SplitPanel, Widget } from '@lumino/widgets';
 import cytoscape from 'cytoscape';
 import dagre from 'cytoscape-dagre';
 
-import type { JsonObject, NodeSpec } from '../../../core/spec.js';
 import { CommandIDs, type IPerQueueModel } from '../../tokens';
-import { button, clear, el } from '../../ui/dom';
+import { clear, el, onThemeChange } from '../../ui';
 import { askGroup, pickScript } from '../dialogs';
-import { onThemeChange } from '../../ui/theme';
+import { absolutePath, renderProperties } from './properties';
+import { builderStyle } from './style';
 import { BuilderError, DefinitionModel, DEFAULT_RESOURCES, type IProblem } from '../document';
 
 cytoscape.use(dagre);
@@ -45,20 +45,6 @@ export interface IBuilderOptions {
   settings: () => IBuilderSettings;
   /** The Jupyter server's root folder (PageConfig serverRoot). */
   serverRoot: string;
-}
-
-/** Turns a file-browser path into the absolute path a spec needs. */
-export function absolutePath(relative: string, roots: Array<string | null | undefined>): string {
-  if (relative.startsWith('/')) {
-    return relative;
-  }
-  const root = roots.find((r) => !!r && r.startsWith('/'));
-  if (!root) {
-    throw new BuilderError(
-      "the project folder is unknown: set 'Project folder' in Settings → PerQueue Lab to the absolute path of the file browser's root",
-    );
-  }
-  return `${root.replace(/\/+$/, '')}/${relative.replace(/^\/+/, '')}`;
 }
 
 export class WorkflowBuilder extends SplitPanel {
@@ -98,7 +84,7 @@ export class WorkflowBuilder extends SplitPanel {
     this.addWidget(side);
     this.setRelativeSizes([3, 1.3]);
 
-    this._stopThemeWatch = onThemeChange(() => this._cy?.style(this._style()));
+    this._stopThemeWatch = onThemeChange(() => this._cy?.style(builderStyle(this.node)));
     const context = options.context;
     this._showMessage('Loading…');
     void context.ready.then(() => {
@@ -389,7 +375,7 @@ export class WorkflowBuilder extends SplitPanel {
       this._cy = cytoscape({
         container: this._canvas.node,
         elements: [],
-        style: this._style(),
+        style: builderStyle(this.node),
         minZoom: 0.1,
         maxZoom: 3,
         wheelSensitivity: 0.3,
@@ -571,242 +557,18 @@ export class WorkflowBuilder extends SplitPanel {
   }
 
   private _renderProperties(): void {
-    const node = this._properties.node;
-    const focused = (document.activeElement as HTMLElement | null)?.dataset?.field;
-    clear(node);
-    const definition = this._definition;
-    if (!definition) {
-      return;
-    }
-    const form = el('div', 'jp-PerQueue-builder-form');
-    node.appendChild(form);
-    const field = (label: string, key: string, input: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement, hint = '') => {
-      const row = el('label', 'jp-PerQueue-form-row');
-      row.appendChild(el('span', 'jp-PerQueue-form-label', label));
-      input.classList.add('jp-mod-styled', 'jp-PerQueue-field');
-      input.dataset.field = key;
-      row.appendChild(input);
-      if (hint) {
-        row.appendChild(el('span', 'jp-PerQueue-form-hint', hint));
-      }
-      form.appendChild(row);
-      return input;
-    };
-    const text = (label: string, key: string, value: string, apply: (v: string) => void, hint = '') => {
-      const input = document.createElement('input');
-      input.value = value;
-      input.addEventListener('change', () => this._edit(() => apply(input.value)));
-      return field(label, key, input, hint);
-    };
-    const area = (label: string, key: string, value: string, apply: (v: string) => void, hint = '') => {
-      const input = document.createElement('textarea');
-      input.rows = 4;
-      input.value = value;
-      input.addEventListener('change', () => this._edit(() => apply(input.value)));
-      return field(label, key, input, hint);
-    };
-    const json = (label: string, key: string, path: string, value: unknown, optional = false) => {
-      const error = el('span', 'jp-PerQueue-form-error');
-      const input = area(label, key, value === undefined ? '' : JSON.stringify(value, null, 2), (v) => {
-        if (optional && !v.trim()) {
-          definition.setField(path, key, undefined);
-          return;
-        }
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(v);
-        } catch (e) {
-          error.textContent = `Not JSON: ${(e as Error).message}`;
-          return;
-        }
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-          error.textContent = 'Give a JSON object, e.g. {"epochs": 10}';
-          return;
-        }
-        error.textContent = '';
-        definition.setField(path, key, parsed as JsonObject);
-      });
-      input.parentElement!.appendChild(error);
-      return input;
-    };
-    const number = (label: string, key: string, path: string, value: number | undefined, min: number) => {
-      const input = document.createElement('input');
-      input.type = 'number';
-      input.min = String(min);
-      input.value = value === undefined ? '' : String(value);
-      input.addEventListener('change', () =>
-        this._edit(() => definition.setField(path, key, input.value === '' ? undefined : Number(input.value))),
-      );
-      return field(label, key, input);
-    };
-
-    const selected = this._selection.length === 1 ? this._selection[0] : null;
-    const spec = selected ? definition.nodeAt(selected) : undefined;
-    if (!selected || !spec) {
-      form.appendChild(el('h3', 'jp-PerQueue-builder-heading', 'Workflow'));
-      text('Name', 'workflow-name', definition.name, (v) => definition.setName(v.trim()));
-      const hint = this._selection.length
-        ? `${this._selection.length} items selected: Connect links the first to the second; Group puts them in a group.`
-        : 'Add tasks, select two and Connect them (first runs before second), select several and Group them. Click an item to edit it.';
-      form.appendChild(el('p', 'jp-PerQueue-form-hint', hint));
-      this._restoreFocus(focused);
-      return;
-    }
-    const item = definition.items().find((i) => i.path === selected);
-    const heading = el('h3', 'jp-PerQueue-builder-heading', KIND_TITLES[spec.kind] ?? spec.kind);
-    form.appendChild(heading);
-    form.appendChild(el('p', 'jp-PerQueue-builder-path', selected));
-    const s = spec as unknown as Record<string, unknown>;
-    if (item?.kind === 'branch') {
-      const cut = selected.lastIndexOf('/branch:');
-      const key = selected.slice(cut + '/branch:'.length);
-      text('Branch key', 'branch', key, (v) => {
-        this._pendingSelect = [`${selected.slice(0, cut)}/branch:${v.trim()}`];
-        definition.renameBranch(selected.slice(0, cut), key, v.trim());
-      });
-      this._restoreFocus(focused);
-      return;
-    }
-    const rename = (v: string) => {
-      definition.setField(selected, 'name', v.trim() || undefined);
-      const cut = selected.lastIndexOf('/');
-      const renamed = definition.items().find((i) => i.path.startsWith(selected.slice(0, cut + 1)) && definition.nodeAt(i.path) === spec);
-      this._pendingSelect = renamed ? [renamed.path] : null;
-      this._render();
-    };
-    switch (spec.kind) {
-      case 'task':
-        text('Name', 'name', spec.name, rename);
-        text('Script', 'code', spec.code, (v) => definition.setField(selected, 'code', absolutePath(v.trim(), this._roots())));
-        form.appendChild(
-          button('Pick script…', 'jp-PerQueue-pick-script', () => {
-            void pickScript(this._options.contents, 'Pick the task’s script').then((rel) => {
-              if (rel) {
-                this._edit(() => definition.setField(selected, 'code', absolutePath(rel, this._roots())));
-              }
-            });
-          }),
-        );
-        json('Arguments (JSON)', 'args', selected, spec.args);
-        text('Resources', 'resources', spec.resources, (v) => definition.setField(selected, 'resources', v.trim()), 'cores[:processes][:gpus G][:node]:time, e.g. 1:local:10m');
-        number('Retries', 'retries', selected, spec.retries ?? 0, 0);
-        area('Preamble', 'preamble', spec.preamble ?? '', (v) => definition.setField(selected, 'preamble', v || undefined), 'shell lines run first, e.g. module load vasp');
-        break;
-      case 'manual': {
-        text('Name', 'name', spec.name, rename);
-        text('Notebook', 'notebook', spec.notebook ?? '', (v) =>
-          definition.setField(selected, 'notebook', v.trim() ? absolutePath(v.trim(), this._roots()) : undefined),
-        );
-        json('Arguments (JSON)', 'args', selected, spec.args);
-        const reject = document.createElement('select');
-        for (const value of ['discard', 'fail']) {
-          const option = el('option', '', value);
-          option.value = value;
-          reject.appendChild(option);
-        }
-        reject.value = spec.onReject;
-        reject.addEventListener('change', () => this._edit(() => definition.setField(selected, 'onReject', reject.value)));
-        field('On reject', 'onReject', reject);
-        number('Timeout (s)', 'timeout', selected, spec.timeout, 1);
-        json('Default result (JSON)', 'default', selected, spec.default, true);
-        break;
-      }
-      case 'static_width':
-        text('Name', 'name', spec.name ?? '', rename, 'optional');
-        number('Width', 'width', selected, spec.width, 1);
-        break;
-      case 'cyclical':
-        text('Name', 'name', spec.name ?? '', rename, 'optional');
-        number('max_tries', 'maxTries', selected, spec.maxTries, 1);
-        break;
-      default:
-        text('Name', 'name', (s.name as string | undefined) ?? '', rename, 'optional');
-        if (spec.kind === 'switch') {
-          form.appendChild(el('p', 'jp-PerQueue-form-hint', `Branches: ${Object.keys(spec.branches).join(', ')}. Select a branch to rename its key.`));
-        }
-    }
-    if (spec.kind !== 'task' && spec.kind !== 'manual') {
-      form.appendChild(button('Ungroup', 'jp-PerQueue-ungroup', () => this.ungroupSelected()));
-    }
-    this._restoreFocus(focused);
-  }
-
-  private _restoreFocus(key: string | undefined): void {
-    if (key) {
-      (this._properties.node.querySelector(`[data-field="${CSS.escape(key)}"]`) as HTMLElement | null)?.focus();
-    }
-  }
-
-  /** Colours come from the theme's CSS variables. */
-  private _style(): cytoscape.StylesheetJson {
-    const style = getComputedStyle(this.node);
-    const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
-    const c = {
-      text: read('--jp-ui-font-color1', '#222'),
-      muted: read('--jp-ui-font-color2', '#666'),
-      edge: read('--jp-border-color1', '#999'),
-      box: read('--jp-layout-color2', '#eee'),
-      leaf: read('--jp-layout-color0', '#fff'),
-      selected: read('--jp-brand-color1', '#1976d2'),
-      error: read('--jp-error-color1', '#d32f2f'),
-      swg: read('--jp-brand-color2', '#64b5f6'),
-      dwg: read('--jp-accent-color2', '#81c784'),
-      cg: read('--jp-warn-color2', '#ffb74d'),
-      sg: read('--jp-accent-color1', '#388e3c'),
-      manual: read('--jp-warn-color1', '#f57c00'),
-    };
-    return [
-      {
-        selector: 'node',
-        style: {
-          label: 'data(label)',
-          color: c.text,
-          'font-size': 11,
-          'text-valign': 'center',
-          'text-halign': 'center',
-          'text-wrap': 'ellipsis',
-          'text-max-width': '150px',
-          shape: 'round-rectangle',
-          width: (n: cytoscape.NodeSingular) => Math.min(160, Math.max(70, String(n.data('label') ?? '').length * 6.5 + 20)),
-          height: 30,
-          'background-color': c.leaf,
-          'border-width': 1.5,
-          'border-color': c.edge,
-        },
+    renderProperties(this._properties.node, {
+      definition: this._definition,
+      selection: this._selection,
+      contents: this._options.contents,
+      roots: () => this._roots(),
+      edit: (fn) => this._edit(fn),
+      selectAfterRender: (paths) => {
+        this._pendingSelect = paths;
       },
-      { selector: 'node.manual', style: { 'border-style': 'dashed', 'border-color': c.manual } },
-      {
-        selector: 'node.compound',
-        style: {
-          'text-valign': 'top',
-          'text-halign': 'center',
-          'text-margin-y': -4,
-          color: c.muted,
-          'background-color': c.box,
-          'background-opacity': 0.35,
-          'border-style': 'dashed',
-          padding: '14px',
-        },
-      },
-      { selector: 'node.static_width', style: { 'border-color': c.swg, 'border-width': 2 } },
-      { selector: 'node.dynamic_width', style: { 'border-color': c.dwg, 'border-width': 2 } },
-      { selector: 'node.cyclical', style: { 'border-color': c.cg, 'border-style': 'double', 'border-width': 4 } },
-      { selector: 'node.switch', style: { 'border-color': c.sg, 'border-width': 2 } },
-      { selector: 'node.branch', style: { 'border-style': 'dotted' } },
-      { selector: 'node.invalid', style: { 'border-color': c.error, 'border-width': 3, 'border-style': 'solid' } },
-      { selector: 'node:selected', style: { 'border-color': c.selected, 'border-width': 3, 'border-style': 'solid' } },
-      {
-        selector: 'edge',
-        style: {
-          width: 1.5,
-          'line-color': c.edge,
-          'target-arrow-color': c.edge,
-          'target-arrow-shape': 'triangle',
-          'curve-style': 'bezier',
-        },
-      },
-      { selector: 'edge:selected', style: { 'line-color': c.selected, 'target-arrow-color': c.selected, width: 3 } },
-    ] as unknown as cytoscape.StylesheetJson;
+      render: () => this._render(),
+      ungroup: () => this.ungroupSelected(),
+    });
   }
 
   private readonly _options: IBuilderOptions;
@@ -830,13 +592,3 @@ export class WorkflowBuilder extends SplitPanel {
 function wanted(cy: cytoscape.Core, id: string): boolean {
   return cy.getElementById(id).nonempty();
 }
-
-const KIND_TITLES: Partial<Record<NodeSpec['kind'], string>> = {
-  task: 'Task',
-  manual: 'Manual step',
-  static_width: 'StaticWidthGroup',
-  dynamic_width: 'DynamicWidthGroup',
-  cyclical: 'CyclicalGroup',
-  switch: 'SwitchGroup',
-  workflow: 'Workflow',
-};
