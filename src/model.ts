@@ -237,11 +237,17 @@ export class PerQueueModel implements IPerQueueModel {
   cancelEntry(id: number): Promise<void> {
     return this._client.cancelEntry(id);
   }
-  approveEntry(id: number, data?: Record<string, unknown>): Promise<void> {
-    return this._client.approveEntry(id, data ? { data } : {});
+  approvals(): Promise<PerQueue.Approval[]> {
+    return this._client.approvals();
   }
-  rejectEntry(id: number, reason?: string): Promise<void> {
-    return this._client.rejectEntry(id, reason ? { reason } : {});
+  stepNotebook(id: number): Promise<string> {
+    return this._client.stepNotebook(id);
+  }
+  approveEntry(id: number, answer: PerQueue.Approve): Promise<void> {
+    return this._client.approveEntry(id, answer);
+  }
+  rejectEntry(id: number, answer: PerQueue.Reject): Promise<void> {
+    return this._client.rejectEntry(id, answer);
   }
   modifyEntry(id: number, change: PerQueue.ModifyRequest): Promise<void> {
     return this._client.modifyEntry(id, change);

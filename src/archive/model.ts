@@ -112,6 +112,12 @@ export class ArchiveModel implements IPerQueueModel {
   cancelEntry(): Promise<void> {
     return refuse();
   }
+  approvals(): Promise<PerQueue.Approval[]> {
+    return refuse();
+  }
+  stepNotebook(): Promise<string> {
+    return refuse();
+  }
   approveEntry(): Promise<void> {
     return refuse();
   }

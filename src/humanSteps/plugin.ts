@@ -1,6 +1,6 @@
 // Human steps in JupyterLab: the Approvals panel, the perqueue:open-step / approve / reject
-// commands (palette, panel, notebook toolbar and notifications all run them) and the toolbar of
-// step notebooks. The work is in humanSteps*.ts and panels/approv*.ts.
+// commands (palette, panel, entry details, notebook toolbar and notifications all run them) and
+// the toolbar of step notebooks. The work is in the other modules of this folder.
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, InputDialog, Notification } from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
@@ -91,6 +91,19 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
     const report = (action: string, error: unknown) =>
       Notification.error(`${action} failed: ${describe(error)}`, { autoClose: 8000 });
 
+    /** The entry named by the arguments (the details pane passes both ids), null when not known here. */
+    const shownEntry = (args: ReadonlyPartialJSONObject) =>
+      typeof args.entryId === 'number' && typeof args.workflowId === 'number' ? model.node(args.workflowId, args.entryId) : null;
+    // Without a known entry (palette, notebook toolbar) the command picks or reads one when run.
+    const isStep = (args: ReadonlyPartialJSONObject) => {
+      const node = shownEntry(args);
+      return !node || node.kind === 'manual';
+    };
+    const isWaiting = (args: ReadonlyPartialJSONObject) => {
+      const node = shownEntry(args);
+      return !node || node.state === 'awaiting_input';
+    };
+
     const name = (entryId: number, item?: IApproval) => (item ? `${stepLabel(item.node)} (#${entryId})` : `step #${entryId}`);
 
     app.commands.addCommand(CommandIDs.showApprovals, {
@@ -133,6 +146,8 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIDs.approveStep, {
       label: 'Approve Human Step…',
       caption: 'Complete a waiting step with a result',
+      isVisible: (args) => isStep(args),
+      isEnabled: (args) => isWaiting(args),
       execute: async (args) => {
         const entryId = await entryOf(args, 'Approve');
         if (entryId === null) {
@@ -187,6 +202,8 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIDs.rejectStep, {
       label: 'Reject Human Step…',
       caption: 'Reject a waiting step, with a reason',
+      isVisible: (args) => isStep(args),
+      isEnabled: (args) => isWaiting(args),
       execute: async (args) => {
         const entryId = await entryOf(args, 'Reject');
         if (entryId === null) {

@@ -1,7 +1,7 @@
 // The human steps of the project as the views need them: the list of steps waiting for a person
 // (GET /api/approvals), kept live from the shared model's events, and the three things a person
 // does to one (open its notebook copy, approve with a result, reject with a reason). Requests go
-// through the model's client, to the project it shows; the person's name is sent as `by`.
+// through the model's client methods, to the project it shows; the person's name is sent as `by`.
 import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -95,7 +95,7 @@ export class HumanSteps implements IDisposable {
   async refresh(): Promise<ReadonlyArray<IApproval>> {
     const request = ++this._request;
     try {
-      const list = await this._model.request<IApproval[]>('approvals');
+      const list = await this._model.approvals();
       if (request !== this._request || this._disposed) {
         return this._items;
       }
@@ -124,20 +124,16 @@ export class HumanSteps implements IDisposable {
 
   /** Makes (once per attempt) the step's notebook copy; its path relative to the project. */
   async prepareNotebook(entryId: number): Promise<string> {
-    const answer = await this._model.request<{ path: string }>(`entries/${entryId}/notebook`, { method: 'POST', body: '{}' });
-    if (!answer || typeof answer.path !== 'string') {
-      throw new PerQueueApiError(500, `the bridge gave no notebook path for entry ${entryId}`, `entries/${entryId}/notebook`);
-    }
-    return answer.path;
+    return this._model.stepNotebook(entryId);
   }
 
   async approve(entryId: number, data: Record<string, unknown> = {}): Promise<void> {
-    await this._model.request(`entries/${entryId}/approve`, { method: 'POST', body: JSON.stringify(this._by({ data })) });
+    await this._model.approveEntry(entryId, this._by({ data }));
     this._forget(entryId);
   }
 
   async reject(entryId: number, reason = ''): Promise<void> {
-    await this._model.request(`entries/${entryId}/reject`, { method: 'POST', body: JSON.stringify(this._by({ reason })) });
+    await this._model.rejectEntry(entryId, this._by({ reason }));
     this._forget(entryId);
   }
 

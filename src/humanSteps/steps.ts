@@ -2,6 +2,8 @@
 // injected parameters cell, docs/contracts.md §6), where the copy is for the Jupyter server,
 // what a person typed as a result, and how a waiting step is described. No DOM, no server.
 
+import type { PerQueue } from '../tokens';
+
 /** The folder of the project where the bridge writes the steps' notebook copies. */
 export const HUMAN_STEPS_FOLDER = 'human-steps';
 /** The tag of the cell holding an entry's inputs (papermill's name). */
@@ -171,33 +173,8 @@ export function parseResult(text: string): ParsedResult {
   return { ok: true, value: value as Record<string, unknown> };
 }
 
-/** One item of GET /api/approvals, with only the fields this frontend reads. */
-export interface IApproval {
-  node: {
-    id: number;
-    workflowId: number;
-    name: string;
-    state: string;
-    kind?: string;
-    index?: number[];
-    iteration?: number[];
-    args?: Record<string, unknown> | null;
-    startedAt?: number | null;
-    createdAt?: number | null;
-    deadline?: number | null;
-    [extra: string]: unknown;
-  };
-  spec: {
-    kind?: string;
-    name?: string;
-    notebook?: string;
-    form?: Record<string, unknown>;
-    timeout?: number;
-    default?: Record<string, unknown>;
-    onReject?: 'discard' | 'fail';
-    [extra: string]: unknown;
-  };
-}
+/** One item of GET /api/approvals (the shape is the client's). */
+export type IApproval = PerQueue.Approval;
 
 /** Oldest waiting first, then by entry id. */
 export function sortApprovals(items: ReadonlyArray<IApproval>): IApproval[] {

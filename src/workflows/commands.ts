@@ -6,7 +6,7 @@ import { ToolbarButton } from '@jupyterlab/ui-components';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { PerQueueApiError } from '../client';
-import { DEFAULT_GRAPH_SETTINGS, GraphPanel, IGraphSettings } from '../graph/panel';
+import { DEFAULT_GRAPH_SETTINGS, GraphPanel, IGraphSettings } from '../graph';
 import { CommandIDs, IPerQueueModel, PerQueue } from '../tokens';
 
 export const PALETTE_CATEGORY = 'PerQueue';
@@ -241,28 +241,6 @@ export function addCommands(ctx: ICommandContext): void {
       }
     },
   );
-  entryCommand(
-    CommandIDs.approveEntry,
-    'Approve Entry',
-    'Complete the human step with its current data',
-    (n) => n.state === 'awaiting_input',
-    (n) => model.approveEntry(n.id),
-    (n) => n.kind === 'manual',
-  );
-  entryCommand(
-    CommandIDs.rejectEntry,
-    'Reject Entry',
-    'Reject the human step',
-    (n) => n.state === 'awaiting_input',
-    async (n) => {
-      const reason = await InputDialog.getText({ title: `Reject ${n.name} (#${n.id})`, placeholder: 'Reason (optional)' });
-      if (reason.button.accept) {
-        await model.rejectEntry(n.id, reason.value || undefined);
-      }
-    },
-    (n) => n.kind === 'manual',
-  );
-
   commands.addCommand(CommandIDs.cancelWorkflow, {
     label: 'Cancel Workflow',
     caption: 'Cancel every unfinished entry of the workflow',

@@ -5,7 +5,7 @@ import { Widget } from '@lumino/widgets';
 
 import { countsText, IWidthGroup, stateLabel } from '../graph/elements';
 import { CommandIDs, IPerQueueModel, PerQueue } from '../tokens';
-import { button, clear, el, formatJson, formatTime } from '../ui/dom';
+import { button, clear, el, formatJson, formatTime } from '../ui';
 
 export interface IDetailsOptions {
   model: IPerQueueModel;
@@ -130,8 +130,9 @@ export class EntryDetails extends Widget {
     };
     add(CommandIDs.retryEntry, 'jp-PerQueue-retry');
     add(CommandIDs.cancelEntry, 'jp-PerQueue-cancel');
-    add(CommandIDs.approveEntry, 'jp-PerQueue-approve');
-    add(CommandIDs.rejectEntry, 'jp-PerQueue-reject');
+    // The human steps plugin's commands: the same form, dialogs and `by` as its panel and notebook toolbar.
+    add(CommandIDs.approveStep, 'jp-PerQueue-approve');
+    add(CommandIDs.rejectStep, 'jp-PerQueue-reject');
     if (groupKey) {
       actions.appendChild(
         button('Collapse group', 'jp-PerQueue-collapse', () => this._options.setGroupCollapsed(groupKey, true)),
