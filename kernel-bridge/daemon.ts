@@ -73,7 +73,7 @@ export async function runDaemon(root: string): Promise<void> {
   let port: number | null = null;
   // One server per listener: only the Unix socket's is trusted without the token.
   const make = (trustedListener: boolean) =>
-    createApiServer({ manager, store, version: VERSION, token, shutdown, trustedListener, port: () => port });
+    createApiServer({ manager, store, version: VERSION, token, shutdown, trustedListener, port: () => port, log });
   if (existsSync(paths.socket)) unlinkSync(paths.socket);
   const unixServer = make(true);
   await new Promise<void>((ok) => unixServer.listen(paths.socket, ok));

@@ -197,7 +197,8 @@ export interface IPerQueueModel {
   refresh(): Promise<void>;
 
   entry(id: number): Promise<PerQueue.EntryDetail>;
-  log(id: number, stream: 'stdout' | 'stderr', tail?: number): Promise<string>;
+  /** The last `lines` lines of an entry's stdout or stderr. */
+  log(id: number, stream: 'stdout' | 'stderr', lines?: number): Promise<string>;
   retryEntry(id: number): Promise<void>;
   cancelEntry(id: number): Promise<void>;
   /** The human steps waiting for a person (GET /api/approvals). */

@@ -1,16 +1,17 @@
 // The bridge's HTTP API (described in openapi.json): JSON over a Unix socket (mode 0600) for
 // the CLI, and over loopback with a bearer token for the Jupyter server extension and kernels.
 // It is a thin layer: every action goes to the manager, every read to the store.
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { jsonNestingProblem, MAX_LOG_LINES, MAX_REQUEST_BYTES } from '../../core/limits.js';
 import { parseStates, workflowState } from '../../core/states.js';
 import type { Manager } from '../manager/manager.js';
 import { isUserError } from '../manager/manager.js';
 import { prepareManualNotebook } from '../manager/notebooks.js';
-import { tail } from '../runner/results.js';
+import { tailLines } from '../runner/results.js';
 import type { Store } from '../store/store.js';
-import { acceptWebSocket } from './websocket.js';
+import { EventStreams } from './websocket.js';
 
 export const API_VERSION = 1;
 
@@ -32,6 +33,8 @@ export interface ApiOptions {
   port?: () => number | null;
   /** Ask the daemon to stop (POST /api/shutdown). */
   shutdown: () => void;
+  /** The bridge log: internal errors go here, with the request id the client was given. */
+  log?: (line: string) => void;
 }
 
 class HttpError extends Error {
@@ -98,7 +101,8 @@ export function createApiServer(o: ApiOptions): Server {
     const node = store.node(Number(id));
     if (!node) throw new HttpError(404, `no entry ${id}`);
     const stream = q.get('stream') === 'stderr' ? 'stderr' : 'stdout';
-    return { text: node.attempt > 0 ? tail(join(manager.runDirOf(node), stream), Number(q.get('tail') ?? 20000)) : '' };
+    const lines = logLines(q.get('tail'));
+    return { text: node.attempt > 0 ? tailLines(join(manager.runDirOf(node), stream), lines) : '' };
   });
   route('POST', '/api/entries/:id/retry', (_r, [id]) => {
     manager.retry(Number(id));
@@ -219,11 +223,16 @@ export function createApiServer(o: ApiOptions): Server {
       if (e instanceof HttpError) return send(res, e.status, { error: e.message });
       if (isUserError(e) || e instanceof SyntaxError) return send(res, 400, { error: (e as Error).message });
       if (e instanceof Error && /unknown state/.test(e.message)) return send(res, 400, { error: e.message });
-      return send(res, 500, { error: `internal error: ${(e as Error).stack ?? e}` });
+      // The details stay in the bridge log; the client gets an id to find them by.
+      const requestId = randomBytes(6).toString('hex');
+      o.log?.(`internal error in request ${requestId} (${req.method} ${(req.url ?? '').split('?')[0]}): ${(e as Error)?.stack ?? e}`);
+      if (res.headersSent) return void res.destroy();
+      return send(res, 500, { error: `internal error (request ${requestId}; details in the bridge log)`, requestId });
     }
   });
 
-  server.on('upgrade', (req, socket) => {
+  const streams = new EventStreams({ store, onCommit: (fn) => manager.onCommit(fn), log: o.log });
+  server.on('upgrade', (req, socket, head) => {
     // A client that resets the connection must not take the daemon down with an unhandled error.
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://bridge');
@@ -231,21 +240,9 @@ export function createApiServer(o: ApiOptions): Server {
       socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
       return;
     }
-    const ws = acceptWebSocket(req, socket);
-    if (!ws) return;
-    let last = Number(url.searchParams.get('since') ?? store.lastSeq());
-    const flush = () => {
-      for (;;) {
-        const events = store.eventsSince(last);
-        if (events.length === 0) return;
-        for (const e of events) ws.send(JSON.stringify(e));
-        last = events[events.length - 1].seq;
-      }
-    };
-    flush();
-    const off = manager.onCommit(flush);
-    ws.onClose(off);
+    streams.accept(req, socket, head, url.searchParams.get('since'));
   });
+  server.on('close', () => streams.close());
   return server;
 }
 
@@ -264,11 +261,36 @@ function authorized(o: ApiOptions, req: IncomingMessage, queryToken?: string | n
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** The tail of a log in lines: ?tail=N, a whole number from 0 to MAX_LOG_LINES (200 when absent). */
+function logLines(raw: string | null): number {
+  if (raw === null || raw === '') return 200;
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) > MAX_LOG_LINES) {
+    throw new HttpError(400, `'tail' must be a whole number of lines from 0 to ${MAX_LOG_LINES}, got '${raw.slice(0, 40)}'`);
+  }
+  return Number(raw);
+}
+
 async function readBody(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_REQUEST_BYTES) throw new HttpError(413, `the request body is over the limit of ${MAX_REQUEST_BYTES / 1048576} MiB`);
   const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
+  const tooLarge = await new Promise<boolean>((resolve, reject) => {
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      // Over the limit: keep draining (the answer can still be read) but hold nothing more.
+      if (size <= MAX_REQUEST_BYTES) chunks.push(c);
+      else chunks.length = 0;
+    });
+    req.on('end', () => resolve(size > MAX_REQUEST_BYTES));
+    req.on('error', reject);
+  });
+  if (tooLarge) throw new HttpError(413, `the request body is over the limit of ${MAX_REQUEST_BYTES / 1048576} MiB`);
   const text = Buffer.concat(chunks).toString('utf8');
   if (!text) return {};
+  // Refused before parsing: every later walk of the value (validation, storing) is recursive.
+  const deep = jsonNestingProblem(text);
+  if (deep) throw new HttpError(400, `the request body is refused: ${deep}`);
   try {
     return JSON.parse(text);
   } catch (e) {

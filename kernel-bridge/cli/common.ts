@@ -2,12 +2,14 @@
 // values, printing, and the shape of one command.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { jsonNestingProblem } from '../../core/limits.js';
 import type { RtNode } from '../../core/model.js';
 import { STATE_LETTER, type EntryState } from '../../core/states.js';
 import { ensureDaemon } from '../api/client.js';
 import { findProject, initProject, openProject, type ProjectPaths } from '../project.js';
 import { Store, type WorkflowSummary } from '../store/store.js';
 import { UsageError, type Args, type OptionSpec } from './args.js';
+import { printable } from './format.js';
 
 export { UsageError };
 export type { Args, OptionSpec };
@@ -52,10 +54,17 @@ export function idArg(text: string | undefined, of: 'entry' | 'workflow' = 'entr
 export function jsonOpt(args: Args, name: string): unknown {
   const raw = args.opt(name);
   if (raw === undefined) return undefined;
+  return parseJsonText(raw, `--${name}`);
+}
+
+/** JSON from the user, refused (not a stack overflow) when it nests deeper than the bridge takes. */
+export function parseJsonText(text: string, what: string): unknown {
+  const deep = jsonNestingProblem(text);
+  if (deep) throw new UsageError(`${what} is refused: ${deep}`);
   try {
-    return JSON.parse(raw);
+    return JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`--${name} is not JSON: ${(e as Error).message}`);
+    throw new UsageError(`${what} is not JSON: ${(e as Error).message}`);
   }
 }
 
@@ -71,8 +80,9 @@ export async function daemon(paths: ProjectPaths): Promise<ProjectPaths> {
   return paths;
 }
 
+/** Text goes out with terminal control characters escaped: names and outputs are not trusted. */
 export function out(value: unknown): void {
-  process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${typeof value === 'string' ? printable(value) : JSON.stringify(value, null, 2)}\n`);
 }
 
 /** What `ls --json` promises to the Python API. */
