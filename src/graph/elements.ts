@@ -42,7 +42,7 @@ export interface IGraphElements {
   nodes: IGraphNode[];
   edges: IGraphEdge[];
   groups: Map<string, IWidthGroup>;
-  /** The iterations of cyclical groups, by key (see graphBands.ts). */
+  /** The iterations of cyclical groups, by key (see bands.ts). */
   bands: Map<string, IIterationBand>;
 }
 

@@ -1,4 +1,4 @@
-// From the drawn graph (graph.ts) to what the layout needs: each node's shape, its label's lines
+// From the drawn graph (elements.ts) to what the layout needs: each node's shape, its label's lines
 // and their box, so nodes are spaced by their labels; and back, the boxes of the iteration bands
 // around the laid-out nodes. Pure: text widths come from the caller (a canvas in the page,
 // an estimate in tests).

@@ -1,4 +1,4 @@
-// The graph panel of one workflow: the live graph view (graphView.ts) next to the details pane
+// The graph panel of one workflow: the live graph view (view.ts) next to the details pane
 // of the clicked entry. It follows the model's live updates; it never talks to the server itself.
 import type { CommandRegistry } from '@lumino/commands';
 import { Signal } from '@lumino/signaling';

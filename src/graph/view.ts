@@ -1,4 +1,4 @@
-// The live graph of one workflow, on its own: a cytoscape canvas in layered layout (layoutCore.ts),
+// The live graph of one workflow, on its own: a cytoscape canvas in layered layout (worker/layoutCore.ts),
 // coloured by state, width groups collapsed to one node with counts. The graph panel puts it
 // next to the details pane; the notebook widget shows it alone. It reads the shared model and
 // never talks to the server itself; cytoscape is created only once the canvas is in the page.
@@ -511,7 +511,7 @@ export class WorkflowGraphView extends Widget {
           'font-size': LABEL_FONT_SIZE,
           'font-family': c.font,
           color: c.text,
-          // Lines are broken (and cut) by graphLabels.ts, which the layout spaces nodes by.
+          // Lines are broken (and cut) by labels.ts, which the layout spaces nodes by.
           'text-wrap': 'wrap',
           'text-max-width': '1000px',
           'background-color': c.waiting,

@@ -1,6 +1,6 @@
 // The form of a human step, the pure part: which steps get a form in the Approve dialog and the
 // data it starts with (the step's default over the schema's own defaults). The check of a result
-// is in humanStepsFormCheck.ts (the bridge's own rule, core/formSchema.ts).
+// is in formCheck.ts (the bridge's own rule, core/formSchema.ts).
 import type { IApproval } from './steps';
 
 export type JsonObject = Record<string, unknown>;
