@@ -15,6 +15,7 @@ import { tail } from '../runner/results.js';
 import { Store, type WorkflowSummary } from '../store/store.js';
 import { VERSION } from '../version.js';
 import { parseArgs, type Args } from './args.js';
+import { daemonNotice } from './daemon-notice.js';
 import { table } from './format.js';
 
 const HELP = `pql ${VERSION} — PerQueue Lab workflows from the command line
@@ -165,7 +166,9 @@ async function submit(args: Args): Promise<number> {
 }
 
 async function status(args: Args): Promise<number> {
-  const store = openStore(projectFor(args, false));
+  const paths = projectFor(args, false);
+  await daemonNotice(paths, process.argv[1]);
+  const store = openStore(paths);
   const rows = store.workflowSummaries();
   if (args.flag('json')) return out(rows), 0;
   out(table(['wf', 'name', 'entries', 'states'], rows.map((s) => [s.id, s.name, s.total, counts(s)])));
@@ -173,7 +176,9 @@ async function status(args: Args): Promise<number> {
 }
 
 async function ls(args: Args): Promise<number> {
-  const store = openStore(projectFor(args, false));
+  const paths = projectFor(args, false);
+  await daemonNotice(paths, process.argv[1]);
+  const store = openStore(paths);
   const states = args.opt('s') ?? args.opt('states');
   const wf = args.opt('w') ?? args.opt('workflow');
   const nodes = store.listNodes({
@@ -203,6 +208,7 @@ async function ls(args: Args): Promise<number> {
 async function show(args: Args): Promise<number> {
   const paths = projectFor(args, false);
   const id = idArg(args.positional[1]);
+  await daemonNotice(paths, process.argv[1]);
   let detail: { node: RtNode; input: unknown; runDir: string | null };
   if (await isDaemonUp(paths)) {
     detail = await call(paths, 'GET', `/api/entries/${id}`);
@@ -301,6 +307,7 @@ async function config(args: Args): Promise<number> {
 async function logs(args: Args): Promise<number> {
   const paths = projectFor(args, false);
   const id = idArg(args.positional[1]);
+  await daemonNotice(paths, process.argv[1]);
   const node = openStore(paths).node(id);
   if (!node) throw new UsageError(`no entry ${id}`);
   const file = `${paths.runs}/${node.workflowId}/${node.id}.${Math.max(1, node.attempt)}/${args.flag('stderr') ? 'stderr' : 'stdout'}`;
@@ -326,6 +333,7 @@ async function logs(args: Args): Promise<number> {
 async function wait(args: Args): Promise<number> {
   const paths = projectFor(args, false);
   const wf = idArg(args.positional[1] ?? args.opt('w'), 'workflow');
+  await daemonNotice(paths, process.argv[1]);
   const timeout = Number(args.opt('timeout') ?? 0) * 1000;
   const start = Date.now();
   // With a bridge running, it tells when the workflow settles (a long-poll that returns within
@@ -341,6 +349,11 @@ async function wait(args: Args): Promise<number> {
         bridge = false; // the bridge went away: its jobs may still end, read the store instead
         return undefined;
       });
+      if (!s) {
+        // Nothing moves a workflow without its bridge: start it again (or say how) once.
+        await daemonNotice(paths, process.argv[1]);
+        bridge = await isDaemonUp(paths);
+      }
     }
     if (!s) {
       const store = openStore(paths);

@@ -17,6 +17,7 @@ import type { JobRequest } from '../executors/types.js';
 import type { ProjectPaths } from '../project.js';
 import { jobScript } from '../runner/jobscript.js';
 import { readMarker, readOutcome, TIMED_OUT } from '../runner/results.js';
+import { lostRunError, setAsideIfForeign } from '../runner/run-owner.js';
 import type { Store } from '../store/store.js';
 import { ClusterRuns, type Route } from './cluster.js';
 
@@ -42,7 +43,7 @@ export class Manager {
   private readonly store: Store;
   private readonly paths: ProjectPaths;
   private readonly pool: LocalPool;
-  private readonly listeners = new Set<Listener>();
+  private listeners = new Set<Listener>();
   /** Entry id -> attempt handed to an executor by this process. */
   private readonly dispatched = new Map<number, number>();
   /** Jobs left running by an earlier bridge: watched through their run folders. */
@@ -102,6 +103,12 @@ export class Manager {
     this.cluster.close();
     this.pool.close();
     for (const t of this.timers) clearInterval(t);
+  }
+
+  /** Live clients of a manager this one replaces (after a pause) follow this one. */
+  takeListenersFrom(previous: Manager): void {
+    for (const l of this.listeners) previous.listeners.add(l);
+    this.listeners = previous.listeners;
   }
 
   onCommit(fn: Listener): () => void {
@@ -326,9 +333,11 @@ export class Manager {
   }
 
   private writeRunFolder(n: RtNode, runDir: string, jobWaiting = false): void {
+    // mkdir returns undefined when the folder existed: only then can it be another store's.
+    if (mkdirSync(runDir, { recursive: true }) === undefined) setAsideIfForeign(runDir, this.store.storeId, this.opts.log);
     mkdirSync(runDir, { recursive: true });
     const input = this.engine.inputFor(n.id);
-    const text = JSON.stringify({ entryId: n.id, workflowId: n.workflowId, attempt: n.attempt, name: n.name, code: n.code, ...input });
+    const text = JSON.stringify({ entryId: n.id, workflowId: n.workflowId, attempt: n.attempt, store: this.store.storeId, name: n.name, code: n.code, ...input });
     // Nothing reads a run folder before its job starts, so the input needs no rename, unless a
     // job submitted ahead is already waiting for it.
     if (jobWaiting) writeAtomic(join(runDir, 'input.json'), text);
@@ -478,6 +487,8 @@ export class Manager {
       }
       const runDir = this.runDirOf(n);
       const tmax = parseResources(n.resources ?? '1:local:10m').tmax;
+      // A folder another store wrote (a database restored or replaced) is never taken as this run.
+      setAsideIfForeign(runDir, this.store.storeId, this.opts.log);
       const marker = readMarker(runDir);
       if (marker !== null) {
         this.finishRun(n.id, n.attempt, runDir, marker, tmax);
@@ -549,7 +560,7 @@ export class Manager {
           this.pool.release(id);
           const m = o.timedOut ? TIMED_OUT : readMarker(o.runDir);
           if (m !== null) this.finishRun(id, o.attempt, o.runDir, m, o.tmax);
-          else this.step(() => this.engine.finish(id, { state: 'failed', error: 'the job process ended without a result (killed or lost)' }));
+          else this.step(() => this.engine.finish(id, { state: 'failed', error: lostRunError(o.runDir) }));
         }, 300);
       }
     }

@@ -1,0 +1,58 @@
+// Whose a run folder is, and what to say when a run left no result. Every input.json names the
+// store that wrote it (the store's random id), so a folder left by a store that was lost,
+// truncated or replaced is never taken as the result of a new entry that happens to have the
+// same workflow and entry ids.
+import { existsSync, readFileSync, renameSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
+import { tail } from './results.js';
+
+/** The store id in a run folder's input.json: undefined without one, null for folders of older versions. */
+export function runOwner(runDir: string): string | null | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(runDir, 'input.json'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const store = (JSON.parse(text) as { store?: unknown }).store;
+    return typeof store === 'string' ? store : null;
+  } catch {
+    return null; // being written by this store (it writes input.json in place): not foreign
+  }
+}
+
+/**
+ * Moves a run folder another store wrote out of the way (renamed, never deleted: it is someone's
+ * results). Folders without a store id (written before stores had one) are kept as they are.
+ */
+export function setAsideIfForeign(runDir: string, storeId: string, log?: (line: string) => void): boolean {
+  const owner = runOwner(runDir);
+  if (owner === undefined || owner === null || owner === storeId) return false;
+  const aside = `${runDir}.foreign-${Date.now()}`;
+  renameSync(runDir, aside);
+  log?.(`run folder ${runDir} belongs to another store (${owner}, this one is ${storeId}): moved to ${aside}, the entry runs afresh`);
+  return true;
+}
+
+/** Free bytes on the file system holding `path`, or null when it cannot be asked. */
+function freeBytes(path: string): number | null {
+  try {
+    const fs = statfsSync(path);
+    return fs.bavail * fs.bsize;
+  } catch {
+    return null;
+  }
+}
+
+/** The failure text of a run whose process ended without writing its result. */
+export function lostRunError(runDir: string): string {
+  const logs = `${tail(join(runDir, 'stderr'), 4000)}\n${tail(join(runDir, 'stdout'), 4000)}`;
+  const markerCut = existsSync(join(runDir, 'marker'));
+  const free = freeBytes(runDir);
+  if (/No space left on device|ENOSPC|Disk quota exceeded/i.test(logs) || markerCut || (free !== null && free < 1 << 20)) {
+    const why = /No space left on device|ENOSPC/i.test(logs) ? 'it reported No space left on device' : markerCut ? 'its exit code could not be written' : `${free} bytes are free`;
+    return `the job ended without a result: the disk holding ${runDir} was full (${why}); retry it once space is freed`;
+  }
+  return 'the job process ended without a result (killed or lost)';
+}
