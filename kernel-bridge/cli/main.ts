@@ -39,6 +39,8 @@ Usage: pql <command> [options]          (--project DIR picks the project; defaul
   approve ID [--data JSON] [--by NAME]  complete a manual step
   reject ID [--reason TEXT] [--by NAME] reject a manual step
   daemon start|stop|status|run          the project's bridge daemon
+  doctor [--json]                       check the workflow database; if it is damaged, salvage what can be
+                                        read into its place (bridge stopped; the damaged file is kept)
   config [--json]                       the project's cluster configuration (.perqueue/config.json), checked
   config slurm [--force]                write a first Slurm configuration from sinfo (partitions, cores, memory)
 `;
@@ -514,6 +516,10 @@ export async function main(argv: string[]): Promise<number> {
       return daemonCommand(args);
     case 'config':
       return config(args);
+    case 'doctor': {
+      const { doctorCommand } = await import('./doctor.js');
+      return doctorCommand(projectFor(args, false), args.flag('json'), out);
+    }
     default:
       throw new UsageError(`unknown command '${cmd}' (see 'pql help')`);
   }
