@@ -69,11 +69,14 @@ export async function runDaemon(root: string): Promise<void> {
     watch?.close();
     manager.close();
     for (const s of servers) s.close();
-    try {
-      for (const f of [paths.connection, paths.socket]) if (existsSync(f)) unlinkSync(f);
-      store.close();
-    } catch {
-      /* a folder deleted under us, or a file that cannot be written: nothing more to tidy */
+    // The store is closed (checkpointed) before the connection file goes: `pql daemon stop`
+    // returns when that file is gone, and the database must then be free for others.
+    for (const tidy of [() => store.close(), () => [paths.connection, paths.socket].forEach((f) => existsSync(f) && unlinkSync(f))]) {
+      try {
+        tidy();
+      } catch {
+        /* a folder deleted under us, or a file that cannot be written: nothing more to tidy */
+      }
     }
     lock.release();
     log(code === 0 ? 'bridge stopped' : 'bridge stopped (see the reason above)');

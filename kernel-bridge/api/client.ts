@@ -1,7 +1,9 @@
 // How the CLI reaches a project's daemon: HTTP over the 0600 Unix socket, starting the daemon
 // first when none runs.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { isAlive } from '../executors/local.js';
 import type { ProjectPaths } from '../project.js';
@@ -99,8 +101,16 @@ export async function isDaemonUp(paths: ProjectPaths): Promise<boolean> {
 export async function ensureDaemon(paths: ProjectPaths, cliScript: string): Promise<void> {
   if (await isDaemonUp(paths)) return;
   // Only what this start writes to the log explains its failure.
-  const logStart = existsSync(paths.daemonLog) ? statSync(paths.daemonLog).size : 0;
-  const logFd = openSync(paths.daemonLog, 'a');
+  let logPath = paths.daemonLog;
+  let logFd: number;
+  try {
+    logFd = openSync(logPath, 'a');
+  } catch {
+    // A folder that cannot be written: the daemon says so, in a log we can read back.
+    logPath = join(tmpdir(), `pql-daemon-start-${process.pid}.log`);
+    logFd = openSync(logPath, 'w');
+  }
+  const logStart = statSync(logPath).size;
   const child = spawn(process.execPath, [cliScript, 'daemon', 'run', '--project', paths.root], {
     detached: true,
     stdio: ['ignore', logFd, logFd],
@@ -118,7 +128,8 @@ export async function ensureDaemon(paths: ProjectPaths, cliScript: string): Prom
   }
   // Another start may have won the lock: accept its daemon.
   if (await isDaemonUp(paths)) return;
-  const said = logSince(paths.daemonLog, logStart);
+  const said = logSince(logPath, logStart);
+  if (logPath !== paths.daemonLog) rmSync(logPath, { force: true });
   if (!exited) {
     throw new BridgeError(0, `the bridge daemon for ${paths.root} did not answer within ${startTimeout / 1000} s of its start (pid ${child.pid})${said ? `; its log says:\n${said}` : ''}`);
   }

@@ -17,7 +17,7 @@ import type { JobRequest } from '../executors/types.js';
 import type { ProjectPaths } from '../project.js';
 import { jobScript } from '../runner/jobscript.js';
 import { readMarker, readOutcome, TIMED_OUT } from '../runner/results.js';
-import { lostRunError, setAsideIfForeign } from '../runner/run-owner.js';
+import { diskFullNote, lostRunError, setAsideIfForeign } from '../runner/run-owner.js';
 import type { Store } from '../store/store.js';
 import { ClusterRuns, type Route } from './cluster.js';
 
@@ -440,7 +440,11 @@ export class Manager {
   private finishRun(entryId: number, attempt: number, runDir: string, exitCode: number, tmax: number): void {
     const n = this.engine.node(entryId);
     if (!n || n.attempt !== attempt) return;
-    const outcome: Outcome = readOutcome(runDir, exitCode, tmax);
+    let outcome: Outcome = readOutcome(runDir, exitCode, tmax);
+    if (outcome.state === 'failed') {
+      const full = diskFullNote(runDir);
+      if (full) outcome = { ...outcome, error: `the disk holding ${runDir} was full (${full}): ${outcome.error ?? ''}` };
+    }
     this.dispatched.delete(entryId);
     this.step(() => this.engine.finish(entryId, outcome));
   }

@@ -45,14 +45,25 @@ function freeBytes(path: string): number | null {
   }
 }
 
+/** Why a run's files say its disk was full, or null: its logs, a cut marker, no space left now. */
+export function diskFullNote(runDir: string): string | null {
+  const logs = `${tail(join(runDir, 'stderr'), 4000)}\n${tail(join(runDir, 'stdout'), 4000)}`;
+  if (/No space left on device|ENOSPC|Disk quota exceeded/i.test(logs)) return 'it reported No space left on device';
+  let markerCut = false;
+  try {
+    markerCut = existsSync(join(runDir, 'marker')) && !readFileSync(join(runDir, 'marker'), 'utf8').endsWith('\n');
+  } catch {
+    /* unreadable: no evidence */
+  }
+  if (markerCut) return 'its exit code could not be written';
+  const free = freeBytes(runDir);
+  if (free !== null && free < 1 << 20) return `${free} bytes are free`;
+  return null;
+}
+
 /** The failure text of a run whose process ended without writing its result. */
 export function lostRunError(runDir: string): string {
-  const logs = `${tail(join(runDir, 'stderr'), 4000)}\n${tail(join(runDir, 'stdout'), 4000)}`;
-  const markerCut = existsSync(join(runDir, 'marker'));
-  const free = freeBytes(runDir);
-  if (/No space left on device|ENOSPC|Disk quota exceeded/i.test(logs) || markerCut || (free !== null && free < 1 << 20)) {
-    const why = /No space left on device|ENOSPC/i.test(logs) ? 'it reported No space left on device' : markerCut ? 'its exit code could not be written' : `${free} bytes are free`;
-    return `the job ended without a result: the disk holding ${runDir} was full (${why}); retry it once space is freed`;
-  }
+  const full = diskFullNote(runDir);
+  if (full) return `the job ended without a result: the disk holding ${runDir} was full (${full}); retry it once space is freed`;
   return 'the job process ended without a result (killed or lost)';
 }

@@ -3,7 +3,8 @@
 // acts on it. Only the bridge daemon writes; readers (the CLI without a daemon, viewers) open
 // it read-only.
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Changes } from '../../core/engine.js';
 import type { RtEdge, RtNode, WorkflowRecord } from '../../core/model.js';
@@ -125,8 +126,10 @@ export class Store {
 
   /** A storage error as a StorageFault (reported to onFault); any other error unchanged. */
   private asFault(e: unknown): unknown {
-    const problem = storageProblemOf(e);
+    let problem = storageProblemOf(e);
     if (!problem) return e;
+    // Some writes on a full disk come back as I/O errors (growing the shared-memory file).
+    if (problem === 'io_error' && freeBytes(dirname(this.path)) < 1 << 20) problem = 'disk_full';
     const fault = e instanceof StorageFault ? e : new StorageFault(problem, describeStorageProblem(problem, this.path, (e as Error).message), e);
     this.onFault?.(fault);
     return fault;
@@ -370,4 +373,13 @@ function rowToRun(r: Record<string, unknown>): RunRecord {
     jobId: (r.job_id as string | null) ?? null,
     submittedAt: r.submitted_at as number,
   };
+}
+
+function freeBytes(dir: string): number {
+  try {
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }
