@@ -334,7 +334,7 @@ export class Manager {
 
   private writeRunFolder(n: RtNode, runDir: string, jobWaiting = false): void {
     // mkdir returns undefined when the folder existed: only then can it be another store's.
-    if (mkdirSync(runDir, { recursive: true }) === undefined) setAsideIfForeign(runDir, this.store.storeId, this.opts.log);
+    if (mkdirSync(runDir, { recursive: true }) === undefined) setAsideIfForeign(runDir, this.store.storeId, this.opts.log, { id: n.id, attempt: n.attempt });
     mkdirSync(runDir, { recursive: true });
     const input = this.engine.inputFor(n.id);
     const text = JSON.stringify({ entryId: n.id, workflowId: n.workflowId, attempt: n.attempt, store: this.store.storeId, name: n.name, code: n.code, ...input });
@@ -477,6 +477,7 @@ export class Manager {
       const record = this.store.run(n.id, n.attempt);
       if (record && record.executor !== 'local') {
         // On a scheduler: watched through its run folder and the scheduler, found by name if need be.
+        setAsideIfForeign(record.runDir, this.store.storeId, this.opts.log, { id: n.id, attempt: n.attempt });
         // A job submitted ahead may still wait for its input: the crash came before it was written.
         if (!existsSync(join(record.runDir, 'input.json')) && !existsSync(join(record.runDir, 'pid'))) {
           try {
@@ -492,7 +493,7 @@ export class Manager {
       const runDir = this.runDirOf(n);
       const tmax = parseResources(n.resources ?? '1:local:10m').tmax;
       // A folder another store wrote (a database restored or replaced) is never taken as this run.
-      setAsideIfForeign(runDir, this.store.storeId, this.opts.log);
+      setAsideIfForeign(runDir, this.store.storeId, this.opts.log, { id: n.id, attempt: n.attempt });
       const marker = readMarker(runDir);
       if (marker !== null) {
         this.finishRun(n.id, n.attempt, runDir, marker, tmax);

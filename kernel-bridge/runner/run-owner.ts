@@ -6,8 +6,11 @@ import { existsSync, readFileSync, renameSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tail } from './results.js';
 
-/** The store id in a run folder's input.json: undefined without one, null for folders of older versions. */
-export function runOwner(runDir: string): string | null | undefined {
+/**
+ * Who wrote a run folder's input.json: its store id and entry, undefined without one; store null
+ * for folders of older versions (or an input.json being written, which is this store's).
+ */
+export function runOwner(runDir: string): { store: string | null; entryId?: number; attempt?: number } | undefined {
   let text: string;
   try {
     text = readFileSync(join(runDir, 'input.json'), 'utf8');
@@ -15,10 +18,14 @@ export function runOwner(runDir: string): string | null | undefined {
     return undefined;
   }
   try {
-    const store = (JSON.parse(text) as { store?: unknown }).store;
-    return typeof store === 'string' ? store : null;
+    const v = JSON.parse(text) as { store?: unknown; entryId?: unknown; attempt?: unknown };
+    return {
+      store: typeof v.store === 'string' ? v.store : null,
+      entryId: typeof v.entryId === 'number' ? v.entryId : undefined,
+      attempt: typeof v.attempt === 'number' ? v.attempt : undefined,
+    };
   } catch {
-    return null; // being written by this store (it writes input.json in place): not foreign
+    return { store: null };
   }
 }
 
@@ -26,12 +33,18 @@ export function runOwner(runDir: string): string | null | undefined {
  * Moves a run folder another store wrote out of the way (renamed, never deleted: it is someone's
  * results). Folders without a store id (written before stores had one) are kept as they are.
  */
-export function setAsideIfForeign(runDir: string, storeId: string, log?: (line: string) => void): boolean {
+export function setAsideIfForeign(runDir: string, storeId: string, log?: (line: string) => void, entry?: { id: number; attempt: number }): boolean {
   const owner = runOwner(runDir);
-  if (owner === undefined || owner === null || owner === storeId) return false;
+  if (owner === undefined || owner.store === null) return false;
+  let why: string | null = null;
+  if (owner.store !== storeId) why = `belongs to another store (${owner.store}, this one is ${storeId})`;
+  else if (entry && (owner.entryId !== entry.id || owner.attempt !== entry.attempt)) {
+    why = `holds entry ${owner.entryId} attempt ${owner.attempt}, not entry ${entry.id} attempt ${entry.attempt}`;
+  }
+  if (why === null) return false;
   const aside = `${runDir}.foreign-${Date.now()}`;
   renameSync(runDir, aside);
-  log?.(`run folder ${runDir} belongs to another store (${owner}, this one is ${storeId}): moved to ${aside}, the entry runs afresh`);
+  log?.(`run folder ${runDir} ${why}: moved to ${aside}, the entry runs afresh`);
   return true;
 }
 
