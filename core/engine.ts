@@ -55,6 +55,8 @@ export interface EntryInput {
 export interface Modification {
   args?: JsonObject;
   resources?: string;
+  /** A new script for a task entry. */
+  code?: string;
   retries?: number;
   maxTries?: number;
   width?: number;
@@ -380,11 +382,11 @@ export class Engine {
     return hit;
   }
 
-  /** Change an entry's args/resources/retries, a cyclical group's max_tries or a DWG's width. */
+  /** Change an entry's args/resources/code/retries, a cyclical group's max_tries or a DWG's width. */
   modify(id: number, m: Modification): void {
     const n = this.mustGet(id);
     const wf = this.workflows.get(n.workflowId)!;
-    if (m.args !== undefined || m.resources !== undefined || m.retries !== undefined) {
+    if (m.args !== undefined || m.resources !== undefined || m.code !== undefined || m.retries !== undefined) {
       if (n.kind !== 'task' && n.kind !== 'manual') {
         throw new ActionError(`entry ${id} ('${n.name}') is a ${n.kind} group: args and resources belong to tasks`);
       }
@@ -392,6 +394,13 @@ export class Engine {
         throw new ActionError(
           `entry ${id} ('${n.name}') is ${n.state}: args and resources can change only before it runs or after it failed`,
         );
+      }
+      if (m.code !== undefined) {
+        // Checked before anything changes, so a refused change leaves the entry as it was.
+        if (n.kind !== 'task') throw new ActionError(`entry ${id} ('${n.name}') is a manual step: it has no script`);
+        if (typeof m.code !== 'string' || m.code.trim() === '') {
+          throw new ActionError(`entry ${id} ('${n.name}'), field 'code': must be the path of a script`);
+        }
       }
       if (m.args !== undefined) {
         if (typeof m.args !== 'object' || m.args === null || Array.isArray(m.args)) {
@@ -408,6 +417,7 @@ export class Engine {
         }
         n.resources = m.resources;
       }
+      if (m.code !== undefined) n.code = m.code;
       if (m.retries !== undefined) {
         if (!Number.isInteger(m.retries) || m.retries < 0) {
           throw new ActionError(`entry ${id} ('${n.name}'), field 'retries': must be a whole number >= 0`);

@@ -354,6 +354,18 @@ describe('changing a running workflow', () => {
     assert.equal(e.node(b.id)!.resources, '1:local:10m');
   });
 
+  it('a waiting entry can get a new script; an empty one is refused and nothing changes', () => {
+    const e = new Engine();
+    const wf = e.submit(doc(chain(task('a'), task('b', { k: 1 }))));
+    const [b] = byName(e, wf, 'b');
+    assert.throws(() => e.modify(b.id, { args: { k: 2 }, code: ' ' }), /entry \d+ \('b'\), field 'code': must be the path of a script/);
+    assert.deepEqual([e.node(b.id)!.args, e.node(b.id)!.code], [{ k: 1 }, '/scripts/b.py']);
+    e.modify(b.id, { code: '/elsewhere/b2.py' });
+    let ran: string | null = null;
+    runAll(e, { b: (_kw, node) => ((ran = node.code), {}) });
+    assert.equal(ran, '/elsewhere/b2.py');
+  });
+
   it('cancel stops the entry and everything below; retry reopens them', () => {
     const e = new Engine();
     const wf = e.submit(doc(chain(task('a'), task('b'), task('c'))));
