@@ -85,7 +85,7 @@ export async function runDaemon(root: string): Promise<void> {
 
   /** Stop taking work, tell clients why for a moment, then exit. */
   const stopFor = (reason: string) => {
-    if (stopping || !storage.ok && storage.fatal) return;
+    if (stopping || (!storage.ok && storage.fatal)) return;
     log(`the bridge stops: ${reason}`);
     storage = { ok: false, problem: 'stopped', message: reason, since: Date.now(), fatal: true };
     manager.close();
@@ -104,15 +104,18 @@ export async function runDaemon(root: string): Promise<void> {
     probe = setInterval(tryResume, 1000);
   };
   const tryResume = () => {
+    let next: Manager | undefined;
     try {
       const fs = statfsSync(paths.stateDir);
       if (fs.bavail * fs.bsize < RESUME_FREE_BYTES) return;
       store.transaction(() => store.setMeta('space_checked_at', String(Date.now())));
-      const next = newManager();
+      next = newManager();
       next.takeListenersFrom(manager);
       next.start();
       manager = next;
     } catch (e) {
+      // The disk filled again while recovering: this manager goes too, the next try starts afresh.
+      next?.close();
       if (!(e instanceof StorageFault)) log(`could not resume: ${(e as Error).message}`);
       return;
     }
