@@ -34,6 +34,9 @@ const RESUME_FREE_BYTES = 4 << 20;
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 
 export async function runDaemon(root: string): Promise<void> {
+  // The log is on the project's disk: when that disk is full a line is lost, not the bridge
+  // (an unheard 'error' would end the process). The API names the full disk meanwhile.
+  process.stderr.on('error', () => {});
   let paths: ProjectPaths;
   let lock: ProjectLock;
   let store: Store;
@@ -120,7 +123,8 @@ export async function runDaemon(root: string): Promise<void> {
       return;
     }
     clearInterval(probe);
-    log(`space is available again on ${paths.stateDir}: the bridge resumes`);
+    const was = storage.ok ? '' : ` (paused since ${new Date(storage.since).toISOString()}: ${storage.message})`;
+    log(`space is available again on ${paths.stateDir}: the bridge resumes${was}`);
     storage = { ok: true };
   };
   onFault = (fault) => {
