@@ -13,11 +13,13 @@ import {
   SWITCHGROUP_SKIP,
 } from './constants.js';
 import { ActionError, FormDataError } from './errors.js';
+import { MAX_GROUP_WIDTH, MAX_WORKFLOW_ENTRIES } from './limits.js';
 import { describeProblem, validateAgainstForm } from './formSchema.js';
 import { mergeParentData, without, type Merged } from './merge.js';
 import { blankNode, isPlaceholder, type RtEdge, type RtKind, type RtNode, type WorkflowRecord } from './model.js';
 import { parseResources } from './resources.js';
 import {
+  countEntries,
   nodeName,
   numberTemplates,
   validateSpec,
@@ -117,6 +119,8 @@ export class Engine {
   private readonly blockingParents = new Map<number, number>();
   private readonly workflows = new Map<number, LoadedWorkflow>();
   private readonly awaiting = new Set<number>();
+  /** Entries each loaded workflow holds: bounded by MAX_WORKFLOW_ENTRIES. */
+  private readonly entryCounts = new Map<number, number>();
   private readonly now: () => number;
   private nextNodeId: number;
   private nextWorkflowId: number;
@@ -139,6 +143,7 @@ export class Engine {
   load(record: WorkflowRecord, nodes: RtNode[], edges: RtEdge[]): void {
     const { byId, idOf } = numberTemplates(record.doc.root);
     this.workflows.set(record.id, { record, templates: byId, idOf });
+    this.entryCounts.set(record.id, nodes.length);
     for (const n of nodes) {
       this.nodes.set(n.id, n);
       if (n.state === 'awaiting_input') this.awaiting.add(n.id);
@@ -159,6 +164,7 @@ export class Engine {
       this.awaiting.delete(n.id);
     }
     this.workflows.delete(workflowId);
+    this.entryCounts.delete(workflowId);
   }
 
   /** Ids must keep growing across unloads and restarts. */
@@ -242,6 +248,33 @@ export class Engine {
     return changes;
   }
 
+  /**
+   * Forget the rows changed since the last takeChanges() and the work not yet done, after an
+   * action that threw half-way or whose changes could not be stored. Returns the workflows they
+   * touched: the caller reloads those from the store, which holds the last committed truth.
+   */
+  discardChanges(): number[] {
+    const touched = new Set<number>(this.dirtyWorkflows);
+    for (const id of this.dirtyNodes) {
+      const n = this.nodes.get(id);
+      if (n) touched.add(n.workflowId);
+    }
+    for (const e of [...this.addedEdges, ...this.removedEdges]) {
+      const n = this.nodes.get(e.child);
+      if (n) touched.add(n.workflowId);
+    }
+    for (const id of this.work) {
+      const n = this.nodes.get(id);
+      if (n) touched.add(n.workflowId);
+    }
+    this.dirtyNodes = new Set();
+    this.dirtyWorkflows = new Set();
+    this.addedEdges = [];
+    this.removedEdges = [];
+    this.work = [];
+    return [...touched];
+  }
+
   // ---------------------------------------------------------------- actions
 
   /** Create a workflow's statically known entries and release its roots. Returns its id. */
@@ -252,8 +285,9 @@ export class Engine {
     const { byId, idOf } = numberTemplates(doc.root);
     this.workflows.set(id, { record, templates: byId, idOf });
     this.dirtyWorkflows.add(id);
+    this.entryCounts.set(id, 0);
     const frag = this.compile(id, 0, { index: [], iteration: [], groupId: null });
-    this.work.push(...frag.heads);
+    appendAll(this.work, frag.heads);
     this.drain();
     return id;
   }
@@ -444,6 +478,11 @@ export class Engine {
       if (!Number.isInteger(m.width) || m.width < 0) {
         throw new ActionError(`DynamicWidthGroup ${id} ('${n.name}'), field 'width': must be a whole number >= 0`);
       }
+      if (m.width > MAX_GROUP_WIDTH) {
+        throw new ActionError(
+          `DynamicWidthGroup ${id} ('${n.name}'), field 'width': ${m.width} is over the limit of ${MAX_GROUP_WIDTH.toLocaleString('en-US')} columns per group`,
+        );
+      }
       // Applies to this group if it has not expanded yet and to every later copy (iterations to come).
       wf.record.widthOverrides[String(n.templateId)] = m.width;
       this.dirtyWorkflows.add(wf.record.id);
@@ -579,13 +618,21 @@ export class Engine {
         `DynamicWidthGroup '${p.name}': '${DYNAMICWIDTHGROUP_KEY}' must be a whole number >= 0, got ${JSON.stringify(width)}`,
       );
     }
-    p.data = without(merged.data, DYNAMICWIDTHGROUP_KEY);
+    if (width > MAX_GROUP_WIDTH) {
+      return this.failPlaceholder(
+        p,
+        `DynamicWidthGroup '${p.name}': a width of ${width} is over the limit of ${MAX_GROUP_WIDTH.toLocaleString('en-US')} columns per group`,
+      );
+    }
     const body = this.bodyOf(p);
+    const tooMany = this.entriesProblem(p, width * this.entriesOf(p.workflowId, body));
+    if (tooMany) return this.failPlaceholder(p, `DynamicWidthGroup '${p.name}': ${width} columns ${tooMany}`);
+    p.data = without(merged.data, DYNAMICWIDTHGROUP_KEY);
     const heads: number[] = [];
     const tails: Tail[] = [];
     for (let i = 0; i < width; i++) {
       const f = this.compile(p.workflowId, body, { index: [...p.index, i], iteration: p.iteration, groupId: p.id });
-      heads.push(...f.heads);
+      appendAll(heads, f.heads);
       for (const t of f.tails) tails.push({ id: t.id, join: p.id });
     }
     this.expandInto(p, heads, tails, true);
@@ -600,6 +647,8 @@ export class Engine {
   /** Build iteration k of cycle `c` after `gate` (the cyclical placeholder or the previous toggle). */
   private startIteration(c: RtNode, gate: RtNode, k: number): void {
     const body = this.bodyOf(c);
+    const tooMany = this.entriesProblem(c, this.entriesOf(c.workflowId, body) + 1);
+    if (tooMany) return this.failPlaceholder(gate, `CyclicalGroup '${c.name}': iteration ${k} ${tooMany}`);
     const f = this.compile(c.workflowId, body, { index: c.index, iteration: [...c.iteration, k], groupId: c.id });
     const toggle = this.newNode(c.workflowId, 'toggle', c.templateId, `${c.name} #${k}`, {
       index: c.index,
@@ -666,6 +715,8 @@ export class Engine {
       );
     }
     const branchId = this.templateIdOf(s.workflowId, branch);
+    const tooMany = this.entriesProblem(s, this.entriesOf(s.workflowId, branchId));
+    if (tooMany) return this.failPlaceholder(s, `SwitchGroup '${s.name}': the branch '${key}' ${tooMany}`);
     const f = this.compile(s.workflowId, branchId, { index: s.index, iteration: s.iteration, groupId: s.id });
     this.expandInto(s, f.heads, f.tails, false);
   }
@@ -699,6 +750,21 @@ export class Engine {
       return `the parents disagree on '${key}': ${JSON.stringify(merged.data[key])} (parent entry id: value)`;
     }
     return null;
+  }
+
+  /** Entries that compiling template `templateId` of a workflow makes. */
+  private entriesOf(workflowId: number, templateId: number): number {
+    return countEntries(this.workflows.get(workflowId)!.templates[templateId].spec);
+  }
+
+  /** Why adding `more` entries to p's workflow is refused, or null when they fit. */
+  private entriesProblem(p: RtNode, more: number): string | null {
+    const now = this.entryCounts.get(p.workflowId) ?? 0;
+    if (now + more <= MAX_WORKFLOW_ENTRIES) return null;
+    return (
+      `would add ${more.toLocaleString('en-US')} entries to the workflow's ${now.toLocaleString('en-US')}, ` +
+      `over the limit of ${MAX_WORKFLOW_ENTRIES.toLocaleString('en-US')} entries per workflow`
+    );
   }
 
   private failPlaceholder(p: RtNode, error: string): void {
@@ -824,8 +890,8 @@ export class Engine {
         const tails: Tail[] = [];
         for (const item of spec.nodes) {
           const f = frags.get(item.id)!;
-          if (item.parents.length === 0) heads.push(...f.heads);
-          if (!isParent.has(item.id)) tails.push(...f.tails);
+          if (item.parents.length === 0) appendAll(heads, f.heads);
+          if (!isParent.has(item.id)) appendAll(tails, f.tails);
         }
         return { heads, tails };
       }
@@ -836,7 +902,7 @@ export class Engine {
         const tails: Tail[] = [];
         for (let i = 0; i < spec.width; i++) {
           const f = this.compile(workflowId, body, { ...scope, index: [...scope.index, i], groupId: join });
-          heads.push(...f.heads);
+          appendAll(heads, f.heads);
           for (const t of f.tails) tails.push({ id: t.id, join });
         }
         return { heads, tails };
@@ -857,6 +923,7 @@ export class Engine {
     n.iteration = scope.iteration;
     n.groupId = scope.groupId;
     this.nodes.set(n.id, n);
+    this.entryCounts.set(workflowId, (this.entryCounts.get(workflowId) ?? 0) + 1);
     this.dirtyNodes.add(n.id);
     return n;
   }
@@ -941,6 +1008,11 @@ export class Engine {
       if (settledDelta !== 0 || blockingDelta !== 0) this.work.push(e.child);
     }
   }
+}
+
+/** Append without an argument spread: `push(...xs)` overflows the stack for large arrays. */
+function appendAll<T>(to: T[], items: readonly T[]): void {
+  for (const x of items) to.push(x);
 }
 
 /** Workflow nodes ordered so that parents come first; ties keep the written order. */

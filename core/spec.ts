@@ -4,6 +4,7 @@
 // No I/O: the check that a script exists is injected by the caller.
 import { SWITCHGROUP_SKIP } from './constants.js';
 import { SpecError } from './errors.js';
+import { MAX_GROUP_WIDTH, MAX_WORKFLOW_ENTRIES } from './limits.js';
 import { checkFormSchema, describeProblem, validateAgainstForm } from './formSchema.js';
 import { parseResources } from './resources.js';
 
@@ -154,6 +155,14 @@ export function validateSpec(doc: unknown, opts: ValidateOptions = {}): Workflow
   if (countTasks(doc.root as NodeSpec) === 0) {
     throw new SpecError({ workflow: wf, node: 'root' }, 'the workflow holds no task');
   }
+  const entries = countEntries(doc.root as NodeSpec);
+  if (entries > MAX_WORKFLOW_ENTRIES) {
+    throw new SpecError(
+      { workflow: wf, node: 'root' },
+      `the workflow makes ${entries.toLocaleString('en-US')} entries at submission, over the limit of ` +
+        `${MAX_WORKFLOW_ENTRIES.toLocaleString('en-US')} entries per workflow`,
+    );
+  }
   return doc as unknown as WorkflowDocument;
 }
 
@@ -201,6 +210,9 @@ function validateNode(n: unknown, ctx: Ctx): void {
     case 'static_width':
       if (!Number.isInteger(n.width) || (n.width as number) < 1) {
         fail(ctx, 'width', `a StaticWidthGroup needs a whole width of at least 1, got ${JSON.stringify(n.width)}`);
+      }
+      if ((n.width as number) > MAX_GROUP_WIDTH) {
+        fail(ctx, 'width', `${groupLabel(n)} has a width of ${n.width}, over the limit of ${MAX_GROUP_WIDTH.toLocaleString('en-US')} columns per group`);
       }
       return validateNode(n.body, { ...ctx, path: `${ctx.path}/body` });
     case 'dynamic_width':
@@ -352,6 +364,30 @@ function findCycle(nodes: WorkflowNodeSpec[]): string[] | null {
     if (c) return c.reverse(); // read as "a depends on b depends on ..." reversed to run order
   }
   return null;
+}
+
+function groupLabel(n: Record<string, unknown>): string {
+  const kind = n.kind === 'static_width' ? 'StaticWidthGroup' : 'DynamicWidthGroup';
+  return typeof n.name === 'string' ? `${kind} '${n.name}'` : `the ${kind}`;
+}
+
+/**
+ * Entries a node makes when it is compiled: groups whose size is known only at run time count
+ * as their one placeholder. Grows with every column of every static group inside.
+ */
+export function countEntries(n: NodeSpec): number {
+  switch (n.kind) {
+    case 'task':
+    case 'manual':
+    case 'dynamic_width':
+    case 'cyclical':
+    case 'switch':
+      return 1;
+    case 'workflow':
+      return n.nodes.reduce((s, x) => s + countEntries(x.node), 0);
+    case 'static_width':
+      return n.width * countEntries(n.body);
+  }
 }
 
 export function countTasks(n: NodeSpec): number {

@@ -6,7 +6,10 @@
 // does not live in `.perqueue/`, so deleting that folder under a running bridge cannot let a
 // second bridge start. The holder answers a connection with its pid, so a refused start names it.
 // Elsewhere (no abstract namespace) a lock file with the holder's pid is used, as before.
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { createHmac, randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 import { connect, createServer, type Server } from 'node:net';
 import { isAlive } from './executors/local.js';
 import type { ProjectPaths } from './project.js';
@@ -17,10 +20,45 @@ export interface ProjectLock {
   release(): void;
 }
 
-/** The abstract socket name of a project's lock (Linux). */
+/**
+ * The abstract socket name of a project's lock (Linux). Abstract names have no permissions, so
+ * the folder's device and inode are keyed with a secret of the user's (~/.config/perqueue-lab/
+ * lock-key, 0600): another local user cannot compute the name and hold it first to keep the
+ * owner's bridge from starting.
+ */
 export function lockName(root: string): string {
   const st = statSync(root);
-  return `\0perqueue-lab-bridge-${st.dev}-${st.ino}`;
+  const key = createHmac('sha256', userLockKey()).update(`${st.dev}:${st.ino}`).digest('hex').slice(0, 32);
+  return `\0perqueue-lab-bridge-${process.getuid?.() ?? ''}-${key}`;
+}
+
+/**
+ * The user's lock key, made on first use; without a writable home, a key known to all. The home
+ * comes from the password database, not $HOME: every start by one user must find the same key.
+ */
+function userLockKey(): string {
+  let home: string;
+  try {
+    home = userInfo().homedir;
+  } catch {
+    home = homedir();
+  }
+  const path = join(home, '.config', 'perqueue-lab', 'lock-key');
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    try {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      writeFileSync(path, randomBytes(16).toString('hex'), { flag: 'wx', mode: 0o600 });
+    } catch {
+      /* made meanwhile by another start, or no writable home */
+    }
+    try {
+      return readFileSync(path, 'utf8').trim();
+    } catch {
+      return 'perqueue-lab';
+    }
+  }
 }
 
 export async function takeProjectLock(paths: ProjectPaths): Promise<ProjectLock> {

@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { createApiServer, API_VERSION, type StorageStatus } from './api/server.js';
 import { LockHeld, takeProjectLock, type ProjectLock } from './daemon-lock.js';
 import { Manager } from './manager/manager.js';
-import { initProject, type ProjectPaths } from './project.js';
+import { initProject, tightenProject, type ProjectPaths } from './project.js';
 import { ProjectWatch } from './project-watch.js';
 import { StorageFault } from './store/faults.js';
 import { openCheckedStore, StoreRefused } from './store/startup-checks.js';
@@ -46,6 +46,7 @@ export async function runDaemon(root: string): Promise<void> {
     paths = initProject(root);
     lock = await takeProjectLock(paths);
     store = openCheckedStore(paths, { onWarning: log, onFault: (f) => onFault(f) });
+    tightenProject(paths);
   } catch (e) {
     if (e instanceof LockHeld || e instanceof StoreRefused) log(e.message);
     else log(`cannot start: ${(e as Error).message}`);
@@ -64,7 +65,7 @@ export async function runDaemon(root: string): Promise<void> {
   let stopping = false;
   const servers: Server[] = [];
   let watch: ProjectWatch | undefined;
-  let port = 0;
+  let port: number | null = null;
 
   const shutdown = (code = 0) => {
     if (stopping) return;
@@ -142,7 +143,8 @@ export async function runDaemon(root: string): Promise<void> {
   try {
     manager.start();
     const token = randomBytes(24).toString('hex');
-    const make = () =>
+    // One server per listener: only the Unix socket's is trusted without the token.
+    const make = (trustedListener: boolean) =>
       createApiServer({
         get manager() {
           return manager;
@@ -151,13 +153,16 @@ export async function runDaemon(root: string): Promise<void> {
         version: VERSION,
         token,
         shutdown: () => shutdown(0),
+        trustedListener,
+        port: () => port,
+        log,
         storage: () => storage,
       });
     if (existsSync(paths.socket)) unlinkSync(paths.socket);
-    const unixServer = make();
+    const unixServer = make(true);
     await new Promise<void>((ok, fail) => unixServer.once('error', fail).listen(paths.socket, ok));
     chmodSync(paths.socket, 0o600);
-    const tcpServer = make();
+    const tcpServer = make(false);
     await new Promise<void>((ok, fail) => tcpServer.once('error', fail).listen(0, '127.0.0.1', ok));
     servers.push(unixServer, tcpServer);
     port = (tcpServer.address() as { port: number }).port;
@@ -165,6 +170,7 @@ export async function runDaemon(root: string): Promise<void> {
     writeFileSync(`${paths.connection}.tmp`, JSON.stringify(info), { mode: 0o600 });
     chmodSync(`${paths.connection}.tmp`, 0o600);
     renameSync(`${paths.connection}.tmp`, paths.connection);
+    tightenProject(paths); // the -shm and -wal files SQLite has made by now
   } catch (e) {
     // Whatever failed, a daemon that cannot serve must not linger with its timers running.
     log(`cannot start: ${e instanceof StorageFault ? e.message : ((e as Error).stack ?? e)}`);

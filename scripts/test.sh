@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 PQ_WITH_BROWSER=1 scripts/install.sh
 NODE=$(scripts/find-node.sh)
 export PQ_TEST_PYTHON="$PWD/.venv/bin/python"
+# The security suites (tests/bridge/security.test.ts, tests/python/test_security.py) attack as a
+# second local user made with useradd: they need root, and here they fail rather than skip.
+export PQ_REQUIRE_ROOT=1
 status=0
 # Each suite also leaves its failures in build/test-results/; the end of the run repeats them,
 # so the reason for a red run is the last thing printed (the UI tests' server log is long).

@@ -53,7 +53,8 @@ export interface IPerQueueClient {
   /** Any other request to the project's bridge API (`path` below /api): its JSON answer. */
   json<T>(path: string, init?: RequestInit): Promise<T>;
   entry(id: number): Promise<PerQueue.EntryDetail>;
-  log(id: number, stream: 'stdout' | 'stderr', tail?: number): Promise<string>;
+  /** The last `lines` lines of an entry's stdout or stderr. */
+  log(id: number, stream: 'stdout' | 'stderr', lines?: number): Promise<string>;
   retryEntry(id: number): Promise<void>;
   cancelEntry(id: number): Promise<void>;
   modifyEntry(id: number, change: PerQueue.ModifyRequest): Promise<void>;
@@ -118,7 +119,10 @@ export class PerQueueClient implements IPerQueueClient {
     return this.json(`entries/${id}`);
   }
 
-  async log(id: number, stream: 'stdout' | 'stderr', tail = 200): Promise<string> {
+  /** The last `lines` lines of an entry's log (the bridge reads only the end of the file). */
+  async log(id: number, stream: 'stdout' | 'stderr', lines = 200): Promise<string> {
+    // The bridge takes a whole number of lines up to 100,000 and refuses anything else.
+    const tail = Math.max(0, Math.min(100_000, Math.trunc(Number.isFinite(lines) ? lines : 200)));
     const response = await this.request(`entries/${id}/log?stream=${stream}&tail=${tail}`);
     const text = await response.text();
     if ((response.headers.get('Content-Type') ?? '').includes('json')) {

@@ -232,8 +232,9 @@ export class PerQueueModel implements IPerQueueModel {
   entry(id: number): Promise<PerQueue.EntryDetail> {
     return this._client.entry(id);
   }
-  log(id: number, stream: 'stdout' | 'stderr', tail = 200): Promise<string> {
-    return this._client.log(id, stream, tail);
+  /** The last `lines` lines of an entry's log. */
+  log(id: number, stream: 'stdout' | 'stderr', lines = 200): Promise<string> {
+    return this._client.log(id, stream, lines);
   }
   retryEntry(id: number): Promise<void> {
     return this._client.retryEntry(id);

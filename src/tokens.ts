@@ -161,7 +161,8 @@ export interface IPerQueueModel {
   refresh(): Promise<void>;
 
   entry(id: number): Promise<PerQueue.EntryDetail>;
-  log(id: number, stream: 'stdout' | 'stderr', tail?: number): Promise<string>;
+  /** The last `lines` lines of an entry's stdout or stderr. */
+  log(id: number, stream: 'stdout' | 'stderr', lines?: number): Promise<string>;
   retryEntry(id: number): Promise<void>;
   cancelEntry(id: number): Promise<void>;
   approveEntry(id: number, data?: Record<string, unknown>): Promise<void>;

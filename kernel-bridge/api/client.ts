@@ -1,12 +1,13 @@
 // How the CLI reaches a project's daemon: HTTP over the 0600 Unix socket, starting the daemon
-// first when none runs.
+// first when none runs. The socket is used only when it is this user's (bridge.json is not read:
+// its port and token are for the loopback clients).
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:net';
-import { isAlive } from '../executors/local.js';
-import type { ProjectPaths } from '../project.js';
+import { makePrivateFile, userName, type ProjectPaths } from '../project.js';
+import type { StorageStatus } from './server.js';
 
 export class BridgeError extends Error {
   constructor(
@@ -24,6 +25,8 @@ export class BridgeError extends Error {
  */
 export function call<T = unknown>(paths: ProjectPaths, method: string, path: string, body?: unknown, timeoutMs = requestTimeoutMs(path)): Promise<T> {
   return new Promise((resolve, reject) => {
+    const foreign = foreignSocket(paths.socket);
+    if (foreign) return reject(new BridgeError(403, foreign));
     const text = body === undefined ? '' : JSON.stringify(body);
     const head =
       `${method} ${path} HTTP/1.1\r\nHost: bridge\r\nConnection: close\r\n` +
@@ -77,24 +80,39 @@ export function requestTimeoutMs(path: string): number {
   return base + poll * 1000;
 }
 
-/** The running daemon's pid, or null. */
-export function daemonPid(paths: ProjectPaths): number | null {
+/** Why the socket at `path` is not this user's bridge, or null (also when it is missing). */
+export function foreignSocket(path: string): string | null {
+  const uid = process.getuid?.();
+  if (uid === undefined) return null;
+  let st;
   try {
-    const info = JSON.parse(readFileSync(paths.connection, 'utf8')) as { pid: number };
-    return isAlive(info.pid) ? info.pid : null;
+    st = lstatSync(path);
   } catch {
+    return null;
+  }
+  if (!st.isSocket()) return `${path} is not a socket: it is not this project's bridge`;
+  if (st.uid !== uid) return `${path} belongs to ${userName(st.uid)}, not to you: it is not your bridge`;
+  return null;
+}
+
+/**
+ * The daemon answering on the project's socket (checked to be this user's), or null. Its pid
+ * comes from the daemon itself, never from bridge.json, which a crash leaves behind naming a pid
+ * the system may since have given to another process.
+ */
+export async function daemonInfo(paths: ProjectPaths): Promise<{ pid: number; version: string; storage?: StorageStatus } | null> {
+  if (!existsSync(paths.socket)) return null;
+  try {
+    // A quick question: a bridge that cannot answer it within 5 s is treated as not running.
+    return await call<{ pid: number; version: string; storage?: StorageStatus }>(paths, 'GET', '/api/version', undefined, Math.min(5000, requestTimeoutMs('')));
+  } catch (e) {
+    if (e instanceof BridgeError && e.status === 403) throw e; // another user's socket: say so
     return null;
   }
 }
 
 export async function isDaemonUp(paths: ProjectPaths): Promise<boolean> {
-  if (!existsSync(paths.socket) || daemonPid(paths) === null) return false;
-  try {
-    await call(paths, 'GET', '/api/version', undefined, Math.min(5000, requestTimeoutMs('')));
-    return true;
-  } catch {
-    return false;
-  }
+  return (await daemonInfo(paths)) !== null;
 }
 
 /** Start the project's daemon unless one answers; wait until it does, or say at once why it did not start. */
@@ -104,11 +122,11 @@ export async function ensureDaemon(paths: ProjectPaths, cliScript: string): Prom
   let logPath = paths.daemonLog;
   let logFd: number;
   try {
-    logFd = openSync(logPath, 'a');
+    logFd = makePrivateFile(logPath);
   } catch {
     // A folder that cannot be written: the daemon says so, in a log we can read back.
     logPath = join(tmpdir(), `pql-daemon-start-${process.pid}.log`);
-    logFd = openSync(logPath, 'w');
+    logFd = openSync(logPath, 'w', 0o600);
   }
   const logStart = statSync(logPath).size;
   const child = spawn(process.execPath, [cliScript, 'daemon', 'run', '--project', paths.root], {
@@ -116,8 +134,8 @@ export async function ensureDaemon(paths: ProjectPaths, cliScript: string): Prom
     stdio: ['ignore', logFd, logFd],
     env: process.env,
   });
-  closeSync(logFd);
   child.unref();
+  closeSync(logFd);
   let exited = false;
   child.once('exit', () => (exited = true));
   const startTimeout = Number(process.env.PQ_DAEMON_START_TIMEOUT_S) > 0 ? Number(process.env.PQ_DAEMON_START_TIMEOUT_S) * 1000 : 30_000;

@@ -2,12 +2,14 @@
 // values, printing, and the shape of one command.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { jsonNestingProblem } from '../../core/limits.js';
 import type { RtNode } from '../../core/model.js';
 import { STATE_LETTER, type EntryState } from '../../core/states.js';
 import { ensureDaemon } from '../api/client.js';
-import { findProject, initProject, projectPaths, type ProjectPaths } from '../project.js';
+import { findProject, initProject, openProject, type ProjectPaths } from '../project.js';
 import { Store, type WorkflowSummary } from '../store/store.js';
 import { UsageError, type Args, type OptionSpec } from './args.js';
+import { printable } from './format.js';
 
 export { UsageError };
 export type { Args, OptionSpec };
@@ -31,9 +33,10 @@ export interface Command {
 
 export function projectFor(args: Args, create: boolean): ProjectPaths {
   const explicit = args.opt('project') ?? process.env.PQ_PROJECT;
-  if (explicit) return create ? initProject(explicit) : projectPaths(resolve(explicit));
+  // Every way to a project checks it belongs to this user (UnsafeProjectError says why not).
+  if (explicit) return create ? initProject(explicit) : openProject(resolve(explicit));
   const found = findProject(process.cwd());
-  if (found) return projectPaths(found);
+  if (found) return openProject(found);
   if (create) return initProject(process.cwd());
   throw new UsageError(`no PerQueue Lab project in ${process.cwd()} or above: run 'pql init' (or submit a workflow) first`);
 }
@@ -51,10 +54,17 @@ export function idArg(text: string | undefined, of: 'entry' | 'workflow' = 'entr
 export function jsonOpt(args: Args, name: string): unknown {
   const raw = args.opt(name);
   if (raw === undefined) return undefined;
+  return parseJsonText(raw, `--${name}`);
+}
+
+/** JSON from the user, refused (not a stack overflow) when it nests deeper than the bridge takes. */
+export function parseJsonText(text: string, what: string): unknown {
+  const deep = jsonNestingProblem(text);
+  if (deep) throw new UsageError(`${what} is refused: ${deep}`);
   try {
-    return JSON.parse(raw);
+    return JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`--${name} is not JSON: ${(e as Error).message}`);
+    throw new UsageError(`${what} is not JSON: ${(e as Error).message}`);
   }
 }
 
@@ -70,8 +80,9 @@ export async function daemon(paths: ProjectPaths): Promise<ProjectPaths> {
   return paths;
 }
 
+/** Text goes out with terminal control characters escaped: names and outputs are not trusted. */
 export function out(value: unknown): void {
-  process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${typeof value === 'string' ? printable(value) : JSON.stringify(value, null, 2)}\n`);
 }
 
 /** What `ls --json` promises to the Python API. */

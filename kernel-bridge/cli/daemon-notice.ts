@@ -3,18 +3,14 @@
 // in), so the bridge is started (it recovers them first), or, with PQ_NO_AUTOSTART=1, the user
 // is told how. With a bridge running, a paused or stopping bridge (full disk) is named.
 import { existsSync } from 'node:fs';
-import { call, daemonPid, ensureDaemon, requestTimeoutMs } from '../api/client.js';
-import type { StorageStatus } from '../api/server.js';
+import { daemonInfo, ensureDaemon } from '../api/client.js';
 import type { ProjectPaths } from '../project.js';
 import { Store } from '../store/store.js';
 
 export async function daemonNotice(paths: ProjectPaths, cliScript: string): Promise<void> {
   if (!existsSync(paths.db)) return;
   // One request tells both that the bridge is up and how its store is.
-  const v =
-    existsSync(paths.socket) && daemonPid(paths) !== null
-      ? await call<{ storage?: StorageStatus }>(paths, 'GET', '/api/version', undefined, Math.min(5000, requestTimeoutMs(''))).catch(() => null)
-      : null;
+  const v = await daemonInfo(paths);
   if (v) {
     if (v.storage && !v.storage.ok) process.stderr.write(`pql: the bridge is ${v.storage.fatal ? 'stopping' : 'paused'}: ${v.storage.message}\n`);
     return;

@@ -8,10 +8,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { call, BridgeError } from '../api/client.js';
+import { UnsafeProjectError } from '../project.js';
 import { VERSION } from '../version.js';
 import { canonical, GLOBAL_OPTIONS, parseOptions, splitCommand, UsageError, type Args } from './args.js';
-import { daemon, out, projectFor, type Command } from './common.js';
+import { daemon, out, parseJsonText, projectFor, type Command } from './common.js';
 import { daemonNotice } from './daemon-notice.js';
+import { printable } from './format.js';
 import { approve, reject } from './commands/approve.js';
 import { cancel } from './commands/cancel.js';
 import { config } from './commands/config.js';
@@ -31,17 +33,11 @@ import { status } from './commands/status.js';
 import { wait } from './commands/wait.js';
 
 async function loadSpec(file: string, args: Args): Promise<unknown> {
-  if (file === '-') return JSON.parse(readFileSync(0, 'utf8'));
+  if (file === '-') return parseJsonText(readFileSync(0, 'utf8'), 'the spec on stdin');
   const path = resolve(file);
   if (!existsSync(path)) throw new UsageError(`no such file: ${file}`);
   const ext = extname(path);
-  if (ext === '.json') {
-    try {
-      return JSON.parse(readFileSync(path, 'utf8'));
-    } catch (e) {
-      throw new UsageError(`${file} is not JSON: ${(e as Error).message}`);
-    }
-  }
+  if (ext === '.json') return parseJsonText(readFileSync(path, 'utf8'), file);
   const mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
   let value = mod.default;
   if (typeof value === 'function') value = await (value as () => unknown)();
@@ -209,8 +205,9 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (e: unknown) => {
-    const msg = e instanceof UsageError || e instanceof BridgeError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
-    process.stderr.write(`${msg.startsWith('pql ') ? '' : 'pql: '}${msg}\n`);
-    process.exitCode = e instanceof UsageError || e instanceof BridgeError ? 2 : 1;
+    const known = e instanceof UsageError || e instanceof BridgeError || e instanceof UnsafeProjectError;
+    const msg = known ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
+    process.stderr.write(`${msg.startsWith('pql ') ? '' : 'pql: '}${printable(msg)}\n`);
+    process.exitCode = known ? 2 : 1;
   },
 );

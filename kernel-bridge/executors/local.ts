@@ -17,6 +17,8 @@ export interface LocalPoolEvents {
   ended(req: JobRequest, exitCode: number | null, timedOut: boolean): void;
   /** The launcher died: these jobs go on, but their end must be found from their run folders. */
   lost(req: JobRequest): void;
+  /** The job could not be started at all (its interpreter cannot be run): the message says why. */
+  failed(req: JobRequest, error: string): void;
 }
 
 // Reads "<run folder>\t<job script>" lines; answers "S\t<folder>\t<pid>" at start and
@@ -36,7 +38,7 @@ interface Running {
   req: JobRequest;
   pid: number;
   cores: number;
-  timer?: NodeJS.Timeout;
+  timer?: LongTimer;
   timedOut: boolean;
   /** The launcher that started it: 'bash', or the Python of a fork server. */
   via: string;
@@ -148,11 +150,10 @@ export class LocalPool {
     this.running.set(req.entryId, r);
     this.byDir.set(req.runDir, req.entryId);
     // The time limit: TERM the job's process group at tmax, KILL it if it lingers.
-    r.timer = setTimeout(() => {
+    r.timer = setLongTimeout(() => {
       r.timedOut = true;
       this.stop(r);
     }, req.resources.tmax * 1000);
-    r.timer.unref();
     this.send(r, warm);
   }
 
@@ -170,7 +171,7 @@ export class LocalPool {
   }
 
   private forget(entryId: number, r: Running): void {
-    clearTimeout(r.timer);
+    r.timer?.clear();
     this.running.delete(entryId);
     if (r.req) this.byDir.delete(r.req.runDir);
     this.usedCores -= r.cores;
@@ -189,8 +190,10 @@ export class LocalPool {
     child.stdin.on('error', () => {
       /* its exit is handled below */
     });
-    child.on('error', () => {
-      /* reported through 'exit' */
+    child.on('error', (e) => {
+      // A launcher that ran reports its end through 'exit'; one that could not be spawned at
+      // all (no such interpreter, not executable) never does: fail the jobs it was given.
+      if (child.pid === undefined) this.launcherFailed(via, child, e);
     });
     child.on('exit', () => {
       this.launchers.delete(via);
@@ -214,6 +217,20 @@ export class LocalPool {
     return child;
   }
 
+  private launcherFailed(via: string, child: ChildProcessWithoutNullStreams, e: Error): void {
+    if (this.launchers.get(via) === child) this.launchers.delete(via);
+    if (this.closed) return;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : e.message;
+    const error = `cannot start the interpreter '${via}' (${why}): check the workflow's python or the project's PQ_PYTHON`;
+    for (const [id, r] of [...this.running]) {
+      if (!r.req || r.via !== via || r.pid >= 0) continue;
+      this.forget(id, r);
+      this.events.failed(r.req, error);
+    }
+    this.pump();
+  }
+
   private onLauncherLine(line: string): void {
     const [kind, dir, value] = line.split('\t');
     const entryId = this.byDir.get(dir);
@@ -229,6 +246,26 @@ export class LocalPool {
       this.pump();
     }
   }
+}
+
+/** The longest delay setTimeout takes; longer ones fire at once (Node clamps them to 1 ms). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+export interface LongTimer {
+  clear(): void;
+}
+
+/** setTimeout for any delay (a time limit of 25 days is over setTimeout's 24.8): re-armed in steps. Unref'd. */
+export function setLongTimeout(fn: () => void, ms: number): LongTimer {
+  const due = Date.now() + ms;
+  let t: NodeJS.Timeout;
+  const arm = () => {
+    const left = due - Date.now();
+    t = setTimeout(left > MAX_TIMEOUT_MS ? arm : fn, Math.max(0, Math.min(left, MAX_TIMEOUT_MS)));
+    t.unref();
+  };
+  arm();
+  return { clear: () => clearTimeout(t) };
 }
 
 /** The pid a job wrote into its run folder (which is also its claim), or null. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Engine, type Modification, type Outcome } from '../../core/engine.js';
 import { ActionError, SpecError } from '../../core/errors.js';
 import type { RtNode } from '../../core/model.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../core/limits.js';
 import { parseResources } from '../../core/resources.js';
 import { workflowState } from '../../core/states.js';
 import { validateSpec, type JsonObject, type WorkflowDocument } from '../../core/spec.js';
@@ -65,6 +66,7 @@ export class Manager {
       started: (req, pid) => this.onStarted(req, pid),
       ended: (req, code, timedOut) => this.onEnded(req, code, timedOut),
       lost: (req) => this.orphans.set(req.entryId, { runDir: req.runDir, attempt: req.attempt, tmax: req.resources.tmax }),
+      failed: (req, error) => this.onStartFailed(req, error),
     });
     this.cluster = new ClusterRuns({
       engine: this.engine,
@@ -198,6 +200,9 @@ export class Manager {
   }
 
   approve(id: number, data: JsonObject | undefined, by: string): void {
+    if (data !== undefined && nestsDeeperThan(data)) {
+      throw new ActionError(`entry ${id}: the data nests deeper than ${MAX_JSON_DEPTH} levels; nothing was changed`);
+    }
     this.ensureLoaded(id);
     this.step(() => this.engine.approve(id, data, by));
   }
@@ -227,7 +232,12 @@ export class Manager {
    * nothing: the engine validates before it mutates.
    */
   private step(action: () => void, extra?: () => void): void {
-    action();
+    try {
+      action();
+    } catch (e) {
+      this.restoreFromStore();
+      throw e;
+    }
     const changes = this.engine.takeChanges();
     const toDispatch = changes.nodes.filter((n) => n.kind === 'task' && n.state === 'queued' && this.dispatched.get(n.id) !== n.attempt);
     // Where each run goes: the resource string's node name and the project's cluster configuration.
@@ -242,27 +252,50 @@ export class Manager {
     // Entries whose job was submitted ahead (native dependency): their run intent is recorded.
     const ahead = new Set(toDispatch.filter((n) => routes.get(n.id)!.route !== 'local' && !routes.get(n.id)!.error && this.cluster.hasAhead(n)).map((n) => n.id));
     const now = Date.now();
-    const seq = this.store.persist(changes, () => {
-      extra?.();
-      for (const n of toDispatch) {
-        if (ahead.has(n.id)) continue;
-        this.store.recordRun({
-          nodeId: n.id,
-          attempt: n.attempt,
-          runDir: this.runDirOf(n),
-          jobName: this.jobName(n),
-          executor: routes.get(n.id)!.route,
-          jobId: null,
-          submittedAt: now,
-        });
-      }
-    });
+    let seq: number;
+    try {
+      seq = this.store.persist(changes, () => {
+        extra?.();
+        for (const n of toDispatch) {
+          if (ahead.has(n.id)) continue;
+          this.store.recordRun({
+            nodeId: n.id,
+            attempt: n.attempt,
+            runDir: this.runDirOf(n),
+            jobName: this.jobName(n),
+            executor: routes.get(n.id)!.route,
+            jobId: null,
+            submittedAt: now,
+          });
+        }
+      });
+    } catch (e) {
+      // Nothing of this step was stored: memory goes back to what the store holds.
+      this.reloadWorkflows(new Set([...changes.workflows.map((w) => w.id), ...changes.nodes.map((n) => n.workflowId)]));
+      throw e;
+    }
     for (const n of toDispatch) {
       if (ahead.has(n.id)) this.dispatchAhead(n);
       else this.dispatch(n, routes.get(n.id)!);
     }
     this.cluster.afterStep(changes.nodes);
     for (const l of this.listeners) l(seq);
+  }
+
+  /** An action threw half-way: drop what it changed in memory (nothing of it was stored). */
+  private restoreFromStore(): void {
+    this.reloadWorkflows(new Set(this.engine.discardChanges()));
+  }
+
+  /** Replace the in-memory state of these workflows by the store's (the committed truth). */
+  private reloadWorkflows(ids: Set<number>): void {
+    for (const wf of ids) {
+      const wasLoaded = this.engine.hasWorkflow(wf);
+      if (wasLoaded) this.engine.unload(wf);
+      const record = this.store.workflowRecord(wf);
+      if (!record || !wasLoaded) continue;
+      this.engine.load(record, this.store.nodesOf(wf), this.store.edgesOf(wf));
+    }
   }
 
   private jobName(n: RtNode, attempt = n.attempt): string {
@@ -428,6 +461,15 @@ export class Manager {
     this.step(() => this.engine.markRunning(req.entryId, { executor: 'local', jobId: String(pid), host: hostname() }));
   }
 
+  private onStartFailed(req: JobRequest, error: string): void {
+    if (this.closed) return;
+    const n = this.engine.node(req.entryId);
+    if (!n || n.attempt !== req.attempt) return;
+    this.dispatched.delete(req.entryId);
+    this.opts.log?.(`entry ${req.entryId}: ${error}`);
+    this.step(() => this.engine.finish(req.entryId, { state: 'failed', error }));
+  }
+
   private onEnded(req: JobRequest, code: number | null, timedOut: boolean): void {
     if (this.closed) return;
     if (timedOut) return this.finishRun(req.entryId, req.attempt, req.runDir, TIMED_OUT, req.resources.tmax);
@@ -446,7 +488,15 @@ export class Manager {
       if (full) outcome = { ...outcome, error: `the disk holding ${runDir} was full (${full}): ${outcome.error ?? ''}` };
     }
     this.dispatched.delete(entryId);
-    this.step(() => this.engine.finish(entryId, outcome));
+    try {
+      this.step(() => this.engine.finish(entryId, outcome));
+    } catch (e) {
+      // A result that cannot be taken in (memory is back to the store's state) fails its entry
+      // instead of the daemon, which would meet the same run folder again at every restart.
+      if (outcome.state !== 'succeeded' && outcome.state !== 'discarded') throw e;
+      this.opts.log?.(`entry ${entryId}: its result could not be stored: ${(e as Error).message}`);
+      this.step(() => this.engine.finish(entryId, { state: 'failed', error: `the result could not be stored: ${(e as Error).message}` }));
+    }
   }
 
   private stopJobs(ids: number[]): void {

@@ -1,8 +1,9 @@
 // Reading what a finished run left in its run folder, and turning it into the engine's outcome.
 // Every bad case becomes a failure whose text says what was wrong and shows the log tail.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Outcome } from '../../core/engine.js';
+import { jsonNestingProblem, MAX_LOG_BYTES } from '../../core/limits.js';
 import type { JsonObject } from '../../core/spec.js';
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
@@ -20,18 +21,70 @@ export function readMarker(runDir: string): number | null {
   }
 }
 
-export function tail(path: string, maxBytes = 4000): string {
+/**
+ * The last `lines` lines of a text file (all of it when shorter), read from the end in chunks:
+ * a 200 MB log costs no more than the bytes shown. At most `maxBytes` are read; a longer tail
+ * starts at the first whole line inside them. A missing or unreadable file gives ''.
+ */
+export function tailLines(path: string, lines: number, maxBytes = MAX_LOG_BYTES): string {
+  if (lines <= 0) return '';
+  let fd: number;
   try {
-    const size = statSync(path).size;
-    const buf = readFileSync(path);
-    return buf.subarray(Math.max(0, size - maxBytes)).toString('utf8');
+    fd = openSync(path, 'r');
   } catch {
     return '';
+  }
+  try {
+    const size = statSync(path).size;
+    const floor = Math.max(0, size - maxBytes);
+    const chunks: Buffer[] = [];
+    let pos = size;
+    let newlines = 0;
+    // A final newline ends the last line; it does not start another one.
+    let skipLast = true;
+    while (pos > floor) {
+      const len = Math.min(64 * 1024, pos - floor);
+      const buf = Buffer.allocUnsafe(len);
+      const got = readSync(fd, buf, 0, len, pos - len);
+      const chunk = buf.subarray(0, got);
+      pos -= len;
+      for (let i = chunk.length - 1; i >= 0; i--) {
+        if (chunk[i] !== 0x0a) {
+          skipLast = false;
+          continue;
+        }
+        if (skipLast) {
+          skipLast = false;
+          continue;
+        }
+        if (++newlines === lines) {
+          chunks.unshift(chunk.subarray(i + 1));
+          return Buffer.concat(chunks).toString('utf8');
+        }
+      }
+      chunks.unshift(chunk);
+    }
+    let out = Buffer.concat(chunks);
+    if (floor > 0) {
+      // Cut by the byte bound: start at a whole line, or at least at a whole character.
+      const nl = out.indexOf(0x0a);
+      if (nl >= 0 && nl < out.length - 1) out = out.subarray(nl + 1);
+      else {
+        let i = 0;
+        while (i < out.length && (out[i] & 0xc0) === 0x80) i++;
+        out = out.subarray(i);
+      }
+    }
+    return out.toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    closeSync(fd);
   }
 }
 
 function withTail(error: string, runDir: string): string {
-  const t = tail(join(runDir, 'stderr'), 2000).trim();
+  const t = tailLines(join(runDir, 'stderr'), 20, 4000).trim();
   return t ? `${error}\n--- stderr (last lines) ---\n${t}` : error;
 }
 
@@ -44,8 +97,13 @@ function readJson(path: string, maxBytes: number): { value?: unknown; problem?: 
   if (size > maxBytes) {
     return { problem: `the output is ${(size / 1048576).toFixed(1)} MiB, over the limit of ${(maxBytes / 1048576).toFixed(0)} MiB` };
   }
+  const text = readFileSync(path, 'utf8');
+  // Deep nesting would overflow the stack of whatever walks the value next (and again at every
+  // restart, as the run folder is read again): refuse it here, as this entry's failure.
+  const deep = jsonNestingProblem(text);
+  if (deep) return { problem: `the output is refused: ${deep}` };
   try {
-    return { value: JSON.parse(readFileSync(path, 'utf8')) };
+    return { value: JSON.parse(text) };
   } catch (e) {
     return { problem: `the output is not JSON (${(e as Error).message})` };
   }

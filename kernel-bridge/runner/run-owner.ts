@@ -4,7 +4,7 @@
 // same workflow and entry ids.
 import { existsSync, readFileSync, renameSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import { tail } from './results.js';
+import { tailLines } from './results.js';
 
 /**
  * Who wrote a run folder's input.json: its store id and entry, undefined without one; store null
@@ -60,7 +60,7 @@ function freeBytes(path: string): number | null {
 
 /** Why a run's files say its disk was full, or null: its logs, a cut marker, no space left now. */
 export function diskFullNote(runDir: string): string | null {
-  const logs = `${tail(join(runDir, 'stderr'), 4000)}\n${tail(join(runDir, 'stdout'), 4000)}`;
+  const logs = `${tailLines(join(runDir, 'stderr'), 40)}\n${tailLines(join(runDir, 'stdout'), 40)}`;
   if (/No space left on device|ENOSPC|Disk quota exceeded/i.test(logs)) return 'it reported No space left on device';
   let markerCut = false;
   try {

@@ -2,9 +2,9 @@
 // empty while run folders exist (lost or truncated: starting afresh would hand old results to
 // new entries), a folder or file it cannot write, and damaged pages (PRAGMA quick_check).
 // Each refusal says what is wrong and what to do.
-import { accessSync, constants, existsSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProjectPaths } from '../project.js';
+import { makePrivateFile, type ProjectPaths } from '../project.js';
 import { describeStorageProblem, storageProblemOf } from './faults.js';
 import { Store, type OpenOptions } from './store.js';
 
@@ -56,6 +56,8 @@ export function openCheckedStore(paths: ProjectPaths, opts: OpenOptions): Store 
   }
   let store: Store;
   try {
+    // The database is made private before SQLite creates it: its -wal and -shm take its mode.
+    closeSync(makePrivateFile(paths.db));
     store = new Store(paths.db, opts);
   } catch (e) {
     const problem = storageProblemOf(e);

@@ -125,6 +125,16 @@ describe('checkResult', () => {
     expect(Object.getPrototypeOf(check.errorSchema)).toBe(Object.prototype);
   });
 
+  it('checks a pattern with catastrophic backtracking in linear time, as the bridge does', () => {
+    // A backtracking engine would not finish this in any lifetime; RE2 answers at once.
+    const schema = { type: 'object', properties: { word: { type: 'string', pattern: '^(a+)+$' } } };
+    const check = checkResult(schema, { word: `${'a'.repeat(5000)}!` });
+    expect(check.messages).toEqual([expect.stringMatching(/^data\.word: must match the pattern \^\(a\+\)\+\$, got "a+/)]);
+    expect(checkResult(schema, { word: 'a'.repeat(5000) }).messages).toEqual([]);
+    const look = checkResult({ type: 'object', properties: { w: { type: 'string', pattern: '(?=a)a' } } }, { w: 'a' });
+    expect(look.schemaProblem).toMatch(/^form\.properties\.w\.pattern: cannot be run in linear time/);
+  });
+
   it('says when the schema itself cannot be used', () => {
     const check = checkResult({ type: 'object', properties: { x: { type: 'no-such-type' } } }, { x: 1 });
     expect(check.schemaProblem).toMatch(/^form\.properties\.x\.type: /);

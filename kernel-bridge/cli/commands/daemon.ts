@@ -1,5 +1,6 @@
 // `pql daemon start|stop|status|run`: the project's bridge.
-import { call, daemonPid, ensureDaemon, isDaemonUp } from '../../api/client.js';
+import { call, daemonInfo, ensureDaemon, isDaemonUp } from '../../api/client.js';
+import { isAlive } from '../../executors/local.js';
 import { out, projectFor, UsageError, type Command } from '../common.js';
 
 export const daemonCommand: Command = {
@@ -20,14 +21,16 @@ export const daemonCommand: Command = {
     const paths = projectFor(args, sub === 'start');
     if (sub === 'start') {
       await ensureDaemon(paths, process.argv[1]);
-      out(`bridge running (pid ${daemonPid(paths)})`);
+      out(`bridge running (pid ${(await daemonInfo(paths))?.pid})`);
       return 0;
     }
     if (sub === 'stop') {
-      const pid = daemonPid(paths);
+      // The pid comes from the daemon over the user's own socket, never from bridge.json: after a
+      // crash that file names a pid the system may have given to another process since.
+      const pid = (await daemonInfo(paths))?.pid ?? null;
       if (pid === null) return out('no bridge running'), 0;
       process.kill(pid, 'SIGTERM');
-      for (let i = 0; i < 100 && daemonPid(paths) !== null; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
       out(`bridge stopped (pid ${pid})`);
       return 0;
     }

@@ -1,6 +1,6 @@
 // `pql info`: which project and store the commands act on (PerQueue: `pq info`).
 import { existsSync } from 'node:fs';
-import { isDaemonUp, daemonPid } from '../../api/client.js';
+import { daemonInfo } from '../../api/client.js';
 import { out, projectFor, type Command } from '../common.js';
 import { Store } from '../../store/store.js';
 
@@ -22,8 +22,7 @@ export const info: Command = {
       entries = rows.reduce((sum, s) => sum + s.total, 0);
       store.close();
     }
-    const up = await isDaemonUp(paths);
-    const facts = { project: paths.root, type: 'sqlite', database: paths.db, workflows, entries, bridge: up ? daemonPid(paths) : null };
+    const facts = { project: paths.root, type: 'sqlite', database: paths.db, workflows, entries, bridge: (await daemonInfo(paths))?.pid ?? null };
     if (args.flag('json')) return out(facts), 0;
     out(
       [
@@ -32,7 +31,7 @@ export const info: Command = {
         `    Type: sqlite (${existsSync(paths.db) ? paths.db : `${paths.db}, not made yet`})`,
         `    Workflows: ${workflows}`,
         `    Entries: ${entries}`,
-        `    Bridge: ${up ? `running (pid ${facts.bridge})` : 'not running'}`,
+        `    Bridge: ${facts.bridge !== null ? `running (pid ${facts.bridge})` : 'not running'}`,
       ].join('\n'),
     );
     return 0;

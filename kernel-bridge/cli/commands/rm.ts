@@ -98,7 +98,8 @@ function dependents(store: Store, wf: number, nodes: RtNode[], picked: RtNode[])
     const id = todo.pop()!;
     if (reached.has(id)) continue;
     reached.add(id);
-    todo.push(...(children.get(id) ?? []));
+    // One at a time: a group's placeholder can have 100,000 children, too many for push(...xs).
+    for (const child of children.get(id) ?? []) todo.push(child);
   }
   return reached;
 }

@@ -2,7 +2,7 @@
 import type { RtNode } from '../../../core/model.js';
 import { call, isDaemonUp } from '../../api/client.js';
 import { readFacts } from '../../manager/cluster.js';
-import { tail } from '../../runner/results.js';
+import { tailLines } from '../../runner/results.js';
 import { entryJson, idArg, openStore, out, projectFor, UsageError, type Command } from '../common.js';
 
 export const show: Command = {
@@ -23,8 +23,8 @@ export const show: Command = {
       detail = { node, input: null, runDir: null };
     }
     const runDir = detail.runDir ?? `${paths.runs}/${detail.node.workflowId}/${detail.node.id}.${detail.node.attempt}`;
-    const stdout = tail(`${runDir}/stdout`, 2000);
-    const stderr = tail(`${runDir}/stderr`, 2000);
+    const stdout = tailLines(`${runDir}/stdout`, 20, 4000);
+    const stderr = tailLines(`${runDir}/stderr`, 20, 4000);
     if (args.flag('json')) return out({ ...detail, entry: entryJson(detail.node), runDir, stdout, stderr }), 0;
     const n = detail.node;
     out(
