@@ -65,6 +65,8 @@ fi
 
 echo "== the perqueue import alias on the fork server"
 TMPDIR=${fresh:-$disk} "$NODE" build/bench/perqueue-alias.js "${flag[@]}" --out "$out/alias.json" | tee "$out/alias.txt"
+echo "== crash soak (kill -9 of the bridge at random moments)"
+"$NODE" build/bench/crash-soak.js "${flag[@]}" --out "$out/crash-soak.json" | tee "$out/crash-soak.txt"
 
 compare_note=""
 if [ $compare = 1 ] && [ $keep = 1 ] && [ -f "$out/compare.txt" ]; then
@@ -127,6 +129,7 @@ tables() { sed -n '/^## /,$p' "$1"; }
   echo "before. The fresh journaled ext4 is the usual case of a workstation or cluster node (bench/fs.sh)."
   echo
   tables "$out/alias.txt"
+  tables "$out/crash-soak.txt"
   if [ -f "$out/compare.txt" ] && [ -z "$compare_note" ]; then
     tables "$out/compare.txt"
     echo

@@ -23,6 +23,8 @@ export interface IModelOptions {
   settleMs?: number;
   /** Coalesces refetches of an open workflow's graph after events (ms). */
   graphSettleMs?: number;
+  /** How often the bridge's storage condition (a full disk) is asked for while connected (ms). */
+  storageCheckMs?: number;
 }
 
 interface IGraphState {
@@ -46,6 +48,7 @@ export class PerQueueModel extends ModelSignals implements IPerQueueModel {
     this._retryDelays = options.retryDelays?.length ? options.retryDelays : [500, 1000, 2000, 5000, 10000];
     this._settleMs = options.settleMs ?? 100;
     this._graphSettleMs = options.graphSettleMs ?? Math.max(this._settleMs, 500);
+    this._storageCheckMs = options.storageCheckMs ?? 5000;
   }
 
   get workflows(): ReadonlyArray<PerQueue.WorkflowSummary> {
@@ -131,6 +134,7 @@ export class PerQueueModel extends ModelSignals implements IPerQueueModel {
       }
     }
     if (current()) {
+      this._watchStorage(generation);
       this._runStream();
     }
   }
@@ -299,7 +303,35 @@ export class PerQueueModel extends ModelSignals implements IPerQueueModel {
         ? ''
         : `The bridge speaks API version ${apiVersion}, this JupyterLab extension version ${API_VERSION}: ` +
           'install matching versions of perqueue_lab.';
-    this._setConnection('connecting', message);
+    this._storageMessage = storageMessage(versions.storage);
+    this._setConnection('connecting', message || this._storageMessage);
+  }
+
+  /**
+   * A full disk pauses the bridge without breaking the stream (reads go on, no events come):
+   * its condition is asked for now and then and shown as the connection's message.
+   */
+  private _watchStorage(generation: number): void {
+    this._later(async () => {
+      if (this._disposed || generation !== this._generation) {
+        return;
+      }
+      try {
+        const versions = await this._client.version();
+        if (generation === this._generation) {
+          this._versions = { ...(this._versions ?? versions), storage: versions.storage };
+          const message = storageMessage(versions.storage);
+          const shown = this._connection.message;
+          if (message !== this._storageMessage && (shown === this._storageMessage || shown === '')) {
+            this._setConnection(this._connection.status, message);
+          }
+          this._storageMessage = message;
+        }
+      } catch {
+        // An unreachable bridge is reported by the stream.
+      }
+      this._watchStorage(generation);
+    }, this._storageCheckMs);
   }
 
   private _runStream(): void {
@@ -514,6 +546,9 @@ export class PerQueueModel extends ModelSignals implements IPerQueueModel {
     }, Math.min(this._settleMs, 50));
   }
 
+  private _storageMessage = '';
+  private readonly _storageCheckMs: number;
+
   private _setConnection(status: PerQueue.ConnectionStatus, message: string): void {
     if (status === this._connection.status && message === this._connection.message) {
       return;
@@ -606,4 +641,12 @@ function describe(error: unknown): string {
     return error.fix ? `${error.message} ${error.fix}` : error.message;
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What the views say about the bridge's storage, or '' when it is fine. */
+function storageMessage(storage: PerQueue.Versions['storage']): string {
+  if (!storage || storage.ok) {
+    return '';
+  }
+  return `${storage.fatal ? 'The bridge is stopping' : 'The bridge is paused'}: ${storage.message ?? storage.problem ?? 'its store cannot be written'}`;
 }

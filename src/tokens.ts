@@ -98,6 +98,8 @@ export namespace PerQueue {
     /** Its name: the path below the server's root ('' for the root). */
     project?: string;
     bridge?: { version: string; apiVersion: number };
+    /** Whether the bridge can write its store: not ok while a full disk pauses it, or while it stops. */
+    storage?: { ok: boolean; problem?: string; message?: string; fatal?: boolean };
   }
 
   /** A project the server can show (GET /perqueue/projects). */

@@ -13,6 +13,7 @@ import { isUserError } from '../manager/manager.js';
 import { prepareManualNotebook } from '../manager/notebooks.js';
 import { parseEnvironment, type EnvVars } from '../runner/environment.js';
 import { tailLines } from '../runner/results.js';
+import { StorageFault } from '../store/faults.js';
 import type { Store } from '../store/store.js';
 import { EventStreams } from './websocket.js';
 
@@ -38,7 +39,14 @@ export interface ApiOptions {
   shutdown: () => void;
   /** The bridge log: internal errors go here, with the request id the client was given. */
   log?: (line: string) => void;
+  /** Whether the store can be written now (a full disk pauses the bridge). */
+  storage?: () => StorageStatus;
 }
+
+/** The store's condition, in GET /api/version: `ok: false` names a full disk or why the bridge stops. */
+export type StorageStatus =
+  | { ok: true }
+  | { ok: false; problem: string; message: string; since: number; fatal?: boolean };
 
 class HttpError extends Error {
   constructor(
@@ -76,7 +84,9 @@ function cwdField(value: unknown): string | null {
 }
 
 export function createApiServer(o: ApiOptions): Server {
-  const { manager, store } = o;
+  // o.manager, not a copy: after a pause for a full disk the daemon resumes with a new manager.
+  const { store } = o;
+  const storage = () => o.storage?.() ?? { ok: true as const };
   const routes: [string, RegExp, Handler][] = [];
   const route = (method: string, pattern: string, h: Handler) =>
     routes.push([method, new RegExp(`^${pattern.replace(/:id/g, '(\\d+)')}$`), h]);
@@ -86,14 +96,15 @@ export function createApiServer(o: ApiOptions): Server {
     apiVersion: API_VERSION,
     pid: process.pid,
     port: o.port?.() ?? null,
-    root: manager.projectRoot,
+    root: o.manager.projectRoot,
     lastSeq: store.lastSeq(),
+    storage: storage(),
   }));
   route('GET', '/api/workflows', () => store.workflowSummaries().map(withWorkflowState));
   route('POST', '/api/workflows', (_req, _p, _q, body) => {
     const b = body as { spec?: unknown; python?: string; virtualEnv?: string; environment?: unknown; cwd?: unknown };
     if (!b || typeof b !== 'object' || b.spec === undefined) throw new HttpError(400, "the body needs a 'spec' field");
-    return manager.submit(b.spec, {
+    return o.manager.submit(b.spec, {
       python: b.python ?? null,
       virtualEnv: b.virtualEnv ?? null,
       environment: environmentField(b.environment),
@@ -106,11 +117,11 @@ export function createApiServer(o: ApiOptions): Server {
     return { workflow: withWorkflowState(summary), nodes: store.nodesOf(Number(id)), edges: store.edgesOf(Number(id)) };
   });
   route('GET', '/api/workflows/:id/wait', (req, [id], q) => settled(req, Number(id), Number(q.get('timeout') ?? 30)));
-  route('POST', '/api/workflows/:id/cancel', (_r, [id]) => ({ cancelled: manager.cancelWorkflow(Number(id)) }));
+  route('POST', '/api/workflows/:id/cancel', (_r, [id]) => ({ cancelled: o.manager.cancelWorkflow(Number(id)) }));
   route('POST', '/api/workflows/:id/remove', (_r, [id], _q, body) => {
     const keepFiles = (body as { keepFiles?: unknown } | undefined)?.keepFiles;
     if (keepFiles !== undefined && typeof keepFiles !== 'boolean') throw new HttpError(400, "field 'keepFiles': must be true or false");
-    return manager.removeWorkflow(Number(id), { keepFiles });
+    return o.manager.removeWorkflow(Number(id), { keepFiles });
   });
   route('GET', '/api/entries', (_r, _p, q) =>
     store.listNodes({
@@ -121,13 +132,13 @@ export function createApiServer(o: ApiOptions): Server {
   route('GET', '/api/entries/:id', (_r, [id]) => {
     const node = store.node(Number(id));
     if (!node) throw new HttpError(404, `no entry ${id}`);
-    const live = manager.engine.node(node.id);
+    const live = o.manager.engine.node(node.id);
     return {
       node,
-      input: live && node.kind === 'task' ? manager.engine.inputFor(node.id) : null,
-      runDir: node.kind === 'task' && node.attempt > 0 ? manager.runDirOf(node) : null,
-      parents: live ? manager.engine.parentsOf(node.id) : [],
-      parentData: manager.parentDataOf(node.id),
+      input: live && node.kind === 'task' ? o.manager.engine.inputFor(node.id) : null,
+      runDir: node.kind === 'task' && node.attempt > 0 ? o.manager.runDirOf(node) : null,
+      parents: live ? o.manager.engine.parentsOf(node.id) : [],
+      parentData: o.manager.parentDataOf(node.id),
     };
   });
   route('GET', '/api/entries/:id/log', (_r, [id], q) => {
@@ -135,13 +146,13 @@ export function createApiServer(o: ApiOptions): Server {
     if (!node) throw new HttpError(404, `no entry ${id}`);
     const stream = q.get('stream') === 'stderr' ? 'stderr' : 'stdout';
     const lines = logLines(q.get('tail'));
-    return { text: node.attempt > 0 ? tailLines(join(manager.runDirOf(node), stream), lines) : '' };
+    return { text: node.attempt > 0 ? tailLines(join(o.manager.runDirOf(node), stream), lines) : '' };
   });
   route('POST', '/api/entries/:id/retry', (_r, [id], _q, body) => {
-    manager.retry(Number(id), { environment: environmentField((body as { environment?: unknown } | undefined)?.environment) });
+    o.manager.retry(Number(id), { environment: environmentField((body as { environment?: unknown } | undefined)?.environment) });
     return { ok: true };
   });
-  route('POST', '/api/entries/:id/cancel', (_r, [id]) => ({ cancelled: manager.cancel(Number(id)) }));
+  route('POST', '/api/entries/:id/cancel', (_r, [id]) => ({ cancelled: o.manager.cancel(Number(id)) }));
   // PerQueue's PersistentQueue.complete / discard / fail: an entry's result set by hand.
   const byHand = (state: 'succeeded' | 'discarded' | 'failed') => (_r: unknown, [id]: string[], _q: unknown, body: unknown) => {
     const b = (body ?? {}) as { data?: unknown; error?: unknown };
@@ -151,14 +162,14 @@ export function createApiServer(o: ApiOptions): Server {
     if (b.error !== undefined && b.error !== null && typeof b.error !== 'string') {
       throw new HttpError(400, `entry ${id}, field 'error': must be a string`);
     }
-    manager.settleByHand(Number(id), state, { data: b.data as JsonObject | null | undefined, error: b.error as string | null | undefined });
+    o.manager.settleByHand(Number(id), state, { data: b.data as JsonObject | null | undefined, error: b.error as string | null | undefined });
     return { ok: true };
   };
   route('POST', '/api/entries/:id/complete', byHand('succeeded'));
   route('POST', '/api/entries/:id/discard', byHand('discarded'));
   route('POST', '/api/entries/:id/fail', byHand('failed'));
   route('POST', '/api/entries/:id/modify', (_r, [id], _q, body) => {
-    manager.modify(Number(id), (body ?? {}) as never);
+    o.manager.modify(Number(id), (body ?? {}) as never);
     return { ok: true };
   });
   route('POST', '/api/entries/:id/approve', (_r, [id], _q, body) => {
@@ -166,24 +177,24 @@ export function createApiServer(o: ApiOptions): Server {
     if (b.data !== undefined && (typeof b.data !== 'object' || b.data === null || Array.isArray(b.data))) {
       throw new HttpError(400, `entry ${id}: the result must be a JSON object`);
     }
-    manager.approve(Number(id), b.data as never, b.by ?? 'unknown');
+    o.manager.approve(Number(id), b.data as never, b.by ?? 'unknown');
     return { ok: true };
   });
   route('POST', '/api/entries/:id/reject', (_r, [id], _q, body) => {
     const b = (body ?? {}) as { by?: string; reason?: string };
-    manager.reject(Number(id), b.by ?? 'unknown', b.reason ?? '');
+    o.manager.reject(Number(id), b.by ?? 'unknown', b.reason ?? '');
     return { ok: true };
   });
   route('POST', '/api/entries/:id/notebook', (_r, [id]) => {
-    const n = manager.engine.node(Number(id));
+    const n = o.manager.engine.node(Number(id));
     if (!n || n.kind !== 'manual') throw new HttpError(400, `entry ${id} is not a manual step of an active workflow`);
-    const spec = manager.engine.manualSpec(n.id);
+    const spec = o.manager.engine.manualSpec(n.id);
     if (!spec.notebook) throw new HttpError(400, `entry ${id} ('${n.name}') has no notebook: it asks for a form`);
     if (n.state !== 'awaiting_input') throw new HttpError(400, `entry ${id} ('${n.name}') is ${n.state}, not awaiting input`);
-    const path = prepareManualNotebook(manager.projectRoot, spec.notebook, manager.engine.inputFor(n.id).kwargs, n);
+    const path = prepareManualNotebook(o.manager.projectRoot, spec.notebook, o.manager.engine.inputFor(n.id).kwargs, n);
     return { path };
   });
-  route('GET', '/api/approvals', () => manager.engine.awaitingInput().map((n) => ({ node: n, spec: manager.engine.specOf(n) })));
+  route('GET', '/api/approvals', () => o.manager.engine.awaitingInput().map((n) => ({ node: n, spec: o.manager.engine.specOf(n) })));
   route('GET', '/api/events', async (req, _p, q) => {
     const since = Number(q.get('since') ?? 0);
     const timeout = Math.min(60, Number(q.get('timeout') ?? 0)) * 1000;
@@ -193,7 +204,7 @@ export function createApiServer(o: ApiOptions): Server {
     if (events.length === 0 && timeout > 0) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(done, timeout);
-        const off = manager.onCommit(done);
+        const off = o.manager.onCommit(done);
         req.on('close', done);
         function done() {
           clearTimeout(t);
@@ -237,7 +248,7 @@ export function createApiServer(o: ApiOptions): Server {
           cost = checkedAt - t0;
           if (s.state !== 'running') done();
         };
-        const off = manager.onCommit(() => {
+        const off = o.manager.onCommit(() => {
           if (scheduled) return;
           scheduled = true;
           const gap = checkedAt + 10 * cost - performance.now();
@@ -263,12 +274,16 @@ export function createApiServer(o: ApiOptions): Server {
       for (const [method, re, h] of routes) {
         const m = re.exec(url.pathname);
         if (!m || method !== req.method) continue;
+        const now = storage();
+        // Reads go on while the store cannot be written; changes are refused with the reason.
+        if (!now.ok && method === 'POST' && url.pathname !== '/api/shutdown') throw new HttpError(503, now.message);
         const body = req.method === 'POST' ? await readBody(req) : undefined;
         return send(res, 200, await h(req, m.slice(1), url.searchParams, body));
       }
       throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
     } catch (e) {
       if (e instanceof HttpError) return send(res, e.status, { error: e.message });
+      if (e instanceof StorageFault) return send(res, 503, { error: e.message });
       if (isUserError(e) || e instanceof SyntaxError) return send(res, 400, { error: (e as Error).message });
       if (e instanceof Error && /unknown state/.test(e.message)) return send(res, 400, { error: e.message });
       // The details stay in the bridge log; the client gets an id to find them by.
@@ -279,7 +294,7 @@ export function createApiServer(o: ApiOptions): Server {
     }
   });
 
-  const streams = new EventStreams({ store, onCommit: (fn) => manager.onCommit(fn), log: o.log });
+  const streams = new EventStreams({ store, onCommit: (fn) => o.manager.onCommit(fn), log: o.log });
   server.on('upgrade', (req, socket, head) => {
     // A client that resets the connection must not take the daemon down with an unhandled error.
     socket.on('error', () => socket.destroy());

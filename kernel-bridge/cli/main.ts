@@ -12,11 +12,13 @@ import { UnsafeProjectError } from '../project.js';
 import { VERSION } from '../version.js';
 import { canonical, GLOBAL_OPTIONS, parseOptions, splitCommand, UsageError, type Args } from './args.js';
 import { daemon, out, parseJsonText, projectFor, type Command } from './common.js';
+import { daemonNotice } from './daemon-notice.js';
 import { printable } from './format.js';
 import { approve, reject } from './commands/approve.js';
 import { cancel } from './commands/cancel.js';
 import { config } from './commands/config.js';
 import { daemonCommand } from './commands/daemon.js';
+import { doctor } from './commands/doctor.js';
 import { info } from './commands/info.js';
 import { init } from './commands/init.js';
 import { inspect } from './commands/inspect.js';
@@ -127,6 +129,7 @@ const COMMANDS: Command[] = [
   approve,
   reject,
   daemonCommand,
+  doctor,
   config,
   helpCommand,
 ];
@@ -177,6 +180,19 @@ function commandHelp(c: Command): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Commands that show the store's state: a bridge that is down is said (and started) first. */
+const READS_STATE = new Set(['status', 'ls', 'show', 'inspect', 'logs', 'wait']);
+
+async function noticeDaemon(args: Args): Promise<void> {
+  let paths;
+  try {
+    paths = projectFor(args, false);
+  } catch {
+    return; // the command itself says there is no project
+  }
+  await daemonNotice(paths, process.argv[1]);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { before, command, rest } = splitCommand(argv);
   if (before.includes('-V') || before.includes('--version') || command === 'version') return out(VERSION), 0;
@@ -191,6 +207,7 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`pql ${command}: unexpected argument '${args.positional[most + 1]}' (usage: pql ${cmd.usage.split('\n')[0]})`);
   }
   if (given < fewest) throw new UsageError(`pql ${command}: missing argument (usage: pql ${cmd.usage.split('\n')[0]})`);
+  if (READS_STATE.has(cmd.name)) await noticeDaemon(args);
   return cmd.run(args);
 }
 

@@ -166,6 +166,10 @@ export class LocalPool {
 
   close(): void {
     this.closed = true;
+    // Jobs not started stay queued in the store: whoever manages next starts them, not this pool.
+    this.waiting.length = 0;
+    this.prepares.clear();
+    this.warm.clear();
     for (const t of this.restartTimers) clearTimeout(t);
     for (const l of this.launchers.values()) l.stdin.end();
   }
@@ -175,7 +179,7 @@ export class LocalPool {
   }
 
   private pump(): void {
-    while (this.waiting.length > 0) {
+    while (!this.closed && this.waiting.length > 0) {
       const next = this.waiting[0];
       // A task asking for more cores than the machine has still runs, alone.
       const cores = Math.min(next.resources.cores, this.capacity);

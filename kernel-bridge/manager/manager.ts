@@ -21,6 +21,7 @@ import type { ProjectPaths } from '../project.js';
 import { jobScript } from '../runner/jobscript.js';
 import type { EnvVars } from '../runner/environment.js';
 import { readMarker, readOutcome, TIMED_OUT } from '../runner/results.js';
+import { diskFullNote, lostRunError, setAsideIfForeign } from '../runner/run-owner.js';
 import type { Store } from '../store/store.js';
 import { ClusterRuns, type Route } from './cluster.js';
 import { Launches } from './launch.js';
@@ -56,7 +57,7 @@ export class Manager {
   private readonly store: Store;
   private readonly paths: ProjectPaths;
   private readonly pool: LocalPool;
-  private readonly listeners = new Set<Listener>();
+  private listeners = new Set<Listener>();
   /** Entry id -> attempt handed to an executor by this process. */
   private readonly dispatched = new Map<number, number>();
   /** Jobs left running by an earlier bridge: watched through their run folders. */
@@ -121,6 +122,12 @@ export class Manager {
     this.cluster.close();
     this.pool.close();
     for (const t of this.timers) clearInterval(t);
+  }
+
+  /** Live clients of a manager this one replaces (after a pause) follow this one. */
+  takeListenersFrom(previous: Manager): void {
+    for (const l of this.listeners) previous.listeners.add(l);
+    this.listeners = previous.listeners;
   }
 
   onCommit(fn: Listener): () => void {
@@ -405,9 +412,11 @@ export class Manager {
   }
 
   private writeRunFolder(n: RtNode, runDir: string, jobWaiting = false): void {
+    // mkdir returns undefined when the folder existed: only then can it be another store's.
+    if (mkdirSync(runDir, { recursive: true }) === undefined) setAsideIfForeign(runDir, this.store.storeId, this.opts.log, { id: n.id, attempt: n.attempt });
     mkdirSync(runDir, { recursive: true });
     const input = this.engine.inputFor(n.id);
-    const text = JSON.stringify({ entryId: n.id, workflowId: n.workflowId, attempt: n.attempt, name: n.name, code: n.code, ...input });
+    const text = JSON.stringify({ entryId: n.id, workflowId: n.workflowId, attempt: n.attempt, store: this.store.storeId, name: n.name, code: n.code, ...input });
     // Nothing reads a run folder before its job starts, so the input needs no rename, unless a
     // job submitted ahead is already waiting for it.
     if (jobWaiting) writeAtomic(join(runDir, 'input.json'), text);
@@ -508,7 +517,11 @@ export class Manager {
   private finishRun(entryId: number, attempt: number, runDir: string, exitCode: number, tmax: number): void {
     const n = this.engine.node(entryId);
     if (!n || n.attempt !== attempt) return;
-    const outcome: Outcome = readOutcome(runDir, exitCode, tmax);
+    let outcome: Outcome = readOutcome(runDir, exitCode, tmax);
+    if (outcome.state === 'failed') {
+      const full = diskFullNote(runDir);
+      if (full) outcome = { ...outcome, error: `the disk holding ${runDir} was full (${full}): ${outcome.error ?? ''}` };
+    }
     this.dispatched.delete(entryId);
     try {
       this.step(() => this.engine.finish(entryId, outcome));
@@ -549,6 +562,7 @@ export class Manager {
       const record = this.store.run(n.id, n.attempt);
       if (record && record.executor !== 'local') {
         // On a scheduler: watched through its run folder and the scheduler, found by name if need be.
+        setAsideIfForeign(record.runDir, this.store.storeId, this.opts.log, { id: n.id, attempt: n.attempt });
         // A job submitted ahead may still wait for its input: the crash came before it was written.
         if (!existsSync(join(record.runDir, 'input.json')) && !existsSync(join(record.runDir, 'pid'))) {
           try {
@@ -563,6 +577,8 @@ export class Manager {
       }
       const runDir = this.runDirOf(n);
       const tmax = parseResources(n.resources ?? '1:local:10m').tmax;
+      // A folder another store wrote (a database restored or replaced) is never taken as this run.
+      setAsideIfForeign(runDir, this.store.storeId, this.opts.log, { id: n.id, attempt: n.attempt });
       // Every step below is safe to take again: a crash between two of them leaves files and
       // rows that the next recovery reads the same way (tests/bridge/recovery-faults.test.ts).
       const marker = readMarker(runDir);
@@ -691,7 +707,7 @@ export class Manager {
           this.pool.release(id);
           const m = o.timedOut ? TIMED_OUT : readMarker(o.runDir);
           if (m !== null) this.finishRun(id, o.attempt, o.runDir, m, o.tmax);
-          else this.step(() => this.engine.finish(id, { state: 'failed', error: 'the job process ended without a result (killed or lost)' }));
+          else this.step(() => this.engine.finish(id, { state: 'failed', error: lostRunError(o.runDir) }));
         }, 300);
       }
     }

@@ -2,11 +2,14 @@
 // log that live clients follow. One transaction per engine step, committed before the bridge
 // acts on it. Only the bridge daemon writes; readers (the CLI without a daemon, viewers) open
 // it read-only.
-import { chmodSync, copyFileSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Changes } from '../../core/engine.js';
 import type { RtEdge, RtNode, WorkflowRecord } from '../../core/model.js';
 import type { EntryState } from '../../core/states.js';
+import { describeStorageProblem, StorageFault, storageProblemOf } from './faults.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 export interface RunRecord {
@@ -41,13 +44,17 @@ export interface OpenOptions {
   readonly?: boolean;
   /** Called once if the file system refused WAL (network file systems). */
   onWarning?: (message: string) => void;
+  /** Called when a write fails because of the disk or the file (full, read-only, damaged). */
+  onFault?: (fault: StorageFault) => void;
 }
 
 export class Store {
   readonly db: DatabaseSync;
   private readonly stmts = new Map<string, StatementSync>();
+  private readonly onFault?: (fault: StorageFault) => void;
 
   constructor(readonly path: string, opts: OpenOptions = {}) {
+    this.onFault = opts.onFault;
     this.db = new DatabaseSync(path, { readOnly: !!opts.readonly, timeout: 10_000 });
     if (opts.readonly) return;
     // Owner only: it holds submitters' environments (SQLite gives -wal and -shm the same mode).
@@ -63,7 +70,18 @@ export class Store {
     // NORMAL with WAL survives a crash of the process (the OS has the pages); see docs/store.md.
     this.db.exec('PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;');
     this.migrate();
+    if (!this.meta('store_id')) this.transaction(() => this.setMeta('store_id', randomBytes(8).toString('hex')));
   }
+
+  /**
+   * This store's random id: written into every run folder, so that a run folder is only ever
+   * taken as the result of an entry of this very store (not of a store that was replaced).
+   */
+  get storeId(): string {
+    return (this.cachedStoreId ??= this.meta('store_id') ?? '');
+  }
+
+  private cachedStoreId?: string;
 
   close(): void {
     this.db.close();
@@ -95,15 +113,32 @@ export class Store {
   }
 
   transaction<T>(fn: () => T): T {
-    this.db.exec('BEGIN IMMEDIATE');
     try {
+      this.db.exec('BEGIN IMMEDIATE');
       const out = fn();
       this.db.exec('COMMIT');
       return out;
     } catch (e) {
-      this.db.exec('ROLLBACK');
-      throw e;
+      // SQLite rolls back by itself after some failures (a full disk, an I/O error): a second
+      // ROLLBACK would fail with "no transaction is active" and hide the real error.
+      try {
+        this.db.exec('ROLLBACK');
+      } catch {
+        /* already rolled back */
+      }
+      throw this.asFault(e);
     }
+  }
+
+  /** A storage error as a StorageFault (reported to onFault); any other error unchanged. */
+  private asFault(e: unknown): unknown {
+    let problem = storageProblemOf(e);
+    if (!problem) return e;
+    // Some writes on a full disk come back as I/O errors (growing the shared-memory file).
+    if (problem === 'io_error' && freeBytes(dirname(this.path)) < 1 << 20) problem = 'disk_full';
+    const fault = e instanceof StorageFault ? e : new StorageFault(problem, describeStorageProblem(problem, this.path, (e as Error).message), e);
+    this.onFault?.(fault);
+    return fault;
   }
 
   schemaVersion(): number {
@@ -169,7 +204,11 @@ export class Store {
   }
 
   setWorkflowActive(id: number, active: boolean): void {
-    this.stmt('UPDATE workflows SET active=? WHERE id=?').run(active ? 1 : 0, id);
+    try {
+      this.stmt('UPDATE workflows SET active=? WHERE id=?').run(active ? 1 : 0, id);
+    } catch (e) {
+      throw this.asFault(e);
+    }
   }
 
   setWorkflowPython(id: number, python: string | null): void {
@@ -349,6 +388,11 @@ export class Store {
     ).map((r) => ({ seq: r.seq, at: r.at, workflowId: r.workflow_id, nodeId: r.node_id, type: r.type, state: r.state }));
   }
 
+  /** How many entries are in one of these states. */
+  countInStates(states: EntryState[]): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM nodes WHERE state IN (${states.map(() => '?').join(',')})`).get(...states) as { n: number }).n;
+  }
+
   lastSeq(): number {
     return (this.stmt('SELECT coalesce(max(seq), 0) AS s FROM events').get() as { s: number }).s;
   }
@@ -374,4 +418,13 @@ function rowToRun(r: Record<string, unknown>): RunRecord {
     jobId: (r.job_id as string | null) ?? null,
     submittedAt: r.submitted_at as number,
   };
+}
+
+function freeBytes(dir: string): number {
+  try {
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }

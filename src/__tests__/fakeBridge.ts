@@ -83,9 +83,12 @@ export class FakeBridge implements IPerQueueClient {
 
   // IPerQueueClient
 
+  /** What GET /api/version says about the store (a full disk pauses the bridge). */
+  storage: PerQueue.Versions['storage'] = { ok: true };
+
   async version(): Promise<PerQueue.Versions> {
     this._check('version');
-    return { version: '0.0.0', apiVersion: 1 };
+    return { version: '0.0.0', apiVersion: 1, storage: this.storage };
   }
 
   async listWorkflows(): Promise<PerQueue.WorkflowSummary[]> {

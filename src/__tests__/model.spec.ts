@@ -194,6 +194,19 @@ describe('PerQueueModel event stream', () => {
     await waitFor(() => model.connection.status === 'live' && model.workflows.length === 1, 'recovered');
   });
 
+  it('shows a full disk that pauses the bridge, and clears it when the bridge resumes', async () => {
+    model = new PerQueueModel({ client: bridge, retryDelays: [1], settleMs: 1, graphSettleMs: 1, pollTimeout: 1, storageCheckMs: 5 });
+    await model.start();
+    await waitFor(() => model.connection.status === 'live', 'live');
+    expect(model.connection.message).toBe('');
+    bridge.storage = { ok: false, problem: 'disk_full', message: 'the disk holding /p/.perqueue/perqueue.sqlite is full' };
+    await waitFor(() => model.connection.message.includes('is full'), 'the full disk shown');
+    expect(model.connection.message).toMatch(/^The bridge is paused: the disk holding/);
+    expect(model.connection.status).toBe('live');
+    bridge.storage = { ok: true };
+    await waitFor(() => model.connection.message === '', 'cleared');
+  });
+
   it('fetches the graph again when an event names an entry it does not have', async () => {
     model = makeModel(bridge);
     await model.start();

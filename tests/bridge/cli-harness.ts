@@ -19,8 +19,9 @@ export interface CliResult {
 
 export class Project {
   readonly dir: string;
-  constructor(prefix = 'pq-test-') {
-    this.dir = mkdtempSync(join(tmpdir(), prefix));
+  /** A fresh folder named `prefix…` in `parent` (the system's temporary folder by default). */
+  constructor(prefix = 'pq-test-', parent = tmpdir()) {
+    this.dir = mkdtempSync(join(parent, prefix));
   }
 
   get env(): NodeJS.ProcessEnv {

@@ -56,8 +56,9 @@ async function crashedProject(): Promise<{ p: Project; wf: number; ids: Record<s
   const runDir = (name: string) => join(p.dir, '.perqueue/runs', String(wf), `${ids[name]}.1`);
   const top = ['a1', 'a2', 'b1', 'b2', 'c', 'd'];
   await until('every first task runs', () => top.every((n) => readPid(runDir(n)) !== null));
-  process.kill(daemonPid(p)!, 'SIGKILL');
-  await until('the daemon is gone', () => !isAlive(Number(readFileSync(join(p.dir, '.perqueue/bridge.lock'), 'utf8'))));
+  const bridgePid = daemonPid(p)!;
+  process.kill(bridgePid, 'SIGKILL');
+  await until('the daemon is gone', () => !isAlive(bridgePid));
   // While no bridge runs: a1 and a2 finish.
   for (const n of ['a1', 'a2']) writeFileSync(join(p.dir, `gate-${ids[n]}`), '');
   await until('a1 and a2 wrote their markers', () => ['a1', 'a2'].every((n) => existsSync(join(runDir(n), 'marker'))));

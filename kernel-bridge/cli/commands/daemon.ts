@@ -37,7 +37,13 @@ export const daemonCommand: Command = {
     const up = await isDaemonUp(paths);
     const info = up ? await call<Record<string, unknown>>(paths, 'GET', '/api/version') : null;
     if (args.flag('json')) out({ running: up, project: paths.root, ...(info ?? {}) });
-    else out(up ? `bridge running (pid ${info!.pid}, version ${info!.version}) for ${paths.root}` : `no bridge running for ${paths.root}`);
+    else out(up ? `bridge running (pid ${info!.pid}, version ${info!.version}) for ${paths.root}${storageLine(info!)}` : `no bridge running for ${paths.root}`);
     return up ? 0 : 3;
   },
 };
+
+/** A paused or stopping bridge says why (a full disk, a database made read-only). */
+function storageLine(info: Record<string, unknown>): string {
+  const storage = info.storage as { ok?: boolean; fatal?: boolean; message?: string } | undefined;
+  return storage && storage.ok === false ? `\n${storage.fatal ? 'stopping' : 'paused'}: ${storage.message}` : '';
+}

@@ -5,6 +5,7 @@ import { closeSync, existsSync, openSync, readSync, statSync, writeSync } from '
 import { MAX_LOG_LINES } from '../../../core/limits.js';
 import { tailLines } from '../../runner/results.js';
 import { idArg, intOpt, openStore, projectFor, UsageError, type Command } from '../common.js';
+import { daemonNotice } from '../daemon-notice.js';
 
 export const logs: Command = {
   name: 'logs',
@@ -34,11 +35,15 @@ export const logs: Command = {
     };
     print();
     if (!args.flag('follow')) return 0;
-    for (;;) {
+    for (let turn = 1; ; turn++) {
       await new Promise((r) => setTimeout(r, 300));
       print();
-      const now = openStore(paths).node(id)!;
+      const store = openStore(paths);
+      const now = store.node(id)!;
+      store.close();
       if (!['waiting', 'queued', 'running'].includes(now.state)) return print(), 0;
+      // A bridge that died while we follow would leave the entry running for ever: say so, start it.
+      if (turn % 10 === 0) await daemonNotice(paths, process.argv[1]);
     }
   },
 };

@@ -3,6 +3,7 @@ import { workflowState } from '../../../core/states.js';
 import { BridgeError, call, isDaemonUp } from '../../api/client.js';
 import type { WorkflowSummary } from '../../store/store.js';
 import { counts, idArg, openStore, out, projectFor, UsageError, type Command } from '../common.js';
+import { daemonNotice } from '../daemon-notice.js';
 
 export const wait: Command = {
   name: 'wait',
@@ -34,6 +35,11 @@ export const wait: Command = {
           bridge = false; // the bridge went away: its jobs may still end, read the store instead
           return undefined;
         });
+        if (!s) {
+          // Nothing moves a workflow without its bridge: start it again (or say how).
+          await daemonNotice(paths, process.argv[1]);
+          bridge = await isDaemonUp(paths);
+        }
       }
       if (!s) {
         const store = openStore(paths);
