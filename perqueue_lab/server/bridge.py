@@ -1,7 +1,8 @@
-"""Finding or starting the project's bridge daemon, and knowing how to reach it.
+"""Finding or starting the project's bridge daemon from the Jupyter server, without blocking it.
 
-The bridge is one Node daemon per project folder, listening on ``<project>/.perqueue/bridge.sock``
-(a Unix socket, mode 0600, in the owner's 0700 folder). This module runs
+The asynchronous side of ``perqueue_lab._client``, which holds the rules every Python client
+shares (the start command, reading the version answer). The bridge is one Node daemon per
+project folder, listening on ``<project>/.perqueue/bridge.sock``; this module runs
 ``node pql.mjs daemon start --project DIR`` (idempotent: a running bridge is kept) and talks to
 the bridge over that socket only, checking before every connection that the socket file is this
 user's: only the daemon this user started can have made it. So no token is ever sent, and a
@@ -23,6 +24,7 @@ from tornado.netutil import Resolver
 from tornado.simple_httpclient import SimpleAsyncHTTPClient
 
 from perqueue_lab._bridge import BridgeError, cli_path, find_node
+from perqueue_lab._client import BridgeVersion, bridge_log, daemon_start_args, read_version
 from perqueue_lab._trust import bridge_socket, foreign_owner, project_problem
 
 __all__ = ["BridgeConnection", "BridgeConnector", "BridgeUnavailable"]
@@ -58,12 +60,8 @@ class UnixSocketResolver(Resolver):
 
 
 @dataclass(frozen=True)
-class BridgeConnection:
-    """The bridge that answered on the project's socket: its pid and versions."""
-
-    pid: int
-    version: str
-    api_version: int
+class BridgeConnection(BridgeVersion):
+    """The bridge that answered on the project's socket, and how the server's clients reach it."""
 
     #: Any host: the connector's resolver sends every connection to the Unix socket.
     http_base = "http://bridge"
@@ -130,14 +128,10 @@ class BridgeConnector:
         request = HTTPRequest(f"{BridgeConnection.http_base}/api/version", connect_timeout=3, request_timeout=5)
         try:
             response = await self.http.fetch(request, raise_error=False)
-            if response.code != 200:
-                return None
-            raw = json.loads(response.body)
-            return BridgeConnection(
-                pid=int(raw["pid"]), version=str(raw.get("version", "")), api_version=int(raw.get("apiVersion", 0))
-            )
-        except (OSError, HTTPClientError, ValueError, KeyError, TypeError):
+            found = read_version(response.code, json.loads(response.body) if response.code == 200 else None)
+        except (OSError, HTTPClientError, ValueError):
             return None
+        return None if found is None else BridgeConnection(found.pid, found.version, found.api_version)
 
     def _command(self) -> list[str]:
         try:
@@ -157,7 +151,7 @@ class BridgeConnector:
                 fix="Reinstall perqueue-lab from a wheel, or build it with `npm run build:node` in a "
                 "source checkout (or set c.PerQueueLab.bridge_cli).",
             )
-        return [node, str(cli), "daemon", "start", "--project", str(self.project_dir)]
+        return [node, str(cli), *daemon_start_args(self.project_dir)]
 
     async def _start(self) -> None:
         command = self._command()
@@ -184,7 +178,7 @@ class BridgeConnector:
             raise BridgeUnavailable(
                 f"The bridge did not start within {self._start_timeout:.0f} s for {self.project_dir}.",
                 missing="bridge-start",
-                fix=f"Look at {self.project_dir / '.perqueue' / 'bridge.log'}; raise "
+                fix=f"Look at {bridge_log(self.project_dir)}; raise "
                 "c.PerQueueLab.start_timeout on a slow file system.",
             ) from error
         if process.returncode != 0:
@@ -193,7 +187,7 @@ class BridgeConnector:
                 f"The bridge failed to start for {self.project_dir}: {said or f'exit code {process.returncode}'}",
                 missing="bridge-start",
                 fix=f"Run `pql daemon start --project {self.project_dir}` in a terminal to see why; "
-                f"its log is {self.project_dir / '.perqueue' / 'bridge.log'}.",
+                f"its log is {bridge_log(self.project_dir)}.",
             )
 
     async def _wait_for_bridge(self) -> BridgeConnection:
@@ -207,7 +201,7 @@ class BridgeConnector:
                 raise BridgeUnavailable(
                     problem or f"The bridge started but does not answer on {self.socket}.",
                     missing="bridge-connection",
-                    fix=f"Look at {self.project_dir / '.perqueue' / 'bridge.log'}, stop stale bridges "
+                    fix=f"Look at {bridge_log(self.project_dir)}, stop stale bridges "
                     "with `pql daemon stop`, and reload JupyterLab.",
                 )
             await asyncio.sleep(0.1)
