@@ -74,3 +74,33 @@ def test_persistent_queue_submits_from_the_current_folder_with_this_environment(
     entry = PersistentQueue(project).get_entries()[0]
     assert entry.data == {"mark": "exported in the script", "cwd": str(elsewhere), "content": "in the campaign folder"}
     assert os.environ["PQ_T_MARK"] == "exported in the script"
+
+
+def _stored_launch(project: Path, workflow_id: int) -> dict:
+    """The interpreter and virtual environment the bridge stored for a workflow's jobs."""
+    import json
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{project / '.perqueue' / 'perqueue.sqlite'}?mode=ro", uri=True)
+    try:
+        (raw,) = db.execute("SELECT python FROM workflows WHERE id=?", (workflow_id,)).fetchone()
+    finally:
+        db.close()
+    return json.loads(raw)
+
+
+def test_kernel_and_cli_submissions_store_the_same_virtual_environment(
+    project: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+):
+    # A job that runs without the submitter's environment activates this venv; the kernel API
+    # once left it out where `pql submit` sent it.
+    venv = tmp_path_factory.mktemp("venv")
+    monkeypatch.setenv("VIRTUAL_ENV", str(venv))
+    monkeypatch.chdir(project)
+    from_kernel = connect(project).submit(Task(str(project / "report.py"), {}, "1:local:1m"))
+    with PersistentQueue(project) as pq:
+        from_cli = pq.submit(Task(str(project / "report.py"), {}, "1:local:1m"))
+    assert _stored_launch(project, from_kernel.id)["venv"] == str(venv)
+    assert _stored_launch(project, from_cli)["venv"] == str(venv)
+    from_kernel.wait(timeout=60)
+    connect(project).workflow(from_cli).wait(timeout=60)
