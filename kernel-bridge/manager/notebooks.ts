@@ -9,14 +9,43 @@ import type { Json, JsonObject } from '../../core/spec.js';
 const HEADER = '# Parameters injected by PerQueue Lab';
 const DECODE_IMPORT = 'from perqueue_lab.codec import decode as pq_decode';
 
-/** Python source for a JSON value (JSON strings and numbers are Python literals as they are). */
+// Characters Python's repr() escapes: str.isprintable() is false for categories C* and Z*
+// except the ASCII space.
+const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
+const NAMED_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function hex(code: number, width: number): string {
+  return code.toString(16).padStart(width, '0');
+}
+
+/** What Python's repr() writes for a string, so both languages inject the same text. */
+export function pythonStringRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  let out = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    if (ch === quote) out += `\\${ch}`;
+    else if (NAMED_ESCAPES[ch]) out += NAMED_ESCAPES[ch];
+    else if (ch !== ' ' && NOT_PRINTABLE.test(ch)) out += code < 0x100 ? `\\x${hex(code, 2)}` : code < 0x10000 ? `\\u${hex(code, 4)}` : `\\U${hex(code, 8)}`;
+    else out += ch;
+  }
+  return quote + out + quote;
+}
+
+/** Python source for a JSON value, as Python's repr() writes it (docs/contracts.md §6). */
 export function pythonLiteral(v: Json): string {
   if (v === null) return 'None';
   if (v === true) return 'True';
   if (v === false) return 'False';
-  if (typeof v === 'number' || typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number') return pythonNumber(v);
+  if (typeof v === 'string') return pythonStringRepr(v);
   if (Array.isArray(v)) return `[${v.map(pythonLiteral).join(', ')}]`;
-  return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pythonLiteral(x)}`).join(', ')}}`;
+  return `{${Object.entries(v).map(([k, x]) => `${pythonStringRepr(k)}: ${pythonLiteral(x)}`).join(', ')}}`;
+}
+
+/** A number as Python's repr() writes it (exponents with two digits at least: 1e-07). */
+function pythonNumber(n: number): string {
+  return JSON.stringify(n).replace(/e([+-])(\d)$/, (_, sign: string, digit: string) => `e${sign}0${digit}`);
 }
 
 function hasCodecTag(v: Json): boolean {
@@ -25,7 +54,8 @@ function hasCodecTag(v: Json): boolean {
   return false;
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Python's str.isidentifier(): Unicode names such as `λ` are variables too.
+const IDENTIFIER = /^[\p{XID_Start}_]\p{XID_Continue}*$/u;
 const PY_KEYWORDS = new Set(
   'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(' '),
 );
@@ -40,9 +70,9 @@ export function injectedSource(params: JsonObject, entryId: number): string {
     decode ||= source.startsWith('pq_decode(');
     if (IDENTIFIER.test(name) && !PY_KEYWORDS.has(name)) {
       body.push(`${name} = ${source}`);
-      entries.push(`${JSON.stringify(name)}: ${name}`);
+      entries.push(`${pythonStringRepr(name)}: ${name}`);
     } else {
-      entries.push(`${JSON.stringify(name)}: ${source}`);
+      entries.push(`${pythonStringRepr(name)}: ${source}`);
     }
   }
   return [HEADER, ...(decode ? [DECODE_IMPORT] : []), ...body, `pq_entry_id = ${entryId}`, `pq_params = {${entries.join(', ')}}`, ''].join('\n');
