@@ -204,7 +204,7 @@ describe('manual steps in notebooks', () => {
     const copy = JSON.parse(p.read(path));
     assert.equal(copy.cells.length, 4);
     assert.deepEqual(copy.cells[2].metadata.tags, ['injected-parameters']);
-    assert.match(copy.cells[2].source, /images = \["a.png", "b.png"\]\nok = True\nnone = None\npq_entry_id = \d+/);
+    assert.match(copy.cells[2].source, /images = \['a.png', 'b.png'\]\nok = True\nnone = None\npq_entry_id = \d+/);
     assert.deepEqual((await (await post(`/api/entries/${step.id}/notebook`, {})).json()) as unknown, { path });
     assert.equal((await post(`/api/approvals`, {})).status, 404);
     const approvals = (await (await get('/api/approvals')).json()) as { node: { id: number } }[];
