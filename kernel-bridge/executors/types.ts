@@ -1,5 +1,7 @@
-// What every executor (local pool, Slurm, PBS, LSF) offers the manager. An executor runs a
-// job script that the bridge wrote into a run folder; it never decides workflow logic.
+// What the bridge hands a job runner and what the cluster executors (Slurm, PBS, LSF) offer the
+// manager. The local pool (local.ts) takes the same JobRequest but reports through events
+// rather than polling, so it is not an `Executor`. A runner runs a job script that the bridge
+// wrote into a run folder; it never decides workflow logic.
 import type { Resources } from '../../core/resources.js';
 
 export interface JobRequest {
