@@ -3,7 +3,7 @@
 # failed, the node:test cases that failed, with their error (a Slurm test's diagnostics
 # included) and location, and pytest's short summary. Jest and Playwright print their own
 # failures above.
-results=${1:-build/test-results}
+results=${1:-build/test-results/latest}
 if [ -s "$results/failed-suites" ]; then
   echo "== suites that failed: $(paste -sd, "$results/failed-suites" | sed 's/,/, /g')"
 fi

@@ -19,7 +19,7 @@ Usage: scripts/test.sh [--repeat N] [-t PATTERN] [SELECTION ...]
   ui          the UI tests (Galata in Debian's Chromium)
   FILE        one test file: tests/core|bridge/X.test.ts runs build/tests/core|bridge/X.test.js,
               tests/python/test_X.py runs pytest on it, ui-tests/tests/X.spec.ts runs Playwright
-              on it, src/**/X.test.ts runs Jest on it
+              on it, src/__tests__/X.spec.ts runs Jest on it
 
   --repeat N  run the selection N times and print "N runs, K failures" (proves a flaky test fixed)
   -t, --test-name-pattern PATTERN
@@ -77,7 +77,7 @@ for s in "${selection[@]}"; do
     ui-tests/*.spec.ts)
       [ -f "$s" ] || { echo "test.sh: no test file '$s'" >&2; exit 2; }
       ui_files+=("${s#ui-tests/}") ;;
-    src/*.test.ts | src/*.test.tsx)
+    src/*.spec.ts | src/*.spec.tsx | src/*.test.ts | src/*.test.tsx)
       [ -f "$s" ] || { echo "test.sh: no test file '$s'" >&2; exit 2; }
       jest_files+=("$s") ;;
     *) echo "test.sh: '$s' is neither a suite (node, slurm, python, jest, ui) nor a test file it knows (see scripts/test.sh --help)" >&2; exit 2 ;;
@@ -109,10 +109,13 @@ fi
 NODE=$(scripts/find-node.sh)
 export PQ_TEST_PYTHON="$PWD/.venv/bin/python"
 status=0
-# Each suite leaves its failures in the results folder (build/test-results, one per run with
-# --repeat); the end of the output repeats them, so the reason for a red run is printed last.
-results_root=build/test-results
-rm -rf "$results_root" && mkdir -p "$results_root"
+# Each suite leaves its failures in the results folder (one per run with --repeat); the end of
+# the output repeats them, so the reason for a red run is printed last. One folder per
+# invocation, so that a selection run beside another one in the same tree keeps its own
+# (build/test-results/latest is the newest); the full run starts from an empty build/test-results.
+[ $all = 1 ] && rm -rf build/test-results
+results_root=build/test-results/$(date -u +%Y%m%dT%H%M%SZ)-$$
+mkdir -p "$results_root" && ln -sfn "${results_root##*/}" build/test-results/latest
 
 if [ $all = 1 ] || { [ $needs_ui_tools = 1 ] && [ ! -d ui-tests/node_modules ]; }; then
   # Galata and Playwright (the browser is Debian's Chromium, installed above): needed by the UI
