@@ -352,8 +352,7 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     assert.equal(r.code, 0, r.stderr);
     const es = await p.list(wf);
     assert.ok(es.every((e) => e.state === 'cancelled'), JSON.stringify(es.map((e) => e.state)));
-    const end = Date.now() + 15_000;
-    while (jobsOf(p, 'live').length > 0 && Date.now() < end) await new Promise((res) => setTimeout(res, 200));
+    await eventually(() => jobsOf(p, 'live').length === 0, 60);
     assert.deepEqual(jobsOf(p, 'live'), [], 'no job left');
   }));
 
@@ -378,7 +377,7 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     const w = await p.wait(wf, 60);
     assert.equal(w.code, 0, w.stdout + w.stderr);
     // Reconciliation by name records the job id (at the bridge's first scheduler poll).
-    [e] = await p.until(wf, 'job id recorded', (es) => es[0].jobId !== null, 20);
+    [e] = await p.until(wf, 'job id recorded', (es) => es[0].jobId !== null, 60);
     const jobs = jobsOf(p, 'all');
     assert.equal(jobs.length, 1, `exactly one job for the entry: ${JSON.stringify(jobs)}`);
     assert.equal(e.jobId, jobs[0].id, 'the entry holds the job found by its name');
@@ -420,7 +419,7 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     const log = readFileSync(join(p.dir, '.perqueue/bridge.log'), 'utf8');
     assert.match(log, /Unable to contact slurm controller/);
     rmSync(flag);
-    [v] = await p.until(wf, 'the vanished job is reported failed', (es) => es[0].state === 'failed', 60);
+    [v] = await p.until(wf, 'the vanished job is reported failed', (es) => es[0].state === 'failed', 90);
     assert.match(v.error ?? '', /exit code 137|FAILED/);
     rmSync(wrappers, { recursive: true, force: true });
   }));
