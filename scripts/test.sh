@@ -100,16 +100,14 @@ for f in "${node_files[@]}"; do case "${f##*/}" in bench-smoke*) needs_ui_tools=
 if [ $all = 1 ]; then
   PQ_WITH_BROWSER=1 scripts/install.sh
 else
-  if [ ! -x .venv/bin/python ] || [ ! -d node_modules ] || { [ $needs_ui_tools = 1 ] && [ ! -x /usr/bin/chromium ]; }; then
+  # The UI tests and the bridge tests' graph-panel benchmark also need Chromium and the
+  # extension built and linked into the venv (install.sh does both).
+  if [ ! -x .venv/bin/python ] || [ ! -d node_modules ] ||
+    { [ $needs_ui_tools = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -f perqueue_lab/labextension/package.json ]; }; }; then
     PQ_WITH_BROWSER=$needs_ui_tools scripts/install.sh
   fi
   if [ $needs_node_build = 1 ]; then echo "== build: the bridge and its tests (npm run build:node)"; npm run -s build:node; fi
-  # The UI tests run against the extension as it is now; the bridge tests' graph-panel benchmark
-  # needs it built at least once.
-  if [ $needs_ui = 1 ] || { [ $needs_ui_tools = 1 ] && [ ! -f perqueue_lab/labextension/package.json ]; }; then
-    echo "== build: the JupyterLab extension (npm run build:lab)"
-    PATH="$PWD/.venv/bin:$PATH" npm run -s build:lab
-  fi
+  if [ $needs_ui = 1 ]; then echo "== build: the JupyterLab extension (npm run build:lab)"; PATH="$PWD/.venv/bin:$PATH" npm run -s build:lab; fi
 fi
 NODE=$(scripts/find-node.sh)
 export PQ_TEST_PYTHON="$PWD/.venv/bin/python"
