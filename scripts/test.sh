@@ -25,6 +25,8 @@ Usage: scripts/test.sh [--repeat N] [-t PATTERN] [SELECTION ...]
   -t, --test-name-pattern PATTERN
               only the tests whose name matches (node --test-name-pattern, pytest -k,
               playwright -g, jest -t)
+  --no-build  run on the tree as built (for a second invocation beside one that is running:
+              a rebuild would rewrite the files its tests are loading)
   -h, --help  this text
 
 A selection runs on the installed tree (scripts/install.sh once; it is run for you when .venv or
@@ -36,11 +38,13 @@ EOF
 }
 
 repeat=1
+build=1
 pattern=
 selection=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
+    --no-build) build=0; shift ;;
     --repeat)
       [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "test.sh: --repeat needs a whole number >= 1, got '${2:-}'" >&2; exit 2; }
       repeat=$2; shift 2 ;;
@@ -106,8 +110,8 @@ else
     { [ $needs_ui_tools = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -f perqueue_lab/labextension/package.json ]; }; }; then
     PQ_WITH_BROWSER=$needs_ui_tools scripts/install.sh
   fi
-  if [ $needs_node_build = 1 ]; then echo "== build: the bridge and its tests (npm run build:node)"; npm run -s build:node; fi
-  if [ $needs_ui = 1 ]; then echo "== build: the JupyterLab extension (npm run build:lab)"; PATH="$PWD/.venv/bin:$PATH" npm run -s build:lab; fi
+  if [ $build = 1 ] && [ $needs_node_build = 1 ]; then echo "== build: the bridge and its tests (npm run build:node)"; npm run -s build:node; fi
+  if [ $build = 1 ] && [ $needs_ui = 1 ]; then echo "== build: the JupyterLab extension (npm run build:lab)"; PATH="$PWD/.venv/bin:$PATH" npm run -s build:lab; fi
 fi
 NODE=$(scripts/find-node.sh)
 export PQ_TEST_PYTHON="$PWD/.venv/bin/python"

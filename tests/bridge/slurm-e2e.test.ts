@@ -285,10 +285,11 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     const kicked = { ...pyTask('kicked', slow, {}, '1:1m'), retries: 1 };
     // A job script that outlives the kill writes a failed marker and an error line after Slurm's
     // own: the scheduler's TIMEOUT decides, not the task's stderr. Certainly, whatever the order
-    // in which Slurm signals the job's processes: the job script has a TERM handler from its
-    // preamble on (it is never ended by TERM), and the task, signalled like every process of the
-    // job, says so at once in its own handler (`wait` returns on a trapped signal) and exits 1.
-    const caught = p.script('caught.sh', `#!/bin/bash\ntrap 'echo "error: the task got SIGTERM" >&2; exit 1' TERM\nsleep 600 &\nwait $!\necho "error: the sleep ended on its own" >&2\nexit 2\n`);
+    // in which Slurm signals the job's processes (one by one, each may act before the next is
+    // signalled): the job script has a TERM handler from its preamble on, so TERM never ends it,
+    // and the task says it was stopped and exits 1 however the limit reaches it — TERM to itself
+    // (its handler: `wait` returns at once on a trapped signal) or to its sleep first.
+    const caught = p.script('caught.sh', `#!/bin/bash\ntrap 'echo "error: the task was stopped" >&2; exit 1' TERM\nsleep 600 &\nwait $!\necho "error: the task was stopped" >&2\nexit 1\n`);
     const trapped = { ...pyTask('trapped', caught, {}, '1:1m'), preamble: `trap 'echo "error: the job got SIGTERM" >&2' TERM` };
     const root = {
       kind: 'workflow',
@@ -306,7 +307,7 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     const trappedErr = p.read(`.perqueue/runs/${wf}/${es[2].id}.1/stderr`);
     const slurmSaid = trappedErr.search(/DUE TO TIME LIMIT/);
     assert.ok(slurmSaid >= 0, 'Slurm’s time-limit line is in stderr');
-    assert.ok(trappedErr.indexOf('error: the task got SIGTERM') > slurmSaid, 'the task’s line comes after Slurm’s');
+    assert.ok(trappedErr.indexOf('error: the task was stopped') > slurmSaid, 'the task’s line comes after Slurm’s');
     assert.equal(p.read(`.perqueue/runs/${wf}/${es[2].id}.1/marker`).trim(), '1', 'the job script outlived TERM and wrote the task’s exit code');
     assert.match(es[0].error ?? '', /time limit/);
     assert.match(es[0].error ?? '', /TIMEOUT|DUE TO TIME LIMIT/);
