@@ -13,11 +13,13 @@ import {
   SWITCHGROUP_SKIP,
 } from './constants.js';
 import { ActionError, FormDataError } from './errors.js';
+import { MAX_GROUP_WIDTH, MAX_WORKFLOW_ENTRIES } from './limits.js';
 import { describeProblem, validateAgainstForm } from './formSchema.js';
 import { mergeParentData, without, type Merged } from './merge.js';
 import { blankNode, isPlaceholder, type RtEdge, type RtKind, type RtNode, type WorkflowRecord } from './model.js';
 import { parseResources } from './resources.js';
 import {
+  countEntries,
   nodeName,
   numberTemplates,
   validateSpec,
@@ -25,6 +27,7 @@ import {
   type JsonObject,
   type ManualTaskSpec,
   type NodeSpec,
+  type Ports,
   type Template,
   type WorkflowDocument,
 } from './spec.js';
@@ -49,12 +52,19 @@ export interface Changes {
 
 export interface EntryInput {
   kwargs: JsonObject;
+  /** Keys of `kwargs` gathered from several parents into an object keyed by parent entry id,
+   * with the ids in PerQueue's order (main() gets a dict keyed by integers, in that order). */
+  joined: Record<string, number[]>;
+  /** The function of the script to call, when it is not `main` (PerQueue's `func`). */
+  func?: string;
   pqParents: { id: number; name: string; index: number[]; iteration: number[]; data: JsonObject }[];
 }
 
 export interface Modification {
   args?: JsonObject;
   resources?: string;
+  /** A new script for a task entry. */
+  code?: string;
   retries?: number;
   maxTries?: number;
   width?: number;
@@ -76,10 +86,30 @@ interface Fragment {
   tails: Tail[];
 }
 
+// pq_index as PerQueue 0.3.2 builds it (docs/semantics.md, "pq_index"): the static width groups of
+// one template are resolved inside out at submission, so their indices come innermost first;
+// a dynamic group, when it expands, copies its own pq_index over its body's (replacing what
+// static groups put there) and a DynamicWidthGroup then appends the column.
 interface Scope {
-  index: number[];
+  /** Indices of the static width groups around the node within the template, innermost first. */
+  staticIndex: number[];
+  /** The expanding dynamic group's own pq_index: replaces staticIndex when it is not empty. */
+  groupIndex: number[];
+  /** A DynamicWidthGroup's column, appended last. */
+  column: number[];
   iteration: number[];
   groupId: number | null;
+}
+
+const TOP_SCOPE: Scope = { staticIndex: [], groupIndex: [], column: [], iteration: [], groupId: null };
+
+function indexIn(scope: Scope): number[] {
+  return [...(scope.groupIndex.length > 0 ? scope.groupIndex : scope.staticIndex), ...scope.column];
+}
+
+/** The scope of a dynamic group's expansion (a column, an iteration, a branch). */
+function expansionScope(group: RtNode, column: number[], iteration: number[]): Scope {
+  return { staticIndex: [], groupIndex: group.index, column, iteration, groupId: group.id };
 }
 
 interface LoadedWorkflow {
@@ -95,6 +125,8 @@ function isBlocking(s: EntryState): boolean {
 
 const CANCELLABLE: ReadonlySet<EntryState> = new Set(['waiting', 'queued', 'running', 'blocked', 'awaiting_input']);
 const RETRYABLE: ReadonlySet<EntryState> = new Set(['failed', 'timed_out', 'cancelled', 'discarded']);
+/** States from which an entry may be completed, discarded or failed by hand. */
+const BY_HAND: ReadonlySet<EntryState> = new Set(['waiting', 'blocked', 'failed', 'timed_out', 'cancelled', 'discarded', 'skipped']);
 const EDITABLE: ReadonlySet<EntryState> = new Set([
   'waiting',
   'blocked',
@@ -115,6 +147,8 @@ export class Engine {
   private readonly blockingParents = new Map<number, number>();
   private readonly workflows = new Map<number, LoadedWorkflow>();
   private readonly awaiting = new Set<number>();
+  /** Entries each loaded workflow holds: bounded by MAX_WORKFLOW_ENTRIES. */
+  private readonly entryCounts = new Map<number, number>();
   private readonly now: () => number;
   private nextNodeId: number;
   private nextWorkflowId: number;
@@ -137,6 +171,7 @@ export class Engine {
   load(record: WorkflowRecord, nodes: RtNode[], edges: RtEdge[]): void {
     const { byId, idOf } = numberTemplates(record.doc.root);
     this.workflows.set(record.id, { record, templates: byId, idOf });
+    this.entryCounts.set(record.id, nodes.length);
     for (const n of nodes) {
       this.nodes.set(n.id, n);
       if (n.state === 'awaiting_input') this.awaiting.add(n.id);
@@ -157,6 +192,7 @@ export class Engine {
       this.awaiting.delete(n.id);
     }
     this.workflows.delete(workflowId);
+    this.entryCounts.delete(workflowId);
   }
 
   /** Ids must keep growing across unloads and restarts. */
@@ -206,21 +242,46 @@ export class Engine {
     return false;
   }
 
-  /** What the entry's task receives: own args < parents' data < pq_index/pq_iteration. */
+  /**
+   * What the entry's task receives: own args < parents' data < pq_index/pq_iteration. The
+   * parents' data is that of the nearest entries, through group placeholders, merged at once and
+   * passed whole: PerQueue strips no reserved key (a DWG's columns see pq_dwg_width, a branch
+   * pq_switch_key, the next iteration and what follows a loop pq_toggle_key).
+   */
   inputFor(id: number): EntryInput {
     const n = this.mustGet(id);
-    const merged = this.mergedParents(n);
+    const { parents, joinOf, via } = this.dataParents(n);
+    // Ports rename what reaches the entry over an edge of its workflow, also the outputs behind a
+    // group placeholder (a loop's last iteration, a DWG's parents).
+    const merged = mergeParentData(
+      pqParentOrder(parents, joinOf).map((p) => ({ id: p.id, data: this.portedData(n, p, via.get(p.id)!).data })),
+      true,
+    );
     const kwargs: JsonObject = { ...(n.args ?? {}), ...merged.data };
     if (n.index.length > 0) kwargs[INDEX_KW] = n.index;
     if (n.iteration.length > 0) kwargs[ITER_KW] = n.iteration;
-    const pqParents = this.dataParents(n).map((p) => ({
+    const joined: Record<string, number[]> = {};
+    for (const [k, ids] of merged.order) {
+      if (!(k === INDEX_KW && n.index.length > 0) && !(k === ITER_KW && n.iteration.length > 0)) joined[k] = ids;
+    }
+    const pqParents = parents.map((p) => ({
       id: p.id,
       name: p.name,
       index: p.index,
       iteration: p.iteration,
       data: p.data ?? {},
     }));
-    return { kwargs, pqParents };
+    const spec = this.templateOf(n);
+    if (spec.kind === 'task' && spec.func !== undefined && spec.func !== 'main') return { kwargs, joined, func: spec.func, pqParents };
+    return { kwargs, joined, pqParents };
+  }
+
+  /**
+   * PerQueue's `get_parent_data`: the parents' outputs merged as they reach the entry (through
+   * its ports), without its own args. A port naming a key its parent did not return is left out.
+   */
+  parentDataOf(id: number): JsonObject {
+    return this.mergedParents(this.mustGet(id)).data;
   }
 
   /** Rows changed since the last call. */
@@ -240,6 +301,33 @@ export class Engine {
     return changes;
   }
 
+  /**
+   * Forget the rows changed since the last takeChanges() and the work not yet done, after an
+   * action that threw half-way or whose changes could not be stored. Returns the workflows they
+   * touched: the caller reloads those from the store, which holds the last committed truth.
+   */
+  discardChanges(): number[] {
+    const touched = new Set<number>(this.dirtyWorkflows);
+    for (const id of this.dirtyNodes) {
+      const n = this.nodes.get(id);
+      if (n) touched.add(n.workflowId);
+    }
+    for (const e of [...this.addedEdges, ...this.removedEdges]) {
+      const n = this.nodes.get(e.child);
+      if (n) touched.add(n.workflowId);
+    }
+    for (const id of this.work) {
+      const n = this.nodes.get(id);
+      if (n) touched.add(n.workflowId);
+    }
+    this.dirtyNodes = new Set();
+    this.dirtyWorkflows = new Set();
+    this.addedEdges = [];
+    this.removedEdges = [];
+    this.work = [];
+    return [...touched];
+  }
+
   // ---------------------------------------------------------------- actions
 
   /** Create a workflow's statically known entries and release its roots. Returns its id. */
@@ -250,8 +338,9 @@ export class Engine {
     const { byId, idOf } = numberTemplates(doc.root);
     this.workflows.set(id, { record, templates: byId, idOf });
     this.dirtyWorkflows.add(id);
-    const frag = this.compile(id, 0, { index: [], iteration: [], groupId: null });
-    this.work.push(...frag.heads);
+    this.entryCounts.set(id, 0);
+    const frag = this.compile(id, 0, TOP_SCOPE);
+    appendAll(this.work, frag.heads);
     this.drain();
     return id;
   }
@@ -344,6 +433,34 @@ export class Engine {
     this.drain();
   }
 
+  /**
+   * PerQueue's `complete`, `discard` and `fail` of an entry by hand: the entry gets the result as
+   * if its run had ended so, and what waits below it follows (children of a completed entry go
+   * ahead, those of a discarded one are skipped, those of a failed one blocked). Refused while a
+   * job is queued or running for it (cancel it first) and once it has succeeded.
+   */
+  settleByHand(id: number, state: 'succeeded' | 'discarded' | 'failed', result: { data?: JsonObject | null; error?: string | null } = {}): void {
+    const n = this.mustGet(id);
+    if (n.kind !== 'task') {
+      const what = n.kind === 'manual' ? 'a manual step: approve or reject it' : `a ${n.kind} group`;
+      throw new ActionError(`entry ${id} ('${n.name}') is ${what}; only task entries can be completed, discarded or failed by hand`);
+    }
+    if (!BY_HAND.has(n.state)) {
+      const why = n.state === 'succeeded' ? 'it has a result already' : 'a job is queued or running for it: cancel it first';
+      throw new ActionError(`entry ${id} ('${n.name}') is ${n.state}: ${why}`);
+    }
+    const data = result.data ?? null;
+    if (data !== null && (typeof data !== 'object' || Array.isArray(data))) {
+      throw new ActionError(`entry ${id} ('${n.name}'), field 'data': must be a JSON object or null`);
+    }
+    n.data = state === 'failed' ? n.data : (data ?? {});
+    n.error = state === 'failed' ? (result.error ?? 'failed by hand') : null;
+    n.endedAt = this.now();
+    this.reopenDescendants(id);
+    this.setState(n, state);
+    this.drain();
+  }
+
   /** Cancel an entry and everything below it. Returns the entries that were queued or running. */
   cancel(id: number): number[] {
     this.mustGet(id);
@@ -380,11 +497,15 @@ export class Engine {
     return hit;
   }
 
-  /** Change an entry's args/resources/retries, a cyclical group's max_tries or a DWG's width. */
+  /**
+   * Change an entry's args/resources/code/retries, a cyclical group's max_tries or a DWG's width.
+   * Every field is checked before any is applied: a refused change leaves everything as it was.
+   */
   modify(id: number, m: Modification): void {
     const n = this.mustGet(id);
     const wf = this.workflows.get(n.workflowId)!;
-    if (m.args !== undefined || m.resources !== undefined || m.retries !== undefined) {
+    const editsEntry = m.args !== undefined || m.resources !== undefined || m.code !== undefined || m.retries !== undefined;
+    if (editsEntry) {
       if (n.kind !== 'task' && n.kind !== 'manual') {
         throw new ActionError(`entry ${id} ('${n.name}') is a ${n.kind} group: args and resources belong to tasks`);
       }
@@ -393,11 +514,14 @@ export class Engine {
           `entry ${id} ('${n.name}') is ${n.state}: args and resources can change only before it runs or after it failed`,
         );
       }
-      if (m.args !== undefined) {
-        if (typeof m.args !== 'object' || m.args === null || Array.isArray(m.args)) {
-          throw new ActionError(`entry ${id} ('${n.name}'), field 'args': must be a JSON object`);
+      if (m.code !== undefined) {
+        if (n.kind !== 'task') throw new ActionError(`entry ${id} ('${n.name}') is a manual step: it has no script`);
+        if (typeof m.code !== 'string' || m.code.trim() === '') {
+          throw new ActionError(`entry ${id} ('${n.name}'), field 'code': must be the path of a script`);
         }
-        n.args = m.args;
+      }
+      if (m.args !== undefined && (typeof m.args !== 'object' || m.args === null || Array.isArray(m.args))) {
+        throw new ActionError(`entry ${id} ('${n.name}'), field 'args': must be a JSON object`);
       }
       if (m.resources !== undefined) {
         if (n.kind !== 'task') throw new ActionError(`entry ${id} ('${n.name}') is a manual step: it has no resources`);
@@ -406,26 +530,20 @@ export class Engine {
         } catch (e) {
           throw new ActionError(`entry ${id} ('${n.name}'), field 'resources': ${(e as Error).message}`);
         }
-        n.resources = m.resources;
       }
-      if (m.retries !== undefined) {
-        if (!Number.isInteger(m.retries) || m.retries < 0) {
-          throw new ActionError(`entry ${id} ('${n.name}'), field 'retries': must be a whole number >= 0`);
-        }
-        n.retries = m.retries;
+      if (m.retries !== undefined && (!Number.isInteger(m.retries) || m.retries < 0)) {
+        throw new ActionError(`entry ${id} ('${n.name}'), field 'retries': must be a whole number >= 0`);
       }
-      this.dirtyNodes.add(id);
     }
+    let cycle: RtNode | undefined;
     if (m.maxTries !== undefined) {
-      const cycle = n.kind === 'toggle' ? this.mustGet(n.cycleId!) : n;
+      cycle = n.kind === 'toggle' ? this.mustGet(n.cycleId!) : n;
       if (cycle.kind !== 'cyclical') {
         throw new ActionError(`entry ${id} ('${n.name}') is not a CyclicalGroup: max_tries applies to cyclical groups`);
       }
       if (!Number.isInteger(m.maxTries) || m.maxTries < 1) {
         throw new ActionError(`CyclicalGroup ${cycle.id} ('${cycle.name}'), field 'max_tries': must be a whole number >= 1`);
       }
-      cycle.maxTries = m.maxTries;
-      this.dirtyNodes.add(cycle.id);
     }
     if (m.width !== undefined) {
       if (n.kind !== 'dynamic_width') {
@@ -434,6 +552,25 @@ export class Engine {
       if (!Number.isInteger(m.width) || m.width < 0) {
         throw new ActionError(`DynamicWidthGroup ${id} ('${n.name}'), field 'width': must be a whole number >= 0`);
       }
+      if (m.width > MAX_GROUP_WIDTH) {
+        throw new ActionError(
+          `DynamicWidthGroup ${id} ('${n.name}'), field 'width': ${m.width} is over the limit of ${MAX_GROUP_WIDTH.toLocaleString('en-US')} columns per group`,
+        );
+      }
+    }
+    // Everything is valid: apply.
+    if (editsEntry) {
+      if (m.args !== undefined) n.args = m.args;
+      if (m.resources !== undefined) n.resources = m.resources;
+      if (m.code !== undefined) n.code = m.code;
+      if (m.retries !== undefined) n.retries = m.retries;
+      this.dirtyNodes.add(id);
+    }
+    if (cycle && m.maxTries !== undefined) {
+      cycle.maxTries = m.maxTries;
+      this.dirtyNodes.add(cycle.id);
+    }
+    if (m.width !== undefined) {
       // Applies to this group if it has not expanded yet and to every later copy (iterations to come).
       wf.record.widthOverrides[String(n.templateId)] = m.width;
       this.dirtyWorkflows.add(wf.record.id);
@@ -527,6 +664,14 @@ export class Engine {
   }
 
   private goAhead(n: RtNode): void {
+    const portProblem = this.portProblem(n);
+    if (portProblem) {
+      // Known only now, when the parents' outputs are: the entry fails with the reason.
+      n.error = portProblem;
+      n.endedAt = this.now();
+      this.setState(n, 'failed');
+      return;
+    }
     switch (n.kind) {
       case 'task':
         n.attempt += 1;
@@ -569,13 +714,21 @@ export class Engine {
         `DynamicWidthGroup '${p.name}': '${DYNAMICWIDTHGROUP_KEY}' must be a whole number >= 0, got ${JSON.stringify(width)}`,
       );
     }
-    p.data = without(merged.data, DYNAMICWIDTHGROUP_KEY);
+    if (width > MAX_GROUP_WIDTH) {
+      return this.failPlaceholder(
+        p,
+        `DynamicWidthGroup '${p.name}': a width of ${width} is over the limit of ${MAX_GROUP_WIDTH.toLocaleString('en-US')} columns per group`,
+      );
+    }
     const body = this.bodyOf(p);
+    const tooMany = this.entriesProblem(p, width * this.entriesOf(p.workflowId, body));
+    if (tooMany) return this.failPlaceholder(p, `DynamicWidthGroup '${p.name}': ${width} columns ${tooMany}`);
+    p.data = without(merged.data, DYNAMICWIDTHGROUP_KEY);
     const heads: number[] = [];
     const tails: Tail[] = [];
     for (let i = 0; i < width; i++) {
-      const f = this.compile(p.workflowId, body, { index: [...p.index, i], iteration: p.iteration, groupId: p.id });
-      heads.push(...f.heads);
+      const f = this.compile(p.workflowId, body, expansionScope(p, [i], p.iteration));
+      appendAll(heads, f.heads);
       for (const t of f.tails) tails.push({ id: t.id, join: p.id });
     }
     this.expandInto(p, heads, tails, true);
@@ -590,12 +743,11 @@ export class Engine {
   /** Build iteration k of cycle `c` after `gate` (the cyclical placeholder or the previous toggle). */
   private startIteration(c: RtNode, gate: RtNode, k: number): void {
     const body = this.bodyOf(c);
-    const f = this.compile(c.workflowId, body, { index: c.index, iteration: [...c.iteration, k], groupId: c.id });
-    const toggle = this.newNode(c.workflowId, 'toggle', c.templateId, `${c.name} #${k}`, {
-      index: c.index,
-      iteration: [...c.iteration, k],
-      groupId: c.id,
-    });
+    const tooMany = this.entriesProblem(c, this.entriesOf(c.workflowId, body) + 1);
+    if (tooMany) return this.failPlaceholder(gate, `CyclicalGroup '${c.name}': iteration ${k} ${tooMany}`);
+    const scope = expansionScope(c, [], [...c.iteration, k]);
+    const f = this.compile(c.workflowId, body, scope);
+    const toggle = this.newNode(c.workflowId, 'toggle', c.templateId, `${c.name} #${k}`, scope);
     toggle.cycleId = c.id;
     toggle.cycleIteration = k;
     for (const t of f.tails) this.addEdge({ child: toggle.id, parent: t.id, join: t.join });
@@ -656,7 +808,9 @@ export class Engine {
       );
     }
     const branchId = this.templateIdOf(s.workflowId, branch);
-    const f = this.compile(s.workflowId, branchId, { index: s.index, iteration: s.iteration, groupId: s.id });
+    const tooMany = this.entriesProblem(s, this.entriesOf(s.workflowId, branchId));
+    if (tooMany) return this.failPlaceholder(s, `SwitchGroup '${s.name}': the branch '${key}' ${tooMany}`);
+    const f = this.compile(s.workflowId, branchId, expansionScope(s, [], s.iteration));
     this.expandInto(s, f.heads, f.tails, false);
   }
 
@@ -689,6 +843,21 @@ export class Engine {
       return `the parents disagree on '${key}': ${JSON.stringify(merged.data[key])} (parent entry id: value)`;
     }
     return null;
+  }
+
+  /** Entries that compiling template `templateId` of a workflow makes. */
+  private entriesOf(workflowId: number, templateId: number): number {
+    return countEntries(this.workflows.get(workflowId)!.templates[templateId].spec);
+  }
+
+  /** Why adding `more` entries to p's workflow is refused, or null when they fit. */
+  private entriesProblem(p: RtNode, more: number): string | null {
+    const now = this.entryCounts.get(p.workflowId) ?? 0;
+    if (now + more <= MAX_WORKFLOW_ENTRIES) return null;
+    return (
+      `would add ${more.toLocaleString('en-US')} entries to the workflow's ${now.toLocaleString('en-US')}, ` +
+      `over the limit of ${MAX_WORKFLOW_ENTRIES.toLocaleString('en-US')} entries per workflow`
+    );
   }
 
   private failPlaceholder(p: RtNode, error: string): void {
@@ -766,20 +935,93 @@ export class Engine {
    * The entries whose outputs reach `n`: group placeholders pass data through, so behind one
    * stand its own parents (the tasks before a DWG, the last tasks of the previous iteration).
    */
-  private dataParents(n: RtNode): RtNode[] {
+  private dataParents(n: RtNode): { parents: RtNode[]; joinOf: Map<number, number>; via: Map<number, RtNode> } {
     const out = new Map<number, RtNode>();
-    const visit = (node: RtNode) => {
-      for (const p of this.succeededParents(node)) {
-        if (isPlaceholder(p.kind)) visit(p);
-        else out.set(p.id, p);
+    const joinOf = new Map<number, number>();
+    const via = new Map<number, RtNode>(); // each entry -> the parent of n it reaches n through
+    const visit = (node: RtNode, direct: RtNode | null) => {
+      for (const e of this.parentsOf(node.id)) {
+        const p = this.nodes.get(e.parent)!;
+        if (p.state !== 'succeeded') continue;
+        if (isPlaceholder(p.kind)) visit(p, direct ?? p);
+        else {
+          out.set(p.id, p);
+          if (!via.has(p.id)) via.set(p.id, direct ?? p);
+          if (e.join !== null) joinOf.set(p.id, e.join);
+        }
       }
     };
-    visit(n);
-    return [...out.values()].sort((a, b) => a.id - b.id);
+    visit(n, null);
+    return { parents: [...out.values()].sort((a, b) => a.id - b.id), joinOf, via };
   }
 
   private mergedParents(n: RtNode): Merged {
-    return mergeParentData(this.succeededParents(n).map((p) => ({ id: p.id, data: p.data ?? {} })));
+    return mergeParentData(this.succeededParents(n).map((p) => ({ id: p.id, data: this.portedData(n, p).data })));
+  }
+
+  /**
+   * The ports of the workflow edge that joins `n` to its parent `p`: found at the innermost
+   * workflow holding both, where they sit in different nodes. Null when the edge has none.
+   */
+  private portsBetween(n: RtNode, p: RtNode): { ports: Ports; parentItem: string; node: string } | null {
+    const templates = this.workflows.get(n.workflowId)!.templates;
+    const below = new Map<number, string | null>(); // ancestor of n -> n's node id inside it
+    for (let t: number | null = n.templateId, item: string | null = null; t !== null; item = templates[t].item, t = templates[t].parent) {
+      below.set(t, item);
+    }
+    let t: number | null = p.templateId;
+    let parentItem: string | null = null;
+    while (t !== null && !below.has(t)) {
+      parentItem = templates[t].item;
+      t = templates[t].parent;
+    }
+    if (t === null) return null;
+    const childItem = below.get(t);
+    const spec = templates[t].spec;
+    if (spec.kind !== 'workflow' || !childItem || !parentItem || childItem === parentItem) return null;
+    const ports = spec.nodes.find((x) => x.id === childItem)?.ports?.[parentItem];
+    if (!ports || Object.keys(ports).length === 0) return null;
+    return { ports, parentItem, node: `${templates[t].path}/${childItem}` };
+  }
+
+  /**
+   * A parent's data as it reaches `n`, PerQueue's way: through ports only the named keys,
+   * renamed; a source key 'None' is the parent's first value, and 'None' -> 'None' all its data.
+   * A named key the parent did not return is a problem (PerQueue passed None in silence).
+   */
+  private portedData(n: RtNode, p: RtNode, via: RtNode = p): { data: JsonObject; problem?: string } {
+    const data = p.data ?? {};
+    const edge = this.portsBetween(n, via);
+    if (!edge) return { data };
+    const entries = Object.entries(edge.ports);
+    if (entries.some(([source, target]) => source === 'None' && target === 'None')) return { data };
+    const out: JsonObject = {};
+    for (const [source, target] of entries) {
+      if (source === 'None') {
+        out[target] = Object.values(data)[0] ?? null;
+      } else if (source in data) {
+        out[target] = data[source];
+      } else {
+        const wf = this.workflows.get(n.workflowId)!.record.name;
+        const returned = Object.keys(data).join(', ') || 'nothing';
+        return {
+          data: out,
+          problem:
+            `workflow '${wf}', task '${n.name}' (${edge.node}), field 'ports.${edge.parentItem}.${source}': ` +
+            `the parent '${p.name}' (entry ${p.id}) returned no '${source}' for the argument '${target}' (it returned: ${returned})`,
+        };
+      }
+    }
+    return { data: out };
+  }
+
+  /** The first port that names a key its parent did not return, or null. */
+  private portProblem(n: RtNode): string | null {
+    for (const p of this.succeededParents(n)) {
+      const problem = this.portedData(n, p).problem;
+      if (problem) return problem;
+    }
+    return null;
   }
 
   // ---------------------------------------------------------------- compilation
@@ -814,8 +1056,8 @@ export class Engine {
         const tails: Tail[] = [];
         for (const item of spec.nodes) {
           const f = frags.get(item.id)!;
-          if (item.parents.length === 0) heads.push(...f.heads);
-          if (!isParent.has(item.id)) tails.push(...f.tails);
+          if (item.parents.length === 0) appendAll(heads, f.heads);
+          if (!isParent.has(item.id)) appendAll(tails, f.tails);
         }
         return { heads, tails };
       }
@@ -825,8 +1067,8 @@ export class Engine {
         const heads: number[] = [];
         const tails: Tail[] = [];
         for (let i = 0; i < spec.width; i++) {
-          const f = this.compile(workflowId, body, { ...scope, index: [...scope.index, i], groupId: join });
-          heads.push(...f.heads);
+          const f = this.compile(workflowId, body, { ...scope, staticIndex: [i, ...scope.staticIndex], groupId: join });
+          appendAll(heads, f.heads);
           for (const t of f.tails) tails.push({ id: t.id, join });
         }
         return { heads, tails };
@@ -843,10 +1085,11 @@ export class Engine {
 
   private newNode(workflowId: number, kind: RtKind, templateId: number, name: string, scope: Scope): RtNode {
     const n = blankNode({ id: this.nextNodeId++, workflowId, kind, templateId, name, createdAt: this.now() });
-    n.index = scope.index;
+    n.index = indexIn(scope);
     n.iteration = scope.iteration;
     n.groupId = scope.groupId;
     this.nodes.set(n.id, n);
+    this.entryCounts.set(workflowId, (this.entryCounts.get(workflowId) ?? 0) + 1);
     this.dirtyNodes.add(n.id);
     return n;
   }
@@ -931,6 +1174,33 @@ export class Engine {
       if (settledDelta !== 0 || blockingDelta !== 0) this.work.push(e.child);
     }
   }
+}
+
+/**
+ * PerQueue's order of a child's parents: ascending entry key. PerQueue numbers the entries of a
+ * width group's columns last column first (it inserts a graph in reversed topological order), so
+ * the columns of one join come in descending column order; everything else in creation order.
+ * `parents` is in id order; the columns of each join keep their places but are reversed.
+ */
+function pqParentOrder(parents: RtNode[], joinOf: Map<number, number>): RtNode[] {
+  const byJoin = new Map<number, RtNode[]>();
+  for (const p of parents) {
+    const j = joinOf.get(p.id);
+    if (j !== undefined) (byJoin.get(j) ?? byJoin.set(j, []).get(j)!).push(p);
+  }
+  const next = new Map<number, number>([...byJoin.keys()].map((j) => [j, byJoin.get(j)!.length - 1]));
+  return parents.map((p) => {
+    const j = joinOf.get(p.id);
+    if (j === undefined) return p;
+    const i = next.get(j)!;
+    next.set(j, i - 1);
+    return byJoin.get(j)![i];
+  });
+}
+
+/** Append without an argument spread: `push(...xs)` overflows the stack for large arrays. */
+function appendAll<T>(to: T[], items: readonly T[]): void {
+  for (const x of items) to.push(x);
 }
 
 /** Workflow nodes ordered so that parents come first; ties keep the written order. */

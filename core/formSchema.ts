@@ -8,7 +8,10 @@
 // and a non-finite float as a number; other tagged values (ndarray, bytes...) are their own
 // kind, which matches no `type` and is named as such in messages.
 //
-// No I/O, no dependencies: the engine, the bridge and the browser can all run it.
+// No I/O and one pure-JavaScript dependency (re2js, for patterns: core/patterns.ts): the
+// engine, the bridge and the browser can all run it.
+
+import { patternMatches, patternProblem } from './patterns.js';
 
 /** One thing wrong, and where: a path such as `form.properties.labels` or `data.labels[2]`. */
 export interface FormProblem {
@@ -276,11 +279,8 @@ function checkSchemaAt(s: unknown, path: string, depth: number, out: FormProblem
   if (s.pattern !== undefined) {
     if (typeof s.pattern !== 'string') bad('pattern', `must be a regular expression as a string, got ${describeJsonKind(s.pattern)}`);
     else {
-      try {
-        new RegExp(s.pattern, 'u');
-      } catch (e) {
-        bad('pattern', `is not a valid regular expression (ECMA-262): ${(e as Error).message}`);
-      }
+      const problem = patternProblem(s.pattern);
+      if (problem) bad('pattern', problem);
     }
   }
   for (const k of ['title', 'description', 'format', ...(depth === 0 ? ROOT_ONLY_KEYWORDS : [])]) {
@@ -419,14 +419,11 @@ function checkString(s: Record<string, unknown>, text: string, report: Report): 
     report(`must be at most ${chars(s.maxLength as number)} long, got ${length}: ${show(text)}`);
   }
   if (typeof s.pattern === 'string') {
-    let re: RegExp | null = null;
-    try {
-      re = new RegExp(s.pattern, 'u');
-    } catch {
-      re = null; // refused at submit; an older stored schema is not held against the person
-    }
+    // A pattern refused at submit (an older stored schema) is not held against the person.
     // Not anchored: JSON Schema's pattern matches anywhere unless the pattern says ^...$.
-    if (re && !re.test(text)) report(`must match the pattern ${s.pattern}, got ${show(text)}`);
+    if (patternProblem(s.pattern) === null && !patternMatches(s.pattern, text)) {
+      report(`must match the pattern ${s.pattern}, got ${show(text)}`);
+    }
   }
 }
 

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { createApiServer, API_VERSION } from './api/server.js';
 import { isAlive } from './executors/local.js';
 import { Manager } from './manager/manager.js';
-import { initProject, type ProjectPaths } from './project.js';
+import { initProject, makePrivateFile, tightenProject, type ProjectPaths } from './project.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
 
@@ -44,7 +44,10 @@ export async function runDaemon(root: string): Promise<void> {
   const paths = initProject(root);
   takeLock(paths);
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  // The database is made private before SQLite creates it: its -wal and -shm take its mode.
+  closeSync(makePrivateFile(paths.db));
   const store = new Store(paths.db, { onWarning: log });
+  tightenProject(paths);
   const manager = new Manager({
     paths,
     store,
@@ -67,20 +70,24 @@ export async function runDaemon(root: string): Promise<void> {
     log('bridge stopped');
     process.exit(0);
   };
-  const make = () => createApiServer({ manager, store, version: VERSION, token, shutdown });
+  let port: number | null = null;
+  // One server per listener: only the Unix socket's is trusted without the token.
+  const make = (trustedListener: boolean) =>
+    createApiServer({ manager, store, version: VERSION, token, shutdown, trustedListener, port: () => port, log });
   if (existsSync(paths.socket)) unlinkSync(paths.socket);
-  const unixServer = make();
+  const unixServer = make(true);
   await new Promise<void>((ok) => unixServer.listen(paths.socket, ok));
   chmodSync(paths.socket, 0o600);
-  const tcpServer = make();
+  const tcpServer = make(false);
   await new Promise<void>((ok) => tcpServer.listen(0, '127.0.0.1', ok));
   servers.push(unixServer, tcpServer);
-  const port = (tcpServer.address() as { port: number }).port;
+  port = (tcpServer.address() as { port: number }).port;
   const info: ConnectionInfo = { pid: process.pid, version: VERSION, apiVersion: API_VERSION, socket: paths.socket, port, token };
   writeFileSync(`${paths.connection}.tmp`, JSON.stringify(info), { mode: 0o600 });
   chmodSync(`${paths.connection}.tmp`, 0o600);
   const { renameSync } = await import('node:fs');
   renameSync(`${paths.connection}.tmp`, paths.connection);
+  tightenProject(paths); // the -shm and -wal files SQLite has made by now
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
   log(`bridge ${VERSION} for ${paths.root}: pid ${process.pid}, socket ${paths.socket}, port ${port}`);

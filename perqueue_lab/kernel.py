@@ -2,10 +2,11 @@
 
 ``connect()`` finds the project (``PQ_PROJECT``, else the nearest folder at or above the
 current one holding ``.perqueue/``, else the current folder, where a first submission makes a
-project), starts its bridge when none runs, and reads ``.perqueue/bridge.json`` the way a
-Jupyter client reads a kernel connection file: the loopback port and a bearer token. Every
-call is one short blocking HTTP request made with the standard library, so it works the same
-in a script, in a terminal and inside a running ipykernel event loop.
+project), checks it is this user's own (see ``perqueue_lab._trust``), starts its bridge when
+none runs, and talks to it over the project's Unix socket once that socket is found to be this
+user's: no token leaves the process, and no other user's listener is ever spoken to. Every call
+is one short blocking HTTP request made with the standard library, so it works the same in a
+script, in a terminal and inside a running ipykernel event loop.
 
     from perqueue_lab import connect, Task
     bridge = connect()
@@ -32,10 +33,12 @@ from typing import Any, Iterable, Mapping
 
 from perqueue_lab import _bridge
 from perqueue_lab._bridge import BridgeError
+from perqueue_lab._trust import UnsafeProject, bridge_socket, check_project, unix_request
 
 __all__ = [
     "Bridge",
     "BridgeError",
+    "UnsafeProject",
     "WorkflowHandle",
     "WorkflowStatus",
     "complete",
@@ -72,18 +75,10 @@ def _project_folder(project: str | os.PathLike[str] | None) -> Path:
 
 @dataclass(frozen=True)
 class _Connection:
+    """The daemon that answered on the project's Unix socket."""
+
     pid: int
-    port: int
-    token: str
     version: str
-
-
-def _read_connection(path: Path) -> _Connection | None:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return _Connection(int(raw["pid"]), int(raw["port"]), str(raw["token"]), str(raw.get("version", "")))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 def connect(project: str | os.PathLike[str] | None = None, *, start: bool = True) -> Bridge:
@@ -127,23 +122,30 @@ class Bridge:
     def __init__(self, project: str | os.PathLike[str]) -> None:
         self.project = Path(project).resolve()
         self.connection_file = self.project / STATE_DIR / CONNECTION_FILE
+        self.socket = bridge_socket(self.project)
         self._conn: _Connection | None = None
 
     def __repr__(self) -> str:
-        where = f"port {self._conn.port}" if self._conn else "not connected"
+        where = f"pid {self._conn.pid}" if self._conn else "not connected"
         return f"Bridge(project={str(self.project)!r}, {where})"
 
     # --- connection -------------------------------------------------------------------------
-    def _answers(self, conn: _Connection) -> bool:
+    def _answering(self) -> _Connection | None:
+        """The daemon answering on this project's socket (checked to be this user's), or None."""
         try:
-            status, _ = self._http(conn, "GET", "/api/version", None, timeout=5)
+            status, value = self._http("GET", "/api/version", None, timeout=5)
+        except UnsafeProject:
+            raise
         except OSError:
-            return False
-        return status == 200
+            return None
+        if status != 200 or not isinstance(value, dict):
+            return None
+        return _Connection(int(value.get("pid", 0)), str(value.get("version", "")))
 
     def _ensure(self, start: bool = True) -> _Connection:
-        conn = _read_connection(self.connection_file)
-        if conn is not None and self._answers(conn):
+        check_project(self.project)
+        conn = self._answering()
+        if conn is not None:
             self._conn = conn
             return conn
         if not start:
@@ -151,35 +153,19 @@ class Bridge:
         _bridge.run_cli(["daemon", "start", "--project", str(self.project)], cwd=self.project)
         deadline = time.monotonic() + START_TIMEOUT
         while True:
-            conn = _read_connection(self.connection_file)
-            if conn is not None and self._answers(conn):
+            conn = self._answering()
+            if conn is not None:
                 self._conn = conn
                 return conn
             if time.monotonic() > deadline:
                 raise BridgeError(
-                    f"the bridge for {self.project} started but does not answer on the port in "
-                    f"{self.connection_file}; see {self.project / STATE_DIR / 'bridge.log'}"
+                    f"the bridge for {self.project} started but does not answer on {self.socket}; "
+                    f"see {self.project / STATE_DIR / 'bridge.log'}"
                 )
             time.sleep(0.05)
 
-    @staticmethod
-    def _http(conn: _Connection, method: str, path: str, body: Any, timeout: float) -> tuple[int, Any]:
-        client = http.client.HTTPConnection("127.0.0.1", conn.port, timeout=timeout)
-        try:
-            payload = None if body is None else json.dumps(body, allow_nan=False).encode("utf-8")
-            headers = {"Authorization": f"Bearer {conn.token}", "Accept": "application/json"}
-            if payload is not None:
-                headers["Content-Type"] = "application/json"
-            client.request(method, path, body=payload, headers=headers)
-            response = client.getresponse()
-            text = response.read().decode("utf-8", "replace")
-        finally:
-            client.close()
-        try:
-            value = json.loads(text) if text else None
-        except ValueError:
-            value = text
-        return response.status, value
+    def _http(self, method: str, path: str, body: Any, timeout: float) -> tuple[int, Any]:
+        return unix_request(self.socket, method, path, body, timeout)
 
     def request(self, method: str, path: str, body: Any = None, *, timeout: float = REQUEST_TIMEOUT) -> Any:
         """One API call (``path`` like ``/api/workflows``); BridgeError carries the bridge's message.
@@ -187,20 +173,18 @@ class Bridge:
         When the bridge is gone (stopped, restarted on another port) it is found or started again
         once; a request that never reached it is then sent again.
         """
-        conn = self._conn or self._ensure()
+        if self._conn is None:
+            self._ensure()
         try:
-            status, value = self._http(conn, method, path, body, timeout)
-        except (ConnectionRefusedError, ConnectionResetError, http.client.RemoteDisconnected) as first:
-            if isinstance(first, ConnectionRefusedError) or method == "GET":
-                conn = self._ensure()
-                status, value = self._http(conn, method, path, body, timeout)
+            status, value = self._http(method, path, body, timeout)
+        except (ConnectionRefusedError, FileNotFoundError, ConnectionResetError, http.client.RemoteDisconnected) as first:
+            if isinstance(first, (ConnectionRefusedError, FileNotFoundError)) or method == "GET":
+                self._ensure()
+                status, value = self._http(method, path, body, timeout)
             else:
                 raise BridgeError(f"the bridge for {self.project} closed the connection during {method} {path}") from first
         except socket.timeout as e:
             raise BridgeError(f"the bridge for {self.project} did not answer {method} {path} within {timeout:.0f} s") from e
-        if status == 401:  # a new bridge with a new token: read the connection file again
-            conn = self._ensure()
-            status, value = self._http(conn, method, path, body, timeout)
         if status >= 400:
             message = value.get("error") if isinstance(value, dict) else None
             error = BridgeError(str(message or value or f"HTTP {status} from {method} {path}"))
@@ -212,14 +196,16 @@ class Bridge:
     def submit(self, tasklike: Any, name: str | None = None) -> WorkflowHandle:
         """Submit a Task, ManualTask, group or Workflow (a list or dict is read as ``Workflow(...)``).
 
-        Python and notebook tasks run with this kernel's interpreter. The bridge checks the whole
-        workflow first and stores nothing when something is wrong (BridgeError says what).
+        Python and notebook tasks run with this kernel's interpreter and environment, in its
+        current folder. The bridge checks the whole workflow first and stores nothing when
+        something is wrong (BridgeError says what).
         """
         from perqueue_lab.task_classes._node import SpecNode
         from perqueue_lab.task_classes.task_groups import Workflow
 
         node = tasklike if isinstance(tasklike, SpecNode) else Workflow(tasklike)
-        body: dict[str, Any] = {"spec": node.to_document(name)}
+        # The tasks run with this kernel's environment and in its folder, like a `pql submit` here.
+        body: dict[str, Any] = {"spec": node.to_document(name), "environment": dict(os.environ), "cwd": os.getcwd()}
         python = os.environ.get("PQ_PYTHON") or sys.executable
         if python:
             body["python"] = python
@@ -394,8 +380,9 @@ class WorkflowHandle:
 
     # --- changing ---------------------------------------------------------------------------
     def retry(self, entry_id: int) -> None:
-        """Run a failed, timed-out, cancelled or discarded entry again; what is below it then goes on."""
-        self.bridge.request("POST", f"/api/entries/{int(entry_id)}/retry")
+        """Run a failed, timed-out, cancelled or discarded entry again (with this kernel's environment);
+        what is below it then goes on."""
+        self.bridge.request("POST", f"/api/entries/{int(entry_id)}/retry", {"environment": dict(os.environ)})
 
     def cancel(self) -> list[int]:
         """Cancel the whole workflow (running jobs are killed); returns the ids the bridge reports."""

@@ -20,6 +20,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
+from perqueue_lab import alias
 from perqueue_lab.constants import INDEX_KW, ITER_KW, PARENTS_KW
 
 __all__ = ["run", "main", "OutputTooLargeError", "DEFAULT_MAX_OUTPUT_BYTES"]
@@ -85,17 +86,23 @@ def _print_header(entry_id: object, code: str, kwargs: dict[str, Any]) -> None:
     print(header, flush=True)  # one write
 
 
-def _load_main(code: str) -> Callable[..., Any]:
+def _load_main(code: str, name: str = "main") -> Callable[..., Any]:
+    """The function ``name`` (PerQueue's ``func``, ``main`` by default) of the script ``code``."""
     from runpy import run_path
 
     # Like `python script.py`: modules next to the script can be imported.
     sys.path.insert(0, str(Path(code).parent))
     sys.argv = [code]
-    func = run_path(code).get("main")
+    namespace = run_path(code)
+    func = namespace.get(name)
     if func is None:
-        raise LookupError(f"{code} has no function main(): define main(**kwargs) returning (ok, dict)")
+        defined = sorted(k for k, v in namespace.items() if callable(v) and getattr(v, "__module__", None) == "<run_path>")
+        raise LookupError(
+            f"{code} has no function {name}(): define {name}(**kwargs) returning (ok, dict)"
+            f" (functions it defines: {', '.join(defined) or 'none'})"
+        )
     if not callable(func):
-        raise LookupError(f"{code}: main is a {type(func).__name__}, not a function")
+        raise LookupError(f"{code}: {name} is a {type(func).__name__}, not a function")
     return func
 
 
@@ -140,19 +147,29 @@ def check_output_size(text: str, what: str = "the output of main()") -> None:
         )
 
 
+def _with_entry_keys(kwargs: dict[str, Any], joined: dict[str, list[int]]) -> dict[str, Any]:
+    """A value gathered from several parents is a dict keyed by their entry ids: integers and in
+    PerQueue's order, as PerQueue passes it (JSON carries the keys as strings, sorted)."""
+    for key, ids in joined.items():
+        value = kwargs.get(key)
+        if isinstance(value, dict) and len(value) == len(ids) and all(str(i) in value for i in ids):
+            kwargs[key] = {int(i): value[str(i)] for i in ids}
+    return kwargs
+
+
 def run(run_dir: Path) -> dict[str, Any]:
     """Run the entry in ``run_dir`` and return the result record (also written to result.json)."""
     inp = json.loads((run_dir / "input.json").read_text(encoding="utf-8"))
     encode, decode = _codec()
     code = str(inp["code"])
-    kwargs = decode(inp.get("kwargs") or {})
+    kwargs = _with_entry_keys(decode(inp.get("kwargs") or {}), inp.get("joined") or {})
     _print_header(inp.get("entryId"), code, kwargs)
     if code.endswith(".ipynb"):
         from perqueue_lab.notebook_runner import run_notebook
 
         # Helpers are passed in: this module may be running as __main__, not under its own name.
         return run_notebook(run_dir, code, kwargs, inp.get("entryId"), write=write_atomic, check_size=check_output_size)
-    func = _load_main(code)
+    func = _load_main(code, str(inp.get("func") or "main"))
     if _wants_parents(func):
         parents = inp.get("pqParents") or []
         kwargs[PARENTS_KW] = [{**p, "data": decode(p.get("data") or {})} for p in parents]
@@ -181,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m perqueue_lab.runner <run folder>", file=sys.stderr)
         return 2
     run_dir = Path(argv[0]).resolve()
+    # Task scripts written for PerQueue import `perqueue`: answer with this package unless a
+    # real perqueue is installed (perqueue_lab.alias).
+    alias.install()
     try:
         run(run_dir)
         return 0
@@ -200,4 +220,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run by a job script: this process keeps and, at the end, ends what the task started.
+    from perqueue_lab import leftovers
+
+    leftovers.guard()
+    _code = main()
+    leftovers.end()
+    sys.exit(_code)

@@ -15,6 +15,9 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   splitting: true,
   outExtension: { '.js': '.mjs' },
-  banner: { js: '#!/usr/bin/env node' },
+  // `ws` is CommonJS and requires Node's modules at run time: give the ES module a require().
+  // Its optional native helpers (bufferutil, utf-8-validate) stay out; it works without them.
+  external: ['bufferutil', 'utf-8-validate'],
+  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __pqCreateRequire } from 'node:module';\nconst require = __pqCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });

@@ -115,6 +115,9 @@ else
 fi
 NODE=$(scripts/find-node.sh)
 export PQ_TEST_PYTHON="$PWD/.venv/bin/python"
+# The security suites (tests/bridge/security.test.ts, tests/python/test_security.py) attack as a
+# second local user made with useradd: they need root, and here they fail rather than skip.
+export PQ_REQUIRE_ROOT=1
 status=0
 # Each suite leaves its failures in the results folder (one per run with --repeat); the end of
 # the output repeats them, so the reason for a red run is printed last. One folder per
@@ -145,6 +148,14 @@ if [ $needs_slurm = 1 ]; then
   fi
   export PQ_REQUIRE_SLURM=1
 fi
+
+# The conformance suite (tests/python/test_conformance.py) runs every case on the published
+# PerQueue 0.3.2 too: its venv comes from PyPI (bench/baseline/setup.sh, idempotent).
+if [ $want_python = 1 ] || [ ${#py_files[@]} -gt 0 ]; then
+  echo "== PerQueue 0.3.2 baseline for the conformance suite (bench/baseline/setup.sh)"
+  bash bench/baseline/setup.sh || status=1
+fi
+export PQ_BASELINE_PYTHON="$PWD/bench/.venv-baseline/bin/python"
 
 # One pass over the selection; its results go to $1. Returns non-zero when a suite failed, and
 # names the suites that did in $1/failed-suites.

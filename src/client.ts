@@ -53,12 +53,16 @@ export interface IPerQueueClient {
   /** Any other request to the project's bridge API (`path` below /api): its JSON answer. */
   json<T>(path: string, init?: RequestInit): Promise<T>;
   entry(id: number): Promise<PerQueue.EntryDetail>;
-  log(id: number, stream: 'stdout' | 'stderr', tail?: number): Promise<string>;
+  /** The last `lines` lines of an entry's stdout or stderr. */
+  log(id: number, stream: 'stdout' | 'stderr', lines?: number): Promise<string>;
   retryEntry(id: number): Promise<void>;
   cancelEntry(id: number): Promise<void>;
   modifyEntry(id: number, change: PerQueue.ModifyRequest): Promise<void>;
-  approveEntry(id: number, body: { data?: Record<string, unknown>; by?: string }): Promise<void>;
-  rejectEntry(id: number, body: { reason?: string; by?: string }): Promise<void>;
+  approvals(): Promise<PerQueue.Approval[]>;
+  /** The path (relative to the project) of the waiting step's notebook copy, made once per attempt. */
+  stepNotebook(id: number): Promise<string>;
+  approveEntry(id: number, answer: PerQueue.Approve): Promise<void>;
+  rejectEntry(id: number, answer: PerQueue.Reject): Promise<void>;
   /** Long poll: resolves with the events after `since`, or none after `timeout` seconds. */
   pollEvents(since: number, timeout: number): Promise<PerQueue.EventBatch>;
   /**
@@ -118,7 +122,10 @@ export class PerQueueClient implements IPerQueueClient {
     return this.json(`entries/${id}`);
   }
 
-  async log(id: number, stream: 'stdout' | 'stderr', tail = 200): Promise<string> {
+  /** The last `lines` lines of an entry's log (the bridge reads only the end of the file). */
+  async log(id: number, stream: 'stdout' | 'stderr', lines = 200): Promise<string> {
+    // The bridge takes a whole number of lines up to 100,000 and refuses anything else.
+    const tail = Math.max(0, Math.min(100_000, Math.trunc(Number.isFinite(lines) ? lines : 200)));
     const response = await this.request(`entries/${id}/log?stream=${stream}&tail=${tail}`);
     const text = await response.text();
     if ((response.headers.get('Content-Type') ?? '').includes('json')) {
@@ -145,12 +152,26 @@ export class PerQueueClient implements IPerQueueClient {
     await this.json(`entries/${id}/modify`, { method: 'POST', body: JSON.stringify(change) });
   }
 
-  async approveEntry(id: number, body: { data?: Record<string, unknown>; by?: string }): Promise<void> {
-    await this.json(`entries/${id}/approve`, { method: 'POST', body: JSON.stringify(body) });
+  async approvals(): Promise<PerQueue.Approval[]> {
+    const list = await this.json<PerQueue.Approval[]>('approvals');
+    return Array.isArray(list) ? list : [];
   }
 
-  async rejectEntry(id: number, body: { reason?: string; by?: string }): Promise<void> {
-    await this.json(`entries/${id}/reject`, { method: 'POST', body: JSON.stringify(body) });
+  async stepNotebook(id: number): Promise<string> {
+    const path = `entries/${id}/notebook`;
+    const answer = await this.json<{ path?: unknown }>(path, { method: 'POST', body: '{}' });
+    if (!answer || typeof answer.path !== 'string') {
+      throw new PerQueueApiError(500, `the bridge gave no notebook path for entry ${id}`, path);
+    }
+    return answer.path;
+  }
+
+  async approveEntry(id: number, answer: PerQueue.Approve): Promise<void> {
+    await this.json(`entries/${id}/approve`, { method: 'POST', body: JSON.stringify(answer) });
+  }
+
+  async rejectEntry(id: number, answer: PerQueue.Reject): Promise<void> {
+    await this.json(`entries/${id}/reject`, { method: 'POST', body: JSON.stringify(answer) });
   }
 
   pollEvents(since: number, timeout: number): Promise<PerQueue.EventBatch> {

@@ -1,10 +1,10 @@
 // How the CLI reaches a project's daemon: HTTP over the 0600 Unix socket, starting the daemon
-// first when none runs.
+// first when none runs. The socket is used only when it is this user's (bridge.json is not read:
+// its port and token are for the loopback clients).
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { isAlive } from '../executors/local.js';
-import type { ProjectPaths } from '../project.js';
+import { makePrivateFile, userName, type ProjectPaths } from '../project.js';
 
 export class BridgeError extends Error {
   constructor(
@@ -22,6 +22,8 @@ export class BridgeError extends Error {
  */
 export function call<T = unknown>(paths: ProjectPaths, method: string, path: string, body?: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
+    const foreign = foreignSocket(paths.socket);
+    if (foreign) return reject(new BridgeError(403, foreign));
     const text = body === undefined ? '' : JSON.stringify(body);
     const head =
       `${method} ${path} HTTP/1.1\r\nHost: bridge\r\nConnection: close\r\n` +
@@ -49,36 +51,51 @@ export function call<T = unknown>(paths: ProjectPaths, method: string, path: str
   });
 }
 
-/** The running daemon's pid, or null. */
-export function daemonPid(paths: ProjectPaths): number | null {
+/** Why the socket at `path` is not this user's bridge, or null (also when it is missing). */
+export function foreignSocket(path: string): string | null {
+  const uid = process.getuid?.();
+  if (uid === undefined) return null;
+  let st;
   try {
-    const info = JSON.parse(readFileSync(paths.connection, 'utf8')) as { pid: number };
-    return isAlive(info.pid) ? info.pid : null;
+    st = lstatSync(path);
   } catch {
+    return null;
+  }
+  if (!st.isSocket()) return `${path} is not a socket: it is not this project's bridge`;
+  if (st.uid !== uid) return `${path} belongs to ${userName(st.uid)}, not to you: it is not your bridge`;
+  return null;
+}
+
+/**
+ * The daemon answering on the project's socket (checked to be this user's), or null. Its pid
+ * comes from the daemon itself, never from bridge.json, which a crash leaves behind naming a pid
+ * the system may since have given to another process.
+ */
+export async function daemonInfo(paths: ProjectPaths): Promise<{ pid: number; version: string } | null> {
+  if (!existsSync(paths.socket)) return null;
+  try {
+    return await call<{ pid: number; version: string }>(paths, 'GET', '/api/version');
+  } catch (e) {
+    if (e instanceof BridgeError && e.status === 403) throw e; // another user's socket: say so
     return null;
   }
 }
 
 export async function isDaemonUp(paths: ProjectPaths): Promise<boolean> {
-  if (!existsSync(paths.socket) || daemonPid(paths) === null) return false;
-  try {
-    await call(paths, 'GET', '/api/version');
-    return true;
-  } catch {
-    return false;
-  }
+  return (await daemonInfo(paths)) !== null;
 }
 
 /** Start the project's daemon unless one answers; wait until it does. */
 export async function ensureDaemon(paths: ProjectPaths, cliScript: string): Promise<void> {
   if (await isDaemonUp(paths)) return;
-  const logFd = openSync(paths.daemonLog, 'a');
+  const logFd = makePrivateFile(paths.daemonLog);
   const child = spawn(process.execPath, [cliScript, 'daemon', 'run', '--project', paths.root], {
     detached: true,
     stdio: ['ignore', logFd, logFd],
     env: process.env,
   });
   child.unref();
+  closeSync(logFd);
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (await isDaemonUp(paths)) return;

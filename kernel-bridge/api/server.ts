@@ -1,16 +1,20 @@
 // The bridge's HTTP API (described in openapi.json): JSON over a Unix socket (mode 0600) for
 // the CLI, and over loopback with a bearer token for the Jupyter server extension and kernels.
 // It is a thin layer: every action goes to the manager, every read to the store.
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { jsonNestingProblem, MAX_LOG_LINES, MAX_REQUEST_BYTES } from '../../core/limits.js';
 import { parseStates, workflowState } from '../../core/states.js';
+import type { JsonObject } from '../../core/spec.js';
 import type { Manager } from '../manager/manager.js';
 import { isUserError } from '../manager/manager.js';
 import { prepareManualNotebook } from '../manager/notebooks.js';
-import { tail } from '../runner/results.js';
+import { parseEnvironment, type EnvVars } from '../runner/environment.js';
+import { tailLines } from '../runner/results.js';
 import type { Store } from '../store/store.js';
-import { acceptWebSocket } from './websocket.js';
+import { EventStreams } from './websocket.js';
 
 export const API_VERSION = 1;
 
@@ -18,10 +22,22 @@ export interface ApiOptions {
   manager: Manager;
   store: Store;
   version: string;
-  /** Required on TCP connections; Unix-socket connections are trusted (the socket is 0600). */
+  /** Required on every request unless `trustedListener` (the TCP listener). */
   token: string;
+  /**
+   * True only for the server listening on the project's Unix socket (mode 0600 in a 0700 folder
+   * of the owner's), whose every connection comes from the owner. Trust is decided by which
+   * listener accepted the connection, never by the peer's address: a TCP peer that resets its
+   * connection has no remote address either.
+   */
+  trustedListener: boolean;
+  /** The loopback port, once listening: reported by /api/version so clients can check that the
+   * daemon answering on the Unix socket is the one holding the port named in bridge.json. */
+  port?: () => number | null;
   /** Ask the daemon to stop (POST /api/shutdown). */
   shutdown: () => void;
+  /** The bridge log: internal errors go here, with the request id the client was given. */
+  log?: (line: string) => void;
 }
 
 class HttpError extends Error {
@@ -35,18 +51,54 @@ class HttpError extends Error {
 
 type Handler = (req: IncomingMessage, params: string[], query: URLSearchParams, body: unknown) => unknown | Promise<unknown>;
 
+/** A submitter's environment sent with a request (absent: null), filtered; 400 names the field. */
+function environmentField(value: unknown): EnvVars | null {
+  if (value === undefined || value === null) return null;
+  try {
+    return parseEnvironment(value);
+  } catch (e) {
+    throw new HttpError(400, (e as Error).message);
+  }
+}
+
+/** A submitter's working folder: an absolute path to an existing folder. */
+function cwdField(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || !isAbsolute(value)) throw new HttpError(400, "field 'cwd': must be an absolute path");
+  let dir = false;
+  try {
+    dir = statSync(value).isDirectory();
+  } catch {
+    throw new HttpError(400, `field 'cwd': no such folder: ${value}`);
+  }
+  if (!dir) throw new HttpError(400, `field 'cwd': not a folder: ${value}`);
+  return value;
+}
+
 export function createApiServer(o: ApiOptions): Server {
   const { manager, store } = o;
   const routes: [string, RegExp, Handler][] = [];
   const route = (method: string, pattern: string, h: Handler) =>
     routes.push([method, new RegExp(`^${pattern.replace(/:id/g, '(\\d+)')}$`), h]);
 
-  route('GET', '/api/version', () => ({ version: o.version, apiVersion: API_VERSION, pid: process.pid, lastSeq: store.lastSeq() }));
+  route('GET', '/api/version', () => ({
+    version: o.version,
+    apiVersion: API_VERSION,
+    pid: process.pid,
+    port: o.port?.() ?? null,
+    root: manager.projectRoot,
+    lastSeq: store.lastSeq(),
+  }));
   route('GET', '/api/workflows', () => store.workflowSummaries().map(withWorkflowState));
   route('POST', '/api/workflows', (_req, _p, _q, body) => {
-    const b = body as { spec?: unknown; python?: string; virtualEnv?: string };
+    const b = body as { spec?: unknown; python?: string; virtualEnv?: string; environment?: unknown; cwd?: unknown };
     if (!b || typeof b !== 'object' || b.spec === undefined) throw new HttpError(400, "the body needs a 'spec' field");
-    return manager.submit(b.spec, { python: b.python ?? null, virtualEnv: b.virtualEnv ?? null });
+    return manager.submit(b.spec, {
+      python: b.python ?? null,
+      virtualEnv: b.virtualEnv ?? null,
+      environment: environmentField(b.environment),
+      cwd: cwdField(b.cwd),
+    });
   });
   route('GET', '/api/workflows/:id', (_r, [id]) => {
     const summary = store.workflowSummary(Number(id));
@@ -75,19 +127,36 @@ export function createApiServer(o: ApiOptions): Server {
       input: live && node.kind === 'task' ? manager.engine.inputFor(node.id) : null,
       runDir: node.kind === 'task' && node.attempt > 0 ? manager.runDirOf(node) : null,
       parents: live ? manager.engine.parentsOf(node.id) : [],
+      parentData: manager.parentDataOf(node.id),
     };
   });
   route('GET', '/api/entries/:id/log', (_r, [id], q) => {
     const node = store.node(Number(id));
     if (!node) throw new HttpError(404, `no entry ${id}`);
     const stream = q.get('stream') === 'stderr' ? 'stderr' : 'stdout';
-    return { text: node.attempt > 0 ? tail(join(manager.runDirOf(node), stream), Number(q.get('tail') ?? 20000)) : '' };
+    const lines = logLines(q.get('tail'));
+    return { text: node.attempt > 0 ? tailLines(join(manager.runDirOf(node), stream), lines) : '' };
   });
-  route('POST', '/api/entries/:id/retry', (_r, [id]) => {
-    manager.retry(Number(id));
+  route('POST', '/api/entries/:id/retry', (_r, [id], _q, body) => {
+    manager.retry(Number(id), { environment: environmentField((body as { environment?: unknown } | undefined)?.environment) });
     return { ok: true };
   });
   route('POST', '/api/entries/:id/cancel', (_r, [id]) => ({ cancelled: manager.cancel(Number(id)) }));
+  // PerQueue's PersistentQueue.complete / discard / fail: an entry's result set by hand.
+  const byHand = (state: 'succeeded' | 'discarded' | 'failed') => (_r: unknown, [id]: string[], _q: unknown, body: unknown) => {
+    const b = (body ?? {}) as { data?: unknown; error?: unknown };
+    if (b.data !== undefined && b.data !== null && (typeof b.data !== 'object' || Array.isArray(b.data))) {
+      throw new HttpError(400, `entry ${id}, field 'data': must be a JSON object or null`);
+    }
+    if (b.error !== undefined && b.error !== null && typeof b.error !== 'string') {
+      throw new HttpError(400, `entry ${id}, field 'error': must be a string`);
+    }
+    manager.settleByHand(Number(id), state, { data: b.data as JsonObject | null | undefined, error: b.error as string | null | undefined });
+    return { ok: true };
+  };
+  route('POST', '/api/entries/:id/complete', byHand('succeeded'));
+  route('POST', '/api/entries/:id/discard', byHand('discarded'));
+  route('POST', '/api/entries/:id/fail', byHand('failed'));
   route('POST', '/api/entries/:id/modify', (_r, [id], _q, body) => {
     manager.modify(Number(id), (body ?? {}) as never);
     return { ok: true };
@@ -189,7 +258,7 @@ export function createApiServer(o: ApiOptions): Server {
 
   const server = createServer(async (req, res) => {
     try {
-      if (!authorized(req, o.token)) throw new HttpError(401, 'missing or wrong bridge token');
+      if (!authorized(o, req)) throw new HttpError(401, 'missing or wrong bridge token');
       const url = new URL(req.url ?? '/', 'http://bridge');
       for (const [method, re, h] of routes) {
         const m = re.exec(url.pathname);
@@ -202,31 +271,26 @@ export function createApiServer(o: ApiOptions): Server {
       if (e instanceof HttpError) return send(res, e.status, { error: e.message });
       if (isUserError(e) || e instanceof SyntaxError) return send(res, 400, { error: (e as Error).message });
       if (e instanceof Error && /unknown state/.test(e.message)) return send(res, 400, { error: e.message });
-      return send(res, 500, { error: `internal error: ${(e as Error).stack ?? e}` });
+      // The details stay in the bridge log; the client gets an id to find them by.
+      const requestId = randomBytes(6).toString('hex');
+      o.log?.(`internal error in request ${requestId} (${req.method} ${(req.url ?? '').split('?')[0]}): ${(e as Error)?.stack ?? e}`);
+      if (res.headersSent) return void res.destroy();
+      return send(res, 500, { error: `internal error (request ${requestId}; details in the bridge log)`, requestId });
     }
   });
 
-  server.on('upgrade', (req, socket) => {
+  const streams = new EventStreams({ store, onCommit: (fn) => manager.onCommit(fn), log: o.log });
+  server.on('upgrade', (req, socket, head) => {
+    // A client that resets the connection must not take the daemon down with an unhandled error.
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://bridge');
-    if (url.pathname !== '/api/events/ws' || !authorized(req, o.token, url.searchParams.get('token'))) {
+    if (url.pathname !== '/api/events/ws' || !authorized(o, req, url.searchParams.get('token'))) {
       socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
       return;
     }
-    const ws = acceptWebSocket(req, socket);
-    if (!ws) return;
-    let last = Number(url.searchParams.get('since') ?? store.lastSeq());
-    const flush = () => {
-      for (;;) {
-        const events = store.eventsSince(last);
-        if (events.length === 0) return;
-        for (const e of events) ws.send(JSON.stringify(e));
-        last = events[events.length - 1].seq;
-      }
-    };
-    flush();
-    const off = manager.onCommit(flush);
-    ws.onClose(off);
+    streams.accept(req, socket, head, url.searchParams.get('since'));
   });
+  server.on('close', () => streams.close());
   return server;
 }
 
@@ -234,9 +298,10 @@ function withWorkflowState<T extends { counts: Record<string, number | undefined
   return { ...s, state: workflowState(s.counts) };
 }
 
-function authorized(req: IncomingMessage, token: string, queryToken?: string | null): boolean {
-  // Unix-socket requests have no remote address; the socket file itself is 0600.
-  if (!req.socket.remoteAddress) return true;
+function authorized(o: ApiOptions, req: IncomingMessage, queryToken?: string | null): boolean {
+  if (o.trustedListener) return true;
+  const token = o.token;
+  if (!token) return false;
   const header = req.headers.authorization ?? '';
   const given = header.startsWith('Bearer ') ? header.slice(7) : (queryToken ?? '');
   const a = Buffer.from(given);
@@ -244,11 +309,36 @@ function authorized(req: IncomingMessage, token: string, queryToken?: string | n
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** The tail of a log in lines: ?tail=N, a whole number from 0 to MAX_LOG_LINES (200 when absent). */
+function logLines(raw: string | null): number {
+  if (raw === null || raw === '') return 200;
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) > MAX_LOG_LINES) {
+    throw new HttpError(400, `'tail' must be a whole number of lines from 0 to ${MAX_LOG_LINES}, got '${raw.slice(0, 40)}'`);
+  }
+  return Number(raw);
+}
+
 async function readBody(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_REQUEST_BYTES) throw new HttpError(413, `the request body is over the limit of ${MAX_REQUEST_BYTES / 1048576} MiB`);
   const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
+  const tooLarge = await new Promise<boolean>((resolve, reject) => {
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      // Over the limit: keep draining (the answer can still be read) but hold nothing more.
+      if (size <= MAX_REQUEST_BYTES) chunks.push(c);
+      else chunks.length = 0;
+    });
+    req.on('end', () => resolve(size > MAX_REQUEST_BYTES));
+    req.on('error', reject);
+  });
+  if (tooLarge) throw new HttpError(413, `the request body is over the limit of ${MAX_REQUEST_BYTES / 1048576} MiB`);
   const text = Buffer.concat(chunks).toString('utf8');
   if (!text) return {};
+  // Refused before parsing: every later walk of the value (validation, storing) is recursive.
+  const deep = jsonNestingProblem(text);
+  if (deep) throw new HttpError(400, `the request body is refused: ${deep}`);
   try {
     return JSON.parse(text);
   } catch (e) {

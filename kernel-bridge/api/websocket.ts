@@ -1,107 +1,112 @@
-// A minimal WebSocket server side (RFC 6455) for the event stream: text frames out, and from
-// the client only close and ping are understood. The bridge needs nothing more, and this keeps
-// the bundled daemon free of native or large dependencies.
-import { createHash } from 'node:crypto';
+// The event stream over WebSocket (/api/events/ws?since=SEQ): one text message per event, in
+// sequence order, starting after `since` (the latest event when absent). Served by the `ws`
+// library (pure JavaScript; bufferutil and utf-8-validate are optional and not used).
+//
+// A client is never sent more than it reads: events are read from the store in sequence order
+// and sent only while its send buffer is under HIGH_WATER_BYTES, so a client that stops reading
+// costs at most that much memory. One that makes no progress for STALL_MS is dropped; it can
+// reconnect with ?since= its last seq and miss nothing, since every event stays in the store.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { EventRecord } from '../store/store.js';
 
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+/** Bytes a client may have waiting in its send buffer before the stream pauses for it. */
+export const HIGH_WATER_BYTES = 1024 * 1024;
+/** A client paused this long without reading anything is dropped. */
+// PQ_WS_STALL_MS overrides it (tests use a shorter one).
+export const STALL_MS = Number(process.env.PQ_WS_STALL_MS) || 10_000;
+/** Clients send only control frames; anything bigger is a protocol error. */
+const MAX_PAYLOAD_BYTES = 64 * 1024;
+/** Events read from the store per batch. */
+const BATCH = 500;
 
-export interface WsConnection {
-  send(text: string): void;
-  close(): void;
-  onClose(fn: () => void): void;
+export interface EventSource {
+  eventsSince(seq: number, limit?: number): EventRecord[];
+  lastSeq(): number;
 }
 
-/** Complete the upgrade handshake; returns null (and answers 400) when the request is not a WebSocket one. */
-export function acceptWebSocket(req: IncomingMessage, socket: Duplex): WsConnection | null {
-  const key = req.headers['sec-websocket-key'];
-  if (typeof key !== 'string' || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-    socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
-    return null;
+export interface EventStreamsOptions {
+  store: EventSource;
+  /** Subscribe to commits; returns the unsubscribe function. */
+  onCommit(fn: () => void): () => void;
+  log?: (line: string) => void;
+}
+
+export class EventStreams {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false });
+
+  constructor(private readonly o: EventStreamsOptions) {}
+
+  /** Complete an authorized upgrade request and start streaming from `since`. */
+  accept(req: IncomingMessage, socket: Duplex, head: Buffer, since: string | null): void {
+    const start = since !== null && /^\d+$/.test(since) ? Number(since) : this.o.store.lastSeq();
+    this.wss.handleUpgrade(req, socket, head, (ws) => new ClientStream(ws, start, this.o));
   }
-  const accept = createHash('sha1').update(key + GUID).digest('base64');
-  socket.write(
-    'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' + `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
-  );
-  const closers: (() => void)[] = [];
-  let open = true;
-  const finish = () => {
-    if (!open) return;
-    open = false;
-    closers.forEach((f) => f());
-  };
-  socket.on('close', finish);
-  socket.on('error', finish);
-  let buf = Buffer.alloc(0);
-  socket.on('data', (chunk: Buffer) => {
-    buf = Buffer.concat([buf, chunk]);
+
+  close(): void {
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+  }
+
+  get clientCount(): number {
+    return this.wss.clients.size;
+  }
+}
+
+class ClientStream {
+  private readonly off: () => void;
+  private pausedSince = 0;
+  private pausedAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private open = true;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private last: number,
+    private readonly o: EventStreamsOptions,
+  ) {
+    this.off = o.onCommit(() => this.flush());
+    ws.on('close', () => this.end());
+    ws.on('error', () => this.end());
+    this.flush();
+  }
+
+  private flush(): void {
+    if (!this.open || this.timer) return;
     for (;;) {
-      const frame = parseFrame(buf);
-      if (!frame) return;
-      buf = buf.subarray(frame.length);
-      if (frame.opcode === 0x8) {
-        socket.end(encodeFrame(0x8, Buffer.alloc(0)));
-        finish();
-        return;
-      }
-      if (frame.opcode === 0x9) socket.write(encodeFrame(0xa, frame.payload));
+      if (this.ws.bufferedAmount >= HIGH_WATER_BYTES) return this.pause();
+      const events = this.o.store.eventsSince(this.last, BATCH);
+      if (events.length === 0) return;
+      for (const e of events) this.ws.send(JSON.stringify(e));
+      this.last = events[events.length - 1].seq;
     }
-  });
-  return {
-    send(text) {
-      if (open) socket.write(encodeFrame(0x1, Buffer.from(text, 'utf8')));
-    },
-    close() {
-      if (open) socket.end(encodeFrame(0x8, Buffer.alloc(0)));
-      finish();
-    },
-    onClose(fn) {
-      closers.push(fn);
-    },
-  };
-}
+  }
 
-function encodeFrame(opcode: number, payload: Buffer): Buffer {
-  const len = payload.length;
-  let header: Buffer;
-  if (len < 126) {
-    header = Buffer.from([0x80 | opcode, len]);
-  } else if (len < 65536) {
-    header = Buffer.alloc(4);
-    header[0] = 0x80 | opcode;
-    header[1] = 126;
-    header.writeUInt16BE(len, 2);
-  } else {
-    header = Buffer.alloc(10);
-    header[0] = 0x80 | opcode;
-    header[1] = 127;
-    header.writeBigUInt64BE(BigInt(len), 2);
+  /** Wait for the client to read; drop it when it reads nothing for STALL_MS. */
+  private pause(): void {
+    const now = Date.now();
+    const buffered = this.ws.bufferedAmount;
+    if (this.pausedSince === 0 || buffered < this.pausedAt) {
+      this.pausedSince = now;
+      this.pausedAt = buffered;
+    }
+    if (now - this.pausedSince >= STALL_MS) {
+      this.o.log?.(`event stream: dropped a client that read nothing for ${STALL_MS / 1000} s (${buffered} bytes waiting, at seq ${this.last})`);
+      this.ws.terminate();
+      return this.end();
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.ws.bufferedAmount < HIGH_WATER_BYTES) this.pausedSince = 0;
+      this.flush();
+    }, 50);
   }
-  return Buffer.concat([header, payload]);
-}
 
-function parseFrame(buf: Buffer): { opcode: number; payload: Buffer; length: number } | null {
-  if (buf.length < 2) return null;
-  const opcode = buf[0] & 0x0f;
-  const masked = (buf[1] & 0x80) !== 0;
-  let len = buf[1] & 0x7f;
-  let off = 2;
-  if (len === 126) {
-    if (buf.length < 4) return null;
-    len = buf.readUInt16BE(2);
-    off = 4;
-  } else if (len === 127) {
-    if (buf.length < 10) return null;
-    len = Number(buf.readBigUInt64BE(2));
-    off = 10;
+  private end(): void {
+    if (!this.open) return;
+    this.open = false;
+    clearTimeout(this.timer);
+    this.off();
   }
-  const maskLen = masked ? 4 : 0;
-  if (buf.length < off + maskLen + len) return null;
-  const payload = Buffer.from(buf.subarray(off + maskLen, off + maskLen + len));
-  if (masked) {
-    const mask = buf.subarray(off, off + 4);
-    for (let i = 0; i < payload.length; i++) payload[i] ^= mask[i % 4];
-  }
-  return { opcode, payload, length: off + maskLen + len };
 }

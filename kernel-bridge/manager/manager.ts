@@ -9,16 +9,21 @@ import { join } from 'node:path';
 import { Engine, type Modification, type Outcome } from '../../core/engine.js';
 import { ActionError, SpecError } from '../../core/errors.js';
 import type { RtNode } from '../../core/model.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../core/limits.js';
 import { parseResources } from '../../core/resources.js';
+import { parentDataFromStore } from './parent-data.js';
+import { pythonFunctionProblem } from './python-functions.js';
 import { workflowState } from '../../core/states.js';
 import { validateSpec, type JsonObject, type WorkflowDocument } from '../../core/spec.js';
-import { isAlive, killGroup, LocalPool, readPid, type WarmPython } from '../executors/local.js';
+import { claimAgeMs, GIVEN_UP, INCOMPLETE_CLAIM_MS, isAlive, killGroup, LocalPool, readClaim, readPid, type WarmPython } from '../executors/local.js';
 import type { JobRequest } from '../executors/types.js';
 import type { ProjectPaths } from '../project.js';
 import { jobScript } from '../runner/jobscript.js';
+import type { EnvVars } from '../runner/environment.js';
 import { readMarker, readOutcome, TIMED_OUT } from '../runner/results.js';
 import type { Store } from '../store/store.js';
 import { ClusterRuns, type Route } from './cluster.js';
+import { Launches } from './launch.js';
 
 export interface ManagerOptions {
   paths: ProjectPaths;
@@ -33,6 +38,15 @@ export interface ManagerOptions {
 export interface SubmitOptions {
   python?: string | null;
   virtualEnv?: string | null;
+  /** The submitting command's environment (already filtered by keptEnvironment). */
+  environment?: EnvVars | null;
+  /** The submitting command's working folder: the tasks run there. */
+  cwd?: string | null;
+}
+
+export interface RetryOptions {
+  /** The retrying command's environment: the workflow's runs from then on get it. Absent: unchanged. */
+  environment?: EnvVars | null;
 }
 
 type Listener = (lastSeq: number) => void;
@@ -54,16 +68,21 @@ export class Manager {
   private readonly cluster: ClusterRuns;
   /** Part of every job name, so that jobs of two projects on one cluster never meet. */
   private projectTag = '';
+  /** Interpreter, environment and working folder of each entry's runs. */
+  private readonly launches: Launches;
 
   constructor(opts: ManagerOptions) {
     this.opts = opts;
     this.store = opts.store;
     this.paths = opts.paths;
+    this.launches = new Launches(opts.store, opts.paths.root, opts.defaultPython);
     this.engine = new Engine();
     this.pool = new LocalPool(opts.localCores, {
       started: (req, pid) => this.onStarted(req, pid),
-      ended: (req, code, timedOut) => this.onEnded(req, code, timedOut),
+      ended: (req, code, timedOut, jobPid) => this.onEnded(req, code, timedOut, jobPid),
       lost: (req) => this.orphans.set(req.entryId, { runDir: req.runDir, attempt: req.attempt, tmax: req.resources.tmax }),
+      log: (line) => this.opts.log?.(line),
+      failed: (req, error) => this.onStartFailed(req, error),
     });
     this.cluster = new ClusterRuns({
       engine: this.engine,
@@ -112,20 +131,40 @@ export class Manager {
   // ---------------------------------------------------------------- actions (API and CLI)
 
   submit(doc: unknown, opts: SubmitOptions = {}): { workflowId: number; entries: number } {
-    const valid: WorkflowDocument = validateSpec(doc, { pathExists: (p) => existsSync(p) });
+    const valid: WorkflowDocument = validateSpec(doc, { pathExists: (p) => existsSync(p), functionProblem: pythonFunctionProblem });
     let workflowId = 0;
     this.step(
       () => {
         workflowId = this.engine.submit(valid);
       },
-      () => this.store.setWorkflowPython(workflowId, JSON.stringify({ python: opts.python ?? null, venv: opts.virtualEnv ?? null })),
+      () => this.launches.recordSubmission(workflowId, opts),
     );
     return { workflowId, entries: this.engine.nodesOf(workflowId).length };
   }
 
-  retry(id: number): void {
+  retry(id: number, opts: RetryOptions = {}): void {
     this.ensureLoaded(id);
-    this.step(() => this.engine.retry(id));
+    const environment = opts.environment;
+    const workflowId = this.engine.node(id)!.workflowId;
+    this.step(
+      () => this.engine.retry(id),
+      environment ? () => this.launches.recordRetry(workflowId, environment) : undefined,
+    );
+  }
+
+  /**
+   * The parents' merged data of an entry (PerQueue's get_parent_data). A finished workflow is
+   * read into a scratch engine rather than loaded, so reading it does not make it active again.
+   */
+  parentDataOf(id: number): JsonObject {
+    if (this.engine.node(id)) return this.engine.parentDataOf(id);
+    return parentDataFromStore(this.store, id);
+  }
+
+  /** PerQueue's complete/discard/fail of an entry by hand (see Engine.settleByHand). */
+  settleByHand(id: number, state: 'succeeded' | 'discarded' | 'failed', result: { data?: JsonObject | null; error?: string | null }): void {
+    this.ensureLoaded(id);
+    this.step(() => this.engine.settleByHand(id, state, result));
   }
 
   cancel(id: number): number[] {
@@ -167,7 +206,7 @@ export class Manager {
     }
     this.cluster.forgetWorkflow(workflowId);
     if (this.engine.hasWorkflow(workflowId)) this.engine.unload(workflowId);
-    this.envCache.delete(workflowId);
+    this.launches.forgetWorkflow(workflowId);
     const seq = this.store.removeWorkflow(workflowId);
     const runDir = join(this.paths.runs, String(workflowId));
     let filesProblem: string | undefined;
@@ -187,10 +226,16 @@ export class Manager {
 
   modify(id: number, m: Modification): void {
     this.ensureLoaded(id);
+    if (m.code !== undefined && typeof m.code === 'string' && m.code.startsWith('/') && !existsSync(m.code)) {
+      throw new ActionError(`entry ${id}, field 'code': the script '${m.code}' does not exist`);
+    }
     this.step(() => this.engine.modify(id, m));
   }
 
   approve(id: number, data: JsonObject | undefined, by: string): void {
+    if (data !== undefined && nestsDeeperThan(data)) {
+      throw new ActionError(`entry ${id}: the data nests deeper than ${MAX_JSON_DEPTH} levels; nothing was changed`);
+    }
     this.ensureLoaded(id);
     this.step(() => this.engine.approve(id, data, by));
   }
@@ -220,7 +265,12 @@ export class Manager {
    * nothing: the engine validates before it mutates.
    */
   private step(action: () => void, extra?: () => void): void {
-    action();
+    try {
+      action();
+    } catch (e) {
+      this.restoreFromStore();
+      throw e;
+    }
     const changes = this.engine.takeChanges();
     const toDispatch = changes.nodes.filter((n) => n.kind === 'task' && n.state === 'queued' && this.dispatched.get(n.id) !== n.attempt);
     // Where each run goes: the resource string's node name and the project's cluster configuration.
@@ -235,27 +285,50 @@ export class Manager {
     // Entries whose job was submitted ahead (native dependency): their run intent is recorded.
     const ahead = new Set(toDispatch.filter((n) => routes.get(n.id)!.route !== 'local' && !routes.get(n.id)!.error && this.cluster.hasAhead(n)).map((n) => n.id));
     const now = Date.now();
-    const seq = this.store.persist(changes, () => {
-      extra?.();
-      for (const n of toDispatch) {
-        if (ahead.has(n.id)) continue;
-        this.store.recordRun({
-          nodeId: n.id,
-          attempt: n.attempt,
-          runDir: this.runDirOf(n),
-          jobName: this.jobName(n),
-          executor: routes.get(n.id)!.route,
-          jobId: null,
-          submittedAt: now,
-        });
-      }
-    });
+    let seq: number;
+    try {
+      seq = this.store.persist(changes, () => {
+        extra?.();
+        for (const n of toDispatch) {
+          if (ahead.has(n.id)) continue;
+          this.store.recordRun({
+            nodeId: n.id,
+            attempt: n.attempt,
+            runDir: this.runDirOf(n),
+            jobName: this.jobName(n),
+            executor: routes.get(n.id)!.route,
+            jobId: null,
+            submittedAt: now,
+          });
+        }
+      });
+    } catch (e) {
+      // Nothing of this step was stored: memory goes back to what the store holds.
+      this.reloadWorkflows(new Set([...changes.workflows.map((w) => w.id), ...changes.nodes.map((n) => n.workflowId)]));
+      throw e;
+    }
     for (const n of toDispatch) {
       if (ahead.has(n.id)) this.dispatchAhead(n);
       else this.dispatch(n, routes.get(n.id)!);
     }
     this.cluster.afterStep(changes.nodes);
     for (const l of this.listeners) l(seq);
+  }
+
+  /** An action threw half-way: drop what it changed in memory (nothing of it was stored). */
+  private restoreFromStore(): void {
+    this.reloadWorkflows(new Set(this.engine.discardChanges()));
+  }
+
+  /** Replace the in-memory state of these workflows by the store's (the committed truth). */
+  private reloadWorkflows(ids: Set<number>): void {
+    for (const wf of ids) {
+      const wasLoaded = this.engine.hasWorkflow(wf);
+      if (wasLoaded) this.engine.unload(wf);
+      const record = this.store.workflowRecord(wf);
+      if (!record || !wasLoaded) continue;
+      this.engine.load(record, this.store.nodesOf(wf), this.store.edgesOf(wf));
+    }
   }
 
   private jobName(n: RtNode, attempt = n.attempt): string {
@@ -322,7 +395,13 @@ export class Manager {
       jobScript: writeScript ? this.jobScriptOf(n) : this.jobScriptPath(n),
       resources: parseResources(n.resources ?? '1:local:10m'),
       dependsOn: [],
+      keepProcesses: this.keepsProcesses(n),
     };
+  }
+
+  private keepsProcesses(n: RtNode): boolean {
+    const spec = this.engine.specOf(n);
+    return spec.kind === 'task' && spec.keepProcesses === true;
   }
 
   private writeRunFolder(n: RtNode, runDir: string, jobWaiting = false): void {
@@ -336,24 +415,28 @@ export class Manager {
   }
 
   /** The job script shared by the entries of one task of a workflow, written on first use. */
+  /** One script per task and environment (a retry may bring another environment). */
   private jobScriptPath(n: RtNode): string {
-    return join(this.paths.runs, String(n.workflowId), `job-${n.templateId}.sh`);
+    const suffix = Launches.scriptSuffix(this.launches.of(n.workflowId));
+    return join(this.paths.runs, String(n.workflowId), `job-${n.templateId}${suffix}.sh`);
   }
 
   private jobScriptOf(n: RtNode): string {
     const path = this.jobScriptPath(n);
     if (this.writtenScripts.has(path)) return path;
     mkdirSync(join(this.paths.runs, String(n.workflowId)), { recursive: true });
-    const env = this.pythonOf(n.workflowId);
+    const launch = this.launches.of(n.workflowId);
     writeAtomic(
       path,
       jobScript({
-        workDir: this.paths.root,
+        workDir: launch.workDir,
         workflowId: n.workflowId,
         code: n.code!,
-        python: env.python ?? this.opts.defaultPython,
-        virtualEnv: env.venv,
+        python: launch.python,
+        environment: Launches.environmentLines(launch),
+        virtualEnv: launch.venv,
         preamble: this.preambleOf(n),
+        keepProcesses: this.keepsProcesses(n),
       }),
     );
     this.writtenScripts.add(path);
@@ -362,31 +445,13 @@ export class Manager {
 
   private readonly writtenScripts = new Set<string>();
 
-  private readonly envCache = new Map<number, { python: string | null; venv: string | null }>();
-
-  private pythonOf(workflowId: number): { python: string | null; venv: string | null } {
-    let env = this.envCache.get(workflowId);
-    if (!env) {
-      const raw = this.store.workflowPython(workflowId);
-      env = raw ? JSON.parse(raw) : { python: null, venv: null };
-      this.envCache.set(workflowId, env!);
-    }
-    return env!;
-  }
-
   /**
    * Python scripts without a preamble start from a warm fork server of their interpreter
    * (perqueue_lab.forkserver) instead of a fresh one; PQ_FORKSERVER=0 turns that off.
    */
   private warmPythonFor(n: RtNode): WarmPython | undefined {
     if (process.env.PQ_FORKSERVER === '0' || !n.code?.endsWith('.py') || this.preambleOf(n)) return undefined;
-    return this.warmPythonOf(n.workflowId);
-  }
-
-  /** The fork server a workflow's Python tasks start from (the default interpreter for null). */
-  private warmPythonOf(workflowId: number | null): WarmPython {
-    const env = workflowId === null ? { python: null, venv: null } : this.pythonOf(workflowId);
-    return { python: env.python ?? this.opts.defaultPython, workDir: this.paths.root, env: this.envWith(env.venv) };
+    return Launches.warm(this.launches.of(n.workflowId));
   }
 
   /**
@@ -395,16 +460,7 @@ export class Manager {
    */
   private warmUp(): void {
     if (process.env.PQ_FORKSERVER === '0') return;
-    this.pool.warmUp(this.warmPythonOf(this.store.newestWorkflowId()));
-  }
-
-  private envWith(venv: string | null): NodeJS.ProcessEnv {
-    const vars: NodeJS.ProcessEnv = { ...process.env };
-    if (venv) {
-      vars.VIRTUAL_ENV = venv;
-      vars.PATH = `${venv}/bin:${process.env.PATH ?? ''}`;
-    }
-    return vars;
+    this.pool.warmUp(Launches.warm(this.launches.of(this.store.newestWorkflowId())));
   }
 
   private preambleOf(n: RtNode): string | null {
@@ -419,12 +475,33 @@ export class Manager {
     this.step(() => this.engine.markRunning(req.entryId, { executor: 'local', jobId: String(pid), host: hostname() }));
   }
 
-  private onEnded(req: JobRequest, code: number | null, timedOut: boolean): void {
+  private onStartFailed(req: JobRequest, error: string): void {
+    if (this.closed) return;
+    const n = this.engine.node(req.entryId);
+    if (!n || n.attempt !== req.attempt) return;
+    this.dispatched.delete(req.entryId);
+    this.opts.log?.(`entry ${req.entryId}: ${error}`);
+    this.step(() => this.engine.finish(req.entryId, { state: 'failed', error }));
+  }
+
+  private onEnded(req: JobRequest, code: number | null, timedOut: boolean, jobPid: number | null): void {
     if (this.closed) return;
     if (timedOut) return this.finishRun(req.entryId, req.attempt, req.runDir, TIMED_OUT, req.resources.tmax);
     const marker = readMarker(req.runDir);
-    // Exit 0 without a marker: the job found its run folder claimed by another start.
-    if (marker === null && code === 0) return;
+    if (marker === null) {
+      // The claim says whose run this is: another start (a job of an earlier bridge, a fork
+      // server that died before it said it started the job) owns it, or the bridge gave the run
+      // up. Then this start left without running it, and the run folder tells the end.
+      const claim = readClaim(req.runDir);
+      if (claim === GIVEN_UP || (typeof claim === 'number' && claim !== jobPid)) {
+        const n = this.engine.node(req.entryId);
+        if (n && n.attempt === req.attempt && (n.state === 'queued' || n.state === 'running') && !this.orphans.has(req.entryId)) {
+          this.orphans.set(req.entryId, { runDir: req.runDir, attempt: req.attempt, tmax: req.resources.tmax });
+          this.pool.adopt(req.entryId, Math.min(req.resources.cores, this.pool.capacity));
+        }
+        return;
+      }
+    }
     this.finishRun(req.entryId, req.attempt, req.runDir, marker ?? code ?? 255, req.resources.tmax);
   }
 
@@ -433,7 +510,15 @@ export class Manager {
     if (!n || n.attempt !== attempt) return;
     const outcome: Outcome = readOutcome(runDir, exitCode, tmax);
     this.dispatched.delete(entryId);
-    this.step(() => this.engine.finish(entryId, outcome));
+    try {
+      this.step(() => this.engine.finish(entryId, outcome));
+    } catch (e) {
+      // A result that cannot be taken in (memory is back to the store's state) fails its entry
+      // instead of the daemon, which would meet the same run folder again at every restart.
+      if (outcome.state !== 'succeeded' && outcome.state !== 'discarded') throw e;
+      this.opts.log?.(`entry ${entryId}: its result could not be stored: ${(e as Error).message}`);
+      this.step(() => this.engine.finish(entryId, { state: 'failed', error: `the result could not be stored: ${(e as Error).message}` }));
+    }
   }
 
   private stopJobs(ids: number[]): void {
@@ -478,12 +563,22 @@ export class Manager {
       }
       const runDir = this.runDirOf(n);
       const tmax = parseResources(n.resources ?? '1:local:10m').tmax;
+      // Every step below is safe to take again: a crash between two of them leaves files and
+      // rows that the next recovery reads the same way (tests/bridge/recovery-faults.test.ts).
       const marker = readMarker(runDir);
       if (marker !== null) {
         this.finishRun(n.id, n.attempt, runDir, marker, tmax);
+        this.afterRecoveryWrite(`entry ${n.id} finished from its marker`);
         continue;
       }
-      if (existsSync(join(runDir, 'pid'))) {
+      const claim = readClaim(runDir);
+      if (claim === GIVEN_UP || (claim === 'incomplete' && claimAgeMs(runDir) > INCOMPLETE_CLAIM_MS)) {
+        // Given up by an earlier recovery that a crash stopped before the entry was queued
+        // again, or claimed by a job killed before it wrote its pid: it never ran.
+        requeue.push(n.id);
+        continue;
+      }
+      if (claim !== null) {
         // Started by the earlier bridge and still going (or ending): watch its files.
         this.orphans.set(n.id, { runDir, attempt: n.attempt, tmax });
         this.dispatched.set(n.id, n.attempt);
@@ -493,17 +588,20 @@ export class Manager {
       if (!existsSync(runDir)) {
         // The folder is written just before a job is launched, so no job of this run exists.
         this.dispatch(n);
+        this.afterRecoveryWrite(`entry ${n.id} dispatched`);
         continue;
       }
       // Never started. Keep its claim so a late start of the old job leaves quietly, and run
       // the entry afresh in a new run folder.
       try {
-        mkdirSync(runDir, { recursive: true });
-        writeFileSync(join(runDir, 'pid'), '', { flag: 'wx' });
+        writeFileSync(join(runDir, 'pid'), `${GIVEN_UP}\n`, { flag: 'wx' });
       } catch {
         this.orphans.set(n.id, { runDir, attempt: n.attempt, tmax });
+        this.dispatched.set(n.id, n.attempt);
+        this.pool.adopt(n.id, Math.min(parseResources(n.resources!).cores, this.pool.capacity));
         continue;
       }
+      this.afterRecoveryWrite(`run folder ${runDir} given up`);
       requeue.push(n.id);
     }
     // Jobs submitted ahead for waiting entries (native dependencies): watched until the engine decides.
@@ -514,7 +612,10 @@ export class Manager {
         if (record && record.executor !== 'local') this.cluster.recoverAhead(n, record);
       }
     }
-    if (requeue.length > 0) this.step(() => requeue.forEach((id) => this.engine.requeue(id)));
+    if (requeue.length > 0) {
+      this.step(() => requeue.forEach((id) => this.engine.requeue(id)));
+      this.afterRecoveryWrite(`entries ${requeue.join(', ')} queued again`);
+    }
     // A cancel that a crash interrupted may have left its scheduler job behind: cancel it again.
     for (const wf of this.engine.workflowIds()) {
       for (const n of this.engine.nodesOf(wf)) {
@@ -525,6 +626,21 @@ export class Manager {
     }
   }
 
+  /**
+   * A fault-injection hook for the recovery tests, and nothing else: with
+   * PQ_FAULT_KILL_AT_RECOVERY_WRITE=N the bridge SIGKILLs itself right after the Nth write of
+   * recover(), to show that a crash between any two recovery steps leaves nothing stuck.
+   */
+  private afterRecoveryWrite(what: string): void {
+    const at = Number(process.env.PQ_FAULT_KILL_AT_RECOVERY_WRITE || 0);
+    if (!at) return;
+    this.recoveryWrites += 1;
+    this.opts.log?.(`fault injection: recovery write ${this.recoveryWrites}: ${what}`);
+    if (this.recoveryWrites === at) process.kill(process.pid, 'SIGKILL');
+  }
+
+  private recoveryWrites = 0;
+
   private watchOrphans(): void {
     for (const [id, o] of this.orphans) {
       const marker = readMarker(o.runDir);
@@ -534,7 +650,33 @@ export class Manager {
         this.finishRun(id, o.attempt, o.runDir, marker, o.tmax);
         continue;
       }
-      const pid = readPid(o.runDir);
+      const n = this.engine.node(id);
+      if (!n || n.attempt !== o.attempt || (n.state !== 'queued' && n.state !== 'running')) {
+        // Settled or started over by other means (a cancel, a retry): nothing to watch.
+        this.orphans.delete(id);
+        this.pool.release(id);
+        continue;
+      }
+      const claim = readClaim(o.runDir);
+      if (claim === GIVEN_UP || claim === null || (claim === 'incomplete' && claimAgeMs(o.runDir) > INCOMPLETE_CLAIM_MS)) {
+        // No job owns the run folder (given up, claimed by a job killed before it wrote its pid,
+        // or its files are gone): the entry never ran there, so it starts afresh.
+        if (claim === null) {
+          try {
+            mkdirSync(o.runDir, { recursive: true });
+            writeFileSync(join(o.runDir, 'pid'), `${GIVEN_UP}\n`, { flag: 'wx' });
+          } catch {
+            continue; // claimed just now, or the folder is gone: looked at again next time
+          }
+        }
+        this.orphans.delete(id);
+        this.pool.release(id);
+        this.dispatched.delete(id);
+        this.opts.log?.(`entry ${id}: no job owns ${o.runDir}; it starts again in a new run folder`);
+        this.step(() => this.engine.requeue(id));
+        continue;
+      }
+      const pid = typeof claim === 'number' ? claim : null;
       const started = this.engine.node(id)?.startedAt ?? this.engine.node(id)?.queuedAt ?? Date.now();
       if (pid !== null && !o.timedOut && Date.now() - started > o.tmax * 1000) {
         // The earlier bridge can no longer enforce the limit: this one does.
@@ -573,7 +715,7 @@ export class Manager {
       if (nodes.every((n) => n.state === 'succeeded' || n.state === 'discarded' || n.state === 'skipped' || n.state === 'cancelled')) {
         this.store.setWorkflowActive(wf, false);
         this.engine.unload(wf);
-        this.envCache.delete(wf);
+        this.launches.forgetWorkflow(wf);
       }
     }
   }

@@ -51,7 +51,9 @@ def load(server_app, version: str) -> PerQueueLab:
             log=server_app.log,
         )
 
-    projects = ProjectRegistry(server_app.root_dir, project_dir, connector, depth=settings.project_search_depth)
+    projects = ProjectRegistry(
+        server_app.root_dir, project_dir, connector, depth=settings.project_search_depth, log=server_app.log
+    )
     setup_handlers(server_app.web_app, projects, version)
     server_app.log.info("PerQueue Lab: serving the bridge of %s under /perqueue/api", projects.default.project_dir)
     return settings

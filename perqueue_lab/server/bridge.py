@@ -1,9 +1,12 @@
 """Finding or starting the project's bridge daemon, and knowing how to reach it.
 
-The bridge is one Node daemon per project folder. It writes ``<project>/.perqueue/bridge.json``
-(mode 0600) with its loopback port and a bearer token once it listens. This module runs
-``node pql.mjs daemon start --project DIR`` (idempotent: a running bridge is kept), reads that
-file and checks the bridge answers. It never talks to the database itself.
+The bridge is one Node daemon per project folder, listening on ``<project>/.perqueue/bridge.sock``
+(a Unix socket, mode 0600, in the owner's 0700 folder). This module runs
+``node pql.mjs daemon start --project DIR`` (idempotent: a running bridge is kept) and talks to
+the bridge over that socket only, checking before every connection that the socket file is this
+user's: only the daemon this user started can have made it. So no token is ever sent, and a
+stale ``bridge.json`` naming a loopback port that someone else listens on after a crash is never
+followed. It never talks to the database itself.
 """
 
 from __future__ import annotations
@@ -11,12 +14,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.netutil import Resolver
+from tornado.simple_httpclient import SimpleAsyncHTTPClient
 
 from perqueue_lab._bridge import BridgeError, cli_path, find_node
+from perqueue_lab._trust import bridge_socket, foreign_owner, project_problem
 
 __all__ = ["BridgeConnection", "BridgeConnector", "BridgeUnavailable"]
 
@@ -34,42 +41,37 @@ class BridgeUnavailable(Exception):
         return {"message": self.message, "missing": self.missing, "fix": self.fix}
 
 
+class UnixSocketResolver(Resolver):
+    """Resolves every host to the bridge's Unix socket, after checking the socket is this user's.
+
+    Checked on each connection, so a socket replaced by another user's is never connected to.
+    """
+
+    def initialize(self, path: Path) -> None:  # tornado's Configurable constructor
+        self.path = path
+
+    async def resolve(self, host: str, port: int, family: socket.AddressFamily = socket.AF_UNSPEC):
+        problem = foreign_owner(self.path, "socket")
+        if problem:
+            raise OSError(problem)
+        return [(socket.AF_UNIX, str(self.path))]
+
+
 @dataclass(frozen=True)
 class BridgeConnection:
-    """What ``bridge.json`` says: where the bridge listens and the token it wants."""
+    """The bridge that answered on the project's socket: its pid and versions."""
 
     pid: int
     version: str
     api_version: int
-    port: int
-    token: str
 
-    @property
-    def http_base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_base(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
+    #: Any host: the connector's resolver sends every connection to the Unix socket.
+    http_base = "http://bridge"
+    ws_base = "ws://bridge"
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-def read_connection_file(path: Path) -> BridgeConnection | None:
-    """The connection in ``bridge.json``, or None when it is absent or half written."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return BridgeConnection(
-            pid=int(raw["pid"]),
-            version=str(raw.get("version", "")),
-            api_version=int(raw.get("apiVersion", 0)),
-            port=int(raw["port"]),
-            token=str(raw["token"]),
-        )
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        return {}
 
 
 class BridgeConnector:
@@ -85,7 +87,10 @@ class BridgeConnector:
         log=None,
     ) -> None:
         self.project_dir = Path(project_dir).resolve()
-        self.connection_file = self.project_dir / ".perqueue" / "bridge.json"
+        self.socket = bridge_socket(self.project_dir)
+        self.resolver = UnixSocketResolver(path=self.socket)
+        # Its own client: the shared AsyncHTTPClient has no way to reach a Unix socket.
+        self.http = SimpleAsyncHTTPClient(force_instance=True, resolver=self.resolver, max_clients=64)
         self._node = node
         self._cli = cli
         self._start_timeout = start_timeout
@@ -106,27 +111,33 @@ class BridgeConnector:
         async with self._lock:
             if self._current is not None:
                 return self._current
-            found = read_connection_file(self.connection_file)
-            if found is not None and await self._answers(found):
-                self._current = found
-                return found
-            await self._start()
-            found = await self._wait_for_connection_file()
+            problem = project_problem(self.project_dir)
+            if problem:
+                raise BridgeUnavailable(
+                    problem,
+                    missing="trusted-project",
+                    fix="Only projects whose .perqueue/ folder is yours and private are served (see docs/security.md).",
+                )
+            found = await self._answering()
+            if found is None:
+                await self._start()
+                found = await self._wait_for_bridge()
             self._current = found
             return found
 
-    async def _answers(self, connection: BridgeConnection) -> bool:
-        request = HTTPRequest(
-            f"{connection.http_base}/api/version",
-            headers=connection.headers,
-            connect_timeout=3,
-            request_timeout=5,
-        )
+    async def _answering(self) -> BridgeConnection | None:
+        """The daemon answering on this project's socket, or None."""
+        request = HTTPRequest(f"{BridgeConnection.http_base}/api/version", connect_timeout=3, request_timeout=5)
         try:
-            response = await AsyncHTTPClient().fetch(request, raise_error=False)
-        except (OSError, HTTPClientError):
-            return False
-        return response.code == 200
+            response = await self.http.fetch(request, raise_error=False)
+            if response.code != 200:
+                return None
+            raw = json.loads(response.body)
+            return BridgeConnection(
+                pid=int(raw["pid"]), version=str(raw.get("version", "")), api_version=int(raw.get("apiVersion", 0))
+            )
+        except (OSError, HTTPClientError, ValueError, KeyError, TypeError):
+            return None
 
     def _command(self) -> list[str]:
         try:
@@ -185,15 +196,16 @@ class BridgeConnector:
                 f"its log is {self.project_dir / '.perqueue' / 'bridge.log'}.",
             )
 
-    async def _wait_for_connection_file(self) -> BridgeConnection:
+    async def _wait_for_bridge(self) -> BridgeConnection:
         deadline = asyncio.get_running_loop().time() + self._start_timeout
         while True:
-            found = read_connection_file(self.connection_file)
-            if found is not None and await self._answers(found):
+            found = await self._answering()
+            if found is not None:
                 return found
             if asyncio.get_running_loop().time() > deadline:
+                problem = foreign_owner(self.socket, "socket")
                 raise BridgeUnavailable(
-                    f"The bridge started but does not answer (no usable {self.connection_file}).",
+                    problem or f"The bridge started but does not answer on {self.socket}.",
                     missing="bridge-connection",
                     fix=f"Look at {self.project_dir / '.perqueue' / 'bridge.log'}, stop stale bridges "
                     "with `pql daemon stop`, and reload JupyterLab.",

@@ -1,13 +1,15 @@
 """HTTP and WebSocket handlers that expose the project's bridge under ``<base_url>/perqueue/api``.
 
 Every request passes Jupyter's own authentication (token or cookie) and, for writes, its XSRF
-check, before it is forwarded to the bridge on loopback with the bridge's bearer token. The
-browser never learns that token.
+check, before it is forwarded to the bridge over the project's Unix socket (checked to be this
+user's before every connection, see ``bridge.py``).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +19,7 @@ from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.utils import url_path_join
 from jupyter_core.utils import ensure_async
 from tornado import web, websocket
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.ioloop import IOLoop
 
 from .bridge import BridgeConnection, BridgeConnector, BridgeUnavailable
@@ -27,6 +29,24 @@ AUTH_RESOURCE = "perqueue"
 
 #: Headers copied from the bridge's answer to the browser.
 _PASSED_HEADERS = ("Content-Type",)
+
+#: Requests whose tasks run with the submitter's environment (docs/guide/environment.md).
+_SUBMITTING = re.compile(r"^(workflows|entries/\d+/retry)$")
+
+
+def with_server_environment(path: str, body: bytes) -> bytes:
+    """A submission or retry made in JupyterLab comes from this server: its environment (the
+    shell or spawner that started JupyterLab, with its modules and venv) is the submitter's."""
+    if not _SUBMITTING.match(path):
+        return body
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return body  # the bridge names what is wrong with it
+    if not isinstance(doc, dict) or "environment" in doc:
+        return body
+    doc["environment"] = dict(os.environ)
+    return json.dumps(doc).encode()
 
 
 class _BridgeMixin:
@@ -71,6 +91,8 @@ class BridgeProxyHandler(_BridgeMixin, APIHandler):
         body = self.request.body if self.request.method in ("POST", "PUT", "PATCH") else None
         if body is not None and not body:
             body = b"{}"
+        if body is not None and self.request.method == "POST":
+            body = with_server_environment(path, body)
         timeout = 60.0
         if path == "events":
             # A long poll waits up to `timeout` seconds at the bridge.
@@ -101,18 +123,13 @@ class BridgeProxyHandler(_BridgeMixin, APIHandler):
                 allow_nonstandard_methods=True,
             )
             try:
-                response = await AsyncHTTPClient().fetch(request, raise_error=False)
+                response = await connector.http.fetch(request, raise_error=False)
             except (OSError, HTTPClientError) as error:
                 response = None
                 failure = str(error)
             else:
                 failure = str(response.error) if response.code == 599 else ""
             if response is not None and response.code != 599:
-                if response.code == 401:
-                    # A bridge restarted with a new token: read bridge.json again.
-                    connector.forget(bridge)
-                    if attempt == 1:
-                        continue
                 self.set_status(response.code)
                 for name in _PASSED_HEADERS:
                     value = response.headers.get(name)
@@ -178,7 +195,7 @@ class VersionHandler(_BridgeMixin, APIHandler):
             "project": self.projects.name_of(connector.project_dir),
         }
         try:
-            response = await AsyncHTTPClient().fetch(
+            response = await connector.http.fetch(
                 HTTPRequest(f"{bridge.http_base}/api/version", headers=bridge.headers, request_timeout=10),
                 raise_error=False,
             )
@@ -212,7 +229,7 @@ class EventsWebSocketHandler(_BridgeMixin, WebSocketMixin, websocket.WebSocketHa
         connector = self.connector
         try:
             bridge = await connector.connection()
-            self._upstream = await self._connect(bridge)
+            self._upstream = await self._connect(connector, bridge)
         except BridgeUnavailable as error:
             self._unavailable(error)
             return
@@ -230,7 +247,7 @@ class EventsWebSocketHandler(_BridgeMixin, WebSocketMixin, websocket.WebSocketHa
         if result is not None:
             await result
 
-    async def _connect(self, bridge: BridgeConnection) -> websocket.WebSocketClientConnection:
+    async def _connect(self, connector: BridgeConnector, bridge: BridgeConnection) -> websocket.WebSocketClientConnection:
         url = f"{bridge.ws_base}/api/events/ws"
         since = self.get_query_argument("since", None)
         if since is not None:
@@ -238,7 +255,7 @@ class EventsWebSocketHandler(_BridgeMixin, WebSocketMixin, websocket.WebSocketHa
                 raise web.HTTPError(400, "since must be a sequence number")
             url += f"?since={since}"
         request = HTTPRequest(url, headers=bridge.headers, connect_timeout=5, request_timeout=10)
-        return await websocket.websocket_connect(request, on_message_callback=self._from_bridge)
+        return await websocket.websocket_connect(request, on_message_callback=self._from_bridge, resolver=connector.resolver)
 
     def _from_bridge(self, message: str | bytes | None) -> None:
         if message is None:

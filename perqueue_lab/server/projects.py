@@ -3,7 +3,10 @@ the server's root that holds a ``.perqueue/`` (one bridge per project, started o
 
 A project is named by its path relative to the server's root (``""`` for the root itself); the
 browser passes that name as the ``project`` query parameter. Only folders inside the root with a
-``.perqueue/`` are ever served, so a request cannot reach a bridge elsewhere on the machine.
+``.perqueue/`` are ever served, so a request cannot reach a bridge elsewhere on the machine; a
+``.perqueue`` that is a symbolic link must lead to a folder inside the root too. And only projects
+that are this user's own are listed or started (``perqueue_lab._trust``): a project another user
+planted in a shared folder below the root would otherwise run that user's tasks as this one.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Callable
+
+from perqueue_lab._trust import project_problem
 
 from .bridge import BridgeConnector
 
@@ -36,6 +41,7 @@ class ProjectRegistry:
         depth: int = 3,
         limit: int = 100,
         max_folders: int = 5000,
+        log=None,
     ) -> None:
         self.root = Path(root).resolve()
         self.default_dir = Path(default_project).resolve()
@@ -45,6 +51,8 @@ class ProjectRegistry:
         # A search below a home folder must stay short: it stops after this many folders.
         self._max_folders = max_folders
         self._connectors: dict[Path, BridgeConnector] = {}
+        self._log = log
+        self._refusals_logged: set[str] = set()
         self.default = self.connector_for_dir(self.default_dir)
 
     def connector_for_dir(self, folder: Path) -> BridgeConnector:
@@ -73,7 +81,17 @@ class ProjectRegistry:
             raise UnknownProject(f"'{name}' is outside the folder this server serves")
         if not (folder / ".perqueue").is_dir():
             raise UnknownProject(f"no PerQueue Lab project in '{name or '.'}' (no .perqueue/ folder there)")
+        refusal = self._refusal(folder)
+        if refusal:
+            raise UnknownProject(refusal)
         return self.connector_for_dir(folder)
+
+    def _refusal(self, folder: Path) -> str | None:
+        """Why the project in ``folder`` (below the root) is not served, or None."""
+        state = (folder / ".perqueue").resolve()
+        if state != self.root and self.root not in state.parents:
+            return f"{folder / '.perqueue'} leads outside the folder this server serves"
+        return project_problem(folder)
 
     def find(self) -> list[dict[str, object]]:
         """The default project first, then every folder with a ``.perqueue/`` below the root."""
@@ -87,6 +105,12 @@ class ProjectRegistry:
             for folder in found
         ]
 
+    def _log_refusal(self, refusal: str) -> None:
+        """Say once in the server's log why a project found below the root is not listed."""
+        if self._log is not None and refusal not in self._refusals_logged:
+            self._refusals_logged.add(refusal)
+            self._log.warning("PerQueue Lab: %s", refusal)
+
     def _walk(self, folder: Path, depth: int, budget: list[int]):
         budget[0] -= 1
         if budget[0] < 0:
@@ -95,8 +119,12 @@ class ProjectRegistry:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:
             return
-        if any(e.name == ".perqueue" and e.is_dir(follow_symlinks=False) for e in entries):
-            yield folder
+        if any(e.name == ".perqueue" and e.is_dir() for e in entries):
+            refusal = self._refusal(folder)
+            if refusal is None:
+                yield folder
+            else:
+                self._log_refusal(refusal)
         if depth >= self._depth:
             return
         for entry in entries:

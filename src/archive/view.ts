@@ -7,8 +7,8 @@ import { CommandRegistry } from '@lumino/commands';
 import { BoxPanel, Panel, SplitPanel, Widget } from '@lumino/widgets';
 
 import { stateLabel } from '../graph';
-import { clear, el, formatTime } from '../panels/dom';
-import { GraphPanel, type IGraphSettings } from '../panels/graphPanel';
+import { clear, el, formatTime } from '../ui';
+import { GraphPanel, type IGraphSettings } from '../graph';
 import { CommandIDs } from '../tokens';
 import { ArchiveModel } from './model';
 

@@ -39,9 +39,18 @@ export class Project {
     return this.pqlWithInput(undefined, ...args);
   }
 
+  /** `pql` with more environment variables (an $EDITOR, say). */
+  pqlEnv(extra: NodeJS.ProcessEnv, ...args: string[]): Promise<CliResult> {
+    return this.run(undefined, extra, args);
+  }
+
   pqlWithInput(input: string | undefined, ...args: string[]): Promise<CliResult> {
+    return this.run(input, {}, args);
+  }
+
+  private run(input: string | undefined, extra: NodeJS.ProcessEnv, args: string[]): Promise<CliResult> {
     return new Promise((ok) => {
-      const child = execFile(process.execPath, [PQL, ...args], { cwd: this.dir, env: this.env, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      const child = execFile(process.execPath, [PQL, ...args], { cwd: this.dir, env: { ...this.env, ...extra }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
         ok({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
       if (input !== undefined) child.stdin!.end(input);

@@ -1,0 +1,2 @@
+// The read-only viewer of archived PerQueue databases.
+export { archivePlugin } from './plugin';
