@@ -19,7 +19,7 @@ Usage: scripts/test.sh [--repeat N] [-t PATTERN] [SELECTION ...]
   ui          the UI tests (Galata in Debian's Chromium)
   FILE        one test file: tests/core|bridge/X.test.ts runs build/tests/core|bridge/X.test.js,
               tests/python/test_X.py runs pytest on it, ui-tests/tests/X.spec.ts runs Playwright
-              on it, src/__tests__/X.spec.ts runs Jest on it
+              on it, src/FEATURE/__tests__/X.spec.ts or widgets/__tests__/X.spec.ts runs Jest on it
 
   --repeat N  run the selection N times and print "N runs, K failures" (proves a flaky test fixed)
   -t, --test-name-pattern PATTERN
@@ -81,7 +81,7 @@ for s in "${selection[@]}"; do
     ui-tests/*.spec.ts)
       [ -f "$s" ] || { echo "test.sh: no test file '$s'" >&2; exit 2; }
       ui_files+=("${s#ui-tests/}") ;;
-    src/*.spec.ts | src/*.spec.tsx | src/*.test.ts | src/*.test.tsx)
+    src/*.spec.ts | src/*.spec.tsx | src/*.test.ts | src/*.test.tsx | widgets/*.spec.ts | widgets/*.test.ts)
       [ -f "$s" ] || { echo "test.sh: no test file '$s'" >&2; exit 2; }
       jest_files+=("$s") ;;
     *) echo "test.sh: '$s' is neither a suite (node, slurm, python, jest, ui) nor a test file it knows (see scripts/test.sh --help)" >&2; exit 2 ;;
