@@ -3,8 +3,10 @@
 # the bridge on the local executor with its SQLite file), and open JupyterLab there.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-"$REPO/scripts/install.sh"
+# PQ_SKIP_INSTALL=1 skips the (idempotent but slow) install check; PQ_PORT picks the port.
+[ "${PQ_SKIP_INSTALL:-0}" = 1 ] || "$REPO/scripts/install.sh"
 DEMO=${PQ_DEMO_DIR:-$REPO/demo-project}
+PORT=${PQ_PORT:-8888}
 mkdir -p "$DEMO"
 [ -d "$DEMO/examples" ] || cp -r "$REPO/examples" "$DEMO/examples"
 cd "$DEMO"
@@ -13,4 +15,12 @@ pql init
 [ -n "$(pql status --json 2>/dev/null | grep -o quickstart || true)" ] || pql submit examples/quickstart/submit.py
 extra=()
 [ "$(id -u)" = 0 ] && extra+=(--allow-root)
-exec jupyter lab --notebook-dir="$DEMO" --LabApp.default_url="/lab?perqueue-open=latest" "${extra[@]}" "$@"
+# Jupyter appends `?token=` to its default URL, which already has a query here, so it would print
+# an address with two `?` whose token is lost. Choose the token here and print the address ourselves
+# (also as Jupyter's display URL); a fixed port, so the address printed is the one served.
+TOKEN=${JUPYTER_TOKEN:-$("$REPO/.venv/bin/python" -c 'import secrets; print(secrets.token_hex(24))')}
+URL="http://127.0.0.1:$PORT/lab?perqueue-open=latest&token=$TOKEN"
+echo "start: open PerQueue Lab at $URL"
+exec jupyter lab --notebook-dir="$DEMO" --port="$PORT" --ServerApp.port_retries=0 \
+  --IdentityProvider.token="$TOKEN" --ServerApp.custom_display_url="$URL" \
+  --LabApp.default_url="/lab?perqueue-open=latest" "${extra[@]}" "$@"

@@ -17,6 +17,7 @@ import { approve, reject } from './commands/approve.js';
 import { cancel } from './commands/cancel.js';
 import { config } from './commands/config.js';
 import { daemonCommand } from './commands/daemon.js';
+import { exportCommand } from './commands/export.js';
 import { info } from './commands/info.js';
 import { init } from './commands/init.js';
 import { inspect } from './commands/inspect.js';
@@ -112,6 +113,7 @@ const COMMANDS: Command[] = [
   resubmit,
   cancel,
   rm,
+  exportCommand,
   modify,
   approve,
   reject,
