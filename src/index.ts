@@ -11,6 +11,7 @@ import { PerQueueClient } from './client';
 import { addCommands } from './commands';
 import { PerQueueModel } from './model';
 import { openFromUrlPlugin } from './openFromUrl';
+import { archiveExportPlugin } from './archive/exportPlugin';
 import { archivePlugin } from './archive/plugin';
 import { builderPlugin } from './builder/plugin';
 import { humanStepsPlugin } from './humanStepsPlugin';
@@ -197,5 +198,6 @@ export default [
   humanStepsPlugin,
   widgetPlugin,
   builderPlugin,
+  archiveExportPlugin,
   archivePlugin,
 ];

@@ -25,6 +25,7 @@ export class ArchiveModel implements IPerQueueModel {
     private readonly _remote: Comlink.Remote<ArchiveWorkerApi>,
     private readonly _handle: number,
     workflows: PerQueue.WorkflowSummary[],
+    readonly logsAvailable: boolean,
   ) {
     this._workflows = workflows;
   }
@@ -33,7 +34,7 @@ export class ArchiveModel implements IPerQueueModel {
   static async open(bytes: Uint8Array, remote: Comlink.Remote<ArchiveWorkerApi> = archiveWorker()): Promise<ArchiveModel> {
     const handle = await remote.open(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]));
     const workflows = await remote.workflows(handle);
-    return new ArchiveModel(remote, handle, workflows);
+    return new ArchiveModel(remote, handle, workflows, await remote.hasLogs(handle));
   }
 
   get workflows(): ReadonlyArray<PerQueue.WorkflowSummary> {
@@ -103,8 +104,11 @@ export class ArchiveModel implements IPerQueueModel {
   entry(id: number): Promise<PerQueue.EntryDetail> {
     return this._remote.entry(this._handle, id);
   }
-  async log(): Promise<string> {
-    throw new Error('logs stay in the project’s run folders; the archive holds the entries only');
+  async log(id: number, stream: 'stdout' | 'stderr', tail = 200): Promise<string> {
+    if (!this.logsAvailable) {
+      throw new Error('logs stay in the project’s run folders: this archive was exported without them');
+    }
+    return this._remote.log(this._handle, id, stream, tail);
   }
   retryEntry(): Promise<void> {
     return refuse();
