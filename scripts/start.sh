@@ -15,12 +15,8 @@ pql init
 [ -n "$(pql status --json 2>/dev/null | grep -o quickstart || true)" ] || pql submit examples/quickstart/submit.py
 extra=()
 [ "$(id -u)" = 0 ] && extra+=(--allow-root)
-# Jupyter appends `?token=` to its default URL, which already has a query here, so it would print
-# an address with two `?` whose token is lost. Choose the token here and print the address ourselves
-# (also as Jupyter's display URL); a fixed port, so the address printed is the one served.
-TOKEN=${JUPYTER_TOKEN:-$("$REPO/.venv/bin/python" -c 'import secrets; print(secrets.token_hex(24))')}
-URL="http://127.0.0.1:$PORT/lab?perqueue-open=latest&token=$TOKEN"
-echo "start: open PerQueue Lab at $URL"
+# Jupyter prints its start address with `?token=` appended, so that address has no query of its
+# own: /perqueue/open logs the browser in with the token and shows the newest workflow's graph.
+# A fixed port, so the address printed is the one served.
 exec jupyter lab --notebook-dir="$DEMO" --port="$PORT" --ServerApp.port_retries=0 \
-  --IdentityProvider.token="$TOKEN" --ServerApp.custom_display_url="$URL" \
-  --LabApp.default_url="/lab?perqueue-open=latest" "${extra[@]}" "$@"
+  --LabApp.default_url="/perqueue/open" "${extra[@]}" "$@"

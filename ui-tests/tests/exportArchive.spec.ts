@@ -39,6 +39,10 @@ test('a running workflow exported from the sidebar menu opens by double-click as
     await dialog.getByRole('button', { name: 'Export' }).click();
     await expect(page.locator('.jp-Notification-Toast-success, .Toastify__toast--success', { hasText: `to ${file}` })).toBeVisible({ timeout: 30_000 });
 
+    // The archive is saved in the folder the file browser shows; open it there by double-click.
+    expect((await request.get(`/api/contents/${file}?content=0`)).ok()).toBeTruthy();
+    await page.sidebar.openTab('filebrowser');
+    await page.filebrowser.openHomeDirectory();
     await page.filebrowser.refresh();
     await page.locator('.jp-DirListing-item', { hasText: file }).dblclick();
     const archive = page.locator('.jp-PerQueue-archive');

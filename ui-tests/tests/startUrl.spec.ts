@@ -23,16 +23,14 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Resolves with the address start.sh prints, once Jupyter answers on it. */
-function printedUrl(child: ChildProcess, output: string[]): Promise<string> {
+/** Resolves with the address Jupyter prints on 127.0.0.1 (token included), once it serves. */
+function printedUrl(child: ChildProcess, output: string[], port: number): Promise<string> {
   return new Promise((ok, fail) => {
-    let url: string | null = null;
     const look = (chunk: Buffer) => {
-      const text = chunk.toString();
-      output.push(text);
-      url ??= /start: open PerQueue Lab at (\S+)/.exec(output.join(''))?.[1] ?? null;
-      // Jupyter is listening once it prints its own address lines.
-      if (url && /is running at|Use Control-C to stop/.test(output.join(''))) {
+      output.push(chunk.toString());
+      const text = output.join('');
+      const url = new RegExp(`(http://127\\.0\\.0\\.1:${port}/\\S+)`).exec(text)?.[1];
+      if (url && /Use Control-C to stop/.test(text)) {
         ok(url);
       }
     };
@@ -48,14 +46,14 @@ test('the address start.sh prints opens JupyterLab logged in on the quick-start 
   const port = await freePort();
   const output: string[] = [];
   const child = spawn(join(REPO, 'scripts/start.sh'), ['--no-browser'], {
-    env: { ...process.env, PQ_SKIP_INSTALL: '1', PQ_DEMO_DIR: demo, PQ_PORT: String(port), JUPYTER_TOKEN: '' },
+    env: { ...process.env, PQ_SKIP_INSTALL: '1', PQ_DEMO_DIR: demo, PQ_PORT: String(port) },
     detached: true,
   });
   try {
-    const url = await printedUrl(child, output);
-    expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/lab\\?perqueue-open=latest&token=[0-9a-f]{48}$`));
-    // Jupyter's own address line is the same, with one '?'.
-    expect(output.join('')).toContain(`    ${url}`);
+    const url = await printedUrl(child, output, port);
+    // One '?' and the whole token: the address works as printed.
+    expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/perqueue/open\\?token=[0-9a-f]{48}$`));
+    expect(output.join('')).not.toMatch(/\?[^\s]*\?token=/);
 
     // A fresh browser context: no cookie from another server.
     const context = await browser.newContext();
@@ -68,6 +66,16 @@ test('the address start.sh prints opens JupyterLab logged in on the quick-start 
     await expect(graph).toHaveAttribute('data-entry-count', /[1-9]/);
     await expect(page.locator('.lm-TabBar-tab.lm-mod-current', { hasText: /quick/i })).toBeVisible();
     await context.close();
+
+    // Without the token: the login page, and after logging in with it, the same graph.
+    const stranger = await browser.newContext();
+    const login = await stranger.newPage();
+    await login.goto(url.replace(/\?token=.*$/, ''));
+    await expect(login).toHaveURL(/\/login\?next=/);
+    await login.locator('input[type="password"]').first().fill(new URL(url).searchParams.get('token')!);
+    await login.locator('#login_submit, button[type="submit"]').first().click();
+    await expect(login.locator('.jp-PerQueue-graph')).toBeVisible({ timeout: 60_000 });
+    await stranger.close();
   } finally {
     if (child.pid) {
       try {
