@@ -3,7 +3,7 @@
 // checked from both sides.
 import { DEFAULT_MAX_TRIES, SWITCHGROUP_SKIP } from './constants.js';
 import { formatResources, parseResources } from './resources.js';
-import { SPEC_VERSION, type JsonObject, type NodeSpec, type WorkflowDocument } from './spec.js';
+import { SPEC_VERSION, type JsonObject, type NodeSpec, type Ports, type WorkflowDocument } from './spec.js';
 
 export const DEFAULT_RESOURCES = '1:local:10m';
 
@@ -15,8 +15,12 @@ const DEFAULT_GROUP_NAMES: Record<string, string> = {
   switch: 'SG',
 };
 
-/** A group body: one node, a list (a chain), or parents by node (a DAG). */
-export type Body = SpecBuilder | SpecBuilder[] | Map<SpecBuilder, SpecBuilder[]>;
+/**
+ * A group body: one node, a list (a chain), or parents by node (a DAG). In a DAG the parents may
+ * be given with PerQueue's ports, `new Map([[parent, { energy: 'E' }]])`: the parent's output
+ * `energy` reaches the child as its argument `E`, and no other key of that parent does.
+ */
+export type Body = SpecBuilder | SpecBuilder[] | Map<SpecBuilder, SpecBuilder[] | Map<SpecBuilder, Ports>>;
 
 export abstract class SpecBuilder {
   abstract readonly kind: NodeSpec['kind'];
@@ -37,6 +41,10 @@ export interface TaskOptions {
   name?: string;
   retries?: number;
   preamble?: string;
+  /** The function of the script to call instead of `main` (PerQueue's `func`). */
+  func?: string;
+  /** Leave the processes the task starts running after its normal end. */
+  keepProcesses?: boolean;
 }
 
 export class Task extends SpecBuilder {
@@ -52,6 +60,9 @@ export class Task extends SpecBuilder {
     if (!code.startsWith('/')) throw new Error(`Task '${code}': the code path must be absolute`);
     this.name = options.name ?? basename(code);
     parseResources(resources); // fail here, where the task is written
+    if (options.func !== undefined && !/^[A-Za-z_]\w*$/.test(options.func)) {
+      throw new Error(`Task '${this.name}', field 'func': expected the name of a Python function, got ${JSON.stringify(options.func)}`);
+    }
   }
   get displayName(): string {
     return this.name;
@@ -66,6 +77,8 @@ export class Task extends SpecBuilder {
     };
     if (this.options.retries) spec.retries = this.options.retries;
     if (this.options.preamble !== undefined) spec.preamble = this.options.preamble;
+    if (this.options.func !== undefined && this.options.func !== 'main') spec.func = this.options.func;
+    if (this.options.keepProcesses) spec.keepProcesses = true;
     return spec;
   }
 }
@@ -117,14 +130,21 @@ abstract class Group extends SpecBuilder {
 export class Workflow extends Group {
   readonly kind = 'workflow';
   readonly deps: Map<SpecBuilder, SpecBuilder[]>;
+  /** Ports by child, then by parent. */
+  readonly ports: Map<SpecBuilder, Map<SpecBuilder, Ports>>;
   constructor(body: Body, name?: string) {
     super(name);
-    this.deps = dependencies(body);
+    [this.deps, this.ports] = dependencies(body);
   }
   toSpec(): NodeSpec {
     const ids = uniqueIds([...this.deps.keys()]);
     return this.named({
-      nodes: [...this.deps].map(([n, parents]) => ({ id: ids.get(n)!, node: n.toSpec(), parents: parents.map((p) => ids.get(p)!) })),
+      nodes: [...this.deps].map(([n, parents]) => {
+        const item: Record<string, unknown> = { id: ids.get(n)!, node: n.toSpec(), parents: parents.map((p) => ids.get(p)!) };
+        const ports = this.ports.get(n);
+        if (ports && ports.size > 0) item.ports = Object.fromEntries([...ports].map(([p, m]) => [ids.get(p)!, { ...m }]));
+        return item;
+      }),
     });
   }
 }
@@ -190,20 +210,36 @@ function asNode(body: Body): SpecBuilder {
 }
 
 /** Parents by node, in insertion order: keys first, then parents not yet seen (as in Python). */
-function dependencies(body: Body): Map<SpecBuilder, SpecBuilder[]> {
-  if (body instanceof Workflow) return new Map([...body.deps].map(([n, ps]) => [n, [...ps]]));
-  if (body instanceof SpecBuilder) return new Map([[body, []]]);
+function dependencies(body: Body): [Map<SpecBuilder, SpecBuilder[]>, Map<SpecBuilder, Map<SpecBuilder, Ports>>] {
+  const ports = new Map<SpecBuilder, Map<SpecBuilder, Ports>>();
+  if (body instanceof Workflow) return [new Map([...body.deps].map(([n, ps]) => [n, [...ps]])), new Map(body.ports)];
+  if (body instanceof SpecBuilder) return [new Map([[body, []]]), ports];
   if (Array.isArray(body)) {
     if (body.length === 0) throw new Error('Workflow: an empty list holds no task');
     const deps = new Map<SpecBuilder, SpecBuilder[]>([[body[0], []]]);
     for (let i = 1; i < body.length; i++) deps.set(body[i], [body[i - 1]]);
-    return deps;
+    return [deps, ports];
   }
   if (body.size === 0) throw new Error('Workflow: an empty map holds no task');
   const deps = new Map<SpecBuilder, SpecBuilder[]>();
-  for (const [n, ps] of body) deps.set(n, [...new Set(ps)]);
+  for (const [n, ps] of body) {
+    if (ps instanceof Map) {
+      deps.set(n, [...ps.keys()]);
+      const named = new Map([...ps].filter(([, m]) => Object.keys(m).length > 0));
+      for (const [p, m] of named) {
+        for (const [source, target] of Object.entries(m)) {
+          if (typeof target !== 'string' || target === '') {
+            throw new Error(`Workflow: the port '${source}' from '${p.displayName}' to '${n.displayName}' needs an argument name, got ${JSON.stringify(target)}`);
+          }
+        }
+      }
+      if (named.size > 0) ports.set(n, named);
+    } else {
+      deps.set(n, [...new Set(ps)]);
+    }
+  }
   for (const ps of [...deps.values()]) for (const p of ps) if (!deps.has(p)) deps.set(p, []);
-  return deps;
+  return [deps, ports];
 }
 
 /** Ids from display names, made unique with -2, -3, ... in insertion order. */

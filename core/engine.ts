@@ -27,6 +27,7 @@ import {
   type JsonObject,
   type ManualTaskSpec,
   type NodeSpec,
+  type Ports,
   type Template,
   type WorkflowDocument,
 } from './spec.js';
@@ -51,6 +52,8 @@ export interface Changes {
 
 export interface EntryInput {
   kwargs: JsonObject;
+  /** The function of the script to call, when it is not `main` (PerQueue's `func`). */
+  func?: string;
   pqParents: { id: number; name: string; index: number[]; iteration: number[]; data: JsonObject }[];
 }
 
@@ -99,6 +102,8 @@ function isBlocking(s: EntryState): boolean {
 
 const CANCELLABLE: ReadonlySet<EntryState> = new Set(['waiting', 'queued', 'running', 'blocked', 'awaiting_input']);
 const RETRYABLE: ReadonlySet<EntryState> = new Set(['failed', 'timed_out', 'cancelled', 'discarded']);
+/** States from which an entry may be completed, discarded or failed by hand. */
+const BY_HAND: ReadonlySet<EntryState> = new Set(['waiting', 'blocked', 'failed', 'timed_out', 'cancelled', 'discarded', 'skipped']);
 const EDITABLE: ReadonlySet<EntryState> = new Set([
   'waiting',
   'blocked',
@@ -228,7 +233,17 @@ export class Engine {
       iteration: p.iteration,
       data: p.data ?? {},
     }));
+    const spec = this.templateOf(n);
+    if (spec.kind === 'task' && spec.func !== undefined && spec.func !== 'main') return { kwargs, func: spec.func, pqParents };
     return { kwargs, pqParents };
+  }
+
+  /**
+   * PerQueue's `get_parent_data`: the parents' outputs merged as they reach the entry (through
+   * its ports), without its own args. A port naming a key its parent did not return is left out.
+   */
+  parentDataOf(id: number): JsonObject {
+    return this.mergedParents(this.mustGet(id)).data;
   }
 
   /** Rows changed since the last call. */
@@ -380,6 +395,34 @@ export class Engine {
     this.drain();
   }
 
+  /**
+   * PerQueue's `complete`, `discard` and `fail` of an entry by hand: the entry gets the result as
+   * if its run had ended so, and what waits below it follows (children of a completed entry go
+   * ahead, those of a discarded one are skipped, those of a failed one blocked). Refused while a
+   * job is queued or running for it (cancel it first) and once it has succeeded.
+   */
+  settleByHand(id: number, state: 'succeeded' | 'discarded' | 'failed', result: { data?: JsonObject | null; error?: string | null } = {}): void {
+    const n = this.mustGet(id);
+    if (n.kind !== 'task') {
+      const what = n.kind === 'manual' ? 'a manual step: approve or reject it' : `a ${n.kind} group`;
+      throw new ActionError(`entry ${id} ('${n.name}') is ${what}; only task entries can be completed, discarded or failed by hand`);
+    }
+    if (!BY_HAND.has(n.state)) {
+      const why = n.state === 'succeeded' ? 'it has a result already' : 'a job is queued or running for it: cancel it first';
+      throw new ActionError(`entry ${id} ('${n.name}') is ${n.state}: ${why}`);
+    }
+    const data = result.data ?? null;
+    if (data !== null && (typeof data !== 'object' || Array.isArray(data))) {
+      throw new ActionError(`entry ${id} ('${n.name}'), field 'data': must be a JSON object or null`);
+    }
+    n.data = state === 'failed' ? n.data : (data ?? {});
+    n.error = state === 'failed' ? (result.error ?? 'failed by hand') : null;
+    n.endedAt = this.now();
+    this.reopenDescendants(id);
+    this.setState(n, state);
+    this.drain();
+  }
+
   /** Cancel an entry and everything below it. Returns the entries that were queued or running. */
   cancel(id: number): number[] {
     this.mustGet(id);
@@ -416,11 +459,15 @@ export class Engine {
     return hit;
   }
 
-  /** Change an entry's args/resources/code/retries, a cyclical group's max_tries or a DWG's width. */
+  /**
+   * Change an entry's args/resources/code/retries, a cyclical group's max_tries or a DWG's width.
+   * Every field is checked before any is applied: a refused change leaves everything as it was.
+   */
   modify(id: number, m: Modification): void {
     const n = this.mustGet(id);
     const wf = this.workflows.get(n.workflowId)!;
-    if (m.args !== undefined || m.resources !== undefined || m.code !== undefined || m.retries !== undefined) {
+    const editsEntry = m.args !== undefined || m.resources !== undefined || m.code !== undefined || m.retries !== undefined;
+    if (editsEntry) {
       if (n.kind !== 'task' && n.kind !== 'manual') {
         throw new ActionError(`entry ${id} ('${n.name}') is a ${n.kind} group: args and resources belong to tasks`);
       }
@@ -430,17 +477,13 @@ export class Engine {
         );
       }
       if (m.code !== undefined) {
-        // Checked before anything changes, so a refused change leaves the entry as it was.
         if (n.kind !== 'task') throw new ActionError(`entry ${id} ('${n.name}') is a manual step: it has no script`);
         if (typeof m.code !== 'string' || m.code.trim() === '') {
           throw new ActionError(`entry ${id} ('${n.name}'), field 'code': must be the path of a script`);
         }
       }
-      if (m.args !== undefined) {
-        if (typeof m.args !== 'object' || m.args === null || Array.isArray(m.args)) {
-          throw new ActionError(`entry ${id} ('${n.name}'), field 'args': must be a JSON object`);
-        }
-        n.args = m.args;
+      if (m.args !== undefined && (typeof m.args !== 'object' || m.args === null || Array.isArray(m.args))) {
+        throw new ActionError(`entry ${id} ('${n.name}'), field 'args': must be a JSON object`);
       }
       if (m.resources !== undefined) {
         if (n.kind !== 'task') throw new ActionError(`entry ${id} ('${n.name}') is a manual step: it has no resources`);
@@ -449,27 +492,20 @@ export class Engine {
         } catch (e) {
           throw new ActionError(`entry ${id} ('${n.name}'), field 'resources': ${(e as Error).message}`);
         }
-        n.resources = m.resources;
       }
-      if (m.code !== undefined) n.code = m.code;
-      if (m.retries !== undefined) {
-        if (!Number.isInteger(m.retries) || m.retries < 0) {
-          throw new ActionError(`entry ${id} ('${n.name}'), field 'retries': must be a whole number >= 0`);
-        }
-        n.retries = m.retries;
+      if (m.retries !== undefined && (!Number.isInteger(m.retries) || m.retries < 0)) {
+        throw new ActionError(`entry ${id} ('${n.name}'), field 'retries': must be a whole number >= 0`);
       }
-      this.dirtyNodes.add(id);
     }
+    let cycle: RtNode | undefined;
     if (m.maxTries !== undefined) {
-      const cycle = n.kind === 'toggle' ? this.mustGet(n.cycleId!) : n;
+      cycle = n.kind === 'toggle' ? this.mustGet(n.cycleId!) : n;
       if (cycle.kind !== 'cyclical') {
         throw new ActionError(`entry ${id} ('${n.name}') is not a CyclicalGroup: max_tries applies to cyclical groups`);
       }
       if (!Number.isInteger(m.maxTries) || m.maxTries < 1) {
         throw new ActionError(`CyclicalGroup ${cycle.id} ('${cycle.name}'), field 'max_tries': must be a whole number >= 1`);
       }
-      cycle.maxTries = m.maxTries;
-      this.dirtyNodes.add(cycle.id);
     }
     if (m.width !== undefined) {
       if (n.kind !== 'dynamic_width') {
@@ -483,6 +519,20 @@ export class Engine {
           `DynamicWidthGroup ${id} ('${n.name}'), field 'width': ${m.width} is over the limit of ${MAX_GROUP_WIDTH.toLocaleString('en-US')} columns per group`,
         );
       }
+    }
+    // Everything is valid: apply.
+    if (editsEntry) {
+      if (m.args !== undefined) n.args = m.args;
+      if (m.resources !== undefined) n.resources = m.resources;
+      if (m.code !== undefined) n.code = m.code;
+      if (m.retries !== undefined) n.retries = m.retries;
+      this.dirtyNodes.add(id);
+    }
+    if (cycle && m.maxTries !== undefined) {
+      cycle.maxTries = m.maxTries;
+      this.dirtyNodes.add(cycle.id);
+    }
+    if (m.width !== undefined) {
       // Applies to this group if it has not expanded yet and to every later copy (iterations to come).
       wf.record.widthOverrides[String(n.templateId)] = m.width;
       this.dirtyWorkflows.add(wf.record.id);
@@ -576,6 +626,14 @@ export class Engine {
   }
 
   private goAhead(n: RtNode): void {
+    const portProblem = this.portProblem(n);
+    if (portProblem) {
+      // Known only now, when the parents' outputs are: the entry fails with the reason.
+      n.error = portProblem;
+      n.endedAt = this.now();
+      this.setState(n, 'failed');
+      return;
+    }
     switch (n.kind) {
       case 'task':
         n.attempt += 1;
@@ -855,7 +913,72 @@ export class Engine {
   }
 
   private mergedParents(n: RtNode): Merged {
-    return mergeParentData(this.succeededParents(n).map((p) => ({ id: p.id, data: p.data ?? {} })));
+    return mergeParentData(this.succeededParents(n).map((p) => ({ id: p.id, data: this.portedData(n, p).data })));
+  }
+
+  /**
+   * The ports of the workflow edge that joins `n` to its parent `p`: found at the innermost
+   * workflow holding both, where they sit in different nodes. Null when the edge has none.
+   */
+  private portsBetween(n: RtNode, p: RtNode): { ports: Ports; parentItem: string; node: string } | null {
+    const templates = this.workflows.get(n.workflowId)!.templates;
+    const below = new Map<number, string | null>(); // ancestor of n -> n's node id inside it
+    for (let t: number | null = n.templateId, item: string | null = null; t !== null; item = templates[t].item, t = templates[t].parent) {
+      below.set(t, item);
+    }
+    let t: number | null = p.templateId;
+    let parentItem: string | null = null;
+    while (t !== null && !below.has(t)) {
+      parentItem = templates[t].item;
+      t = templates[t].parent;
+    }
+    if (t === null) return null;
+    const childItem = below.get(t);
+    const spec = templates[t].spec;
+    if (spec.kind !== 'workflow' || !childItem || !parentItem || childItem === parentItem) return null;
+    const ports = spec.nodes.find((x) => x.id === childItem)?.ports?.[parentItem];
+    if (!ports || Object.keys(ports).length === 0) return null;
+    return { ports, parentItem, node: `${templates[t].path}/${childItem}` };
+  }
+
+  /**
+   * A parent's data as it reaches `n`, PerQueue's way: through ports only the named keys,
+   * renamed; a source key 'None' is the parent's first value, and 'None' -> 'None' all its data.
+   * A named key the parent did not return is a problem (PerQueue passed None in silence).
+   */
+  private portedData(n: RtNode, p: RtNode): { data: JsonObject; problem?: string } {
+    const data = p.data ?? {};
+    const edge = this.portsBetween(n, p);
+    if (!edge) return { data };
+    const entries = Object.entries(edge.ports);
+    if (entries.some(([source, target]) => source === 'None' && target === 'None')) return { data };
+    const out: JsonObject = {};
+    for (const [source, target] of entries) {
+      if (source === 'None') {
+        out[target] = Object.values(data)[0] ?? null;
+      } else if (source in data) {
+        out[target] = data[source];
+      } else {
+        const wf = this.workflows.get(n.workflowId)!.record.name;
+        const returned = Object.keys(data).join(', ') || 'nothing';
+        return {
+          data: out,
+          problem:
+            `workflow '${wf}', task '${n.name}' (${edge.node}), field 'ports.${edge.parentItem}.${source}': ` +
+            `the parent '${p.name}' (entry ${p.id}) returned no '${source}' for the argument '${target}' (it returned: ${returned})`,
+        };
+      }
+    }
+    return { data: out };
+  }
+
+  /** The first port that names a key its parent did not return, or null. */
+  private portProblem(n: RtNode): string | null {
+    for (const p of this.succeededParents(n)) {
+      const problem = this.portedData(n, p).problem;
+      if (problem) return problem;
+    }
+    return null;
   }
 
   // ---------------------------------------------------------------- compilation

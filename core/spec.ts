@@ -25,6 +25,10 @@ export interface TaskSpec {
   retries?: number;
   /** Shell lines run before the task (module load, exports). */
   preamble?: string;
+  /** The function of a Python script to call (PerQueue's `func`); `main` when absent. */
+  func?: string;
+  /** Leave the processes the task starts and leaves running at its normal end (default: they are ended). */
+  keepProcesses?: boolean;
 }
 
 /** A step done by a person in JupyterLab: a notebook or a form. */
@@ -50,7 +54,15 @@ export interface WorkflowNodeSpec {
   node: NodeSpec;
   /** Ids of the nodes this one depends on. */
   parents: string[];
+  /**
+   * PerQueue's ports, by parent id: `{ parentKey: argName }`. From a parent with ports only the
+   * named keys reach this node, renamed; a parent without them passes all its data.
+   */
+  ports?: { [parentId: string]: Ports };
 }
+
+/** Output key of the parent -> argument name of the child (PerQueue's `{source: target}`). */
+export type Ports = { [parentKey: string]: string };
 
 export interface WorkflowSpec {
   kind: 'workflow';
@@ -104,6 +116,11 @@ export interface WorkflowDocument {
 export interface ValidateOptions {
   /** Returns false when a script or notebook path does not exist (injected: core does no I/O). */
   pathExists?: (path: string) => boolean;
+  /**
+   * Why `func` cannot be called in the script at `code`, or null when it can (or cannot be told
+   * without running the script). Injected: core does no I/O.
+   */
+  functionProblem?: (code: string, func: string) => string | null;
 }
 
 const DEFAULT_NAMES: Record<string, string> = {
@@ -180,7 +197,7 @@ function fail(ctx: Ctx, field: string | undefined, problem: string): never {
 
 /** Fields each kind may carry (a misspelt field is refused, not silently ignored). */
 const FIELDS: Record<string, readonly string[]> = {
-  task: ['kind', 'name', 'code', 'args', 'resources', 'retries', 'preamble'],
+  task: ['kind', 'name', 'code', 'args', 'resources', 'retries', 'preamble', 'func', 'keepProcesses'],
   manual: ['kind', 'name', 'args', 'notebook', 'form', 'timeout', 'default', 'onReject'],
   workflow: ['kind', 'name', 'nodes'],
   static_width: ['kind', 'name', 'body', 'width'],
@@ -255,6 +272,16 @@ function validateTask(n: Record<string, unknown>, ctx: Ctx): void {
     fail(ctx, 'retries', 'retries must be a whole number of at least 0');
   }
   if (n.preamble !== undefined && typeof n.preamble !== 'string') fail(ctx, 'preamble', 'the preamble must be shell text');
+  if (n.func !== undefined) {
+    if (typeof n.func !== 'string' || !/^[A-Za-z_]\w*$/.test(n.func)) {
+      fail(ctx, 'func', `func must be the name of a Python function, got ${JSON.stringify(n.func)}`);
+    }
+    if (!n.code.endsWith('.py')) fail(ctx, 'func', `func '${n.func}' needs a Python script (.py), got '${n.code}'`);
+    // Injected: the core cannot read the script (see ValidateOptions.functionProblem).
+    const problem = ctx.opts.functionProblem?.(n.code, n.func);
+    if (problem) fail(ctx, 'func', problem);
+  }
+  if (n.keepProcesses !== undefined && typeof n.keepProcesses !== 'boolean') fail(ctx, 'keepProcesses', 'keepProcesses must be true or false');
 }
 
 function validateManual(n: Record<string, unknown>, ctx: Ctx): void {
@@ -299,7 +326,7 @@ function validateWorkflow(n: Record<string, unknown>, ctx: Ctx): void {
       fail(ctx, `nodes[${i}].id`, 'every workflow node needs a string id');
     }
     for (const k of Object.keys(item)) {
-      if (!['id', 'node', 'parents'].includes(k)) fail(ctx, `nodes[${i}].${k}`, 'unknown field (expected id, node, parents)');
+      if (!['id', 'node', 'parents', 'ports'].includes(k)) fail(ctx, `nodes[${i}].${k}`, 'unknown field (expected id, node, parents, ports)');
     }
     if (ids.has(item.id)) fail(ctx, `nodes[${i}].id`, `the id '${item.id}' is used twice`);
     ids.add(item.id);
@@ -315,6 +342,7 @@ function validateWorkflow(n: Record<string, unknown>, ctx: Ctx): void {
       if (p === item.id) fail({ ...ctx, path: `${ctx.path}/${item.id}` }, 'parents', 'a node cannot depend on itself');
     }
   }
+  for (const item of nodes) validatePorts(item, nodes, { ...ctx, path: `${ctx.path}/${item.id}` });
   const cycle = findCycle(nodes);
   if (cycle) fail(ctx, 'nodes', `the dependencies form a cycle: ${cycle.join(' -> ')}`);
   for (const item of nodes) {
@@ -324,6 +352,33 @@ function validateWorkflow(n: Record<string, unknown>, ctx: Ctx): void {
       hasUpstream: ctx.hasUpstream || item.parents.length > 0,
     });
   }
+}
+
+function validatePorts(item: WorkflowNodeSpec, siblings: WorkflowNodeSpec[], ctx: Ctx): void {
+  if (item.ports === undefined) return;
+  if (!isPlainObject(item.ports)) fail(ctx, 'ports', 'ports must be an object {parent id: {parent key: argument name}}');
+  for (const [parent, map] of Object.entries(item.ports)) {
+    if (!item.parents.includes(parent)) fail(ctx, `ports.${parent}`, `'${parent}' is not a parent of this node (parents: ${item.parents.join(', ') || 'none'})`);
+    if (!isPlainObject(map)) fail(ctx, `ports.${parent}`, 'the ports of a parent must be an object {parent key: argument name}');
+    for (const [source, target] of Object.entries(map)) {
+      if (source === '') fail(ctx, `ports.${parent}`, 'a port names an empty parent key');
+      if (typeof target !== 'string' || target === '') {
+        fail(ctx, `ports.${parent}.${source}`, `the argument name must be a non-empty string, got ${JSON.stringify(target)}`);
+      }
+      // Known before anything runs only for a form that allows no other keys.
+      const known = closedFormKeys(siblings.find((s) => s.id === parent)?.node);
+      if (known && source !== 'None' && !known.includes(source)) {
+        fail(ctx, `ports.${parent}.${source}`, `the form of '${parent}' never returns '${source}' (it returns: ${known.join(', ') || 'nothing'})`);
+      }
+    }
+  }
+}
+
+/** The keys a manual step's form allows when it allows no others; undefined when not known. */
+function closedFormKeys(node: unknown): string[] | undefined {
+  if (!isPlainObject(node) || node.kind !== 'manual' || !isPlainObject(node.form)) return undefined;
+  if (node.form.additionalProperties !== false) return undefined;
+  return isPlainObject(node.form.properties) ? Object.keys(node.form.properties) : [];
 }
 
 function validateSwitch(n: Record<string, unknown>, ctx: Ctx): void {
@@ -409,30 +464,34 @@ export interface Template {
   id: number;
   path: string;
   spec: NodeSpec;
+  /** The template this one is directly inside (null for the root). */
+  parent: number | null;
+  /** Its id among the nodes of that parent, when the parent is a workflow. */
+  item: string | null;
 }
 
 /** Number every node of the tree in pre-order; the numbering is a pure function of the spec. */
 export function numberTemplates(root: NodeSpec): { byId: Template[]; idOf: Map<NodeSpec, number> } {
   const byId: Template[] = [];
   const idOf = new Map<NodeSpec, number>();
-  const walk = (spec: NodeSpec, path: string) => {
+  const walk = (spec: NodeSpec, path: string, parent: number | null, item: string | null) => {
     const id = byId.length;
-    byId.push({ id, path, spec });
+    byId.push({ id, path, spec, parent, item });
     idOf.set(spec, id);
     switch (spec.kind) {
       case 'workflow':
-        for (const item of spec.nodes) walk(item.node, `${path}/${item.id}`);
+        for (const node of spec.nodes) walk(node.node, `${path}/${node.id}`, id, node.id);
         break;
       case 'switch':
-        for (const [k, b] of Object.entries(spec.branches)) walk(b, `${path}/branch:${k}`);
+        for (const [k, b] of Object.entries(spec.branches)) walk(b, `${path}/branch:${k}`, id, null);
         break;
       case 'static_width':
       case 'dynamic_width':
       case 'cyclical':
-        walk(spec.body, `${path}/body`);
+        walk(spec.body, `${path}/body`, id, null);
         break;
     }
   };
-  walk(root, 'root');
+  walk(root, 'root', null, null);
   return { byId, idOf };
 }

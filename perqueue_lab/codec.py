@@ -129,7 +129,25 @@ def _enc(obj: Any, path: str, active: set) -> Any:
             return _enc_array(np, obj, path)
         if isinstance(obj, np.generic):
             return _enc_numpy_scalar(np, obj, path)
+    registered = _registered_encoder(obj)
+    if registered is not None:
+        # PerQueue's register_json_encoder: the dict it returns is stored (and encoded in turn).
+        if id(obj) in active:
+            raise ValueError(f"circular reference at {path}")
+        active.add(id(obj))
+        try:
+            as_dict = registered(obj)
+            if not isinstance(as_dict, dict):
+                raise TypeError(f"{path}: the encoder registered for {_type_name(obj)} returned {type(as_dict).__name__}, not a dict")
+            return _enc(as_dict, path, active)
+        finally:
+            active.discard(id(obj))
     raise _cannot(obj, path)
+
+
+def _registered_encoder(obj: Any) -> Any:
+    registry = sys.modules.get("perqueue_lab.utils.serial_utils")  # only if someone registered
+    return registry.encoder_for(obj) if registry is not None else None
 
 
 def _enc_container(obj: Any, path: str, active: set) -> Any:
@@ -241,7 +259,13 @@ def _dec(x: Any, path: str, in_set: bool) -> Any:
     if t is not dict:
         return x
     if TAG not in x:
-        return {k: _dec(v, _key_path(path, k), False) for k, v in x.items()}
+        out = {k: _dec(v, _key_path(path, k), False) for k, v in x.items()}
+        registry = sys.modules.get("perqueue_lab.utils.serial_utils")
+        if registry is not None and "__type__" in out:
+            fn = registry.decoder_for(out)
+            if fn is not None:
+                return fn(out)
+        return out
     tag = x[TAG]
 
     def bad(why: str) -> ValueError:

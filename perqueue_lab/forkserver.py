@@ -5,11 +5,14 @@ fast short Python tasks go through a workflow. This parent imports the runner (a
 named in ``PQ_PRELOAD``, e.g. ``numpy``) once and forks a child per task: the isolation of a
 process at the cost of a fork.
 
-It speaks the local pool's launcher protocol on stdin/stdout: it reads
-``<run folder>\\t<workflow id>`` lines and answers ``S\\t<run folder>\\t<pid>`` when a child starts
-and ``E\\t<run folder>\\t<exit code>`` when it ends. Each child does what the bash job script does
-(docs/contracts.md §2): claims the run folder by creating ``pid`` exclusively, appends to
-``stdout``/``stderr``, runs the entry from the project folder, and writes ``marker`` last.
+It speaks the local pool's launcher protocol on stdin/stdout: once the runner is imported it
+says ``R\\t\\t<its pid>`` (ready: a server that ends before saying so cannot run tasks); it reads
+``<run folder>\\t<workflow id>\\t<keep>`` lines and answers ``S\\t<run folder>\\t<pid>`` when a
+child starts and ``E\\t<run folder>\\t<exit code>`` when it ends, where a child killed by signal N
+is told as ``-N``. Each child does what the bash job script does (docs/contracts.md §2): claims
+the run folder by creating ``pid`` exclusively, appends to ``stdout``/``stderr``, runs the entry
+from the project folder, ends the processes the task left behind (unless ``keep`` is ``1``:
+``perqueue_lab.leftovers``) and writes ``marker`` last.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ import os
 import select
 import signal
 import sys
+import time
 
-from perqueue_lab import runner
+from perqueue_lab import leftovers, runner
 
 
 def _claim(run_dir: str) -> bool:
@@ -44,10 +48,14 @@ def _detach() -> None:
     os.dup2(_devnull, 0)  # sys.stdin reads fd 0: now /dev/null, opened once by the server
 
 
-def _child(run_dir: str, workflow_id: str, work_dir: str) -> int:
+def _child(run_dir: str, workflow_id: str, work_dir: str, keep: bool) -> int:
     """One entry in a detached child; returns the exit code."""
     if not _claim(run_dir):
         return 0
+    if keep:
+        os.environ["PQ_KEEP_PROCESSES"] = "1"
+    else:
+        leftovers.guard()
     for fd, name in ((1, "stdout"), (2, "stderr")):
         target = os.open(os.path.join(run_dir, name), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         os.dup2(target, fd)
@@ -66,6 +74,7 @@ def _child(run_dir: str, workflow_id: str, work_dir: str) -> int:
     code = runner.main([run_dir])
     sys.stdout.flush()
     sys.stderr.flush()
+    leftovers.end()
     with open(os.path.join(run_dir, "marker"), "w", encoding="ascii") as marker:
         marker.write(f"{code}\n")
     return code
@@ -101,8 +110,8 @@ def _spare(command: int, report: int, work_dir: str) -> int:
             return 0
         data += chunk
     os.close(command)
-    run_dir, _, workflow_id = data.split(b"\n", 1)[0].decode().partition("\t")
-    code = _child(run_dir, workflow_id, work_dir)
+    run_dir, workflow_id, keep = (data.split(b"\n", 1)[0].decode().split("\t") + ["", ""])[:3]
+    code = _child(run_dir, workflow_id, work_dir, keep == "1")
     os.write(report, f"{os.getpid()}\t{code}\n".encode())  # one short write: atomic on a pipe
     return code
 
@@ -110,6 +119,7 @@ def _spare(command: int, report: int, work_dir: str) -> int:
 def serve(work_dir: str) -> None:
     global _devnull
     _preload()
+    leftovers._load_prctl()  # once here, not in every child
     _devnull = os.open(os.devnull, os.O_RDONLY)
     # Everything loaded so far is shared with every child: keep the collector from touching it
     # (a collection in a child would copy the pages it writes to).
@@ -140,6 +150,23 @@ def serve(work_dir: str) -> None:
         return pid, command_w
 
     running: dict[int, str] = {}  # started, end not told yet
+    keeps: set[int] = set()  # children whose task keeps what it started
+    lingering: dict[int, float] = {}  # process group of a child that ended -> when to SIGKILL it
+
+    def end_group(pid: int) -> None:
+        """A child that died without ending its task's processes (os._exit, a crash, a signal):
+        end its process group, SIGKILL after the grace period."""
+        if pid in keeps:
+            keeps.discard(pid)
+            return
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except OSError:
+            return
+        lingering[pid] = time.monotonic() + leftovers.GRACE_S
+
+    out.write(f"R\t\t{os.getpid()}\n")
+    out.flush()
     spare: tuple[int, int] | None = None
     commands = reports = b""
     reading = True
@@ -147,7 +174,16 @@ def serve(work_dir: str) -> None:
         if reading and spare is None:
             spare = fork_spare()
         watched = [stdin, wake_r, report_r] if reading else [wake_r, report_r]
-        ready, _, _ = select.select(watched, [], [], 1.0)
+        ready, _, _ = select.select(watched, [], [], 0.2 if lingering else 1.0)
+        for pgid, when in list(lingering.items()):
+            if time.monotonic() >= when:
+                del lingering[pgid]
+                if pgid in running or (spare is not None and pgid == spare[0]):
+                    continue  # the number went to a child of ours since: not the old group
+                try:
+                    os.killpg(pgid, signal.SIGKILL)
+                except OSError:
+                    pass
         if wake_r in ready:
             os.read(wake_r, 4096)
         if report_r in ready:
@@ -174,7 +210,10 @@ def serve(work_dir: str) -> None:
                 spare = None
                 os.write(command_w, line + b"\n")
                 os.close(command_w)
-                running[pid] = line.decode().partition("\t")[0]
+                fields = line.decode().split("\t")
+                running[pid] = fields[0]
+                if len(fields) > 2 and fields[2] == "1":
+                    keeps.add(pid)
                 out.write(f"S\t{running[pid]}\t{pid}\n")
         while True:
             try:
@@ -183,12 +222,14 @@ def serve(work_dir: str) -> None:
                 break
             if pid == 0:
                 break
-            if pid in running:  # ended without a report: crashed or killed
-                code = os.waitstatus_to_exitcode(status)
-                out.write(f"E\t{running.pop(pid)}\t{code if code >= 0 else 128 - code}\n")
+            if pid in running:  # ended without a report: crashed or killed (then -signal)
+                out.write(f"E\t{running.pop(pid)}\t{os.waitstatus_to_exitcode(status)}\n")
+                end_group(pid)
             elif spare is not None and pid == spare[0]:
                 os.close(spare[1])  # the spare died before any work: fork another
                 spare = None
+            else:
+                keeps.discard(pid)
         out.flush()
 
 

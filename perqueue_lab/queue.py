@@ -92,7 +92,9 @@ class PersistentQueue:
         records = self._json(["ls", "--json"])
         if not isinstance(records, list):
             raise _bridge.BridgeError(f"pql ls --json did not print a list: {str(records)[:300]}")
-        entries = [Entry.from_json(r) for r in records]
+        # As PerQueue: entries are tasks (and here also manual steps); the placeholders standing
+        # for dynamic groups and their gates are not entries and have no code.
+        entries = [Entry.from_json(r) for r in records if r.get("kind") not in GROUP_KINDS]
         if keys is not None:
             wanted = {int(k) for k in keys}
             entries = [e for e in entries if e.key in wanted]
@@ -118,6 +120,49 @@ class PersistentQueue:
     def get_data(self, key: int) -> dict[str, Any] | None:
         """What the entry's script returned (None before it finished)."""
         return self.get_entry(key).data
+
+    def get_parent_data(self, key: Entry | int) -> dict[str, Any]:
+        """The parents' outputs as they reach the entry (through its ports), without its own args.
+
+        As in PerQueue, a key that several parents return with different values holds them by
+        parent entry key (``{"12": v1, "13": v2}``; JSON keys are strings).
+        """
+        detail = self._json(["show", _key(key), "--json"])
+        data = detail.get("parentData") if isinstance(detail, dict) else None
+        if not isinstance(data, dict):
+            raise _bridge.BridgeError(f"pql show did not report the parent data of entry {_key(key)}: {str(detail)[:300]}")
+        from perqueue_lab.task_classes.entry import _decode
+
+        return _decode(data)
+
+    def get_dependency_graph(self, entry_key: Entry | int) -> Any:
+        """The dependency graph of the workflow the entry belongs to: a networkx ``DiGraph`` of
+        entry keys with PerQueue's edge direction (child -> parent). Group placeholders are nodes
+        too, as PerQueue's dynamic groups are."""
+        try:
+            from networkx import DiGraph
+        except ImportError as e:
+            raise ImportError("get_dependency_graph returns a networkx DiGraph: pip install networkx") from e
+        detail = self._json(["show", _key(entry_key), "--json"])
+        workflow = detail["entry"]["workflowId"]
+        graph = DiGraph()
+        graph.add_nodes_from(int(r["id"]) for r in self._json(["ls", "-w", str(workflow), "--json"]))
+        graph.add_edges_from((int(child), int(parent)) for child, parent in detail["edges"])
+        return graph
+
+    def get_dynamic_group_template(self, dynamic_key: int) -> Any:
+        """Not kept: a group's template is part of its workflow's spec, not a graph of its own."""
+        raise NotImplementedError(
+            "PerQueue Lab keeps no separate template graph per dynamic group; read the group's "
+            "spec from the workflow (pql show / the Workflows panel) instead"
+        )
+
+    def is_dynamic_group_constructed(self, dynamic_key: Entry | int) -> bool:
+        """Whether a dynamic group's placeholder has made its entries (it has then succeeded)."""
+        entry = self.get_entry(int(_key(dynamic_key)))
+        if entry.kind not in GROUP_KINDS:
+            raise ValueError(f"entry {entry.key} ({entry.name!r}) is a {entry.kind}, not a dynamic group")
+        return entry.state is EntryState.succeeded
 
     def get_special_args(self, key: int) -> dict[str, Any]:
         """``pq_index`` / ``pq_iteration`` of an entry ({} outside groups)."""
@@ -157,6 +202,83 @@ class PersistentQueue:
         ]
         return [_key(target.key), *(_key(e.key) for e in same)]
 
+    def save_code(self, key: int, new_code: str | os.PathLike[str], all: bool = False) -> None:
+        """Replace an entry's script (``all``: every entry of the same task, as for save_args).
+
+        PerQueue requires a ``pathlib.Path``; a str is accepted too. The bridge refuses a script
+        that does not exist."""
+        if not isinstance(new_code, (str, os.PathLike)):
+            raise ValueError("`new_code` must be a `pathlib.Path` object!")
+        code = str(Path(new_code).expanduser().resolve())
+        self._run(["modify", *self._targets(key, all), "--code", code])
+
+    # --- states by hand, PerQueue's complete / discard / fail -------------------------------
+    def complete(self, key: Entry | int, data: dict[str, Any] | None = None) -> None:
+        """Mark a task entry succeeded with ``data``; what waits below it goes ahead."""
+        self._run(["complete", _key(key), "--data", self._result(data)])
+
+    def discard(self, key: Entry | int, data: dict[str, Any] | None = None) -> None:
+        """Mark a task entry discarded (with ``data``); what waits below it is skipped."""
+        self._run(["discard", _key(key), "--data", self._result(data)])
+
+    def fail(self, key: Entry | int, err: BaseException | str | None = None) -> None:
+        """Mark a task entry failed; ``err`` is kept as its error text (``repr`` of an exception,
+        as PerQueue stores it). What waits below it is blocked until it is retried."""
+        args = ["fail", _key(key)]
+        if err is not None:
+            args += ["--error", err if isinstance(err, str) else repr(err)]
+        self._run(args)
+
+    @staticmethod
+    def _result(data: dict[str, Any] | None) -> str:
+        if data is not None and not isinstance(data, dict):
+            raise ValueError("`data` must be either `None` or a `dict`!")
+        return json.dumps(json_args(data, "the data") if data is not None else None)
+
+    def running(self, key: Entry | int) -> None:
+        """PerQueue's runner marks its own entry running; here the executor does, so this refuses."""
+        raise RuntimeError(_EXECUTOR_STATE.format(what="running", key=_key(key)))
+
+    def timeout(self, key: Entry | int) -> None:
+        """PerQueue's runner marks its own entry timed out; here the executor does, so this refuses."""
+        raise RuntimeError(_EXECUTOR_STATE.format(what="timed out", key=_key(key)))
+
+    def set_mqid(self, key: Entry | int) -> None:
+        """PerQueue records MyQueue's job id from inside the job; here the executor does."""
+        raise RuntimeError(_EXECUTOR_STATE.format(what="given a job id", key=_key(key)))
+
+    def start_ready_entries(self) -> None:
+        """Make sure the project's bridge runs: it starts entries as soon as they are ready."""
+        self._run(["daemon", "start"])
+
+    def remove(self, key: Entry | int) -> list[int]:
+        """Remove an entry and everything below it; returns the removed keys.
+
+        An entry cannot leave the graph it is part of here, so this removes whole workflows
+        only: when the entry and what is below it are its entire (settled) workflow, that
+        workflow goes, with its run folders. Otherwise nothing is removed and ValueError says so.
+        """
+        detail = self._json(["show", _key(key), "--json"])
+        entry_id = int(detail["entry"]["id"])
+        workflow = int(detail["entry"]["workflowId"])
+        children: dict[int, list[int]] = {}
+        for child, parent in detail["edges"]:
+            children.setdefault(int(parent), []).append(int(child))
+        below, stack = set(), [entry_id]
+        while stack:
+            cur = stack.pop()
+            if cur not in below:
+                below.add(cur)
+                stack.extend(children.get(cur, []))
+        everything = {int(r["id"]) for r in self._json(["ls", "-w", str(workflow), "--json"])}
+        if below != everything:
+            raise ValueError(
+                f"entry {entry_id} is not the root of workflow {workflow}: entries cannot be removed one by one "
+                f"(cancel it with pq.cancel({entry_id}), or remove the whole workflow with `pql rm -w {workflow}`)"
+            )
+        self._run(["rm", "-w", str(workflow)])
+        return sorted(everything)
+
     def resubmit(self, entry: Entry | int) -> None:
         """Run a failed, timed-out, cancelled or discarded entry again; its descendants then go on."""
         self._run(["retry", _key(entry)])
@@ -165,6 +287,14 @@ class PersistentQueue:
         """Cancel an entry and everything below it."""
         self._run(["cancel", _key(key)])
 
+
+#: Placeholders of dynamic groups and their gates: kept in the graph, but not PerQueue entries.
+GROUP_KINDS = frozenset({"dynamic_width", "cyclical", "toggle", "switch"})
+
+_EXECUTOR_STATE = (
+    "entry {key} cannot be marked {what} by hand: the executor that runs it records that "
+    "(use complete, discard or fail to set a result)"
+)
 
 # States in which the bridge accepts new args or resources.
 _EDITABLE = {

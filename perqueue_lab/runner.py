@@ -85,17 +85,23 @@ def _print_header(entry_id: object, code: str, kwargs: dict[str, Any]) -> None:
     print(header, flush=True)  # one write
 
 
-def _load_main(code: str) -> Callable[..., Any]:
+def _load_main(code: str, name: str = "main") -> Callable[..., Any]:
+    """The function ``name`` (PerQueue's ``func``, ``main`` by default) of the script ``code``."""
     from runpy import run_path
 
     # Like `python script.py`: modules next to the script can be imported.
     sys.path.insert(0, str(Path(code).parent))
     sys.argv = [code]
-    func = run_path(code).get("main")
+    namespace = run_path(code)
+    func = namespace.get(name)
     if func is None:
-        raise LookupError(f"{code} has no function main(): define main(**kwargs) returning (ok, dict)")
+        defined = sorted(k for k, v in namespace.items() if callable(v) and getattr(v, "__module__", None) == "<run_path>")
+        raise LookupError(
+            f"{code} has no function {name}(): define {name}(**kwargs) returning (ok, dict)"
+            f" (functions it defines: {', '.join(defined) or 'none'})"
+        )
     if not callable(func):
-        raise LookupError(f"{code}: main is a {type(func).__name__}, not a function")
+        raise LookupError(f"{code}: {name} is a {type(func).__name__}, not a function")
     return func
 
 
@@ -152,7 +158,7 @@ def run(run_dir: Path) -> dict[str, Any]:
 
         # Helpers are passed in: this module may be running as __main__, not under its own name.
         return run_notebook(run_dir, code, kwargs, inp.get("entryId"), write=write_atomic, check_size=check_output_size)
-    func = _load_main(code)
+    func = _load_main(code, str(inp.get("func") or "main"))
     if _wants_parents(func):
         parents = inp.get("pqParents") or []
         kwargs[PARENTS_KW] = [{**p, "data": decode(p.get("data") or {})} for p in parents]
@@ -200,4 +206,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run by a job script: this process keeps and, at the end, ends what the task started.
+    from perqueue_lab import leftovers
+
+    leftovers.guard()
+    _code = main()
+    leftovers.end()
+    sys.exit(_code)

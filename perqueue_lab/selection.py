@@ -31,7 +31,9 @@ def parse_states(states: str | Iterable[EntryState | str]) -> list[EntryState]:
             parts = list(text.lower())
     else:
         parts = list(states)
-    return [p if isinstance(p, EntryState) else EntryState.parse(p) for p in parts]
+    parsed = [p if isinstance(p, EntryState) else EntryState.parse(p) for p in parts]
+    # PerQueue's "goahead" (ready, not yet handed to MyQueue) is "queued" here, as `pql -s g` reads it.
+    return [EntryState.queued if s is EntryState.goahead else s for s in parsed]
 
 
 def _inclusive(r: range) -> list[int]:

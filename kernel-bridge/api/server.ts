@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { dirname, join } from 'node:path';
 import { jsonNestingProblem, MAX_LOG_LINES, MAX_REQUEST_BYTES } from '../../core/limits.js';
 import { parseStates, workflowState } from '../../core/states.js';
+import type { JsonObject } from '../../core/spec.js';
 import type { Manager } from '../manager/manager.js';
 import { isUserError } from '../manager/manager.js';
 import { prepareManualNotebook } from '../manager/notebooks.js';
@@ -96,6 +97,7 @@ export function createApiServer(o: ApiOptions): Server {
       input: live && node.kind === 'task' ? manager.engine.inputFor(node.id) : null,
       runDir: node.kind === 'task' && node.attempt > 0 ? manager.runDirOf(node) : null,
       parents: live ? manager.engine.parentsOf(node.id) : [],
+      parentData: manager.parentDataOf(node.id),
     };
   });
   route('GET', '/api/entries/:id/log', (_r, [id], q) => {
@@ -110,6 +112,21 @@ export function createApiServer(o: ApiOptions): Server {
     return { ok: true };
   });
   route('POST', '/api/entries/:id/cancel', (_r, [id]) => ({ cancelled: manager.cancel(Number(id)) }));
+  // PerQueue's PersistentQueue.complete / discard / fail: an entry's result set by hand.
+  const byHand = (state: 'succeeded' | 'discarded' | 'failed') => (_r: unknown, [id]: string[], _q: unknown, body: unknown) => {
+    const b = (body ?? {}) as { data?: unknown; error?: unknown };
+    if (b.data !== undefined && b.data !== null && (typeof b.data !== 'object' || Array.isArray(b.data))) {
+      throw new HttpError(400, `entry ${id}, field 'data': must be a JSON object or null`);
+    }
+    if (b.error !== undefined && b.error !== null && typeof b.error !== 'string') {
+      throw new HttpError(400, `entry ${id}, field 'error': must be a string`);
+    }
+    manager.settleByHand(Number(id), state, { data: b.data as JsonObject | null | undefined, error: b.error as string | null | undefined });
+    return { ok: true };
+  };
+  route('POST', '/api/entries/:id/complete', byHand('succeeded'));
+  route('POST', '/api/entries/:id/discard', byHand('discarded'));
+  route('POST', '/api/entries/:id/fail', byHand('failed'));
   route('POST', '/api/entries/:id/modify', (_r, [id], _q, body) => {
     manager.modify(Number(id), (body ?? {}) as never);
     return { ok: true };

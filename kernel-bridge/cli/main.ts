@@ -27,6 +27,7 @@ import { modify } from './commands/modify.js';
 import { resubmit } from './commands/resubmit.js';
 import { retry } from './commands/retry.js';
 import { rm } from './commands/rm.js';
+import { complete, discard, fail } from './commands/settle.js';
 import { show } from './commands/show.js';
 import { status } from './commands/status.js';
 import { wait } from './commands/wait.js';
@@ -111,6 +112,9 @@ const COMMANDS: Command[] = [
   wait,
   retry,
   resubmit,
+  complete,
+  discard,
+  fail,
   cancel,
   rm,
   exportCommand,

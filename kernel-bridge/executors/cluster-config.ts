@@ -19,6 +19,8 @@ export interface ClusterNode {
   extraArgs?: string[];
   /** Only used when named explicitly, never picked by core count. */
   special?: boolean;
+  /** GPUs per node (MyQueue's `gpus`): a task asking for GPUs is only picked onto such nodes. */
+  gpus?: number;
 }
 
 export interface ClusterConfig {
@@ -49,8 +51,9 @@ export interface NodeChoice {
 }
 
 /**
- * MyQueue's `Resources.select`: a named node must exist; otherwise the first non-special node whose
- * core count divides the requested cores; failing that the non-special node with the fewest cores.
+ * MyQueue's `Resources.select`: a named node must exist; otherwise the first non-special node with
+ * enough GPUs (and none when the task asks for none) whose core count divides the requested cores;
+ * failing that the non-special node with the fewest cores.
  */
 export function selectNode(config: ClusterConfig, resources: Resources): NodeChoice {
   const nodes = config.nodes;
@@ -63,7 +66,11 @@ export function selectNode(config: ClusterConfig, resources: Resources): NodeCho
     }
   } else if (nodes.length > 0) {
     const ordinary = nodes.filter((n) => !n.special);
-    node = ordinary.find((n) => resources.cores % n.cores === 0);
+    const gpusOf = (n: ClusterNode) => n.gpus ?? 0;
+    node = ordinary.find(
+      (n) =>
+        resources.gpus <= gpusOf(n) && !(resources.gpus === 0 && gpusOf(n) > 0) && resources.cores % n.cores === 0,
+    );
     if (!node) {
       // A special node (GPUs, big memory) is never picked for a task that did not name it.
       const pool = ordinary.length > 0 ? ordinary : nodes;
@@ -124,6 +131,10 @@ export function validateClusterConfig(value: unknown): ClusterConfig {
     }
     const extra = strings(o.extraArgs, `${where}.extraArgs`);
     if (extra) node.extraArgs = extra;
+    if (o.gpus !== undefined) {
+      if (!Number.isInteger(o.gpus) || (o.gpus as number) < 0) throw bad(`${where}.gpus`, 'must be a whole number >= 0');
+      node.gpus = o.gpus as number;
+    }
     if (o.special !== undefined) {
       if (typeof o.special !== 'boolean') throw bad(`${where}.special`, 'must be true or false');
       node.special = o.special;

@@ -5,7 +5,7 @@
 // process group, so the pool can stop a job and everything it started, and they outlive a bridge
 // that crashes; a restarted bridge finds them again through the run folder's pid and marker files.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { JobRequest } from './types.js';
@@ -13,26 +13,45 @@ import type { JobRequest } from './types.js';
 export interface LocalPoolEvents {
   /** The job's process started. */
   started(req: JobRequest, pid: number): void;
-  /** The job's process ended (read the run folder for the result); timedOut when the pool stopped it. */
-  ended(req: JobRequest, exitCode: number | null, timedOut: boolean): void;
+  /**
+   * The job's process ended (read the run folder for the result); timedOut when the pool stopped
+   * it. `jobPid` is the process that tried to claim the run folder: when the folder's `pid` file
+   * names another, another start owns the run and this one left without running it.
+   */
+  ended(req: JobRequest, exitCode: number | null, timedOut: boolean, jobPid: number | null): void;
   /** The launcher died: these jobs go on, but their end must be found from their run folders. */
   lost(req: JobRequest): void;
+  /** Something the project's log should say (a fork server that crashed and was restarted). */
+  log?(line: string): void;
   /** The job could not be started at all (its interpreter cannot be run): the message says why. */
   failed(req: JobRequest, error: string): void;
 }
 
-// Reads "<run folder>\t<job script>" lines; answers "S\t<folder>\t<pid>" at start and
-// "E\t<folder>\t<exit code>" at the end of each job. Each job is a forked subshell that reads
-// the job script (`.`) instead of executing a new bash: no exec, no dynamic linking, ~1 ms less
-// per job. A watcher subshell with job control (set -m) starts it, so the job leads its own
-// process group (its pid file names it: $BASHPID), waits for it and reports its exit code;
-// the watcher stays outside that group, so stopping the job never silences its report.
+// Reads "<run folder>\t<job script>\t<keep>" lines; answers "S\t<folder>\t<pid>" at start and
+// "E\t<folder>\t<exit code>\t<job pid>" at the end of each job. Each job is a forked subshell
+// that reads the job script (`.`) instead of executing a new bash: no exec, no dynamic linking,
+// ~1 ms less per job. A watcher subshell with job control (set -m) starts it, so the job leads
+// its own process group (its pid file names it: $BASHPID, which is the watcher's $!), waits for
+// it, ends what is left of its group (SIGTERM, SIGKILL after 2 s; not when <keep> is 1) and
+// reports its exit code; the watcher stays outside that group, so stopping the job never
+// silences its report. Only builtins unless something was left behind.
 const LAUNCHER = `
-while IFS=$'\\t' read -r dir script; do
-  ( set -m; cd "$dir" && { ( . "$script" ) </dev/null >/dev/null 2>&1 & wait $!; }; echo "E	$dir	$?" ) </dev/null 2>/dev/null &
+end_group() {
+  kill -TERM -- -$1 2>/dev/null || return 0
+  local n=20
+  while (( n-- > 0 )) && kill -0 -- -$1 2>/dev/null; do sleep 0.1; done
+  kill -KILL -- -$1 2>/dev/null
+  return 0
+}
+while IFS=$'\\t' read -r dir script keep; do
+  ( set -m; j=; cd "$dir" && { ( . "$script" ) </dev/null >/dev/null 2>&1 & j=$!; wait $j; }; rc=$?; [ -n "$j" ] && [ "$keep" != 1 ] && end_group $j; echo "E	$dir	$rc	$j" ) </dev/null 2>/dev/null &
   echo "S	$dir	$!"
 done
 `;
+
+/** Fork-server restarts after a crash wait longer each time it crashes again within this window. */
+const CRASH_WINDOW_MS = 60_000;
+const MAX_RESTART_DELAY_MS = 30_000;
 
 interface Running {
   req: JobRequest;
@@ -67,6 +86,15 @@ export class LocalPool {
   private readonly byDir = new Map<string, number>();
   private usedCores = 0;
   private readonly launchers = new Map<string, ChildProcessWithoutNullStreams>();
+  /** Fork servers that said they are ready (imported the runner). */
+  private readonly ready = new Set<ChildProcessWithoutNullStreams>();
+  /** How each interpreter's fork server is started again after a crash. */
+  private readonly warmOf = new Map<string, WarmPython>();
+  /** Recent crashes of an interpreter's fork server, for the back-off. */
+  private readonly crashes = new Map<string, { count: number; last: number }>();
+  /** Jobs waiting for a crashed fork server to be started again. */
+  private readonly held = new Map<string, Running[]>();
+  private readonly restartTimers = new Set<NodeJS.Timeout>();
   private closed = false;
 
   constructor(
@@ -110,11 +138,20 @@ export class LocalPool {
     this.prepares.delete(entryId);
     this.warm.delete(entryId);
     const r = this.running.get(entryId);
+    const held = r ? this.held.get(r.via) : undefined;
+    if (r && held?.includes(r)) {
+      // Waiting for its fork server to be started again: it never started, so it never will.
+      held.splice(held.indexOf(r), 1);
+      this.forget(entryId, r);
+      this.pump();
+      return;
+    }
     if (r && r.req) this.stop(r);
   }
 
   close(): void {
     this.closed = true;
+    for (const t of this.restartTimers) clearTimeout(t);
     for (const l of this.launchers.values()) l.stdin.end();
   }
 
@@ -154,7 +191,13 @@ export class LocalPool {
   }
 
   private send(r: Running, warm?: WarmPython): void {
-    const line = r.via === 'bash' ? `${r.req.runDir}\t${r.req.jobScript}\n` : `${r.req.runDir}\t${r.req.workflowId}\n`;
+    const held = this.held.get(r.via);
+    if (held) {
+      held.push(r); // its fork server is being started again
+      return;
+    }
+    const keep = r.req.keepProcesses ? '1' : '';
+    const line = r.via === 'bash' ? `${r.req.runDir}\t${r.req.jobScript}\t${keep}\n` : `${r.req.runDir}\t${r.req.workflowId}\t${keep}\n`;
     this.ensureLauncher(r.via, warm).stdin.write(line);
   }
 
@@ -176,13 +219,19 @@ export class LocalPool {
   private ensureLauncher(via: string, warm?: WarmPython): ChildProcessWithoutNullStreams {
     const existing = this.launchers.get(via);
     if (existing) return existing;
+    if (warm) this.warmOf.set(via, warm);
+    const serverOf = this.warmOf.get(via);
     const child =
       via === 'bash'
         ? spawn('bash', ['-c', LAUNCHER], { stdio: ['pipe', 'pipe', 'pipe'] })
-        : spawn(via, ['-m', 'perqueue_lab.forkserver', warm!.workDir], { stdio: ['pipe', 'pipe', 'pipe'], env: warm!.env });
+        : spawn(via, ['-m', 'perqueue_lab.forkserver', serverOf!.workDir], { stdio: ['pipe', 'pipe', 'pipe'], env: serverOf!.env });
     this.launchers.set(via, child);
-    createInterface({ input: child.stdout }).on('line', (line) => this.onLauncherLine(line));
-    child.stderr.resume();
+    createInterface({ input: child.stdout }).on('line', (line) => this.onLauncherLine(line, child));
+    // The last words of a fork server that cannot start say why (an import error).
+    let stderrTail = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderrTail = (stderrTail + chunk.toString('utf8')).slice(-2000);
+    });
     child.stdin.on('error', () => {
       /* its exit is handled below */
     });
@@ -191,22 +240,55 @@ export class LocalPool {
       // all (no such interpreter, not executable) never does: fail the jobs it was given.
       if (child.pid === undefined) this.launcherFailed(via, child, e);
     });
-    child.on('exit', () => {
-      this.launchers.delete(via);
+    child.on('exit', (code, signal) => {
+      if (child.pid === undefined) return; // never ran: 'error' above failed its jobs
+      if (this.launchers.get(via) === child) this.launchers.delete(via);
+      const wasReady = this.ready.delete(child);
       if (this.closed) return;
+      // Jobs it was told about but never said it started: they may not have started at all.
+      const unstarted: Running[] = [];
       for (const [id, r] of [...this.running]) {
         if (!r.req || r.via !== via) continue;
-        if (r.pid < 0 && via !== 'bash') {
-          // The fork server never started it (cannot import perqueue_lab?): bash runs it instead.
-          this.coldPythons.add(via);
-          r.via = 'bash';
-          r.beforeBash?.();
-          this.send(r);
+        if (r.pid < 0) {
+          unstarted.push(r);
           continue;
         }
         // Jobs in flight keep running; the manager watches their run folders instead.
         this.forget(id, r);
         this.events.lost(r.req);
+      }
+      const how = signal ? `killed by ${signal}` : `exit code ${code}`;
+      if (via !== 'bash' && !wasReady && signal === null) {
+        // It ended on its own before importing the runner: this interpreter cannot run the fork
+        // server, so its Python tasks start cold, through bash.
+        this.coldPythons.add(via);
+        this.events.log?.(`the fork server of ${via} could not start (${how}); its Python tasks start without it${stderrTail.trim() ? `: ${stderrTail.trim()}` : ''}`);
+        for (const r of unstarted) {
+          r.via = 'bash';
+          r.beforeBash?.();
+          this.send(r);
+        }
+      } else {
+        // A crash: start it again, later each time it crashes again soon. Unstarted jobs are
+        // sent again; one that the dead server did start finds its run folder claimed and is
+        // then watched through it, so it runs exactly once.
+        const now = Date.now();
+        const last = this.crashes.get(via);
+        const count = last && now - last.last < CRASH_WINDOW_MS ? last.count + 1 : 1;
+        this.crashes.set(via, { count, last: now });
+        const delay = count <= 1 ? 0 : Math.min(250 * 2 ** (count - 2), MAX_RESTART_DELAY_MS);
+        const what = via === 'bash' ? 'the bash launcher' : `the fork server of ${via}`;
+        this.events.log?.(`${what} (pid ${child.pid}) ended (${how}); starting it again${delay ? ` in ${delay} ms` : ''} (crash ${count} within a minute, ${unstarted.length} job(s) sent again)`);
+        this.held.set(via, unstarted);
+        const t = setTimeout(() => {
+          this.restartTimers.delete(t);
+          const jobs = this.held.get(via) ?? [];
+          this.held.delete(via);
+          if (this.closed) return;
+          for (const r of jobs) if (this.running.get(r.req.entryId) === r) this.send(r);
+          if (jobs.length === 0 && via !== 'bash') this.ensureLauncher(via); // warm again for the next task
+        }, delay);
+        this.restartTimers.add(t);
       }
       this.pump();
     });
@@ -227,8 +309,12 @@ export class LocalPool {
     this.pump();
   }
 
-  private onLauncherLine(line: string): void {
-    const [kind, dir, value] = line.split('\t');
+  private onLauncherLine(line: string, from: ChildProcessWithoutNullStreams): void {
+    const [kind, dir, value, jobPid] = line.split('\t');
+    if (kind === 'R') {
+      this.ready.add(from);
+      return;
+    }
     const entryId = this.byDir.get(dir);
     if (entryId === undefined) return;
     const r = this.running.get(entryId);
@@ -238,9 +324,48 @@ export class LocalPool {
       this.events.started(r.req, r.pid);
     } else if (kind === 'E') {
       this.forget(entryId, r);
-      this.events.ended(r.req, Number(value), r.timedOut);
+      // The fork server tells a child killed by signal N as -N: the same code bash would give.
+      const code = Number(value) < 0 ? 128 - Number(value) : Number(value);
+      // bash names the job's own pid; a fork-server child is the job itself.
+      const pid = jobPid !== undefined ? (/^\d+$/.test(jobPid) ? Number(jobPid) : null) : r.pid;
+      this.events.ended(r.req, code, r.timedOut, pid);
       this.pump();
     }
+  }
+}
+
+/**
+ * What the bridge writes into a run folder's `pid` file when it gives the run up (a run a
+ * crashed bridge never started): the claim keeps a late start of the old job out, and says
+ * plainly that no job owns the folder.
+ */
+export const GIVEN_UP = 'given-up';
+
+/** How long a `pid` file may stay without a pid before its job counts as gone (killed mid-claim). */
+export const INCOMPLETE_CLAIM_MS = 2000;
+
+/**
+ * Who claimed a run folder: the pid of the job, GIVEN_UP (the bridge), 'incomplete' (a `pid`
+ * file without a pid: a job killed between creating and writing it, or a bridge of an earlier
+ * version giving the run up), or null (nobody yet).
+ */
+export function readClaim(runDir: string): number | typeof GIVEN_UP | 'incomplete' | null {
+  let text: string;
+  try {
+    text = readFileSync(join(runDir, 'pid'), 'utf8').trim();
+  } catch {
+    return null;
+  }
+  if (/^\d+$/.test(text)) return Number(text);
+  return text === GIVEN_UP ? GIVEN_UP : 'incomplete';
+}
+
+/** Milliseconds since a run folder's `pid` file was last written (Infinity when there is none). */
+export function claimAgeMs(runDir: string): number {
+  try {
+    return Date.now() - statSync(join(runDir, 'pid')).mtimeMs;
+  } catch {
+    return Infinity;
   }
 }
 

@@ -56,6 +56,8 @@ export function lsfSubmitArgs(req: JobRequest, config: ClusterConfig): string[] 
     }
     if (node.partition) args.push('-q', node.partition);
   }
+  // GPUs per node, LSF 10.1's -gpu option (MyQueue's LSF scheduler asks for none).
+  if (r.gpus > 0) args.push('-gpu', `num=${r.gpus}`);
   args.push(...(config.extraArgs ?? []), ...(node?.extraArgs ?? []));
   if (req.dependsOn.length > 0) args.push('-w', req.dependsOn.map((id) => `done(${id})`).join(' && '));
   // One host unless the task needs several; span[hosts=1] alone could never be placed then.

@@ -49,7 +49,8 @@ export function pbsSubmitArgs(req: JobRequest, config: ClusterConfig): string[] 
   const args = [
     '-N', req.jobName,
     '-l', `walltime=${hours}:${two(minutes)}:${two(seconds)}`,
-    '-l', `nodes=${choice.nodes}:ppn=${ppn}`,
+    // GPUs per node in Torque's node syntax (MyQueue's PBS scheduler asks for none).
+    '-l', `nodes=${choice.nodes}:ppn=${ppn}${r.gpus > 0 ? `:gpus=${r.gpus}` : ''}`,
     '-d', req.runDir,
     // PBS copies its spool files to -o/-e when the job ends, replacing what is there: the task's
     // own stdout/stderr (which the job script appends to directly) must not be those files.

@@ -48,6 +48,8 @@ export function slurmSubmitArgs(req: JobRequest, config: ClusterConfig): string[
     `--cpus-per-task=${Math.max(1, Math.floor(r.cores / processes))}`,
   );
   if (choice.node) args.push(`--nodes=${choice.nodes}`);
+  // GPUs per node, as MyQueue asks for them (the `4G` field of the resource string).
+  if (r.gpus > 0) args.push(`--gpus-per-node=${r.gpus}`);
   // '%' starts a filename pattern (%j) in --output/--error; a run folder may contain one.
   const literal = (p: string) => p.replace(/%/g, '%%');
   // The job script appends the task's output to the same files (`exec >>stdout 2>>stderr`);

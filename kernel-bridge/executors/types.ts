@@ -18,6 +18,8 @@ export interface JobRequest {
   resources: Resources;
   /** Scheduler job ids this job must wait for (afterok); empty for the local pool. */
   dependsOn: string[];
+  /** The task's processes left running at its normal end are not ended (task option `keepProcesses`). */
+  keepProcesses?: boolean;
 }
 
 export type JobState =

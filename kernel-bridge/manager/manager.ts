@@ -11,9 +11,11 @@ import { ActionError, SpecError } from '../../core/errors.js';
 import type { RtNode } from '../../core/model.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../core/limits.js';
 import { parseResources } from '../../core/resources.js';
+import { parentDataFromStore } from './parent-data.js';
+import { pythonFunctionProblem } from './python-functions.js';
 import { workflowState } from '../../core/states.js';
 import { validateSpec, type JsonObject, type WorkflowDocument } from '../../core/spec.js';
-import { isAlive, killGroup, LocalPool, readPid, type WarmPython } from '../executors/local.js';
+import { claimAgeMs, GIVEN_UP, INCOMPLETE_CLAIM_MS, isAlive, killGroup, LocalPool, readClaim, readPid, type WarmPython } from '../executors/local.js';
 import type { JobRequest } from '../executors/types.js';
 import type { ProjectPaths } from '../project.js';
 import { jobScript } from '../runner/jobscript.js';
@@ -63,8 +65,9 @@ export class Manager {
     this.engine = new Engine();
     this.pool = new LocalPool(opts.localCores, {
       started: (req, pid) => this.onStarted(req, pid),
-      ended: (req, code, timedOut) => this.onEnded(req, code, timedOut),
+      ended: (req, code, timedOut, jobPid) => this.onEnded(req, code, timedOut, jobPid),
       lost: (req) => this.orphans.set(req.entryId, { runDir: req.runDir, attempt: req.attempt, tmax: req.resources.tmax }),
+      log: (line) => this.opts.log?.(line),
       failed: (req, error) => this.onStartFailed(req, error),
     });
     this.cluster = new ClusterRuns({
@@ -114,7 +117,7 @@ export class Manager {
   // ---------------------------------------------------------------- actions (API and CLI)
 
   submit(doc: unknown, opts: SubmitOptions = {}): { workflowId: number; entries: number } {
-    const valid: WorkflowDocument = validateSpec(doc, { pathExists: (p) => existsSync(p) });
+    const valid: WorkflowDocument = validateSpec(doc, { pathExists: (p) => existsSync(p), functionProblem: pythonFunctionProblem });
     let workflowId = 0;
     this.step(
       () => {
@@ -128,6 +131,21 @@ export class Manager {
   retry(id: number): void {
     this.ensureLoaded(id);
     this.step(() => this.engine.retry(id));
+  }
+
+  /**
+   * The parents' merged data of an entry (PerQueue's get_parent_data). A finished workflow is
+   * read into a scratch engine rather than loaded, so reading it does not make it active again.
+   */
+  parentDataOf(id: number): JsonObject {
+    if (this.engine.node(id)) return this.engine.parentDataOf(id);
+    return parentDataFromStore(this.store, id);
+  }
+
+  /** PerQueue's complete/discard/fail of an entry by hand (see Engine.settleByHand). */
+  settleByHand(id: number, state: 'succeeded' | 'discarded' | 'failed', result: { data?: JsonObject | null; error?: string | null }): void {
+    this.ensureLoaded(id);
+    this.step(() => this.engine.settleByHand(id, state, result));
   }
 
   cancel(id: number): number[] {
@@ -189,6 +207,9 @@ export class Manager {
 
   modify(id: number, m: Modification): void {
     this.ensureLoaded(id);
+    if (m.code !== undefined && typeof m.code === 'string' && m.code.startsWith('/') && !existsSync(m.code)) {
+      throw new ActionError(`entry ${id}, field 'code': the script '${m.code}' does not exist`);
+    }
     this.step(() => this.engine.modify(id, m));
   }
 
@@ -355,7 +376,13 @@ export class Manager {
       jobScript: writeScript ? this.jobScriptOf(n) : this.jobScriptPath(n),
       resources: parseResources(n.resources ?? '1:local:10m'),
       dependsOn: [],
+      keepProcesses: this.keepsProcesses(n),
     };
+  }
+
+  private keepsProcesses(n: RtNode): boolean {
+    const spec = this.engine.specOf(n);
+    return spec.kind === 'task' && spec.keepProcesses === true;
   }
 
   private writeRunFolder(n: RtNode, runDir: string, jobWaiting = false): void {
@@ -387,6 +414,7 @@ export class Manager {
         python: env.python ?? this.opts.defaultPython,
         virtualEnv: env.venv,
         preamble: this.preambleOf(n),
+        keepProcesses: this.keepsProcesses(n),
       }),
     );
     this.writtenScripts.add(path);
@@ -461,12 +489,24 @@ export class Manager {
     this.step(() => this.engine.finish(req.entryId, { state: 'failed', error }));
   }
 
-  private onEnded(req: JobRequest, code: number | null, timedOut: boolean): void {
+  private onEnded(req: JobRequest, code: number | null, timedOut: boolean, jobPid: number | null): void {
     if (this.closed) return;
     if (timedOut) return this.finishRun(req.entryId, req.attempt, req.runDir, TIMED_OUT, req.resources.tmax);
     const marker = readMarker(req.runDir);
-    // Exit 0 without a marker: the job found its run folder claimed by another start.
-    if (marker === null && code === 0) return;
+    if (marker === null) {
+      // The claim says whose run this is: another start (a job of an earlier bridge, a fork
+      // server that died before it said it started the job) owns it, or the bridge gave the run
+      // up. Then this start left without running it, and the run folder tells the end.
+      const claim = readClaim(req.runDir);
+      if (claim === GIVEN_UP || (typeof claim === 'number' && claim !== jobPid)) {
+        const n = this.engine.node(req.entryId);
+        if (n && n.attempt === req.attempt && (n.state === 'queued' || n.state === 'running') && !this.orphans.has(req.entryId)) {
+          this.orphans.set(req.entryId, { runDir: req.runDir, attempt: req.attempt, tmax: req.resources.tmax });
+          this.pool.adopt(req.entryId, Math.min(req.resources.cores, this.pool.capacity));
+        }
+        return;
+      }
+    }
     this.finishRun(req.entryId, req.attempt, req.runDir, marker ?? code ?? 255, req.resources.tmax);
   }
 
@@ -528,12 +568,22 @@ export class Manager {
       }
       const runDir = this.runDirOf(n);
       const tmax = parseResources(n.resources ?? '1:local:10m').tmax;
+      // Every step below is safe to take again: a crash between two of them leaves files and
+      // rows that the next recovery reads the same way (tests/bridge/recovery-faults.test.ts).
       const marker = readMarker(runDir);
       if (marker !== null) {
         this.finishRun(n.id, n.attempt, runDir, marker, tmax);
+        this.afterRecoveryWrite(`entry ${n.id} finished from its marker`);
         continue;
       }
-      if (existsSync(join(runDir, 'pid'))) {
+      const claim = readClaim(runDir);
+      if (claim === GIVEN_UP || (claim === 'incomplete' && claimAgeMs(runDir) > INCOMPLETE_CLAIM_MS)) {
+        // Given up by an earlier recovery that a crash stopped before the entry was queued
+        // again, or claimed by a job killed before it wrote its pid: it never ran.
+        requeue.push(n.id);
+        continue;
+      }
+      if (claim !== null) {
         // Started by the earlier bridge and still going (or ending): watch its files.
         this.orphans.set(n.id, { runDir, attempt: n.attempt, tmax });
         this.dispatched.set(n.id, n.attempt);
@@ -543,17 +593,20 @@ export class Manager {
       if (!existsSync(runDir)) {
         // The folder is written just before a job is launched, so no job of this run exists.
         this.dispatch(n);
+        this.afterRecoveryWrite(`entry ${n.id} dispatched`);
         continue;
       }
       // Never started. Keep its claim so a late start of the old job leaves quietly, and run
       // the entry afresh in a new run folder.
       try {
-        mkdirSync(runDir, { recursive: true });
-        writeFileSync(join(runDir, 'pid'), '', { flag: 'wx' });
+        writeFileSync(join(runDir, 'pid'), `${GIVEN_UP}\n`, { flag: 'wx' });
       } catch {
         this.orphans.set(n.id, { runDir, attempt: n.attempt, tmax });
+        this.dispatched.set(n.id, n.attempt);
+        this.pool.adopt(n.id, Math.min(parseResources(n.resources!).cores, this.pool.capacity));
         continue;
       }
+      this.afterRecoveryWrite(`run folder ${runDir} given up`);
       requeue.push(n.id);
     }
     // Jobs submitted ahead for waiting entries (native dependencies): watched until the engine decides.
@@ -564,7 +617,10 @@ export class Manager {
         if (record && record.executor !== 'local') this.cluster.recoverAhead(n, record);
       }
     }
-    if (requeue.length > 0) this.step(() => requeue.forEach((id) => this.engine.requeue(id)));
+    if (requeue.length > 0) {
+      this.step(() => requeue.forEach((id) => this.engine.requeue(id)));
+      this.afterRecoveryWrite(`entries ${requeue.join(', ')} queued again`);
+    }
     // A cancel that a crash interrupted may have left its scheduler job behind: cancel it again.
     for (const wf of this.engine.workflowIds()) {
       for (const n of this.engine.nodesOf(wf)) {
@@ -575,6 +631,21 @@ export class Manager {
     }
   }
 
+  /**
+   * A fault-injection hook for the recovery tests, and nothing else: with
+   * PQ_FAULT_KILL_AT_RECOVERY_WRITE=N the bridge SIGKILLs itself right after the Nth write of
+   * recover(), to show that a crash between any two recovery steps leaves nothing stuck.
+   */
+  private afterRecoveryWrite(what: string): void {
+    const at = Number(process.env.PQ_FAULT_KILL_AT_RECOVERY_WRITE || 0);
+    if (!at) return;
+    this.recoveryWrites += 1;
+    this.opts.log?.(`fault injection: recovery write ${this.recoveryWrites}: ${what}`);
+    if (this.recoveryWrites === at) process.kill(process.pid, 'SIGKILL');
+  }
+
+  private recoveryWrites = 0;
+
   private watchOrphans(): void {
     for (const [id, o] of this.orphans) {
       const marker = readMarker(o.runDir);
@@ -584,7 +655,33 @@ export class Manager {
         this.finishRun(id, o.attempt, o.runDir, marker, o.tmax);
         continue;
       }
-      const pid = readPid(o.runDir);
+      const n = this.engine.node(id);
+      if (!n || n.attempt !== o.attempt || (n.state !== 'queued' && n.state !== 'running')) {
+        // Settled or started over by other means (a cancel, a retry): nothing to watch.
+        this.orphans.delete(id);
+        this.pool.release(id);
+        continue;
+      }
+      const claim = readClaim(o.runDir);
+      if (claim === GIVEN_UP || claim === null || (claim === 'incomplete' && claimAgeMs(o.runDir) > INCOMPLETE_CLAIM_MS)) {
+        // No job owns the run folder (given up, claimed by a job killed before it wrote its pid,
+        // or its files are gone): the entry never ran there, so it starts afresh.
+        if (claim === null) {
+          try {
+            mkdirSync(o.runDir, { recursive: true });
+            writeFileSync(join(o.runDir, 'pid'), `${GIVEN_UP}\n`, { flag: 'wx' });
+          } catch {
+            continue; // claimed just now, or the folder is gone: looked at again next time
+          }
+        }
+        this.orphans.delete(id);
+        this.pool.release(id);
+        this.dispatched.delete(id);
+        this.opts.log?.(`entry ${id}: no job owns ${o.runDir}; it starts again in a new run folder`);
+        this.step(() => this.engine.requeue(id));
+        continue;
+      }
+      const pid = typeof claim === 'number' ? claim : null;
       const started = this.engine.node(id)?.startedAt ?? this.engine.node(id)?.queuedAt ?? Date.now();
       if (pid !== null && !o.timedOut && Date.now() - started > o.tmax * 1000) {
         // The earlier bridge can no longer enforce the limit: this one does.

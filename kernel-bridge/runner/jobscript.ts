@@ -20,6 +20,8 @@ export interface JobScriptOptions {
   /** Environment to activate first (the submitter's venv), if any. */
   virtualEnv: string | null;
   preamble: string | null;
+  /** The task keeps the processes it leaves running at its end (the Python runner reads this). */
+  keepProcesses?: boolean;
 }
 
 /** Single-quote a string for bash. */
@@ -58,6 +60,7 @@ export function jobScript(o: JobScriptOptions): string {
   if (o.virtualEnv) {
     lines.push(`export VIRTUAL_ENV=${shq(o.virtualEnv)}`, 'export PATH="$VIRTUAL_ENV/bin:$PATH"');
   }
+  if (o.keepProcesses) lines.push('export PQ_KEEP_PROCESSES=1');
   if (o.preamble) lines.push('# preamble', o.preamble);
   lines.push(
     `cd ${shq(o.workDir)} || exit 97`,

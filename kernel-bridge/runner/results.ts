@@ -109,6 +109,39 @@ function readJson(path: string, maxBytes: number): { value?: unknown; problem?: 
   }
 }
 
+/** Signal names for the usual ways a process is killed (others are named by number only). */
+const SIGNALS: Record<number, string> = {
+  1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE',
+  9: 'SIGKILL', 10: 'SIGUSR1', 11: 'SIGSEGV', 12: 'SIGUSR2', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM',
+  24: 'SIGXCPU', 25: 'SIGXFSZ',
+};
+
+/**
+ * How a run ended, in words. Exit codes above 128 are read as bash reports a child killed by a
+ * signal (128 + signal number); the fork server reports the signal itself and the local pool
+ * turns it into the same code.
+ */
+export function describeExit(exitCode: number): string {
+  if (exitCode > 128 && exitCode <= 128 + 64) {
+    const sig = exitCode - 128;
+    return `killed by signal ${sig}${SIGNALS[sig] ? ` (${SIGNALS[sig]})` : ''}`;
+  }
+  return `exit code ${exitCode}`;
+}
+
+/**
+ * Whether the run's task always leaves result.json (the Python runner writes it for every
+ * ending it sees, even an exception), read from the run folder's input.
+ */
+function expectsResult(runDir: string): boolean {
+  try {
+    const code = String(JSON.parse(readFileSync(join(runDir, 'input.json'), 'utf8')).code ?? '');
+    return code.endsWith('.py') || code.endsWith('.ipynb');
+  } catch {
+    return false;
+  }
+}
+
 /** Outcome of an ended run, from its exit code and result files. */
 export function readOutcome(runDir: string, exitCode: number, tmaxSeconds: number, maxBytes = DEFAULT_MAX_OUTPUT_BYTES): Outcome {
   if (exitCode === TIMED_OUT) {
@@ -120,12 +153,15 @@ export function readOutcome(runDir: string, exitCode: number, tmaxSeconds: numbe
     if (problem) return { state: 'failed', error: withTail(problem, runDir) };
     const r = value as { ok?: unknown; data?: unknown; error?: { repr?: string } };
     if (r.error) return { state: 'failed', error: withTail(r.error.repr ?? 'the task raised an error', runDir) };
-    if (exitCode !== 0) return { state: 'failed', error: withTail(`exit code ${exitCode}`, runDir) };
+    if (exitCode !== 0) return { state: 'failed', error: withTail(describeExit(exitCode), runDir) };
     const data = r.data ?? {};
     if (!isObject(data)) return { state: 'failed', error: 'the task returned data that is not a dict' };
     return r.ok === false ? { state: 'discarded', data } : { state: 'succeeded', data };
   }
-  if (exitCode !== 0) return { state: 'failed', error: withTail(`exit code ${exitCode}`, runDir) };
+  // A Python task without result.json never got back to the runner (os._exit, a crash): whatever
+  // its exit code, it has no result to give.
+  if (expectsResult(runDir)) return { state: 'failed', error: withTail(`ended without a result (${describeExit(exitCode)})`, runDir) };
+  if (exitCode !== 0) return { state: 'failed', error: withTail(describeExit(exitCode), runDir) };
   const outputPath = join(runDir, 'output.json');
   if (!existsSync(outputPath)) return { state: 'succeeded', data: {} };
   const { value, problem } = readJson(outputPath, maxBytes);

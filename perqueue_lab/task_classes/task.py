@@ -8,6 +8,8 @@ and reports all missing scripts at once.
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,8 @@ from perqueue_lab.task_classes.util_classes import Resources
 
 __all__ = ["Task"]
 
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+
 DEFAULT_RESOURCES = "1:local:10m"
 
 
@@ -23,8 +27,9 @@ class Task(SpecNode):
     """A script (Python with ``main(**kwargs)``, or any executable) and how to run it.
 
     ``code`` is made absolute (``~`` expanded) when the task is made, so a workflow built in one
-    folder runs the same scripts from any other. ``func`` exists for PerQueue compatibility;
-    the runner always calls ``main``.
+    folder runs the same scripts from any other. ``func`` names the function of a Python script
+    the runner calls (``main`` by default), as in PerQueue; when the script exists it is read
+    (not run) to check that it defines that function.
     """
 
     kind = "task"
@@ -39,16 +44,13 @@ class Task(SpecNode):
         *,
         retries: int = 0,
         preamble: str | None = None,
+        keep_processes: bool = False,
     ) -> None:
         if not isinstance(code, (str, Path)) or str(code) == "":
             raise TypeError(f"a Task needs the path of its script as str or Path, got {code!r}")
-        if func not in (None, "main"):
-            raise ValueError(
-                f"Task({str(code)!r}): only func='main' is supported; the runner calls main(**kwargs)"
-            )
         self.code = Path(code).expanduser().resolve()
-        self.func = "main"
         self.name = check_name(name, "Task") or self.code.name
+        self.func = _check_func(func, self.code, self.name)
         self.args = args
         self.resources = resources  # type: ignore[assignment]  # the setter parses strings
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
@@ -57,6 +59,10 @@ class Task(SpecNode):
         if preamble is not None and not isinstance(preamble, str):
             raise TypeError(f"Task {self.name!r}: the preamble must be shell text, got {preamble!r}")
         self.preamble = preamble
+        if not isinstance(keep_processes, bool):
+            raise TypeError(f"Task {self.name!r}: keep_processes must be True or False, got {keep_processes!r}")
+        # Processes the task leaves running outlive its normal end (docs/semantics.md).
+        self.keep_processes = keep_processes
 
     @property
     def args(self) -> dict[str, Any]:
@@ -73,7 +79,13 @@ class Task(SpecNode):
 
     @resources.setter
     def resources(self, value: str | Resources) -> None:
-        self._resources = value if isinstance(value, Resources) else Resources.from_string(value)
+        if isinstance(value, Resources):
+            self._resources = value
+            return
+        try:
+            self._resources = Resources.from_string(value)
+        except (ValueError, TypeError) as e:
+            raise type(e)(f"Task {getattr(self, 'name', '')!r}, field 'resources': {e}") from None
 
     def to_spec(self) -> dict[str, Any]:
         spec: dict[str, Any] = {
@@ -87,6 +99,10 @@ class Task(SpecNode):
             spec["retries"] = self.retries
         if self.preamble is not None:
             spec["preamble"] = self.preamble
+        if self.func != "main":
+            spec["func"] = self.func
+        if self.keep_processes:
+            spec["keepProcesses"] = True
         return spec
 
     @classmethod
@@ -100,12 +116,13 @@ class Task(SpecNode):
         inst.name = name
         inst._args = args or {}
         if isinstance(resources, dict):  # the CLI may give the parsed form
-            known = ("cores", "processes", "tmax", "nodename", "weight")
+            known = ("cores", "processes", "tmax", "nodename", "weight", "gpus", "serial")
             inst._resources = Resources(**{k: v for k, v in resources.items() if k in known})
         else:
             inst._resources = Resources.from_string(resources or DEFAULT_RESOURCES)
         inst.retries = 0
         inst.preamble = None
+        inst.keep_processes = False
         return inst
 
     def __repr__(self) -> str:
@@ -113,3 +130,55 @@ class Task(SpecNode):
             f"Task(code={self.code!r}, func={self.func}, args={self._args}, "
             f"resources={self._resources!r})"
         )
+
+
+def _check_func(func: object, code: Path, name: str) -> str:
+    """``func`` as a name, checked against the script's top level when the script can be read."""
+    if func is None:
+        return "main"
+    if not isinstance(func, str) or not _IDENTIFIER.fullmatch(func):
+        raise ValueError(f"Task {name!r}, field 'func': expected the name of a Python function, got {func!r}")
+    if func == "main" or code.suffix != ".py" or not code.is_file():
+        return func  # a missing script is reported on its own field at submission
+    try:
+        tree = ast.parse(code.read_text(encoding="utf-8"), str(code))
+    except (SyntaxError, UnicodeDecodeError, OSError):
+        return func  # the runner reports a script that does not load, with its traceback
+    bound, functions, dynamic = _top_level_names(tree)
+    if func in bound or dynamic:
+        return func
+    raise ValueError(
+        f"Task {name!r}, field 'func': the script '{code}' defines no function {func!r} "
+        f"(functions it defines: {', '.join(functions) or 'none'})"
+    )
+
+
+def _top_level_names(tree: ast.Module) -> tuple[set[str], list[str], bool]:
+    """Names bound at module level (also inside top-level if/try blocks), its functions, and
+    whether names may be made in ways a reader cannot follow (star imports, globals())."""
+    bound: set[str] = set()
+    functions: list[str] = []
+    dynamic = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+            dynamic = True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("globals", "exec", "setattr"):
+            dynamic = True
+    stack: list[ast.stmt] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+            if not isinstance(node, ast.ClassDef):
+                functions.append(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                bound.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
+        elif isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                for child in getattr(node, field, []) or []:
+                    stack.extend(child.body if isinstance(child, ast.ExceptHandler) else [child])
+    return bound, sorted(functions), dynamic

@@ -3,7 +3,12 @@
 A group's body may be anything PerQueue accepts: one Task or group, a list (a chain), a dict
 ``{node: [parents]}`` (a DAG), a ``Workflow``, or a networkx ``DiGraph`` in PerQueue's edge
 direction (child -> parent). In a dict the parents may also be a dict of ports
-``{parent: {port mapping}}``: as in PerQueue, its keys are the parents; the ports are ignored.
+``{parent: {"energy": "E"}}`` (PerQueue's edge data): the parent's output ``energy`` reaches the
+child as its argument ``E`` and no other key of that parent does; ``{parent: {}}`` passes all.
+As in PerQueue, the source ``"None"`` gives the child the parent's first value, and
+``{"None": "None"}`` (or ``{None: None}``) passes all of the parent's data (PWD files use
+these). Any other port with the Python value ``None`` is refused: PerQueue passes ``None`` for it
+whatever the parent returned, or fails the child with a TypeError.
 
 Nodes are identified by object identity, as in PerQueue (its Task hashes by content but
 compares by identity): one object used twice in one dict is one node, two equal-looking Tasks
@@ -51,6 +56,49 @@ def _check_node(obj: object, owner: str) -> SpecNode:
     )
 
 
+Ports = Dict[str, str]
+
+
+def _port_map(mapping: object, child: SpecNode, parent: SpecNode, owner: str) -> Ports:
+    """One parent's ports as ``{parent key: argument name}``, None written "None" as PerQueue does."""
+    if not isinstance(mapping, dict):
+        raise TypeError(
+            f"{owner}: the ports from {parent.display_name!r} to {child.display_name!r} must be a dict "
+            f"{{parent key: argument name}}, got {_describe(mapping)}"
+        )
+    out: Ports = {}
+    if mapping == {None: None}:
+        return out  # what a PWD file's plain edge reads as: all of the parent's data
+    for source, target in mapping.items():
+        if source is None or target is None:
+            raise TypeError(
+                f"{owner}: the port {source!r} -> {target!r} from {parent.display_name!r} to {child.display_name!r} "
+                "uses None; name the key the parent returns (the string 'None' stands for its first value)"
+            )
+        if not isinstance(source, str) or not isinstance(target, str) or not source or not target:
+            raise TypeError(
+                f"{owner}: the port {source!r} -> {target!r} from {parent.display_name!r} to "
+                f"{child.display_name!r} must map a key the parent returns to an argument name (both strings)"
+            )
+        out[source] = target
+    return out
+
+
+def _ports(value: object, child: SpecNode, owner: str) -> dict[SpecNode, Ports]:
+    """The ports given for ``child``'s parents (only parents that name some)."""
+    if not isinstance(value, dict):
+        return {}
+    out = {}
+    for parent, mapping in value.items():
+        if mapping is None:
+            continue
+        node = _check_node(parent, owner)
+        ports = _port_map(mapping, child, node, owner)
+        if ports:
+            out[node] = ports
+    return out
+
+
 def _parents(value: object, child: SpecNode, owner: str) -> list[SpecNode]:
     """The parents listed for ``child``: a list (or tuple/set) of nodes, or a dict of ports."""
     if value is None:
@@ -68,12 +116,14 @@ def _parents(value: object, child: SpecNode, owner: str) -> list[SpecNode]:
     return list(dict.fromkeys(_check_node(p, owner) for p in items))
 
 
-def _dependencies(tasks: Body, owner: str) -> dict[SpecNode, list[SpecNode]]:
-    """``{node: [parents]}`` in PerQueue's insertion order: keys first, then parents not yet seen."""
+def _dependencies(tasks: Body, owner: str) -> tuple[dict[SpecNode, list[SpecNode]], dict[SpecNode, dict[SpecNode, Ports]]]:
+    """``{node: [parents]}`` in PerQueue's insertion order (keys first, then parents not yet seen),
+    and the ports by child and parent."""
+    ports: dict[SpecNode, dict[SpecNode, Ports]] = {}
     if isinstance(tasks, Workflow):
-        return {n: list(ps) for n, ps in tasks._deps.items()}
+        return {n: list(ps) for n, ps in tasks._deps.items()}, {c: dict(m) for c, m in tasks._ports.items()}
     if isinstance(tasks, SpecNode):
-        return {tasks: []}
+        return {tasks: []}, ports
     if isinstance(tasks, (list, tuple)):
         if not tasks:
             raise ValueError(f"{owner}: an empty list holds no task")
@@ -81,12 +131,17 @@ def _dependencies(tasks: Body, owner: str) -> dict[SpecNode, list[SpecNode]]:
         deps: dict[SpecNode, list[SpecNode]] = {chain[0]: []}
         # Same as PerQueue: a node repeated in a chain gets the parent of its last place.
         deps.update({nxt: [before] for nxt, before in zip(chain[1:], chain)})
-        return deps
+        return deps, ports
     if _is_graph(tasks):
         graph: Any = tasks
-        return {
-            _check_node(n, owner): [_check_node(p, owner) for p in graph.succ[n]] for n in graph.nodes
-        }
+        deps = {}
+        for n in graph.nodes:
+            child = _check_node(n, owner)
+            deps[child] = [_check_node(p, owner) for p in graph.succ[n]]
+            named = _ports({p: dict(graph.succ[n][p]) for p in graph.succ[n]}, child, owner)
+            if named:
+                ports[child] = named
+        return deps, ports
     if isinstance(tasks, dict):
         if not tasks:
             raise ValueError(f"{owner}: an empty dict holds no task")
@@ -94,10 +149,13 @@ def _dependencies(tasks: Body, owner: str) -> dict[SpecNode, list[SpecNode]]:
         for node, value in tasks.items():
             child = _check_node(node, owner)
             deps[child] = _parents(value, child, owner)
+            named = _ports(value, child, owner)
+            if named:
+                ports[child] = named
         for parents in list(deps.values()):
             for p in parents:
                 deps.setdefault(p, [])
-        return deps
+        return deps, ports
     raise TypeError(
         f"{owner}: expected a Task, group, Workflow, list (chain) or dict {{node: [parents]}}, "
         f"got {_describe(tasks)}"
@@ -169,7 +227,7 @@ class Workflow(TaskGroup):
 
     def __init__(self, tasks: Body, *, name: str | None = None, _owner: str | None = None) -> None:
         self._name = check_name(name, "Workflow")
-        self._deps = _dependencies(tasks, _owner or "Workflow")
+        self._deps, self._ports = _dependencies(tasks, _owner or "Workflow")
 
     @property
     def dependencies(self) -> dict[SpecNode, list[SpecNode]]:
@@ -182,11 +240,18 @@ class Workflow(TaskGroup):
 
     def to_spec(self) -> dict[str, Any]:
         ids = _unique_ids(list(self._deps))
-        nodes = [
-            {"id": ids[n], "node": n.to_spec(), "parents": [ids[p] for p in parents]}
-            for n, parents in self._deps.items()
-        ]
+        nodes = []
+        for n, parents in self._deps.items():
+            item: dict[str, Any] = {"id": ids[n], "node": n.to_spec(), "parents": [ids[p] for p in parents]}
+            if self._ports.get(n):
+                item["ports"] = {ids[p]: dict(m) for p, m in self._ports[n].items()}
+            nodes.append(item)
         return self._named({"nodes": nodes})
+
+    @property
+    def ports(self) -> dict[SpecNode, dict[SpecNode, Ports]]:
+        """``{child: {parent: {parent key: argument name}}}`` for the edges that have ports (a copy)."""
+        return {c: {p: dict(m) for p, m in ps.items()} for c, ps in self._ports.items()}
 
 
 class _BodyGroup(TaskGroup):

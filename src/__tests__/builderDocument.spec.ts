@@ -75,7 +75,38 @@ describe('a definition drawn in the builder equals the one written in Python', (
     m.connect('root/prepare.py', 'root/relax-fire');
     m.connect(left, join);
     m.connect('root/relax-fire', join);
+    m.setPorts('root/prepare.py', 'root/relax-fire', { out: 'in' });
+    m.setField(join, 'func', 'compare_all');
     expect(m.toSpec()).toEqual(fixture('diamond'));
+  });
+
+  it('ports follow their dependency through renames, removal, grouping and ungrouping', () => {
+    const m = DefinitionModel.fromText('', 'ports');
+    const a = task(m, 'a.py');
+    const b = task(m, 'b.py');
+    const c = task(m, 'c.py');
+    m.connect(a, b);
+    m.connect(b, c);
+    m.setPorts(a, b, { energy: 'E' });
+    m.setPorts(b, c, { x: 'y' });
+    expect(() => m.setPorts(a, c, { x: 'y' })).toThrow(BuilderError);
+    expect(() => m.setPorts(a, b, { x: '' })).toThrow(/argument name/);
+    // A port on an edge that would cross the group's border is refused, not lost.
+    expect(() => m.wrap([b], { kind: 'static_width', width: 2 })).toThrow(/has ports and would cross the group's border/);
+    m.setPorts(b, c, null);
+    const wrapped = m.wrap([a, b], { kind: 'static_width', width: 2 });
+    const body = (m.toSpec().root as { nodes: { node: { body: { nodes: { id: string; ports?: unknown }[] } } }[] }).nodes[0].node.body;
+    expect(body.nodes.find((n) => n.id === 'b.py')!.ports).toEqual({ 'a.py': { energy: 'E' } });
+    m.setPorts(wrapped, 'root/c.py', { x: 'y' });
+    m.unwrap(wrapped);
+    const nodes = (m.toSpec().root as { nodes: { id: string; ports?: unknown }[] }).nodes;
+    expect(nodes.find((n) => n.id === 'b.py')!.ports).toEqual({ 'a.py': { energy: 'E' } });
+    expect(nodes.find((n) => n.id === 'c.py')!.ports).toEqual({ 'b.py': { x: 'y' } });
+    m.setField('root/a.py', 'name', 'first');
+    expect((m.toSpec().root as { nodes: { id: string; ports?: unknown }[] }).nodes.find((n) => n.id === 'b.py')!.ports).toEqual({ first: { energy: 'E' } });
+    m.remove(['root/first']);
+    expect((m.toSpec().root as { nodes: { id: string; ports?: unknown }[] }).nodes.find((n) => n.id === 'b.py')!.ports).toBeUndefined();
+    expect(m.validate()).toEqual([]);
   });
 
   it('swg_chain: a chain wrapped into a StaticWidthGroup, then a join', () => {

@@ -343,6 +343,29 @@ export class DefinitionModel {
       throw new BuilderError('no such dependency');
     }
     child.parents = child.parents.filter((x) => x !== p);
+    dropPorts(child, [p]);
+    this._emit();
+  }
+
+  /**
+   * Sets PerQueue's ports on a dependency: `{parent key: argument name}` renames what the parent
+   * returns into the child's arguments, and only those keys pass; null or {} passes everything.
+   */
+  setPorts(parentPath: string, childPath: string, ports: Record<string, string> | null): void {
+    const cut = (path: string) => [path.slice(0, path.lastIndexOf('/')), path.slice(path.lastIndexOf('/') + 1)];
+    const [wp, p] = cut(parentPath);
+    const [wc, c] = cut(childPath);
+    const child = wp === wc ? this._workflowAt(wp).nodes.find((n) => n.id === c) : undefined;
+    if (!child || !child.parents.includes(p)) {
+      throw new BuilderError('no such dependency');
+    }
+    for (const [source, target] of Object.entries(ports ?? {})) {
+      if (!source || typeof target !== 'string' || !target) {
+        throw new BuilderError(`a port maps a key the parent returns to an argument name, got '${source}' -> ${JSON.stringify(target)}`);
+      }
+    }
+    dropPorts(child, [p]);
+    if (ports && Object.keys(ports).length > 0) child.ports = { ...(child.ports ?? {}), [p]: { ...ports } };
     this._emit();
   }
 
@@ -358,11 +381,20 @@ export class DefinitionModel {
       throw new BuilderError('the selection holds items inside one another: select items of one workflow');
     }
     const members = wf.nodes.filter((n) => chosen.has(n.id));
-    const inside = (item: WorkflowNodeSpec, within: Set<string>): WorkflowNodeSpec => ({
-      id: item.id,
-      node: item.node,
-      parents: item.parents.filter((p) => within.has(p)),
-    });
+    // Ports belong to one edge; an edge that would end at the group's border cannot keep them.
+    for (const n of wf.nodes) {
+      for (const p of Object.keys(n.ports ?? {})) {
+        if (chosen.has(n.id) !== chosen.has(p)) {
+          throw new BuilderError(`the dependency of '${n.id}' on '${p}' has ports and would cross the group's border: remove the ports or select both`);
+        }
+      }
+    }
+    const inside = (item: WorkflowNodeSpec, within: Set<string>): WorkflowNodeSpec => {
+      const kept: WorkflowNodeSpec = { id: item.id, node: item.node, parents: item.parents.filter((p) => within.has(p)) };
+      const ports = Object.entries(item.ports ?? {}).filter(([p]) => within.has(p));
+      if (ports.length > 0) kept.ports = Object.fromEntries(ports);
+      return kept;
+    };
     const bodyOf = (items: WorkflowNodeSpec[]): NodeSpec => {
       if (items.length === 1) {
         return items[0].node;
@@ -481,12 +513,18 @@ export class DefinitionModel {
     // Inner roots take the group's parents; the group's children depend on the inner leaves.
     const inner = parts.flatMap((contents, k) => {
       const renamed = new Map(contents.map((c) => [c.id, `\u0000u${k}/${c.id}`]));
-      return contents.map((c) => ({ id: renamed.get(c.id)!, node: c.node, parents: c.parents.map((p) => renamed.get(p)!) }));
+      return contents.map((c) => {
+        const out: WorkflowNodeSpec = { id: renamed.get(c.id)!, node: c.node, parents: c.parents.map((p) => renamed.get(p)!) };
+        if (c.ports) out.ports = Object.fromEntries(Object.entries(c.ports).map(([p, m]) => [renamed.get(p)!, { ...m }]));
+        return out;
+      });
     });
     const hasChild = new Set(inner.flatMap((c) => c.parents));
     for (const c of inner) {
       if (c.parents.length === 0) {
         c.parents = [...item.parents];
+        // The group's ports applied to every entry it started with: each inner root keeps them.
+        if (item.ports) c.ports = Object.fromEntries(Object.entries(item.ports).map(([p, m]) => [p, { ...m }]));
       }
     }
     const leaves = inner.filter((c) => !hasChild.has(c.id)).map((c) => c.id);
@@ -501,6 +539,12 @@ export class DefinitionModel {
           }
         }
         n.parents = next;
+        // Ports out of the group renamed what each of its last entries returned: so they still do.
+        const fromGroup = n.ports?.[id];
+        if (n.ports && fromGroup) {
+          delete n.ports[id];
+          for (const leaf of leaves) n.ports[leaf] = { ...fromGroup };
+        }
       }
     }
     parentWf.nodes.splice(at, 1, ...inner);
@@ -523,6 +567,7 @@ export class DefinitionModel {
       wf.nodes = wf.nodes.filter((n) => !ids.has(n.id));
       for (const n of wf.nodes) {
         n.parents = n.parents.filter((p) => !ids.has(p));
+        dropPorts(n, [...ids]);
       }
       renumber(wf);
     }
@@ -543,7 +588,7 @@ export class DefinitionModel {
       if (field === 'name' && (node.kind === 'task' || node.kind === 'manual')) {
         throw new BuilderError('a task needs a name');
       }
-      if (field === 'retries' || field === 'preamble' || field === 'name' || field === 'notebook' || field === 'timeout') {
+      if (field === 'retries' || field === 'preamble' || field === 'name' || field === 'notebook' || field === 'timeout' || field === 'func') {
         delete node[field];
       } else {
         node[field] = value;
@@ -780,6 +825,7 @@ function renumber(wf: WorkflowSpec): Map<string, string> {
   for (const n of wf.nodes) {
     n.id = map.get(n.id)!;
     n.parents = n.parents.map((p) => map.get(p) ?? p);
+    if (n.ports) n.ports = Object.fromEntries(Object.entries(n.ports).map(([p, m]) => [map.get(p) ?? p, m]));
   }
   return map;
 }
@@ -808,6 +854,13 @@ function components(items: WorkflowNodeSpec[]): WorkflowNodeSpec[][] {
 }
 
 /** A group's content as workflow items (a workflow's nodes, or the one node). */
+/** Forgets the ports of dependencies that are gone (a port belongs to its edge). */
+function dropPorts(item: WorkflowNodeSpec, parents: string[]): void {
+  if (!item.ports) return;
+  for (const p of parents) delete item.ports[p];
+  if (Object.keys(item.ports).length === 0) delete item.ports;
+}
+
 function flatten(node: NodeSpec): WorkflowNodeSpec[] {
   if (node.kind === 'workflow') {
     return node.nodes;

@@ -687,6 +687,7 @@ export class WorkflowBuilder extends SplitPanel {
             });
           }),
         );
+        text('Function', 'func', spec.func ?? '', (v) => definition.setField(selected, 'func', v.trim() || undefined), 'of a Python script, called instead of main (PerQueue’s func)');
         json('Arguments (JSON)', 'args', selected, spec.args);
         text('Resources', 'resources', spec.resources, (v) => definition.setField(selected, 'resources', v.trim()), 'cores[:processes][:gpus G][:node]:time, e.g. 1:local:10m');
         number('Retries', 'retries', selected, spec.retries ?? 0, 0);

@@ -246,3 +246,46 @@ describe('removing a workflow', () => {
     assert.equal(((await again.json()) as { error: string }).error, `no workflow ${extra}`);
   });
 });
+
+describe('results set by hand (PerQueue complete / discard / fail)', () => {
+  it('complete, discard and fail answer as documented and move what waits below', async () => {
+    const boom = p.script('boom.py', 'def main(**kw):\n    raise RuntimeError("boom")\n');
+    const add = join(p.dir, 'add.py');
+    const w = await p.submit(spec('by hand', chainOf(pyTask('boom', boom), pyTask('after', add))));
+    await p.wait(w);
+    const entries = async () => (await (await get(`/api/entries?workflow=${w}`)).json()) as { id: number; name: string; state: string; data: unknown; error: string | null }[];
+    const [first, second] = (await entries()).sort((a, b) => a.id - b.id);
+    assert.deepEqual([first.state, second.state], ['failed', 'blocked']);
+
+    const badData = await post(`/api/entries/${first.id}/complete`, { data: [1] });
+    assert.equal(badData.status, 400);
+    assert.equal(((await badData.json()) as { error: string }).error, `entry ${first.id}, field 'data': must be a JSON object or null`);
+
+    const done = await post(`/api/entries/${first.id}/complete`, { data: { x: 41 } });
+    assert.equal(done.status, 200);
+    check(await done.json(), responseSchema('/api/entries/{id}/complete', 'post'), 'complete');
+    await p.wait(w);
+    const afterComplete = (await entries()).sort((a, b) => a.id - b.id);
+    assert.deepEqual(afterComplete.map((e) => [e.state, e.data]), [['succeeded', { x: 41 }], ['succeeded', { x: 42 }]]);
+    const detail = (await (await get(`/api/entries/${second.id}`)).json()) as { parentData: unknown };
+    check(detail, responseSchema('/api/entries/{id}', 'get'), 'entry');
+    assert.deepEqual(detail.parentData, { x: 41 });
+
+    const again = await post(`/api/entries/${first.id}/complete`, { data: {} });
+    assert.equal(again.status, 400);
+    assert.match(((await again.json()) as { error: string }).error, /is succeeded: it has a result already/);
+
+    // A fresh failure: discard skips the child; fail keeps the given error and blocks it.
+    const w2 = await p.submit(spec('by hand 2', chainOf(pyTask('boom', boom), pyTask('after', add))));
+    await p.wait(w2);
+    const [f2, c2] = ((await (await get(`/api/entries?workflow=${w2}`)).json()) as { id: number }[]).sort((a, b) => a.id - b.id);
+    assert.equal((await post(`/api/entries/${f2.id}/discard`, {})).status, 200);
+    const state = async (id: number) => ((await (await get(`/api/entries/${id}`)).json()) as { node: { state: string; error: string | null } }).node;
+    assert.equal((await state(c2.id)).state, 'skipped');
+    assert.equal((await post(`/api/entries/${f2.id}/fail`, { error: 'checked by hand' })).status, 200);
+    assert.deepEqual(await state(f2.id).then((n) => [n.state, n.error]), ['failed', 'checked by hand']);
+    assert.equal((await state(c2.id)).state, 'blocked');
+    const badError = await post(`/api/entries/${f2.id}/fail`, { error: 3 });
+    assert.equal(badError.status, 400);
+  });
+});

@@ -124,6 +124,11 @@ describe('pql with Python tasks', () => {
     const es = await p.entries(wf);
     const r = await p.pql('modify', String(es[1].id), '--args', '{"x": 100}');
     assert.equal(r.code, 0, r.stderr);
+    // Valid args with a bad resource string: refused as a whole, the args stay as they were.
+    const half = await p.pql('modify', String(es[1].id), '--args', '{"x": 5}', '--resources', 'bad');
+    assert.notEqual(half.code, 0);
+    assert.match(half.stderr, /field 'resources'/);
+    assert.deepEqual((await p.entries(wf))[1].args, { x: 100 });
     writeFileSync(join(p.dir, 'go'), '');
     await p.wait(wf);
     assert.deepEqual((await p.entries(wf))[1].data, { x: 101 });

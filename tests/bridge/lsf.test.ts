@@ -52,6 +52,30 @@ describe('LSF executor', () => {
     assert.deepEqual(argv.slice(3, 7), ['-W', '02:00', '-n', '48']);
   });
 
+  test('GPUs of the resource string reach bsub as -gpu num=N', async () => {
+    const fake = await fakeCluster('lsf');
+    await fake.answer('bsub', { stdout: 'Job <43> is submitted to default queue <normal>.\n' });
+    const ex = new LsfExecutor({ config, run: fake.run });
+    const req = await request('pq-demo-10-1', '24:2G:XeonGold6126:1h');
+    assert.equal((await ex.submit(req)).jobId, '43');
+    assert.deepEqual((await fake.calls())[0], [
+      'bsub',
+      '-J', 'pq-demo-10-1',
+      '-W', '01:00',
+      '-n', '24',
+      '-cwd', req.runDir,
+      '-o', join(req.runDir, 'stdout'),
+      '-e', join(req.runDir, 'stderr'),
+      '-R', 'select[model == XeonGold6126]',
+      '-R', 'rusage[mem=8G]',
+      '-q', 'normal',
+      '-gpu', 'num=2',
+      '-P', 'proj42',
+      '-R', 'span[hosts=1]',
+      req.jobScript,
+    ]);
+  });
+
   test('status maps DONE, EXIT with TERM_RUNLIMIT/TERM_MEMLIMIT/TERM_OWNER, PEND, RUN, arrays and a job not found', async () => {
     const fake = await fakeCluster('lsf');
     await fake.answer('bjobs', { stdout: sample('lsf/bjobs-ours.txt'), stderr: sample('lsf/bjobs-not-found.stderr'), rc: 255 });

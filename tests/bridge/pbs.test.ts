@@ -57,6 +57,26 @@ describe('PBS executor', () => {
     assert.deepEqual(argv.slice(13, 15), ['-q', 'short']);
   });
 
+  test('GPUs of the resource string reach qsub in the nodes request (Torque nodes=N:ppn=P:gpus=G)', async () => {
+    const fake = await fakeCluster('pbs');
+    await fake.answer('qsub', { stdout: '1235.pbs01.cluster\n' });
+    const ex = new PbsExecutor({ config, run: fake.run });
+    const req = await request('pq-demo-9-1', '8:1:2G:xeon8:1h');
+    assert.equal((await ex.submit(req)).jobId, '1235.pbs01.cluster');
+    assert.deepEqual((await fake.calls())[0], [
+      'qsub',
+      '-N', 'pq-demo-9-1',
+      '-l', 'walltime=1:00:00',
+      '-l', 'nodes=1:ppn=8:gpus=2',
+      '-d', req.runDir,
+      '-o', join(req.runDir, 'scheduler.stdout'),
+      '-e', join(req.runDir, 'scheduler.stderr'),
+      '-A', 'proj42',
+      '-l', 'feature=ib',
+      req.jobScript,
+    ]);
+  });
+
   test('Torque: completed, queued and exiting jobs and one gone from the queue', async () => {
     const fake = await fakeCluster('pbs');
     await fake.answer('qstat', {

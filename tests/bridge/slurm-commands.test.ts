@@ -70,6 +70,31 @@ describe('sbatch command line', () => {
     assert.ok(args.includes('--gres=gpu:1'));
   });
 
+  test('GPUs of the resource string reach sbatch as --gpus-per-node, picking a node with GPUs (MyQueue)', () => {
+    const gpuConfig: ClusterConfig = {
+      scheduler: 'slurm',
+      nodes: [
+        { name: 'xeon8', cores: 8 },
+        { name: 'sm3090el8', cores: 8, gpus: 8 },
+      ],
+    };
+    assert.deepEqual(slurmSubmitArgs(request('8:1:8G:sm3090el8:2h'), gpuConfig).slice(0, 9), [
+      '--parsable',
+      '--partition=sm3090el8',
+      '--job-name=pq-proj-7-1',
+      '--time=120',
+      '--ntasks=1',
+      '--cpus-per-task=8',
+      '--nodes=1',
+      '--gpus-per-node=8',
+      '--chdir=/home/u/proj/.perqueue/runs/3/7.1',
+    ]);
+    // Not named: the GPU node is picked for a GPU task and never for a task without GPUs.
+    assert.equal(slurmSubmitArgs(request('8:2G:1h'), gpuConfig)[1], '--partition=sm3090el8');
+    assert.equal(slurmSubmitArgs(request('8:1h'), gpuConfig)[1], '--partition=xeon8');
+    assert.ok(!slurmSubmitArgs(request('8:1h'), gpuConfig).some((a) => a.startsWith('--gpus')));
+  });
+
   test("a '%' in the run folder is not taken for a filename pattern", () => {
     const args = slurmSubmitArgs(request('1:1m', [], '/scratch/100%/run'), config);
     assert.ok(args.includes('--output=/scratch/100%%/run/stdout'));

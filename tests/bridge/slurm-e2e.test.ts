@@ -389,7 +389,7 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     assert.match(log, /Unable to contact slurm controller/);
     rmSync(flag);
     [v] = await p.until(wf, 'the vanished job is reported failed', (es) => es[0].state === 'failed', 60);
-    assert.match(v.error ?? '', /exit code 137|FAILED/);
+    assert.match(v.error ?? '', /exit code 137|killed by signal 9|FAILED/);
     rmSync(wrappers, { recursive: true, force: true });
   });
 });

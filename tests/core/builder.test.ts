@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CyclicalGroup, DynamicWidthGroup, ManualTask, SpecBuilder, StaticWidthGroup, SwitchGroup, Task, Workflow } from '../../core/builder.js';
 import { Engine } from '../../core/engine.js';
-import { validateSpec } from '../../core/spec.js';
+import { validateSpec, type Ports } from '../../core/spec.js';
 import { REPO } from '../bridge/cli-harness.js';
 
 const FIXTURES = join(REPO, 'tests/fixtures/specs');
@@ -23,8 +23,10 @@ const builders: Record<string, () => unknown> = {
     const prepare = new Task('/fixture/prepare.py', { n: 10 });
     const left = new Task('/fixture/relax.py', { method: 'bfgs' }, undefined, { name: 'relax-bfgs' });
     const right = new Task('/fixture/relax.py', { method: 'fire' }, undefined, { name: 'relax-fire' });
-    const join = new Task('/fixture/compare.py');
-    return new Workflow(new Map<Task, Task[]>([[prepare, []], [left, [prepare]], [right, [prepare]], [join, [left, right]]])).toDocument('diamond');
+    const join = new Task('/fixture/compare.py', null, undefined, { func: 'compare_all' });
+    return new Workflow(
+      new Map<Task, Task[] | Map<Task, Ports>>([[prepare, []], [left, [prepare]], [right, new Map([[prepare, { out: 'in' }]])], [join, [left, right]]]),
+    ).toDocument('diamond');
   },
   swg_chain: () => {
     const swg = new StaticWidthGroup([new Task('/fixture/generate.py'), new Task('/fixture/train.py', { epochs: 5 })], 3);

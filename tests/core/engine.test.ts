@@ -354,6 +354,18 @@ describe('changing a running workflow', () => {
     assert.equal(e.node(b.id)!.resources, '1:local:10m');
   });
 
+  it('valid args with a bad resource string, retries or max_tries: refused, and nothing changes', () => {
+    const e = new Engine();
+    const wf = e.submit(doc(chain(task('a'), task('b', { k: 1 }))));
+    const [b] = byName(e, wf, 'b');
+    assert.throws(() => e.modify(b.id, { args: { k: 2 }, resources: 'bad' }), /field 'resources'/);
+    assert.throws(() => e.modify(b.id, { args: { k: 3 }, retries: -1 }), /field 'retries'/);
+    assert.throws(() => e.modify(b.id, { args: { k: 4 }, code: '/x.py', maxTries: 3 }), /not a CyclicalGroup/);
+    assert.throws(() => e.modify(b.id, { args: { k: 5 }, width: 2 }), /not a DynamicWidthGroup/);
+    const after = e.node(b.id)!;
+    assert.deepEqual([after.args, after.resources, after.retries, after.code], [{ k: 1 }, '1:local:10m', 0, '/scripts/b.py']);
+  });
+
   it('a waiting entry can get a new script; an empty one is refused and nothing changes', () => {
     const e = new Engine();
     const wf = e.submit(doc(chain(task('a'), task('b', { k: 1 }))));

@@ -99,6 +99,11 @@ test('bad resources string', () => {
   rejects(doc(task('a.py', { resources: 4 })), { workflow: 'wf1', node: 'root', field: 'resources' }, /must be a string such as/);
 });
 
+test('keepProcesses is true or false', () => {
+  assert.doesNotThrow(() => validateSpec(doc(task('a.py', { keepProcesses: true }))));
+  rejects(doc(task('a.py', { keepProcesses: 'yes' })), { workflow: 'wf1', node: 'root', field: 'keepProcesses' }, /true or false/);
+});
+
 test('negative or fractional retries', () => {
   rejects(doc(task('a.py', { retries: -1 })), { workflow: 'wf1', node: 'root', field: 'retries' }, /whole number of at least 0/);
   rejects(doc(task('a.py', { retries: 1.5 })), { workflow: 'wf1', node: 'root', field: 'retries' }, /whole number of at least 0/);

@@ -28,9 +28,11 @@ class Server:
             text=True,
             bufsize=1,
         )
+        # Ready once the runner is imported: the pool tells a crash from "cannot start" by it.
+        assert self.line() == ["R", "", str(self.proc.pid)]
 
-    def send(self, run_dir: Path, workflow: int = 1) -> None:
-        self.proc.stdin.write(f"{run_dir}\t{workflow}\n")
+    def send(self, run_dir: Path, workflow: int = 1, keep: bool = False) -> None:
+        self.proc.stdin.write(f"{run_dir}\t{workflow}\t{'1' if keep else ''}\n")
         self.proc.stdin.flush()
 
     def line(self) -> list[str]:
@@ -99,7 +101,8 @@ def test_a_child_that_dies_without_reporting_is_told_with_its_exit_status(server
         kind, folder, value = server.line()
         if kind == "E":
             ends[folder] = value
-    assert ends == {str(hard): "3", str(killed): str(128 + signal.SIGKILL)}
+    # A signal is told as such (-N), not as an exit code that a task could also have chosen.
+    assert ends == {str(hard): "3", str(killed): str(-signal.SIGKILL)}
     assert not (hard / "marker").exists()
 
 
@@ -160,3 +163,61 @@ def _children(pid: int) -> list[int]:
             if int(fields[1]) == pid:
                 out.append(int(entry))
     return out
+
+
+LEAVER = (
+    "import os, subprocess\n"
+    "def main(**kw):\n"
+    "    a = subprocess.Popen(['sleep', '300'])\n"
+    "    b = subprocess.run('setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $!', shell=True,"
+    " capture_output=True, text=True)\n"
+    "    return True, {'pids': [a.pid, int(b.stdout)]}\n"
+)
+
+
+def _pids(d: Path) -> list[int]:
+    return json.loads((d / "result.json").read_text())["data"]["pids"]
+
+
+def test_processes_a_task_leaves_are_ended_before_its_marker(server: Server, tmp_path: Path):
+    d = run_folder(tmp_path, 1, LEAVER)
+    server.send(d)
+    assert server.line()[0] == "S"
+    assert server.line() == ["E", str(d), "0"]
+    assert (d / "marker").read_text() == "0\n"
+    for pid in _pids(d):  # the one in its group and the one that left it (setsid)
+        assert not alive(pid), f"process {pid} outlived its task"
+
+
+def test_a_task_that_keeps_its_processes_keeps_them(server: Server, tmp_path: Path):
+    d = run_folder(tmp_path, 1, LEAVER)
+    server.send(d, keep=True)
+    assert server.line()[0] == "S"
+    assert server.line() == ["E", str(d), "0"]
+    pids = _pids(d)
+    try:
+        time.sleep(0.5)
+        assert all(alive(pid) for pid in pids)
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_the_group_of_a_child_that_died_without_ending_it_is_ended(server: Server, tmp_path: Path):
+    d = run_folder(
+        tmp_path,
+        1,
+        "import os, subprocess\ndef main(**kw):\n"
+        "    p = subprocess.Popen(['sleep', '300'])\n"
+        "    open('left.pid', 'w').write(str(p.pid))\n"
+        "    os._exit(0)\n",
+    )
+    server.send(d)
+    assert server.line()[0] == "S"
+    assert server.line() == ["E", str(d), "0"]
+    pid = int((tmp_path / "left.pid").read_text())
+    for _ in range(100):
+        if not alive(pid):
+            break
+        time.sleep(0.05)
+    assert not alive(pid)

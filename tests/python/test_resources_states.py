@@ -2,58 +2,86 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from perqueue_lab.task_classes.util_classes import EntryState, Resources
 
 
-@pytest.mark.parametrize(
-    "text, cores, processes, nodename, tmax, weight, canonical",
-    [
-        ("1:local:10m", 1, 1, "local", 600, 0, "1:local:10m"),
-        ("local", 1, 1, "local", 60, 0, "1:local:1m"),
-        ("4:local", 4, 4, "local", 60, 0, "4:local:1m"),
-        ("local:2h", 1, 1, "local", 7200, 0, "1:local:2h"),
-        ("24:1:xeon24el8:2d", 24, 1, "xeon24el8", 172800, 0, "24:1:xeon24el8:2d"),
-        ("8:sm3090el8:3h", 8, 8, "sm3090el8", 10800, 0, "8:sm3090el8:3h"),
-        ("16:1:xeon8:2h", 16, 1, "xeon8", 7200, 0, "16:1:xeon8:2h"),
-        ("16:1m:25", 16, 16, "", 60, 25, "16:1m:25"),
-        ("16:7200s", 16, 16, "", 7200, 0, "16:2h"),
-        ("8:xeon8:1:1h", 8, 1, "xeon8", 3600, 0, "8:1:xeon8:1h"),
-        ("2:90s", 2, 2, "", 90, 0, "2:90s"),
-    ],
-)
-def test_resource_strings_parse_like_myqueue(text, cores, processes, nodename, tmax, weight, canonical):
-    r = Resources.from_string(text)
-    assert (r.cores, r.processes, r.nodename, r.tmax, r.weight) == (cores, processes, nodename, tmax, weight)
-    assert str(r) == canonical
-    assert Resources.from_string(str(r)) == r
+CASES = json.loads((Path(__file__).parents[1] / "fixtures/resources/cases.json").read_text())
+FIELDS = ("cores", "processes", "gpus", "nodename", "tmax", "weight", "serial")
+BASELINE_PYTHON = Path(__file__).parents[2] / "bench/.venv-baseline/bin/python"
+if not BASELINE_PYTHON.exists():
+    BASELINE_PYTHON = Path("/work/main/bench/.venv-baseline/bin/python")
 
 
-@pytest.mark.parametrize(
-    "text, why",
-    [
-        ("", "empty"),
-        ("x:10m", "not a whole number"),
-        ("0:10m", "at least 1"),
-        ("8", "time limit is missing"),
-        ("8:xeon8", "neither a time"),
-        ("2:4:1h", "exceed cores"),
-        ("4:a:b:c:1h", "too many fields"),
-        ("4:1:x!:1h", "neither a process count nor a node name"),
-    ],
-)
-def test_bad_resource_strings_say_why(text, why):
-    with pytest.raises(ValueError, match=why):
-        Resources.from_string(text)
+@pytest.mark.parametrize("case", CASES["valid"], ids=lambda c: c["text"])
+def test_resource_strings_parse_like_myqueue(case):
+    r = Resources.from_string(case["text"])
+    assert {f: getattr(r, f) for f in FIELDS} == case["fields"]
+    assert str(r) == case["printed"]
+    again = Resources.from_string(str(r))
+    # MyQueue prints int(weight): a weight below 1 prints as ':0', which reads back as weight 0.
+    assert again.weight == (int(r.weight) if r.weight > 0 else -1.0)
+    assert {f: getattr(again, f) for f in FIELDS if f != "weight"} == {f: v for f, v in case["fields"].items() if f != "weight"}
+    if "repr" in case:
+        assert repr(r) == case["repr"]
 
 
-def test_resources_repr_is_perqueues():
-    assert repr(Resources.from_string("96:1:epyc96:50h")) == "Resources(cores=96, processes=1, tmax=180000, nodename='epyc96')"
+@pytest.mark.parametrize("case", CASES["invalid"], ids=lambda c: c["text"])
+def test_bad_resource_strings_say_why(case):
+    with pytest.raises(ValueError) as info:
+        Resources.from_string(case["text"])
+    assert f"'{case['text']}'" in str(info.value)
+    assert case["error"] in str(info.value)
+
+
+@pytest.mark.skipif(not BASELINE_PYTHON.exists(), reason="the baseline venv with MyQueue 26.8.1 is not installed")
+def test_the_shared_table_is_what_myqueue_itself_says():
+    """The table's MyQueue rows are re-read by MyQueue 26.8.1: same fields, same print, same refusals."""
+    probe = r"""
+import json, sys, warnings
+warnings.simplefilter("ignore")
+from myqueue.resources import Resources
+cases = json.load(sys.stdin)
+out = {"valid": [], "refused": []}
+for c in cases["valid"]:
+    r = Resources.from_string(c["text"])
+    out["valid"].append([c["text"], {f: getattr(r, f) for f in %r}, str(r), repr(r)])
+for c in cases["invalid"]:
+    try:
+        Resources.from_string(c["text"])
+        out["refused"].append([c["text"], False])
+    except ValueError:
+        out["refused"].append([c["text"], True])
+print(json.dumps(out))
+""" % (FIELDS,)
+    mq_cases = {
+        "valid": [c for c in CASES["valid"] if not c.get("perqueueLocal")],
+        "invalid": CASES["invalid"],
+    }
+    res = subprocess.run(
+        [str(BASELINE_PYTHON), "-c", probe], input=json.dumps(mq_cases), capture_output=True, text=True, check=True
+    )
+    got = json.loads(res.stdout)
+    for text, fields, printed, rep in got["valid"]:
+        case = next(c for c in CASES["valid"] if c["text"] == text)
+        assert (fields, printed, rep) == (case["fields"], case["printed"], case["repr"]), text
+    for text, refused in got["refused"]:
+        case = next(c for c in CASES["invalid"] if c["text"] == text)
+        assert refused == case["myqueueRefuses"], text
+
+
+def test_perqueue_resources_are_accepted_where_perqueue_reads_them():
+    r = Resources.from_string("8:1:8G:sm3090el8:2h")
+    assert (r.cores, r.processes, r.gpus, r.nodename, r.tmax) == (8, 1, 8, "sm3090el8", 7200)
 
 
 def test_entry_state_letters():
-    assert "".join(s.value for s in EntryState) == "wqrsdftcxba"
+    assert "".join(s.value for s in EntryState) == "wqrsdftcxbagu"
 
 
 def test_entry_state_keeps_perqueues_names_as_aliases():
@@ -70,5 +98,14 @@ def test_entry_state_parses_cli_names_and_letters(text, state):
 
 
 def test_entry_state_unknown_name_lists_the_valid_ones():
-    with pytest.raises(ValueError, match="wqrsdftcxba"):
+    with pytest.raises(ValueError, match="wqrsdftcxbagu"):
         EntryState.parse("done")
+
+
+def test_a_task_with_a_resource_string_myqueue_refuses_names_the_task_and_field(tmp_path):
+    from perqueue_lab import Task
+
+    script = tmp_path / "relax.py"
+    script.write_text("def main(): return {}\n")
+    with pytest.raises(ValueError, match=r"Task 'relax', field 'resources': bad resource string '8:1:8G:gpu': "):
+        Task(script, {}, "8:1:8G:gpu", name="relax")

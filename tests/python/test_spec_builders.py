@@ -68,9 +68,10 @@ def test_task_accepts_keywords_as_perqueue_users_write_them():
     assert t.name == "a"
 
 
-def test_task_refuses_a_function_other_than_main():
-    with pytest.raises(ValueError, match="func='main'"):
-        Task("/fx/a.py", None, "1:local:10m", "run")
+def test_task_calls_the_function_named_by_func():
+    assert Task("/fx/a.py", None, "1:local:10m", "run").to_spec()["func"] == "run"
+    assert "func" not in Task("/fx/a.py", None, "1:local:10m", "main").to_spec()
+    assert "func" not in Task("/fx/a.py", None, "1:local:10m", None).to_spec()
 
 
 def test_task_none_args_become_an_empty_object_and_tuples_lists():
@@ -109,6 +110,13 @@ def test_task_retries_and_preamble_appear_only_when_set():
     assert "retries" not in T("a.py").to_spec() and "preamble" not in T("a.py").to_spec()
     spec = T("a.py", retries=2, preamble="module load x").to_spec()
     assert (spec["retries"], spec["preamble"]) == (2, "module load x")
+
+
+def test_task_keep_processes_appears_only_when_set_and_must_be_a_bool():
+    assert "keepProcesses" not in T("a.py").to_spec()
+    assert T("a.py", keep_processes=True).to_spec()["keepProcesses"] is True
+    with pytest.raises(TypeError, match="keep_processes must be True or False"):
+        T("a.py", keep_processes="yes")
 
 
 def test_task_negative_retries_are_refused():
@@ -200,6 +208,18 @@ def test_parents_given_as_a_dict_of_ports_are_its_keys():
     a, b, c = T("a.py"), T("b.py"), T("c.py")
     spec = Workflow({a: [], b: [], c: {a: {"x": "y"}, b: {None: None}}}).to_spec()
     assert ids_and_parents(spec)[2] == ("c.py", ["a.py", "b.py"])
+    assert spec["nodes"][2]["ports"] == {"a.py": {"x": "y"}}  # {None: None}: all of b's data
+
+
+def test_ports_of_a_networkx_graph_are_its_edge_data():
+    networkx = pytest.importorskip("networkx")
+    a, b, c = T("a.py"), T("b.py"), T("c.py")
+    graph = networkx.DiGraph()
+    graph.add_edge(c, a, energy="E")
+    graph.add_edge(c, b)
+    spec = Workflow(graph).to_spec()
+    assert spec["nodes"][0]["ports"] == {"a.py": {"energy": "E"}}
+    assert ids_and_parents(spec)[0] == ("c.py", ["a.py", "b.py"])
 
 
 def test_one_object_used_twice_is_one_node():

@@ -2,6 +2,7 @@
 import type { RtNode } from '../../../core/model.js';
 import { call, isDaemonUp } from '../../api/client.js';
 import { readFacts } from '../../manager/cluster.js';
+import { parentDataFromStore } from '../../manager/parent-data.js';
 import { tailLines } from '../../runner/results.js';
 import { entryJson, idArg, openStore, out, projectFor, UsageError, type Command } from '../common.js';
 
@@ -14,18 +15,21 @@ export const show: Command = {
   async run(args) {
     const paths = projectFor(args, false);
     const id = idArg(args.positional[1]);
-    let detail: { node: RtNode; input: unknown; runDir: string | null };
+    let detail: { node: RtNode; input: unknown; runDir: string | null; parentData?: unknown };
+    const store = openStore(paths);
     if (await isDaemonUp(paths)) {
       detail = await call(paths, 'GET', `/api/entries/${id}`);
     } else {
-      const node = openStore(paths).node(id);
+      const node = store.node(id);
       if (!node) throw new UsageError(`no entry ${id}`);
-      detail = { node, input: null, runDir: null };
+      detail = { node, input: null, runDir: null, parentData: parentDataFromStore(store, id) };
     }
+    // The workflow's dependency edges (child -> parent), for PerQueue's get_dependency_graph.
+    const edges = store.edgesOf(detail.node.workflowId).map((e) => [e.child, e.parent]);
     const runDir = detail.runDir ?? `${paths.runs}/${detail.node.workflowId}/${detail.node.id}.${detail.node.attempt}`;
     const stdout = tailLines(`${runDir}/stdout`, 20, 4000);
     const stderr = tailLines(`${runDir}/stderr`, 20, 4000);
-    if (args.flag('json')) return out({ ...detail, entry: entryJson(detail.node), runDir, stdout, stderr }), 0;
+    if (args.flag('json')) return out({ ...detail, entry: entryJson(detail.node), runDir, stdout, stderr, edges }), 0;
     const n = detail.node;
     out(
       [

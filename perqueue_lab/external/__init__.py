@@ -1,0 +1,1 @@
+"""Interchange with other workflow tools (PerQueue's ``perqueue.external``)."""
