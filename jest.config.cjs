@@ -1,4 +1,4 @@
-// Jest for the browser code (src/): JupyterLab's shared jest preset, TypeScript through ts-jest.
+// Jest for the browser code (src/ and widgets/; each feature's tests in its __tests__/ folder): JupyterLab's shared jest preset, TypeScript through ts-jest.
 const jestJupyterLab = require('@jupyterlab/testutils/lib/jest-config');
 
 const esModules = [
@@ -22,7 +22,7 @@ const baseConfig = jestJupyterLab(__dirname);
 module.exports = {
   ...baseConfig,
   automock: false,
-  collectCoverageFrom: ['src/**/*.{ts,tsx}', '!src/**/*.d.ts', '!src/**/.ipynb_checkpoints/*'],
+  collectCoverageFrom: ['{src,widgets}/**/*.{ts,tsx}', '!{src,widgets}/**/*.d.ts', '!{src,widgets}/**/__tests__/**'],
   coverageReporters: ['lcov', 'text'],
   moduleNameMapper: {
     ...baseConfig.moduleNameMapper,
@@ -31,8 +31,8 @@ module.exports = {
   },
   reporters: ['default'],
   // Only the browser sources: the project also holds a Python venv and built bundles.
-  roots: ['<rootDir>/src'],
+  roots: ['<rootDir>/src', '<rootDir>/widgets'],
   modulePathIgnorePatterns: ['<rootDir>/perqueue_lab/', '<rootDir>/.venv/', '<rootDir>/lib/', '<rootDir>/ui-tests/'],
-  testRegex: 'src/.*/.*.spec.ts[x]?$',
+  testRegex: '(src|widgets)/(.*/)?__tests__/.*\\.spec\\.tsx?$',
   transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`],
 };

@@ -63,6 +63,9 @@ else
   rm -f "$out/local.txt" "$out/local.json"
 fi
 
+echo "== the perqueue import alias on the fork server"
+TMPDIR=${fresh:-$disk} "$NODE" build/bench/perqueue-alias.js "${flag[@]}" --out "$out/alias.json" | tee "$out/alias.txt"
+
 compare_note=""
 if [ $compare = 1 ] && [ $keep = 1 ] && [ -f "$out/compare.txt" ]; then
   echo "== side by side: kept $out/compare.txt from $(date -u -r "$out/compare.txt" '+%Y-%m-%d %H:%M UTC')"
@@ -122,6 +125,8 @@ tables() { sed -n '/^## /,$p' "$1"; }
   echo "without a journal: after other programs delete many files, each new file costs up to ~1 ms"
   echo "there (the allocator steps over recently freed inodes), so figures on it vary with what ran"
   echo "before. The fresh journaled ext4 is the usual case of a workstation or cluster node (bench/fs.sh)."
+  echo
+  tables "$out/alias.txt"
   if [ -f "$out/compare.txt" ] && [ -z "$compare_note" ]; then
     tables "$out/compare.txt"
     echo

@@ -4,7 +4,7 @@
 // "__pq__" naming what they are:
 //   {"__pq__":"ndarray","dtype":"<f8","shape":[2,3],"data":"<base64, C order, little-endian>"}
 //   {"__pq__":"complex","real":R,"imag":I}       R and I are numbers or float tags
-//   {"__pq__":"float","value":"nan"|"inf"|"-inf"}
+//   {"__pq__":"float","value":"nan"|"inf"|"-inf"|"-0.0"|N}   N: an integral float (2.0) kept a float for Python
 //   {"__pq__":"bytes","data":"<base64>"}
 //   {"__pq__":"tuple","items":[...]}
 //   {"__pq__":"set","items":[...]}               items sorted, see `sortSetItems`
@@ -14,14 +14,15 @@
 // Python turns int dict keys into strings ({1: x} comes back as {"1": x}).
 //
 // What a TypeScript value decodes to: NdArray, Complex, NaN/±Infinity, Uint8Array (bytes),
-// PyTuple, Set, PyDateTime, PyPath, plain objects. Integers beyond 2^53 decode to bigint when
+// PyTuple, Set, PyDateTime, PyPath, PyFloat (an integral Python float), plain objects. Integers beyond 2^53 decode to bigint when
 // the runtime gives JSON.parse the source text (Node >= 21, current browsers) so that they are
 // not rounded; otherwise they are rounded like any JSON number.
 //
 // Text written by encodeJson is the text Python's `dumps` writes (same escapes, ASCII only, same
-// float spelling) with two limits that come from JavaScript itself: a Python float with an
-// integral value (2.0) reads as the number 2 and is written back as `2`, and a JS object lists
-// integer-like keys ("1", "2") first whatever their order in the text.
+// float spelling) with one limit that comes from JavaScript itself: a JS object lists
+// integer-like keys ("1", "2") first whatever their order in the text. (A Python float with an
+// integral value, 2.0, would read as the number 2 and be written back as `2`: Python's encoder
+// tags it, {"__pq__":"float","value":2}, so it reaches the next task as a float.)
 //
 // No I/O and no Node-only API, so this runs in the browser as well.
 
@@ -184,6 +185,18 @@ export class PyDateTime {
   }
 }
 
+/** A Python float with an integral value (2.0): kept apart from integers so that it goes back
+ * to Python as a float. Plain JSON (JSON.stringify) sees the number. */
+export class PyFloat {
+  constructor(readonly value: number) {}
+  valueOf(): number {
+    return this.value;
+  }
+  toJSON(): number {
+    return this.value;
+  }
+}
+
 /** A pathlib.Path. */
 export class PyPath {
   constructor(readonly path: string) {}
@@ -208,7 +221,8 @@ function enc(v: unknown, path: string, stack: Set<object>): unknown {
     case 'bigint':
       return v;
     case 'number':
-      return encodeFloat(v);
+      // -0 tagged: JSON.stringify anywhere on the way would write it as 0.
+      return Object.is(v, -0) ? { [TAG]: 'float', value: '-0.0' } : encodeFloat(v);
     case 'object':
       break;
     default:
@@ -246,6 +260,7 @@ function enc(v: unknown, path: string, stack: Set<object>): unknown {
       return { [TAG]: 'datetime', iso: v.toISOString() };
     }
     if (v instanceof PyPath) return { [TAG]: 'path', path: v.path };
+    if (v instanceof PyFloat) return { [TAG]: 'float', value: v.value };
     if (ArrayBuffer.isView(v)) {
       throw new TypeError(`cannot encode a ${describeType(v)} at ${path}: wrap it in an NdArray (a bare Uint8Array means bytes)`);
     }
@@ -349,11 +364,13 @@ function dec(v: unknown, path: string): unknown {
     case 'ndarray':
       return decodeArray(o, bad);
     case 'float': {
+      if (typeof o.value === 'number') return new PyFloat(o.value); // an integral Python float
       const s = field('value', isStr, 'a string');
       if (s === 'nan') return NaN;
       if (s === 'inf') return Infinity;
       if (s === '-inf') return -Infinity;
-      throw bad(`value must be "nan", "inf" or "-inf", got ${JSON.stringify(s)}`);
+      if (s === '-0.0') return -0;
+      throw bad(`value must be "nan", "inf", "-inf", "-0.0" or a number, got ${JSON.stringify(s)}`);
     }
     case 'complex': {
       const part = (name: string) => {
@@ -626,7 +643,10 @@ export function stringify(value: unknown, opts: StringifyOptions = {}): string {
         if (i) out.push(',');
         newline(depth + 1);
         out.push(quote(k), indent === undefined ? ':' : ': ');
-        write((v as Record<string, unknown>)[k], depth + 1);
+        const x = (v as Record<string, unknown>)[k];
+        // An integral Python float's tag: its value spelled as Python does (2.0), not 2.
+        if (k === 'value' && (v as Record<string, unknown>)[TAG] === 'float' && Number.isSafeInteger(x)) out.push(`${x}.0`);
+        else write(x, depth + 1);
       });
       newline(depth);
       out.push('}');
@@ -706,6 +726,7 @@ export function summarize(value: unknown, opts: SummaryOptions = {}): unknown {
     if (v instanceof Complex) return v.toString();
     if (v instanceof PyDateTime) return v.iso;
     if (v instanceof PyPath) return v.path;
+    if (v instanceof PyFloat) return v.value;
     if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString();
     if (v instanceof Uint8Array) return `bytes[${v.length}]`;
     const list = Array.isArray(v) ? v : v instanceof PyTuple ? v.items : v instanceof Set ? [...v] : undefined;

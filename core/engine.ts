@@ -52,6 +52,9 @@ export interface Changes {
 
 export interface EntryInput {
   kwargs: JsonObject;
+  /** Keys of `kwargs` gathered from several parents into an object keyed by parent entry id,
+   * with the ids in PerQueue's order (main() gets a dict keyed by integers, in that order). */
+  joined: Record<string, number[]>;
   /** The function of the script to call, when it is not `main` (PerQueue's `func`). */
   func?: string;
   pqParents: { id: number; name: string; index: number[]; iteration: number[]; data: JsonObject }[];
@@ -83,10 +86,30 @@ interface Fragment {
   tails: Tail[];
 }
 
+// pq_index as PerQueue 0.3.2 builds it (docs/semantics.md, "pq_index"): the static width groups of
+// one template are resolved inside out at submission, so their indices come innermost first;
+// a dynamic group, when it expands, copies its own pq_index over its body's (replacing what
+// static groups put there) and a DynamicWidthGroup then appends the column.
 interface Scope {
-  index: number[];
+  /** Indices of the static width groups around the node within the template, innermost first. */
+  staticIndex: number[];
+  /** The expanding dynamic group's own pq_index: replaces staticIndex when it is not empty. */
+  groupIndex: number[];
+  /** A DynamicWidthGroup's column, appended last. */
+  column: number[];
   iteration: number[];
   groupId: number | null;
+}
+
+const TOP_SCOPE: Scope = { staticIndex: [], groupIndex: [], column: [], iteration: [], groupId: null };
+
+function indexIn(scope: Scope): number[] {
+  return [...(scope.groupIndex.length > 0 ? scope.groupIndex : scope.staticIndex), ...scope.column];
+}
+
+/** The scope of a dynamic group's expansion (a column, an iteration, a branch). */
+function expansionScope(group: RtNode, column: number[], iteration: number[]): Scope {
+  return { staticIndex: [], groupIndex: group.index, column, iteration, groupId: group.id };
 }
 
 interface LoadedWorkflow {
@@ -219,14 +242,29 @@ export class Engine {
     return false;
   }
 
-  /** What the entry's task receives: own args < parents' data < pq_index/pq_iteration. */
+  /**
+   * What the entry's task receives: own args < parents' data < pq_index/pq_iteration. The
+   * parents' data is that of the nearest entries, through group placeholders, merged at once and
+   * passed whole: PerQueue strips no reserved key (a DWG's columns see pq_dwg_width, a branch
+   * pq_switch_key, the next iteration and what follows a loop pq_toggle_key).
+   */
   inputFor(id: number): EntryInput {
     const n = this.mustGet(id);
-    const merged = this.mergedParents(n);
+    const { parents, joinOf, via } = this.dataParents(n);
+    // Ports rename what reaches the entry over an edge of its workflow, also the outputs behind a
+    // group placeholder (a loop's last iteration, a DWG's parents).
+    const merged = mergeParentData(
+      pqParentOrder(parents, joinOf).map((p) => ({ id: p.id, data: this.portedData(n, p, via.get(p.id)!).data })),
+      true,
+    );
     const kwargs: JsonObject = { ...(n.args ?? {}), ...merged.data };
     if (n.index.length > 0) kwargs[INDEX_KW] = n.index;
     if (n.iteration.length > 0) kwargs[ITER_KW] = n.iteration;
-    const pqParents = this.dataParents(n).map((p) => ({
+    const joined: Record<string, number[]> = {};
+    for (const [k, ids] of merged.order) {
+      if (!(k === INDEX_KW && n.index.length > 0) && !(k === ITER_KW && n.iteration.length > 0)) joined[k] = ids;
+    }
+    const pqParents = parents.map((p) => ({
       id: p.id,
       name: p.name,
       index: p.index,
@@ -234,8 +272,8 @@ export class Engine {
       data: p.data ?? {},
     }));
     const spec = this.templateOf(n);
-    if (spec.kind === 'task' && spec.func !== undefined && spec.func !== 'main') return { kwargs, func: spec.func, pqParents };
-    return { kwargs, pqParents };
+    if (spec.kind === 'task' && spec.func !== undefined && spec.func !== 'main') return { kwargs, joined, func: spec.func, pqParents };
+    return { kwargs, joined, pqParents };
   }
 
   /**
@@ -301,7 +339,7 @@ export class Engine {
     this.workflows.set(id, { record, templates: byId, idOf });
     this.dirtyWorkflows.add(id);
     this.entryCounts.set(id, 0);
-    const frag = this.compile(id, 0, { index: [], iteration: [], groupId: null });
+    const frag = this.compile(id, 0, TOP_SCOPE);
     appendAll(this.work, frag.heads);
     this.drain();
     return id;
@@ -689,7 +727,7 @@ export class Engine {
     const heads: number[] = [];
     const tails: Tail[] = [];
     for (let i = 0; i < width; i++) {
-      const f = this.compile(p.workflowId, body, { index: [...p.index, i], iteration: p.iteration, groupId: p.id });
+      const f = this.compile(p.workflowId, body, expansionScope(p, [i], p.iteration));
       appendAll(heads, f.heads);
       for (const t of f.tails) tails.push({ id: t.id, join: p.id });
     }
@@ -707,12 +745,9 @@ export class Engine {
     const body = this.bodyOf(c);
     const tooMany = this.entriesProblem(c, this.entriesOf(c.workflowId, body) + 1);
     if (tooMany) return this.failPlaceholder(gate, `CyclicalGroup '${c.name}': iteration ${k} ${tooMany}`);
-    const f = this.compile(c.workflowId, body, { index: c.index, iteration: [...c.iteration, k], groupId: c.id });
-    const toggle = this.newNode(c.workflowId, 'toggle', c.templateId, `${c.name} #${k}`, {
-      index: c.index,
-      iteration: [...c.iteration, k],
-      groupId: c.id,
-    });
+    const scope = expansionScope(c, [], [...c.iteration, k]);
+    const f = this.compile(c.workflowId, body, scope);
+    const toggle = this.newNode(c.workflowId, 'toggle', c.templateId, `${c.name} #${k}`, scope);
     toggle.cycleId = c.id;
     toggle.cycleIteration = k;
     for (const t of f.tails) this.addEdge({ child: toggle.id, parent: t.id, join: t.join });
@@ -775,7 +810,7 @@ export class Engine {
     const branchId = this.templateIdOf(s.workflowId, branch);
     const tooMany = this.entriesProblem(s, this.entriesOf(s.workflowId, branchId));
     if (tooMany) return this.failPlaceholder(s, `SwitchGroup '${s.name}': the branch '${key}' ${tooMany}`);
-    const f = this.compile(s.workflowId, branchId, { index: s.index, iteration: s.iteration, groupId: s.id });
+    const f = this.compile(s.workflowId, branchId, expansionScope(s, [], s.iteration));
     this.expandInto(s, f.heads, f.tails, false);
   }
 
@@ -900,16 +935,24 @@ export class Engine {
    * The entries whose outputs reach `n`: group placeholders pass data through, so behind one
    * stand its own parents (the tasks before a DWG, the last tasks of the previous iteration).
    */
-  private dataParents(n: RtNode): RtNode[] {
+  private dataParents(n: RtNode): { parents: RtNode[]; joinOf: Map<number, number>; via: Map<number, RtNode> } {
     const out = new Map<number, RtNode>();
-    const visit = (node: RtNode) => {
-      for (const p of this.succeededParents(node)) {
-        if (isPlaceholder(p.kind)) visit(p);
-        else out.set(p.id, p);
+    const joinOf = new Map<number, number>();
+    const via = new Map<number, RtNode>(); // each entry -> the parent of n it reaches n through
+    const visit = (node: RtNode, direct: RtNode | null) => {
+      for (const e of this.parentsOf(node.id)) {
+        const p = this.nodes.get(e.parent)!;
+        if (p.state !== 'succeeded') continue;
+        if (isPlaceholder(p.kind)) visit(p, direct ?? p);
+        else {
+          out.set(p.id, p);
+          if (!via.has(p.id)) via.set(p.id, direct ?? p);
+          if (e.join !== null) joinOf.set(p.id, e.join);
+        }
       }
     };
-    visit(n);
-    return [...out.values()].sort((a, b) => a.id - b.id);
+    visit(n, null);
+    return { parents: [...out.values()].sort((a, b) => a.id - b.id), joinOf, via };
   }
 
   private mergedParents(n: RtNode): Merged {
@@ -946,9 +989,9 @@ export class Engine {
    * renamed; a source key 'None' is the parent's first value, and 'None' -> 'None' all its data.
    * A named key the parent did not return is a problem (PerQueue passed None in silence).
    */
-  private portedData(n: RtNode, p: RtNode): { data: JsonObject; problem?: string } {
+  private portedData(n: RtNode, p: RtNode, via: RtNode = p): { data: JsonObject; problem?: string } {
     const data = p.data ?? {};
-    const edge = this.portsBetween(n, p);
+    const edge = this.portsBetween(n, via);
     if (!edge) return { data };
     const entries = Object.entries(edge.ports);
     if (entries.some(([source, target]) => source === 'None' && target === 'None')) return { data };
@@ -1024,7 +1067,7 @@ export class Engine {
         const heads: number[] = [];
         const tails: Tail[] = [];
         for (let i = 0; i < spec.width; i++) {
-          const f = this.compile(workflowId, body, { ...scope, index: [...scope.index, i], groupId: join });
+          const f = this.compile(workflowId, body, { ...scope, staticIndex: [i, ...scope.staticIndex], groupId: join });
           appendAll(heads, f.heads);
           for (const t of f.tails) tails.push({ id: t.id, join });
         }
@@ -1042,7 +1085,7 @@ export class Engine {
 
   private newNode(workflowId: number, kind: RtKind, templateId: number, name: string, scope: Scope): RtNode {
     const n = blankNode({ id: this.nextNodeId++, workflowId, kind, templateId, name, createdAt: this.now() });
-    n.index = scope.index;
+    n.index = indexIn(scope);
     n.iteration = scope.iteration;
     n.groupId = scope.groupId;
     this.nodes.set(n.id, n);
@@ -1131,6 +1174,28 @@ export class Engine {
       if (settledDelta !== 0 || blockingDelta !== 0) this.work.push(e.child);
     }
   }
+}
+
+/**
+ * PerQueue's order of a child's parents: ascending entry key. PerQueue numbers the entries of a
+ * width group's columns last column first (it inserts a graph in reversed topological order), so
+ * the columns of one join come in descending column order; everything else in creation order.
+ * `parents` is in id order; the columns of each join keep their places but are reversed.
+ */
+function pqParentOrder(parents: RtNode[], joinOf: Map<number, number>): RtNode[] {
+  const byJoin = new Map<number, RtNode[]>();
+  for (const p of parents) {
+    const j = joinOf.get(p.id);
+    if (j !== undefined) (byJoin.get(j) ?? byJoin.set(j, []).get(j)!).push(p);
+  }
+  const next = new Map<number, number>([...byJoin.keys()].map((j) => [j, byJoin.get(j)!.length - 1]));
+  return parents.map((p) => {
+    const j = joinOf.get(p.id);
+    if (j === undefined) return p;
+    const i = next.get(j)!;
+    next.set(j, i - 1);
+    return byJoin.get(j)![i];
+  });
 }
 
 /** Append without an argument spread: `push(...xs)` overflows the stack for large arrays. */

@@ -54,9 +54,19 @@ __all__ = [
 ]
 
 
+# Submodules reachable as attributes after a bare import, as after `import perqueue` (which
+# imports them eagerly): `perqueue.constants.INDEX_KW`, `perqueue.queue.PersistentQueue`.
+_SUBMODULES = {"constants", "queue", "selection", "task_classes", "utils", "external"}
+
+
 def __getattr__(name: str) -> Any:
-    if name == "constants":
-        return import_module("perqueue_lab.constants")
+    if name in _SUBMODULES:
+        try:
+            return import_module(f"perqueue_lab.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"perqueue_lab.{name}":
+                raise
+            raise AttributeError(f"module 'perqueue_lab' has no attribute {name!r}") from None
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'perqueue_lab' has no attribute {name!r}")

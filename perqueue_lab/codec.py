@@ -5,7 +5,7 @@ Plain JSON stays plain. Values JSON cannot hold become objects with the single r
 
     {"__pq__": "ndarray", "dtype": "<f8", "shape": [2, 3], "data": "<base64, C order, little-endian>"}
     {"__pq__": "complex", "real": R, "imag": I}        R, I: numbers or float tags
-    {"__pq__": "float", "value": "nan" | "inf" | "-inf"}
+    {"__pq__": "float", "value": "nan" | "inf" | "-inf" | "-0.0" | N}   N: an integral float, e.g. 2.0
     {"__pq__": "bytes", "data": "<base64>"}
     {"__pq__": "tuple", "items": [...]}
     {"__pq__": "set", "items": [...]}                  set and frozenset; items sorted (below)
@@ -96,13 +96,29 @@ def _float(x: float) -> Any:
     return {TAG: "float", "value": "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")}
 
 
+_JS_SAFE = 2.0**53
+
+
+def _float_value(x: float) -> Any:
+    """A float that keeps its type through JavaScript: JSON.parse reads 2.0 as the number 2 and
+    the bridge writes it back as ``2``, which Python would read as an int (a script formatting
+    ``f"strain_{s}"`` would then make another folder name than under PerQueue). So an integral
+    float the bridge would write as an integer is tagged, and -0.0 (JSON.stringify writes ``0``);
+    larger integral floats survive as text (``1e+16``)."""
+    if math.isfinite(x) and x.is_integer() and abs(x) < _JS_SAFE:
+        if x == 0 and math.copysign(1.0, x) < 0:
+            return {TAG: "float", "value": "-0.0"}
+        return {TAG: "float", "value": x}
+    return _float(x)
+
+
 def _enc(obj: Any, path: str, active: set) -> Any:
     t = type(obj)
     # Exact types first: they are nearly everything a task returns.
     if obj is None or t is str or t is bool or t is int:
         return obj
     if t is float:
-        return _float(obj)
+        return _float_value(obj)
     if t is dict or t is list or t is tuple or t is set or t is frozenset or isinstance(
         obj, (dict, list, tuple, set, frozenset)
     ):
@@ -114,7 +130,7 @@ def _enc(obj: Any, path: str, active: set) -> Any:
     if isinstance(obj, int):
         return int(obj)
     if isinstance(obj, float):
-        return _float(float(obj))
+        return _float_value(float(obj))
     if isinstance(obj, complex):
         return {TAG: "complex", "real": _float(obj.real), "imag": _float(obj.imag)}
     if isinstance(obj, (bytes, bytearray, memoryview)):
@@ -280,9 +296,11 @@ def _dec(x: Any, path: str, in_set: bool) -> Any:
     if tag == "ndarray":
         return _dec_array(x, bad)
     if tag == "float":
+        if type(x.get("value")) in (int, float):
+            return float(x["value"])  # an integral float (see _float_value)
         v = field("value", str, "a string")
-        if v not in ("nan", "inf", "-inf"):
-            raise bad(f'value must be "nan", "inf" or "-inf", got {v!r}')
+        if v not in ("nan", "inf", "-inf", "-0.0"):
+            raise bad(f'value must be "nan", "inf", "-inf", "-0.0" or a number, got {v!r}')
         return float(v)
     if tag == "complex":
         parts = []

@@ -7,12 +7,14 @@ process at the cost of a fork.
 
 It speaks the local pool's launcher protocol on stdin/stdout: once the runner is imported it
 says ``R\\t\\t<its pid>`` (ready: a server that ends before saying so cannot run tasks); it reads
-``<run folder>\\t<workflow id>\\t<keep>`` lines and answers ``S\\t<run folder>\\t<pid>`` when a
-child starts and ``E\\t<run folder>\\t<exit code>`` when it ends, where a child killed by signal N
-is told as ``-N``. Each child does what the bash job script does (docs/contracts.md §2): claims
+``<run folder>\\t<workflow id>\\t<keep>\\t<working folder>`` lines and answers
+``S\\t<run folder>\\t<pid>`` when a child starts and ``E\\t<run folder>\\t<exit code>`` when it
+ends, where a child killed by signal N is told as ``-N``. Each child does what the bash job script does (docs/contracts.md §2): claims
 the run folder by creating ``pid`` exclusively, appends to ``stdout``/``stderr``, runs the entry
-from the project folder, ends the processes the task left behind (unless ``keep`` is ``1``:
-``perqueue_lab.leftovers``) and writes ``marker`` last.
+from its working folder (its submitter's; empty: the folder given at start), ends the processes
+the task left behind (unless ``keep`` is ``1``: ``perqueue_lab.leftovers``) and writes ``marker``
+last. Its environment is the server's own: the bridge starts one per interpreter and submitter's
+environment.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import signal
 import sys
 import time
 
-from perqueue_lab import leftovers, runner
+from perqueue_lab import alias, leftovers, runner
 
 
 def _claim(run_dir: str) -> bool:
@@ -70,8 +72,14 @@ def _child(run_dir: str, workflow_id: str, work_dir: str, keep: bool) -> int:
         PQ_ATTEMPT=attempt,
         PQ_WORKFLOW_ID=workflow_id,
     )
-    os.chdir(work_dir)
-    code = runner.main([run_dir])
+    try:
+        os.chdir(work_dir)
+    except OSError as e:
+        # Exit 97 like the bash job script: the folder the task was submitted from is gone.
+        print(f"perqueue_lab: cannot enter the task's working folder {work_dir}: {e.strerror}", file=sys.stderr)
+        code = 97
+    else:
+        code = runner.main([run_dir])
     sys.stdout.flush()
     sys.stderr.flush()
     leftovers.end()
@@ -110,14 +118,16 @@ def _spare(command: int, report: int, work_dir: str) -> int:
             return 0
         data += chunk
     os.close(command)
-    run_dir, workflow_id, keep = (data.split(b"\n", 1)[0].decode().split("\t") + ["", ""])[:3]
-    code = _child(run_dir, workflow_id, work_dir, keep == "1")
+    run_dir, workflow_id, keep, task_dir = (data.split(b"\n", 1)[0].decode().split("\t") + ["", "", ""])[:4]
+    code = _child(run_dir, workflow_id, task_dir or work_dir, keep == "1")
     os.write(report, f"{os.getpid()}\t{code}\n".encode())  # one short write: atomic on a pipe
     return code
 
 
 def serve(work_dir: str) -> None:
     global _devnull
+    alias.install()  # before the preloads, which may import PerQueue-style modules too
+    alias.preload()
     _preload()
     leftovers._load_prctl()  # once here, not in every child
     _devnull = os.open(os.devnull, os.O_RDONLY)

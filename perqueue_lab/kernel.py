@@ -196,14 +196,16 @@ class Bridge:
     def submit(self, tasklike: Any, name: str | None = None) -> WorkflowHandle:
         """Submit a Task, ManualTask, group or Workflow (a list or dict is read as ``Workflow(...)``).
 
-        Python and notebook tasks run with this kernel's interpreter. The bridge checks the whole
-        workflow first and stores nothing when something is wrong (BridgeError says what).
+        Python and notebook tasks run with this kernel's interpreter and environment, in its
+        current folder. The bridge checks the whole workflow first and stores nothing when
+        something is wrong (BridgeError says what).
         """
         from perqueue_lab.task_classes._node import SpecNode
         from perqueue_lab.task_classes.task_groups import Workflow
 
         node = tasklike if isinstance(tasklike, SpecNode) else Workflow(tasklike)
-        body: dict[str, Any] = {"spec": node.to_document(name)}
+        # The tasks run with this kernel's environment and in its folder, like a `pql submit` here.
+        body: dict[str, Any] = {"spec": node.to_document(name), "environment": dict(os.environ), "cwd": os.getcwd()}
         python = os.environ.get("PQ_PYTHON") or sys.executable
         if python:
             body["python"] = python
@@ -378,8 +380,9 @@ class WorkflowHandle:
 
     # --- changing ---------------------------------------------------------------------------
     def retry(self, entry_id: int) -> None:
-        """Run a failed, timed-out, cancelled or discarded entry again; what is below it then goes on."""
-        self.bridge.request("POST", f"/api/entries/{int(entry_id)}/retry")
+        """Run a failed, timed-out, cancelled or discarded entry again (with this kernel's environment);
+        what is below it then goes on."""
+        self.bridge.request("POST", f"/api/entries/{int(entry_id)}/retry", {"environment": dict(os.environ)})
 
     def cancel(self) -> list[int]:
         """Cancel the whole workflow (running jobs are killed); returns the ids the bridge reports."""

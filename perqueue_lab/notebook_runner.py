@@ -37,6 +37,15 @@ class TaskError(Exception):
         self.pq_error = {"type": type_name, "repr": text, "traceback": tb}
 
 
+#: Run by the kernel before the first cell, outside the notebook: a notebook written for
+#: PerQueue imports `perqueue` (perqueue_lab.alias). A kernel without perqueue_lab goes on
+#: without it, as it would without the alias.
+ALIAS_EXEC_LINE = (
+    "--IPKernelApp.exec_lines="
+    "try:\n import perqueue_lab.alias as _a; _a.install(); del _a\nexcept ImportError:\n pass"
+)
+
+
 def _helper_source(path: Path) -> str:
     return (
         "from perqueue_lab.notebooks import save_result as __pq_save_result\n"
@@ -186,7 +195,7 @@ def run_notebook(
         timeout=None,
         startup_timeout=120,
         # Headless: the kernel's start-up warnings would only crowd the error tail of the log.
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        extra_arguments=["--IPKernelApp.log_level=ERROR", ALIAS_EXEC_LINE],
         resources={"metadata": {"path": str(path.parent)}},
         on_cell_executed=lambda cell, cell_index, execute_reply: _echo_outputs(cell),
     )

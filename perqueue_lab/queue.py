@@ -65,12 +65,12 @@ class PersistentQueue:
 
         Returns the new workflow's id. The bridge validates the whole spec first (scripts
         exist, no cycle, groups placed where they can resolve) and stores nothing if it fails.
-        Python tasks run with this interpreter (the kernel's environment) unless PQ_PYTHON
-        names another.
+        Python tasks run with this interpreter unless PQ_PYTHON names another, with this
+        process's environment (``pql`` inherits it) and in its current folder, as PerQueue's do.
         """
         node = tasklike if isinstance(tasklike, SpecNode) else Workflow(tasklike)
         document = node.to_document(name)
-        args = ["submit", "--spec", "-", "--json"]
+        args = ["submit", "--spec", "-", "--json", "--cwd", os.getcwd()]
         if not os.environ.get("PQ_PYTHON") and sys.executable:
             args += ["--python", sys.executable]
         out = self._json(args, input=json.dumps(document))

@@ -20,6 +20,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
+from perqueue_lab import alias
 from perqueue_lab.constants import INDEX_KW, ITER_KW, PARENTS_KW
 
 __all__ = ["run", "main", "OutputTooLargeError", "DEFAULT_MAX_OUTPUT_BYTES"]
@@ -146,12 +147,22 @@ def check_output_size(text: str, what: str = "the output of main()") -> None:
         )
 
 
+def _with_entry_keys(kwargs: dict[str, Any], joined: dict[str, list[int]]) -> dict[str, Any]:
+    """A value gathered from several parents is a dict keyed by their entry ids: integers and in
+    PerQueue's order, as PerQueue passes it (JSON carries the keys as strings, sorted)."""
+    for key, ids in joined.items():
+        value = kwargs.get(key)
+        if isinstance(value, dict) and len(value) == len(ids) and all(str(i) in value for i in ids):
+            kwargs[key] = {int(i): value[str(i)] for i in ids}
+    return kwargs
+
+
 def run(run_dir: Path) -> dict[str, Any]:
     """Run the entry in ``run_dir`` and return the result record (also written to result.json)."""
     inp = json.loads((run_dir / "input.json").read_text(encoding="utf-8"))
     encode, decode = _codec()
     code = str(inp["code"])
-    kwargs = decode(inp.get("kwargs") or {})
+    kwargs = _with_entry_keys(decode(inp.get("kwargs") or {}), inp.get("joined") or {})
     _print_header(inp.get("entryId"), code, kwargs)
     if code.endswith(".ipynb"):
         from perqueue_lab.notebook_runner import run_notebook
@@ -187,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m perqueue_lab.runner <run folder>", file=sys.stderr)
         return 2
     run_dir = Path(argv[0]).resolve()
+    # Task scripts written for PerQueue import `perqueue`: answer with this package unless a
+    # real perqueue is installed (perqueue_lab.alias).
+    alias.install()
     try:
         run(run_dir)
         return 0

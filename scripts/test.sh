@@ -33,6 +33,12 @@ else
 fi
 export PQ_REQUIRE_SLURM=1
 
+# The conformance suite (tests/python/test_conformance.py) runs every case on the published
+# PerQueue 0.3.2 too: its venv comes from PyPI (bench/baseline/setup.sh, idempotent).
+echo "== PerQueue 0.3.2 baseline for the conformance suite (bench/baseline/setup.sh)"
+bash bench/baseline/setup.sh || status=1
+export PQ_BASELINE_PYTHON="$PWD/bench/.venv-baseline/bin/python"
+
 echo "== core and bridge tests (node:test, Slurm tests included)"
 "$NODE" --test --test-concurrency=2 \
   --test-reporter=spec --test-reporter-destination=stdout \

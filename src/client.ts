@@ -58,8 +58,11 @@ export interface IPerQueueClient {
   retryEntry(id: number): Promise<void>;
   cancelEntry(id: number): Promise<void>;
   modifyEntry(id: number, change: PerQueue.ModifyRequest): Promise<void>;
-  approveEntry(id: number, body: { data?: Record<string, unknown>; by?: string }): Promise<void>;
-  rejectEntry(id: number, body: { reason?: string; by?: string }): Promise<void>;
+  approvals(): Promise<PerQueue.Approval[]>;
+  /** The path (relative to the project) of the waiting step's notebook copy, made once per attempt. */
+  stepNotebook(id: number): Promise<string>;
+  approveEntry(id: number, answer: PerQueue.Approve): Promise<void>;
+  rejectEntry(id: number, answer: PerQueue.Reject): Promise<void>;
   /** Long poll: resolves with the events after `since`, or none after `timeout` seconds. */
   pollEvents(since: number, timeout: number): Promise<PerQueue.EventBatch>;
   /**
@@ -149,12 +152,26 @@ export class PerQueueClient implements IPerQueueClient {
     await this.json(`entries/${id}/modify`, { method: 'POST', body: JSON.stringify(change) });
   }
 
-  async approveEntry(id: number, body: { data?: Record<string, unknown>; by?: string }): Promise<void> {
-    await this.json(`entries/${id}/approve`, { method: 'POST', body: JSON.stringify(body) });
+  async approvals(): Promise<PerQueue.Approval[]> {
+    const list = await this.json<PerQueue.Approval[]>('approvals');
+    return Array.isArray(list) ? list : [];
   }
 
-  async rejectEntry(id: number, body: { reason?: string; by?: string }): Promise<void> {
-    await this.json(`entries/${id}/reject`, { method: 'POST', body: JSON.stringify(body) });
+  async stepNotebook(id: number): Promise<string> {
+    const path = `entries/${id}/notebook`;
+    const answer = await this.json<{ path?: unknown }>(path, { method: 'POST', body: '{}' });
+    if (!answer || typeof answer.path !== 'string') {
+      throw new PerQueueApiError(500, `the bridge gave no notebook path for entry ${id}`, path);
+    }
+    return answer.path;
+  }
+
+  async approveEntry(id: number, answer: PerQueue.Approve): Promise<void> {
+    await this.json(`entries/${id}/approve`, { method: 'POST', body: JSON.stringify(answer) });
+  }
+
+  async rejectEntry(id: number, answer: PerQueue.Reject): Promise<void> {
+    await this.json(`entries/${id}/reject`, { method: 'POST', body: JSON.stringify(answer) });
   }
 
   pollEvents(since: number, timeout: number): Promise<PerQueue.EventBatch> {

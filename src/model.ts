@@ -5,6 +5,7 @@
 import { Signal } from '@lumino/signaling';
 
 import { IPerQueueClient, PerQueueApiError } from './client';
+import { ModelSignals } from './modelSignals';
 import { IPerQueueModel, PerQueue } from './tokens';
 
 /** The API version this frontend speaks. */
@@ -36,8 +37,9 @@ interface IGraphState {
 /** Socket attempts that never opened before switching to long polling. */
 const SOCKET_FAILURES_BEFORE_POLL = 3;
 
-export class PerQueueModel implements IPerQueueModel {
+export class PerQueueModel extends ModelSignals implements IPerQueueModel {
   constructor(options: IModelOptions) {
+    super();
     this._client = options.client;
     this._transport = options.transport ?? 'websocket';
     this._pollTimeout = options.pollTimeout ?? 25;
@@ -57,21 +59,6 @@ export class PerQueueModel implements IPerQueueModel {
   }
   get lastSeq(): number {
     return this._lastSeq;
-  }
-  get workflowsChanged(): Signal<this, ReadonlyArray<PerQueue.WorkflowSummary>> {
-    return this._workflowsChanged;
-  }
-  get workflowChanged(): Signal<this, number> {
-    return this._workflowChanged;
-  }
-  get connectionChanged(): Signal<this, PerQueue.ConnectionInfo> {
-    return this._connectionChanged;
-  }
-  get eventReceived(): Signal<this, PerQueue.BridgeEvent> {
-    return this._eventReceived;
-  }
-  get workflowRemoved(): Signal<this, number> {
-    return this._workflowRemoved;
   }
   get isDisposed(): boolean {
     return this._disposed;
@@ -94,9 +81,6 @@ export class PerQueueModel implements IPerQueueModel {
     return this._client.project;
   }
 
-  get projectChanged(): Signal<this, string | null> {
-    return this._projectChanged;
-  }
 
   projects(): Promise<PerQueue.Project[]> {
     return this._client.listProjects();
@@ -238,11 +222,17 @@ export class PerQueueModel implements IPerQueueModel {
   cancelEntry(id: number): Promise<void> {
     return this._client.cancelEntry(id);
   }
-  approveEntry(id: number, data?: Record<string, unknown>): Promise<void> {
-    return this._client.approveEntry(id, data ? { data } : {});
+  approvals(): Promise<PerQueue.Approval[]> {
+    return this._client.approvals();
   }
-  rejectEntry(id: number, reason?: string): Promise<void> {
-    return this._client.rejectEntry(id, reason ? { reason } : {});
+  stepNotebook(id: number): Promise<string> {
+    return this._client.stepNotebook(id);
+  }
+  approveEntry(id: number, answer: PerQueue.Approve): Promise<void> {
+    return this._client.approveEntry(id, answer);
+  }
+  rejectEntry(id: number, answer: PerQueue.Reject): Promise<void> {
+    return this._client.rejectEntry(id, answer);
   }
   modifyEntry(id: number, change: PerQueue.ModifyRequest): Promise<void> {
     return this._client.modifyEntry(id, change);
@@ -573,12 +563,6 @@ export class PerQueueModel implements IPerQueueModel {
   private _dirtyTimer: ReturnType<typeof setTimeout> | null = null;
   private _dirty = new Set<number>();
   private _timers = new Set<ReturnType<typeof setTimeout>>();
-  private _workflowsChanged = new Signal<this, ReadonlyArray<PerQueue.WorkflowSummary>>(this);
-  private _workflowChanged = new Signal<this, number>(this);
-  private _connectionChanged = new Signal<this, PerQueue.ConnectionInfo>(this);
-  private _eventReceived = new Signal<this, PerQueue.BridgeEvent>(this);
-  private _workflowRemoved = new Signal<this, number>(this);
-  private _projectChanged = new Signal<this, string | null>(this);
   /** Bumped when another project is shown: work begun for an earlier one stops. */
   private _generation = 0;
 }

@@ -16,10 +16,9 @@ export enum CommandIDs {
   showProject = 'perqueue:show-project',
   retryEntry = 'perqueue:retry-entry',
   cancelEntry = 'perqueue:cancel-entry',
-  approveEntry = 'perqueue:approve-entry',
-  rejectEntry = 'perqueue:reject-entry',
   showEntry = 'perqueue:show-entry',
-  // Human steps: act on an entry id given in the arguments, else the current step notebook's.
+  // Human steps (the details pane, the Approvals panel, step notebooks and the palette): act on
+  // the entry id given in the arguments, else the current step notebook's, else one picked.
   openStep = 'perqueue:open-step',
   approveStep = 'perqueue:approve',
   rejectStep = 'perqueue:reject',
@@ -118,6 +117,45 @@ export namespace PerQueue {
     width?: number;
   }
 
+  /** One item of GET /api/approvals, with only the fields this frontend reads. */
+  export interface Approval {
+    node: {
+      id: number;
+      workflowId: number;
+      name: string;
+      state: string;
+      kind?: string;
+      index?: number[];
+      iteration?: number[];
+      args?: Record<string, unknown> | null;
+      startedAt?: number | null;
+      createdAt?: number | null;
+      deadline?: number | null;
+      [extra: string]: unknown;
+    };
+    spec: {
+      kind?: string;
+      name?: string;
+      notebook?: string;
+      form?: Record<string, unknown>;
+      timeout?: number;
+      default?: Record<string, unknown>;
+      onReject?: 'discard' | 'fail';
+      [extra: string]: unknown;
+    };
+  }
+
+  /** What a person answers to a human step; `by` names who (absent when unknown). */
+  export interface Approve {
+    data?: Record<string, unknown>;
+    by?: string;
+  }
+
+  export interface Reject {
+    reason?: string;
+    by?: string;
+  }
+
   /** How the live connection to the bridge is doing, as the views show it. */
   export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'unavailable';
 
@@ -165,8 +203,12 @@ export interface IPerQueueModel {
   log(id: number, stream: 'stdout' | 'stderr', lines?: number): Promise<string>;
   retryEntry(id: number): Promise<void>;
   cancelEntry(id: number): Promise<void>;
-  approveEntry(id: number, data?: Record<string, unknown>): Promise<void>;
-  rejectEntry(id: number, reason?: string): Promise<void>;
+  /** The human steps waiting for a person (GET /api/approvals). */
+  approvals(): Promise<PerQueue.Approval[]>;
+  /** Makes (once per attempt) a waiting step's notebook copy; its path relative to the project. */
+  stepNotebook(id: number): Promise<string>;
+  approveEntry(id: number, answer: PerQueue.Approve): Promise<void>;
+  rejectEntry(id: number, answer: PerQueue.Reject): Promise<void>;
   modifyEntry(id: number, change: PerQueue.ModifyRequest): Promise<void>;
   cancelWorkflow(id: number): Promise<void>;
   /** A request to the shown project's bridge API (`path` below /api), for views with routes of their own. */

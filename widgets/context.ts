@@ -3,7 +3,7 @@
 // plugin sets it once; the views, which ipywidgets creates without arguments, read it.
 import type { CommandRegistry } from '@lumino/commands';
 
-import type { IGraphSettings } from '../src/panels/graphView';
+import type { IGraphSettings } from '../src/graph';
 import type { IPerQueueModel } from '../src/tokens';
 
 export interface IWidgetContext {

@@ -5,7 +5,7 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
-import { DEFAULT_GRAPH_SETTINGS, IGraphSettings } from '../src/panels/graphView';
+import { DEFAULT_GRAPH_SETTINGS, graphSettings, IGraphSettings } from '../src/graph';
 import { IPerQueueModel } from '../src/tokens';
 import { setWidgetContext } from './context';
 import { MODULE_NAME, MODULE_VERSION } from './version';
@@ -26,12 +26,7 @@ export const widgetPlugin: JupyterFrontEndPlugin<void> = {
       registry.load(SETTINGS_ID).then(
         (settings) => {
           const read = () => {
-            const get = <T>(key: string, fallback: T): T => (settings.get(key).composite as T | undefined) ?? fallback;
-            current = {
-              collapseWidthAbove: get('collapseWidthAbove', DEFAULT_GRAPH_SETTINGS.collapseWidthAbove),
-              layoutDirection: get('layoutDirection', DEFAULT_GRAPH_SETTINGS.layoutDirection),
-              logTail: get('logTail', DEFAULT_GRAPH_SETTINGS.logTail),
-            };
+            current = graphSettings(settings);
           };
           read();
           settings.changed.connect(read);

@@ -7,9 +7,8 @@ import { DOMWidgetModel, DOMWidgetView, ISerializers } from '@jupyter-widgets/ba
 import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
-import { stateLabel } from '../src/graph';
-import { button, clear, el } from '../src/panels/dom';
-import { WorkflowGraphView as GraphCanvas } from '../src/panels/graphView';
+import { button, clear, el } from '../src/ui';
+import { stateLabel, WorkflowGraphView as GraphCanvas } from '../src/graph';
 import { CommandIDs, IPerQueueModel, PerQueue } from '../src/tokens';
 import { IWidgetContext, widgetContext } from './context';
 import { MODULE_NAME, MODULE_VERSION } from './version';

@@ -3,13 +3,15 @@
 // It is a thin layer: every action goes to the manager, every read to the store.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { dirname, join } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 import { jsonNestingProblem, MAX_LOG_LINES, MAX_REQUEST_BYTES } from '../../core/limits.js';
 import { parseStates, workflowState } from '../../core/states.js';
 import type { JsonObject } from '../../core/spec.js';
 import type { Manager } from '../manager/manager.js';
 import { isUserError } from '../manager/manager.js';
 import { prepareManualNotebook } from '../manager/notebooks.js';
+import { parseEnvironment, type EnvVars } from '../runner/environment.js';
 import { tailLines } from '../runner/results.js';
 import { exportWorkflows } from '../store/export.js';
 import type { Store } from '../store/store.js';
@@ -50,6 +52,30 @@ class HttpError extends Error {
 
 type Handler = (req: IncomingMessage, params: string[], query: URLSearchParams, body: unknown) => unknown | Promise<unknown>;
 
+/** A submitter's environment sent with a request (absent: null), filtered; 400 names the field. */
+function environmentField(value: unknown): EnvVars | null {
+  if (value === undefined || value === null) return null;
+  try {
+    return parseEnvironment(value);
+  } catch (e) {
+    throw new HttpError(400, (e as Error).message);
+  }
+}
+
+/** A submitter's working folder: an absolute path to an existing folder. */
+function cwdField(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || !isAbsolute(value)) throw new HttpError(400, "field 'cwd': must be an absolute path");
+  let dir = false;
+  try {
+    dir = statSync(value).isDirectory();
+  } catch {
+    throw new HttpError(400, `field 'cwd': no such folder: ${value}`);
+  }
+  if (!dir) throw new HttpError(400, `field 'cwd': not a folder: ${value}`);
+  return value;
+}
+
 export function createApiServer(o: ApiOptions): Server {
   const { manager, store } = o;
   const routes: [string, RegExp, Handler][] = [];
@@ -66,9 +92,14 @@ export function createApiServer(o: ApiOptions): Server {
   }));
   route('GET', '/api/workflows', () => store.workflowSummaries().map(withWorkflowState));
   route('POST', '/api/workflows', (_req, _p, _q, body) => {
-    const b = body as { spec?: unknown; python?: string; virtualEnv?: string };
+    const b = body as { spec?: unknown; python?: string; virtualEnv?: string; environment?: unknown; cwd?: unknown };
     if (!b || typeof b !== 'object' || b.spec === undefined) throw new HttpError(400, "the body needs a 'spec' field");
-    return manager.submit(b.spec, { python: b.python ?? null, virtualEnv: b.virtualEnv ?? null });
+    return manager.submit(b.spec, {
+      python: b.python ?? null,
+      virtualEnv: b.virtualEnv ?? null,
+      environment: environmentField(b.environment),
+      cwd: cwdField(b.cwd),
+    });
   });
   route('GET', '/api/workflows/:id', (_r, [id]) => {
     const summary = store.workflowSummary(Number(id));
@@ -107,8 +138,8 @@ export function createApiServer(o: ApiOptions): Server {
     const lines = logLines(q.get('tail'));
     return { text: node.attempt > 0 ? tailLines(join(manager.runDirOf(node), stream), lines) : '' };
   });
-  route('POST', '/api/entries/:id/retry', (_r, [id]) => {
-    manager.retry(Number(id));
+  route('POST', '/api/entries/:id/retry', (_r, [id], _q, body) => {
+    manager.retry(Number(id), { environment: environmentField((body as { environment?: unknown } | undefined)?.environment) });
     return { ok: true };
   });
   route('POST', '/api/entries/:id/cancel', (_r, [id]) => ({ cancelled: manager.cancel(Number(id)) }));

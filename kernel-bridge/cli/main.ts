@@ -54,8 +54,9 @@ async function submit(args: Args): Promise<number> {
   if (!file) throw new UsageError('submit needs a file: a .py submission script, a .json spec or a TS/JS module');
   if (extname(file) === '.py' && !args.opt('spec')) {
     // A Python submission script submits through the Python API, which calls `pql submit --spec -`.
+    // It runs with the `perqueue` import alias, so a script written for PerQueue runs unchanged.
     const python = process.env.PQ_PYTHON || 'python3';
-    const r = spawnSync(python, [resolve(file), ...args.positional.slice(2)], {
+    const r = spawnSync(python, ['-m', 'perqueue_lab.alias', resolve(file), ...args.positional.slice(2)], {
       stdio: 'inherit',
       env: { ...process.env, PQ_PROJECT: paths.root },
     });
@@ -68,6 +69,9 @@ async function submit(args: Args): Promise<number> {
     spec,
     python: args.opt('python') ?? process.env.PQ_PYTHON ?? null,
     virtualEnv: process.env.VIRTUAL_ENV ?? null,
+    // The tasks run with this command's environment and in its folder (or --cwd's), as sbatch's do.
+    environment: process.env,
+    cwd: resolve(args.opt('cwd') ?? process.cwd()),
   });
   if (args.flag('json')) out(result);
   else out(`submitted workflow ${result.workflowId} (${result.entries} entries so far)`);
@@ -78,12 +82,15 @@ const submitCommand: Command = {
   name: 'submit',
   usage: 'submit FILE [--name N] [--json] | submit --spec FILE|-',
   summary: 'submit a workflow: a Python submission script (.py), a JSON spec (.json or stdin), or a TS/JS module (default export)',
-  details: `A .py script runs with this project's Python; arguments after '--' go to the script
-('pql submit pq_submit.py -- --size 5').`,
+  details: `A .py script runs with this project's Python, with 'perqueue' imports answered by
+perqueue_lab (a PerQueue script runs unchanged); arguments after '--' go to the script
+('pql submit pq_submit.py -- --size 5'). The tasks run with this command's environment and in
+its current folder (docs/guide/environment.md).`,
   options: [
     { names: ['--name'], value: 'N', help: "the workflow's name (JSON specs and modules)" },
     { names: ['--spec'], value: 'FILE', help: "a JSON spec, '-' for stdin" },
     { names: ['--python'], value: 'PY', help: 'the Python interpreter for Python tasks' },
+    { names: ['--cwd'], value: 'DIR', help: 'the folder the tasks run in (default: the current one)' },
     { names: ['--json'], help: 'print the result as JSON' },
   ],
   unknownOptionHint: "; options for a submission script go after '--': pql submit script.py -- --size 5",

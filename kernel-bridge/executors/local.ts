@@ -59,16 +59,25 @@ interface Running {
   cores: number;
   timer?: LongTimer;
   timedOut: boolean;
-  /** The launcher that started it: 'bash', or the Python of a fork server. */
+  /** The launcher that started it: 'bash', or the key of a fork server. */
   via: string;
+  /** The task's working folder, told to a fork server with each task. */
+  workDir?: string;
   beforeBash?: () => void;
 }
 
-/** A Python task may start from a warm fork server of this interpreter (perqueue_lab.forkserver). */
+/**
+ * A Python task may start from a warm fork server of this interpreter (perqueue_lab.forkserver),
+ * one per interpreter and environment: variables such as LD_LIBRARY_PATH or PYTHONPATH only act
+ * when a process starts, so tasks of another environment need a server started with it.
+ */
 export interface WarmPython {
   python: string;
-  /** Folder the task runs in (the project folder). */
+  /** The interpreter and environment: tasks with the same key share a fork server. */
+  key: string;
+  /** Folder the fork server starts in; each task is told its own (its submitter's). */
   workDir: string;
+  /** The environment the fork server starts with (its tasks inherit it). */
   env: NodeJS.ProcessEnv;
   /** Called before the job goes to bash instead (the fork server could not run): write its job script. */
   beforeBash?: () => void;
@@ -77,6 +86,8 @@ export interface WarmPython {
 export class LocalPool {
   /** How long a stopped job gets between SIGTERM and SIGKILL. */
   static readonly KILL_GRACE_MS = 10_000;
+  /** Fork servers kept at once (one per interpreter and submitter's environment). */
+  static readonly MAX_FORK_SERVERS = 4;
   private readonly waiting: JobRequest[] = [];
   private readonly prepares = new Map<number, () => boolean>();
   private readonly warm = new Map<number, WarmPython>();
@@ -95,6 +106,10 @@ export class LocalPool {
   /** Jobs waiting for a crashed fork server to be started again. */
   private readonly held = new Map<string, Running[]>();
   private readonly restartTimers = new Set<NodeJS.Timeout>();
+  /** Fork servers by key, least recently used first (a Map keeps insertion order). */
+  private readonly warmUse = new Map<string, true>();
+  /** Idle fork servers closed to make room: their end is no crash. */
+  private readonly retired = new WeakSet<ChildProcessWithoutNullStreams>();
   private closed = false;
 
   constructor(
@@ -115,7 +130,7 @@ export class LocalPool {
 
   /** Start the fork server of an interpreter before its first task arrives. */
   warmUp(warm: WarmPython): void {
-    if (!this.closed && !this.coldPythons.has(warm.python)) this.ensureLauncher(warm.python, warm);
+    if (!this.closed && !this.coldPythons.has(warm.key)) this.ensureLauncher(warm.key, warm);
   }
 
   /** Jobs started by an earlier bridge still hold cores until they end. */
@@ -176,9 +191,9 @@ export class LocalPool {
   private start(req: JobRequest, cores: number): void {
     const warm = this.warm.get(req.entryId);
     this.warm.delete(req.entryId);
-    const via = warm && !this.coldPythons.has(warm.python) ? warm.python : 'bash';
+    const via = warm && !this.coldPythons.has(warm.key) ? warm.key : 'bash';
     if (via === 'bash') warm?.beforeBash?.();
-    const r: Running = { req, pid: -1, cores, timedOut: false, via, beforeBash: warm?.beforeBash };
+    const r: Running = { req, pid: -1, cores, timedOut: false, via, workDir: warm?.workDir, beforeBash: warm?.beforeBash };
     this.usedCores += cores;
     this.running.set(req.entryId, r);
     this.byDir.set(req.runDir, req.entryId);
@@ -197,7 +212,8 @@ export class LocalPool {
       return;
     }
     const keep = r.req.keepProcesses ? '1' : '';
-    const line = r.via === 'bash' ? `${r.req.runDir}\t${r.req.jobScript}\t${keep}\n` : `${r.req.runDir}\t${r.req.workflowId}\t${keep}\n`;
+    const line =
+      r.via === 'bash' ? `${r.req.runDir}\t${r.req.jobScript}\t${keep}\n` : `${r.req.runDir}\t${r.req.workflowId}\t${keep}\t${r.workDir ?? ''}\n`;
     this.ensureLauncher(r.via, warm).stdin.write(line);
   }
 
@@ -217,14 +233,19 @@ export class LocalPool {
   }
 
   private ensureLauncher(via: string, warm?: WarmPython): ChildProcessWithoutNullStreams {
+    if (via !== 'bash') {
+      this.warmUse.delete(via);
+      this.warmUse.set(via, true);
+    }
     const existing = this.launchers.get(via);
     if (existing) return existing;
     if (warm) this.warmOf.set(via, warm);
     const serverOf = this.warmOf.get(via);
+    if (via !== 'bash') this.retireIdleForkServers(via);
     const child =
       via === 'bash'
         ? spawn('bash', ['-c', LAUNCHER], { stdio: ['pipe', 'pipe', 'pipe'] })
-        : spawn(via, ['-m', 'perqueue_lab.forkserver', serverOf!.workDir], { stdio: ['pipe', 'pipe', 'pipe'], env: serverOf!.env });
+        : spawn(serverOf!.python, ['-m', 'perqueue_lab.forkserver', serverOf!.workDir], { stdio: ['pipe', 'pipe', 'pipe'], env: serverOf!.env });
     this.launchers.set(via, child);
     createInterface({ input: child.stdout }).on('line', (line) => this.onLauncherLine(line, child));
     // The last words of a fork server that cannot start say why (an import error).
@@ -242,6 +263,7 @@ export class LocalPool {
     });
     child.on('exit', (code, signal) => {
       if (child.pid === undefined) return; // never ran: 'error' above failed its jobs
+      if (this.retired.has(child)) return; // closed while idle to make room: nothing of it ran
       if (this.launchers.get(via) === child) this.launchers.delete(via);
       const wasReady = this.ready.delete(child);
       if (this.closed) return;
@@ -262,7 +284,7 @@ export class LocalPool {
         // It ended on its own before importing the runner: this interpreter cannot run the fork
         // server, so its Python tasks start cold, through bash.
         this.coldPythons.add(via);
-        this.events.log?.(`the fork server of ${via} could not start (${how}); its Python tasks start without it${stderrTail.trim() ? `: ${stderrTail.trim()}` : ''}`);
+        this.events.log?.(`the fork server of ${serverOf?.python ?? via} could not start (${how}); its Python tasks start without it${stderrTail.trim() ? `: ${stderrTail.trim()}` : ''}`);
         for (const r of unstarted) {
           r.via = 'bash';
           r.beforeBash?.();
@@ -277,7 +299,7 @@ export class LocalPool {
         const count = last && now - last.last < CRASH_WINDOW_MS ? last.count + 1 : 1;
         this.crashes.set(via, { count, last: now });
         const delay = count <= 1 ? 0 : Math.min(250 * 2 ** (count - 2), MAX_RESTART_DELAY_MS);
-        const what = via === 'bash' ? 'the bash launcher' : `the fork server of ${via}`;
+        const what = via === 'bash' ? 'the bash launcher' : `the fork server of ${serverOf?.python ?? via}`;
         this.events.log?.(`${what} (pid ${child.pid}) ended (${how}); starting it again${delay ? ` in ${delay} ms` : ''} (crash ${count} within a minute, ${unstarted.length} job(s) sent again)`);
         this.held.set(via, unstarted);
         const t = setTimeout(() => {
@@ -295,12 +317,32 @@ export class LocalPool {
     return child;
   }
 
+  /**
+   * Every submitter's environment gets a fork server; shells differ (a terminal's own variables),
+   * so without a bound they would pile up. Beyond MAX_FORK_SERVERS the least recently used ones
+   * with no task running or held are closed (they leave once their stdin ends).
+   */
+  private retireIdleForkServers(keep: string): void {
+    for (const key of [...this.warmUse.keys()]) {
+      if (this.launchers.size < LocalPool.MAX_FORK_SERVERS + (this.launchers.has('bash') ? 1 : 0)) return;
+      if (key === keep || !this.launchers.has(key) || this.held.has(key)) continue;
+      if ([...this.running.values()].some((r) => r.via === key)) continue;
+      const child = this.launchers.get(key)!;
+      this.launchers.delete(key);
+      this.warmUse.delete(key);
+      this.warmOf.delete(key);
+      this.retired.add(child);
+      child.stdin.end();
+    }
+  }
+
   private launcherFailed(via: string, child: ChildProcessWithoutNullStreams, e: Error): void {
     if (this.launchers.get(via) === child) this.launchers.delete(via);
     if (this.closed) return;
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : e.message;
-    const error = `cannot start the interpreter '${via}' (${why}): check the workflow's python or the project's PQ_PYTHON`;
+    const interpreter = this.warmOf.get(via)?.python ?? via;
+    const error = `cannot start the interpreter '${interpreter}' (${why}): check the workflow's python or the project's PQ_PYTHON`;
     for (const [id, r] of [...this.running]) {
       if (!r.req || r.via !== via || r.pid >= 0) continue;
       this.forget(id, r);

@@ -19,9 +19,11 @@ import { claimAgeMs, GIVEN_UP, INCOMPLETE_CLAIM_MS, isAlive, killGroup, LocalPoo
 import type { JobRequest } from '../executors/types.js';
 import type { ProjectPaths } from '../project.js';
 import { jobScript } from '../runner/jobscript.js';
+import type { EnvVars } from '../runner/environment.js';
 import { readMarker, readOutcome, TIMED_OUT } from '../runner/results.js';
 import type { Store } from '../store/store.js';
 import { ClusterRuns, type Route } from './cluster.js';
+import { Launches } from './launch.js';
 
 export interface ManagerOptions {
   paths: ProjectPaths;
@@ -36,6 +38,15 @@ export interface ManagerOptions {
 export interface SubmitOptions {
   python?: string | null;
   virtualEnv?: string | null;
+  /** The submitting command's environment (already filtered by keptEnvironment). */
+  environment?: EnvVars | null;
+  /** The submitting command's working folder: the tasks run there. */
+  cwd?: string | null;
+}
+
+export interface RetryOptions {
+  /** The retrying command's environment: the workflow's runs from then on get it. Absent: unchanged. */
+  environment?: EnvVars | null;
 }
 
 type Listener = (lastSeq: number) => void;
@@ -57,11 +68,14 @@ export class Manager {
   private readonly cluster: ClusterRuns;
   /** Part of every job name, so that jobs of two projects on one cluster never meet. */
   private projectTag = '';
+  /** Interpreter, environment and working folder of each entry's runs. */
+  private readonly launches: Launches;
 
   constructor(opts: ManagerOptions) {
     this.opts = opts;
     this.store = opts.store;
     this.paths = opts.paths;
+    this.launches = new Launches(opts.store, opts.paths.root, opts.defaultPython);
     this.engine = new Engine();
     this.pool = new LocalPool(opts.localCores, {
       started: (req, pid) => this.onStarted(req, pid),
@@ -123,14 +137,19 @@ export class Manager {
       () => {
         workflowId = this.engine.submit(valid);
       },
-      () => this.store.setWorkflowPython(workflowId, JSON.stringify({ python: opts.python ?? null, venv: opts.virtualEnv ?? null })),
+      () => this.launches.recordSubmission(workflowId, opts),
     );
     return { workflowId, entries: this.engine.nodesOf(workflowId).length };
   }
 
-  retry(id: number): void {
+  retry(id: number, opts: RetryOptions = {}): void {
     this.ensureLoaded(id);
-    this.step(() => this.engine.retry(id));
+    const environment = opts.environment;
+    const workflowId = this.engine.node(id)!.workflowId;
+    this.step(
+      () => this.engine.retry(id),
+      environment ? () => this.launches.recordRetry(workflowId, environment) : undefined,
+    );
   }
 
   /**
@@ -187,7 +206,7 @@ export class Manager {
     }
     this.cluster.forgetWorkflow(workflowId);
     if (this.engine.hasWorkflow(workflowId)) this.engine.unload(workflowId);
-    this.envCache.delete(workflowId);
+    this.launches.forgetWorkflow(workflowId);
     const seq = this.store.removeWorkflow(workflowId);
     const runDir = join(this.paths.runs, String(workflowId));
     let filesProblem: string | undefined;
@@ -396,23 +415,26 @@ export class Manager {
   }
 
   /** The job script shared by the entries of one task of a workflow, written on first use. */
+  /** One script per task and environment (a retry may bring another environment). */
   private jobScriptPath(n: RtNode): string {
-    return join(this.paths.runs, String(n.workflowId), `job-${n.templateId}.sh`);
+    const suffix = Launches.scriptSuffix(this.launches.of(n.workflowId));
+    return join(this.paths.runs, String(n.workflowId), `job-${n.templateId}${suffix}.sh`);
   }
 
   private jobScriptOf(n: RtNode): string {
     const path = this.jobScriptPath(n);
     if (this.writtenScripts.has(path)) return path;
     mkdirSync(join(this.paths.runs, String(n.workflowId)), { recursive: true });
-    const env = this.pythonOf(n.workflowId);
+    const launch = this.launches.of(n.workflowId);
     writeAtomic(
       path,
       jobScript({
-        workDir: this.paths.root,
+        workDir: launch.workDir,
         workflowId: n.workflowId,
         code: n.code!,
-        python: env.python ?? this.opts.defaultPython,
-        virtualEnv: env.venv,
+        python: launch.python,
+        environment: Launches.environmentLines(launch),
+        virtualEnv: launch.venv,
         preamble: this.preambleOf(n),
         keepProcesses: this.keepsProcesses(n),
       }),
@@ -423,31 +445,13 @@ export class Manager {
 
   private readonly writtenScripts = new Set<string>();
 
-  private readonly envCache = new Map<number, { python: string | null; venv: string | null }>();
-
-  private pythonOf(workflowId: number): { python: string | null; venv: string | null } {
-    let env = this.envCache.get(workflowId);
-    if (!env) {
-      const raw = this.store.workflowPython(workflowId);
-      env = raw ? JSON.parse(raw) : { python: null, venv: null };
-      this.envCache.set(workflowId, env!);
-    }
-    return env!;
-  }
-
   /**
    * Python scripts without a preamble start from a warm fork server of their interpreter
    * (perqueue_lab.forkserver) instead of a fresh one; PQ_FORKSERVER=0 turns that off.
    */
   private warmPythonFor(n: RtNode): WarmPython | undefined {
     if (process.env.PQ_FORKSERVER === '0' || !n.code?.endsWith('.py') || this.preambleOf(n)) return undefined;
-    return this.warmPythonOf(n.workflowId);
-  }
-
-  /** The fork server a workflow's Python tasks start from (the default interpreter for null). */
-  private warmPythonOf(workflowId: number | null): WarmPython {
-    const env = workflowId === null ? { python: null, venv: null } : this.pythonOf(workflowId);
-    return { python: env.python ?? this.opts.defaultPython, workDir: this.paths.root, env: this.envWith(env.venv) };
+    return Launches.warm(this.launches.of(n.workflowId));
   }
 
   /**
@@ -456,16 +460,7 @@ export class Manager {
    */
   private warmUp(): void {
     if (process.env.PQ_FORKSERVER === '0') return;
-    this.pool.warmUp(this.warmPythonOf(this.store.newestWorkflowId()));
-  }
-
-  private envWith(venv: string | null): NodeJS.ProcessEnv {
-    const vars: NodeJS.ProcessEnv = { ...process.env };
-    if (venv) {
-      vars.VIRTUAL_ENV = venv;
-      vars.PATH = `${venv}/bin:${process.env.PATH ?? ''}`;
-    }
-    return vars;
+    this.pool.warmUp(Launches.warm(this.launches.of(this.store.newestWorkflowId())));
   }
 
   private preambleOf(n: RtNode): string | null {
@@ -720,7 +715,7 @@ export class Manager {
       if (nodes.every((n) => n.state === 'succeeded' || n.state === 'discarded' || n.state === 'skipped' || n.state === 'cancelled')) {
         this.store.setWorkflowActive(wf, false);
         this.engine.unload(wf);
-        this.envCache.delete(wf);
+        this.launches.forgetWorkflow(wf);
       }
     }
   }

@@ -10,14 +10,19 @@
  * starting an entry writes only its input file.
  */
 export interface JobScriptOptions {
-  /** Folder the task runs in (the project folder). */
+  /** Folder the task runs in: its submitter's working folder. */
   workDir: string;
   workflowId: number;
   /** Absolute path of the task's script or executable. */
   code: string;
   /** Python interpreter for .py tasks. */
   python: string;
-  /** Environment to activate first (the submitter's venv), if any. */
+  /**
+   * Lines that give the job its submitter's environment (runner/environment.ts), or null for
+   * a workflow stored without one: then the job keeps the bridge's, with `virtualEnv` activated.
+   */
+  environment?: string[] | null;
+  /** Environment to activate first (the submitter's venv), if any; only without `environment`. */
   virtualEnv: string | null;
   preamble: string | null;
   /** The task keeps the processes it leaves running at its end (the Python runner reads this). */
@@ -57,13 +62,15 @@ export function jobScript(o: JobScriptOptions): string {
     `export PQ_INPUT="$PQ_RUN_DIR/input.json" PQ_OUTPUT="$PQ_RUN_DIR/output.json"`,
     `export PQ_ENTRY_ID="\${run%%.*}" PQ_ATTEMPT="\${run#*.}" PQ_WORKFLOW_ID=${o.workflowId}`,
   ];
-  if (o.virtualEnv) {
+  if (o.environment) {
+    lines.push("# the submitter's environment", ...o.environment);
+  } else if (o.virtualEnv) {
     lines.push(`export VIRTUAL_ENV=${shq(o.virtualEnv)}`, 'export PATH="$VIRTUAL_ENV/bin:$PATH"');
   }
   if (o.keepProcesses) lines.push('export PQ_KEEP_PROCESSES=1');
   if (o.preamble) lines.push('# preamble', o.preamble);
   lines.push(
-    `cd ${shq(o.workDir)} || exit 97`,
+    `cd ${shq(o.workDir)} || { echo "perqueue_lab: cannot enter the task's working folder "${shq(o.workDir)} >&2; exit 97; }`,
     command,
     'rc=$?',
     // A reader that finds the marker empty reads again: it is one short write.

@@ -48,6 +48,17 @@ export const MIGRATIONS: string[] = [
     state TEXT
   );
   `,
+  // 2: the submitter's environment and working folder. Environments are shared by every
+  // submission and retry that sent the same variables; a retry's replaces the workflow's.
+  `
+  CREATE TABLE environments (
+    id INTEGER PRIMARY KEY,
+    digest TEXT NOT NULL UNIQUE,
+    vars TEXT NOT NULL
+  );
+  ALTER TABLE workflows ADD COLUMN env_id INTEGER REFERENCES environments(id);
+  ALTER TABLE workflows ADD COLUMN cwd TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

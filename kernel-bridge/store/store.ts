@@ -2,7 +2,7 @@
 // log that live clients follow. One transaction per engine step, committed before the bridge
 // acts on it. Only the bridge daemon writes; readers (the CLI without a daemon, viewers) open
 // it read-only.
-import { copyFileSync, existsSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync } from 'node:fs';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Changes } from '../../core/engine.js';
 import type { RtEdge, RtNode, WorkflowRecord } from '../../core/model.js';
@@ -50,6 +50,12 @@ export class Store {
   constructor(readonly path: string, opts: OpenOptions = {}) {
     this.db = new DatabaseSync(path, { readOnly: !!opts.readonly, timeout: 10_000 });
     if (opts.readonly) return;
+    // Owner only: it holds submitters' environments (SQLite gives -wal and -shm the same mode).
+    try {
+      chmodSync(path, 0o600);
+    } catch {
+      /* not the owner: the owner's mode stays */
+    }
     const mode = (this.db.prepare('PRAGMA journal_mode=WAL').get() as { journal_mode: string }).journal_mode;
     if (mode !== 'wal') {
       opts.onWarning?.(`SQLite refused WAL on ${path} (journal mode '${mode}'): a network file system? Running without WAL is slower.`);
@@ -148,6 +154,7 @@ export class Store {
       this.stmt('DELETE FROM nodes WHERE workflow_id=?').run(id);
       this.stmt('DELETE FROM events WHERE workflow_id=?').run(id);
       this.stmt('DELETE FROM workflows WHERE id=?').run(id);
+      this.dropUnusedEnvironments();
       this.stmt("INSERT INTO events(at, workflow_id, node_id, type, state) VALUES (?, ?, NULL, 'workflow', 'removed')").run(Date.now(), id);
       return this.lastSeq();
     });
@@ -171,6 +178,44 @@ export class Store {
 
   workflowPython(id: number): string | null {
     return (this.stmt('SELECT python FROM workflows WHERE id=?').get(id) as { python: string | null } | undefined)?.python ?? null;
+  }
+
+  // ---------------------------------------------------------------- submitters' environments
+
+  /** The id of an environment with exactly these variables, stored once (identical ones share it). */
+  environmentId(digest: string, varsJson: string): number {
+    this.stmt('INSERT INTO environments(digest, vars) VALUES (?, ?) ON CONFLICT(digest) DO NOTHING').run(digest, varsJson);
+    return (this.stmt('SELECT id FROM environments WHERE digest=?').get(digest) as { id: number }).id;
+  }
+
+  environmentVars(envId: number): string | undefined {
+    return (this.stmt('SELECT vars FROM environments WHERE id=?').get(envId) as { vars: string } | undefined)?.vars;
+  }
+
+  /** Where a workflow's tasks run and with what: its submission's environment and folder. */
+  setWorkflowOrigin(id: number, envId: number | null, cwd: string | null): void {
+    this.stmt('UPDATE workflows SET env_id=?, cwd=? WHERE id=?').run(envId, cwd, id);
+  }
+
+  workflowOrigin(id: number): { envId: number | null; cwd: string | null } {
+    const r = this.stmt('SELECT env_id, cwd FROM workflows WHERE id=?').get(id) as { env_id: number | null; cwd: string | null } | undefined;
+    return { envId: r?.env_id ?? null, cwd: r?.cwd ?? null };
+  }
+
+  /** A retry's environment: the workflow's runs from now on get it. */
+  setWorkflowEnvironment(id: number, envId: number): void {
+    this.stmt('UPDATE workflows SET env_id=? WHERE id=?').run(envId, id);
+    this.dropUnusedEnvironments();
+  }
+
+  /** Environments no workflow refers to any more: they may hold secrets, keep none for nothing. */
+  private dropUnusedEnvironments(): void {
+    this.stmt('DELETE FROM environments WHERE id NOT IN (SELECT env_id FROM workflows WHERE env_id IS NOT NULL)').run();
+  }
+
+  /** The number of stored environments (deduplication is observable in tests). */
+  environmentCount(): number {
+    return (this.stmt('SELECT count(*) AS n FROM environments').get() as { n: number }).n;
   }
 
   /** The id of the newest workflow, or null when there is none. */

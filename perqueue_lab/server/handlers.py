@@ -8,6 +8,8 @@ user's before every connection, see ``bridge.py``).
 from __future__ import annotations
 
 import json
+import os
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +29,24 @@ AUTH_RESOURCE = "perqueue"
 
 #: Headers copied from the bridge's answer to the browser.
 _PASSED_HEADERS = ("Content-Type",)
+
+#: Requests whose tasks run with the submitter's environment (docs/guide/environment.md).
+_SUBMITTING = re.compile(r"^(workflows|entries/\d+/retry)$")
+
+
+def with_server_environment(path: str, body: bytes) -> bytes:
+    """A submission or retry made in JupyterLab comes from this server: its environment (the
+    shell or spawner that started JupyterLab, with its modules and venv) is the submitter's."""
+    if not _SUBMITTING.match(path):
+        return body
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return body  # the bridge names what is wrong with it
+    if not isinstance(doc, dict) or "environment" in doc:
+        return body
+    doc["environment"] = dict(os.environ)
+    return json.dumps(doc).encode()
 
 
 class _BridgeMixin:
@@ -71,6 +91,8 @@ class BridgeProxyHandler(_BridgeMixin, APIHandler):
         body = self.request.body if self.request.method in ("POST", "PUT", "PATCH") else None
         if body is not None and not body:
             body = b"{}"
+        if body is not None and self.request.method == "POST":
+            body = with_server_environment(path, body)
         timeout = 60.0
         if path == "events":
             # A long poll waits up to `timeout` seconds at the bridge.

@@ -93,8 +93,8 @@ def _json_value(v: object, where: str) -> Any:
         return v
     if isinstance(v, int):
         return int(v)
-    if isinstance(v, float) and math.isfinite(v):
-        return v
+    if isinstance(v, float) and math.isfinite(v) and not v.is_integer():
+        return v  # an integral float (2.0) is tagged by the codec so that it stays a float
     if isinstance(v, (list, tuple)):
         return [_json_value(x, f"{where}[{i}]") for i, x in enumerate(v)]
     if isinstance(v, dict) and all(isinstance(k, str) for k in v) and CODEC_TAG not in v:

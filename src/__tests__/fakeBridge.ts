@@ -184,6 +184,12 @@ export class FakeBridge implements IPerQueueClient {
   async retryEntry(): Promise<void> {}
   async cancelEntry(): Promise<void> {}
   async modifyEntry(): Promise<void> {}
+  async approvals(): Promise<PerQueue.Approval[]> {
+    return [];
+  }
+  async stepNotebook(id: number): Promise<string> {
+    throw new PerQueueApiError(404, `no human step ${id}`, `entries/${id}/notebook`);
+  }
   async approveEntry(): Promise<void> {}
   async rejectEntry(): Promise<void> {}
 

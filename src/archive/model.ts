@@ -4,6 +4,7 @@
 import { Signal } from '@lumino/signaling';
 import * as Comlink from 'comlink';
 
+import { ModelSignals } from '../modelSignals';
 import type { IPerQueueModel, PerQueue } from '../tokens';
 import type { ArchiveWorkerApi } from './worker';
 
@@ -20,13 +21,15 @@ function archiveWorker(): Comlink.Remote<ArchiveWorkerApi> {
   return shared;
 }
 
-export class ArchiveModel implements IPerQueueModel {
+/** An archive does not change: its model's signals are never emitted. */
+export class ArchiveModel extends ModelSignals implements IPerQueueModel {
   private constructor(
     private readonly _remote: Comlink.Remote<ArchiveWorkerApi>,
     private readonly _handle: number,
     workflows: PerQueue.WorkflowSummary[],
     readonly logsAvailable: boolean,
   ) {
+    super();
     this._workflows = workflows;
   }
 
@@ -43,28 +46,9 @@ export class ArchiveModel implements IPerQueueModel {
   readonly connection: PerQueue.ConnectionInfo = { status: 'unavailable', message: 'archived database (read-only)' };
   readonly versions: PerQueue.Versions | null = null;
   readonly lastSeq = 0;
-  get workflowsChanged(): Signal<this, ReadonlyArray<PerQueue.WorkflowSummary>> {
-    return this._workflowsChanged;
-  }
-  get workflowChanged(): Signal<this, number> {
-    return this._workflowChanged;
-  }
-  get connectionChanged(): Signal<this, PerQueue.ConnectionInfo> {
-    return this._connectionChanged;
-  }
-  get eventReceived(): Signal<this, PerQueue.BridgeEvent> {
-    return this._eventReceived;
-  }
-  /** Never emitted: an archive does not change. */
-  get workflowRemoved(): Signal<this, number> {
-    return this._workflowRemoved;
-  }
   /** An archive is one project file. */
   get project(): string | null {
     return null;
-  }
-  get projectChanged(): Signal<this, string | null> {
-    return this._projectChanged;
   }
   async projects(): Promise<PerQueue.Project[]> {
     return [];
@@ -116,6 +100,12 @@ export class ArchiveModel implements IPerQueueModel {
   cancelEntry(): Promise<void> {
     return refuse();
   }
+  approvals(): Promise<PerQueue.Approval[]> {
+    return refuse();
+  }
+  stepNotebook(): Promise<string> {
+    return refuse();
+  }
   approveEntry(): Promise<void> {
     return refuse();
   }
@@ -146,12 +136,6 @@ export class ArchiveModel implements IPerQueueModel {
 
   private _workflows: PerQueue.WorkflowSummary[];
   private readonly _graphs = new Map<number, { detail: PerQueue.WorkflowDetail; positions: Map<number, number> }>();
-  private readonly _workflowsChanged = new Signal<this, ReadonlyArray<PerQueue.WorkflowSummary>>(this);
-  private readonly _workflowChanged = new Signal<this, number>(this);
-  private readonly _connectionChanged = new Signal<this, PerQueue.ConnectionInfo>(this);
-  private readonly _eventReceived = new Signal<this, PerQueue.BridgeEvent>(this);
-  private readonly _workflowRemoved = new Signal<this, number>(this);
-  private readonly _projectChanged = new Signal<this, string | null>(this);
 }
 
 async function refuse(): Promise<never> {

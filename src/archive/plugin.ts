@@ -6,7 +6,7 @@ import { ABCWidgetFactory, DocumentRegistry, DocumentWidget } from '@jupyterlab/
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { LabIcon } from '@jupyterlab/ui-components';
 
-import { DEFAULT_GRAPH_SETTINGS, type IGraphSettings } from '../panels/graphPanel';
+import { DEFAULT_GRAPH_SETTINGS, type IGraphSettings } from '../graph';
 import { ARCHIVE_EXTENSION } from './problems';
 import { ArchiveView } from './view';
 

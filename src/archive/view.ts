@@ -8,8 +8,8 @@ import { CommandRegistry } from '@lumino/commands';
 import { BoxPanel, Panel, SplitPanel, Widget } from '@lumino/widgets';
 
 import { stateLabel } from '../graph';
-import { clear, el, formatTime } from '../panels/dom';
-import { GraphPanel, type IGraphSettings } from '../panels/graphPanel';
+import { clear, el, formatTime } from '../ui';
+import { GraphPanel, type IGraphSettings } from '../graph';
 import { CommandIDs } from '../tokens';
 import { ArchiveModel } from './model';
 import { fileProblem } from './problems';
@@ -27,7 +27,7 @@ export function fromBase64(text: string): Uint8Array {
 /** The entry actions, hidden: an archive cannot be changed, so the details pane offers none. */
 function readOnlyCommands(): CommandRegistry {
   const commands = new CommandRegistry();
-  for (const id of [CommandIDs.retryEntry, CommandIDs.cancelEntry, CommandIDs.approveEntry, CommandIDs.rejectEntry]) {
+  for (const id of [CommandIDs.retryEntry, CommandIDs.cancelEntry, CommandIDs.approveStep, CommandIDs.rejectStep]) {
     commands.addCommand(id, {
       label: '',
       isVisible: () => false,

@@ -5,7 +5,7 @@ import type { Contents } from '@jupyterlab/services';
 import { Widget } from '@lumino/widgets';
 
 import { DEFAULT_MAX_TRIES } from '../../core/constants.js';
-import { el } from '../panels/dom';
+import { el } from '../ui';
 import type { GroupKind, IGroupOptions } from './document';
 
 /** Scripts a task can run. */

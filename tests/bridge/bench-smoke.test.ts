@@ -14,7 +14,7 @@ import { slurmStatus } from './slurm-probe.js';
 const out = mkdtempSync(join(tmpdir(), 'pq-bench-smoke-'));
 after(() => rmSync(out, { recursive: true, force: true }));
 
-function runBench(name: string): { stdout: string; rows: { metric: string; ours: { median: number } }[] } {
+function runBench(name: string): { stdout: string; rows: { metric: string; ours: { median: number }; baseline?: { median: number } | null }[] } {
   const rowsFile = join(out, `${name}.json`);
   const r = spawnSync(process.execPath, [join(REPO, 'build/bench', `${name}.js`), '--smoke', '--out', rowsFile], {
     cwd: REPO,
@@ -40,6 +40,13 @@ describe('benchmarks (smoke sizes)', () => {
     assert.doesNotMatch(stdout, /only \d+\/\d+ entries succeeded/);
     assert.ok(rows.length >= 2);
     for (const r of rows) assert.ok(Number.isFinite(r.ours.median) && r.ours.median > 0, `${r.metric}: ${r.ours.median}`);
+  });
+
+  it('perqueue-alias.ts runs Python tasks with the alias off, on, and through an unchanged PerQueue script', () => {
+    const { stdout, rows } = runBench('perqueue-alias');
+    assert.match(stdout, /^## The perqueue import alias$/m);
+    assert.equal(rows.length, 2);
+    for (const r of rows) assert.ok(Number.isFinite(r.ours.median) && r.ours.median > 0 && r.baseline!.median > 0, `${r.metric}: ${r.ours.median}`);
   });
 
   it('readme-summary.ts writes the rows into the README block and leaves the rest alone', () => {

@@ -9,6 +9,7 @@ import {
   Complex,
   NdArray,
   PyDateTime,
+  PyFloat,
   PyPath,
   PyTuple,
   decode,
@@ -189,7 +190,8 @@ test('encode JS values', () => {
   assert.deepEqual(encode({ __pq__: 1, b: new PyTuple([]) }), { __pq__: 'dict', items: [['__pq__', 1], ['b', { __pq__: 'tuple', items: [] }]] });
   assert.deepEqual(encode(Object.assign(Object.create(null), { a: 1 })), { a: 1 });
   assert.deepEqual(encode(Buffer.from('hi')), { __pq__: 'bytes', data: 'aGk=' });
-  assert.equal(encodeJson([0.1, 1e-5, 1e21, -0, 2n ** 64n]), '[0.1,1e-05,1e+21,-0.0,18446744073709551616]');
+  // -0 is tagged: JSON.stringify anywhere on its way would write it as 0.
+  assert.equal(encodeJson([0.1, 1e-5, 1e21, -0, 2n ** 64n]), '[0.1,1e-05,1e+21,{"__pq__":"float","value":"-0.0"},18446744073709551616]');
 });
 
 test('encode refuses what it cannot carry, naming the type and the path', () => {
@@ -300,10 +302,16 @@ test('strings are escaped as Python escapes them (ASCII only)', () => {
   assert.equal(stringify('\ud800'), '"\\ud800"');
 });
 
-test('a Python float with an integral value comes back as a JS integer (the one spelling that differs)', () => {
+test('a bare integral float reads as a JS integer; Python tags its floats, and the tag comes back spelled 2.0', () => {
   const v = decodeJson('{"x":2.0,"y":[1.0]}');
   assert.deepEqual(v, { x: 2, y: [1] });
   assert.equal(encodeJson(v), '{"x":2,"y":[1]}');
+  const tagged = decodeJson('{"x":{"__pq__":"float","value":2.0},"z":{"__pq__":"float","value":"-0.0"}}') as Record<string, unknown>;
+  assert.ok(tagged.x instanceof PyFloat && tagged.x.value === 2 && Number(tagged.x) === 2);
+  assert.ok(Object.is(tagged.z, -0));
+  assert.equal(encodeJson(tagged), '{"x":{"__pq__":"float","value":2.0},"z":{"__pq__":"float","value":"-0.0"}}');
+  assert.equal(JSON.stringify(tagged.x), '2');
+  assert.deepEqual(summarize(tagged), { x: 2, z: -0 });
 });
 
 test('malformed input throws CodecError naming the path', () => {

@@ -146,12 +146,12 @@ describe('StaticWidthGroup', () => {
     assert.deepEqual(runs.at(-1)!.kwargs, { run_list: '[1, 2]' });
   });
 
-  it('nested width groups list indices outermost first', () => {
+  it('nested static width groups list indices innermost first, as PerQueue resolves them', () => {
     const e = new Engine();
     const wf = e.submit(doc(swg(swg(task('t'), 2), 3)));
     assert.deepEqual(
       byName(e, wf, 't').map((n) => n.index),
-      [[0, 0], [0, 1], [1, 0], [1, 1], [2, 0], [2, 1]],
+      [[0, 0], [1, 0], [0, 1], [1, 1], [0, 2], [1, 2]],
     );
   });
 });
@@ -163,7 +163,7 @@ describe('DynamicWidthGroup', () => {
     const runs = runAll(e, { gen: () => ({ pq_dwg_width: 5, items: [10, 11, 12, 13, 14] }), item: (kw) => ({ got: (kw.items as number[])[(kw.pq_index as number[])[0]] }) });
     const items = runs.filter((r) => r.name === 'item');
     assert.equal(items.length, 5);
-    assert.deepEqual(items[2].kwargs, { items: [10, 11, 12, 13, 14], pq_index: [2] });
+    assert.deepEqual(items[2].kwargs, { items: [10, 11, 12, 13, 14], pq_dwg_width: 5, pq_index: [2] });
     assert.deepEqual(Object.values(runs.at(-1)!.kwargs.got as object), [10, 11, 12, 13, 14]);
     assert.equal(byName(e, wf, 'DWG')[0].state, 'succeeded');
   });
@@ -173,7 +173,7 @@ describe('DynamicWidthGroup', () => {
     const wf = e.submit(doc(chain(task('gen'), dwg(task('item')), task('after'))));
     const runs = runAll(e, { gen: () => ({ pq_dwg_width: 0, note: 'n' }) });
     assert.deepEqual(runs.map((r) => r.name), ['gen', 'after']);
-    assert.deepEqual(runs[1].kwargs, { note: 'n' });
+    assert.deepEqual(runs[1].kwargs, { note: 'n', pq_dwg_width: 0 });
     assert.equal(byName(e, wf, 'item').length, 0);
   });
 
@@ -222,8 +222,10 @@ describe('CyclicalGroup', () => {
     const steps = runs.filter((r) => r.name === 'step');
     assert.deepEqual(steps.map((r) => r.kwargs.pq_iteration), [[0], [1], [2]]);
     assert.deepEqual(steps.map((r) => r.kwargs.x), [0, 1, 2]);
-    assert.ok(!('pq_toggle_key' in steps[1].kwargs));
-    assert.deepEqual(runs.at(-1)!.kwargs, { x: 3 });
+    // PerQueue strips nothing: the next iteration sees false, what follows the loop true.
+    assert.equal(steps[1].kwargs.pq_toggle_key, false);
+    assert.ok(!('pq_toggle_key' in steps[0].kwargs));
+    assert.deepEqual(runs.at(-1)!.kwargs, { x: 3, pq_toggle_key: true });
     assert.equal(byName(e, wf, 'after')[0].state, 'succeeded');
   });
 
@@ -299,7 +301,7 @@ describe('SwitchGroup', () => {
     const wf = e.submit(doc(chain(task('check'), sw({ lammps: task('md'), skip_MD: task('noop') }), task('after'))));
     const runs = runAll(e, { check: () => ({ pq_switch_key: 'lammps', v: 1 }), md: () => ({ out: 2 }) });
     assert.deepEqual(runs.map((r) => r.name), ['check', 'md', 'after']);
-    assert.deepEqual(runs[1].kwargs, { v: 1 });
+    assert.deepEqual(runs[1].kwargs, { v: 1, pq_switch_key: 'lammps' });
     assert.equal(byName(e, wf, 'noop').length, 0);
     assert.deepEqual(runs[2].kwargs, { out: 2 });
   });

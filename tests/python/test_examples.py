@@ -106,8 +106,8 @@ def test_screening_funnel(project):
     def states(name):
         return [e for e in entries if e["name"] == name]
 
-    def candidates(name):
-        return {e["index"][0] for e in states(name) if e["state"] == "succeeded"}
+    def candidates(name):  # the candidate's column is the last index (vacancy sites: [site, candidate])
+        return {e["index"][-1] for e in states(name) if e["state"] == "succeeded"}
 
     assert len(candidates("relax_bulk.py")) == counts[1]
     assert sum(e["state"] == "discarded" for e in states("relax_bulk.py")) == 20 - counts[1]
@@ -116,7 +116,7 @@ def test_screening_funnel(project):
     assert len(candidates("neb.py")) == counts[4] == len(candidates("collect.py"))
     # Three vacancy sites per candidate that reached them; entries below a discard were skipped.
     ran = [e for e in states("vacancy.py") if e["state"] in ("succeeded", "discarded")]
-    assert len(ran) == 3 * counts[2] and {e["index"][1] for e in ran} == {0, 1, 2}
+    assert len(ran) == 3 * counts[2] and {e["index"][0] for e in ran} == {0, 1, 2}
     assert all(e["state"] == "skipped" for e in states("vacancy.py") if e not in ran)
     barriers = [b["barrier"] for b in funnel["data"]["best"]]
     assert barriers == sorted(barriers) and all(b < 0.4 for b in barriers)

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 HAS_CODEC = (ROOT / "perqueue_lab" / "codec.py").is_file()
 
 
-def run_task(tmp_path: Path, script: str, kwargs: dict | None = None, parents: list | None = None, env: dict | None = None):
+def run_task(tmp_path: Path, script: str, kwargs: dict | None = None, parents: list | None = None, env: dict | None = None,
+             joined: dict | None = None):
     """Write the script and input.json, run the runner, return (process, result.json or None)."""
     code = tmp_path / "task.py"
     code.write_text(textwrap.dedent(script))
@@ -30,6 +31,7 @@ def run_task(tmp_path: Path, script: str, kwargs: dict | None = None, parents: l
                 "name": "task.py",
                 "code": str(code),
                 "kwargs": kwargs or {},
+                "joined": joined or {},
                 "pqParents": parents or [],
             }
         )
@@ -234,3 +236,38 @@ def test_usage_error_without_a_run_folder():
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert proc.returncode == 2 and "usage" in proc.stderr
+
+
+def test_a_joined_value_is_keyed_by_integer_entry_ids_in_the_given_order(tmp_path):
+    # PerQueue hands a join its parents' values keyed by integer entry keys, last column first;
+    # JSON can only carry the keys as strings (and JavaScript sorts them), so input.json says the order.
+    proc, result = run_task(
+        tmp_path,
+        """
+        def main(db_id, same, **kwargs):
+            return True, {"keys": [type(k).__name__ for k in db_id], "values": list(db_id.values()),
+                          "sorted": sorted(db_id), "same": same}
+        """,
+        {"db_id": {"9": "c9", "10": "c10", "11": "c11"}, "same": {"1": "a"}},
+        joined={"db_id": [11, 10, 9]},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert result["data"] == {"keys": ["int"] * 3, "values": ["c11", "c10", "c9"], "sorted": [9, 10, 11], "same": {"1": "a"}}
+
+
+@pytest.mark.skipif(not HAS_CODEC, reason="needs perqueue_lab.codec")
+def test_integral_floats_and_negative_zero_stay_floats(tmp_path):
+    proc, result = run_task(
+        tmp_path,
+        """
+        import math
+        def main(strain, neg, n, **kwargs):
+            return True, {"label": f"strain_{strain}", "neg_sign": math.copysign(1.0, neg), "n": n, "out": 4 / 2, "negzero": -0.0}
+        """,
+        {"strain": {"__pq__": "float", "value": 0}, "neg": {"__pq__": "float", "value": "-0.0"}, "n": 2},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert result["data"] == {
+        "label": "strain_0.0", "neg_sign": {"__pq__": "float", "value": -1.0}, "n": 2,
+        "out": {"__pq__": "float", "value": 2.0}, "negzero": {"__pq__": "float", "value": "-0.0"},
+    }

@@ -371,3 +371,62 @@ def test_open_address_without_the_token_asks_to_log_in_and_comes_back(server):
 def test_open_address_refuses_a_workflow_that_is_not_an_id(server, bad):
     status, _ = _get_without_following(server, f"/perqueue/open?workflow={urllib.parse.quote(bad)}&token={TOKEN}")
     assert status == 400
+
+
+def test_submissions_and_retries_from_jupyterlab_carry_the_servers_environment(tmp_path_factory):
+    """The daemon is started first from another environment: the task gets the server's."""
+    _needs_bridge()
+    project = tmp_path_factory.mktemp("envproject")
+    started = subprocess.run(
+        [find_node(), str(cli_path()), "daemon", "start", "--project", str(project)],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PQ_T_MARK": "the daemon", "PQ_PYTHON": sys.executable},
+    )
+    assert started.returncode == 0, started.stderr
+    script = project / "mark.py"
+    script.write_text(
+        "import os\n"
+        "def main(**kwargs):\n"
+        "    if os.path.exists('fail-once'):\n"
+        "        os.remove('fail-once')\n"
+        "        raise RuntimeError('once')\n"
+        "    return True, {'mark': os.environ.get('PQ_T_MARK')}\n"
+    )
+    (project / "fail-once").write_text("")
+    previous = os.environ.get("PQ_T_MARK")
+    os.environ["PQ_T_MARK"] = "jupyterlab's server"
+    try:
+        srv = Server(project)
+    finally:
+        if previous is None:
+            del os.environ["PQ_T_MARK"]
+        else:
+            os.environ["PQ_T_MARK"] = previous
+    try:
+        spec = {
+            "specVersion": 1,
+            "name": "env",
+            "root": {"kind": "task", "name": "mark", "code": str(script), "args": {}, "resources": "1:local:1m"},
+        }
+        status, body, _ = srv.authed("POST", "/perqueue/api/workflows", {"spec": spec})
+        assert status == 200, body
+        wf = json.loads(body)["workflowId"]
+        deadline = time.time() + 60
+        node = None
+        while time.time() < deadline:
+            node = json.loads(srv.authed("GET", f"/perqueue/api/workflows/{wf}")[1])["nodes"][0]
+            if node["state"] in ("failed", "succeeded"):
+                break
+            time.sleep(0.1)
+        assert node is not None and node["state"] == "failed", node
+        status, body, _ = srv.authed("POST", f"/perqueue/api/entries/{node['id']}/retry", {})
+        assert status == 200, body
+        while time.time() < deadline:
+            node = json.loads(srv.authed("GET", f"/perqueue/api/workflows/{wf}")[1])["nodes"][0]
+            if node["state"] == "succeeded":
+                break
+            time.sleep(0.1)
+        assert node["data"] == {"mark": "jupyterlab's server"}
+    finally:
+        srv.stop()
+        _stop_bridge(project)

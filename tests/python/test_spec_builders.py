@@ -470,14 +470,15 @@ def test_importing_the_api_does_not_import_numpy():
 
 
 def test_the_runner_does_not_load_the_queue_api():
-    """Task start-up time matters: the runner needs neither the builders nor the CLI bridge."""
+    """Task start-up time matters: the runner needs neither the builders nor the CLI bridge
+    (only the standard-library-only `perqueue` import alias it installs)."""
     import subprocess
     import sys
 
     code = "import sys, perqueue_lab.runner; print(sorted(m for m in sys.modules if m.startswith('perqueue_lab')))"
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
-    assert out.stdout.strip() == "['perqueue_lab', 'perqueue_lab.constants', 'perqueue_lab.runner']"
+    assert out.stdout.strip() == "['perqueue_lab', 'perqueue_lab.alias', 'perqueue_lab.constants', 'perqueue_lab.runner']"
 
 
 # --- Values JSON cannot hold ----------------------------------------------------------------------

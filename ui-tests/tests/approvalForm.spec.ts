@@ -2,9 +2,8 @@
 // panel renders the form from its JSON Schema, prefilled from the step's default, shows each error
 // next to its field, and sends what was filled in; Edit as JSON falls back to the text dialog; a
 // refusal from the bridge is shown in the dialog, which stays open.
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import type { APIRequestContext } from '@playwright/test';
-import { IEntry, entries } from './bridgeApi';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { expect, PerQueueHelper, test } from './helpers/perqueue';
 
 test.use({ autoGoto: false });
 test.setTimeout(120_000);
@@ -19,12 +18,10 @@ const REVIEW_FORM = {
 };
 
 /** A workflow of one manual step, `review`, with the given form and default. */
-async function submitReview(request: APIRequestContext, name: string, extra: Record<string, unknown> = {}): Promise<number> {
+async function submitReview(perqueue: PerQueueHelper, name: string, extra: Record<string, unknown> = {}): Promise<number> {
   const review = { kind: 'manual', name: 'review', args: {}, form: REVIEW_FORM, onReject: 'fail', ...extra };
   const root = { kind: 'workflow', name, nodes: [{ id: 'review', node: review, parents: [] }] };
-  const response = await request.post('/perqueue/api/workflows', { data: { spec: { specVersion: 1, name, root } } });
-  expect(response.ok(), await response.text()).toBeTruthy();
-  return (await response.json()).workflowId;
+  return perqueue.submit(name, root);
 }
 
 /** Opens the Approve dialog of the workflow's waiting step from the Human steps panel; its entry id. */
@@ -38,13 +35,9 @@ async function openApprove(page: IJupyterLabPageFixture, workflowId: number): Pr
   return Number(await item.getAttribute('data-entry-id'));
 }
 
-async function stateOf(request: APIRequestContext, workflowId: number, entryId: number): Promise<IEntry | undefined> {
-  return (await entries(request, workflowId)).find((e) => e.id === entryId);
-}
-
 test.describe('A human step with a form', () => {
-  test('the form starts from the default, shows errors by field, and Approve sends its data', async ({ page, request }) => {
-    const workflowId = await submitReview(request, 'form-review', { default: { quality: 3, comment: 'first look' } });
+  test('the form starts from the default, shows errors by field, and Approve sends its data', async ({ page, request, perqueue }) => {
+    const workflowId = await submitReview(perqueue, 'form-review', { default: { quality: 3, comment: 'first look' } });
     await page.goto();
     const entryId = await openApprove(page, workflowId);
 
@@ -80,8 +73,8 @@ test.describe('A human step with a form', () => {
     await expect(dialog).toHaveCount(0);
     await expect(page.locator('.Toastify__toast', { hasText: 'Approved review' }).first()).toBeVisible();
 
-    await expect.poll(async () => (await stateOf(request, workflowId, entryId))?.state, { timeout: 20_000 }).toBe('succeeded');
-    expect((await stateOf(request, workflowId, entryId))?.data).toEqual({
+    await expect.poll(async () => (await perqueue.entry(workflowId, entryId))?.state, { timeout: 20_000 }).toBe('succeeded');
+    expect((await perqueue.entry(workflowId, entryId))?.data).toEqual({
       quality: 4,
       comment: 'sharp <b>edges</b> <img src=x onerror=alert(1)>',
     });
@@ -92,8 +85,9 @@ test.describe('A human step with a form', () => {
   test("Approve checks the untouched form, shows the bridge's refusal, and Edit as JSON still works", async ({
     page,
     request,
+    perqueue,
   }) => {
-    const workflowId = await submitReview(request, 'form-json');
+    const workflowId = await submitReview(perqueue, 'form-json');
     await page.goto();
     const entryId = await openApprove(page, workflowId);
     const dialog = page.locator('.jp-Dialog');
@@ -104,14 +98,14 @@ test.describe('A human step with a form', () => {
     // Nothing typed yet: Approve shows what is missing instead of sending.
     await approve.click();
     await expect(dialog.locator('.validationErrors li')).toHaveText(["missing required field 'quality'"]);
-    expect((await stateOf(request, workflowId, entryId))?.state).toBe('awaiting_input');
+    expect((await perqueue.entry(workflowId, entryId))?.state).toBe('awaiting_input');
 
     // The bridge refuses data its form does not allow, answering 400 with why.
     const refused = await request.post(`/perqueue/api/entries/${entryId}/approve`, { data: { data: { quality: 9 } } });
     expect(refused.status(), await refused.text()).toBe(400);
     const refusal = (await refused.json()).error as string;
     expect(refusal).toContain('data.quality: must be at most 5, got 9');
-    expect((await stateOf(request, workflowId, entryId))?.state).toBe('awaiting_input');
+    expect((await perqueue.entry(workflowId, entryId))?.state).toBe('awaiting_input');
     // That answer, replayed for data the form itself takes: the dialog stays open with the
     // bridge's message, and the next Approve goes through.
     const approveUrl = new RegExp(`/perqueue/api/entries/${entryId}/approve`);
@@ -134,18 +128,18 @@ test.describe('A human step with a form', () => {
     await page.locator('.jp-Dialog .jp-mod-accept').click();
     await expect(page.locator('.jp-Dialog')).toHaveCount(0);
 
-    await expect.poll(async () => (await stateOf(request, workflowId, entryId))?.state, { timeout: 20_000 }).toBe('succeeded');
-    expect((await stateOf(request, workflowId, entryId))?.data).toEqual({ quality: 5, comment: 'typed as JSON' });
+    await expect.poll(async () => (await perqueue.entry(workflowId, entryId))?.state, { timeout: 20_000 }).toBe('succeeded');
+    expect((await perqueue.entry(workflowId, entryId))?.data).toEqual({ quality: 5, comment: 'typed as JSON' });
   });
 
-  test('Cancel leaves the step waiting', async ({ page, request }) => {
-    const workflowId = await submitReview(request, 'form-cancel');
+  test('Cancel leaves the step waiting', async ({ page, request, perqueue }) => {
+    const workflowId = await submitReview(perqueue, 'form-cancel');
     await page.goto();
     const entryId = await openApprove(page, workflowId);
     await page.locator(`.jp-Dialog #pq-form-${entryId}_quality`).fill('1');
     await page.locator('.jp-Dialog').getByRole('button', { name: 'Cancel' }).click();
     await expect(page.locator('.jp-Dialog')).toHaveCount(0);
-    expect((await stateOf(request, workflowId, entryId))?.state).toBe('awaiting_input');
+    expect((await perqueue.entry(workflowId, entryId))?.state).toBe('awaiting_input');
     await expect(page.locator(`.jp-PerQueue-approval[data-workflow-id="${workflowId}"]`)).toHaveCount(1);
     // Leave nothing waiting for the other tests.
     const rejected = await request.post(`/perqueue/api/entries/${entryId}/reject`, { data: { reason: 'test over' } });

@@ -3,7 +3,7 @@
 // the bridge, actions are disabled, and what tasks wrote is shown as text.
 import { expect, test } from '@jupyterlab/galata';
 
-import { buildArchive } from '../../src/__tests__/archiveFixture';
+import { buildArchive } from '../../src/archive/__tests__/archiveFixture';
 
 test.use({ autoGoto: false });
 

@@ -2,7 +2,7 @@
 // a 30-wide group of long task names expanded with no two labels overlapping, the iterations
 // of a cyclical group stacked in order, and the columns of a width group (one of them discarded)
 // on one row.
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './helpers/perqueue';
 
 test.use({ autoGoto: false });
 
@@ -18,8 +18,8 @@ interface IBox {
   y: number;
 }
 
-test('wide groups, cycles and discarded columns are laid out readably', async ({ page, request }) => {
-  const { projectDir } = await (await request.get('/perqueue/api/version')).json();
+test('wide groups, cycles and discarded columns are laid out readably', async ({ page, request, perqueue }) => {
+  const projectDir = await perqueue.projectDir();
   for (const [name, content] of [
     ['filter.py', FILTER],
     ['loop.py', LOOP],
@@ -75,14 +75,12 @@ test('wide groups, cycles and discarded columns are laid out readably', async ({
       ],
     },
   };
-  const submitted = await request.post('/perqueue/api/workflows', { data: { spec } });
-  expect(submitted.ok(), await submitted.text()).toBeTruthy();
-  const { workflowId } = await submitted.json();
+  const workflowId = await perqueue.submitSpec(spec);
   await expect
     .poll(
       async () => {
-        const detail = await (await request.get(`/perqueue/api/workflows/${workflowId}`)).json();
-        return detail.nodes.filter((n: { state: string }) => ['waiting', 'queued', 'running'].includes(n.state)).length;
+        const detail = await perqueue.workflow(workflowId);
+        return detail.nodes.filter((n) => ['waiting', 'queued', 'running'].includes(n.state)).length;
       },
       { timeout: 60000 },
     )

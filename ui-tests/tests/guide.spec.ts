@@ -3,9 +3,9 @@
 // from its Approve dialog; the pictures of docs/guide/jupyterlab.md are taken on the way
 // (docs/guide/img/*.png). The pictures are only checked to exist and to hold more than a blank
 // page: what they show is asserted before them.
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import type { APIRequestContext, Locator } from '@playwright/test';
-import { entries, projectDir } from './bridgeApi';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
+import { expect, test } from './helpers/perqueue';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -68,8 +68,8 @@ function notebookUser(): string {
 }
 
 test.describe.serial('The user guide', () => {
-  test("the segmentation example's human step is completed from its labelling notebook", async ({ page, request }) => {
-    const project = await projectDir(request);
+  test("the segmentation example's human step is completed from its labelling notebook", async ({ page, perqueue }) => {
+    const project = await perqueue.projectDir();
     // A small run; the person has an hour per round, so only the notebook can answer here.
     const workflowId = submitExample(project, 'segmentation', { SIZE: '20', LABEL_TIMEOUT: '3600' });
 
@@ -80,7 +80,7 @@ test.describe.serial('The user guide', () => {
     await expect(items).toHaveCount(1, { timeout: 90_000 });
     await expect(items.first()).toContainText('label');
     const stepId = Number(await items.first().getAttribute('data-entry-id'));
-    const waiting = (await entries(request, workflowId)).find((e) => e.id === stepId)!;
+    const waiting = (await perqueue.entries(workflowId)).find((e) => e.id === stepId)!;
     expect(waiting.name).toBe('label');
     expect(waiting.state).toBe('awaiting_input');
     await capture(page, 'human-steps-panel.png');
@@ -104,9 +104,9 @@ test.describe.serial('The user guide', () => {
 
     // The step succeeded with the person's answer, and the loop goes on with training.
     await expect
-      .poll(async () => (await entries(request, workflowId)).find((e) => e.id === stepId)?.state, { timeout: 30_000 })
+      .poll(async () => (await perqueue.entries(workflowId)).find((e) => e.id === stepId)?.state, { timeout: 30_000 })
       .toBe('succeeded');
-    const answered = (await entries(request, workflowId)).find((e) => e.id === stepId)!;
+    const answered = (await perqueue.entries(workflowId)).find((e) => e.id === stepId)!;
     expect(answered.completedBy).toBe(notebookUser());
     expect(answered.completedBy).not.toBe('timeout');
     expect(answered.data?.annotator).toBe('notebook');
@@ -114,7 +114,7 @@ test.describe.serial('The user guide', () => {
     await expect
       .poll(
         async () =>
-          (await entries(request, workflowId)).find(
+          (await perqueue.entries(workflowId)).find(
             (e) => e.name === 'train' && e.id > stepId && JSON.stringify(e.iteration) === JSON.stringify(waiting.iteration),
           )?.state,
         { timeout: 60_000 },
@@ -127,8 +127,8 @@ test.describe.serial('The user guide', () => {
     await capture(page, 'label-notebook.png');
   });
 
-  test('the workflows panel, graphs and entry details of the examples', async ({ page, request }) => {
-    const project = await projectDir(request);
+  test('the workflows panel, graphs and entry details of the examples', async ({ page, perqueue }) => {
+    const project = await perqueue.projectDir();
     const quickstart = submitExample(project, 'quickstart');
     const screening = submitExample(project, 'screening', { SIZE: '20' });
     waitFor(project, quickstart);
@@ -150,7 +150,7 @@ test.describe.serial('The user guide', () => {
     await page.locator(`.jp-PerQueue-workflow[data-workflow-id="${quickstart}"]`).click();
     const quick = page.locator(`.jp-PerQueue-graph[data-workflow-id="${quickstart}"]`);
     await expect(quick.locator('.jp-PerQueue-graph-canvas')).toHaveAttribute('data-layout-runs', /[1-9]/, { timeout: 30_000 });
-    const count = (await entries(request, quickstart)).length;
+    const count = (await perqueue.entries(quickstart)).length;
     await expect(quick).toHaveAttribute('data-entry-count', String(count));
     await page.locator('.jp-ToolbarButtonComponent:visible', { hasText: 'Fit' }).first().click();
     await page.waitForTimeout(500);
@@ -168,7 +168,7 @@ test.describe.serial('The user guide', () => {
 
     // The details of a discarded neb.py entry.
     await page.locator('.jp-ToolbarButtonComponent:visible', { hasText: 'Expand groups' }).first().click();
-    const neb = (await entries(request, screening)).find((e) => e.name === 'neb.py' && e.state === 'discarded');
+    const neb = (await perqueue.entries(screening)).find((e) => e.name === 'neb.py' && e.state === 'discarded');
     expect(neb, 'a discarded neb.py entry in the screening example').toBeDefined();
     await page.evaluate(
       (args) => (window as any).jupyterapp.commands.execute('perqueue:show-entry', args),
@@ -181,8 +181,8 @@ test.describe.serial('The user guide', () => {
     await capture(page, 'entry-details.png');
   });
 
-  test('the live graph below the cell of active_learning.ipynb', async ({ page, request, tmpPath }) => {
-    const project = await projectDir(request);
+  test('the live graph below the cell of active_learning.ipynb', async ({ page, tmpPath, perqueue }) => {
+    const project = await perqueue.projectDir();
     // The example's own notebook, next to a stand-in for its submit.py that loads the real one.
     const source = fs.readFileSync(path.join(EXAMPLES, 'active_learning', 'active_learning.ipynb'), 'utf8');
     await page.contents.uploadContent(source, 'text', `${tmpPath}/active_learning.ipynb`);
@@ -228,7 +228,7 @@ test.describe.serial('The user guide', () => {
     pql(project, ['cancel', '-w', String(workflowId)]);
   });
 
-  test('the form of a human step, with an error shown under its field', async ({ page, request }) => {
+  test('the form of a human step, with an error shown under its field', async ({ page, perqueue }) => {
     const review = {
       kind: 'manual',
       name: 'review',
@@ -248,9 +248,7 @@ test.describe.serial('The user guide', () => {
       },
     };
     const root = { kind: 'workflow', name: 'review', nodes: [{ id: 'review', node: review, parents: [] }] };
-    const submitted = await request.post('/perqueue/api/workflows', { data: { spec: { specVersion: 1, name: 'review', root } } });
-    expect(submitted.ok(), await submitted.text()).toBeTruthy();
-    const { workflowId } = await submitted.json();
+    const workflowId = await perqueue.submit('review', root);
 
     await page.goto();
     await hideToasts(page);
@@ -272,7 +270,7 @@ test.describe.serial('The user guide', () => {
     await dialog.getByRole('button', { name: 'Approve', exact: true }).click();
     await expect(dialog).toHaveCount(0);
     await expect
-      .poll(async () => (await entries(request, workflowId)).find((e) => e.id === stepId)?.data, { timeout: 30_000 })
+      .poll(async () => (await perqueue.entries(workflowId)).find((e) => e.id === stepId)?.data, { timeout: 30_000 })
       .toEqual({ quality: 2, comment: 'Two atoms too close at the surface.' });
   });
 

@@ -2,19 +2,11 @@
 // a workflow submitted from a cell; a labelling loop whose manual step is answered from its
 // notebook and from the Human steps panel; a timeout applying a step's default; and waiting steps
 // of two workflows listed together.
-import { expect, test } from '@jupyterlab/galata';
-import type { APIRequestContext } from '@playwright/test';
-import { entries, projectDir } from './bridgeApi';
+import { expect, test } from './helpers/perqueue';
 
 test.use({ autoGoto: false });
 // Kernels start, tasks run and iterations follow each other: give each scenario room.
 test.setTimeout(180_000);
-
-async function submit(request: APIRequestContext, name: string, root: unknown): Promise<number> {
-  const response = await request.post('/perqueue/api/workflows', { data: { spec: { specVersion: 1, name, root } } });
-  expect(response.ok(), await response.text()).toBeTruthy();
-  return (await response.json()).workflowId;
-}
 
 /** A chain of nodes as a workflow node (PerQueue's `Workflow([a, b, c])`). */
 function chain(name: string, nodes: [string, unknown][]): unknown {
@@ -112,10 +104,10 @@ test.describe('Notebooks', () => {
 test.describe('Human steps', () => {
   test('a labelling loop: the step waits, its notebook opens from the panel, Approve goes on, Reject discards', async ({
     page,
-    request,
     tmpPath,
+    perqueue,
   }) => {
-    const project = await projectDir(request);
+    const project = await perqueue.projectDir();
     const folder = `${project}/${tmpPath}`;
     await page.contents.uploadContent(
       'def main(pq_iteration=None, **kwargs):\n    return True, {"sample": f"img-{pq_iteration[-1]}.png"}\n',
@@ -151,7 +143,7 @@ test.describe('Human steps', () => {
         ['check', task(`${folder}/check.py`)],
       ]),
     };
-    const workflowId = await submit(request, 'labelling', chain('labelling', [['loop', loop]]));
+    const workflowId = await perqueue.submit('labelling', chain('labelling', [['loop', loop]]));
 
     // The notification, then the Human steps panel.
     const toast = page.locator('.Toastify__toast', { hasText: 'is waiting for you' });
@@ -178,12 +170,12 @@ test.describe('Human steps', () => {
     await expect(status).toHaveText(`Step #${first} answered`);
 
     await expect
-      .poll(async () => (await entries(request, workflowId)).find((e) => e.id === first)?.state, { timeout: 20_000 })
+      .poll(async () => (await perqueue.entries(workflowId)).find((e) => e.id === first)?.state, { timeout: 20_000 })
       .toBe('succeeded');
-    const afterApprove = await entries(request, workflowId);
+    const afterApprove = await perqueue.entries(workflowId);
     expect(afterApprove.find((e) => e.id === first)?.data).toEqual({ label: 'cat', sample: 'img-0.png' });
     await expect
-      .poll(async () => (await entries(request, workflowId)).find((e) => e.name === 'check.py')?.data?.label, {
+      .poll(async () => (await perqueue.entries(workflowId)).find((e) => e.name === 'check.py')?.data?.label, {
         timeout: 20_000,
       })
       .toBe('cat');
@@ -192,7 +184,7 @@ test.describe('Human steps', () => {
     await expect(items).toHaveCount(1, { timeout: 20_000 });
     await expect(items.first()).not.toHaveAttribute('data-entry-id', String(first));
     const second = Number(await items.first().getAttribute('data-entry-id'));
-    const next = (await entries(request, workflowId)).find((e) => e.id === second)!;
+    const next = (await perqueue.entries(workflowId)).find((e) => e.id === second)!;
     expect(next.iteration).toEqual([1]);
 
     // Reject, with a reason, from the panel: the branch is discarded.
@@ -201,16 +193,16 @@ test.describe('Human steps', () => {
     await page.locator('.jp-Dialog .jp-mod-accept').click();
     await expect(items).toHaveCount(0);
     await expect
-      .poll(async () => (await entries(request, workflowId)).find((e) => e.id === second)?.state, { timeout: 20_000 })
+      .poll(async () => (await perqueue.entries(workflowId)).find((e) => e.id === second)?.state, { timeout: 20_000 })
       .toBe('discarded');
   });
 
   test('steps of two workflows wait together; a timeout applies the default; Approve takes an edited result', async ({
     page,
-    request,
     tmpPath,
+    perqueue,
   }) => {
-    const project = await projectDir(request);
+    const project = await perqueue.projectDir();
     const folder = `${project}/${tmpPath}`;
     await page.contents.uploadContent(
       'def main(decision=None, **kwargs):\n    return True, {"seen": decision}\n',
@@ -220,16 +212,14 @@ test.describe('Human steps', () => {
     await page.goto(`tree/${tmpPath}`);
     await page.sidebar.openTab('perqueue-approvals');
 
-    const patient = await submit(
-      request,
+    const patient = await perqueue.submit(
       'patient',
       chain('patient', [
         ['review', { kind: 'manual', name: 'review', args: {}, onReject: 'fail' }],
         ['use', task(`${folder}/use.py`)],
       ]),
     );
-    const hurried = await submit(
-      request,
+    const hurried = await perqueue.submit(
       'hurried',
       chain('hurried', [
         [
@@ -249,9 +239,9 @@ test.describe('Human steps', () => {
     // No answer: the default applies at the timeout and what follows uses it.
     await expect(waitingFor(hurried)).toHaveCount(0, { timeout: 20_000 });
     await expect
-      .poll(async () => (await entries(request, hurried)).find((e) => e.name === 'use.py')?.state, { timeout: 20_000 })
+      .poll(async () => (await perqueue.entries(hurried)).find((e) => e.name === 'use.py')?.state, { timeout: 20_000 })
       .toBe('succeeded');
-    const timedOut = await entries(request, hurried);
+    const timedOut = await perqueue.entries(hurried);
     const step = timedOut.find((e) => e.name === 'quick-look')!;
     expect(step.state).toBe('succeeded');
     expect(step.data).toEqual({ decision: 'keep' });
@@ -269,7 +259,7 @@ test.describe('Human steps', () => {
     await page.locator('.jp-Dialog .jp-mod-accept').click();
     await expect(waitingFor(patient)).toHaveCount(0);
     await expect
-      .poll(async () => (await entries(request, patient)).find((e) => e.name === 'use.py')?.data, { timeout: 20_000 })
+      .poll(async () => (await perqueue.entries(patient)).find((e) => e.name === 'use.py')?.data, { timeout: 20_000 })
       .toEqual({ seen: '<b>drop</b>' });
   });
 });

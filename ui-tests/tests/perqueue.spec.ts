@@ -1,14 +1,12 @@
 // A workflow submitted through the real bridge appears in the Workflows sidebar, opens as a
 // graph, and an entry clicked in the graph shows its details.
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './helpers/perqueue';
 
 test.use({ autoGoto: false });
 
 test.describe('PerQueue Lab', () => {
-  test('sidebar, graph panel and entry details follow a submitted workflow', async ({ page, request }) => {
-    const version = await request.get('/perqueue/api/version');
-    expect(version.ok(), await version.text()).toBeTruthy();
-    const { projectDir, apiVersion } = await version.json();
+  test('sidebar, graph panel and entry details follow a submitted workflow', async ({ page, perqueue }) => {
+    const { projectDir, apiVersion } = await perqueue.version();
     expect(apiVersion).toBe(1);
 
     const task = (name: string) => ({
@@ -30,9 +28,7 @@ test.describe('PerQueue Lab', () => {
         ],
       },
     };
-    const submitted = await request.post('/perqueue/api/workflows', { data: { spec } });
-    expect(submitted.ok(), await submitted.text()).toBeTruthy();
-    const { workflowId } = await submitted.json();
+    const workflowId = await perqueue.submitSpec(spec);
 
     await page.goto();
     await page.sidebar.openTab('perqueue-workflows');

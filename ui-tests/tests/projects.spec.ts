@@ -1,17 +1,16 @@
 // Several projects below the folder JupyterLab serves: the Workflows sidebar offers a chooser,
 // and choosing a project shows its workflows (and closes the graphs of the former one); the
 // choice survives a page reload.
-import { expect, test } from '@jupyterlab/galata';
 import { execFileSync } from 'child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 
-import { projectDir } from './bridgeApi';
+import { expect, test } from './helpers/perqueue';
 
 test.use({ autoGoto: false });
 
-test('the sidebar shows another project below the served folder, and back', async ({ page, request }) => {
-  const root = await projectDir(request);
+test('the sidebar shows another project below the served folder, and back', async ({ page, perqueue }) => {
+  const root = await perqueue.projectDir();
   const name = `second-project-${Date.now()}`;
   const second = join(root, name);
   mkdirSync(second);
@@ -20,14 +19,8 @@ test('the sidebar shows another project below the served folder, and back', asyn
   try {
     writeFileSync(join(second, 'hi.py'), 'def main(**kw):\n    return True, {"hi": 1}\n');
     const task = (code: string, label: string) => ({ kind: 'task', name: label, code, args: {}, resources: '1:local:1m' });
-    const submit = async (project: string | null, workflow: string, root: unknown): Promise<number> => {
-      const query = project === null ? '' : `?project=${encodeURIComponent(project)}`;
-      const r = await request.post(`/perqueue/api/workflows${query}`, { data: { spec: { specVersion: 1, name: workflow, root } } });
-      expect(r.ok(), await r.text()).toBeTruthy();
-      return (await r.json()).workflowId;
-    };
-    const there = await submit(name, 'in-the-second-project', task(join(second, 'hi.py'), 'hi'));
-    const here = await submit(null, 'in-the-served-project', task(join(root, 'hello.py'), 'hello'));
+    const there = await perqueue.submit('in-the-second-project', task(join(second, 'hi.py'), 'hi'), name);
+    const here = await perqueue.submit('in-the-served-project', task(join(root, 'hello.py'), 'hello'));
 
     await page.goto();
     await page.sidebar.openTab('perqueue-workflows');

@@ -1,24 +1,18 @@
 // Removing a workflow from JupyterLab: right-click it in the Workflows sidebar, confirm, and it
 // leaves the sidebar, its open graph closes and the bridge no longer has it. One still waiting
 // for a person cannot be removed from the menu.
-import { expect, test } from '@jupyterlab/galata';
 
-import { entries, projectDir } from './bridgeApi';
+import { expect, test } from './helpers/perqueue';
 
 test.use({ autoGoto: false });
 
-test('a finished workflow is removed from the sidebar menu; one waiting for a person is not', async ({ page, request }) => {
-  const dir = await projectDir(request);
+test('a finished workflow is removed from the sidebar menu; one waiting for a person is not', async ({ page, perqueue }) => {
+  const dir = await perqueue.projectDir();
   const hello = { kind: 'task', name: 'hello', code: `${dir}/hello.py`, args: { who: 'rm' }, resources: '1:local:1m' };
-  const submit = async (name: string, root: unknown): Promise<number> => {
-    const r = await request.post('/perqueue/api/workflows', { data: { spec: { specVersion: 1, name, root } } });
-    expect(r.ok(), await r.text()).toBeTruthy();
-    return (await r.json()).workflowId;
-  };
-  const done = await submit('to-remove', hello);
-  const waiting = await submit('needs-a-person', { kind: 'manual', name: 'check', args: {}, onReject: 'fail' });
-  await expect.poll(async () => (await entries(request, done))[0]?.state, { timeout: 30_000 }).toBe('succeeded');
-  await expect.poll(async () => (await entries(request, waiting))[0]?.state, { timeout: 30_000 }).toBe('awaiting_input');
+  const done = await perqueue.submit('to-remove', hello);
+  const waiting = await perqueue.submit('needs-a-person', { kind: 'manual', name: 'check', args: {}, onReject: 'fail' });
+  await expect.poll(async () => (await perqueue.entries(done))[0]?.state, { timeout: 30_000 }).toBe('succeeded');
+  await expect.poll(async () => (await perqueue.entries(waiting))[0]?.state, { timeout: 30_000 }).toBe('awaiting_input');
 
   await page.goto();
   await page.sidebar.openTab('perqueue-workflows');
@@ -44,9 +38,9 @@ test('a finished workflow is removed from the sidebar menu; one waiting for a pe
 
   await expect(item(done)).toHaveCount(0);
   await expect(graph).toHaveCount(0);
-  expect((await request.get(`/perqueue/api/workflows/${done}`)).status()).toBe(404);
+  expect(await perqueue.workflowStatus(done)).toBe(404);
   await expect(item(waiting)).toHaveCount(1);
 
   // Leave the project as found: nothing waits for a person any more.
-  expect((await request.post(`/perqueue/api/workflows/${waiting}/cancel`, { data: {} })).ok()).toBeTruthy();
+  await perqueue.cancelWorkflow(waiting);
 });

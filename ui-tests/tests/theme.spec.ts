@@ -1,7 +1,8 @@
 // The Workflows sidebar and the graph panel in the light and the dark theme (screenshots with
 // the timestamps masked, from canned bridge answers so they do not depend on other tests), and
 // names and outputs that look like HTML, which must render as text.
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { expect, test } from './helpers/perqueue';
 
 test.use({ autoGoto: false });
 
@@ -85,13 +86,13 @@ test('the sidebar and the graph in the light and the dark theme', async ({ page 
   await page.theme.setLightTheme();
 });
 
-test('names and outputs that look like HTML are shown as text, never run', async ({ page, request }) => {
+test('names and outputs that look like HTML are shown as text, never run', async ({ page, perqueue }) => {
   const dialogs: string[] = [];
   page.on('dialog', (d) => {
     dialogs.push(d.message());
     void d.dismiss();
   });
-  const version = await (await request.get('/perqueue/api/version')).json();
+  const version = await perqueue.version();
   const evil = '<img src=x onerror=alert(1)>';
   await page.goto();
   await page.contents.uploadContent(
@@ -113,9 +114,7 @@ test('names and outputs that look like HTML are shown as text, never run', async
       ],
     },
   };
-  const submitted = await request.post('/perqueue/api/workflows', { data: { spec } });
-  expect(submitted.ok(), await submitted.text()).toBeTruthy();
-  const { workflowId } = await submitted.json();
+  const workflowId = await perqueue.submitSpec(spec);
 
   await page.sidebar.openTab('perqueue-workflows');
   const item = page.locator(`.jp-PerQueue-workflow[data-workflow-id="${workflowId}"]`);

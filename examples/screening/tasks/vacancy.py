@@ -7,7 +7,7 @@ from screening_common import record, rng
 
 
 def main(candidate, records, pq_index, max_e_vac=1.4, **kwargs):
-    site = pq_index[-1]  # pq_index is [candidate, site]: outermost group first
+    site = pq_index[0]  # [site, candidate]: PerQueue lists a static group inside a dynamic one first
     r = rng(candidate["name"], "vacancy", site)
     e_vac = round(r.uniform(0.3, 2.6), 3)
     ok = e_vac < max_e_vac

@@ -36,7 +36,7 @@ named on stderr and the others go on (exit status 1).`,
     let refused = 0;
     for (const n of targets) {
       try {
-        await call(paths, 'POST', `/api/entries/${n.id}/retry`);
+        await call(paths, 'POST', `/api/entries/${n.id}/retry`, { environment: process.env });
         out(`entry ${n.id} ('${n.name}') queued again`);
       } catch (e) {
         if (!(e instanceof BridgeError)) throw e;

@@ -1,0 +1,79 @@
+// Building the drawn graph: width groups collapse into one node with counts, edges follow.
+import { buildGraph, countsText, groupState, widthGroupKey } from '../elements';
+import type { PerQueue } from '../../tokens';
+import { node } from '../../__tests__/fakeBridge';
+
+/** prepare -> width group of `width` columns of `work` (template 2) -> collect. */
+function fanOut(width: number, states: PerQueue.State[] = []): PerQueue.WorkflowDetail {
+  const nodes: PerQueue.Node[] = [node(1, 1, 'succeeded', { name: 'prepare', templateId: 1 })];
+  const edges: PerQueue.Edge[] = [];
+  for (let i = 0; i < width; i++) {
+    const id = 10 + i;
+    nodes.push(node(id, 1, states[i] ?? 'waiting', { name: 'work', templateId: 2, index: [i] }));
+    edges.push({ parent: 1, child: id, join: null });
+    edges.push({ parent: id, child: 99, join: 1 });
+  }
+  nodes.push(node(99, 1, 'waiting', { name: 'collect', templateId: 3 }));
+  return { workflow: { id: 1, name: 'fan', createdAt: 0 }, nodes, edges };
+}
+
+describe('buildGraph', () => {
+  it('collapses a wide width group into one node counting its entries per state', () => {
+    const graph = buildGraph(fanOut(6, ['succeeded', 'succeeded', 'failed', 'running', 'waiting', 'waiting']), {
+      collapseAbove: 4,
+    });
+    expect(graph.nodes.map((n) => n.label)).toEqual(['prepare', 'work ×6', 'collect']);
+    const group = graph.nodes[1];
+    expect(group.entryId).toBeNull();
+    expect(group.count).toBe(6);
+    expect(group.counts).toEqual({ succeeded: 2, failed: 1, running: 1, waiting: 2 });
+    expect(group.state).toBe('failed');
+  });
+
+  it('joins the edges of a collapsed group into one edge each way', () => {
+    const graph = buildGraph(fanOut(6), { collapseAbove: 4 });
+    expect(graph.edges.map((e) => e.id).sort()).toEqual([`e1->${graph.nodes[1].id}`, `${graph.nodes[1].id}->e99`].sort());
+    expect(graph.edges.find((e) => e.target === 'e99')?.join).toBe(true);
+  });
+
+  it('shows every entry of a narrow group, each with its index', () => {
+    const graph = buildGraph(fanOut(3), { collapseAbove: 4 });
+    expect(graph.nodes.map((n) => n.label)).toEqual(['prepare', 'work [0]', 'work [1]', 'work [2]', 'collect']);
+    expect(graph.edges).toHaveLength(6);
+    expect(graph.groups.size).toBe(1);
+    expect([...graph.groups.values()][0].collapsed).toBe(false);
+  });
+
+  it("follows the person's choice over the size rule, both ways", () => {
+    const wide = buildGraph(fanOut(6), { collapseAbove: 4 });
+    const key = [...wide.groups.keys()][0];
+    expect(buildGraph(fanOut(6), { collapseAbove: 4, overrides: new Map([[key, false]]) }).nodes).toHaveLength(8);
+    expect(buildGraph(fanOut(2), { collapseAbove: 4, overrides: new Map([[key, true]]) }).nodes).toHaveLength(3);
+  });
+
+  it('keeps the groups of different iterations and expansions apart', () => {
+    const a = node(1, 1, 'succeeded', { templateId: 5, index: [0], iteration: [0] });
+    const b = node(2, 1, 'succeeded', { templateId: 5, index: [0], iteration: [1] });
+    const c = node(3, 1, 'succeeded', { templateId: 5, index: [0], iteration: [1], groupId: 40 });
+    const keys = new Set([a, b, c].map(widthGroupKey));
+    expect(keys.size).toBe(3);
+    expect(widthGroupKey(node(4, 1, 'waiting'))).toBeNull();
+  });
+
+  it('collapses the inner level of nested width groups per outer column', () => {
+    // As the engine makes them: one inner group (groupId) per outer column; pq_index [inner, outer].
+    const nodes = [0, 1].flatMap((outer) =>
+      [0, 1, 2, 3, 4].map((inner) =>
+        node(outer * 10 + inner + 1, 1, 'succeeded', { name: 'inner', templateId: 7, index: [inner, outer], groupId: 100 + outer }),
+      ),
+    );
+    const graph = buildGraph({ workflow: { id: 1, name: 'nested', createdAt: 0 }, nodes, edges: [] }, { collapseAbove: 4 });
+    expect(graph.nodes.map((n) => n.label)).toEqual(['inner ×5', 'inner ×5']);
+  });
+
+  it('names the group state by the entries most in need of attention', () => {
+    expect(groupState({ succeeded: 3, awaiting_input: 1 })).toBe('awaiting_input');
+    expect(groupState({ succeeded: 3, discarded: 2 })).toBe('succeeded');
+    expect(countsText({ succeeded: 2, timed_out: 1 })).toBe('1 timed out · 2 succeeded');
+  });
+});

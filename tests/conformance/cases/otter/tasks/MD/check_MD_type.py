@@ -1,0 +1,13 @@
+from perqueue.constants import SWITCHGROUP_KEY, CYCLICALGROUP_KEY, INDEX_KW, ITER_KW
+from conformance_record import recorded
+
+
+def one(x):
+    # OTTER unwraps a join's dict: next(iter(x.values()))
+    return next(iter(x.values())) if isinstance(x, dict) else x
+
+
+@recorded
+def main(path_configWF, num_simulations, **kwargs):
+    idx = kwargs[INDEX_KW][0] if INDEX_KW in kwargs else kwargs[ITER_KW][0]
+    return True, {'path_configWF': path_configWF, 'num_simulations': num_simulations, SWITCHGROUP_KEY: 'lammps' if idx == 0 else 'skip_MD', 'run': idx}

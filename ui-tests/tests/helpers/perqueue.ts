@@ -1,0 +1,84 @@
+// The UI tests' helper for the real bridge, reached through the Jupyter server extension's proxy:
+// submitting workflows, reading their entries and the project folder. Tests get it as the
+// `perqueue` fixture of the `test` exported here (galata's test, extended).
+import { expect, test as base } from '@jupyterlab/galata';
+import type { APIRequestContext } from '@playwright/test';
+
+export { expect };
+
+export interface IEntry {
+  id: number;
+  workflowId: number;
+  kind: string;
+  name: string;
+  state: string;
+  iteration: number[];
+  data: Record<string, unknown> | null;
+  completedBy?: string | null;
+}
+
+export interface IVersions {
+  apiVersion: number;
+  projectDir: string;
+  [other: string]: unknown;
+}
+
+export class PerQueueHelper {
+  constructor(readonly request: APIRequestContext) {}
+
+  /** The bridge's versions and the project folder of the test server's bridge. */
+  async version(): Promise<IVersions> {
+    const response = await this.request.get('/perqueue/api/version');
+    expect(response.ok(), await response.text()).toBeTruthy();
+    return response.json();
+  }
+
+  async projectDir(): Promise<string> {
+    return (await this.version()).projectDir;
+  }
+
+  /** Submits a workflow document (`{specVersion, name, root}`); its id. `project`: another project's name. */
+  async submitSpec(spec: unknown, project: string | null = null): Promise<number> {
+    const query = project === null ? '' : `?project=${encodeURIComponent(project)}`;
+    const response = await this.request.post(`/perqueue/api/workflows${query}`, { data: { spec } });
+    expect(response.ok(), await response.text()).toBeTruthy();
+    return (await response.json()).workflowId;
+  }
+
+  /** Submits `root` as the workflow `name`; its id. */
+  submit(name: string, root: unknown, project: string | null = null): Promise<number> {
+    return this.submitSpec({ specVersion: 1, name, root }, project);
+  }
+
+  async entries(workflowId: number): Promise<IEntry[]> {
+    const response = await this.request.get(`/perqueue/api/entries?workflow=${workflowId}`);
+    expect(response.ok(), await response.text()).toBeTruthy();
+    return response.json();
+  }
+
+  async entry(workflowId: number, entryId: number): Promise<IEntry | undefined> {
+    return (await this.entries(workflowId)).find((e) => e.id === entryId);
+  }
+
+  /** The HTTP status of GET /workflows/<id> (404 once removed). */
+  async workflowStatus(workflowId: number): Promise<number> {
+    return (await this.request.get(`/perqueue/api/workflows/${workflowId}`)).status();
+  }
+
+  async workflow(workflowId: number): Promise<{ nodes: Array<{ id: number; name: string; state: string }> }> {
+    const response = await this.request.get(`/perqueue/api/workflows/${workflowId}`);
+    expect(response.ok(), await response.text()).toBeTruthy();
+    return response.json();
+  }
+
+  async cancelWorkflow(workflowId: number): Promise<void> {
+    const response = await this.request.post(`/perqueue/api/workflows/${workflowId}/cancel`, { data: {} });
+    expect(response.ok(), await response.text()).toBeTruthy();
+  }
+}
+
+export const test = base.extend<{ perqueue: PerQueueHelper }>({
+  perqueue: async ({ request }, use) => {
+    await use(new PerQueueHelper(request));
+  },
+});
