@@ -64,6 +64,12 @@ function keepOnly(db: DatabaseSync, ids: number[], withLogs: boolean): Omit<Expo
     db.exec('DELETE FROM edges WHERE child NOT IN (SELECT id FROM nodes) OR parent NOT IN (SELECT id FROM nodes)');
     db.exec('DELETE FROM runs WHERE node_id NOT IN (SELECT id FROM nodes)');
     db.exec(`DELETE FROM events WHERE workflow_id NOT IN (${list})`);
+    // The submitters' environment variables may hold secrets (tokens, passwords): an archive is
+    // for reading and sharing, so it keeps none of them.
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='environments'").get()) {
+      db.exec('UPDATE workflows SET env_id = NULL');
+      db.exec('DELETE FROM environments');
+    }
     let logs = 0;
     if (withLogs) logs = addLogs(db);
     const workflows = db

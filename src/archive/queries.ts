@@ -10,8 +10,11 @@ export type SqlValue = string | number | null | Uint8Array;
 /** Runs one read-only query and returns its rows as objects. */
 export type QueryFn = (sql: string, params?: SqlValue[]) => Record<string, SqlValue>[];
 
-/** Newest schema this reader knows (kernel-bridge/store/schema.ts); newer files are refused. */
-export const KNOWN_SCHEMA_VERSION = 1;
+/**
+ * Newest schema this reader knows (kernel-bridge/store/schema.ts); newer files are refused.
+ * Version 2 added the submitters' environments, which the viewer does not read.
+ */
+export const KNOWN_SCHEMA_VERSION = 2;
 
 export class ArchiveError extends Error {
   constructor(message: string) {

@@ -34,6 +34,8 @@ describe('pql export', () => {
     const p = project();
     const say = p.script('say.py', SAY);
     const gate = p.script('gate.py', gateCode(join(p.dir, 'go')));
+    // Submitted with a secret in the environment: the project keeps it for the tasks, the archive must not.
+    process.env.PQ_EXPORT_TEST_SECRET = 'not-for-archives-8d1f';
     const done = await p.submit(spec('finished-one', chainOf(pyTask('a', say, { x: 1 }), pyTask('b', say))));
     const other = await p.submit(spec('secret-other-workflow', chainOf(pyTask('c', say, { x: 7 }))));
     for (const wf of [done, other]) assert.equal((await p.wait(wf)).code, 0);
@@ -49,6 +51,15 @@ describe('pql export', () => {
     // One file: nothing beside it, and nothing of the workflow not asked for, even in free pages.
     assert.equal(existsSync(`${file}-wal`), false);
     assert.equal(readFileSync(file).includes('secret-other-workflow'), false);
+    const live_ = new DatabaseSync(join(p.dir, '.perqueue/perqueue.sqlite'), { readOnly: true });
+    try {
+      const vars = live_.prepare('SELECT vars FROM environments').all().map((r) => String(r.vars));
+      assert.ok(vars.some((v) => v.includes('not-for-archives-8d1f')), 'the project keeps the environment');
+    } finally {
+      live_.close();
+    }
+    assert.equal(readFileSync(file).includes('not-for-archives-8d1f'), false);
+    delete process.env.PQ_EXPORT_TEST_SECRET;
 
     const db = openArchive(file);
     try {
