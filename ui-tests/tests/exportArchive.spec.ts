@@ -1,14 +1,12 @@
 // Archives one click away: a workflow that is still running is exported from the Workflows
 // sidebar's right-click menu into a .pqarchive file, which opens by double-click in the file
 // browser as its read-only graph.
-import { expect, test } from '@jupyterlab/galata';
-
-import { entries, projectDir } from './bridgeApi';
+import { expect, test } from './helpers/perqueue';
 
 test.use({ autoGoto: false });
 
-test('a running workflow exported from the sidebar menu opens by double-click as its graph', async ({ page, request }) => {
-  const dir = await projectDir(request);
+test('a running workflow exported from the sidebar menu opens by double-click as its graph', async ({ page, request, perqueue }) => {
+  const dir = await perqueue.projectDir();
   const go = `${dir}/go-export`;
   // A task that runs until the test creates the file `go-export`: running for as long as needed.
   const gate = `import os, time\ndef main(**kw):\n    print("waiting", flush=True)\n    while not os.path.exists(${JSON.stringify(go)}):\n        time.sleep(0.05)\n    return True, {}\n`;
@@ -22,10 +20,8 @@ test('a running workflow exported from the sidebar menu opens by double-click as
       { id: 'h', node: task('hello', `${dir}/hello.py`), parents: ['g'] },
     ],
   };
-  const submitted = await request.post('/perqueue/api/workflows', { data: { spec: { specVersion: 1, name: 'export-me', root } } });
-  expect(submitted.ok(), await submitted.text()).toBeTruthy();
-  const wf: number = (await submitted.json()).workflowId;
-  await expect.poll(async () => (await entries(request, wf))[0]?.state, { timeout: 30_000 }).toBe('running');
+  const wf = await perqueue.submit('export-me', root);
+  await expect.poll(async () => (await perqueue.entries(wf))[0]?.state, { timeout: 30_000 }).toBe('running');
 
   try {
     await page.goto();
@@ -60,5 +56,5 @@ test('a running workflow exported from the sidebar menu opens by double-click as
   } finally {
     await request.put('/api/contents/go-export', { data: { type: 'file', format: 'text', content: '' } });
   }
-  await expect.poll(async () => (await entries(request, wf)).map((e) => e.state), { timeout: 30_000 }).toEqual(['succeeded', 'succeeded']);
+  await expect.poll(async () => (await perqueue.entries(wf)).map((e) => e.state), { timeout: 30_000 }).toEqual(['succeeded', 'succeeded']);
 });

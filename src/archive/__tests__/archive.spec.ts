@@ -29,7 +29,7 @@ describe('an archived PerQueue database', () => {
   });
 
   it('is recognised, WAL flag and all', () => {
-    expect(checkArchive(query)).toBe(1);
+    expect(checkArchive(query)).toBe(2);
   });
 
   it('lists its workflows with counts and the overall state', () => {
