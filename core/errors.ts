@@ -8,7 +8,7 @@ export interface Place {
   field?: string;
 }
 
-export function describePlace(p: Place): string {
+function describePlace(p: Place): string {
   const parts: string[] = [];
   if (p.workflow !== undefined) parts.push(`workflow '${p.workflow}'`);
   if (p.node !== undefined) parts.push(`node '${p.node}'`);

@@ -27,7 +27,7 @@ export interface Merged {
  * compare as Python compares them, as PerQueue decides whether parents agree: True == 1,
  * 2 == 2.0 (a float tag of the codec), 0.0 == -0.0.
  */
-export function canonicalJson(v: Json | undefined): string {
+function canonicalJson(v: Json | undefined): string {
   if (v === undefined) return 'undefined';
   if (typeof v === 'boolean') return v ? '1' : '0';
   if (typeof v === 'number') return JSON.stringify(v); // -0 writes as 0

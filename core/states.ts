@@ -30,7 +30,7 @@ export const STATE_LETTER: Record<EntryState, string> = {
   awaiting_input: 'a',
 };
 
-export const LETTER_STATE: Record<string, EntryState> = Object.fromEntries(
+const LETTER_STATE: Record<string, EntryState> = Object.fromEntries(
   Object.entries(STATE_LETTER).map(([s, l]) => [l, s as EntryState]),
 );
 
@@ -47,11 +47,6 @@ export function isBad(s: EntryState): boolean {
 /** No further change without a person's action. */
 export function isTerminal(s: EntryState): boolean {
   return isSettled(s) || isBad(s) || s === 'cancelled';
-}
-
-/** Holds or wants an executor slot. */
-export function isActive(s: EntryState): boolean {
-  return s === 'queued' || s === 'running';
 }
 
 export type WorkflowState = 'running' | 'awaiting_input' | 'failed' | 'cancelled' | 'succeeded';

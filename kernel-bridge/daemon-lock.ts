@@ -26,7 +26,7 @@ export interface ProjectLock {
  * lock-key, 0600): another local user cannot compute the name and hold it first to keep the
  * owner's bridge from starting.
  */
-export function lockName(root: string): string {
+function lockName(root: string): string {
   const st = statSync(root);
   const key = createHmac('sha256', userLockKey()).update(`${st.dev}:${st.ino}`).digest('hex').slice(0, 32);
   return `\0perqueue-lab-bridge-${process.getuid?.() ?? ''}-${key}`;

@@ -21,7 +21,7 @@ export interface ProjectPaths {
   config: string;
 }
 
-export function projectPaths(root: string): ProjectPaths {
+function projectPaths(root: string): ProjectPaths {
   const stateDir = join(root, STATE_DIR);
   return {
     root,
@@ -76,7 +76,7 @@ export function userName(uid: number): string {
  * Refuse a `.perqueue/` of `root` that is not this user's, or that others can write to, or that
  * is a symbolic link made by another user. Nothing to check when it does not exist yet.
  */
-export function checkProjectTrust(root: string): void {
+function checkProjectTrust(root: string): void {
   const getuid = process.getuid;
   if (!getuid) return; // no owners to compare (Windows)
   const uid = getuid();

@@ -74,14 +74,14 @@ export function call<T = unknown>(paths: ProjectPaths, method: string, path: str
  * How long a request may wait for its answer: PQ_CLI_TIMEOUT_S (default 30 s), plus what a
  * long-poll asks to wait (`timeout=` in the path).
  */
-export function requestTimeoutMs(path: string): number {
+function requestTimeoutMs(path: string): number {
   const base = Number(process.env.PQ_CLI_TIMEOUT_S) > 0 ? Number(process.env.PQ_CLI_TIMEOUT_S) * 1000 : 30_000;
   const poll = Number(/[?&]timeout=([\d.]+)/.exec(path)?.[1] ?? 0);
   return base + poll * 1000;
 }
 
 /** Why the socket at `path` is not this user's bridge, or null (also when it is missing). */
-export function foreignSocket(path: string): string | null {
+function foreignSocket(path: string): string | null {
   const uid = process.getuid?.();
   if (uid === undefined) return null;
   let st;

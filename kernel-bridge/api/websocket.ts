@@ -12,10 +12,10 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventRecord } from '../store/store.js';
 
 /** Bytes a client may have waiting in its send buffer before the stream pauses for it. */
-export const HIGH_WATER_BYTES = 1024 * 1024;
+const HIGH_WATER_BYTES = 1024 * 1024;
 /** A client paused this long without reading anything is dropped. */
 // PQ_WS_STALL_MS overrides it (tests use a shorter one).
-export const STALL_MS = Number(process.env.PQ_WS_STALL_MS) || 10_000;
+const STALL_MS = Number(process.env.PQ_WS_STALL_MS) || 10_000;
 /** Clients send only control frames; anything bigger is a protocol error. */
 const MAX_PAYLOAD_BYTES = 64 * 1024;
 /** Events read from the store per batch. */

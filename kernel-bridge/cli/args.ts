@@ -92,7 +92,7 @@ export function parseOptions(command: string, argv: string[], options: OptionSpe
   return { positional, opt: (n) => opts.get(n), all: (n) => repeated.get(n) ?? [], flag: (n) => flags.has(n) };
 }
 
-export function listOptions(options: OptionSpec[]): string {
+function listOptions(options: OptionSpec[]): string {
   if (options.length === 0) return 'no options';
   return options.map((o) => o.names.join('/')).join(', ');
 }

@@ -16,7 +16,7 @@ export interface Selection {
   states?: EntryState[];
 }
 
-export function parseIdList(text: string, option: string, command: string): Set<number> {
+function parseIdList(text: string, option: string, command: string): Set<number> {
   const ids = new Set<number>();
   for (const part of text.split(',').map((p) => p.trim())) {
     const range = /^(\d+)-(\d+)$/.exec(part);
@@ -34,7 +34,7 @@ export function parseIdList(text: string, option: string, command: string): Set<
   return ids;
 }
 
-export function parseNames(text: string): RegExp {
+function parseNames(text: string): RegExp {
   const alternatives = text.split(',').map((n) => n.trim()).map((n) => `^${n.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
   return new RegExp(alternatives.join('|'), 'i');
 }

@@ -423,7 +423,7 @@ export interface LongTimer {
 }
 
 /** setTimeout for any delay (a time limit of 25 days is over setTimeout's 24.8): re-armed in steps. Unref'd. */
-export function setLongTimeout(fn: () => void, ms: number): LongTimer {
+function setLongTimeout(fn: () => void, ms: number): LongTimer {
   const due = Date.now() + ms;
   let t: NodeJS.Timeout;
   const arm = () => {

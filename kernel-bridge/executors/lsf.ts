@@ -33,7 +33,7 @@ const shellSafe = (s: string) => /^[\w@%+=:,./-]+$/.test(s);
 const quote = (s: string) => (shellSafe(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** The arguments after `bsub`, as MyQueue builds them, plus the run folder and our output files. */
-export function lsfSubmitArgs(req: JobRequest, config: ClusterConfig): string[] {
+function lsfSubmitArgs(req: JobRequest, config: ClusterConfig): string[] {
   const r = req.resources;
   const choice = selectNode(config, r);
   const node = choice.node;
@@ -68,7 +68,7 @@ export function lsfSubmitArgs(req: JobRequest, config: ClusterConfig): string[] 
 }
 
 /** `Job <1234> is submitted to queue <normal>.` (or `to default queue`). */
-export function parseBsubJobId(stdout: string): string | undefined {
+function parseBsubJobId(stdout: string): string | undefined {
   return /Job <(\d+(?:\[\d+\])?)> is submitted/.exec(stdout)?.[1];
 }
 
@@ -100,7 +100,7 @@ export interface BjobsRow {
 const dash = (s: string | undefined) => (s === undefined || s.trim() === '' || s.trim() === '-' ? undefined : s.trim());
 
 /** Rows of `bjobs -noheader -o "<BJOBS_FORMAT>"`. */
-export function parseBjobs(text: string, now = Date.now()): BjobsRow[] {
+function parseBjobs(text: string, now = Date.now()): BjobsRow[] {
   const rows: BjobsRow[] = [];
   for (const line of text.split('\n')) {
     const f = line.trim().split('|');
@@ -124,7 +124,7 @@ export function parseBjobs(text: string, now = Date.now()): BjobsRow[] {
 }
 
 /** The state of one bjobs row; `diag` is what the job's stderr says. */
-export function judgeBjobsRow(row: BjobsRow, diag: StderrDiagnosis): { state: JobState; exitCode?: number; reason: string } {
+function judgeBjobsRow(row: BjobsRow, diag: StderrDiagnosis): { state: JobState; exitCode?: number; reason: string } {
   const live = LSF_STATES[row.stat];
   const reason = row.exitReason ? `${row.stat}: ${row.exitReason}` : row.stat;
   if (row.stat === 'DONE') return { state: 'completed', exitCode: 0, reason };
@@ -143,7 +143,7 @@ export function judgeBjobsRow(row: BjobsRow, diag: StderrDiagnosis): { state: Jo
 }
 
 /** Ids from `Job <1234> is not found`. */
-export function notFoundIds(stderr: string): Set<string> {
+function notFoundIds(stderr: string): Set<string> {
   const out = new Set<string>();
   for (const m of stderr.matchAll(/Job <([^>]+)> is not found/g)) out.add(m[1]);
   return out;

@@ -31,11 +31,11 @@ export interface PbsExecutorOptions {
 }
 
 /** What PBS itself writes (its messages, e.g. a wall-time kill), beside the task's stdout/stderr. */
-export const SCHEDULER_STDOUT = 'scheduler.stdout';
-export const SCHEDULER_STDERR = 'scheduler.stderr';
+const SCHEDULER_STDOUT = 'scheduler.stdout';
+const SCHEDULER_STDERR = 'scheduler.stderr';
 
 /** The arguments after `qsub`: MyQueue's, plus our output files and the queue of the node. */
-export function pbsSubmitArgs(req: JobRequest, config: ClusterConfig): string[] {
+function pbsSubmitArgs(req: JobRequest, config: ClusterConfig): string[] {
   const r = req.resources;
   const choice = selectNode(config, r);
   const nodeCores = choice.node?.cores;
@@ -65,7 +65,7 @@ export function pbsSubmitArgs(req: JobRequest, config: ClusterConfig): string[] 
 }
 
 /** qsub prints the full id, `1234.pbs01.cluster`; it is kept whole for qdel and dependencies. */
-export function parseQsubJobId(stdout: string): string | undefined {
+function parseQsubJobId(stdout: string): string | undefined {
   const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
   const last = lines[lines.length - 1];
   return last && /^\d+(\[\d*\])?(\.[\w.-]+)?$/.test(last) ? last : undefined;
@@ -75,7 +75,7 @@ export function parseQsubJobId(stdout: string): string | undefined {
  * The part of an id every PBS tool agrees on: `1234` of `1234.pbs01.cluster`, `1234[5]` of an
  * array element. Table output cuts server names short, so ids are matched on this.
  */
-export function pbsIdKey(id: string): string {
+function pbsIdKey(id: string): string {
   const m = /^(\d+(?:\[\d*\])?)/.exec(id.trim());
   return m ? m[1] : id.trim();
 }
@@ -138,7 +138,7 @@ export interface PbsJudgement {
 }
 
 /** The state of one `qstat -f` record; `diag` is what the job's stderr says, for killed jobs. */
-export function judgePbsRecord(rec: QstatRecord, diag: StderrDiagnosis, cancelledByUs: boolean): PbsJudgement {
+function judgePbsRecord(rec: QstatRecord, diag: StderrDiagnosis, cancelledByUs: boolean): PbsJudgement {
   const letter = (rec.attrs.job_state ?? '').trim();
   const comment = rec.attrs.comment ? ` (${rec.attrs.comment})` : '';
   const live = PBS_STATES[letter];
@@ -165,7 +165,7 @@ export function judgePbsRecord(rec: QstatRecord, diag: StderrDiagnosis, cancelle
 }
 
 /** Ids named in qstat/qdel complaints about jobs the server no longer has. */
-export function goneIds(stderr: string): Set<string> {
+function goneIds(stderr: string): Set<string> {
   const out = new Set<string>();
   for (const line of stderr.split('\n')) {
     const unknown = /Unknown Job Id(?: Error)?\s+(\S+)/i.exec(line);

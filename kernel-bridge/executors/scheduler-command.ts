@@ -29,7 +29,7 @@ export interface CommandOptions {
 /** The seam executors use; tests may pass their own to record or fake calls. */
 export type CommandRunner = (file: string, args: string[], options?: CommandOptions) => Promise<CommandResult>;
 
-export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 export const runSchedulerCommand: CommandRunner = (file, args, options = {}) => {

@@ -115,7 +115,7 @@ export function mapSlurmState(text: string): JobState {
 }
 
 const FINAL: ReadonlySet<JobState> = new Set(['completed', 'failed', 'timed_out', 'out_of_memory', 'cancelled', 'node_fail']);
-export const isFinalState = (s: JobState) => FINAL.has(s);
+const isFinalState = (s: JobState) => FINAL.has(s);
 
 /** sacct's `3:0` (code:signal). A signal is reported the shell's way, 128 + signal. */
 export function parseSlurmExitCode(text: string | undefined): number | undefined {
@@ -352,7 +352,7 @@ export class SlurmExecutor implements Executor {
 }
 
 /** Numeric order of `123`, `123_4`. */
-export function compareJobIds(a: string, b: string): number {
+function compareJobIds(a: string, b: string): number {
   const [a1, a2 = '-1'] = a.split('_');
   const [b1, b2 = '-1'] = b.split('_');
   return Number(a1) - Number(b1) || Number(a2) - Number(b2);

@@ -66,7 +66,7 @@ export interface SchedulerFacts {
   resubmittedWith?: string;
 }
 
-export const SCHEDULER_FACTS = 'scheduler.json';
+const SCHEDULER_FACTS = 'scheduler.json';
 
 interface ClusterRun {
   entryId: number;

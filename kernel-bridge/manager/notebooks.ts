@@ -19,7 +19,7 @@ function hex(code: number, width: number): string {
 }
 
 /** What Python's repr() writes for a string, so both languages inject the same text. */
-export function pythonStringRepr(text: string): string {
+function pythonStringRepr(text: string): string {
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
   let out = '';
   for (const ch of text) {
@@ -33,7 +33,7 @@ export function pythonStringRepr(text: string): string {
 }
 
 /** Python source for a JSON value, as Python's repr() writes it (docs/contracts.md §6). */
-export function pythonLiteral(v: Json): string {
+function pythonLiteral(v: Json): string {
   if (v === null) return 'None';
   if (v === true) return 'True';
   if (v === false) return 'False';
@@ -86,7 +86,7 @@ interface Cell {
 }
 
 /** A copy of the notebook with the injected cell (an earlier injected cell is replaced). */
-export function injectParameters(nb: { cells: Cell[] } & Record<string, unknown>, params: JsonObject, entryId: number) {
+function injectParameters(nb: { cells: Cell[] } & Record<string, unknown>, params: JsonObject, entryId: number) {
   const cells = nb.cells.filter((c) => !(c.metadata?.tags ?? []).includes('injected-parameters'));
   const at = cells.findIndex((c) => (c.metadata?.tags ?? []).includes('parameters'));
   const cell: Cell = {

@@ -34,7 +34,7 @@ export function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export function isPythonTask(code: string): boolean {
+function isPythonTask(code: string): boolean {
   return code.endsWith('.py') || code.endsWith('.ipynb');
 }
 

@@ -121,7 +121,7 @@ const SIGNALS: Record<number, string> = {
  * signal (128 + signal number); the fork server reports the signal itself and the local pool
  * turns it into the same code.
  */
-export function describeExit(exitCode: number): string {
+function describeExit(exitCode: number): string {
   if (exitCode > 128 && exitCode <= 128 + 64) {
     const sig = exitCode - 128;
     return `killed by signal ${sig}${SIGNALS[sig] ? ` (${SIGNALS[sig]})` : ''}`;

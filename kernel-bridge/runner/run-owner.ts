@@ -10,7 +10,7 @@ import { tailLines } from './results.js';
  * Who wrote a run folder's input.json: its store id and entry, undefined without one; store null
  * for folders of older versions (or an input.json being written, which is this store's).
  */
-export function runOwner(runDir: string): { store: string | null; entryId?: number; attempt?: number } | undefined {
+function runOwner(runDir: string): { store: string | null; entryId?: number; attempt?: number } | undefined {
   let text: string;
   try {
     text = readFileSync(join(runDir, 'input.json'), 'utf8');

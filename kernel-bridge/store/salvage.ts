@@ -32,7 +32,7 @@ const TABLES: { name: string; key: string; json?: string[] }[] = [
   { name: 'events', key: 'seq' },
 ];
 
-export function quickCheck(db: DatabaseSync): string[] {
+function quickCheck(db: DatabaseSync): string[] {
   try {
     return (db.prepare('PRAGMA quick_check').all() as { quick_check: string }[]).map((r) => r.quick_check);
   } catch (e) {

@@ -20,7 +20,7 @@ function runHistory(paths: ProjectPaths): number {
 }
 
 /** Refuses a folder or database file that cannot be written (read-only mount, chattr +i, modes). */
-export function checkWritable(paths: ProjectPaths): void {
+function checkWritable(paths: ProjectPaths): void {
   const probe = join(paths.stateDir, `.write-probe-${process.pid}`);
   try {
     // access() alone is not enough for root on a read-only mount of some file systems: write.
