@@ -15,16 +15,17 @@ import { parentDataFromStore } from './parent-data.js';
 import { pythonFunctionProblem } from './python-functions.js';
 import { workflowState } from '../../core/states.js';
 import { validateSpec, type JsonObject, type WorkflowDocument } from '../../core/spec.js';
-import { claimAgeMs, GIVEN_UP, INCOMPLETE_CLAIM_MS, isAlive, killGroup, LocalPool, readClaim, readPid, type WarmPython } from '../executors/local.js';
+import { LocalPool, type WarmPython } from '../executors/local.js';
 import type { JobRequest } from '../executors/types.js';
 import type { ProjectPaths } from '../project.js';
 import { jobScript } from '../runner/jobscript.js';
 import type { EnvVars } from '../runner/environment.js';
 import { readMarker, readOutcome, TIMED_OUT } from '../runner/results.js';
-import { diskFullNote, lostRunError, setAsideIfForeign } from '../runner/run-owner.js';
+import { diskFullNote, setAsideIfForeign } from '../runner/run-owner.js';
 import type { Store } from '../store/store.js';
-import { ClusterRuns, type Route } from './cluster.js';
+import { ClusterRuns, type Route } from './cluster/index.js';
 import { Launches } from './launch.js';
+import { LocalRecovery } from './local-recovery.js';
 
 export interface ManagerOptions {
   paths: ProjectPaths;
@@ -60,8 +61,8 @@ export class Manager {
   private listeners = new Set<Listener>();
   /** Entry id -> attempt handed to an executor by this process. */
   private readonly dispatched = new Map<number, number>();
-  /** Jobs left running by an earlier bridge: watched through their run folders. */
-  private readonly orphans = new Map<number, { runDir: string; attempt: number; tmax: number; timedOut?: boolean }>();
+  /** Local jobs this process did not start or lost sight of: followed through their run folders. */
+  private readonly localRecovery: LocalRecovery;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly opts: ManagerOptions;
   private closed = false;
@@ -81,9 +82,23 @@ export class Manager {
     this.pool = new LocalPool(opts.localCores, {
       started: (req, pid) => this.onStarted(req, pid),
       ended: (req, code, timedOut, jobPid) => this.onEnded(req, code, timedOut, jobPid),
-      lost: (req) => this.orphans.set(req.entryId, { runDir: req.runDir, attempt: req.attempt, tmax: req.resources.tmax }),
+      lost: (req) => this.localRecovery.lost(req),
       log: (line) => this.opts.log?.(line),
       failed: (req, error) => this.onStartFailed(req, error),
+    });
+    const store = this.store;
+    this.localRecovery = new LocalRecovery({
+      engine: this.engine,
+      pool: this.pool,
+      get storeId() {
+        return store.storeId;
+      },
+      dispatched: this.dispatched,
+      step: (action) => this.step(action),
+      runDirOf: (n) => this.runDirOf(n),
+      dispatch: (n) => this.dispatch(n),
+      finishRun: (entryId, attempt, runDir, exitCode, tmax) => this.finishRun(entryId, attempt, runDir, exitCode, tmax),
+      log: (line) => this.opts.log?.(line),
     });
     this.cluster = new ClusterRuns({
       engine: this.engine,
@@ -113,7 +128,7 @@ export class Manager {
     this.recover();
     this.warmUp();
     this.timers.push(setInterval(() => this.tick(), 1000));
-    this.timers.push(setInterval(() => this.watchOrphans(), 200));
+    this.timers.push(setInterval(() => this.localRecovery.watch(), 200));
     this.cluster.start();
   }
 
@@ -501,15 +516,7 @@ export class Manager {
       // The claim says whose run this is: another start (a job of an earlier bridge, a fork
       // server that died before it said it started the job) owns it, or the bridge gave the run
       // up. Then this start left without running it, and the run folder tells the end.
-      const claim = readClaim(req.runDir);
-      if (claim === GIVEN_UP || (typeof claim === 'number' && claim !== jobPid)) {
-        const n = this.engine.node(req.entryId);
-        if (n && n.attempt === req.attempt && (n.state === 'queued' || n.state === 'running') && !this.orphans.has(req.entryId)) {
-          this.orphans.set(req.entryId, { runDir: req.runDir, attempt: req.attempt, tmax: req.resources.tmax });
-          this.pool.adopt(req.entryId, Math.min(req.resources.cores, this.pool.capacity));
-        }
-        return;
-      }
+      if (this.localRecovery.ownedElsewhere(req, jobPid)) return;
     }
     this.finishRun(req.entryId, req.attempt, req.runDir, marker ?? code ?? 255, req.resources.tmax);
   }
@@ -539,11 +546,7 @@ export class Manager {
     for (const id of ids) {
       if (onCluster.has(id)) continue;
       this.pool.cancel(id);
-      const o = this.orphans.get(id);
-      if (o) {
-        const pid = readPid(o.runDir);
-        if (pid) killGroup(pid);
-      }
+      this.localRecovery.stop(id);
     }
   }
 
@@ -575,50 +578,8 @@ export class Manager {
         this.cluster.recover(n, record);
         continue;
       }
-      const runDir = this.runDirOf(n);
-      const tmax = parseResources(n.resources ?? '1:local:10m').tmax;
-      // A folder another store wrote (a database restored or replaced) is never taken as this run.
-      setAsideIfForeign(runDir, this.store.storeId, this.opts.log, { id: n.id, attempt: n.attempt });
-      // Every step below is safe to take again: a crash between two of them leaves files and
-      // rows that the next recovery reads the same way (tests/bridge/recovery-faults.test.ts).
-      const marker = readMarker(runDir);
-      if (marker !== null) {
-        this.finishRun(n.id, n.attempt, runDir, marker, tmax);
-        this.afterRecoveryWrite(`entry ${n.id} finished from its marker`);
-        continue;
-      }
-      const claim = readClaim(runDir);
-      if (claim === GIVEN_UP || (claim === 'incomplete' && claimAgeMs(runDir) > INCOMPLETE_CLAIM_MS)) {
-        // Given up by an earlier recovery that a crash stopped before the entry was queued
-        // again, or claimed by a job killed before it wrote its pid: it never ran.
-        requeue.push(n.id);
-        continue;
-      }
-      if (claim !== null) {
-        // Started by the earlier bridge and still going (or ending): watch its files.
-        this.orphans.set(n.id, { runDir, attempt: n.attempt, tmax });
-        this.dispatched.set(n.id, n.attempt);
-        this.pool.adopt(n.id, Math.min(parseResources(n.resources!).cores, this.pool.capacity));
-        continue;
-      }
-      if (!existsSync(runDir)) {
-        // The folder is written just before a job is launched, so no job of this run exists.
-        this.dispatch(n);
-        this.afterRecoveryWrite(`entry ${n.id} dispatched`);
-        continue;
-      }
-      // Never started. Keep its claim so a late start of the old job leaves quietly, and run
-      // the entry afresh in a new run folder.
-      try {
-        writeFileSync(join(runDir, 'pid'), `${GIVEN_UP}\n`, { flag: 'wx' });
-      } catch {
-        this.orphans.set(n.id, { runDir, attempt: n.attempt, tmax });
-        this.dispatched.set(n.id, n.attempt);
-        this.pool.adopt(n.id, Math.min(parseResources(n.resources!).cores, this.pool.capacity));
-        continue;
-      }
-      this.afterRecoveryWrite(`run folder ${runDir} given up`);
-      requeue.push(n.id);
+      // On the local pool: see local-recovery.ts.
+      if (this.localRecovery.recover(n)) requeue.push(n.id);
     }
     // Jobs submitted ahead for waiting entries (native dependencies): watched until the engine decides.
     for (const wf of this.engine.workflowIds()) {
@@ -630,7 +591,7 @@ export class Manager {
     }
     if (requeue.length > 0) {
       this.step(() => requeue.forEach((id) => this.engine.requeue(id)));
-      this.afterRecoveryWrite(`entries ${requeue.join(', ')} queued again`);
+      this.localRecovery.afterWrite(`entries ${requeue.join(', ')} queued again`);
     }
     // A cancel that a crash interrupted may have left its scheduler job behind: cancel it again.
     for (const wf of this.engine.workflowIds()) {
@@ -638,77 +599,6 @@ export class Manager {
         if (n.kind !== 'task' || n.state !== 'cancelled' || n.attempt < 1) continue;
         const record = this.store.run(n.id, n.attempt);
         if (record && record.executor !== 'local') this.cluster.cancelLeftover(n, record);
-      }
-    }
-  }
-
-  /**
-   * A fault-injection hook for the recovery tests, and nothing else: with
-   * PQ_FAULT_KILL_AT_RECOVERY_WRITE=N the bridge SIGKILLs itself right after the Nth write of
-   * recover(), to show that a crash between any two recovery steps leaves nothing stuck.
-   */
-  private afterRecoveryWrite(what: string): void {
-    const at = Number(process.env.PQ_FAULT_KILL_AT_RECOVERY_WRITE || 0);
-    if (!at) return;
-    this.recoveryWrites += 1;
-    this.opts.log?.(`fault injection: recovery write ${this.recoveryWrites}: ${what}`);
-    if (this.recoveryWrites === at) process.kill(process.pid, 'SIGKILL');
-  }
-
-  private recoveryWrites = 0;
-
-  private watchOrphans(): void {
-    for (const [id, o] of this.orphans) {
-      const marker = readMarker(o.runDir);
-      if (marker !== null) {
-        this.orphans.delete(id);
-        this.pool.release(id);
-        this.finishRun(id, o.attempt, o.runDir, marker, o.tmax);
-        continue;
-      }
-      const n = this.engine.node(id);
-      if (!n || n.attempt !== o.attempt || (n.state !== 'queued' && n.state !== 'running')) {
-        // Settled or started over by other means (a cancel, a retry): nothing to watch.
-        this.orphans.delete(id);
-        this.pool.release(id);
-        continue;
-      }
-      const claim = readClaim(o.runDir);
-      if (claim === GIVEN_UP || claim === null || (claim === 'incomplete' && claimAgeMs(o.runDir) > INCOMPLETE_CLAIM_MS)) {
-        // No job owns the run folder (given up, claimed by a job killed before it wrote its pid,
-        // or its files are gone): the entry never ran there, so it starts afresh.
-        if (claim === null) {
-          try {
-            mkdirSync(o.runDir, { recursive: true });
-            writeFileSync(join(o.runDir, 'pid'), `${GIVEN_UP}\n`, { flag: 'wx' });
-          } catch {
-            continue; // claimed just now, or the folder is gone: looked at again next time
-          }
-        }
-        this.orphans.delete(id);
-        this.pool.release(id);
-        this.dispatched.delete(id);
-        this.opts.log?.(`entry ${id}: no job owns ${o.runDir}; it starts again in a new run folder`);
-        this.step(() => this.engine.requeue(id));
-        continue;
-      }
-      const pid = typeof claim === 'number' ? claim : null;
-      const started = this.engine.node(id)?.startedAt ?? this.engine.node(id)?.queuedAt ?? Date.now();
-      if (pid !== null && !o.timedOut && Date.now() - started > o.tmax * 1000) {
-        // The earlier bridge can no longer enforce the limit: this one does.
-        o.timedOut = true;
-        killGroup(pid);
-      }
-      if (pid !== null && !isAlive(pid)) {
-        // Give the marker a moment: the job writes it just before it exits.
-        setTimeout(() => {
-          if (!this.orphans.has(id)) return;
-          this.orphans.delete(id);
-          this.pool.release(id);
-          const m = o.timedOut ? TIMED_OUT : readMarker(o.runDir);
-          if (m !== null) this.finishRun(id, o.attempt, o.runDir, m, o.tmax);
-          else this.step(() => this.engine.finish(id, { state: 'failed', error: lostRunError(o.runDir) }));
-        }, 300);
       }
     }
   }
