@@ -2,23 +2,20 @@
 // changes (and the run intents they imply) in one transaction, and only then acts on them:
 // writes run folders, hands jobs to the executor, kills cancelled ones. On start it takes in
 // what finished while it was down and finds the jobs that are still running.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Engine, type Modification, type Outcome } from '../../core/engine.js';
 import { ActionError, SpecError } from '../../core/errors.js';
 import type { RtNode } from '../../core/model.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../core/limits.js';
-import { parseResources } from '../../core/resources.js';
 import { parentDataFromStore } from './parent-data.js';
 import { pythonFunctionProblem } from './python-functions.js';
 import { workflowState } from '../../core/states.js';
 import { validateSpec, type JsonObject, type WorkflowDocument } from '../../core/spec.js';
-import { LocalPool, type WarmPython } from '../executors/local.js';
+import { LocalPool } from '../executors/local.js';
 import type { JobRequest } from '../executors/types.js';
 import type { ProjectPaths } from '../project.js';
-import { jobScript } from '../runner/jobscript.js';
 import type { EnvVars } from '../runner/environment.js';
 import { readMarker, readOutcome, TIMED_OUT } from '../runner/results.js';
 import { diskFullNote, setAsideIfForeign } from '../runner/run-owner.js';
@@ -26,6 +23,7 @@ import type { Store } from '../store/store.js';
 import { ClusterRuns, type Route } from './cluster/index.js';
 import { Launches } from './launch.js';
 import { LocalRecovery } from './local-recovery.js';
+import { RunFolders } from './run-folders.js';
 
 export interface ManagerOptions {
   paths: ProjectPaths;
@@ -68,8 +66,8 @@ export class Manager {
   private closed = false;
   /** Entries sent to the project's scheduler (Slurm, PBS, LSF) rather than the local pool. */
   private readonly cluster: ClusterRuns;
-  /** Part of every job name, so that jobs of two projects on one cluster never meet. */
-  private projectTag = '';
+  /** Run folders, job names, job requests and job scripts. */
+  private readonly runFolders: RunFolders;
   /** Interpreter, environment and working folder of each entry's runs. */
   private readonly launches: Launches;
 
@@ -79,6 +77,7 @@ export class Manager {
     this.paths = opts.paths;
     this.launches = new Launches(opts.store, opts.paths.root, opts.defaultPython);
     this.engine = new Engine();
+    this.runFolders = new RunFolders(this.engine, this.store, this.paths, this.launches, opts.log);
     this.pool = new LocalPool(opts.localCores, {
       started: (req, pid) => this.onStarted(req, pid),
       ended: (req, code, timedOut, jobPid) => this.onEnded(req, code, timedOut, jobPid),
@@ -107,7 +106,7 @@ export class Manager {
       dispatched: this.dispatched,
       step: (action, extra) => this.step(action, extra),
       cancelEntry: (id) => void this.cancel(id),
-      requestFor: (n, attempt) => this.requestFor(n, attempt),
+      requestFor: (n, attempt) => this.runFolders.requestFor(n, attempt),
       log: (line) => this.opts.log?.(line),
     });
   }
@@ -120,11 +119,7 @@ export class Manager {
       this.engine.load(record, this.store.nodesOf(record.id), this.store.edgesOf(record.id));
     }
     this.engine.reserveIds(Number(this.store.meta('next_node_id') ?? 1), Number(this.store.meta('next_workflow_id') ?? 1));
-    this.projectTag = this.store.meta('project_tag') ?? '';
-    if (!this.projectTag) {
-      this.projectTag = randomBytes(4).toString('hex');
-      this.store.transaction(() => this.store.setMeta('project_tag', this.projectTag));
-    }
+    this.runFolders.loadProjectTag();
     this.recover();
     this.warmUp();
     this.timers.push(setInterval(() => this.tick(), 1000));
@@ -233,7 +228,7 @@ export class Manager {
     const runDir = join(this.paths.runs, String(workflowId));
     let filesProblem: string | undefined;
     if (!opts.keepFiles) {
-      for (const path of this.writtenScripts) if (path.startsWith(runDir + '/')) this.writtenScripts.delete(path);
+      this.runFolders.forgetScriptsUnder(runDir);
       try {
         rmSync(runDir, { recursive: true, force: true });
       } catch (e) {
@@ -273,7 +268,7 @@ export class Manager {
 
   /** The run folder of an entry's latest attempt (or of the given one). */
   runDirOf(n: RtNode, attempt = n.attempt): string {
-    return join(this.paths.runs, String(n.workflowId), `${n.id}.${Math.max(1, attempt)}`);
+    return this.runFolders.runDirOf(n, attempt);
   }
 
   get poolLoad() {
@@ -317,7 +312,7 @@ export class Manager {
             nodeId: n.id,
             attempt: n.attempt,
             runDir: this.runDirOf(n),
-            jobName: this.jobName(n),
+            jobName: this.runFolders.jobName(n),
             executor: routes.get(n.id)!.route,
             jobId: null,
             submittedAt: now,
@@ -353,16 +348,12 @@ export class Manager {
     }
   }
 
-  private jobName(n: RtNode, attempt = n.attempt): string {
-    return `pq-${this.projectTag}-${n.workflowId}-${n.id}-${attempt}`;
-  }
-
   /** The engine queued an entry whose job waits already: its input is all it needs. */
   private dispatchAhead(n: RtNode): void {
     const runDir = this.runDirOf(n);
     this.dispatched.set(n.id, n.attempt);
     try {
-      this.writeRunFolder(n, runDir, true);
+      this.runFolders.writeRunFolder(n, runDir, true);
     } catch (e) {
       this.cluster.takeAhead(n);
       this.cluster.cancel([n.id]);
@@ -385,7 +376,7 @@ export class Manager {
     // must not make 100,000 folders before the first job runs.
     const prepare = (): boolean => {
       try {
-        this.writeRunFolder(n, runDir);
+        this.runFolders.writeRunFolder(n, runDir);
         return true;
       } catch (e) {
         this.step(() => this.engine.finish(n.id, { state: 'failed', error: `could not prepare the run folder ${runDir}: ${(e as Error).message}` }));
@@ -395,87 +386,15 @@ export class Manager {
     this.dispatched.set(n.id, n.attempt);
     if (where.route === 'local') {
       // A task the warm fork server runs needs no job script: write it only if bash runs it.
-      const warm = this.warmPythonFor(n);
-      const req = this.requestFor(n, n.attempt, !warm);
-      if (warm) warm.beforeBash = () => void this.jobScriptOf(n);
+      const warm = this.runFolders.warmPythonFor(n);
+      const req = this.runFolders.requestFor(n, n.attempt, !warm);
+      if (warm) warm.beforeBash = () => void this.runFolders.jobScriptOf(n);
       this.pool.submit(req, prepare, warm);
       return;
     }
-    const req = this.requestFor(n);
+    const req = this.runFolders.requestFor(n);
     // A scheduler job needs its run folder (its working folder) before it is submitted.
     if (prepare()) this.cluster.dispatch(n, req, where.route);
-  }
-
-  /** The job request of an entry's current attempt (or of the given one). */
-  private requestFor(n: RtNode, attempt = n.attempt, writeScript = true): JobRequest {
-    return {
-      entryId: n.id,
-      workflowId: n.workflowId,
-      attempt,
-      jobName: this.jobName(n, attempt),
-      runDir: this.runDirOf(n, attempt),
-      jobScript: writeScript ? this.jobScriptOf(n) : this.jobScriptPath(n),
-      resources: parseResources(n.resources ?? '1:local:10m'),
-      dependsOn: [],
-      keepProcesses: this.keepsProcesses(n),
-    };
-  }
-
-  private keepsProcesses(n: RtNode): boolean {
-    const spec = this.engine.specOf(n);
-    return spec.kind === 'task' && spec.keepProcesses === true;
-  }
-
-  private writeRunFolder(n: RtNode, runDir: string, jobWaiting = false): void {
-    // mkdir returns undefined when the folder existed: only then can it be another store's.
-    if (mkdirSync(runDir, { recursive: true }) === undefined) setAsideIfForeign(runDir, this.store.storeId, this.opts.log, { id: n.id, attempt: n.attempt });
-    mkdirSync(runDir, { recursive: true });
-    const input = this.engine.inputFor(n.id);
-    const text = JSON.stringify({ entryId: n.id, workflowId: n.workflowId, attempt: n.attempt, store: this.store.storeId, name: n.name, code: n.code, ...input });
-    // Nothing reads a run folder before its job starts, so the input needs no rename, unless a
-    // job submitted ahead is already waiting for it.
-    if (jobWaiting) writeAtomic(join(runDir, 'input.json'), text);
-    else writeFileSync(join(runDir, 'input.json'), text);
-  }
-
-  /** The job script shared by the entries of one task of a workflow, written on first use. */
-  /** One script per task and environment (a retry may bring another environment). */
-  private jobScriptPath(n: RtNode): string {
-    const suffix = Launches.scriptSuffix(this.launches.of(n.workflowId));
-    return join(this.paths.runs, String(n.workflowId), `job-${n.templateId}${suffix}.sh`);
-  }
-
-  private jobScriptOf(n: RtNode): string {
-    const path = this.jobScriptPath(n);
-    if (this.writtenScripts.has(path)) return path;
-    mkdirSync(join(this.paths.runs, String(n.workflowId)), { recursive: true });
-    const launch = this.launches.of(n.workflowId);
-    writeAtomic(
-      path,
-      jobScript({
-        workDir: launch.workDir,
-        workflowId: n.workflowId,
-        code: n.code!,
-        python: launch.python,
-        environment: Launches.environmentLines(launch),
-        virtualEnv: launch.venv,
-        preamble: this.preambleOf(n),
-        keepProcesses: this.keepsProcesses(n),
-      }),
-    );
-    this.writtenScripts.add(path);
-    return path;
-  }
-
-  private readonly writtenScripts = new Set<string>();
-
-  /**
-   * Python scripts without a preamble start from a warm fork server of their interpreter
-   * (perqueue_lab.forkserver) instead of a fresh one; PQ_FORKSERVER=0 turns that off.
-   */
-  private warmPythonFor(n: RtNode): WarmPython | undefined {
-    if (process.env.PQ_FORKSERVER === '0' || !n.code?.endsWith('.py') || this.preambleOf(n)) return undefined;
-    return Launches.warm(this.launches.of(n.workflowId));
   }
 
   /**
@@ -485,11 +404,6 @@ export class Manager {
   private warmUp(): void {
     if (process.env.PQ_FORKSERVER === '0') return;
     this.pool.warmUp(Launches.warm(this.launches.of(this.store.newestWorkflowId())));
-  }
-
-  private preambleOf(n: RtNode): string | null {
-    const spec = this.engine.specOf(n);
-    return spec.kind === 'task' ? (spec.preamble ?? null) : null;
   }
 
   private onStarted(req: JobRequest, pid: number): void {
@@ -569,7 +483,7 @@ export class Manager {
         // A job submitted ahead may still wait for its input: the crash came before it was written.
         if (!existsSync(join(record.runDir, 'input.json')) && !existsSync(join(record.runDir, 'pid'))) {
           try {
-            this.writeRunFolder(n, record.runDir, true);
+            this.runFolders.writeRunFolder(n, record.runDir, true);
           } catch {
             /* the job, if any, gives up waiting and the run is submitted again */
           }
@@ -656,9 +570,3 @@ export interface RemovedWorkflow {
 export function isUserError(e: unknown): e is Error {
   return e instanceof SpecError || e instanceof ActionError;
 }
-
-function writeAtomic(path: string, text: string): void {
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
-}
-
