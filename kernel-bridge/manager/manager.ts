@@ -1,7 +1,10 @@
 // The manager: the bridge's loop. It applies every action to the engine, commits the engine's
 // changes (and the run intents they imply) in one transaction, and only then acts on them:
 // writes run folders, hands jobs to the executor, kills cancelled ones. On start it takes in
-// what finished while it was down and finds the jobs that are still running.
+// what finished while it was down and finds the jobs that are still running. It never acts on an
+// engine change before it is committed. The parts beside it each own one job: run-folders.ts
+// (what a job reads), launch.ts (interpreter and environment), local-recovery.ts (local jobs it
+// did not start), cluster/ (entries on Slurm, PBS or LSF).
 import { existsSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';

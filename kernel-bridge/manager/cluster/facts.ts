@@ -22,7 +22,7 @@ export interface SchedulerFacts {
   resubmittedWith?: string;
 }
 
-export const SCHEDULER_FACTS = 'scheduler.json';
+const SCHEDULER_FACTS = 'scheduler.json';
 
 /** A run that ended: the scheduler's account of it is still to be asked for and written. */
 export interface FactsWanted {

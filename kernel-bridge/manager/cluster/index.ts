@@ -20,7 +20,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Outcome } from '../../../core/engine.js';
 import type { RtNode } from '../../../core/model.js';
-import type { ClusterConfig } from '../../executors/cluster-config.js';
 import type { JobRequest, JobStatus } from '../../executors/types.js';
 import { readMarker } from '../../runner/results.js';
 import type { RunRecord } from '../../store/store.js';
@@ -34,7 +33,6 @@ import { newRun, type ClusterCore, type ClusterHost, type ClusterRun, type Route
 import { ClusterSetup } from './setup.js';
 import { SubmitQueue } from './submit-queue.js';
 
-export { readFacts, SCHEDULER_FACTS, type SchedulerFacts } from './facts.js';
 export type { ClusterHost, Route } from './run.js';
 
 export class ClusterRuns implements ClusterCore {
@@ -71,11 +69,6 @@ export class ClusterRuns implements ClusterCore {
 
   // ---------------------------------------------------------------- what the manager asks
 
-  /** The project's cluster configuration, null when there is none; throws naming the bad field. */
-  config(): ClusterConfig | null {
-    return this.setup.config();
-  }
-
   /** Where an entry runs: the `local` node name or no configuration keep the local pool. */
   routeOf(n: RtNode): Route {
     return this.setup.routeOf(n);
@@ -97,10 +90,6 @@ export class ClusterRuns implements ClusterCore {
     if (this.cancels.busyWith(workflowId)) return true;
     // The scheduler's facts (node, start and end) of runs that just ended are still to be written.
     return this.facts.some((f) => f.workflowId === workflowId);
-  }
-
-  owns(entryId: number): boolean {
-    return this.runs.has(entryId);
   }
 
   /** A committed run intent: submit it (the run folder is written already). */

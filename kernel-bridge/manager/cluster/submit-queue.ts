@@ -14,7 +14,7 @@ import type { ClusterCore, ClusterRun } from './run.js';
 
 const MAX_IN_FLIGHT = 8;
 /** The longest wait before an unreachable scheduler is tried again. */
-export const MAX_RETRY_MS = 30_000;
+const MAX_RETRY_MS = 30_000;
 
 export class SubmitQueue {
   private readonly queue: ClusterRun[] = [];
