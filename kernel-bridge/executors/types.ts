@@ -1,7 +1,8 @@
-// What the bridge hands a job runner and what the cluster executors (Slurm, PBS, LSF) offer the
-// manager. The local pool (local.ts) takes the same JobRequest but reports through events
-// rather than polling, so it is not an `Executor`. A runner runs a job script that the bridge
-// wrote into a run folder; it never decides workflow logic.
+// The job request every way of running a job takes (local pool, Slurm, PBS, LSF), and the
+// `Executor` interface the schedulers (Slurm, PBS, LSF) offer the manager's cluster part: submit,
+// ask states, find jobs by name, cancel. The local pool (local.ts) is not an `Executor`: it starts
+// jobs itself and reports their start and end as events, with no job ids to poll. Either runs a
+// job script that the bridge wrote into a run folder; neither decides workflow logic.
 import type { Resources } from '../../core/resources.js';
 
 export interface JobRequest {
