@@ -2,4 +2,3 @@
 export { button, clear, el, formatJson, formatTime } from './dom';
 export { onThemeChange } from './theme';
 export { CONTEXT_ENTRY_SELECTOR, markContextEntry, withContextEntry } from './contextEntry';
-export { perqueueGraphIcon } from './icons';

@@ -10,7 +10,8 @@ import { PerQueueApiError } from '../client';
 import { DEFAULT_GRAPH_SETTINGS, GraphPanel, IGraphSettings } from '../graph';
 import { askResult } from '../humanSteps/dialogs';
 import { CommandIDs, IPerQueueModel, PerQueue } from '../tokens';
-import { CONTEXT_ENTRY_SELECTOR, perqueueGraphIcon, withContextEntry } from '../ui';
+import { CONTEXT_ENTRY_SELECTOR, withContextEntry } from '../ui';
+import { perqueueGraphIcon } from '../ui/icons';
 
 export const PALETTE_CATEGORY = 'PerQueue';
 

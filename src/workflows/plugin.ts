@@ -13,7 +13,7 @@ import { CommandIDs, IPerQueueModel } from '../tokens';
 import { addCommands } from './commands';
 import { loadSettings, PLUGIN_ID, savedProject, saveProject } from './settings';
 import { WorkflowsSidebar } from './sidebar';
-import { perqueueGraphIcon } from '../ui';
+import { perqueueGraphIcon } from '../ui/icons';
 import { PerQueueStatus } from './statusItem';
 
 /** The model: the one connection to the bridge, shared by every view. */
