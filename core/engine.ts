@@ -15,7 +15,7 @@ import {
 import { ActionError, FormDataError } from './errors.js';
 import { MAX_GROUP_WIDTH, MAX_WORKFLOW_ENTRIES } from './limits.js';
 import { describeProblem, validateAgainstForm } from './formSchema.js';
-import { mergeParentData, without, type Merged } from './merge.js';
+import { mergeParentData, receivedKwargs, without, type Merged } from './merge.js';
 import { blankNode, isPlaceholder, type RtEdge, type RtKind, type RtNode, type WorkflowRecord } from './model.js';
 import { parseResources } from './resources.js';
 import {
@@ -257,9 +257,7 @@ export class Engine {
       pqParentOrder(parents, joinOf).map((p) => ({ id: p.id, data: this.portedData(n, p, via.get(p.id)!).data })),
       true,
     );
-    const kwargs: JsonObject = { ...(n.args ?? {}), ...merged.data };
-    if (n.index.length > 0) kwargs[INDEX_KW] = n.index;
-    if (n.iteration.length > 0) kwargs[ITER_KW] = n.iteration;
+    const kwargs = receivedKwargs(n.args, merged.data, n.index, n.iteration);
     const joined: Record<string, number[]> = {};
     for (const [k, ids] of merged.order) {
       if (!(k === INDEX_KW && n.index.length > 0) && !(k === ITER_KW && n.iteration.length > 0)) joined[k] = ids;

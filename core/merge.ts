@@ -7,6 +7,7 @@
 //    a JSON object's integer-like keys always come out in ascending order).
 // Keys that differ are also reported so that groups reading a control key can refuse them.
 import { TAG } from './codec.js';
+import { INDEX_KW, ITER_KW } from './constants.js';
 import type { Json, JsonObject } from './spec.js';
 
 export interface ParentOutput {
@@ -79,4 +80,21 @@ export function without(data: JsonObject, ...keys: string[]): JsonObject {
   const out: JsonObject = { ...data };
   for (const k of keys) delete out[k];
   return out;
+}
+
+/**
+ * The keyword arguments an entry is called with: its own args, overlaid with its parents' merged
+ * data, plus its place in width groups and loops. The engine builds a run's input with this, and
+ * the details views show it for every state, so both agree.
+ */
+export function receivedKwargs(
+  args: JsonObject | null | undefined,
+  parentData: JsonObject,
+  index: readonly number[],
+  iteration: readonly number[],
+): JsonObject {
+  const kwargs: JsonObject = { ...(args ?? {}), ...parentData };
+  if (index.length > 0) kwargs[INDEX_KW] = [...index];
+  if (iteration.length > 0) kwargs[ITER_KW] = [...iteration];
+  return kwargs;
 }

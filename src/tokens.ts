@@ -17,6 +17,9 @@ export enum CommandIDs {
   retryEntry = 'perqueue:retry-entry',
   cancelEntry = 'perqueue:cancel-entry',
   showEntry = 'perqueue:show-entry',
+  modifyEntry = 'perqueue:modify-entry',
+  openRunFolder = 'perqueue:open-run-folder',
+  copyEntryId = 'perqueue:copy-entry-id',
   // Human steps (the details pane, the Approvals panel, step notebooks and the palette): act on
   // the entry id given in the arguments, else the current step notebook's, else one picked.
   openStep = 'perqueue:open-step',
@@ -64,6 +67,10 @@ export namespace PerQueue {
   export interface EntryDetail {
     node: Node;
     input: unknown;
+    /** What the entry is (or was) called with: its args merged with its parents' data. */
+    kwargs?: Record<string, unknown>;
+    /** The parents' merged data alone, as it reaches the entry. */
+    parentData?: Record<string, unknown>;
     runDir: string | null;
   }
 

@@ -134,12 +134,15 @@ export function createApiServer(o: ApiOptions): Server {
     const node = store.node(Number(id));
     if (!node) throw new HttpError(404, `no entry ${id}`);
     const live = o.manager.engine.node(node.id);
+    const parentData = o.manager.parentDataOf(node.id);
     return {
       node,
       input: live && node.kind === 'task' ? o.manager.engine.inputFor(node.id) : null,
+      // What the entry is (or was) called with, the same shape for every kind and state.
+      kwargs: o.manager.receivedKwargsOf(node.id),
       runDir: node.kind === 'task' && node.attempt > 0 ? o.manager.runDirOf(node) : null,
       parents: live ? o.manager.engine.parentsOf(node.id) : [],
-      parentData: o.manager.parentDataOf(node.id),
+      parentData,
     };
   });
   route('GET', '/api/entries/:id/log', (_r, [id], q) => {

@@ -12,7 +12,7 @@ import { Engine, type Modification, type Outcome } from '../../core/engine.js';
 import { ActionError, SpecError } from '../../core/errors.js';
 import type { RtNode } from '../../core/model.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../core/limits.js';
-import { parentDataFromStore } from './parent-data.js';
+import { parentDataFromStore, receivedKwargsOf } from './parent-data.js';
 import { pythonFunctionProblem } from './python-functions.js';
 import { workflowState } from '../../core/states.js';
 import { validateSpec, type JsonObject, type WorkflowDocument } from '../../core/spec.js';
@@ -179,6 +179,11 @@ export class Manager {
   parentDataOf(id: number): JsonObject {
     if (this.engine.node(id)) return this.engine.parentDataOf(id);
     return parentDataFromStore(this.store, id);
+  }
+
+  /** What the entry is (or was) called with: its args merged with its parents' data (see receivedKwargsOf). */
+  receivedKwargsOf(id: number): JsonObject {
+    return receivedKwargsOf(this.store, id, this.engine.node(id) ? this.engine : null);
   }
 
   /** PerQueue's complete/discard/fail of an entry by hand (see Engine.settleByHand). */

@@ -7,6 +7,7 @@ user's before every connection, see ``bridge.py``).
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import re
@@ -14,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from jupyter_server.auth.decorator import authorized, ws_authenticated
+from jupyter_server.auth.identity import IdentityProvider, LegacyIdentityProvider, PasswordIdentityProvider
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.utils import url_path_join
@@ -46,6 +48,54 @@ def with_server_environment(path: str, body: bytes) -> bytes:
     if not isinstance(doc, dict) or "environment" in doc:
         return body
     doc["environment"] = dict(os.environ)
+    return json.dumps(doc).encode()
+
+
+#: Requests that record who answered a human step (the bridge stores ``by``).
+_ANSWERING = re.compile(r"^entries/\d+/(approve|reject)$")
+
+#: Jupyter's own identity providers: one shared token or password, whose users are random
+#: "Anonymous ..." names made per browser. Whoever holds the token acts as the server's account.
+_SHARED_SECRET_PROVIDERS = (IdentityProvider, PasswordIdentityProvider, LegacyIdentityProvider)
+
+
+def server_account() -> str:
+    """The account that runs this Jupyter server (the JupyterHub user on a hub)."""
+    hub_user = os.environ.get("JUPYTERHUB_USER")
+    if hub_user:
+        return hub_user
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid())
+
+
+def authenticated_person(identity_provider: Any, user: Any) -> str:
+    """The name recorded for an approval or rejection made through this server.
+
+    An identity provider that tells people apart (JupyterHub, a site's own) gives the user's
+    ``username``: the login, which the person cannot rename (``name`` and ``display_name`` may be
+    updatable). Jupyter's shared-secret providers identify no one, so the server's account is
+    recorded rather than their random name.
+    """
+    if type(identity_provider) in _SHARED_SECRET_PROVIDERS or user is None:
+        return server_account()
+    username = getattr(user, "username", None) or (user.get("name") if isinstance(user, dict) else None)
+    return str(username) if username else server_account()
+
+
+def with_authenticated_person(path: str, body: bytes, person: str) -> bytes:
+    """An approval or rejection is recorded under the server's authenticated user; a ``by`` sent
+    by the browser (JupyterLab's collaborator name, or anything typed) is replaced."""
+    if not _ANSWERING.match(path):
+        return body
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return body  # the bridge names what is wrong with it
+    if not isinstance(doc, dict):
+        return body
+    doc["by"] = person
     return json.dumps(doc).encode()
 
 
@@ -93,6 +143,8 @@ class BridgeProxyHandler(_BridgeMixin, APIHandler):
             body = b"{}"
         if body is not None and self.request.method == "POST":
             body = with_server_environment(path, body)
+            person = authenticated_person(self.identity_provider, self.current_user)
+            body = with_authenticated_person(path, body, person)
         timeout = 60.0
         if path == "events":
             # A long poll waits up to `timeout` seconds at the bridge.

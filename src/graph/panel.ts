@@ -41,6 +41,8 @@ export class GraphPanel extends SplitPanel {
     this.setRelativeSizes([3, 2]);
     this._graph.rendered.connect(this._onRendered, this);
     this._graph.tapped.connect(this._onTap, this);
+    // A right-click selects the entry, as a click does, so the menu acts on what the pane shows.
+    this._graph.contextRequested.connect((_, shown) => this._onTap(this._graph, shown), this);
   }
 
   readonly workflowId: number;
@@ -84,14 +86,17 @@ export class GraphPanel extends SplitPanel {
     this._graph.setAllGroupsCollapsed(collapsed);
   }
 
-  /** Shows an entry's details and highlights it, as a click on it does. */
-  selectEntry(entryId: number): void {
+  /** Shows an entry's details and highlights it, as a click on it does; `reveal` also brings it into view. */
+  selectEntry(entryId: number, reveal = false): void {
     const node = this._model.node(this.workflowId, entryId);
     if (!node) {
       return;
     }
     const shown = this._graph.elements?.nodes.find((n) => n.entryId === entryId);
     this._graph.highlight(shown?.id ?? null);
+    if (reveal && shown) {
+      this._graph.reveal(shown.id);
+    }
     void this._details.showEntry(node, shown?.groupKey ?? null);
     this._selectionChanged.emit(entryId);
   }

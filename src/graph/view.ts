@@ -9,11 +9,13 @@ import cytoscape from 'cytoscape';
 
 import { isPlaceholder, type RtKind } from '../../core/model.js';
 import { ENTRY_STATES } from '../../core/states.js';
+import { FAMILY_LOOK, FAMILY_OF_STATE, glyphColor, glyphUrl } from './legend';
+import { GraphLegend } from './legendView';
 import { buildGraph, countsText, IGraphElements, IGraphNode } from './elements';
 import { BAND_PADDING, type IBox } from './bands';
 import { estimateTextWidth, LABEL_FONT_SIZE, LABEL_MARGIN } from './labels';
 import { ENTRY_SIZE, fitViewport, graphBox, readableViewport, GROUP_SIZE, IShownLabel, layoutBands, layoutRequestOf, shownLabel } from './layout';
-import { onThemeChange } from '../ui';
+import { markContextEntry, onThemeChange } from '../ui';
 import { layoutOffThread, OFF_THREAD_LAYOUT_MIN_NODES } from './worker/layout';
 import { layeredLayout } from './worker/layoutCore';
 import { IPerQueueModel, PerQueue } from '../tokens';
@@ -88,6 +90,9 @@ export class WorkflowGraphView extends Widget {
     this.node.dataset.workflowId = String(options.workflowId);
     this._message = el('div', 'jp-PerQueue-graph-message');
     this.node.appendChild(this._message);
+    // States are told apart by glyph and border too; the legend says which is which.
+    this._legend = new GraphLegend();
+    this.node.appendChild(this._legend.node);
 
     hold(this._model, this.workflowId);
     this._model.workflowChanged.connect(this._onWorkflowChanged, this);
@@ -101,6 +106,8 @@ export class WorkflowGraphView extends Widget {
       this._resizeObserver.observe(this.node);
     }
     this._stopThemeWatch = onThemeChange(() => this._cy?.style(this._style()));
+    // Before JupyterLab's own handler on the document: it opens the menu for what is marked here.
+    this.node.addEventListener('contextmenu', this._onContextMenu);
   }
 
   readonly workflowId: number;
@@ -110,6 +117,44 @@ export class WorkflowGraphView extends Widget {
   /** A click on a drawn node (null: on the background). */
   get tapped(): ISignal<this, IGraphNode | null> {
     return this._tapped;
+  }
+
+  /** A right-click on a drawn entry, just before JupyterLab's context menu opens for it. */
+  get contextRequested(): ISignal<this, IGraphNode> {
+    return this._contextRequested;
+  }
+
+  /** The drawn node under a point of the page (client coordinates), the topmost one. */
+  nodeAt(clientX: number, clientY: number): IGraphNode | null {
+    const cy = this._cy;
+    if (!cy || !this._elements) {
+      return null;
+    }
+    const box = this.node.getBoundingClientRect();
+    const x = clientX - box.left;
+    const y = clientY - box.top;
+    let hit: string | null = null;
+    cy.nodes().forEach((node) => {
+      const b = node.renderedBoundingBox({ includeLabels: false, includeOverlays: false });
+      if (x >= b.x1 && x <= b.x2 && y >= b.y1 && y <= b.y2 && !node.isParent()) {
+        hit = node.id();
+      }
+    });
+    return hit === null ? null : (this._elements.nodes.find((n) => n.id === hit) ?? null);
+  }
+
+  /** Centres a drawn node (by its cytoscape id) and zooms in so that it can be read. */
+  reveal(id: string): void {
+    const cy = this._cy;
+    const target = cy?.getElementById(id);
+    // Not drawn yet (the panel was just opened): once the layout has placed it.
+    this._revealAfterLayout = !cy || !target || target.empty() || this._layoutPending ? id : null;
+    if (!cy || !target || target.empty()) {
+      return;
+    }
+    cy.zoom(Math.max(cy.zoom(), REVEAL_ZOOM));
+    cy.center(target);
+    this._fitted = null;
   }
 
   /** Emitted after every redraw from the model. */
@@ -136,6 +181,7 @@ export class WorkflowGraphView extends Widget {
       return;
     }
     this._resizeObserver?.disconnect();
+    this.node.removeEventListener('contextmenu', this._onContextMenu);
     if (this._updateTimer !== null) {
       clearTimeout(this._updateTimer);
     }
@@ -203,12 +249,29 @@ export class WorkflowGraphView extends Widget {
       return;
     }
     cy.resize();
+    const hasRoom = this.node.clientWidth > 0 && this.node.clientHeight > 0;
     // A layout made while the canvas had no size (a hidden tab, an output not yet shown) fits
     // nothing: fit it again once there is room.
-    if (this._laidOutWithoutSize && this.node.clientWidth > 0 && this.node.clientHeight > 0) {
+    if (this._laidOutWithoutSize && hasRoom) {
       this._fitToView(true);
+      return;
+    }
+    // A resized panel fits the graph again, unless the person moved or zoomed it since the fit.
+    const fitted = this._fitted;
+    if (hasRoom && fitted && fitted.zoom === cy.zoom() && fitted.x === cy.pan().x && fitted.y === cy.pan().y) {
+      this._fitToView(this._fittedReadable);
     }
   }
+
+  private readonly _onContextMenu = (event: MouseEvent): void => {
+    const onLegend = event.target instanceof Node && this._legend.node.contains(event.target);
+    const shown = onLegend ? null : this.nodeAt(event.clientX, event.clientY);
+    const entry = shown && shown.entryId !== null ? { workflowId: this.workflowId, entryId: shown.entryId } : null;
+    markContextEntry(this.node, entry);
+    if (shown && entry) {
+      this._contextRequested.emit(shown);
+    }
+  };
 
   private _onWorkflowChanged(_: IPerQueueModel, id: number): void {
     if (id !== this.workflowId) {
@@ -417,6 +480,9 @@ export class WorkflowGraphView extends Widget {
     if (positions) {
       this._fitToView(true);
       this.node.dataset.layoutRuns = String(++this._layoutRuns);
+      if (this._revealAfterLayout !== null) {
+        this.reveal(this._revealAfterLayout);
+      }
     }
   }
 
@@ -438,6 +504,8 @@ export class WorkflowGraphView extends Widget {
     // A small graph fitted to a large panel would be drawn huge: at most 1.25.
     const fitted = fitViewport(this._layoutBox, width, height, 24, cy.minZoom(), 1.25);
     cy.viewport(readable && !this._laidOutWithoutSize ? readableViewport(this._layoutBox, width, fitted, 24) : fitted);
+    this._fitted = { zoom: cy.zoom(), ...cy.pan() };
+    this._fittedReadable = readable;
   }
 
   /** Each node's label as drawn (wrapped, cut), measured in the graph's font; cached by text. */
@@ -583,16 +651,38 @@ export class WorkflowGraphView extends Widget {
       { selector: 'edge.join', style: large ? { 'line-opacity': 0.5 } : { 'line-style': 'dashed' } },
     ];
     for (const state of STATES) {
-      rules.push({ selector: `node.state-${state}`, style: { 'background-color': c[state] } });
+      const family = FAMILY_OF_STATE[state];
+      rules.push({
+        selector: `node.state-${state}`,
+        style: {
+          'background-color': c[state],
+          'background-image': glyphUrl(family, glyphColor(c[state])),
+          'background-width': '60%',
+          'background-height': '60%',
+          'background-clip': 'none',
+          'border-style': FAMILY_LOOK[family].border,
+          'border-width': FAMILY_LOOK[family].border === 'double' ? 3 : 2,
+        },
+      });
     }
+    // A collapsed group keeps its double frame and shows its states as segments, not a glyph.
+    const groupStyle: Record<string, unknown> = { 'border-style': 'double', 'border-width': 3, 'background-image': 'none', 'pie-size': '80%' };
+    STATES.forEach((state, i) => {
+      groupStyle[`pie-${i + 1}-background-color`] = c[state];
+      groupStyle[`pie-${i + 1}-background-size`] = `data(pie_${state})`;
+    });
+    rules.push({ selector: 'node.group', style: groupStyle as never });
+    rules.push({ selector: 'node.selected', style: { 'border-width': 4, 'border-color': c.selected } });
     return rules;
   }
 
   private readonly _model: IPerQueueModel;
   private readonly _settings: () => IGraphSettings;
   private readonly _message: HTMLElement;
+  private readonly _legend: GraphLegend;
   private readonly _overrides = new Map<string, boolean>();
   private readonly _tapped = new Signal<this, IGraphNode | null>(this);
+  private readonly _contextRequested = new Signal<this, IGraphNode>(this);
   private readonly _rendered = new Signal<this, IGraphElements>(this);
   private readonly _resizeObserver: ResizeObserver | null = null;
   private readonly _stopThemeWatch: () => void;
@@ -612,6 +702,10 @@ export class WorkflowGraphView extends Widget {
   private _layoutRuns = 0;
   private _laidOutWithoutSize = false;
   private _highlighted: string | null = null;
+  /** The viewport of the last fit (null once revealed elsewhere): a resize fits again only from it. */
+  private _fitted: { zoom: number; x: number; y: number } | null = null;
+  private _fittedReadable = false;
+  private _revealAfterLayout: string | null = null;
 }
 
 interface IPosition {
@@ -622,6 +716,8 @@ interface IPosition {
 /** From this many nodes on, cytoscape is asked to draw cheaply (see _style), and less often. */
 const LARGE_GRAPH_NODES = 1000;
 const LARGE_GRAPH_UPDATE_MS = 250;
+/** The zoom "Show entry" brings a node to at least: its label readable. */
+const REVEAL_ZOOM = 1;
 
 /** What the layout depends on: the nodes (and a group's label, whose count may grow) and edges. */
 function structureKey(elements: IGraphElements): string {
@@ -661,7 +757,24 @@ function nodeData(node: IGraphNode, label: IShownLabel | undefined): Record<stri
     groupKey: node.groupKey,
     count: node.count,
     summary: countsText(node.counts),
+    ...pieData(node),
   };
+}
+
+/**
+ * A collapsed group's share of entries per state (percent), drawn as the segments of a ring on
+ * the node: its counts are seen without hovering.
+ */
+export function pieData(node: IGraphNode): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (node.entryId !== null) {
+    return out;
+  }
+  const total = STATES.reduce((sum, state) => sum + (node.counts[state] ?? 0), 0);
+  for (const state of STATES) {
+    out[`pie_${state}`] = total ? (100 * (node.counts[state] ?? 0)) / total : 0;
+  }
+  return out;
 }
 
 function nodeClasses(node: IGraphNode, selected: boolean): string {

@@ -43,6 +43,7 @@ export async function askResult(
   initial: string,
   hint = '',
   accept: (value: Record<string, unknown>) => string | Promise<string> = () => '',
+  acceptLabel = 'Approve',
 ): Promise<Record<string, unknown> | null> {
   let text = initial;
   let error = '';
@@ -50,7 +51,7 @@ export async function askResult(
     const answer = await showDialog({
       title,
       body: new ResultEditor(text, hint, error),
-      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Approve' })],
+      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: acceptLabel })],
       focusNodeSelector: 'textarea',
     });
     if (!answer.button.accept) {

@@ -16,19 +16,11 @@ import { describe, HumanSteps } from './service';
 import { ApprovalsPanel } from './approvalsPanel';
 import { askReason, askResult } from './dialogs';
 import { CommandIDs, IPerQueueModel } from '../tokens';
+import { CONTEXT_ENTRY_SELECTOR, withContextEntry } from '../ui';
 
 const PALETTE_CATEGORY = 'PerQueue';
 /** The model plugin's settings, which hold the notification switches. */
 const SETTINGS_ID = 'perqueue-lab:plugin';
-
-function who(app: JupyterFrontEnd): string {
-  const hubUser = PageConfig.getOption('hubUser');
-  if (hubUser) {
-    return hubUser;
-  }
-  const identity = app.serviceManager.user?.identity;
-  return identity?.display_name || identity?.name || identity?.username || '';
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -48,7 +40,7 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
     notebooks: INotebookTracker | null,
     registry: ISettingRegistry | null,
   ): void => {
-    const steps = new HumanSteps({ model, user: () => who(app) });
+    const steps = new HumanSteps({ model });
     const panel = new ApprovalsPanel(steps, app.commands);
     panel.title.icon = userIcon;
     app.shell.add(panel, 'right', { rank: 600 });
@@ -64,7 +56,8 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
     };
 
     /** The entry a command acts on: its argument, the current step notebook's, or one picked. */
-    const entryOf = async (args: ReadonlyPartialJSONObject, verb: string): Promise<number | null> => {
+    const entryOf = async (given: ReadonlyPartialJSONObject, verb: string): Promise<number | null> => {
+      const args = withContextEntry(app, given);
       if (typeof args.entryId === 'number') {
         return args.entryId;
       }
@@ -92,8 +85,10 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
       Notification.error(`${action} failed: ${describe(error)}`, { autoClose: 8000 });
 
     /** The entry named by the arguments (the details pane passes both ids), null when not known here. */
-    const shownEntry = (args: ReadonlyPartialJSONObject) =>
-      typeof args.entryId === 'number' && typeof args.workflowId === 'number' ? model.node(args.workflowId, args.entryId) : null;
+    const shownEntry = (given: ReadonlyPartialJSONObject) => {
+      const args = withContextEntry(app, given);
+      return typeof args.entryId === 'number' && typeof args.workflowId === 'number' ? model.node(args.workflowId, args.entryId) : null;
+    };
     // Without a known entry (palette, notebook toolbar) the command picks or reads one when run.
     const isStep = (args: ReadonlyPartialJSONObject) => {
       const node = shownEntry(args);
@@ -178,7 +173,9 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
           return approved;
         }
         if (!data) {
-          const initial = typeof args.initial === 'string' ? args.initial : '{}';
+          // The step's default is what the workflow would take at its timeout: the usual answer.
+          const initial =
+            typeof args.initial === 'string' ? args.initial : JSON.stringify(isRecord(item?.spec.default) ? item?.spec.default : {}, null, 2);
           const hint =
             typeof args.hint === 'string'
               ? args.hint
@@ -235,6 +232,9 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
     for (const command of [CommandIDs.openStep, CommandIDs.approveStep, CommandIDs.rejectStep, CommandIDs.showApprovals]) {
       palette?.addItem({ command, category: PALETTE_CATEGORY });
     }
+    // Right-click on a step in a graph: after Show Details, Retry, Cancel, Modify (ranks 1-4).
+    app.contextMenu.addItem({ command: CommandIDs.approveStep, args: { fromContextMenu: true }, selector: CONTEXT_ENTRY_SELECTOR, rank: 5 });
+    app.contextMenu.addItem({ command: CommandIDs.rejectStep, args: { fromContextMenu: true }, selector: CONTEXT_ENTRY_SELECTOR, rank: 6 });
     if (notebooks) {
       addStepToolbars(notebooks, steps, app.commands);
     }

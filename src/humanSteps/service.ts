@@ -1,7 +1,8 @@
 // The human steps of the project as the views need them: the list of steps waiting for a person
 // (GET /api/approvals), kept live from the shared model's events, and the three things a person
 // does to one (open its notebook copy, approve with a result, reject with a reason). Requests go
-// through the model's client methods, to the project it shows; the person's name is sent as `by`.
+// through the model's client methods, to the project it shows. Who answered is recorded by the
+// server extension from Jupyter's authenticated user, so the browser sends no name.
 import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -11,8 +12,6 @@ import { IPerQueueModel, PerQueue } from '../tokens';
 
 export interface IHumanStepsOptions {
   model: IPerQueueModel;
-  /** Who acts, recorded with each answer (the Jupyter user's name when known). */
-  user?: () => string;
   /** Coalesces bursts of events into one reload (ms). */
   settleMs?: number;
 }
@@ -20,7 +19,6 @@ export interface IHumanStepsOptions {
 export class HumanSteps implements IDisposable {
   constructor(options: IHumanStepsOptions) {
     this._model = options.model;
-    this._user = options.user ?? (() => '');
     this._settleMs = options.settleMs ?? 150;
     this._model.eventReceived.connect(this._onEvent, this);
     this._model.connectionChanged.connect(this._onConnection, this);
@@ -128,18 +126,13 @@ export class HumanSteps implements IDisposable {
   }
 
   async approve(entryId: number, data: Record<string, unknown> = {}): Promise<void> {
-    await this._model.approveEntry(entryId, this._by({ data }));
+    await this._model.approveEntry(entryId, { data });
     this._forget(entryId);
   }
 
   async reject(entryId: number, reason = ''): Promise<void> {
-    await this._model.rejectEntry(entryId, this._by({ reason }));
+    await this._model.rejectEntry(entryId, { reason });
     this._forget(entryId);
-  }
-
-  private _by<T extends object>(body: T): T & { by?: string } {
-    const by = this._user();
-    return by ? { ...body, by } : body;
   }
 
   /** Drops an answered step at once; the reload that follows confirms it. */
@@ -179,7 +172,6 @@ export class HumanSteps implements IDisposable {
   }
 
   private readonly _model: IPerQueueModel;
-  private readonly _user: () => string;
   private readonly _settleMs: number;
   private _items: IApproval[] = [];
   private _error = '';

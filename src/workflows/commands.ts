@@ -1,18 +1,24 @@
 // The perqueue:* commands. Every action of the sidebar, the graph panel and the palette runs
 // through them, so each one exists in one place with its label, its enabled rule and its errors.
 import type { JupyterFrontEnd } from '@jupyterlab/application';
-import { Dialog, ICommandPalette, InputDialog, MainAreaWidget, Notification, showDialog, WidgetTracker } from '@jupyterlab/apputils';
+import { Clipboard, Dialog, ICommandPalette, InputDialog, MainAreaWidget, Notification, showDialog, WidgetTracker } from '@jupyterlab/apputils';
+import { PageConfig } from '@jupyterlab/coreutils';
 import { ToolbarButton } from '@jupyterlab/ui-components';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { PerQueueApiError } from '../client';
 import { DEFAULT_GRAPH_SETTINGS, GraphPanel, IGraphSettings } from '../graph';
+import { askResult } from '../humanSteps/dialogs';
 import { CommandIDs, IPerQueueModel, PerQueue } from '../tokens';
+import { CONTEXT_ENTRY_SELECTOR, withContextEntry } from '../ui';
+import { perqueueGraphIcon } from '../ui/icons';
 
 export const PALETTE_CATEGORY = 'PerQueue';
 
 const RETRYABLE = new Set(['failed', 'timed_out', 'cancelled']);
 const CANCELLABLE = new Set(['waiting', 'queued', 'running', 'blocked', 'awaiting_input']);
+/** The bridge changes a task's args only before it runs or after it failed (core/engine.ts EDITABLE). */
+const MODIFIABLE = new Set(['waiting', 'blocked', 'failed', 'timed_out', 'cancelled']);
 /** Workflow states in which nothing moves any more: such a workflow may be removed. */
 const REMOVABLE = new Set(['succeeded', 'failed', 'cancelled']);
 
@@ -41,7 +47,8 @@ export interface ICommandContext {
 }
 
 /** The entry a command acts on: its arguments, else the one selected in the current graph. */
-function target(ctx: ICommandContext, args: ReadonlyPartialJSONObject): PerQueue.Node | null {
+function target(ctx: ICommandContext, given: ReadonlyPartialJSONObject): PerQueue.Node | null {
+  const args = withContextEntry(ctx.app, given);
   const panel = ctx.tracker.currentWidget?.content ?? null;
   const entryId = typeof args.entryId === 'number' ? args.entryId : (panel?.selectedEntryId ?? null);
   if (entryId === null) {
@@ -93,6 +100,7 @@ export function openGraph(ctx: ICommandContext, workflowId: number): MainAreaWid
   widget.title.label = summary?.name || `Workflow #${workflowId}`;
   widget.title.caption = `PerQueue workflow #${workflowId}`;
   widget.title.closable = true;
+  widget.title.icon = perqueueGraphIcon;
   panel.title.changed.connect(() => {
     widget.title.label = panel.title.label;
   });
@@ -137,6 +145,8 @@ export function addCommands(ctx: ICommandContext): void {
 
   commands.addCommand(CommandIDs.openSidebar, {
     label: 'Show PerQueue Workflows',
+    // The launcher card's picture; the palette lists commands without icons.
+    icon: (args) => (args.isPalette ? undefined : perqueueGraphIcon),
     execute: () => app.shell.activateById(ctx.sidebarId),
   });
 
@@ -177,13 +187,32 @@ export function addCommands(ctx: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.showEntry, {
-    label: 'Show PerQueue Entry',
-    execute: async (args) => {
-      const workflowId = Number(args.workflowId);
-      const entryId = Number(args.entryId);
+    label: (args) => (args.fromContextMenu ? 'Show Details' : 'Show PerQueue Entry'),
+    caption: 'Open the entry in its workflow graph, centred, with its details',
+    execute: async (given) => {
+      const args = withContextEntry(app, given);
+      let entryId = typeof args.entryId === 'number' ? args.entryId : null;
+      let workflowId = typeof args.workflowId === 'number' ? args.workflowId : null;
+      if (entryId === null) {
+        // From the palette: the entry's id, as `pql ls` and the details pane show it.
+        const answer = await InputDialog.getNumber({ title: 'Show PerQueue entry', label: 'Entry id' });
+        if (!answer.button.accept || answer.value === null || !Number.isInteger(answer.value)) {
+          return;
+        }
+        entryId = answer.value;
+      }
+      if (workflowId === null) {
+        try {
+          workflowId = (await model.entry(entryId)).node.workflowId;
+        } catch (error) {
+          reportError(`Showing entry #${entryId}`, error);
+          return;
+        }
+      }
       const widget = openGraph({ ...ctx, settings }, workflowId);
       await model.loadWorkflow(workflowId);
-      widget.content.selectEntry(entryId);
+      await widget.content.graph.loaded;
+      widget.content.selectEntry(entryId, true);
     },
   });
 
@@ -241,6 +270,47 @@ export function addCommands(ctx: ICommandContext): void {
       }
     },
   );
+  entryCommand(
+    CommandIDs.modifyEntry,
+    'Modify Entry…',
+    'Change the args of a task before it runs or after it failed',
+    (n) => MODIFIABLE.has(n.state),
+    async (n) => {
+      const hint = `The args of ${n.name} (#${n.id}), a JSON object. Retry it afterwards to run it with them.`;
+      const changed = await askResult(`Modify ${n.name}`, JSON.stringify(n.args ?? {}, null, 2), hint, () => '', 'Save');
+      if (changed) {
+        await model.modifyEntry(n.id, { args: changed });
+        Notification.success(`Changed the args of ${n.name} (#${n.id}).`, { autoClose: 4000 });
+      }
+    },
+    (n) => n.kind === 'task',
+  );
+  entryCommand(
+    CommandIDs.openRunFolder,
+    'Open Run Folder',
+    'Show the folder the entry ran in (job script, input, logs) in the file browser',
+    (n) => n.kind === 'task' && (n.attempt ?? 0) > 0,
+    async (n) => {
+      const { runDir } = await model.entry(n.id);
+      const path = runDir ? pathBelowServerRoot(runDir) : null;
+      if (path === null) {
+        Notification.info(runDir ? `The run folder ${runDir} is outside the folder JupyterLab serves.` : `${n.name} (#${n.id}) has not run yet.`, {
+          autoClose: 6000,
+        });
+        return;
+      }
+      await app.commands.execute('filebrowser:go-to-path', { path: `/${path}` });
+    },
+    (n) => n.kind === 'task',
+  );
+  entryCommand(
+    CommandIDs.copyEntryId,
+    'Copy Entry Id',
+    'Copy the entry\'s id (for pql and the Python API)',
+    () => true,
+    async (n) => Clipboard.copyToSystem(String(n.id)),
+  );
+
   commands.addCommand(CommandIDs.cancelWorkflow, {
     label: 'Cancel Workflow',
     caption: 'Cancel every unfinished entry of the workflow',
@@ -321,6 +391,7 @@ export function addCommands(ctx: ICommandContext): void {
   });
 
   for (const command of [
+    CommandIDs.showEntry,
     CommandIDs.openSidebar,
     CommandIDs.refresh,
     CommandIDs.openWorkflow,
@@ -343,4 +414,29 @@ export function addCommands(ctx: ICommandContext): void {
   app.contextMenu.addItem({ command: CommandIDs.openWorkflow, args: fromContextMenu, selector: onWorkflow, rank: 1 });
   app.contextMenu.addItem({ command: CommandIDs.cancelWorkflow, args: fromContextMenu, selector: onWorkflow, rank: 2 });
   app.contextMenu.addItem({ command: CommandIDs.removeWorkflow, args: fromContextMenu, selector: onWorkflow, rank: 3 });
+
+  // Right-click on an entry of a graph (panel or notebook widget); human steps add Approve/Reject.
+  const entryItems = [
+    CommandIDs.showEntry,
+    CommandIDs.retryEntry,
+    CommandIDs.cancelEntry,
+    CommandIDs.modifyEntry,
+    CommandIDs.openRunFolder,
+    CommandIDs.copyEntryId,
+  ];
+  entryItems.forEach((command, i) => {
+    app.contextMenu.addItem({ command, args: fromContextMenu, selector: CONTEXT_ENTRY_SELECTOR, rank: i < 4 ? i + 1 : i + 10 });
+  });
+}
+
+/** A path of this machine as the file browser names it (relative to the server root); null when outside. */
+function pathBelowServerRoot(absolute: string): string | null {
+  const root = (PageConfig.getOption('serverRoot') || '').replace(/\/+$/, '');
+  if (!root || root.startsWith('~')) {
+    return null;
+  }
+  if (absolute === root) {
+    return '';
+  }
+  return absolute.startsWith(`${root}/`) ? absolute.slice(root.length + 1) : null;
 }

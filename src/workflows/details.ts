@@ -86,7 +86,9 @@ export class EntryDetails extends Widget {
     if (node.error) {
       this._section('Error', node.error, 'jp-PerQueue-error');
     }
-    const inputs = this._section('Inputs', node.args ? formatJson(node.args) : '…');
+    // What the entry received (args merged with its parents' data) comes from the bridge; until
+    // then nothing is shown rather than the args alone, a different shape.
+    const inputs = this._section('Inputs', '…');
     if (node.data) {
       this._section('Outputs', formatJson(node.data));
     }
@@ -107,7 +109,7 @@ export class EntryDetails extends Widget {
       return;
     }
     if (entry.status === 'fulfilled') {
-      inputs.textContent = formatJson(entry.value.input ?? node.args ?? {});
+      inputs.textContent = formatJson(entry.value.kwargs ?? node.args ?? {});
       if (entry.value.runDir) {
         facts.appendChild(el('dt', '', 'Run folder'));
         facts.appendChild(el('dd', '', entry.value.runDir));

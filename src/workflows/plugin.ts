@@ -5,7 +5,6 @@ import { ICommandPalette, MainAreaWidget, WidgetTracker } from '@jupyterlab/appu
 import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
-import { listIcon } from '@jupyterlab/ui-components';
 
 import { PerQueueClient } from '../client';
 import { graphSettings, type GraphPanel } from '../graph';
@@ -14,6 +13,7 @@ import { CommandIDs, IPerQueueModel } from '../tokens';
 import { addCommands } from './commands';
 import { loadSettings, PLUGIN_ID, savedProject, saveProject } from './settings';
 import { WorkflowsSidebar } from './sidebar';
+import { perqueueGraphIcon } from '../ui/icons';
 import { PerQueueStatus } from './statusItem';
 
 /** The model: the one connection to the bridge, shared by every view. */
@@ -57,7 +57,7 @@ export const workflowsPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     const sidebar = new WorkflowsSidebar(model, app.commands);
-    sidebar.title.icon = listIcon;
+    sidebar.title.icon = perqueueGraphIcon;
     app.shell.add(sidebar, 'left', { rank: 600 });
 
     const tracker = new WidgetTracker<MainAreaWidget<GraphPanel>>({ namespace: 'perqueue-workflow' });

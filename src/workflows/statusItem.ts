@@ -1,8 +1,13 @@
-// The status-bar item: how many entries run and how many failed across the project, or that the
+// The status-bar item: how many entries run, wait in a queue and failed across the project, or that the
 // bridge is unreachable. Clicking it opens the Workflows sidebar.
 import { Widget } from '@lumino/widgets';
 
 import { IPerQueueModel, PerQueue } from '../tokens';
+
+/** 1959 as "1,959", whatever the browser's locale: the status bar reads the same everywhere. */
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
 
 export function statusText(
   workflows: ReadonlyArray<PerQueue.WorkflowSummary>,
@@ -12,20 +17,26 @@ export function statusText(
     return 'PerQueue: bridge unavailable';
   }
   let running = 0;
+  let queued = 0;
   let failed = 0;
   let waiting = 0;
   for (const w of workflows) {
     const counts = w.counts as Record<string, number>;
-    running += (counts.running ?? 0) + (counts.queued ?? 0);
+    running += counts.running ?? 0;
+    queued += counts.queued ?? 0;
     failed += (counts.failed ?? 0) + (counts.timed_out ?? 0);
     waiting += counts.awaiting_input ?? 0;
   }
-  const parts = [`${running} running`];
+  // Running and queued apart: a scheduler holding 1,959 jobs is not 1,961 at work.
+  const parts = [`${count(running)} running`];
+  if (queued) {
+    parts.push(`${count(queued)} queued`);
+  }
   if (failed) {
-    parts.push(`${failed} failed`);
+    parts.push(`${count(failed)} failed`);
   }
   if (waiting) {
-    parts.push(`${waiting} awaiting input`);
+    parts.push(`${count(waiting)} awaiting input`);
   }
   return `PerQueue: ${parts.join(' · ')}${connection.status === 'reconnecting' ? ' (reconnecting)' : ''}`;
 }

@@ -248,6 +248,44 @@ describe('removing a workflow', () => {
   });
 });
 
+describe('what an entry received', () => {
+  it('is its args merged with its parents\' data, the same shape for finished, failed and human entries', async () => {
+    const give = p.script('give.py', 'def main(**kw):\n    return True, {"x": 1, "shared": "parent"}\n');
+    const boom = p.script('boom-in.py', 'def main(**kw):\n    raise RuntimeError("boom")\n');
+    type Detail = { node: { state: string; name: string }; kwargs: Record<string, unknown> };
+    const detailOf = async (id: number) => {
+      const answer = (await (await get(`/api/entries/${id}`)).json()) as Detail;
+      check(answer, responseSchema('/api/entries/{id}', 'get'), 'entry');
+      return answer;
+    };
+    const idsOf = async (w: number) => ((await (await get(`/api/entries?workflow=${w}`)).json()) as { id: number }[]).map((e) => e.id).sort((a, b) => a - b);
+
+    const w = await p.submit(spec('received', chainOf(pyTask('give', give, { a: 0 }), pyTask('boom', boom, { y: 2, shared: 'own' }))));
+    await p.wait(w);
+    const [given, failed] = await idsOf(w);
+    const first = await detailOf(given);
+    assert.deepEqual([first.node.state, first.kwargs], ['succeeded', { a: 0 }]);
+    const second = await detailOf(failed);
+    // A parent's key wins over the entry's own arg, as in the run.
+    assert.deepEqual([second.node.state, second.kwargs], ['failed', { y: 2, shared: 'parent', x: 1 }]);
+
+    const step = { kind: 'manual', name: 'check', args: { note: 'n' }, onReject: 'discard' };
+    const w2 = await p.submit(spec('received by a person', chainOf(pyTask('give', give), step)));
+    let manual: Detail | undefined;
+    for (let i = 0; i < 600 && manual?.node.state !== 'awaiting_input'; i++) {
+      const ids = await idsOf(w2);
+      manual = ids.length === 2 ? await detailOf(ids[1]) : undefined;
+      if (manual?.node.state !== 'awaiting_input') await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(manual?.kwargs, { note: 'n', x: 1, shared: 'parent' });
+    const [, stepId] = await idsOf(w2);
+    assert.equal((await post(`/api/entries/${stepId}/approve`, { data: { ok: true } })).status, 200);
+    await p.wait(w2);
+    const answered = await detailOf(stepId);
+    assert.deepEqual([answered.node.state, answered.kwargs], ['succeeded', { note: 'n', x: 1, shared: 'parent' }]);
+  });
+});
+
 describe('results set by hand (PerQueue complete / discard / fail)', () => {
   it('complete, discard and fail answer as documented and move what waits below', async () => {
     const boom = p.script('boom.py', 'def main(**kw):\n    raise RuntimeError("boom")\n');

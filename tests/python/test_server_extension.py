@@ -430,3 +430,96 @@ def test_submissions_and_retries_from_jupyterlab_carry_the_servers_environment(t
     finally:
         srv.stop()
         _stop_bridge(project)
+
+
+# --- Human steps are answered in the name of the server's authenticated user ------------------
+
+
+def _manual_step(srv: Server, name: str) -> int:
+    spec = {"specVersion": 1, "name": name, "root": {"kind": "manual", "name": "check", "args": {}, "onReject": "discard"}}
+    status, body, _ = srv.authed("POST", "/perqueue/api/workflows", {"spec": spec})
+    assert status == 200, body
+    wf = json.loads(body)["workflowId"]
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        node = json.loads(srv.authed("GET", f"/perqueue/api/workflows/{wf}")[1])["nodes"][0]
+        if node["state"] == "awaiting_input":
+            return wf
+        time.sleep(0.1)
+    raise AssertionError(f"the step of workflow {wf} never waited for a person: {node}")
+
+
+def _node(srv: Server, wf: int, headers: dict | None = None) -> dict:
+    status, body, _ = srv.request("GET", f"/perqueue/api/workflows/{wf}", None, headers or {"Authorization": f"token {TOKEN}"})
+    assert status == 200, body
+    return json.loads(body)["nodes"][0]
+
+
+def test_with_the_shared_token_the_servers_account_approves_whatever_name_the_browser_sends(server):
+    """Jupyter's token names no one ("Anonymous Hegemone" is made up per browser): the account
+    that runs the server is recorded, and a `by` in the request is ignored."""
+    _needs_bridge()
+    import getpass
+
+    account = os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+    approved = _manual_step(server, "approved-by-token")
+    node = _node(server, approved)
+    status, body, _ = server.authed(
+        "POST", f"/perqueue/api/entries/{node['id']}/approve", {"data": {"ok": 1}, "by": "Anonymous Hegemone"}
+    )
+    assert status == 200, body
+    node = _node(server, approved)
+    assert node["state"] == "succeeded" and node["data"] == {"ok": 1}
+    assert node["completedBy"] == account
+
+    rejected = _manual_step(server, "rejected-by-token")
+    node = _node(server, rejected)
+    status, body, _ = server.authed("POST", f"/perqueue/api/entries/{node['id']}/reject", {"reason": "no", "by": "mallory"})
+    assert status == 200, body
+    node = _node(server, rejected)
+    assert node["state"] == "discarded" and node["completedBy"] == account
+
+
+IDENTIFYING_PROVIDER = '''
+from jupyter_server.auth.identity import IdentityProvider, User
+
+class PersonHeaderIdentity(IdentityProvider):
+    """A site's provider that tells people apart (as JupyterHub does), here by a header."""
+
+    def get_user(self, handler):
+        login = handler.request.headers.get("X-Test-Login")
+        if not login:
+            return super().get_user(handler)  # the token, for the test's readiness check
+        return User(username=login, name="Renamed " + login, display_name="Renamed " + login)
+
+    def is_token_authenticated(self, handler):
+        return True  # no login cookie, so no XSRF check for these API calls
+
+c.ServerApp.identity_provider_class = PersonHeaderIdentity
+'''
+
+
+def test_an_identifying_provider_records_the_users_login_not_the_name_sent(tmp_path_factory):
+    _needs_bridge()
+    project = tmp_path_factory.mktemp("identified")
+    srv = Server(project, IDENTIFYING_PROVIDER)
+    try:
+        as_ada = {"X-Test-Login": "ada"}
+        spec = {"specVersion": 1, "name": "who", "root": {"kind": "manual", "name": "check", "args": {}, "onReject": "fail"}}
+        status, body, _ = srv.request("POST", "/perqueue/api/workflows", {"spec": spec}, as_ada)
+        assert status == 200, body
+        wf = json.loads(body)["workflowId"]
+        deadline = time.time() + 60
+        node = _node(srv, wf, as_ada)
+        while node["state"] != "awaiting_input" and time.time() < deadline:
+            time.sleep(0.1)
+            node = _node(srv, wf, as_ada)
+        status, body, _ = srv.request("POST", f"/perqueue/api/entries/{node['id']}/reject", {"by": "grace"}, as_ada)
+        assert status == 200, body
+        node = _node(srv, wf, as_ada)
+        assert node["state"] == "failed" and node["completedBy"] == "ada"
+        # Without a login (nor the token) the request is refused.
+        assert srv.request("POST", f"/perqueue/api/entries/{node['id']}/approve", {"data": {}})[0] in (401, 403)
+    finally:
+        srv.stop()
+        _stop_bridge(project)

@@ -2,6 +2,8 @@
 // a workflow submitted from a cell; a labelling loop whose manual step is answered from its
 // notebook and from the Human steps panel; a timeout applying a step's default; and waiting steps
 // of two workflows listed together.
+import * as os from 'os';
+
 import { expect, test } from './helpers/perqueue';
 
 test.use({ autoGoto: false });
@@ -262,6 +264,39 @@ test.describe('Human steps', () => {
       .poll(async () => (await perqueue.entries(patient)).find((e) => e.name === 'use.py')?.data, { timeout: 20_000 })
       .toEqual({ seen: '<b>drop</b>' });
   });
+});
+
+test('Approve starts from the step\'s default and records the server\'s user, not a collaborator name', async ({
+  page,
+  perqueue,
+}) => {
+  await page.goto();
+  await page.sidebar.openTab('perqueue-approvals');
+  const workflowId = await perqueue.submit('defaulted', {
+    kind: 'manual',
+    name: 'triage',
+    args: {},
+    timeout: 3600,
+    default: { decision: 'keep', score: 3 },
+    onReject: 'discard',
+  });
+  const waiting = page.locator(`.jp-PerQueue-approval[data-workflow-id="${workflowId}"]`);
+  await expect(waiting).toHaveCount(1);
+  await waiting.locator('.jp-PerQueue-approval-approve').click();
+  const editor = page.locator('.jp-Dialog .jp-PerQueue-result-text');
+  await expect(editor).toBeVisible();
+  expect(JSON.parse(await editor.inputValue())).toEqual({ decision: 'keep', score: 3 });
+  await page.locator('.jp-Dialog .jp-mod-accept').click();
+  await expect(waiting).toHaveCount(0);
+  // The account that runs the Jupyter server (this process's user: Galata starts it), which is
+  // who holds its token; JupyterLab's own name for this browser is a made-up "Anonymous …".
+  const account = process.env.JUPYTERHUB_USER || process.env.LOGNAME || process.env.USER || process.env.LNAME || process.env.USERNAME || os.userInfo().username;
+  await expect.poll(async () => (await perqueue.entries(workflowId))[0]?.state, { timeout: 20_000 }).toBe('succeeded');
+  const [step] = await perqueue.entries(workflowId);
+  expect(step.data).toEqual({ decision: 'keep', score: 3 });
+  expect(step.completedBy).toBe(account);
+  const collaborator = await page.evaluate(() => (window as any).jupyterapp.serviceManager.user?.identity?.display_name ?? '');
+  expect(step.completedBy).not.toBe(collaborator);
 });
 
 test('the human step commands are in the palette', async ({ page }) => {

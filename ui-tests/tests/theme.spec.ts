@@ -72,6 +72,9 @@ test('the sidebar and the graph in the light and the dark theme', async ({ page 
   await expect(panel).toHaveAttribute('data-entry-count', '8');
   await expect(panel.locator('.jp-PerQueue-graph-canvas')).toHaveAttribute('data-layout-runs', /[1-9]/);
 
+  // States told apart by glyph and border as well as colour; the legend open in the picture.
+  await panel.locator('.jp-PerQueue-legend-toggle').click();
+  await expect(panel.locator('.jp-PerQueue-legend')).toBeVisible();
   await expect(sidebar).toHaveScreenshot('sidebar-light.png', { mask });
   await expect(panel).toHaveScreenshot('graph-light.png');
 

@@ -38,16 +38,16 @@ const WAITING = {
 };
 
 describe('the approval path', () => {
-  it('approves with the result and the person through the client', async () => {
+  it('approves with the result through the client, naming no person (the server does)', async () => {
     const { client, sent } = recordingClient({});
     client.project = 'runs/a';
-    const steps = new HumanSteps({ model: new PerQueueModel({ client, transport: 'poll' }), user: () => 'ada' });
+    const steps = new HumanSteps({ model: new PerQueueModel({ client, transport: 'poll' }) });
     await steps.approve(7, { accepted: true });
-    expect(sent).toEqual([{ method: 'POST', url: '/perqueue/api/entries/7/approve?project=runs%2Fa', body: { data: { accepted: true }, by: 'ada' } }]);
+    expect(sent).toEqual([{ method: 'POST', url: '/perqueue/api/entries/7/approve?project=runs%2Fa', body: { data: { accepted: true } } }]);
     steps.dispose();
   });
 
-  it('rejects with the reason, and sends no `by` when the person is unknown', async () => {
+  it('rejects with the reason', async () => {
     const { client, sent } = recordingClient({});
     const steps = new HumanSteps({ model: new PerQueueModel({ client, transport: 'poll' }) });
     await steps.reject(7, 'wrong cell');

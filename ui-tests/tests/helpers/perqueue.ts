@@ -2,7 +2,7 @@
 // submitting workflows, reading their entries and the project folder. Tests get it as the
 // `perqueue` fixture of the `test` exported here (galata's test, extended).
 import { expect, test as base } from '@jupyterlab/galata';
-import type { APIRequestContext } from '@playwright/test';
+import type { APIRequestContext, Page } from '@playwright/test';
 
 export { expect };
 
@@ -82,3 +82,31 @@ export const test = base.extend<{ perqueue: PerQueueHelper }>({
     await use(new PerQueueHelper(request));
   },
 });
+
+/**
+ * Where the graph panel of `workflowId` draws the node labelled `label`, in page coordinates
+ * (cytoscape draws on a canvas: clicks go to positions, not elements).
+ */
+export async function graphNodePoint(page: Page, workflowId: number, label: string): Promise<{ x: number; y: number }> {
+  const canvas = page.locator(`.jp-PerQueue-graph[data-workflow-id="${workflowId}"] .jp-PerQueue-graph-canvas`);
+  await expect(canvas).toHaveAttribute('data-layout-runs', /[1-9]/);
+  const at = await page.evaluate(
+    ([id, name]) => {
+      const widget = (window as any).jupyterapp.shell.currentWidget;
+      const graph = widget.content;
+      if (graph.workflowId !== id) {
+        throw new Error(`the current panel shows workflow ${graph.workflowId}`);
+      }
+      const node = graph.cytoscape.nodes().filter((n: any) => n.data('label') === name)[0];
+      if (!node) {
+        throw new Error(`no node labelled ${name}`);
+      }
+      const p = node.renderedPosition();
+      return { x: p.x, y: p.y };
+    },
+    [workflowId, label] as const,
+  );
+  const box = await canvas.boundingBox();
+  expect(box).not.toBeNull();
+  return { x: box!.x + at.x, y: box!.y + at.y };
+}
