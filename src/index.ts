@@ -1,5 +1,5 @@
 // The extension's plugin list; each feature's folder exports its own plugins from its index.ts.
-import { archivePlugin } from './archive';
+import { archiveExportPlugin, archivePlugin } from './archive';
 import { builderPlugin } from './builder';
 import { humanStepsPlugin } from './humanSteps';
 import { modelPlugin, notificationsPlugin, openFromUrlPlugin, statusPlugin, workflowsPlugin } from './workflows';
@@ -17,5 +17,6 @@ export default [
   humanStepsPlugin,
   widgetPlugin,
   builderPlugin,
+  archiveExportPlugin,
   archivePlugin,
 ];

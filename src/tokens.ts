@@ -199,6 +199,8 @@ export interface IPerQueueModel {
   refresh(): Promise<void>;
 
   entry(id: number): Promise<PerQueue.EntryDetail>;
+  /** False when there are no logs to show at all (an archive exported without them). */
+  readonly logsAvailable?: boolean;
   /** The last `lines` lines of an entry's stdout or stderr. */
   log(id: number, stream: 'stdout' | 'stderr', lines?: number): Promise<string>;
   retryEntry(id: number): Promise<void>;

@@ -4,7 +4,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { jsonNestingProblem, MAX_LOG_LINES, MAX_REQUEST_BYTES } from '../../core/limits.js';
 import { parseStates, workflowState } from '../../core/states.js';
 import type { JsonObject } from '../../core/spec.js';
@@ -14,6 +14,7 @@ import { prepareManualNotebook } from '../manager/notebooks.js';
 import { parseEnvironment, type EnvVars } from '../runner/environment.js';
 import { tailLines } from '../runner/results.js';
 import { StorageFault } from '../store/faults.js';
+import { exportWorkflows } from '../store/export.js';
 import type { Store } from '../store/store.js';
 import { EventStreams } from './websocket.js';
 
@@ -215,6 +216,15 @@ export function createApiServer(o: ApiOptions): Server {
       events = store.eventsSince(since, limit);
     }
     return { events, last: events.length ? events[events.length - 1].seq : Math.max(since, 0) };
+  });
+  route('POST', '/api/export', (_r, _p, _q, body) => {
+    const b = (body ?? {}) as { workflows?: unknown; withLogs?: unknown };
+    if (!Array.isArray(b.workflows) || !b.workflows.every((w) => Number.isSafeInteger(w))) {
+      throw new HttpError(400, "export: 'workflows' must be a list of workflow ids");
+    }
+    const r = exportWorkflows(store, { workflows: b.workflows as number[], withLogs: b.withLogs === true, tmpDir: dirname(store.path) });
+    // Base64 in JSON: the same client and proxy path as every other answer.
+    return { workflows: r.workflows, logs: r.logs, size: r.bytes.length, content: r.bytes.toString('base64') };
   });
   route('POST', '/api/shutdown', () => {
     setTimeout(o.shutdown, 10);

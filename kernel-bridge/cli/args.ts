@@ -15,6 +15,8 @@ export interface Args {
   /** The command at [0], then its positional arguments. */
   positional: string[];
   opt(name: string): string | undefined;
+  /** Every value of an option given more than once (`-w 1 -w 2`), in order; opt() is the last. */
+  all(name: string): string[];
   flag(name: string): boolean;
 }
 
@@ -37,6 +39,7 @@ export function parseOptions(command: string, argv: string[], options: OptionSpe
   for (const o of all) for (const n of o.names) bySpelling.set(n, o);
   const positional: string[] = [command];
   const opts = new Map<string, string>();
+  const repeated = new Map<string, string[]>();
   const flags = new Set<string>();
   const where = `pql ${command}`;
   const unknown = (spelling: string) =>
@@ -48,6 +51,7 @@ export function parseOptions(command: string, argv: string[], options: OptionSpe
     } else {
       if (value === undefined) throw new UsageError(`${where}: option '${spelling}' needs a value (${o.value})`);
       opts.set(canonical(o), value);
+      repeated.set(canonical(o), [...(repeated.get(canonical(o)) ?? []), value]);
     }
   };
   for (let i = 0; i < argv.length; i++) {
@@ -85,7 +89,7 @@ export function parseOptions(command: string, argv: string[], options: OptionSpe
       break;
     }
   }
-  return { positional, opt: (n) => opts.get(n), flag: (n) => flags.has(n) };
+  return { positional, opt: (n) => opts.get(n), all: (n) => repeated.get(n) ?? [], flag: (n) => flags.has(n) };
 }
 
 export function listOptions(options: OptionSpec[]): string {

@@ -19,6 +19,7 @@ import { cancel } from './commands/cancel.js';
 import { config } from './commands/config.js';
 import { daemonCommand } from './commands/daemon.js';
 import { doctor } from './commands/doctor.js';
+import { exportCommand } from './commands/export.js';
 import { info } from './commands/info.js';
 import { init } from './commands/init.js';
 import { inspect } from './commands/inspect.js';
@@ -125,6 +126,7 @@ const COMMANDS: Command[] = [
   fail,
   cancel,
   rm,
+  exportCommand,
   modify,
   approve,
   reject,

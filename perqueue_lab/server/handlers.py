@@ -304,6 +304,20 @@ class ProjectsHandler(_BridgeMixin, APIHandler):
         self.finish(json.dumps(found))
 
 
+class OpenWorkflowHandler(JupyterHandler):
+    """``<base_url>/perqueue/open``: JupyterLab showing the newest workflow's graph (or
+    ``?workflow=ID``'s). A start address without a query of its own, so that Jupyter can print it
+    with ``?token=...`` appended and the token logs the browser in; someone without the token
+    logs in first and then lands here again."""
+
+    @web.authenticated
+    def get(self) -> None:
+        wanted = self.get_argument("workflow", "latest")
+        if wanted != "latest" and not (wanted.isdigit() and int(wanted) > 0):
+            raise web.HTTPError(400, f"workflow must be 'latest' or a workflow id, got {wanted!r}")
+        self.redirect(url_path_join(self.base_url, "lab") + "?" + urlencode({"perqueue-open": wanted}))
+
+
 def setup_handlers(web_app, projects: ProjectRegistry, version: str) -> None:
     """Register the routes; the socket and version routes come before the catch-all proxy."""
     base_url = web_app.settings["base_url"]
@@ -314,6 +328,7 @@ def setup_handlers(web_app, projects: ProjectRegistry, version: str) -> None:
         ".*$",
         [
             (url_path_join(base_url, "perqueue", "projects"), ProjectsHandler),
+            (url_path_join(base_url, "perqueue", "open"), OpenWorkflowHandler),
             (url_path_join(api, "events", "ws"), EventsWebSocketHandler),
             (url_path_join(api, "version"), VersionHandler),
             (url_path_join(api, "(.*)"), BridgeProxyHandler),

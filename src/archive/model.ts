@@ -27,6 +27,7 @@ export class ArchiveModel extends ModelSignals implements IPerQueueModel {
     private readonly _remote: Comlink.Remote<ArchiveWorkerApi>,
     private readonly _handle: number,
     workflows: PerQueue.WorkflowSummary[],
+    readonly logsAvailable: boolean,
   ) {
     super();
     this._workflows = workflows;
@@ -36,7 +37,7 @@ export class ArchiveModel extends ModelSignals implements IPerQueueModel {
   static async open(bytes: Uint8Array, remote: Comlink.Remote<ArchiveWorkerApi> = archiveWorker()): Promise<ArchiveModel> {
     const handle = await remote.open(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]));
     const workflows = await remote.workflows(handle);
-    return new ArchiveModel(remote, handle, workflows);
+    return new ArchiveModel(remote, handle, workflows, await remote.hasLogs(handle));
   }
 
   get workflows(): ReadonlyArray<PerQueue.WorkflowSummary> {
@@ -87,8 +88,11 @@ export class ArchiveModel extends ModelSignals implements IPerQueueModel {
   entry(id: number): Promise<PerQueue.EntryDetail> {
     return this._remote.entry(this._handle, id);
   }
-  async log(): Promise<string> {
-    throw new Error('logs stay in the project’s run folders; the archive holds the entries only');
+  async log(id: number, stream: 'stdout' | 'stderr', tail = 200): Promise<string> {
+    if (!this.logsAvailable) {
+      throw new Error('logs stay in the project’s run folders: this archive was exported without them');
+    }
+    return this._remote.log(this._handle, id, stream, tail);
   }
   retryEntry(): Promise<void> {
     return refuse();

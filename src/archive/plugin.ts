@@ -7,10 +7,19 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { LabIcon } from '@jupyterlab/ui-components';
 
 import { DEFAULT_GRAPH_SETTINGS, type IGraphSettings } from '../graph';
+import { ARCHIVE_EXTENSION } from './problems';
 import { ArchiveView } from './view';
 
 export const ARCHIVE_FACTORY = 'PerQueue Archive';
 export const ARCHIVE_FILE_TYPE = 'perqueue-archive';
+/** Files written by `pql export` and "Export Workflow…". */
+export const WORKFLOW_ARCHIVE_FILE_TYPE = 'perqueue-workflow-archive';
+
+let settingsGetter: () => IGraphSettings = () => DEFAULT_GRAPH_SETTINGS;
+/** The graph settings archive views use (the user's, once the plugin has read them). */
+export function archiveSettings(): () => IGraphSettings {
+  return () => settingsGetter();
+}
 
 export const archiveIcon = new LabIcon({
   name: 'perqueue-lab:archive',
@@ -23,12 +32,13 @@ class ArchiveFactory extends ABCWidgetFactory<DocumentWidget<ArchiveView>> {
   constructor(
     options: DocumentRegistry.IWidgetFactoryOptions<DocumentWidget<ArchiveView>>,
     private readonly _settings: () => IGraphSettings,
+    private readonly _walSize: (path: string) => Promise<number | null>,
   ) {
     super(options);
   }
 
   protected createNewWidget(context: DocumentRegistry.Context): DocumentWidget<ArchiveView> {
-    const content = new ArchiveView({ context, settings: this._settings });
+    const content = new ArchiveView({ context, settings: this._settings, walSize: this._walSize });
     const widget = new DocumentWidget({ content, context });
     widget.addClass('jp-PerQueue-archive-widget');
     widget.title.icon = archiveIcon;
@@ -56,6 +66,16 @@ export const archivePlugin: JupyterFrontEndPlugin<void> = {
         layoutDirection: get('layoutDirection', DEFAULT_GRAPH_SETTINGS.layoutDirection),
       };
     };
+    settingsGetter = current;
+    app.docRegistry.addFileType({
+      name: WORKFLOW_ARCHIVE_FILE_TYPE,
+      displayName: 'Workflow archive',
+      extensions: [ARCHIVE_EXTENSION],
+      mimeTypes: ['application/vnd.sqlite3'],
+      contentType: 'file',
+      fileFormat: 'base64',
+      icon: archiveIcon,
+    });
     app.docRegistry.addFileType({
       name: ARCHIVE_FILE_TYPE,
       displayName: 'SQLite database (PerQueue archive)',
@@ -69,12 +89,21 @@ export const archivePlugin: JupyterFrontEndPlugin<void> = {
       {
         name: ARCHIVE_FACTORY,
         label: 'PerQueue Archive',
-        fileTypes: [ARCHIVE_FILE_TYPE],
-        defaultFor: [ARCHIVE_FILE_TYPE],
+        fileTypes: [WORKFLOW_ARCHIVE_FILE_TYPE, ARCHIVE_FILE_TYPE],
+        defaultFor: [WORKFLOW_ARCHIVE_FILE_TYPE, ARCHIVE_FILE_TYPE],
         modelName: 'base64',
         readOnly: true,
       },
       current,
+      // A write-ahead log beside a database holds what a plain copy of it misses.
+      async (path) => {
+        try {
+          const wal = await app.serviceManager.contents.get(`${path}-wal`, { content: false });
+          return typeof wal.size === 'number' ? wal.size : 1;
+        } catch {
+          return null;
+        }
+      },
     );
     const tracker = new WidgetTracker<DocumentWidget<ArchiveView>>({ namespace: 'perqueue-archive' });
     factory.widgetCreated.connect((_, widget) => void tracker.add(widget));

@@ -10,8 +10,11 @@ export type SqlValue = string | number | null | Uint8Array;
 /** Runs one read-only query and returns its rows as objects. */
 export type QueryFn = (sql: string, params?: SqlValue[]) => Record<string, SqlValue>[];
 
-/** Newest schema this reader knows (kernel-bridge/store/schema.ts); newer files are refused. */
-export const KNOWN_SCHEMA_VERSION = 1;
+/**
+ * Newest schema this reader knows (kernel-bridge/store/schema.ts); newer files are refused.
+ * Version 2 added the submitters' environments, which the viewer does not read.
+ */
+export const KNOWN_SCHEMA_VERSION = 2;
 
 export class ArchiveError extends Error {
   constructor(message: string) {
@@ -23,10 +26,13 @@ export class ArchiveError extends Error {
 /** Refuses files that are not PerQueue databases, naming what is missing. */
 export function checkArchive(query: QueryFn): number {
   const tables = new Set(query("SELECT name FROM sqlite_master WHERE type='table'").map((r) => String(r.name)));
-  for (const needed of ['workflows', 'nodes', 'edges']) {
-    if (!tables.has(needed)) {
-      throw new ArchiveError(`this SQLite file is not a PerQueue database: it has no '${needed}' table`);
-    }
+  const missing = ['workflows', 'nodes', 'edges'].filter((needed) => !tables.has(needed));
+  if (missing.length) {
+    const has = [...tables].filter((t) => !t.startsWith('sqlite_')).sort();
+    const holds = has.length ? `its tables are ${has.slice(0, 8).join(', ')}${has.length > 8 ? ', …' : ''}` : 'it has no tables';
+    throw new ArchiveError(
+      `this SQLite database is not a workflow archive: it has no ${missing.map((t) => `'${t}'`).join(', ')} table${missing.length > 1 ? 's' : ''} (${holds})`,
+    );
   }
   let version = 1;
   if (tables.has('meta')) {
@@ -107,6 +113,19 @@ export function readEntry(query: QueryFn, id: number): PerQueue.EntryDetail {
     runDir = run ? String(run.run_dir) : null;
   }
   return { node, input: null, runDir };
+}
+
+/** True when the archive carries the run folders' logs (`pql export --with-logs`). */
+export function hasLogs(query: QueryFn): boolean {
+  return query("SELECT name FROM sqlite_master WHERE type='table' AND name='logs'").length > 0;
+}
+
+/** The last `tail` lines of an entry's latest archived stdout or stderr ('' when it wrote none). */
+export function readLog(query: QueryFn, id: number, stream: 'stdout' | 'stderr', tail: number): string {
+  const row = query('SELECT text FROM logs WHERE node_id=? AND stream=? ORDER BY attempt DESC LIMIT 1', [id, stream])[0];
+  const text = row ? String(row.text) : '';
+  const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
+  return text ? lines.slice(-Math.max(1, tail)).join('\n') + (text.endsWith('\n') ? '\n' : '') : '';
 }
 
 /**

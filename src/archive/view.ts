@@ -2,6 +2,7 @@
 // .perqueue/perqueue.sqlite) read in the browser. The list of its workflows on the left; the
 // chosen one in the same graph panel as live workflows, read-only: its actions are shown
 // disabled and nothing reaches a bridge.
+import { PathExt } from '@jupyterlab/coreutils';
 import type { DocumentRegistry } from '@jupyterlab/docregistry';
 import { CommandRegistry } from '@lumino/commands';
 import { BoxPanel, Panel, SplitPanel, Widget } from '@lumino/widgets';
@@ -11,6 +12,7 @@ import { clear, el, formatTime } from '../ui';
 import { GraphPanel, type IGraphSettings } from '../graph';
 import { CommandIDs } from '../tokens';
 import { ArchiveModel } from './model';
+import { fileProblem } from './problems';
 
 /** Decodes the contents API's base64 (it may hold line breaks). */
 export function fromBase64(text: string): Uint8Array {
@@ -22,17 +24,13 @@ export function fromBase64(text: string): Uint8Array {
   return bytes;
 }
 
-/** The entry actions, present so the details pane shows them, but never enabled here. */
+/** The entry actions, hidden: an archive cannot be changed, so the details pane offers none. */
 function readOnlyCommands(): CommandRegistry {
   const commands = new CommandRegistry();
-  const labels: [string, string][] = [
-    [CommandIDs.retryEntry, 'Retry Entry'],
-    [CommandIDs.cancelEntry, 'Cancel Entry'],
-  ];
-  for (const [id, label] of labels) {
+  for (const id of [CommandIDs.retryEntry, CommandIDs.cancelEntry, CommandIDs.approveStep, CommandIDs.rejectStep]) {
     commands.addCommand(id, {
-      label,
-      caption: 'Read-only: an archived database cannot be changed',
+      label: '',
+      isVisible: () => false,
       isEnabled: () => false,
       execute: () => undefined,
     });
@@ -40,11 +38,21 @@ function readOnlyCommands(): CommandRegistry {
   return commands;
 }
 
+/** Where the archive's bytes come from: a document's context, or a file picked in the browser. */
+export interface IArchiveSource {
+  readonly path: string;
+  readonly ready: Promise<void>;
+  /** The file's content as base64. */
+  readonly model: { toString(): string };
+}
+
 export interface IArchiveViewOptions {
-  context: DocumentRegistry.Context;
+  context: DocumentRegistry.Context | IArchiveSource;
   settings: () => IGraphSettings;
   /** Opens the bytes; replaced in tests. */
   open?: (bytes: Uint8Array) => Promise<ArchiveModel>;
+  /** The size of a `-wal` file beside `path`, or null when there is none. */
+  walSize?: (path: string) => Promise<number | null>;
 }
 
 export class ArchiveView extends BoxPanel {
@@ -107,12 +115,26 @@ export class ArchiveView extends BoxPanel {
 
   private async _load(): Promise<void> {
     const started = performance.now();
+    const path = this._options.context.path;
+    let bytes: Uint8Array;
     try {
-      const bytes = fromBase64(this._options.context.model.toString());
+      bytes = fromBase64(this._options.context.model.toString());
+      const problem = fileProblem(PathExt.basename(path), bytes, (await this._options.walSize?.(path)) ?? null);
+      if (problem) {
+        this._renderHeader(problem, true);
+        this.node.dataset.status = 'error';
+        return;
+      }
+    } catch (error) {
+      this._renderHeader(`Cannot read this file: ${(error as Error)?.message ?? error}`, true);
+      this.node.dataset.status = 'error';
+      return;
+    }
+    try {
       const open = this._options.open ?? ((b: Uint8Array) => ArchiveModel.open(b));
       this._model = await open(bytes);
     } catch (error) {
-      this._renderHeader(`Cannot read this file as a PerQueue database: ${(error as Error)?.message ?? error}`, true);
+      this._renderHeader(`Cannot open this file as a workflow archive: ${(error as Error)?.message ?? error}`, true);
       this.node.dataset.status = 'error';
       return;
     }

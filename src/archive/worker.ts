@@ -4,7 +4,7 @@
 import * as Comlink from 'comlink';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 
-import { checkArchive, isSqlite, listWorkflows, readEntry, readWorkflow, withoutWal, ArchiveError, type QueryFn, type SqlValue } from './queries';
+import { checkArchive, hasLogs, isSqlite, listWorkflows, readEntry, readLog, readWorkflow, withoutWal, ArchiveError, type QueryFn, type SqlValue } from './queries';
 
 // The engine's WebAssembly file, emitted by the extension's build next to its other assets.
 const WASM_URL = new URL('../../../node_modules/sql.js/dist/sql-wasm-browser.wasm', import.meta.url);
@@ -64,6 +64,12 @@ export const archiveWorkerApi = {
   },
   entry(handle: number, id: number) {
     return readEntry(database(handle), id);
+  },
+  hasLogs(handle: number) {
+    return hasLogs(database(handle));
+  },
+  log(handle: number, id: number, stream: 'stdout' | 'stderr', tail: number) {
+    return readLog(database(handle), id, stream, tail);
   },
   close(handle: number): void {
     databases.get(handle)?.close();

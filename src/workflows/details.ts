@@ -90,15 +90,18 @@ export class EntryDetails extends Widget {
     if (node.data) {
       this._section('Outputs', formatJson(node.data));
     }
-    const stdout = this._section('stdout (tail)', '…', 'jp-PerQueue-log');
-    const stderr = this._section('stderr (tail)', '…', 'jp-PerQueue-log');
-
     const model = this._options.model;
+    // No log sections where there can be no log (an archive exported without them).
+    const withLogs = model.logsAvailable !== false;
+    const stdout = withLogs ? this._section('stdout (tail)', '…', 'jp-PerQueue-log') : null;
+    const stderr = withLogs ? this._section('stderr (tail)', '…', 'jp-PerQueue-log') : null;
+
     const tail = this._options.logTail();
+    const noLog = Promise.resolve('');
     const [entry, out, err] = await Promise.allSettled([
       model.entry(node.id),
-      model.log(node.id, 'stdout', tail),
-      model.log(node.id, 'stderr', tail),
+      withLogs ? model.log(node.id, 'stdout', tail) : noLog,
+      withLogs ? model.log(node.id, 'stderr', tail) : noLog,
     ]);
     if (token !== this._token) {
       return;
@@ -112,8 +115,10 @@ export class EntryDetails extends Widget {
     } else {
       inputs.textContent = node.args ? formatJson(node.args) : 'unavailable';
     }
-    stdout.textContent = out.status === 'fulfilled' ? out.value || '(empty)' : 'no log yet';
-    stderr.textContent = err.status === 'fulfilled' ? err.value || '(empty)' : 'no log yet';
+    if (stdout && stderr) {
+      stdout.textContent = out.status === 'fulfilled' ? out.value || '(empty)' : 'no log yet';
+      stderr.textContent = err.status === 'fulfilled' ? err.value || '(empty)' : 'no log yet';
+    }
   }
 
   private _actions(node: PerQueue.Node, groupKey: string | null): HTMLElement {

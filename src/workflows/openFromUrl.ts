@@ -1,6 +1,7 @@
 // Opening a workflow's graph from the page address: `/lab?perqueue-open=latest` (or a workflow
 // id) opens the Workflows sidebar and that workflow's graph once JupyterLab has started. The
-// start script uses it so the first screen shows the example workflow running.
+// start script's address, /perqueue/open, redirects there so the first screen shows the example
+// workflow running.
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { CommandIDs, IPerQueueModel } from '../tokens';

@@ -27,7 +27,7 @@ const FORM = {
 const manualStep = (extra: Record<string, unknown> = {}) => ({ kind: 'manual', name: 'check', args: {}, form: FORM, onReject: 'fail', ...extra });
 
 async function untilAwaiting(p: Project, wf: number, name = 'check'): Promise<EntryJson> {
-  for (let i = 0; i < 200; i++) {
+  for (const end = Date.now() + 60_000; Date.now() < end; ) {
     const e = (await p.entries(wf)).find((x) => x.name === name);
     if (e?.state === 'awaiting_input') return e;
     await new Promise((r) => setTimeout(r, 50));
@@ -110,7 +110,7 @@ describe('approving a manual step checks the data against its form', () => {
     const echo = p.script('echo.py', ECHO);
     const wf = await p.submit(spec('defaulted', chainOf(manualStep({ timeout: 0.5, default: { quality: 0.5, labels: [7] } }), pyTask('use', echo))));
     // `pql wait` returns at once while a person is needed; the bridge applies the default within a tick.
-    for (let i = 0; i < 200 && (await entry(p, wf, 'check')).state === 'awaiting_input'; i++) await new Promise((r) => setTimeout(r, 50));
+    for (const end = Date.now() + 60_000; (await entry(p, wf, 'check')).state === 'awaiting_input' && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
     assert.equal((await p.wait(wf, 30)).code, 0);
     assert.deepEqual((await entry(p, wf, 'check')).data, { quality: 0.5, labels: [7] });
     assert.deepEqual((await entry(p, wf, 'use')).data, { got_quality: 0.5, got_labels: [7] });

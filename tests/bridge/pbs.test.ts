@@ -160,7 +160,7 @@ describe('PBS executor', () => {
     const ex = new PbsExecutor({ run: fake.run, commandTimeoutMs: 500 });
     const t0 = performance.now();
     assert.equal((await ex.status(['1.server.cluster.org'])).get('1.server.cluster.org')!.state, 'unknown');
-    assert.ok(performance.now() - t0 < 5_000, 'the hanging qstat was given up');
+    assert.ok(performance.now() - t0 < 9_000, 'the hanging qstat (10 s) was given up');
     const s = (await ex.status(['1.server.cluster.org'])).get('1.server.cluster.org')!;
     assert.equal(s.state, 'unknown');
     assert.match(s.reason ?? '', /cannot connect to server/);

@@ -102,7 +102,7 @@ describe('pql rm', () => {
     const human = await p.submit(spec('human', chainOf({ kind: 'manual', name: 'check', args: {}, onReject: 'fail' }, pyTask('after', add))));
     const failed = await p.submit(spec('failing', chainOf(pyTask('bad', bad), pyTask('after', add))));
     assert.equal((await p.wait(failed)).code, 1);
-    for (let i = 0; i < 100 && (await p.entries(running))[0].state !== 'running'; i++) await new Promise((res) => setTimeout(res, 100));
+    for (const end = Date.now() + 60_000; (await p.entries(running))[0].state !== 'running' && Date.now() < end; ) await new Promise((res) => setTimeout(res, 100));
     assert.equal((await p.wait(human, 5)).code, 3);
 
     const before = rowsOf(p, running);

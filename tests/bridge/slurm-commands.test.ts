@@ -144,8 +144,22 @@ describe('job script started ahead of its input (native dependencies)', () => {
   };
   test('it waits for input.json, then claims the folder and runs', async () => {
     const { script, runDir } = folder();
-    setTimeout(() => writeFileSync(join(runDir, 'input.json'), '{}'), 300);
-    const r = await new Promise<number | null>((res) => spawn('bash', [script, runDir], { env: { ...process.env, PQ_INPUT_WAIT_S: '10' } }).on('exit', res));
+    const job = spawn('bash', [script, runDir], { env: { ...process.env, PQ_INPUT_WAIT_S: '60' } });
+    const exited = new Promise<number | null>((res) => job.on('exit', res));
+    // The input comes once the script is in its wait loop (its first `sleep 0.1` is its only
+    // child then), so the wait is what the test sees, however slow the start.
+    const children = () => {
+      try {
+        return readFileSync(`/proc/${job.pid}/task/${job.pid}/children`, 'utf8').trim();
+      } catch {
+        return '';
+      }
+    };
+    for (const end = Date.now() + 30_000; children() === '' && Date.now() < end; ) await new Promise((res) => setTimeout(res, 20));
+    assert.notEqual(children(), '', 'the job script waits for its input');
+    assert.equal(existsSync(join(runDir, 'pid')), false, 'unclaimed while it waits');
+    writeFileSync(join(runDir, 'input.json'), '{}');
+    const r = await exited;
     assert.equal(r, 0);
     assert.equal(readFileSync(join(runDir, 'marker'), 'utf8'), '0\n');
     assert.ok(existsSync(join(runDir, 'ran')));

@@ -336,6 +336,43 @@ def test_the_project_search_stops_after_its_folder_budget(tmp_path):
     assert len(ProjectRegistry(tmp_path, tmp_path, lambda folder: folder).find()) == 31
 
 
+# --- The start address: /perqueue/open -------------------------------------------------------
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _get_without_following(server, path):
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(f"{server.base}{path}", timeout=10) as response:
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers)
+
+
+def test_open_address_logs_in_with_the_token_and_shows_the_newest_workflow(server):
+    status, headers = _get_without_following(server, f"/perqueue/open?token={TOKEN}")
+    assert status == 302
+    assert headers["Location"] == "/lab?perqueue-open=latest"
+    status, headers = _get_without_following(server, f"/perqueue/open?workflow=7&token={TOKEN}")
+    assert (status, headers["Location"]) == (302, "/lab?perqueue-open=7")
+
+
+def test_open_address_without_the_token_asks_to_log_in_and_comes_back(server):
+    status, headers = _get_without_following(server, "/perqueue/open")
+    assert status == 302
+    assert headers["Location"].startswith("/login?next=%2Fperqueue%2Fopen")
+
+
+@pytest.mark.parametrize("bad", ["abc", "0", "-1", "1;2"])
+def test_open_address_refuses_a_workflow_that_is_not_an_id(server, bad):
+    status, _ = _get_without_following(server, f"/perqueue/open?workflow={urllib.parse.quote(bad)}&token={TOKEN}")
+    assert status == 400
+
+
 def test_submissions_and_retries_from_jupyterlab_carry_the_servers_environment(tmp_path_factory):
     """The daemon is started first from another environment: the task gets the server's."""
     _needs_bridge()
