@@ -1,9 +1,11 @@
-// The local executor: a pool of bash job scripts on this machine that never uses more cores
-// than it has. Jobs are started by a small resident bash "launcher" rather than by Node: a
+// The local pool: runs job scripts on this machine and never uses more cores than it has. It is
+// not an `Executor` (types.ts), which is polled by job id: the pool starts each job itself and
+// tells the manager through `LocalPoolEvents` when it started and ended. Jobs are started by a small resident bash "launcher" rather than by Node: a
 // fork from the bridge's large process costs ~2 ms of its only thread, a fork from bash a
 // fraction of that, and local throughput is bound by process creation. Jobs run in their own
 // process group, so the pool can stop a job and everything it started, and they outlive a bridge
-// that crashes; a restarted bridge finds them again through the run folder's pid and marker files.
+// that crashes; a restarted bridge finds them again through the run folder's pid and marker files
+// (manager/local-recovery.ts).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,8 @@
-// What every executor (local pool, Slurm, PBS, LSF) offers the manager. An executor runs a
-// job script that the bridge wrote into a run folder; it never decides workflow logic.
+// The job request every way of running a job takes (local pool, Slurm, PBS, LSF), and the
+// `Executor` interface the schedulers (Slurm, PBS, LSF) offer the manager's cluster part: submit,
+// ask states, find jobs by name, cancel. The local pool (local.ts) is not an `Executor`: it starts
+// jobs itself and reports their start and end as events, with no job ids to poll. Either runs a
+// job script that the bridge wrote into a run folder; neither decides workflow logic.
 import type { Resources } from '../../core/resources.js';
 
 export interface JobRequest {

@@ -1,30 +1,32 @@
 // The manager: the bridge's loop. It applies every action to the engine, commits the engine's
 // changes (and the run intents they imply) in one transaction, and only then acts on them:
 // writes run folders, hands jobs to the executor, kills cancelled ones. On start it takes in
-// what finished while it was down and finds the jobs that are still running.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// what finished while it was down and finds the jobs that are still running. It never acts on an
+// engine change before it is committed. The parts beside it each own one job: run-folders.ts
+// (what a job reads), launch.ts (interpreter and environment), local-recovery.ts (local jobs it
+// did not start), cluster/ (entries on Slurm, PBS or LSF).
+import { existsSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Engine, type Modification, type Outcome } from '../../core/engine.js';
 import { ActionError, SpecError } from '../../core/errors.js';
 import type { RtNode } from '../../core/model.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../core/limits.js';
-import { parseResources } from '../../core/resources.js';
 import { parentDataFromStore } from './parent-data.js';
 import { pythonFunctionProblem } from './python-functions.js';
 import { workflowState } from '../../core/states.js';
 import { validateSpec, type JsonObject, type WorkflowDocument } from '../../core/spec.js';
-import { claimAgeMs, GIVEN_UP, INCOMPLETE_CLAIM_MS, isAlive, killGroup, LocalPool, readClaim, readPid, type WarmPython } from '../executors/local.js';
+import { LocalPool } from '../executors/local.js';
 import type { JobRequest } from '../executors/types.js';
 import type { ProjectPaths } from '../project.js';
-import { jobScript } from '../runner/jobscript.js';
 import type { EnvVars } from '../runner/environment.js';
 import { readMarker, readOutcome, TIMED_OUT } from '../runner/results.js';
-import { diskFullNote, lostRunError, setAsideIfForeign } from '../runner/run-owner.js';
+import { diskFullNote, setAsideIfForeign } from '../runner/run-owner.js';
 import type { Store } from '../store/store.js';
-import { ClusterRuns, type Route } from './cluster.js';
+import { ClusterRuns, type Route } from './cluster/index.js';
 import { Launches } from './launch.js';
+import { LocalRecovery } from './local-recovery.js';
+import { RunFolders } from './run-folders.js';
 
 export interface ManagerOptions {
   paths: ProjectPaths;
@@ -60,15 +62,15 @@ export class Manager {
   private listeners = new Set<Listener>();
   /** Entry id -> attempt handed to an executor by this process. */
   private readonly dispatched = new Map<number, number>();
-  /** Jobs left running by an earlier bridge: watched through their run folders. */
-  private readonly orphans = new Map<number, { runDir: string; attempt: number; tmax: number; timedOut?: boolean }>();
+  /** Local jobs this process did not start or lost sight of: followed through their run folders. */
+  private readonly localRecovery: LocalRecovery;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly opts: ManagerOptions;
   private closed = false;
   /** Entries sent to the project's scheduler (Slurm, PBS, LSF) rather than the local pool. */
   private readonly cluster: ClusterRuns;
-  /** Part of every job name, so that jobs of two projects on one cluster never meet. */
-  private projectTag = '';
+  /** Run folders, job names, job requests and job scripts. */
+  private readonly runFolders: RunFolders;
   /** Interpreter, environment and working folder of each entry's runs. */
   private readonly launches: Launches;
 
@@ -78,12 +80,27 @@ export class Manager {
     this.paths = opts.paths;
     this.launches = new Launches(opts.store, opts.paths.root, opts.defaultPython);
     this.engine = new Engine();
+    this.runFolders = new RunFolders(this.engine, this.store, this.paths, this.launches, opts.log);
     this.pool = new LocalPool(opts.localCores, {
       started: (req, pid) => this.onStarted(req, pid),
       ended: (req, code, timedOut, jobPid) => this.onEnded(req, code, timedOut, jobPid),
-      lost: (req) => this.orphans.set(req.entryId, { runDir: req.runDir, attempt: req.attempt, tmax: req.resources.tmax }),
+      lost: (req) => this.localRecovery.lost(req),
       log: (line) => this.opts.log?.(line),
       failed: (req, error) => this.onStartFailed(req, error),
+    });
+    const store = this.store;
+    this.localRecovery = new LocalRecovery({
+      engine: this.engine,
+      pool: this.pool,
+      get storeId() {
+        return store.storeId;
+      },
+      dispatched: this.dispatched,
+      step: (action) => this.step(action),
+      runDirOf: (n) => this.runDirOf(n),
+      dispatch: (n) => this.dispatch(n),
+      finishRun: (entryId, attempt, runDir, exitCode, tmax) => this.finishRun(entryId, attempt, runDir, exitCode, tmax),
+      log: (line) => this.opts.log?.(line),
     });
     this.cluster = new ClusterRuns({
       engine: this.engine,
@@ -92,7 +109,7 @@ export class Manager {
       dispatched: this.dispatched,
       step: (action, extra) => this.step(action, extra),
       cancelEntry: (id) => void this.cancel(id),
-      requestFor: (n, attempt) => this.requestFor(n, attempt),
+      requestFor: (n, attempt) => this.runFolders.requestFor(n, attempt),
       log: (line) => this.opts.log?.(line),
     });
   }
@@ -105,15 +122,11 @@ export class Manager {
       this.engine.load(record, this.store.nodesOf(record.id), this.store.edgesOf(record.id));
     }
     this.engine.reserveIds(Number(this.store.meta('next_node_id') ?? 1), Number(this.store.meta('next_workflow_id') ?? 1));
-    this.projectTag = this.store.meta('project_tag') ?? '';
-    if (!this.projectTag) {
-      this.projectTag = randomBytes(4).toString('hex');
-      this.store.transaction(() => this.store.setMeta('project_tag', this.projectTag));
-    }
+    this.runFolders.loadProjectTag();
     this.recover();
     this.warmUp();
     this.timers.push(setInterval(() => this.tick(), 1000));
-    this.timers.push(setInterval(() => this.watchOrphans(), 200));
+    this.timers.push(setInterval(() => this.localRecovery.watch(), 200));
     this.cluster.start();
   }
 
@@ -218,7 +231,7 @@ export class Manager {
     const runDir = join(this.paths.runs, String(workflowId));
     let filesProblem: string | undefined;
     if (!opts.keepFiles) {
-      for (const path of this.writtenScripts) if (path.startsWith(runDir + '/')) this.writtenScripts.delete(path);
+      this.runFolders.forgetScriptsUnder(runDir);
       try {
         rmSync(runDir, { recursive: true, force: true });
       } catch (e) {
@@ -258,7 +271,7 @@ export class Manager {
 
   /** The run folder of an entry's latest attempt (or of the given one). */
   runDirOf(n: RtNode, attempt = n.attempt): string {
-    return join(this.paths.runs, String(n.workflowId), `${n.id}.${Math.max(1, attempt)}`);
+    return this.runFolders.runDirOf(n, attempt);
   }
 
   get poolLoad() {
@@ -302,7 +315,7 @@ export class Manager {
             nodeId: n.id,
             attempt: n.attempt,
             runDir: this.runDirOf(n),
-            jobName: this.jobName(n),
+            jobName: this.runFolders.jobName(n),
             executor: routes.get(n.id)!.route,
             jobId: null,
             submittedAt: now,
@@ -338,16 +351,12 @@ export class Manager {
     }
   }
 
-  private jobName(n: RtNode, attempt = n.attempt): string {
-    return `pq-${this.projectTag}-${n.workflowId}-${n.id}-${attempt}`;
-  }
-
   /** The engine queued an entry whose job waits already: its input is all it needs. */
   private dispatchAhead(n: RtNode): void {
     const runDir = this.runDirOf(n);
     this.dispatched.set(n.id, n.attempt);
     try {
-      this.writeRunFolder(n, runDir, true);
+      this.runFolders.writeRunFolder(n, runDir, true);
     } catch (e) {
       this.cluster.takeAhead(n);
       this.cluster.cancel([n.id]);
@@ -370,7 +379,7 @@ export class Manager {
     // must not make 100,000 folders before the first job runs.
     const prepare = (): boolean => {
       try {
-        this.writeRunFolder(n, runDir);
+        this.runFolders.writeRunFolder(n, runDir);
         return true;
       } catch (e) {
         this.step(() => this.engine.finish(n.id, { state: 'failed', error: `could not prepare the run folder ${runDir}: ${(e as Error).message}` }));
@@ -380,87 +389,15 @@ export class Manager {
     this.dispatched.set(n.id, n.attempt);
     if (where.route === 'local') {
       // A task the warm fork server runs needs no job script: write it only if bash runs it.
-      const warm = this.warmPythonFor(n);
-      const req = this.requestFor(n, n.attempt, !warm);
-      if (warm) warm.beforeBash = () => void this.jobScriptOf(n);
+      const warm = this.runFolders.warmPythonFor(n);
+      const req = this.runFolders.requestFor(n, n.attempt, !warm);
+      if (warm) warm.beforeBash = () => void this.runFolders.jobScriptOf(n);
       this.pool.submit(req, prepare, warm);
       return;
     }
-    const req = this.requestFor(n);
+    const req = this.runFolders.requestFor(n);
     // A scheduler job needs its run folder (its working folder) before it is submitted.
     if (prepare()) this.cluster.dispatch(n, req, where.route);
-  }
-
-  /** The job request of an entry's current attempt (or of the given one). */
-  private requestFor(n: RtNode, attempt = n.attempt, writeScript = true): JobRequest {
-    return {
-      entryId: n.id,
-      workflowId: n.workflowId,
-      attempt,
-      jobName: this.jobName(n, attempt),
-      runDir: this.runDirOf(n, attempt),
-      jobScript: writeScript ? this.jobScriptOf(n) : this.jobScriptPath(n),
-      resources: parseResources(n.resources ?? '1:local:10m'),
-      dependsOn: [],
-      keepProcesses: this.keepsProcesses(n),
-    };
-  }
-
-  private keepsProcesses(n: RtNode): boolean {
-    const spec = this.engine.specOf(n);
-    return spec.kind === 'task' && spec.keepProcesses === true;
-  }
-
-  private writeRunFolder(n: RtNode, runDir: string, jobWaiting = false): void {
-    // mkdir returns undefined when the folder existed: only then can it be another store's.
-    if (mkdirSync(runDir, { recursive: true }) === undefined) setAsideIfForeign(runDir, this.store.storeId, this.opts.log, { id: n.id, attempt: n.attempt });
-    mkdirSync(runDir, { recursive: true });
-    const input = this.engine.inputFor(n.id);
-    const text = JSON.stringify({ entryId: n.id, workflowId: n.workflowId, attempt: n.attempt, store: this.store.storeId, name: n.name, code: n.code, ...input });
-    // Nothing reads a run folder before its job starts, so the input needs no rename, unless a
-    // job submitted ahead is already waiting for it.
-    if (jobWaiting) writeAtomic(join(runDir, 'input.json'), text);
-    else writeFileSync(join(runDir, 'input.json'), text);
-  }
-
-  /** The job script shared by the entries of one task of a workflow, written on first use. */
-  /** One script per task and environment (a retry may bring another environment). */
-  private jobScriptPath(n: RtNode): string {
-    const suffix = Launches.scriptSuffix(this.launches.of(n.workflowId));
-    return join(this.paths.runs, String(n.workflowId), `job-${n.templateId}${suffix}.sh`);
-  }
-
-  private jobScriptOf(n: RtNode): string {
-    const path = this.jobScriptPath(n);
-    if (this.writtenScripts.has(path)) return path;
-    mkdirSync(join(this.paths.runs, String(n.workflowId)), { recursive: true });
-    const launch = this.launches.of(n.workflowId);
-    writeAtomic(
-      path,
-      jobScript({
-        workDir: launch.workDir,
-        workflowId: n.workflowId,
-        code: n.code!,
-        python: launch.python,
-        environment: Launches.environmentLines(launch),
-        virtualEnv: launch.venv,
-        preamble: this.preambleOf(n),
-        keepProcesses: this.keepsProcesses(n),
-      }),
-    );
-    this.writtenScripts.add(path);
-    return path;
-  }
-
-  private readonly writtenScripts = new Set<string>();
-
-  /**
-   * Python scripts without a preamble start from a warm fork server of their interpreter
-   * (perqueue_lab.forkserver) instead of a fresh one; PQ_FORKSERVER=0 turns that off.
-   */
-  private warmPythonFor(n: RtNode): WarmPython | undefined {
-    if (process.env.PQ_FORKSERVER === '0' || !n.code?.endsWith('.py') || this.preambleOf(n)) return undefined;
-    return Launches.warm(this.launches.of(n.workflowId));
   }
 
   /**
@@ -470,11 +407,6 @@ export class Manager {
   private warmUp(): void {
     if (process.env.PQ_FORKSERVER === '0') return;
     this.pool.warmUp(Launches.warm(this.launches.of(this.store.newestWorkflowId())));
-  }
-
-  private preambleOf(n: RtNode): string | null {
-    const spec = this.engine.specOf(n);
-    return spec.kind === 'task' ? (spec.preamble ?? null) : null;
   }
 
   private onStarted(req: JobRequest, pid: number): void {
@@ -501,15 +433,7 @@ export class Manager {
       // The claim says whose run this is: another start (a job of an earlier bridge, a fork
       // server that died before it said it started the job) owns it, or the bridge gave the run
       // up. Then this start left without running it, and the run folder tells the end.
-      const claim = readClaim(req.runDir);
-      if (claim === GIVEN_UP || (typeof claim === 'number' && claim !== jobPid)) {
-        const n = this.engine.node(req.entryId);
-        if (n && n.attempt === req.attempt && (n.state === 'queued' || n.state === 'running') && !this.orphans.has(req.entryId)) {
-          this.orphans.set(req.entryId, { runDir: req.runDir, attempt: req.attempt, tmax: req.resources.tmax });
-          this.pool.adopt(req.entryId, Math.min(req.resources.cores, this.pool.capacity));
-        }
-        return;
-      }
+      if (this.localRecovery.ownedElsewhere(req, jobPid)) return;
     }
     this.finishRun(req.entryId, req.attempt, req.runDir, marker ?? code ?? 255, req.resources.tmax);
   }
@@ -539,11 +463,7 @@ export class Manager {
     for (const id of ids) {
       if (onCluster.has(id)) continue;
       this.pool.cancel(id);
-      const o = this.orphans.get(id);
-      if (o) {
-        const pid = readPid(o.runDir);
-        if (pid) killGroup(pid);
-      }
+      this.localRecovery.stop(id);
     }
   }
 
@@ -566,7 +486,7 @@ export class Manager {
         // A job submitted ahead may still wait for its input: the crash came before it was written.
         if (!existsSync(join(record.runDir, 'input.json')) && !existsSync(join(record.runDir, 'pid'))) {
           try {
-            this.writeRunFolder(n, record.runDir, true);
+            this.runFolders.writeRunFolder(n, record.runDir, true);
           } catch {
             /* the job, if any, gives up waiting and the run is submitted again */
           }
@@ -575,50 +495,8 @@ export class Manager {
         this.cluster.recover(n, record);
         continue;
       }
-      const runDir = this.runDirOf(n);
-      const tmax = parseResources(n.resources ?? '1:local:10m').tmax;
-      // A folder another store wrote (a database restored or replaced) is never taken as this run.
-      setAsideIfForeign(runDir, this.store.storeId, this.opts.log, { id: n.id, attempt: n.attempt });
-      // Every step below is safe to take again: a crash between two of them leaves files and
-      // rows that the next recovery reads the same way (tests/bridge/recovery-faults.test.ts).
-      const marker = readMarker(runDir);
-      if (marker !== null) {
-        this.finishRun(n.id, n.attempt, runDir, marker, tmax);
-        this.afterRecoveryWrite(`entry ${n.id} finished from its marker`);
-        continue;
-      }
-      const claim = readClaim(runDir);
-      if (claim === GIVEN_UP || (claim === 'incomplete' && claimAgeMs(runDir) > INCOMPLETE_CLAIM_MS)) {
-        // Given up by an earlier recovery that a crash stopped before the entry was queued
-        // again, or claimed by a job killed before it wrote its pid: it never ran.
-        requeue.push(n.id);
-        continue;
-      }
-      if (claim !== null) {
-        // Started by the earlier bridge and still going (or ending): watch its files.
-        this.orphans.set(n.id, { runDir, attempt: n.attempt, tmax });
-        this.dispatched.set(n.id, n.attempt);
-        this.pool.adopt(n.id, Math.min(parseResources(n.resources!).cores, this.pool.capacity));
-        continue;
-      }
-      if (!existsSync(runDir)) {
-        // The folder is written just before a job is launched, so no job of this run exists.
-        this.dispatch(n);
-        this.afterRecoveryWrite(`entry ${n.id} dispatched`);
-        continue;
-      }
-      // Never started. Keep its claim so a late start of the old job leaves quietly, and run
-      // the entry afresh in a new run folder.
-      try {
-        writeFileSync(join(runDir, 'pid'), `${GIVEN_UP}\n`, { flag: 'wx' });
-      } catch {
-        this.orphans.set(n.id, { runDir, attempt: n.attempt, tmax });
-        this.dispatched.set(n.id, n.attempt);
-        this.pool.adopt(n.id, Math.min(parseResources(n.resources!).cores, this.pool.capacity));
-        continue;
-      }
-      this.afterRecoveryWrite(`run folder ${runDir} given up`);
-      requeue.push(n.id);
+      // On the local pool: see local-recovery.ts.
+      if (this.localRecovery.recover(n)) requeue.push(n.id);
     }
     // Jobs submitted ahead for waiting entries (native dependencies): watched until the engine decides.
     for (const wf of this.engine.workflowIds()) {
@@ -630,7 +508,7 @@ export class Manager {
     }
     if (requeue.length > 0) {
       this.step(() => requeue.forEach((id) => this.engine.requeue(id)));
-      this.afterRecoveryWrite(`entries ${requeue.join(', ')} queued again`);
+      this.localRecovery.afterWrite(`entries ${requeue.join(', ')} queued again`);
     }
     // A cancel that a crash interrupted may have left its scheduler job behind: cancel it again.
     for (const wf of this.engine.workflowIds()) {
@@ -638,77 +516,6 @@ export class Manager {
         if (n.kind !== 'task' || n.state !== 'cancelled' || n.attempt < 1) continue;
         const record = this.store.run(n.id, n.attempt);
         if (record && record.executor !== 'local') this.cluster.cancelLeftover(n, record);
-      }
-    }
-  }
-
-  /**
-   * A fault-injection hook for the recovery tests, and nothing else: with
-   * PQ_FAULT_KILL_AT_RECOVERY_WRITE=N the bridge SIGKILLs itself right after the Nth write of
-   * recover(), to show that a crash between any two recovery steps leaves nothing stuck.
-   */
-  private afterRecoveryWrite(what: string): void {
-    const at = Number(process.env.PQ_FAULT_KILL_AT_RECOVERY_WRITE || 0);
-    if (!at) return;
-    this.recoveryWrites += 1;
-    this.opts.log?.(`fault injection: recovery write ${this.recoveryWrites}: ${what}`);
-    if (this.recoveryWrites === at) process.kill(process.pid, 'SIGKILL');
-  }
-
-  private recoveryWrites = 0;
-
-  private watchOrphans(): void {
-    for (const [id, o] of this.orphans) {
-      const marker = readMarker(o.runDir);
-      if (marker !== null) {
-        this.orphans.delete(id);
-        this.pool.release(id);
-        this.finishRun(id, o.attempt, o.runDir, marker, o.tmax);
-        continue;
-      }
-      const n = this.engine.node(id);
-      if (!n || n.attempt !== o.attempt || (n.state !== 'queued' && n.state !== 'running')) {
-        // Settled or started over by other means (a cancel, a retry): nothing to watch.
-        this.orphans.delete(id);
-        this.pool.release(id);
-        continue;
-      }
-      const claim = readClaim(o.runDir);
-      if (claim === GIVEN_UP || claim === null || (claim === 'incomplete' && claimAgeMs(o.runDir) > INCOMPLETE_CLAIM_MS)) {
-        // No job owns the run folder (given up, claimed by a job killed before it wrote its pid,
-        // or its files are gone): the entry never ran there, so it starts afresh.
-        if (claim === null) {
-          try {
-            mkdirSync(o.runDir, { recursive: true });
-            writeFileSync(join(o.runDir, 'pid'), `${GIVEN_UP}\n`, { flag: 'wx' });
-          } catch {
-            continue; // claimed just now, or the folder is gone: looked at again next time
-          }
-        }
-        this.orphans.delete(id);
-        this.pool.release(id);
-        this.dispatched.delete(id);
-        this.opts.log?.(`entry ${id}: no job owns ${o.runDir}; it starts again in a new run folder`);
-        this.step(() => this.engine.requeue(id));
-        continue;
-      }
-      const pid = typeof claim === 'number' ? claim : null;
-      const started = this.engine.node(id)?.startedAt ?? this.engine.node(id)?.queuedAt ?? Date.now();
-      if (pid !== null && !o.timedOut && Date.now() - started > o.tmax * 1000) {
-        // The earlier bridge can no longer enforce the limit: this one does.
-        o.timedOut = true;
-        killGroup(pid);
-      }
-      if (pid !== null && !isAlive(pid)) {
-        // Give the marker a moment: the job writes it just before it exits.
-        setTimeout(() => {
-          if (!this.orphans.has(id)) return;
-          this.orphans.delete(id);
-          this.pool.release(id);
-          const m = o.timedOut ? TIMED_OUT : readMarker(o.runDir);
-          if (m !== null) this.finishRun(id, o.attempt, o.runDir, m, o.tmax);
-          else this.step(() => this.engine.finish(id, { state: 'failed', error: lostRunError(o.runDir) }));
-        }, 300);
       }
     }
   }
@@ -766,9 +573,3 @@ export interface RemovedWorkflow {
 export function isUserError(e: unknown): e is Error {
   return e instanceof SpecError || e instanceof ActionError;
 }
-
-function writeAtomic(path: string, text: string): void {
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
-}
-

@@ -1,7 +1,7 @@
 // `pql show ID`: one entry with its inputs, outputs, error and log tails.
 import type { RtNode } from '../../../core/model.js';
 import { call, isDaemonUp } from '../../api/client.js';
-import { readFacts } from '../../manager/cluster.js';
+import { readFacts } from '../../manager/cluster/facts.js';
 import { parentDataFromStore } from '../../manager/parent-data.js';
 import { tailLines } from '../../runner/results.js';
 import { entryJson, idArg, openStore, out, projectFor, UsageError, type Command } from '../common.js';
