@@ -183,7 +183,7 @@ async function main(): Promise<void> {
       }).observe({ type: 'longtask' as never, buffered: true });
     });
     await page.goto(`${baseUrl}/lab`);
-    await page.waitForFunction(() => (window as any).jupyterapp?.commands.hasCommand('perqueue:open-workflow'), null, { timeout: 60_000 });
+    await page.waitForFunction(() => (window as any).jupyterapp?.commands.hasCommand('perqueue:open-workflow'), null, { timeout: 300_000 }); // a bound for a hang: a loaded machine loads JupyterLab slowly
 
     /** Opens a workflow and resolves with the ms until its graph is laid out and painted. */
     const firstPaint = (id: number, expand: boolean) =>

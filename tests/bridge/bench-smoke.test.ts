@@ -19,7 +19,8 @@ function runBench(name: string): { stdout: string; rows: { metric: string; ours:
   const r = spawnSync(process.execPath, [join(REPO, 'build/bench', `${name}.js`), '--smoke', '--out', rowsFile], {
     cwd: REPO,
     encoding: 'utf8',
-    timeout: 120_000,
+    // A bound for a hung benchmark, not for a slow one: smoke sizes take seconds on an idle machine.
+    timeout: 600_000,
     env: { ...process.env, PQ_BENCH_PQL: join(REPO, 'perqueue_lab/bridge/pql.mjs') },
   });
   assert.equal(r.status, 0, `${name} exited ${r.status}\n${r.stdout}\n${r.stderr}`);

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { Project, pyTask, spec } from './cli-harness.js';
+import { waitWhileProgressing } from './wait-progress.js';
 
 const p = new Project('pq-crash-');
 after(() => p.stop());
@@ -17,7 +18,9 @@ function daemonPid(): number | null {
   }
 }
 
-it('kill -9 of the bridge at several points loses nothing and runs nothing twice', async () => {
+// No fixed deadline for the run: a loaded machine is slow, and only a run that stops changing
+// (waitWhileProgressing) or this generous bound on the whole test counts as a hang.
+it('kill -9 of the bridge at several points loses nothing and runs nothing twice', { timeout: 30 * 60_000 }, async () => {
   // Each task logs its entry id once, sleeps a little, and returns its column index doubled.
   const work = p.script(
     'work.sh',
@@ -47,7 +50,7 @@ it('kill -9 of the bridge at several points loses nothing and runs nothing twice
     const r = await p.pql('daemon', 'start');
     assert.equal(r.code, 0, r.stderr);
   }
-  const w = await p.wait(wf, 120);
+  const w = await waitWhileProgressing(p, wf);
   assert.equal(w.code, 0, w.stdout + w.stderr);
   const es = await p.entries(wf);
   const tasks = es.filter((e) => e.kind === 'task');

@@ -37,7 +37,8 @@ SEMANTICS = REPO / "docs/semantics.md"
 BASELINE_PY = Path(os.environ.get("PQ_BASELINE_PYTHON", REPO / "bench/.venv-baseline/bin/python"))
 OUR_PY = Path(os.environ.get("PQ_TEST_PYTHON", REPO / ".venv/bin/python"))
 PQL = REPO / "perqueue_lab/bridge/pql.mjs"
-# A safeguard only (runs end on events): PerQueue needs minutes for the larger cases on a busy machine.
+# A safeguard only (runs end on events): a run is given up on when its entries have not changed
+# state for this long. A busy machine makes a run slow, not stuck.
 TIMEOUT = float(os.environ.get("PQ_CONFORMANCE_TIMEOUT", "600"))
 
 INIT_PERQUEUE = (
@@ -123,6 +124,7 @@ def _run_perqueue_once(name: str) -> list[dict[str, Any]]:
                 raise ConformanceError(f"{name} on PerQueue: {' '.join(args[1:])} failed:\n{r.stderr[-3000:]}")
         db = d / ".pq_active-sqlite.db"
         deadline = time.monotonic() + TIMEOUT
+        seen: dict[str, int] = {}
         while True:
             con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
             try:
@@ -130,12 +132,14 @@ def _run_perqueue_once(name: str) -> list[dict[str, Any]]:
             finally:
                 con.close()
             active = sum(states.get(s, 0) for s in ACTIVE)
+            if states != seen:  # progress: the safeguard starts again
+                seen, deadline = states, time.monotonic() + TIMEOUT
             if active == 0:
                 if states.get("w") and not case_options(name).get("perqueue_leaves_waiting"):
                     raise LostUpdate(f"{name} on PerQueue: {states['w']} entries left waiting")
                 break
             if time.monotonic() > deadline:
-                raise ConformanceError(f"{name} on PerQueue: still {active} active entries after {TIMEOUT:.0f} s")
+                raise ConformanceError(f"{name} on PerQueue: {active} active entries, none changed state for {TIMEOUT:.0f} s: {states}")
             time.sleep(0.1)
         calls = _read_log(log)
         # An entry PerQueue failed outside its task (its runner meeting a locked database on a
@@ -151,6 +155,18 @@ def _run_perqueue_once(name: str) -> list[dict[str, Any]]:
         return calls
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def _wait_while_progressing(pql: Any, name: str, wid: str) -> None:
+    """`pql wait` in short rounds; give up only when no entry changed state for TIMEOUT."""
+    mark, deadline = None, time.monotonic() + TIMEOUT
+    while pql("wait", wid, "--timeout", "15").returncode == 2:
+        ls = pql("ls", "--json", "-w", wid, check=False)
+        now = [(e["id"], e["state"], e.get("attempt")) for e in json.loads(ls.stdout or "[]")] if ls.returncode == 0 else mark
+        if now != mark:
+            mark, deadline = now, time.monotonic() + TIMEOUT
+        elif time.monotonic() > deadline:
+            raise ConformanceError(f"{name} on PerQueue Lab: workflow {wid}: no entry changed state for {TIMEOUT:.0f} s")
 
 
 def run_ours(name: str, node: str) -> list[dict[str, Any]]:
@@ -175,9 +191,7 @@ def run_ours(name: str, node: str) -> list[dict[str, Any]]:
             raise ConformanceError(f"{name} on PerQueue Lab: pql submit pq_submit.py failed:\n{r.stdout[-1500:]}{r.stderr[-3000:]}")
         for wf in json.loads(pql("status", "--json").stdout or "[]"):
             wid = str(wf.get("id", wf.get("workflowId")))
-            w = pql("wait", wid, "--timeout", str(int(TIMEOUT)))
-            if w.returncode == 2:
-                raise ConformanceError(f"{name} on PerQueue Lab: workflow {wid} still running after {TIMEOUT:.0f} s")
+            _wait_while_progressing(pql, name, wid)
         return _read_log(log)
     finally:
         pql("daemon", "stop", check=False)
