@@ -7,7 +7,7 @@
 // that crashes; a restarted bridge finds them again through the run folder's pid and marker files
 // (manager/local-recovery.ts).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { JobRequest } from './types.js';
@@ -227,8 +227,16 @@ export class LocalPool {
     // The job's bash leads its own process group once it has written its pid.
     const pid = readPid(r.req.runDir) ?? r.pid;
     if (pid <= 0) return;
+    // Descendants are listed before any signal: one that left the group (setsid) is still a
+    // descendant now, but would be re-parented to init, out of reach, once its parent dies.
+    const seen = new Set(descendantsOf(pid));
     killGroup(pid, 'SIGTERM');
-    setTimeout(() => killGroup(pid, 'SIGKILL'), LocalPool.KILL_GRACE_MS).unref();
+    for (const child of seen) signalQuietly(child, 'SIGTERM');
+    setTimeout(() => {
+      for (const child of descendantsOf(pid)) seen.add(child);
+      killGroup(pid, 'SIGKILL');
+      for (const child of seen) signalQuietly(child, 'SIGKILL');
+    }, LocalPool.KILL_GRACE_MS).unref();
   }
 
   private forget(entryId: number, r: Running): void {
@@ -445,6 +453,46 @@ export function readPid(runDir: string): number | null {
   } catch {
     return null;
   }
+}
+
+function signalQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Every process below `root` (Linux /proc; elsewhere none): children, theirs, and so on. */
+export function descendantsOf(root: number): number[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const childrenOf = new Map<number, number[]>();
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // ended while we looked
+    }
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const list = childrenOf.get(ppid) ?? [];
+    list.push(Number(name));
+    childrenOf.set(ppid, list);
+  }
+  const found: number[] = [];
+  const todo = [...(childrenOf.get(root) ?? [])];
+  while (todo.length > 0) {
+    const pid = todo.pop()!;
+    found.push(pid);
+    for (const child of childrenOf.get(pid) ?? []) todo.push(child);
+  }
+  return found;
 }
 
 export function killGroup(pid: number, signal: NodeJS.Signals = 'SIGTERM'): void {

@@ -114,7 +114,8 @@ describe('Slurm executor on a real cluster', { concurrency: true }, () => {
     const dir = await runFolder('echo about to fail >&2; exit 3', scene);
     const { jobId } = await ex.submit(request(dir, jobName('exit3')));
     scene.job(jobId);
-    const s = await waitFor(ex, jobId, finished);
+    // squeue may say FAILED before sacct has the job: the exit code is known once accounting is.
+    const s = await waitFor(ex, jobId, (st) => finished(st) && st.exitCode !== undefined);
     assert.equal(s.state, 'failed', JSON.stringify(s));
     assert.equal(s.exitCode, 3);
   }));
