@@ -323,10 +323,12 @@ describe('event stream clients that never read', () => {
     const rssWithSilentClients = await settledRssKb();
     // Unbounded buffers keep every event sent to the silent clients (8 × ~30 MB) in the daemon,
     // several times over as strings and frames: RSS grew by ~800 MB when the high-water mark was
-    // removed. Bounded ones keep next to none (~30 MB of growth, the third workflow's own work).
+    // removed. Bounded ones keep next to none of it: the growth seen (30-120 MB, with the machine
+    // busy) is the third workflow's own work and when V8 returns memory, so the bound is the volume
+    // sent, which unbounded buffering exceeds several times over.
     const sentToSilentMb = (SILENT * goodBytes) / 1024 / 1024;
     const grewMb = (rssWithSilentClients - rssBefore) / 1024;
-    assert.ok(grewMb < sentToSilentMb / 2, `RSS grew by ${grewMb.toFixed(0)} MB with ${sentToSilentMb.toFixed(0)} MB of events sent to silent clients`);
+    assert.ok(grewMb < sentToSilentMb, `RSS grew by ${grewMb.toFixed(0)} MB with ${sentToSilentMb.toFixed(0)} MB of events sent to silent clients`);
     // Each silent client is dropped: reading now, its stream ends short of the last event.
     for (const s of silent) {
       const { received, closed } = await new Promise<{ received: number; closed: boolean }>((resolve) => {
