@@ -49,9 +49,22 @@ export class Project {
     return this.run(input, {}, args);
   }
 
-  private run(input: string | undefined, extra: NodeJS.ProcessEnv, args: string[]): Promise<CliResult> {
+  /** `pql` as typed in another shell: from `cwd`, with `vars` set (an undefined one is unset). */
+  pqlIn(cwd: string, vars: NodeJS.ProcessEnv, input: string | undefined, ...args: string[]): Promise<CliResult> {
+    return this.run(input, vars, args, cwd);
+  }
+
+  /** Submit a spec from `cwd` with `vars` in the submitting shell; returns the workflow id. */
+  async submitFrom(cwd: string, vars: NodeJS.ProcessEnv, spec: unknown): Promise<number> {
+    const r = await this.pqlIn(cwd, vars, JSON.stringify(spec), 'submit', '--spec', '-', '--json');
+    if (r.code !== 0) throw new Error(`submit failed: ${r.stderr}`);
+    return JSON.parse(r.stdout).workflowId;
+  }
+
+  // Node leaves out environment variables whose value is undefined: that is how `vars` unsets one.
+  private run(input: string | undefined, extra: NodeJS.ProcessEnv, args: string[], cwd = this.dir): Promise<CliResult> {
     return new Promise((ok) => {
-      const child = execFile(process.execPath, [PQL, ...args], { cwd: this.dir, env: { ...this.env, ...extra }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      const child = execFile(process.execPath, [PQL, ...args], { cwd, env: { ...this.env, ...extra }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
         ok({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
       if (input !== undefined) child.stdin!.end(input);

@@ -3,11 +3,10 @@
 // in the folder the submission came from; and a task script written for PerQueue (`import
 // perqueue`) runs unchanged. With PQ_REQUIRE_SLURM=1 a missing cluster is a failure.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { PQL, Project, chainOf, pyTask, spec, type CliResult, type EntryJson } from './cli-harness.js';
+import { Project, chainOf, pyTask, spec, type EntryJson } from './cli-harness.js';
 import { slurmStatus } from './slurm-probe.js';
 
 const { skip } = slurmStatus('Slurm environment tests');
@@ -24,24 +23,6 @@ class SlurmShellProject extends Project {
   }
   override get env(): NodeJS.ProcessEnv {
     return { ...super.env, PQ_SCHEDULER_POLL_MS: '500' };
-  }
-  in(cwd: string, vars: NodeJS.ProcessEnv, input: string | undefined, ...args: string[]): Promise<CliResult> {
-    const env: NodeJS.ProcessEnv = { ...this.env };
-    for (const [k, v] of Object.entries(vars)) {
-      if (v === undefined) delete env[k];
-      else env[k] = v;
-    }
-    return new Promise((ok) => {
-      const child = execFile(process.execPath, [PQL, ...args], { cwd, env }, (err, stdout, stderr) =>
-        ok({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-      if (input !== undefined) child.stdin!.end(input);
-    });
-  }
-  async submitFrom(cwd: string, vars: NodeJS.ProcessEnv, doc: unknown): Promise<number> {
-    const r = await this.in(cwd, vars, JSON.stringify(doc), 'submit', '--spec', '-', '--json');
-    assert.equal(r.code, 0, r.stderr);
-    return JSON.parse(r.stdout).workflowId;
   }
   async entry(wf: number, name: string): Promise<EntryJson & { jobId: string | null }> {
     const e = (await this.entries(wf)).find((x) => x.name === name);
@@ -70,9 +51,9 @@ def main(path=None, **kw):
 describe('the submitter environment on Slurm', () => {
   it('a variable exported only in the submitting shell reaches the Slurm job; a retry from another shell brings its own', { skip }, async () => {
     const p = new SlurmShellProject();
-    const configured = await p.in(p.dir, {}, undefined, 'config', 'slurm');
+    const configured = await p.pqlIn(p.dir, {}, undefined, 'config', 'slurm');
     assert.equal(configured.code, 0, configured.stderr);
-    const started = await p.in(p.dir, { PQ_T_DAEMON_ONLY: 'daemon', PQ_T_MARK: 'the daemon' }, undefined, 'daemon', 'start');
+    const started = await p.pqlIn(p.dir, { PQ_T_DAEMON_ONLY: 'daemon', PQ_T_MARK: 'the daemon' }, undefined, 'daemon', 'start');
     assert.equal(started.code, 0, started.stderr);
     const task = p.script('report.py', REPORT);
     const sub = join(p.dir, 'sub');
@@ -93,7 +74,7 @@ describe('the submitter environment on Slurm', () => {
     assert.equal((await p.wait(bad, 120)).code, 1);
     const r = await p.entry(bad, 'r');
     assert.match(r.error ?? '', /the environment says fail/);
-    const retried = await p.in(p.dir, { PQ_T_MARK: 'another shell' }, undefined, 'retry', String(r.id));
+    const retried = await p.pqlIn(p.dir, { PQ_T_MARK: 'another shell' }, undefined, 'retry', String(r.id));
     assert.equal(retried.code, 0, retried.stderr);
     assert.equal((await p.wait(bad, 120)).code, 0);
     const again = await p.entry(bad, 'r');

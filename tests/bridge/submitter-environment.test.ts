@@ -3,12 +3,12 @@
 // daemon's: on the local pool (warm fork server and cold bash job), across a daemon restart.
 // Real daemon, real processes, real SQLite file; each command runs with its own environment.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
-import { PQL, PYTHON, Project, chainOf, pyTask, spec, type CliResult, type EntryJson } from './cli-harness.js';
+import { PYTHON, Project, chainOf, pyTask, spec, type CliResult, type EntryJson } from './cli-harness.js';
 
 const made: Project[] = [];
 after(async () => {
@@ -24,27 +24,7 @@ class ShellProject extends Project {
 
   /** `pql ...` from `cwd` with the base environment plus `vars` (undefined removes a variable). */
   in(cwd: string, vars: NodeJS.ProcessEnv, ...args: string[]): Promise<CliResult> {
-    return this.inWithInput(cwd, vars, undefined, ...args);
-  }
-
-  inWithInput(cwd: string, vars: NodeJS.ProcessEnv, input: string | undefined, ...args: string[]): Promise<CliResult> {
-    const env: NodeJS.ProcessEnv = { ...this.env };
-    for (const [k, v] of Object.entries(vars)) {
-      if (v === undefined) delete env[k];
-      else env[k] = v;
-    }
-    return new Promise((ok) => {
-      const child = execFile(process.execPath, [PQL, ...args], { cwd, env }, (err, stdout, stderr) =>
-        ok({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-      if (input !== undefined) child.stdin!.end(input);
-    });
-  }
-
-  async submitFrom(cwd: string, vars: NodeJS.ProcessEnv, doc: unknown): Promise<number> {
-    const r = await this.inWithInput(cwd, vars, JSON.stringify(doc), 'submit', '--spec', '-', '--json');
-    assert.equal(r.code, 0, r.stderr);
-    return JSON.parse(r.stdout).workflowId;
+    return this.pqlIn(cwd, vars, undefined, ...args);
   }
 
   /** Start the daemon from a shell of its own (so it has variables no submitter has). */

@@ -1,23 +1,11 @@
 // The archive reader: an archived project database, read with sql.js as the browser's worker
 // reads it, gives the bridge API's shapes, and the graph panel's mapping draws it.
-import { ArchiveError, checkArchive, isSqlite, listWorkflows, readEntry, readWorkflow, withoutWal, type QueryFn } from '../queries';
+import { ArchiveError, checkArchive, isSqlite, listWorkflows, readEntry, readWorkflow, type QueryFn } from '../queries';
 import { buildGraph } from '../../graph/elements';
 import { ARCHIVE_WORKFLOWS, buildArchive, loadSqlJs } from './archiveFixture';
+import { queryArchive } from './archiveQuery';
 
-async function open(bytes: Uint8Array): Promise<QueryFn> {
-  const SQL = await loadSqlJs();
-  const db = new SQL.Database(withoutWal(bytes));
-  return (sql, params = []) => {
-    const statement = db.prepare(sql);
-    statement.bind(params);
-    const rows: Record<string, any>[] = [];
-    while (statement.step()) {
-      rows.push(statement.getAsObject());
-    }
-    statement.free();
-    return rows;
-  };
-}
+const open = queryArchive;
 
 describe('an archived PerQueue database', () => {
   let query: QueryFn;

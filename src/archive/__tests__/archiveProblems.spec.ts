@@ -1,23 +1,11 @@
 // What the archive viewer says about a file that is not a workflow archive, and the archived
 // logs it shows: each message names the file and what it is, and how to get a real archive.
 import { archiveFileName, fileProblem } from '../problems';
-import { ArchiveError, checkArchive, hasLogs, readLog, withoutWal, type QueryFn } from '../queries';
+import { ArchiveError, checkArchive, hasLogs, readLog } from '../queries';
 import { buildArchive, loadSqlJs } from './archiveFixture';
+import { queryArchive } from './archiveQuery';
 
-async function queryOf(bytes: Uint8Array): Promise<QueryFn> {
-  const SQL = await loadSqlJs();
-  const db = new SQL.Database(withoutWal(bytes));
-  return (sql, params = []) => {
-    const statement = db.prepare(sql);
-    statement.bind(params);
-    const rows: Record<string, any>[] = [];
-    while (statement.step()) {
-      rows.push(statement.getAsObject());
-    }
-    statement.free();
-    return rows;
-  };
-}
+const queryOf = queryArchive;
 
 async function sqliteWith(statements: string): Promise<Uint8Array> {
   const SQL = await loadSqlJs();
