@@ -11,7 +11,7 @@ import getpass
 import json
 import os
 import re
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlencode
 
 from jupyter_server.auth.decorator import authorized, ws_authenticated
@@ -41,13 +41,19 @@ def with_server_environment(path: str, body: bytes) -> bytes:
     shell or spawner that started JupyterLab, with its modules and venv) is the submitter's."""
     if not _SUBMITTING.match(path):
         return body
+    return _set_field(body, "environment", lambda: dict(os.environ), replace=False)
+
+
+def _set_field(body: bytes, key: str, value: Callable[[], Any], *, replace: bool) -> bytes:
+    """The JSON object ``body`` with ``key`` set (kept when present and not ``replace``); a body
+    that is not a JSON object goes on unchanged: the bridge names what is wrong with it."""
     try:
         doc = json.loads(body)
     except ValueError:
-        return body  # the bridge names what is wrong with it
-    if not isinstance(doc, dict) or "environment" in doc:
         return body
-    doc["environment"] = dict(os.environ)
+    if not isinstance(doc, dict) or (key in doc and not replace):
+        return body
+    doc[key] = value()
     return json.dumps(doc).encode()
 
 
@@ -89,14 +95,7 @@ def with_authenticated_person(path: str, body: bytes, person: str) -> bytes:
     by the browser (JupyterLab's collaborator name, or anything typed) is replaced."""
     if not _ANSWERING.match(path):
         return body
-    try:
-        doc = json.loads(body)
-    except ValueError:
-        return body  # the bridge names what is wrong with it
-    if not isinstance(doc, dict):
-        return body
-    doc["by"] = person
-    return json.dumps(doc).encode()
+    return _set_field(body, "by", lambda: person, replace=True)
 
 
 class _BridgeMixin:
