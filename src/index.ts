@@ -2,6 +2,7 @@
 import { archiveExportPlugin, archivePlugin } from './archive';
 import { builderPlugin } from './builder';
 import { humanStepsPlugin } from './humanSteps';
+import { timelinePlugin } from './timeline';
 import { modelPlugin, notificationsPlugin, openFromUrlPlugin, statusPlugin, workflowsPlugin } from './workflows';
 import { widgetPlugin } from '../widgets/plugin';
 
@@ -16,6 +17,7 @@ export default [
   openFromUrlPlugin,
   humanStepsPlugin,
   widgetPlugin,
+  timelinePlugin,
   builderPlugin,
   archiveExportPlugin,
   archivePlugin,

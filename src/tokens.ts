@@ -26,6 +26,8 @@ export enum CommandIDs {
   approveStep = 'perqueue:approve',
   rejectStep = 'perqueue:reject',
   showApprovals = 'perqueue:show-approvals',
+  /** The timeline of a workflow (its `workflowId`, the right-clicked one, else the current one or one picked). */
+  showTimeline = 'perqueue:show-timeline',
   // The workflow-definition builder and archived databases.
   newDefinition = 'perqueue:new-workflow-definition',
   submitDefinition = 'perqueue:submit-definition',

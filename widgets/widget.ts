@@ -172,6 +172,12 @@ export class WorkflowGraphView extends DOMWidgetView {
         () => void context.commands.execute(CommandIDs.openWorkflow, { workflowId }),
         'Open this workflow in a graph panel, with the details of its entries',
       ),
+      button(
+        'Timeline',
+        'jp-PerQueue-widget-timeline',
+        () => void context.commands.execute(CommandIDs.showTimeline, { workflowId }),
+        'Open the timeline of this workflow: when each entry waited in the queue, ran and ended',
+      ),
     );
   }
 

@@ -43,7 +43,7 @@ export interface IWorkflowGraphViewOptions {
  */
 const holders = new WeakMap<IPerQueueModel, Map<number, number>>();
 
-function hold(model: IPerQueueModel, workflowId: number): void {
+export function hold(model: IPerQueueModel, workflowId: number): void {
   let counts = holders.get(model);
   if (!counts) {
     counts = new Map();
@@ -52,7 +52,7 @@ function hold(model: IPerQueueModel, workflowId: number): void {
   counts.set(workflowId, (counts.get(workflowId) ?? 0) + 1);
 }
 
-function release(model: IPerQueueModel, workflowId: number): void {
+export function release(model: IPerQueueModel, workflowId: number): void {
   const counts = holders.get(model);
   const left = (counts?.get(workflowId) ?? 1) - 1;
   if (left > 0) {

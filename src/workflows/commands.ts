@@ -116,6 +116,14 @@ export function openGraph(ctx: ICommandContext, workflowId: number): MainAreaWid
     new ToolbarButton({ label: 'Expand groups', tooltip: 'Show every entry of every width group', onClick: () => panel.setAllGroupsCollapsed(false) }),
   );
   toolbar.addItem(
+    'timeline',
+    new ToolbarButton({
+      label: 'Timeline',
+      tooltip: 'When each entry waited in the queue, ran and ended',
+      onClick: () => void ctx.app.commands.execute(CommandIDs.showTimeline, { workflowId }),
+    }),
+  );
+  toolbar.addItem(
     'cancel',
     new ToolbarButton({
       label: 'Cancel workflow',

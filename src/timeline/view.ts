@@ -1,0 +1,521 @@
+// The timeline of one workflow on a <canvas>: one lane per entry, the scheduler's queue wait as
+// the lighter part of a bar and the run as the solid part, coloured by state with the graph's
+// theme colours and marked with the state family's border and glyph (the graph legend applies).
+// Only the lanes on screen are drawn, so 10,000 entries cost what 100 do. Wheel or drag on the
+// time axis (or Ctrl+wheel anywhere) zooms and pans; the view follows the model's live events.
+import type { CommandRegistry } from '@lumino/commands';
+import { Widget } from '@lumino/widgets';
+
+import { FAMILY_LOOK, GraphLegend, holdWorkflow, releaseWorkflow, stateColorVar } from '../graph';
+import { CommandIDs, IPerQueueModel, PerQueue } from '../tokens';
+import { el, onThemeChange } from '../ui';
+import { markContextEntry } from '../ui/contextEntry';
+import {
+  axisTicks,
+  barPixels,
+  buildTimeline,
+  durations,
+  fitViewport,
+  formatDuration,
+  hitTest,
+  ITimelineBar,
+  ITimelineModel,
+  ITimelineNode,
+  IViewport,
+  laneY,
+  panBy,
+  rowOfLane,
+  tickLabel,
+  visibleLanes,
+  zoomAt,
+} from './model';
+
+export interface ITimelineViewOptions {
+  model: IPerQueueModel;
+  workflowId: number;
+  commands?: CommandRegistry;
+}
+
+const AXIS_HEIGHT = 24;
+const LABEL_WIDTH = 180;
+
+/** Times a live event tells before the next snapshot does (the model patches only the state). */
+type Seen = { queuedAt?: number; startedAt?: number; endedAt?: number };
+
+export class TimelineView extends Widget {
+  constructor(options: ITimelineViewOptions) {
+    super();
+    this._model = options.model;
+    this._commands = options.commands ?? null;
+    this.workflowId = options.workflowId;
+    this.addClass('jp-PerQueue-timeline');
+    this.node.dataset.workflowId = String(options.workflowId);
+
+    const bar = el('div', 'jp-PerQueue-timeline-bar');
+    this._summary = el('span', 'jp-PerQueue-timeline-summary', 'Loading…');
+    const fit = el('button', 'jp-mod-styled jp-PerQueue-timeline-fit', 'Fit');
+    fit.type = 'button';
+    fit.title = 'Show the whole workflow';
+    fit.addEventListener('click', () => this.fit());
+    this._legend = new GraphLegend();
+    bar.append(this._summary, fit, this._legend.node);
+
+    this._scroller = el('div', 'jp-PerQueue-timeline-scroller');
+    this._spacer = el('div', 'jp-PerQueue-timeline-spacer');
+    this._canvas = el('canvas', 'jp-PerQueue-timeline-canvas');
+    this._canvas.setAttribute('role', 'img');
+    this._canvas.setAttribute('aria-label', `Timeline of workflow #${options.workflowId}`);
+    this._tooltip = el('div', 'jp-PerQueue-timeline-tooltip');
+    this._tooltip.hidden = true;
+    this._tooltip.setAttribute('role', 'tooltip');
+    this._scroller.append(this._canvas, this._spacer);
+    this.node.append(bar, this._scroller, this._tooltip);
+
+    this._scroller.addEventListener('scroll', () => this._schedule(false));
+    this._canvas.addEventListener('wheel', this._onWheel, { passive: false });
+    this._canvas.addEventListener('pointerdown', this._onPointerDown);
+    this._canvas.addEventListener('pointermove', this._onPointerMove);
+    this._canvas.addEventListener('pointerleave', () => this._showTooltip(null, 0, 0));
+    this._canvas.addEventListener('dblclick', this._onDoubleClick);
+    this._canvas.addEventListener('contextmenu', this._onContextMenu);
+
+    holdWorkflow(this._model, this.workflowId);
+    this._model.workflowChanged.connect(this._onWorkflowChanged, this);
+    this._model.eventReceived.connect(this._onEvent, this);
+    this.loaded = this._model.loadWorkflow(this.workflowId).then(
+      () => this._schedule(true),
+      (error) => {
+        this._summary.textContent = `Cannot load workflow #${this.workflowId}: ${error?.message ?? error}`;
+      },
+    );
+    if (typeof ResizeObserver !== 'undefined') {
+      this._resizeObserver = new ResizeObserver(() => this._schedule(false));
+      this._resizeObserver.observe(this._scroller);
+    }
+    this._stopThemeWatch = onThemeChange(() => {
+      this._colors = null;
+      this._schedule(false);
+    });
+  }
+
+  readonly workflowId: number;
+  /** Settles once the first snapshot is in (it is drawn on the next frame). */
+  readonly loaded: Promise<void>;
+
+  get timeline(): ITimelineModel | null {
+    return this._timeline;
+  }
+
+  /** Shows the whole workflow; it then keeps doing so as the workflow grows. */
+  fit(): void {
+    this._following = true;
+    this._viewport = null;
+    this._schedule(false);
+  }
+
+  /** The bar under a point of the page (client coordinates). */
+  barAt(clientX: number, clientY: number): ITimelineBar | null {
+    if (!this._timeline || !this._viewport) {
+      return null;
+    }
+    const box = this._canvas.getBoundingClientRect();
+    return hitTest(this._timeline, this._viewport, clientX - box.left, clientY - box.top);
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._model.workflowChanged.disconnect(this._onWorkflowChanged, this);
+    this._model.eventReceived.disconnect(this._onEvent, this);
+    releaseWorkflow(this._model, this.workflowId);
+    this._resizeObserver?.disconnect();
+    this._stopThemeWatch();
+    if (this._frame !== null) {
+      cancelAnimationFrame(this._frame);
+    }
+    if (this._tick !== null) {
+      clearInterval(this._tick);
+    }
+    super.dispose();
+  }
+
+  private _onWorkflowChanged(_: IPerQueueModel, id: number): void {
+    if (id === this.workflowId) {
+      this._schedule(true);
+    }
+  }
+
+  /** Live times: an event's `at` stands in for the entry's time until the next snapshot brings it. */
+  private _onEvent(_: IPerQueueModel, event: PerQueue.BridgeEvent): void {
+    if (event.workflowId !== this.workflowId || event.type !== 'node' || event.nodeId === null || event.nodeId === undefined || !event.at) {
+      return;
+    }
+    const seen = this._seen.get(event.nodeId) ?? {};
+    if (event.state === 'queued') {
+      seen.queuedAt = event.at;
+      delete seen.startedAt;
+      delete seen.endedAt;
+    } else if (event.state === 'running') {
+      seen.startedAt = event.at;
+    } else if (event.state && event.state !== 'waiting' && event.state !== 'awaiting_input') {
+      seen.endedAt = event.at;
+    }
+    this._seen.set(event.nodeId, seen);
+    this._schedule(true);
+  }
+
+  /** One rebuild and one paint per animation frame, however many events came. */
+  private _schedule(rebuild: boolean): void {
+    this._rebuild = this._rebuild || rebuild;
+    if (this._frame !== null || this.isDisposed) {
+      return;
+    }
+    this._frame = requestAnimationFrame(() => {
+      this._frame = null;
+      if (this._rebuild) {
+        this._rebuild = false;
+        this._build();
+      }
+      this._paint();
+    });
+  }
+
+  private _build(): void {
+    const detail = this._model.workflow(this.workflowId);
+    if (!detail) {
+      return;
+    }
+    const nodes: ITimelineNode[] = detail.nodes.map((n) => {
+      const seen = this._seen.get(n.id);
+      const node = n as ITimelineNode;
+      if (!seen) {
+        return node;
+      }
+      // The snapshot's times win once it has them; a retry's new queue time replaces the old run.
+      const requeued = seen.queuedAt !== undefined && (node.queuedAt ?? 0) < seen.queuedAt;
+      return {
+        ...node,
+        queuedAt: requeued ? seen.queuedAt : (node.queuedAt ?? seen.queuedAt ?? null),
+        startedAt: requeued ? (seen.startedAt ?? null) : (node.startedAt ?? seen.startedAt ?? null),
+        endedAt: requeued ? (seen.endedAt ?? null) : (node.endedAt ?? seen.endedAt ?? null),
+      };
+    });
+    this._timeline = buildTimeline(nodes, Date.now());
+    const t = this._timeline;
+    const running = t.bars.filter((b) => b.state === 'running' || b.state === 'queued').length;
+    this._summary.textContent =
+      `${detail.workflow.name || 'Workflow'} #${this.workflowId}: ${t.bars.length.toLocaleString()} entries in ${t.rows.length} rows` +
+      (running ? `, ${running.toLocaleString()} queued or running` : '') +
+      `, ${formatDuration(t.end - t.start)}`;
+    this.node.dataset.entryCount = String(t.bars.length);
+    this.node.dataset.rowCount = String(t.rows.length);
+    // While something waits or runs its bar grows: repaint every second without new events.
+    if (running && this._tick === null) {
+      this._tick = window.setInterval(() => this._schedule(true), 1000);
+    } else if (!running && this._tick !== null) {
+      clearInterval(this._tick);
+      this._tick = null;
+    }
+  }
+
+  private _paint(): void {
+    const t = this._timeline;
+    const width = this._scroller.clientWidth;
+    const height = this._scroller.clientHeight;
+    if (!t || width <= LABEL_WIDTH || height <= AXIS_HEIGHT) {
+      return;
+    }
+    // Lanes shrink to fit a small workflow in view, and stop at 4 px (then the panel scrolls).
+    const laneHeight = Math.max(4, Math.min(18, Math.floor((height - AXIS_HEIGHT) / Math.max(1, t.bars.length))));
+    const base = { width, labelWidth: LABEL_WIDTH, axisHeight: AXIS_HEIGHT, laneHeight, scrollTop: this._scroller.scrollTop };
+    this._viewport = this._following || !this._viewport ? fitViewport(t, base) : { ...this._viewport, ...base };
+    const v = this._viewport;
+    this._spacer.style.height = `${Math.max(0, AXIS_HEIGHT + t.bars.length * laneHeight - height)}px`;
+
+    const ratio = window.devicePixelRatio || 1;
+    if (this._canvas.width !== Math.round(width * ratio) || this._canvas.height !== Math.round(height * ratio)) {
+      this._canvas.width = Math.round(width * ratio);
+      this._canvas.height = Math.round(height * ratio);
+      this._canvas.style.width = `${width}px`;
+      this._canvas.style.height = `${height}px`;
+    }
+    const ctx = this._canvas.getContext('2d');
+    if (!ctx) {
+      return;
+    }
+    const colors = this._readColors();
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    ctx.font = `11px ${colors.font}`;
+    ctx.textBaseline = 'middle';
+
+    const [first, last] = visibleLanes(v, height, t.bars.length);
+    // Row bands: alternate shading, a rule and the row's label at its first visible lane.
+    let rowAt = rowOfLane(t, first);
+    let rowIndex = rowAt ? t.rows.indexOf(rowAt) : -1;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(0, AXIS_HEIGHT, width, height - AXIS_HEIGHT);
+    ctx.clip();
+    while (rowAt && rowAt.firstLane < last) {
+      const top = laneY(v, rowAt.firstLane);
+      const bottom = laneY(v, rowAt.firstLane + rowAt.lanes);
+      if (rowIndex % 2 === 1) {
+        ctx.fillStyle = colors.band;
+        ctx.fillRect(0, top, width, bottom - top);
+      }
+      ctx.fillStyle = colors.rule;
+      ctx.fillRect(0, top, width, 1);
+      ctx.fillStyle = colors.text;
+      const labelY = Math.max(top, AXIS_HEIGHT) + Math.min(laneHeight, 18) / 2;
+      ctx.fillText(ellipsize(ctx, `${rowAt.label}${rowAt.lanes > 1 ? ` (${rowAt.lanes})` : ''}`, LABEL_WIDTH - 8), 4, labelY);
+      rowIndex += 1;
+      rowAt = t.rows[rowIndex] ?? null;
+    }
+    ctx.beginPath();
+    ctx.rect(LABEL_WIDTH, AXIS_HEIGHT, width - LABEL_WIDTH, height - AXIS_HEIGHT);
+    ctx.clip();
+    const pad = laneHeight >= 8 ? 2 : laneHeight >= 5 ? 1 : 0.5;
+    let drawn = 0;
+    for (let lane = first; lane < last; lane++) {
+      const bar = t.bars[lane];
+      const px = barPixels(v, bar, t.now);
+      if (!px || px.x1 < LABEL_WIDTH || px.x0 > width) {
+        continue;
+      }
+      drawn += 1;
+      const y = laneY(v, lane) + pad;
+      const h = laneHeight - 2 * pad;
+      const color = colors.states[bar.state] ?? colors.text;
+      ctx.fillStyle = color;
+      // The queue wait, lighter; then the run.
+      ctx.globalAlpha = 0.35;
+      ctx.fillRect(px.x0, y, Math.max(px.xStart - px.x0, 0), h);
+      ctx.globalAlpha = 1;
+      ctx.fillRect(px.xStart, y, Math.max(px.x1 - px.xStart, px.xStart === px.x1 ? 2 : 0), h);
+      if (h >= 7) {
+        this._drawShape(ctx, bar, px.x0, px.x1, y, h, colors);
+      }
+    }
+    ctx.restore();
+    this._drawAxis(ctx, v, t, width, colors);
+    this.node.dataset.drawnBars = String(drawn);
+    this.node.dataset.painted = String(++this._paints);
+  }
+
+  /** The family's border (dashed, dotted, double) and its glyph at the bar's end, as on graph nodes. */
+  private _drawShape(ctx: CanvasRenderingContext2D, bar: ITimelineBar, x0: number, x1: number, y: number, h: number, colors: IColors): void {
+    const look = FAMILY_LOOK[bar.family];
+    ctx.strokeStyle = colors.outline;
+    ctx.lineWidth = 1;
+    ctx.setLineDash(look.border === 'dashed' ? [4, 2] : look.border === 'dotted' ? [1, 2] : []);
+    ctx.strokeRect(x0 + 0.5, y + 0.5, Math.max(x1 - x0 - 1, 1), h - 1);
+    if (look.border === 'double' && h >= 9) {
+      ctx.strokeRect(x0 + 2.5, y + 2.5, Math.max(x1 - x0 - 5, 1), h - 5);
+    }
+    ctx.setLineDash([]);
+    if (x1 - x0 >= h + 4) {
+      const size = h - 2;
+      ctx.save();
+      ctx.translate(x1 - size - 2, y + 1);
+      ctx.scale(size / 24, size / 24);
+      ctx.lineWidth = 3;
+      ctx.lineCap = 'round';
+      ctx.lineJoin = 'round';
+      ctx.strokeStyle = colors.outline;
+      ctx.stroke(glyphPath(bar.family));
+      ctx.restore();
+    }
+  }
+
+  private _drawAxis(ctx: CanvasRenderingContext2D, v: IViewport, t: ITimelineModel, width: number, colors: IColors): void {
+    ctx.fillStyle = colors.background;
+    ctx.fillRect(0, 0, width, AXIS_HEIGHT);
+    ctx.fillStyle = colors.rule;
+    ctx.fillRect(0, AXIS_HEIGHT - 1, width, 1);
+    ctx.fillStyle = colors.muted;
+    ctx.fillText('elapsed', 4, AXIS_HEIGHT / 2);
+    for (const { t: at, step } of axisTicks(v)) {
+      const x = v.labelWidth + ((at - v.t0) / (v.t1 - v.t0)) * (width - v.labelWidth);
+      if (x < v.labelWidth) {
+        continue;
+      }
+      ctx.fillRect(x, AXIS_HEIGHT - 6, 1, 6);
+      ctx.fillText(tickLabel(at, t.start, step), x + 3, AXIS_HEIGHT / 2);
+    }
+  }
+
+  private _readColors(): IColors {
+    if (this._colors) {
+      return this._colors;
+    }
+    const style = getComputedStyle(this.node);
+    const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+    const states: Record<string, string> = {};
+    for (const state of ['waiting', 'queued', 'running', 'succeeded', 'discarded', 'failed', 'timed_out', 'cancelled', 'skipped', 'blocked', 'awaiting_input'] as const) {
+      states[state] = read(stateColorVar(state), '#9e9e9e');
+    }
+    this._colors = {
+      states,
+      text: read('--jp-ui-font-color1', '#222'),
+      muted: read('--jp-ui-font-color2', '#555'),
+      outline: read('--jp-ui-font-color1', '#222'),
+      band: read('--jp-layout-color2', '#eee'),
+      rule: read('--jp-border-color2', '#ddd'),
+      background: read('--jp-layout-color1', '#fff'),
+      font: read('--jp-ui-font-family', 'sans-serif'),
+    };
+    return this._colors;
+  }
+
+  private _localPoint(event: MouseEvent): [number, number] {
+    const box = this._canvas.getBoundingClientRect();
+    return [event.clientX - box.left, event.clientY - box.top];
+  }
+
+  /** Wheel on the time axis (or Ctrl+wheel anywhere) zooms around the pointer; else the lanes scroll. */
+  private _onWheel = (event: WheelEvent): void => {
+    const [x, y] = this._localPoint(event);
+    if (!this._viewport || (y > AXIS_HEIGHT && !event.ctrlKey && !event.metaKey)) {
+      return;
+    }
+    event.preventDefault();
+    this._following = false;
+    this._viewport = zoomAt(this._viewport, x, Math.exp(-event.deltaY / 300));
+    this._schedule(false);
+  };
+
+  /** Dragging pans the time axis (on the axis, or anywhere with a bar-free start). */
+  private _onPointerDown = (event: PointerEvent): void => {
+    if (event.button !== 0 || !this._viewport) {
+      return;
+    }
+    let lastX = event.clientX;
+    this._canvas.setPointerCapture(event.pointerId);
+    this._canvas.classList.add('jp-mod-dragging');
+    const move = (e: PointerEvent) => {
+      if (!this._viewport) {
+        return;
+      }
+      this._following = false;
+      this._viewport = panBy(this._viewport, e.clientX - lastX);
+      lastX = e.clientX;
+      this._schedule(false);
+    };
+    const up = () => {
+      this._canvas.removeEventListener('pointermove', move);
+      this._canvas.removeEventListener('pointerup', up);
+      this._canvas.classList.remove('jp-mod-dragging');
+    };
+    this._canvas.addEventListener('pointermove', move);
+    this._canvas.addEventListener('pointerup', up);
+  };
+
+  private _onPointerMove = (event: PointerEvent): void => {
+    if (event.buttons) {
+      this._showTooltip(null, 0, 0);
+      return;
+    }
+    const [x, y] = this._localPoint(event);
+    const bar = this._timeline && this._viewport ? hitTest(this._timeline, this._viewport, x, y) : null;
+    this._showTooltip(bar, x, y);
+  };
+
+  /** A double-click on a bar shows the entry in its graph, as "Show entry" does. */
+  private _onDoubleClick = (event: MouseEvent): void => {
+    const bar = this.barAt(event.clientX, event.clientY);
+    if (bar && this._commands) {
+      void this._commands.execute(CommandIDs.showEntry, { workflowId: this.workflowId, entryId: bar.entryId });
+    }
+  };
+
+  /** A right-click on a bar opens the entry's context menu (Retry, Cancel, …). */
+  private _onContextMenu = (event: MouseEvent): void => {
+    const bar = this.barAt(event.clientX, event.clientY);
+    markContextEntry(this._canvas, bar ? { workflowId: this.workflowId, entryId: bar.entryId } : null);
+  };
+
+  private _showTooltip(bar: ITimelineBar | null, x: number, y: number): void {
+    this._canvas.style.cursor = bar ? 'pointer' : '';
+    if (!bar || !this._timeline) {
+      this._tooltip.hidden = true;
+      delete this._tooltip.dataset.entryId;
+      return;
+    }
+    const { wait, run } = durations(bar, this._timeline.now);
+    const lines = [
+      `${bar.name}${bar.index.length ? ` [${bar.index.join(', ')}]` : ''} #${bar.entryId}: ${bar.state.replace(/_/g, ' ')}`,
+      wait !== null ? `queued ${formatDuration(wait)}` : 'not queued yet',
+      run !== null ? `ran ${formatDuration(run)}${bar.ended === null && bar.state === 'running' ? ' so far' : ''}` : '',
+      bar.jobId ? `job ${bar.jobId}${bar.attempt > 1 ? `, attempt ${bar.attempt}` : ''}` : '',
+    ].filter(Boolean);
+    this._tooltip.textContent = lines.join('\n');
+    this._tooltip.dataset.entryId = String(bar.entryId);
+    this._tooltip.hidden = false;
+    const box = this._scroller.getBoundingClientRect();
+    const host = this.node.getBoundingClientRect();
+    this._tooltip.style.left = `${Math.min(x + 12, Math.max(0, box.width - 260))}px`;
+    this._tooltip.style.top = `${box.top - host.top + y + 14}px`;
+  }
+
+  private readonly _model: IPerQueueModel;
+  private readonly _commands: CommandRegistry | null;
+  private readonly _summary: HTMLElement;
+  private readonly _legend: GraphLegend;
+  private readonly _scroller: HTMLElement;
+  private readonly _spacer: HTMLElement;
+  private readonly _canvas: HTMLCanvasElement;
+  private readonly _tooltip: HTMLElement;
+  private readonly _seen = new Map<number, Seen>();
+  private readonly _resizeObserver: ResizeObserver | null = null;
+  private readonly _stopThemeWatch: () => void;
+  private _timeline: ITimelineModel | null = null;
+  private _viewport: IViewport | null = null;
+  private _following = true;
+  private _frame: number | null = null;
+  private _rebuild = false;
+  private _tick: number | null = null;
+  private _paints = 0;
+  private _colors: IColors | null = null;
+}
+
+interface IColors {
+  states: Record<string, string>;
+  text: string;
+  muted: string;
+  outline: string;
+  band: string;
+  rule: string;
+  background: string;
+  font: string;
+}
+
+const glyphs = new Map<string, Path2D>();
+
+/** The legend's glyph of a family as a canvas path (made once). */
+function glyphPath(family: keyof typeof FAMILY_LOOK): Path2D {
+  let path = glyphs.get(family);
+  if (!path) {
+    path = new Path2D(FAMILY_LOOK[family].glyph);
+    glyphs.set(family, path);
+  }
+  return path;
+}
+
+function ellipsize(ctx: CanvasRenderingContext2D, text: string, width: number): string {
+  if (ctx.measureText(text).width <= width) {
+    return text;
+  }
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (ctx.measureText(`${text.slice(0, mid)}…`).width <= width) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return `${text.slice(0, lo)}…`;
+}
