@@ -26,6 +26,7 @@ import { inspect } from './commands/inspect.js';
 import { logs } from './commands/logs.js';
 import { ls } from './commands/ls.js';
 import { modify } from './commands/modify.js';
+import { report } from './commands/report.js';
 import { resubmit } from './commands/resubmit.js';
 import { retry } from './commands/retry.js';
 import { rm } from './commands/rm.js';
@@ -127,6 +128,7 @@ const COMMANDS: Command[] = [
   cancel,
   rm,
   exportCommand,
+  report,
   modify,
   approve,
   reject,
