@@ -111,6 +111,25 @@ describe('answers match openapi.json', () => {
   });
 });
 
+describe('timing of entries (the timeline and pql report read it)', () => {
+  it('gives each finished task its queue, start and end times in order, and its executor and job id', async () => {
+    const detail = (await (await get(`/api/workflows/${wf}`)).json()) as {
+      nodes: { name: string; kind: string; createdAt: number; queuedAt: number | null; startedAt: number | null; endedAt: number | null; executor: string | null; jobId: string | null }[];
+    };
+    const tasks = detail.nodes.filter((n) => n.kind === 'task');
+    assert.deepEqual(tasks.map((n) => n.name).sort(), ['a', 'b']);
+    for (const n of tasks) {
+      assert.ok(n.queuedAt !== null && n.startedAt !== null && n.endedAt !== null, `${n.name}: ${JSON.stringify(n)}`);
+      assert.ok(n.createdAt <= n.queuedAt! && n.queuedAt! <= n.startedAt! && n.startedAt! <= n.endedAt!, `${n.name}: times out of order ${JSON.stringify(n)}`);
+      assert.equal(n.executor, 'local');
+      assert.ok(n.jobId, `${n.name} has a job id`);
+    }
+    // b waits for a: it is queued only once a has ended.
+    const [a, b] = ['a', 'b'].map((name) => tasks.find((n) => n.name === name)!);
+    assert.ok(b.queuedAt! >= a.endedAt!);
+  });
+});
+
 describe('events', () => {
   it('long poll returns what happened after a sequence number, waiting for the next change', async () => {
     const { last } = (await (await get('/api/events?since=0')).json()) as { last: number };
