@@ -210,6 +210,12 @@ export class TimelineView extends Widget {
       `, ${formatDuration(t.end - t.start)}`;
     this.node.dataset.entryCount = String(t.bars.length);
     this.node.dataset.rowCount = String(t.rows.length);
+    // "running:1 succeeded:4": what the bars show, for tests and extensions.
+    const counts = new Map<string, number>();
+    for (const b of t.bars) {
+      counts.set(b.state, (counts.get(b.state) ?? 0) + 1);
+    }
+    this.node.dataset.states = [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => `${s}:${n}`).join(' ');
     // While something waits or runs its bar grows: repaint every second without new events.
     if (running && this._tick === null) {
       this._tick = window.setInterval(() => this._schedule(true), 1000);
@@ -301,6 +307,7 @@ export class TimelineView extends Widget {
     ctx.restore();
     this._drawAxis(ctx, v, t, width, colors);
     this.node.dataset.drawnBars = String(drawn);
+    this.node.dataset.spanMs = String(Math.round(v.t1 - v.t0));
     this.node.dataset.painted = String(++this._paints);
   }
 
