@@ -4,6 +4,9 @@
 //       (10,000 nodes, laid out in the worker);                                goal <= 1.5 s
 //   (b) 100 events/s for 60 s into that open graph (default view; --expanded: all expanded):
 //       long tasks seen by the page's PerformanceObserver('longtask');                                        goal: none > 200 ms
+//   (c) timeline first paint of a 10,000-entry workflow whose entries have queue, start and end
+//       times: from the "Show Workflow Timeline" command to the painted canvas;              goal <= 1 s
+//   (d) 100 events/s for 60 s into that open timeline: long tasks;                          goal: none > 100 ms
 // The bridge is replaced by canned answers (page.route) and a scripted event socket
 // (page.routeWebSocket), so the figures are the browser's alone. Jupyter is started here on a
 // free port with the UI tests' server configuration.
@@ -85,6 +88,19 @@ function workflow(id: number, entries: number) {
   return { workflow: { id, name: `bench-${id}`, createdAt: 1_700_000_000_000 }, nodes, edges };
 }
 
+/** The same workflow with times: entries queued 5 ms apart, each waiting and running a while; one in 7 still runs. */
+function timedWorkflow(id: number, entries: number) {
+  const detail = workflow(id, entries);
+  const t0 = Date.now() - 120_000;
+  detail.nodes.forEach((n: Record<string, unknown>, i: number) => {
+    const queuedAt = t0 + i * 5;
+    const startedAt = queuedAt + 200 + (i % 13) * 40;
+    const running = i % 7 === 3;
+    Object.assign(n, { queuedAt, startedAt, endedAt: running ? null : startedAt + 300 + (i % 17) * 50, state: running ? 'running' : 'succeeded', jobId: String(1000 + i) });
+  });
+  return detail;
+}
+
 async function waitForServer(url: string, ms: number): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
@@ -160,6 +176,11 @@ async function main(): Promise<void> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const ids = Array.from({ length: o.runs * 2 + 1 }, (_, i) => 9001 + i);
     const details = new Map(ids.map((id) => [id, JSON.stringify(workflow(id, o.entries))]));
+    const timedIds = Array.from({ length: o.runs + 1 }, (_, i) => 9501 + i);
+    for (const id of timedIds) {
+      details.set(id, JSON.stringify(timedWorkflow(id, o.entries)));
+    }
+    ids.push(...timedIds);
     const summaries = ids.map((id) => ({ id, name: `bench-${id}`, createdAt: 1_700_000_000_000, total: o.entries, counts: { waiting: o.entries }, state: 'running' }));
     await page.route(/\/perqueue\/api\/version/, (route: any) =>
       route.fulfill({ json: { version: 'bench', apiVersion: 1, lastSeq: 0, projectDir: '/bench' } }),
@@ -237,7 +258,7 @@ async function main(): Promise<void> {
     // (b) Events into the last graph (as shown by default; --expanded: every group expanded),
     // every entry going waiting → running → succeeded.
     const expandedLive = process.argv.includes('--expanded');
-    const live = ids[ids.length - 1];
+    const live = ids[o.runs * 2];
     await firstPaint(live, expandedLive);
     if (!socket) {
       throw new Error('the page never opened the event socket');
@@ -291,6 +312,72 @@ async function main(): Promise<void> {
         `median ${longTasks.length ? median(longTasks).toFixed(0) : 0} ms, over 200 ms: ${over200}`,
     );
     console.log(`    graph after the run: ${shown.states}`);
+
+    // (c) The timeline's first paint: from the command to the canvas painted once.
+    const timelinePaint = (id: number) =>
+      page.evaluate(async (id: number) => {
+        const app = (window as any).jupyterapp;
+        const frame = () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
+        const t0 = performance.now();
+        const widget = await app.commands.execute('perqueue:show-timeline', { workflowId: id });
+        const view = widget.content;
+        while (!Number(view.node.dataset.painted ?? 0)) {
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        await frame();
+        return { ms: performance.now() - t0, entries: Number(view.node.dataset.entryCount), drawn: Number(view.node.dataset.drawnBars) };
+      }, id);
+    const timeline: number[] = [];
+    let timelineDrawn = { entries: 0, drawn: 0 };
+    for (let r = 0; r < o.runs; r++) {
+      const t = await timelinePaint(timedIds[r]);
+      timeline.push(t.ms);
+      timelineDrawn = t;
+    }
+    console.log(`(c) timeline first paint of a ${timelineDrawn.entries.toLocaleString('en')}-entry workflow (${timelineDrawn.drawn} lanes on screen; goal <= 1 s): ${fmt(timeline)}`);
+
+    // (d) Events into the open timeline, each entry queued → running → succeeded, with times.
+    const liveTimeline = timedIds[timedIds.length - 1];
+    await timelinePaint(liveTimeline);
+    await page.evaluate(() => {
+      (window as any).__pqLongTasks = [];
+    });
+    const timelineStarted = Date.now();
+    await page.evaluate(
+      async ({ live, total, rate }: { live: number; total: number; rate: number }) => {
+        const view = (window as any).jupyterapp.shell.currentWidget.content;
+        const model = view._model;
+        const detail = JSON.parse(JSON.stringify(model.workflow(live)));
+        model._client.getWorkflow = async (id: number) => JSON.parse(JSON.stringify(id === live ? detail : await Promise.reject(new Error('not in the bench'))));
+        let seq = model.lastSeq;
+        const t0 = performance.now();
+        const next: Record<string, string> = { succeeded: 'queued', queued: 'running', running: 'succeeded', waiting: 'queued' };
+        for (let k = 0; k < total; k++) {
+          const node = detail.nodes[1 + (k % (detail.nodes.length - 2))];
+          node.state = next[node.state] ?? 'queued';
+          const at = Date.now();
+          if (node.state === 'queued') Object.assign(node, { queuedAt: at, startedAt: null, endedAt: null });
+          if (node.state === 'running') node.startedAt = at;
+          if (node.state === 'succeeded') node.endedAt = at;
+          model.applyEvent({ seq: ++seq, at, workflowId: live, nodeId: node.id, type: 'node', state: node.state });
+          const wait = t0 + ((k + 1) * 1000) / rate - performance.now();
+          if (wait > 0) {
+            await new Promise((r) => setTimeout(r, wait));
+          }
+        }
+      },
+      { live: liveTimeline, total, rate: o.rate },
+    );
+    const timelineSending = (Date.now() - timelineStarted) / 1000;
+    await page.waitForTimeout(1500);
+    const timelineLong: number[] = await page.evaluate(() => (window as any).__pqLongTasks);
+    const timelineStates = await page.evaluate(() => (window as any).jupyterapp.shell.currentWidget.content.node.dataset.states as string);
+    console.log(`(d) ${total.toLocaleString('en')} events in ${timelineSending.toFixed(1)} s (${(total / timelineSending).toFixed(0)}/s) into the open ${o.entries.toLocaleString('en')}-entry timeline (goal: no long task > 100 ms)`);
+    console.log(
+      `    long tasks: ${timelineLong.length} (> 50 ms), longest ${timelineLong.length ? Math.max(...timelineLong).toFixed(0) : 0} ms, ` +
+        `median ${timelineLong.length ? median(timelineLong).toFixed(0) : 0} ms, over 100 ms: ${timelineLong.filter((d) => d > 100).length}`,
+    );
+    console.log(`    timeline after the run: ${timelineStates}`);
     await browser.close();
   } finally {
     stop();
