@@ -5,5 +5,5 @@ export { countsText, stateLabel } from './elements';
 export { GraphPanel } from './panel';
 export { DEFAULT_GRAPH_SETTINGS, type IGraphSettings, WorkflowGraphView, hold as holdWorkflow, release as releaseWorkflow } from './view';
 export { GraphLegend } from './legendView';
-export { FAMILY_LOOK, FAMILY_OF_STATE, stateColorVar } from './legend';
+export { FAMILY_LOOK, stateColorVar } from './legend';
 export { graphSettings } from './settings';

@@ -1,5 +1,3 @@
-// The timeline of a workflow: the pure model (lanes, rows, viewport, hit-testing), its canvas
-// view and the plugin that opens it.
+// The timeline of a workflow: the pure model (model.ts: lanes, rows, viewport, hit-testing, also
+// used by `pql report`), its canvas view (view.ts) and the plugin that opens it.
 export { timelinePlugin } from './plugin';
-export { TimelineView } from './view';
-export * from './model';
