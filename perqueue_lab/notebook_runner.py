@@ -15,8 +15,9 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from perqueue_lab.notebooks import INJECTED_TAG, inject_parameters
 
@@ -114,7 +115,7 @@ def _failed_cell(nb: Any) -> tuple[int, dict, dict] | None:
 def _position(nb: Any, index: int) -> int:
     """1-based position of cell ``index`` among the notebook's own cells (as its author sees them)."""
     own = 0
-    for i, cell in enumerate(nb.cells[: index + 1]):
+    for cell in nb.cells[: index + 1]:
         if INJECTED_TAG in _tags(cell) or HELPER_TAG in _tags(cell):
             continue
         own += 1

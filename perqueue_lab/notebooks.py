@@ -17,7 +17,8 @@ import json
 import keyword
 import math
 import os
-from typing import Any, MutableMapping
+from collections.abc import MutableMapping
+from typing import Any
 
 __all__ = [
     "INJECTED_TAG",

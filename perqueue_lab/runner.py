@@ -17,8 +17,9 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from perqueue_lab import alias
 from perqueue_lab.constants import INDEX_KW, ITER_KW, PARENTS_KW

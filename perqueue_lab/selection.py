@@ -10,15 +10,15 @@ out unless the states ask for them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
-from typing import Iterable, Sequence, Union
 
 from perqueue_lab.task_classes.entry import Entry
 from perqueue_lab.task_classes.util_classes import EntryState
 
 __all__ = ["Selection", "parse_ids", "parse_states"]
 
-Ids = Union[str, int, Sequence[Union[int, range]], range]
+Ids = str | int | Sequence[int | range] | range
 
 
 def parse_states(states: str | Iterable[EntryState | str]) -> list[EntryState]:

@@ -7,7 +7,8 @@ import getpass
 import json
 import os
 import sys
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 def who() -> str:

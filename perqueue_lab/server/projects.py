@@ -12,8 +12,8 @@ planted in a shared folder below the root would otherwise run that user's tasks 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from perqueue_lab._trust import project_problem
 

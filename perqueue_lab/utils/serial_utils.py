@@ -14,8 +14,9 @@ or a ``.pth`` file); a script may register encoders for what it returns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from json import JSONEncoder, dumps, loads
-from typing import Any, Callable, Dict, Optional, TypeVar, Union
+from typing import Any, TypeVar
 
 __all__ = [
     "register_json_encoder",
@@ -30,8 +31,8 @@ __all__ = [
 
 T = TypeVar("T")
 
-_ENCODERS: Dict[type, Callable[[Any], dict]] = {}
-_DECODERS: Dict[str, Callable[[dict], Any]] = {}
+_ENCODERS: dict[type, Callable[[Any], dict]] = {}
+_DECODERS: dict[str, Callable[[dict], Any]] = {}
 
 
 def register_json_encoder(object_type: type[T], encoder_func: Callable[[T], dict]) -> None:
@@ -52,12 +53,12 @@ def register_json_decoder(object_name: str, decoder_func: Callable[[dict], Any])
     _DECODERS[object_name] = decoder_func
 
 
-def encoder_for(obj: Any) -> Optional[Callable[[Any], dict]]:
+def encoder_for(obj: Any) -> Callable[[Any], dict] | None:
     """The encoder registered for the exact type of ``obj`` (PerQueue looks types up exactly)."""
     return _ENCODERS.get(type(obj))
 
 
-def decoder_for(json_dict: dict) -> Optional[Callable[[dict], Any]]:
+def decoder_for(json_dict: dict) -> Callable[[dict], Any] | None:
     name = json_dict.get("__type__")
     return _DECODERS.get(name) if isinstance(name, str) else None
 
@@ -78,11 +79,11 @@ def expanded_decoder(json_dict: dict) -> Any:
     return fn(json_dict) if fn is not None else json_dict
 
 
-def bytein(obj: Union[list, dict]) -> bytes:
+def bytein(obj: list | dict) -> bytes:
     """JSON bytes of a list or dict, with the registered encoders."""
     return dumps(obj, cls=ExpandedJSONEncoder).encode("utf-8")
 
 
-def byteout(b: bytes) -> Union[list, dict]:
+def byteout(b: bytes) -> list | dict:
     """The list or dict of JSON bytes, with the registered decoders."""
     return loads(b.decode("utf-8"), object_hook=expanded_decoder)

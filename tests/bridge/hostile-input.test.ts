@@ -446,12 +446,14 @@ describe('terminal escape sequences in names and outputs', () => {
     for (const args of [['status'], ['ls'], ['show', String(e.id)]]) {
       const r = await p.pql(...args);
       assert.equal(r.code, 0, r.stderr);
+      // eslint-disable-next-line no-control-regex -- no control character may reach the terminal
       assert.doesNotMatch(r.stdout, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, `pql ${args[0]} printed a control character`);
       assert.match(r.stdout, /\\x1b\]0;owned\\x07\\x1b\[2J\\u009b31m/, `pql ${args[0]}`);
     }
     const show = await p.pql('show', String(e.id));
     assert.match(show.stdout, /\\u001b\[31mred\\u009b0m/);
     const missing = await p.pql('approve', String(e.id));
+    // eslint-disable-next-line no-control-regex -- no control character may reach the terminal
     assert.doesNotMatch(missing.stderr, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     // JSON output stays exact for programs.
     const json = await p.pql('ls', '--json', '-w', String(wf));
