@@ -134,7 +134,8 @@ class PersistentQueue:
             raise _bridge.BridgeError(f"pql show did not report the parent data of entry {_key(key)}: {str(detail)[:300]}")
         from perqueue_lab.task_classes.entry import _decode
 
-        return _decode(data)
+        decoded: dict[str, Any] = _decode(data)
+        return decoded
 
     def get_dependency_graph(self, entry_key: Entry | int) -> Any:
         """The dependency graph of the workflow the entry belongs to: a networkx ``DiGraph`` of

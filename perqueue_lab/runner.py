@@ -95,7 +95,7 @@ def _load_main(code: str, name: str = "main") -> Callable[..., Any]:
     sys.path.insert(0, str(Path(code).parent))
     sys.argv = [code]
     namespace = run_path(code)
-    func = namespace.get(name)
+    func: object = namespace.get(name)
     if func is None:
         defined = sorted(k for k, v in namespace.items() if callable(v) and getattr(v, "__module__", None) == "<run_path>")
         raise LookupError(

@@ -34,8 +34,9 @@ def _error_text(error: Any) -> str | None:
         return None
     if isinstance(error, Mapping):
         for field in ("repr", "message", "text"):
-            if isinstance(error.get(field), str):
-                return error[field]
+            text = error.get(field)
+            if isinstance(text, str):
+                return text
     return str(error)
 
 
