@@ -73,7 +73,10 @@ export function buildTimeline(nodes: readonly ITimelineNode[], now: number): ITi
   for (const n of nodes) {
     byId.set(n.id, n);
   }
-  const rowsByKey = new Map<string, { key: string; label: string; order: (number | string)[]; entries: ITimelineNode[] }>();
+  const rowsByKey = new Map<
+    string,
+    { key: string; label: string; order: (number | string)[]; entries: ITimelineNode[] }
+  >();
   for (const n of nodes) {
     if (!HAS_BAR.has(n.kind)) {
       continue;
@@ -115,7 +118,7 @@ export function buildTimeline(nodes: readonly ITimelineNode[], now: number): ITi
         attempt: n.attempt ?? 0,
         queued,
         started,
-        ended: ended !== null && (queued === null || ended >= queued) ? ended : null,
+        ended: ended !== null && (queued === null || ended >= queued) ? ended : null
       };
       bars.push(bar);
       if (queued !== null) {
@@ -146,7 +149,9 @@ export function barEnd(bar: ITimelineBar, now: number): number | null {
   if (bar.queued === null) {
     return null;
   }
-  return bar.state === 'queued' || bar.state === 'running' || bar.state === 'awaiting_input' ? Math.max(now, bar.queued) : bar.started ?? bar.queued;
+  return bar.state === 'queued' || bar.state === 'running' || bar.state === 'awaiting_input'
+    ? Math.max(now, bar.queued)
+    : (bar.started ?? bar.queued);
 }
 
 /** How long a bar waited in the scheduler's queue and ran (ms; null when not known). */
@@ -165,15 +170,18 @@ export function stateFunnel(nodes: readonly ITimelineNode[]): { state: EntryStat
       counts.set(n.state, (counts.get(n.state) ?? 0) + 1);
     }
   }
-  return ENTRY_STATES.filter((s) => counts.has(s)).map((state) => ({ state, count: counts.get(state)! }));
+  return ENTRY_STATES.filter(s => counts.has(s)).map(state => ({ state, count: counts.get(state)! }));
 }
 
 /** The `limit` bars that ran longest (run time, then queue wait), longest first. */
 export function slowestBars(model: ITimelineModel, limit: number): ITimelineBar[] {
   const scored = model.bars
-    .map((bar) => ({ bar, d: durations(bar, model.now) }))
+    .map(bar => ({ bar, d: durations(bar, model.now) }))
     .filter(({ d }) => d.run !== null || d.wait !== null)
-    .sort((a, b) => (b.d.run ?? -1) - (a.d.run ?? -1) || (b.d.wait ?? -1) - (a.d.wait ?? -1) || a.bar.entryId - b.bar.entryId);
+    .sort(
+      (a, b) =>
+        (b.d.run ?? -1) - (a.d.run ?? -1) || (b.d.wait ?? -1) - (a.d.wait ?? -1) || a.bar.entryId - b.bar.entryId
+    );
   return scored.slice(0, limit).map(({ bar }) => bar);
 }
 
@@ -268,7 +276,7 @@ export function barPixels(
   v: IViewport,
   bar: ITimelineBar,
   now: number,
-  minWidth = 2,
+  minWidth = 2
 ): { x0: number; xStart: number; x1: number } | null {
   const endAt = barEnd(bar, now);
   const from = bar.queued ?? bar.ended;
@@ -276,7 +284,12 @@ export function barPixels(
     return null;
   }
   const x0 = timeToX(v, from);
-  const xStart = bar.started !== null ? timeToX(v, bar.started) : endAt !== null && bar.state !== 'queued' ? timeToX(v, endAt) : timeToX(v, endAt ?? from);
+  const xStart =
+    bar.started !== null
+      ? timeToX(v, bar.started)
+      : endAt !== null && bar.state !== 'queued'
+        ? timeToX(v, endAt)
+        : timeToX(v, endAt ?? from);
   const x1 = Math.max(timeToX(v, endAt ?? from), x0 + minWidth);
   return { x0, xStart: Math.min(Math.max(xStart, x0), x1), x1 };
 }
@@ -317,8 +330,11 @@ export function rowOfLane(model: ITimelineModel, lane: number): ITimelineRow | n
 export function axisTicks(v: IViewport, targetPx = 90): { t: number; step: number }[] {
   const span = v.t1 - v.t0;
   const wanted = (span * targetPx) / Math.max(1, v.width - v.labelWidth);
-  const steps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 15e3, 3e4, 6e4, 12e4, 3e5, 6e5, 9e5, 18e5, 36e5, 72e5, 216e5, 432e5, 864e5];
-  const step = steps.find((s) => s >= wanted) ?? steps[steps.length - 1];
+  const steps = [
+    1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 15e3, 3e4, 6e4, 12e4, 3e5, 6e5, 9e5, 18e5, 36e5, 72e5,
+    216e5, 432e5, 864e5
+  ];
+  const step = steps.find(s => s >= wanted) ?? steps[steps.length - 1];
   const ticks: { t: number; step: number }[] = [];
   for (let t = Math.ceil(v.t0 / step) * step; t <= v.t1 && ticks.length < 200; t += step) {
     ticks.push({ t, step });

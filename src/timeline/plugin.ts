@@ -14,10 +14,12 @@ function workflowOf(app: JupyterFrontEnd, args: ReadonlyPartialJSONObject): numb
     return args.workflowId;
   }
   if (args.fromContextMenu === true) {
-    const clicked = app.contextMenuHitTest((node) => !!node.dataset.workflowId);
+    const clicked = app.contextMenuHitTest(node => !!node.dataset.workflowId);
     return clicked ? Number(clicked.dataset.workflowId) : undefined;
   }
-  const current = app.shell.currentWidget?.node.querySelector<HTMLElement>('.jp-PerQueue-graph[data-workflow-id], .jp-PerQueue-timeline[data-workflow-id]');
+  const current = app.shell.currentWidget?.node.querySelector<HTMLElement>(
+    '.jp-PerQueue-graph[data-workflow-id], .jp-PerQueue-timeline[data-workflow-id]'
+  );
   return current ? Number(current.dataset.workflowId) : undefined;
 }
 
@@ -27,11 +29,16 @@ export const timelinePlugin: JupyterFrontEndPlugin<void> = {
   autoStart: true,
   requires: [IPerQueueModel],
   optional: [ICommandPalette, ILayoutRestorer],
-  activate: (app: JupyterFrontEnd, model: IPerQueueModel, palette: ICommandPalette | null, restorer: ILayoutRestorer | null): void => {
+  activate: (
+    app: JupyterFrontEnd,
+    model: IPerQueueModel,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null
+  ): void => {
     const tracker = new WidgetTracker<MainAreaWidget<TimelineView>>({ namespace: 'perqueue-timeline' });
 
     const open = (workflowId: number): MainAreaWidget<TimelineView> => {
-      const existing = tracker.find((w) => w.content.workflowId === workflowId);
+      const existing = tracker.find(w => w.content.workflowId === workflowId);
       if (existing) {
         app.shell.activateById(existing.id);
         return existing;
@@ -40,7 +47,7 @@ export const timelinePlugin: JupyterFrontEndPlugin<void> = {
       const widget = new MainAreaWidget({ content });
       widget.id = `perqueue-timeline-${workflowId}`;
       widget.addClass('jp-PerQueue-timeline-widget');
-      const name = model.workflows.find((w) => w.id === workflowId)?.name;
+      const name = model.workflows.find(w => w.id === workflowId)?.name;
       widget.title.label = `Timeline: ${name || `Workflow #${workflowId}`}`;
       widget.title.caption = `Timeline of PerQueue workflow #${workflowId}`;
       widget.title.icon = perqueueGraphIcon;
@@ -64,12 +71,13 @@ export const timelinePlugin: JupyterFrontEndPlugin<void> = {
     };
 
     app.commands.addCommand(CommandIDs.showTimeline, {
-      label: (args) => (args.fromContextMenu || typeof args.workflowId === 'number' ? 'Show Timeline' : 'Show Workflow Timeline'),
+      label: args =>
+        args.fromContextMenu || typeof args.workflowId === 'number' ? 'Show Timeline' : 'Show Workflow Timeline',
       caption: 'When each entry of a workflow waited in the queue, ran and ended',
-      execute: async (args) => {
+      execute: async args => {
         let workflowId = workflowOf(app, args);
         if (workflowId === undefined) {
-          const items = model.workflows.map((w) => `#${w.id} ${w.name}`);
+          const items = model.workflows.map(w => `#${w.id} ${w.name}`);
           if (!items.length) {
             Notification.info('No PerQueue workflow in this project yet.', { autoClose: 4000 });
             return;
@@ -81,21 +89,21 @@ export const timelinePlugin: JupyterFrontEndPlugin<void> = {
           workflowId = Number(/^#(\d+)/.exec(choice.value)?.[1]);
         }
         return open(workflowId);
-      },
+      }
     });
     palette?.addItem({ command: CommandIDs.showTimeline, category: 'PerQueue' });
     app.contextMenu.addItem({
       command: CommandIDs.showTimeline,
       args: { fromContextMenu: true },
       selector: '.jp-PerQueue-sidebar .jp-PerQueue-workflow',
-      rank: 2,
+      rank: 2
     });
     if (restorer) {
       void restorer.restore(tracker, {
         command: CommandIDs.showTimeline,
-        args: (widget) => ({ workflowId: widget.content.workflowId }),
-        name: (widget) => String(widget.content.workflowId),
+        args: widget => ({ workflowId: widget.content.workflowId }),
+        name: widget => String(widget.content.workflowId)
       });
     }
-  },
+  }
 };

@@ -27,7 +27,7 @@ import {
   rowOfLane,
   tickLabel,
   visibleLanes,
-  zoomAt,
+  zoomAt
 } from './model';
 
 export interface ITimelineViewOptions {
@@ -84,9 +84,9 @@ export class TimelineView extends Widget {
     this._model.eventReceived.connect(this._onEvent, this);
     this.loaded = this._model.loadWorkflow(this.workflowId).then(
       () => this._schedule(true),
-      (error) => {
+      error => {
         this._summary.textContent = `Cannot load workflow #${this.workflowId}: ${error?.message ?? error}`;
-      },
+      }
     );
     if (typeof ResizeObserver !== 'undefined') {
       this._resizeObserver = new ResizeObserver(() => this._schedule(false));
@@ -148,7 +148,13 @@ export class TimelineView extends Widget {
 
   /** Live times: an event's `at` stands in for the entry's time until the next snapshot brings it. */
   private _onEvent(_: IPerQueueModel, event: PerQueue.BridgeEvent): void {
-    if (event.workflowId !== this.workflowId || event.type !== 'node' || event.nodeId === null || event.nodeId === undefined || !event.at) {
+    if (
+      event.workflowId !== this.workflowId ||
+      event.type !== 'node' ||
+      event.nodeId === null ||
+      event.nodeId === undefined ||
+      !event.at
+    ) {
       return;
     }
     const seen = this._seen.get(event.nodeId) ?? {};
@@ -186,7 +192,7 @@ export class TimelineView extends Widget {
     if (!detail) {
       return;
     }
-    const nodes: ITimelineNode[] = detail.nodes.map((n) => {
+    const nodes: ITimelineNode[] = detail.nodes.map(n => {
       const seen = this._seen.get(n.id);
       const node = n as ITimelineNode;
       if (!seen) {
@@ -198,12 +204,12 @@ export class TimelineView extends Widget {
         ...node,
         queuedAt: requeued ? seen.queuedAt : (node.queuedAt ?? seen.queuedAt ?? null),
         startedAt: requeued ? (seen.startedAt ?? null) : (node.startedAt ?? seen.startedAt ?? null),
-        endedAt: requeued ? (seen.endedAt ?? null) : (node.endedAt ?? seen.endedAt ?? null),
+        endedAt: requeued ? (seen.endedAt ?? null) : (node.endedAt ?? seen.endedAt ?? null)
       };
     });
     this._timeline = buildTimeline(nodes, Date.now());
     const t = this._timeline;
-    const running = t.bars.filter((b) => b.state === 'running' || b.state === 'queued').length;
+    const running = t.bars.filter(b => b.state === 'running' || b.state === 'queued').length;
     this._summary.textContent =
       `${detail.workflow.name || 'Workflow'} #${this.workflowId}: ${t.bars.length.toLocaleString()} entries in ${t.rows.length} rows` +
       (running ? `, ${running.toLocaleString()} queued or running` : '') +
@@ -215,7 +221,10 @@ export class TimelineView extends Widget {
     for (const b of t.bars) {
       counts.set(b.state, (counts.get(b.state) ?? 0) + 1);
     }
-    this.node.dataset.states = [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => `${s}:${n}`).join(' ');
+    this.node.dataset.states = [...counts]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([s, n]) => `${s}:${n}`)
+      .join(' ');
     // While something waits or runs its bar grows: repaint every second without new events.
     if (running && this._tick === null) {
       this._tick = window.setInterval(() => this._schedule(true), 1000);
@@ -234,7 +243,13 @@ export class TimelineView extends Widget {
     }
     // Lanes shrink to fit a small workflow in view, and stop at 4 px (then the panel scrolls).
     const laneHeight = Math.max(4, Math.min(18, Math.floor((height - AXIS_HEIGHT) / Math.max(1, t.bars.length))));
-    const base = { width, labelWidth: LABEL_WIDTH, axisHeight: AXIS_HEIGHT, laneHeight, scrollTop: this._scroller.scrollTop };
+    const base = {
+      width,
+      labelWidth: LABEL_WIDTH,
+      axisHeight: AXIS_HEIGHT,
+      laneHeight,
+      scrollTop: this._scroller.scrollTop
+    };
     this._viewport = this._following || !this._viewport ? fitViewport(t, base) : { ...this._viewport, ...base };
     const v = this._viewport;
     this._spacer.style.height = `${Math.max(0, AXIS_HEIGHT + t.bars.length * laneHeight - height)}px`;
@@ -275,7 +290,11 @@ export class TimelineView extends Widget {
       ctx.fillRect(0, top, width, 1);
       ctx.fillStyle = colors.text;
       const labelY = Math.max(top, AXIS_HEIGHT) + Math.min(laneHeight, 18) / 2;
-      ctx.fillText(ellipsize(ctx, `${rowAt.label}${rowAt.lanes > 1 ? ` (${rowAt.lanes})` : ''}`, LABEL_WIDTH - 8), 4, labelY);
+      ctx.fillText(
+        ellipsize(ctx, `${rowAt.label}${rowAt.lanes > 1 ? ` (${rowAt.lanes})` : ''}`, LABEL_WIDTH - 8),
+        4,
+        labelY
+      );
       rowIndex += 1;
       rowAt = t.rows[rowIndex] ?? null;
     }
@@ -312,7 +331,15 @@ export class TimelineView extends Widget {
   }
 
   /** The family's border (dashed, dotted, double) and its glyph at the bar's end, as on graph nodes. */
-  private _drawShape(ctx: CanvasRenderingContext2D, bar: ITimelineBar, x0: number, x1: number, y: number, h: number, colors: IColors): void {
+  private _drawShape(
+    ctx: CanvasRenderingContext2D,
+    bar: ITimelineBar,
+    x0: number,
+    x1: number,
+    y: number,
+    h: number,
+    colors: IColors
+  ): void {
     const look = FAMILY_LOOK[bar.family];
     ctx.strokeStyle = colors.outline;
     ctx.lineWidth = 1;
@@ -336,7 +363,13 @@ export class TimelineView extends Widget {
     }
   }
 
-  private _drawAxis(ctx: CanvasRenderingContext2D, v: IViewport, t: ITimelineModel, width: number, colors: IColors): void {
+  private _drawAxis(
+    ctx: CanvasRenderingContext2D,
+    v: IViewport,
+    t: ITimelineModel,
+    width: number,
+    colors: IColors
+  ): void {
     ctx.fillStyle = colors.background;
     ctx.fillRect(0, 0, width, AXIS_HEIGHT);
     ctx.fillStyle = colors.rule;
@@ -360,7 +393,19 @@ export class TimelineView extends Widget {
     const style = getComputedStyle(this.node);
     const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
     const states: Record<string, string> = {};
-    for (const state of ['waiting', 'queued', 'running', 'succeeded', 'discarded', 'failed', 'timed_out', 'cancelled', 'skipped', 'blocked', 'awaiting_input'] as const) {
+    for (const state of [
+      'waiting',
+      'queued',
+      'running',
+      'succeeded',
+      'discarded',
+      'failed',
+      'timed_out',
+      'cancelled',
+      'skipped',
+      'blocked',
+      'awaiting_input'
+    ] as const) {
       states[state] = read(stateColorVar(state), '#9e9e9e');
     }
     this._colors = {
@@ -371,7 +416,7 @@ export class TimelineView extends Widget {
       band: read('--jp-layout-color2', '#eee'),
       rule: read('--jp-border-color2', '#ddd'),
       background: read('--jp-layout-color1', '#fff'),
-      font: read('--jp-ui-font-family', 'sans-serif'),
+      font: read('--jp-ui-font-family', 'sans-serif')
     };
     return this._colors;
   }
@@ -455,7 +500,7 @@ export class TimelineView extends Widget {
       `${bar.name}${bar.index.length ? ` [${bar.index.join(', ')}]` : ''} #${bar.entryId}: ${bar.state.replace(/_/g, ' ')}`,
       wait !== null ? `queued ${formatDuration(wait)}` : 'not queued yet',
       run !== null ? `ran ${formatDuration(run)}${bar.ended === null && bar.state === 'running' ? ' so far' : ''}` : '',
-      bar.jobId ? `job ${bar.jobId}${bar.attempt > 1 ? `, attempt ${bar.attempt}` : ''}` : '',
+      bar.jobId ? `job ${bar.jobId}${bar.attempt > 1 ? `, attempt ${bar.attempt}` : ''}` : ''
     ].filter(Boolean);
     this._tooltip.textContent = lines.join('\n');
     this._tooltip.dataset.entryId = String(bar.entryId);

@@ -28,7 +28,7 @@ function storedNodes(dir: string, wf: number): StoredNode[] {
     return db
       .prepare('SELECT body FROM nodes WHERE workflow_id = ?')
       .all(wf)
-      .map((r) => JSON.parse(String(r.body)) as StoredNode);
+      .map(r => JSON.parse(String(r.body)) as StoredNode);
   } finally {
     db.close();
   }
@@ -40,7 +40,12 @@ describe('pql report', () => {
     const ok = p.script('ok.py', OK);
     const fail = p.script('fail.py', FAIL);
     // A first task, a column of four, then one that fails and one that never runs after it.
-    const root = chainOf(pyTask('first', ok), { kind: 'static_width', body: pyTask('col', ok, { x: 1 }), width: 4 }, pyTask('breaks', fail), pyTask('never', ok));
+    const root = chainOf(
+      pyTask('first', ok),
+      { kind: 'static_width', body: pyTask('col', ok, { x: 1 }), width: 4 },
+      pyTask('breaks', fail),
+      pyTask('never', ok)
+    );
     const wf = await p.submit(spec('report-me', root));
     await p.wait(wf);
 
@@ -55,11 +60,16 @@ describe('pql report', () => {
     assert.doesNotMatch(html, /@import|url\(\s*["']?https?:/i);
     assert.match(html, /<svg class="plot"/);
 
-    const nodes = storedNodes(p.dir, wf).filter((n) => n.kind === 'task');
+    const nodes = storedNodes(p.dir, wf).filter(n => n.kind === 'task');
     assert.equal(nodes.length, 7);
     // Every entry that ran has its bar in the timeline; the one that never ran has its row, empty.
     for (const n of nodes) {
-      if (n.startedAt !== null) assert.match(html, new RegExp(`<g class="bar[^"]*" data-entry="${n.id}" data-state="${n.state}">`), `entry ${n.id}`);
+      if (n.startedAt !== null)
+        assert.match(
+          html,
+          new RegExp(`<g class="bar[^"]*" data-entry="${n.id}" data-state="${n.state}">`),
+          `entry ${n.id}`
+        );
     }
     assert.match(html, /<text[^>]*>col \(4\)<\/text>/);
     assert.match(html, /<text[^>]*>never<\/text>/);
@@ -75,9 +85,9 @@ describe('pql report', () => {
     assert.match(html, /class="wf-state">failed</);
 
     // The slowest table starts with the entry that ran longest, by the database's times.
-    const ran = nodes.filter((n) => n.startedAt !== null && n.endedAt !== null);
-    const longest = Math.max(...ran.map((n) => n.endedAt! - n.startedAt!));
-    const slowestIds = ran.filter((n) => n.endedAt! - n.startedAt! === longest).map((n) => n.id);
+    const ran = nodes.filter(n => n.startedAt !== null && n.endedAt !== null);
+    const longest = Math.max(...ran.map(n => n.endedAt! - n.startedAt!));
+    const slowestIds = ran.filter(n => n.endedAt! - n.startedAt! === longest).map(n => n.id);
     const table = html.slice(html.indexOf('<table class="slowest">'));
     const firstRow = /<tr data-entry="(\d+)">/.exec(table);
     assert.ok(firstRow, 'the slowest table has rows');

@@ -6,7 +6,8 @@ import { expect, test } from './helpers/perqueue';
 
 test.use({ autoGoto: false, viewport: { width: 1280, height: 800 } });
 
-const timeline = (page: Page, workflowId: number) => page.locator(`.jp-PerQueue-timeline[data-workflow-id="${workflowId}"]`);
+const timeline = (page: Page, workflowId: number) =>
+  page.locator(`.jp-PerQueue-timeline[data-workflow-id="${workflowId}"]`);
 
 /** Moves the pointer along a lane of the canvas until the tooltip names an entry; that entry's id. */
 async function hoverALane(page: Page, workflowId: number, laneY: number): Promise<string> {
@@ -25,8 +26,10 @@ async function hoverALane(page: Page, workflowId: number, laneY: number): Promis
 
 /** Pixels of the canvas that are not the background: bars and labels were drawn. */
 async function paintedPixels(page: Page, workflowId: number): Promise<number> {
-  return page.evaluate((id) => {
-    const canvas = document.querySelector(`.jp-PerQueue-timeline[data-workflow-id="${id}"] canvas`) as HTMLCanvasElement;
+  return page.evaluate(id => {
+    const canvas = document.querySelector(
+      `.jp-PerQueue-timeline[data-workflow-id="${id}"] canvas`
+    ) as HTMLCanvasElement;
     const ctx = canvas.getContext('2d')!;
     // The plot area only (right of the labels, below the axis).
     const ratio = window.devicePixelRatio || 1;
@@ -52,24 +55,29 @@ test('the timeline of a 10,000-entry workflow is drawn, and a hover names the en
       {
         id: 'fan',
         node: { kind: 'static_width', name: 'fan', width: 9999, body: { kind: 'task', name: 'noop', ...noop } },
-        parents: ['prep'],
-      },
-    ],
+        parents: ['prep']
+      }
+    ]
   });
   // Waits on the bridge's counts, not on time: the trivial tasks finish when the cores allow.
   await expect
     .poll(
       async () => {
         const response = await page.request.get('/perqueue/api/workflows');
-        const summary = ((await response.json()) as { id: number; counts: Record<string, number> }[]).find((w) => w.id === workflowId);
+        const summary = ((await response.json()) as { id: number; counts: Record<string, number> }[]).find(
+          w => w.id === workflowId
+        );
         return summary?.counts.succeeded ?? 0;
       },
-      { timeout: 500_000, intervals: [2000] },
+      { timeout: 500_000, intervals: [2000] }
     )
     .toBe(10_000);
 
   await page.goto();
-  await page.evaluate((id) => (window as any).jupyterapp.commands.execute('perqueue:show-timeline', { workflowId: id }), workflowId);
+  await page.evaluate(
+    id => (window as any).jupyterapp.commands.execute('perqueue:show-timeline', { workflowId: id }),
+    workflowId
+  );
   const view = timeline(page, workflowId);
   await expect(view).toHaveAttribute('data-entry-count', '10000');
   await expect(view).toHaveAttribute('data-row-count', '2');
@@ -96,7 +104,7 @@ test('the timeline of a 10,000-entry workflow is drawn, and a hover names the en
   await page.mouse.wheel(0, -600);
   await expect.poll(async () => Number(await view.getAttribute('data-span-ms'))).toBeLessThan(span / 2);
   // Scrolling the lanes shows later entries of the fan, drawn as they come into view.
-  await view.locator('.jp-PerQueue-timeline-scroller').evaluate((node) => (node.scrollTop = 20_000));
+  await view.locator('.jp-PerQueue-timeline-scroller').evaluate(node => (node.scrollTop = 20_000));
   await expect.poll(() => paintedPixels(page, workflowId)).toBeGreaterThan(100);
   await page.locator('.jp-PerQueue-timeline-fit').click();
   await expect.poll(async () => Number(await view.getAttribute('data-span-ms'))).toBe(span);
@@ -113,18 +121,26 @@ test('Show Workflow Timeline from the palette follows a running workflow live', 
       '        time.sleep(0.05)\n' +
       '    return True, {}\n',
     'text',
-    `${tmpPath}/gate.py`,
+    `${tmpPath}/gate.py`
   );
   await page.contents.uploadContent('def main(**kwargs):\n    return True, {}\n', 'text', `${tmpPath}/after.py`);
-  const task = (name: string) => ({ kind: 'task', name, code: `${folder}/${name}.py`, args: {}, resources: '1:local:1m' });
+  const task = (name: string) => ({
+    kind: 'task',
+    name,
+    code: `${folder}/${name}.py`,
+    args: {},
+    resources: '1:local:1m'
+  });
   const workflowId = await perqueue.submit('live-timeline', {
     kind: 'workflow',
     nodes: [
       { id: 'gate', node: task('gate'), parents: [] },
-      { id: 'after', node: task('after'), parents: ['gate'] },
-    ],
+      { id: 'after', node: task('after'), parents: ['gate'] }
+    ]
   });
-  await expect.poll(async () => (await perqueue.entries(workflowId)).map((e) => e.state).sort(), { timeout: 60_000 }).toEqual(['running', 'waiting']);
+  await expect
+    .poll(async () => (await perqueue.entries(workflowId)).map(e => e.state).sort(), { timeout: 60_000 })
+    .toEqual(['running', 'waiting']);
 
   await page.goto();
   await page.keyboard.press('Control+Shift+C');
@@ -139,7 +155,9 @@ test('Show Workflow Timeline from the palette follows a running workflow live', 
   await expect(view.locator('.jp-PerQueue-timeline-tooltip')).toContainText(`gate #${gate}: running`);
   // A running bar grows with the clock, repainted without any event.
   const painted = Number(await view.getAttribute('data-painted'));
-  await expect.poll(async () => Number(await view.getAttribute('data-painted')), { timeout: 10_000 }).toBeGreaterThan(painted);
+  await expect
+    .poll(async () => Number(await view.getAttribute('data-painted')), { timeout: 10_000 })
+    .toBeGreaterThan(painted);
 
   // The gate opens: both entries end, and the timeline shows it without being reopened.
   await page.contents.uploadContent('', 'text', `${tmpPath}/go`);
@@ -149,13 +167,19 @@ test('Show Workflow Timeline from the palette follows a running workflow live', 
   await expect(view.locator('.jp-PerQueue-timeline-tooltip')).toContainText(`after #${after}: succeeded`);
 
   // The graph panel's toolbar opens the same timeline (brought to the front, not a second one).
-  await page.evaluate((id) => (window as any).jupyterapp.commands.execute('perqueue:open-workflow', { workflowId: id }), workflowId);
+  await page.evaluate(
+    id => (window as any).jupyterapp.commands.execute('perqueue:open-workflow', { workflowId: id }),
+    workflowId
+  );
   await page.locator(`#perqueue-workflow-${workflowId} .jp-Toolbar-item`, { hasText: 'Timeline' }).click();
   await expect(view).toBeVisible();
   await expect(page.locator(`.jp-PerQueue-timeline[data-workflow-id="${workflowId}"]`)).toHaveCount(1);
 
   // The Workflows sidebar's context menu has it too.
   await page.evaluate(() => (window as any).jupyterapp.commands.execute('perqueue:open-sidebar'));
-  await page.locator(`.jp-PerQueue-sidebar .jp-PerQueue-workflow[data-workflow-id="${workflowId}"]`).first().click({ button: 'right' });
+  await page
+    .locator(`.jp-PerQueue-sidebar .jp-PerQueue-workflow[data-workflow-id="${workflowId}"]`)
+    .first()
+    .click({ button: 'right' });
   await expect(page.locator('.lm-Menu .lm-Menu-item', { hasText: 'Show Timeline' })).toBeVisible();
 });

@@ -14,7 +14,7 @@ import {
   slowestBars,
   stateFunnel,
   type ITimelineModel,
-  type ITimelineNode,
+  type ITimelineNode
 } from '../../../src/timeline/model.js';
 import { idArg, openStore, out, projectFor, UsageError, type Command } from '../common.js';
 
@@ -31,7 +31,7 @@ The file has no outside references: open it in any browser, mail it, put it on a
   options: [
     { names: ['-w', '--workflow'], value: 'WF', help: 'the workflow to report on' },
     { names: ['-o', '--output'], value: 'FILE', help: 'the file to write (default: <name>-<id>-report.html here)' },
-    { names: ['--force'], help: 'replace FILE if it exists' },
+    { names: ['--force'], help: 'replace FILE if it exists' }
   ],
   positionals: [0, 1],
   async run(args) {
@@ -55,8 +55,10 @@ The file has no outside references: open it in any browser, mail it, put it on a
       store.close();
     }
     const file = resolve(args.opt('output') ?? `${safeName(name)}-${id}-report.html`);
-    if (existsSync(file) && !args.flag('force')) throw new UsageError(`${file} exists: choose another -o FILE or add --force`);
-    if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`${file} is a folder: -o needs a file name`);
+    if (existsSync(file) && !args.flag('force'))
+      throw new UsageError(`${file} exists: choose another -o FILE or add --force`);
+    if (existsSync(file) && statSync(file).isDirectory())
+      throw new UsageError(`${file} is a folder: -o needs a file name`);
     const folder = dirname(file);
     if (!existsSync(folder)) throw new UsageError(`cannot write the report to ${file}: no folder ${folder}`);
     // Written beside and renamed, so a reader never sees half a file.
@@ -66,11 +68,13 @@ The file has no outside references: open it in any browser, mail it, put it on a
       renameSync(part, file);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new UsageError(`cannot write the report to ${file}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message}`);
+      throw new UsageError(
+        `cannot write the report to ${file}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message}`
+      );
     }
     out(`wrote the report of workflow ${id} ('${name}', ${entries} entries) to ${file}`);
     return 0;
-  },
+  }
 };
 
 function safeName(name: string): string {
@@ -89,15 +93,20 @@ const STATE_COLOR: Record<EntryState, string> = {
   cancelled: '#bdbdbd',
   skipped: '#e0e0e0',
   blocked: '#ffa726',
-  awaiting_input: '#f57c00',
+  awaiting_input: '#f57c00'
 };
 
 function esc(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return String(text).replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
 }
 
 function isoTime(ms: number | null | undefined): string {
-  return ms ? new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '';
+  return ms
+    ? new Date(ms)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z')
+    : '';
 }
 
 interface IWorkflowFacts {
@@ -160,7 +169,10 @@ function funnelHtml(funnel: { state: EntryState; count: number }[], total: numbe
 
 function legendHtml(): string {
   const items = Object.entries(FAMILY_LOOK)
-    .map(([family, look]) => `<span class="legend-item border-${look.border}"><span class="glyph">${glyphSvg(family as keyof typeof FAMILY_LOOK, '#222')}</span>${esc(look.label)}</span>`)
+    .map(
+      ([family, look]) =>
+        `<span class="legend-item border-${look.border}"><span class="glyph">${glyphSvg(family as keyof typeof FAMILY_LOOK, '#222')}</span>${esc(look.label)}</span>`
+    )
     .join(' ');
   return `<p class="legend">${items}</p>`;
 }
@@ -177,7 +189,9 @@ function timelineSvg(model: ITimelineModel): string {
   model.rows.forEach((row, i) => {
     const y = row.firstLane * lane;
     if (i % 2) labels.push(`<rect class="band" x="0" y="${y}" width="${LABEL_WIDTH}" height="${row.lanes * lane}"/>`);
-    labels.push(`<text x="4" y="${y + Math.min(lane, 16) / 2}" dominant-baseline="middle">${esc(row.label)}${row.lanes > 1 ? ` (${row.lanes})` : ''}</text>`);
+    labels.push(
+      `<text x="4" y="${y + Math.min(lane, 16) / 2}" dominant-baseline="middle">${esc(row.label)}${row.lanes > 1 ? ` (${row.lanes})` : ''}</text>`
+    );
   });
   const bars: string[] = [];
   for (const bar of model.bars) {
@@ -189,13 +203,14 @@ function timelineSvg(model: ITimelineModel): string {
     const y = bar.lane * lane + (lane >= 8 ? 1 : 0.5);
     const h = lane >= 8 ? lane - 2 : lane - 1;
     const color = STATE_COLOR[bar.state];
-    const tip = `${bar.name}${bar.index.length ? ` [${bar.index.join(', ')}]` : ''} #${bar.entryId}: ${bar.state.replace(/_/g, ' ')}` +
+    const tip =
+      `${bar.name}${bar.index.length ? ` [${bar.index.join(', ')}]` : ''} #${bar.entryId}: ${bar.state.replace(/_/g, ' ')}` +
       `${wait !== null ? `, queued ${formatDuration(wait)}` : ''}${run !== null ? `, ran ${formatDuration(run)}` : ''}${bar.jobId ? `, job ${bar.jobId}` : ''}`;
     const family = FAMILY_OF_STATE[bar.state];
     bars.push(
       `<g class="bar fam-${family}" data-entry="${bar.entryId}" data-state="${bar.state}"><title>${esc(tip)}</title>` +
         `<rect class="wait" x="${from - model.start}" y="${y}" width="${Math.max(start - from, 0)}" height="${h}" fill="${color}"/>` +
-        `<rect class="run border-${FAMILY_LOOK[family].border}" x="${start - model.start}" y="${y}" width="${Math.max(endAt - start, span / 2000)}" height="${h}" fill="${color}"/></g>`,
+        `<rect class="run border-${FAMILY_LOOK[family].border}" x="${start - model.start}" y="${y}" width="${Math.max(endAt - start, span / 2000)}" height="${h}" fill="${color}"/></g>`
     );
   }
   const ticks: string[] = [];
@@ -217,7 +232,7 @@ ${bars.join('\n')}
 function slowestHtml(bars: ReturnType<typeof slowestBars>, model: ITimelineModel): string {
   if (!bars.length) return '<p>No entry has run yet.</p>';
   const rows = bars
-    .map((bar) => {
+    .map(bar => {
       const { wait, run } = durations(bar, model.now);
       return (
         `<tr data-entry="${bar.entryId}"><td>${bar.entryId}</td><td>${esc(bar.name)}</td><td>${esc(bar.index.join(', '))}</td>` +

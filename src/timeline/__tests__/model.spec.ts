@@ -15,7 +15,7 @@ import {
   timeToX,
   visibleLanes,
   xToTime,
-  zoomAt,
+  zoomAt
 } from '../model';
 
 const T = 1_700_000_000_000;
@@ -29,13 +29,50 @@ function workflow(): ITimelineNode[] {
   return [
     task(1, 'prep', { templateId: 0, queuedAt: T, startedAt: T + 100, endedAt: T + 1100 }),
     { id: 2, kind: 'dynamic_width', name: 'fan', state: 'succeeded', templateId: 1 },
-    task(5, 'work', { templateId: 2, groupId: 2, index: [2], queuedAt: T + 1200, startedAt: T + 5000, endedAt: T + 9000, jobId: '77' }),
-    task(3, 'work', { templateId: 2, groupId: 2, index: [0], queuedAt: T + 1200, startedAt: T + 1300, endedAt: T + 2000 }),
-    task(4, 'work', { templateId: 2, groupId: 2, index: [1], state: 'failed', queuedAt: T + 1200, startedAt: T + 1250, endedAt: T + 1500 }),
+    task(5, 'work', {
+      templateId: 2,
+      groupId: 2,
+      index: [2],
+      queuedAt: T + 1200,
+      startedAt: T + 5000,
+      endedAt: T + 9000,
+      jobId: '77'
+    }),
+    task(3, 'work', {
+      templateId: 2,
+      groupId: 2,
+      index: [0],
+      queuedAt: T + 1200,
+      startedAt: T + 1300,
+      endedAt: T + 2000
+    }),
+    task(4, 'work', {
+      templateId: 2,
+      groupId: 2,
+      index: [1],
+      state: 'failed',
+      queuedAt: T + 1200,
+      startedAt: T + 1250,
+      endedAt: T + 1500
+    }),
     { id: 6, kind: 'cyclical', name: 'loop', state: 'running', templateId: 3 },
-    task(8, 'relax', { templateId: 4, groupId: 6, iteration: [1], state: 'running', queuedAt: T + 9500, startedAt: T + 9600 }),
-    task(7, 'relax', { templateId: 4, groupId: 6, iteration: [0], queuedAt: T + 9100, startedAt: T + 9200, endedAt: T + 9400 }),
-    task(9, 'after', { templateId: 5, state: 'waiting' }),
+    task(8, 'relax', {
+      templateId: 4,
+      groupId: 6,
+      iteration: [1],
+      state: 'running',
+      queuedAt: T + 9500,
+      startedAt: T + 9600
+    }),
+    task(7, 'relax', {
+      templateId: 4,
+      groupId: 6,
+      iteration: [0],
+      queuedAt: T + 9100,
+      startedAt: T + 9200,
+      endedAt: T + 9400
+    }),
+    task(9, 'after', { templateId: 5, state: 'waiting' })
   ];
 }
 
@@ -43,20 +80,20 @@ describe('buildTimeline', () => {
   const model = buildTimeline(workflow(), T + 12_000);
 
   it('gives every task one lane, and placeholders none', () => {
-    expect(model.bars.map((b) => b.entryId)).toEqual([1, 3, 4, 5, 7, 8, 9]);
+    expect(model.bars.map(b => b.entryId)).toEqual([1, 3, 4, 5, 7, 8, 9]);
     expect(model.bars.every((b, i) => b.lane === i)).toBe(true);
   });
 
   it('groups lanes in rows by iteration and column, labelled with the groups around them', () => {
-    expect(model.rows.map((r) => [r.label, r.firstLane, r.lanes])).toEqual([
+    expect(model.rows.map(r => [r.label, r.firstLane, r.lanes])).toEqual([
       ['prep', 0, 1],
       ['fan › work', 1, 3],
       ['loop › relax  (iteration 0)', 4, 1],
       ['loop › relax  (iteration 1)', 5, 1],
-      ['after', 6, 1],
+      ['after', 6, 1]
     ]);
     // Entries of a width group in the order of their index, whatever order they came in.
-    expect(model.bars.slice(1, 4).map((b) => b.index)).toEqual([[0], [1], [2]]);
+    expect(model.bars.slice(1, 4).map(b => b.index)).toEqual([[0], [1], [2]]);
     expect(rowOfLane(model, 3)?.label).toBe('fan › work');
     expect(rowOfLane(model, 5)?.label).toBe('loop › relax  (iteration 1)');
     expect(rowOfLane(model, 7)).toBeNull();
@@ -65,23 +102,26 @@ describe('buildTimeline', () => {
   it('spans from the first queue time to now while something runs', () => {
     expect(model.start).toBe(T);
     expect(model.end).toBe(T + 12_000);
-    const finished = buildTimeline(workflow().filter((n) => n.id !== 8), T + 50_000);
+    const finished = buildTimeline(
+      workflow().filter(n => n.id !== 8),
+      T + 50_000
+    );
     expect(finished.end).toBe(T + 9400);
   });
 
   it('separates the queue wait from the run, and a running bar reaches now', () => {
-    const slow = model.bars.find((b) => b.entryId === 5)!;
+    const slow = model.bars.find(b => b.entryId === 5)!;
     expect(durations(slow, model.now)).toEqual({ wait: 3800, run: 4000 });
-    const running = model.bars.find((b) => b.entryId === 8)!;
+    const running = model.bars.find(b => b.entryId === 8)!;
     expect(durations(running, model.now)).toEqual({ wait: 100, run: 12_000 - 9600 });
-    const waiting = model.bars.find((b) => b.entryId === 9)!;
+    const waiting = model.bars.find(b => b.entryId === 9)!;
     expect(durations(waiting, model.now)).toEqual({ wait: null, run: null });
   });
 
   it('maps states to the graph legend families', () => {
-    expect(model.bars.find((b) => b.entryId === 4)!.family).toBe('failed');
-    expect(model.bars.find((b) => b.entryId === 8)!.family).toBe('running');
-    expect(model.bars.find((b) => b.entryId === 9)!.family).toBe('waiting');
+    expect(model.bars.find(b => b.entryId === 4)!.family).toBe('failed');
+    expect(model.bars.find(b => b.entryId === 8)!.family).toBe('running');
+    expect(model.bars.find(b => b.entryId === 9)!.family).toBe('waiting');
   });
 
   it('is empty but well formed for a workflow with no tasks', () => {
@@ -97,16 +137,16 @@ describe('funnel and slowest', () => {
       { state: 'waiting', count: 1 },
       { state: 'running', count: 1 },
       { state: 'succeeded', count: 4 },
-      { state: 'failed', count: 1 },
+      { state: 'failed', count: 1 }
     ]);
   });
 
   it('lists the longest runs first', () => {
     const model = buildTimeline(
-      workflow().filter((n) => n.id !== 8),
-      T + 20_000,
+      workflow().filter(n => n.id !== 8),
+      T + 20_000
     );
-    expect(slowestBars(model, 3).map((b) => b.entryId)).toEqual([5, 1, 3]);
+    expect(slowestBars(model, 3).map(b => b.entryId)).toEqual([5, 1, 3]);
   });
 });
 
@@ -166,7 +206,11 @@ describe('viewport', () => {
     expect(px.x1 - px.x0).toBeGreaterThanOrEqual(2);
     const wide = { ...base, t0: T, t1: T + 10_000 };
     const slow = barPixels(wide, model.bars[3], model.now)!;
-    expect([slow.x0, slow.xStart, slow.x1]).toEqual([timeToX(wide, T + 1200), timeToX(wide, T + 5000), timeToX(wide, T + 9000)]);
+    expect([slow.x0, slow.xStart, slow.x1]).toEqual([
+      timeToX(wide, T + 1200),
+      timeToX(wide, T + 5000),
+      timeToX(wide, T + 9000)
+    ]);
   });
 
   it('ticks the axis in round steps', () => {
