@@ -183,3 +183,28 @@ test('Show Workflow Timeline from the palette follows a running workflow live', 
     .click({ button: 'right' });
   await expect(page.locator('.lm-Menu .lm-Menu-item', { hasText: 'Show Timeline' })).toBeVisible();
 });
+
+test("the notebook widget's Timeline button opens the workflow's timeline", async ({ page, tmpPath }) => {
+  test.setTimeout(180_000);
+  await page.contents.uploadContent('def main(**kwargs):\n    return True, {}\n', 'text', `${tmpPath}/quick.py`);
+  await page.goto(`tree/${tmpPath}`);
+  await page.notebook.createNew('timeline.ipynb');
+  await page.notebook.setCell(
+    0,
+    'code',
+    [
+      'from perqueue_lab import connect, Task, Workflow',
+      'h = connect().submit(Workflow([Task("quick.py", {}, "1:local:1m"), Task("quick.py", name="second")]), name="from-the-widget")',
+      'h'
+    ].join('\n')
+  );
+  await page.notebook.runCell(0);
+  const widget = page.locator('.jp-PerQueue-widget').first();
+  await expect(widget).toHaveAttribute('data-states', 'succeeded:2', { timeout: 60_000 });
+  const workflowId = Number(await widget.getAttribute('data-workflow-id'));
+  await widget.locator('.jp-PerQueue-widget-timeline').click();
+  const view = timeline(page, workflowId);
+  await expect(view).toBeVisible();
+  await expect(view).toHaveAttribute('data-states', 'succeeded:2');
+  await expect(view).toHaveAttribute('data-drawn-bars', '2');
+});
