@@ -237,7 +237,9 @@ export class TimelineView extends Widget {
   private _paint(): void {
     const t = this._timeline;
     const width = this._scroller.clientWidth;
-    const height = this._scroller.clientHeight;
+    // Never taller than the screen: before its panel is laid out the scroller may be as tall as
+    // its content, and a canvas of every lane would cost what a paint of the lanes on screen saves.
+    const height = Math.min(this._scroller.clientHeight, window.screen?.height || 2000, 4000);
     if (!t || width <= LABEL_WIDTH || height <= AXIS_HEIGHT) {
       return;
     }
@@ -275,6 +277,8 @@ export class TimelineView extends Widget {
     // Row bands: alternate shading, a rule and the row's label at its first visible lane.
     let rowAt = rowOfLane(t, first);
     let rowIndex = rowAt ? t.rows.indexOf(rowAt) : -1;
+    // A label below the one before when rows are thinner than a line of text, left out when its row ends first.
+    let labelsBottom = AXIS_HEIGHT;
     ctx.save();
     ctx.beginPath();
     ctx.rect(0, AXIS_HEIGHT, width, height - AXIS_HEIGHT);
@@ -289,12 +293,15 @@ export class TimelineView extends Widget {
       ctx.fillStyle = colors.rule;
       ctx.fillRect(0, top, width, 1);
       ctx.fillStyle = colors.text;
-      const labelY = Math.max(top, AXIS_HEIGHT) + Math.min(laneHeight, 18) / 2;
-      ctx.fillText(
-        ellipsize(ctx, `${rowAt.label}${rowAt.lanes > 1 ? ` (${rowAt.lanes})` : ''}`, LABEL_WIDTH - 8),
-        4,
-        labelY
-      );
+      const labelTop = Math.max(top, labelsBottom);
+      if (labelTop + 12 <= Math.max(bottom, top + 12) && labelTop < height) {
+        ctx.fillText(
+          ellipsize(ctx, `${rowAt.label}${rowAt.lanes > 1 ? ` (${rowAt.lanes})` : ''}`, LABEL_WIDTH - 8),
+          4,
+          labelTop + 6
+        );
+        labelsBottom = labelTop + 13;
+      }
       rowIndex += 1;
       rowAt = t.rows[rowIndex] ?? null;
     }
