@@ -159,12 +159,30 @@ export class Store {
         ).run(w.id, w.name, JSON.stringify(w.doc), w.createdAt, JSON.stringify(w.widthOverrides));
         this.stmt('INSERT INTO events(at, workflow_id, node_id, type, state) VALUES (?, ?, NULL, ?, NULL)').run(now, w.id, 'workflow');
       }
-      const upsert = this.stmt('INSERT OR REPLACE INTO nodes(id, workflow_id, kind, name, state, body) VALUES (?, ?, ?, ?, ?, ?)');
+      // An upsert, not INSERT OR REPLACE: the per-state counts are kept by update triggers.
+      const upsert = this.stmt(
+        `INSERT INTO nodes(id, workflow_id, kind, name, state, body) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET workflow_id=excluded.workflow_id, kind=excluded.kind, name=excluded.name,
+           state=excluded.state, body=excluded.body`,
+      );
       const event = this.stmt("INSERT INTO events(at, workflow_id, node_id, type, state) VALUES (?, ?, ?, 'node', ?)");
+      // Ids are never reused: one at or above the stored next id is a new entry, counted here.
+      const firstNew = this.firstNewNodeId();
+      const added = new Map<string, { workflowId: number; state: string; n: number }>();
       for (const n of changes.nodes) {
         upsert.run(n.id, n.workflowId, n.kind, n.name, n.state, JSON.stringify(n));
         event.run(now, n.workflowId, n.id, n.state);
+        if (n.id >= firstNew) {
+          const key = `${n.workflowId}:${n.state}`;
+          const c = added.get(key);
+          if (c) c.n++;
+          else added.set(key, { workflowId: n.workflowId, state: n.state, n: 1 });
+        }
       }
+      const count = this.stmt(
+        'INSERT INTO node_counts(workflow_id, state, n) VALUES (?, ?, ?) ON CONFLICT(workflow_id, state) DO UPDATE SET n = n + excluded.n',
+      );
+      for (const c of added.values()) count.run(c.workflowId, c.state, c.n);
       const del = this.stmt('DELETE FROM edges WHERE child=? AND parent=?');
       for (const e of changes.removedEdges) del.run(e.child, e.parent);
       const add = this.stmt('INSERT OR REPLACE INTO edges(child, parent, join_id) VALUES (?, ?, ?)');
@@ -187,12 +205,20 @@ export class Store {
       this.stmt(`DELETE FROM runs WHERE node_id IN (${ofWorkflow})`).run(id);
       this.stmt(`DELETE FROM edges WHERE child IN (${ofWorkflow})`).run(id);
       this.stmt('DELETE FROM nodes WHERE workflow_id=?').run(id);
+      this.stmt('DELETE FROM node_counts WHERE workflow_id=?').run(id);
       this.stmt('DELETE FROM events WHERE workflow_id=?').run(id);
       this.stmt('DELETE FROM workflows WHERE id=?').run(id);
       this.dropUnusedEnvironments();
       this.stmt("INSERT INTO events(at, workflow_id, node_id, type, state) VALUES (?, ?, NULL, 'workflow', 'removed')").run(Date.now(), id);
       return this.lastSeq();
     });
+  }
+
+  /** The smallest id no stored entry can have: the stored next id, or above the largest one. */
+  private firstNewNodeId(): number {
+    const next = this.meta('next_node_id');
+    if (next !== undefined) return Number(next);
+    return ((this.stmt('SELECT max(id) AS m FROM nodes').get() as { m: number | null }).m ?? 0) + 1;
   }
 
   setMeta(key: string, value: string): void {
@@ -333,6 +359,13 @@ export class Store {
     return (this.db.prepare(sql).all(...args) as { body: string }[]).map((r) => JSON.parse(r.body) as RtNode);
   }
 
+  /** Whether the file keeps per-state counts: one opened read-only may predate them. */
+  private keepsCounts(): boolean {
+    return (this.countsKept ??= this.schemaVersion() >= 3);
+  }
+
+  private countsKept?: boolean;
+
   workflowSummaries(): WorkflowSummary[] {
     const wfs = this.stmt('SELECT id, name, created_at, active FROM workflows ORDER BY id').all() as {
       id: number;
@@ -340,7 +373,9 @@ export class Store {
       created_at: number;
       active: number;
     }[];
-    const counts = this.stmt('SELECT workflow_id, state, count(*) AS n FROM nodes GROUP BY workflow_id, state').all() as {
+    const counts = this.stmt(
+      this.keepsCounts() ? 'SELECT workflow_id, state, n FROM node_counts WHERE n > 0' : 'SELECT workflow_id, state, count(*) AS n FROM nodes GROUP BY workflow_id, state',
+    ).all() as {
       workflow_id: number;
       state: EntryState;
       n: number;
@@ -363,7 +398,9 @@ export class Store {
       | { id: number; name: string; created_at: number; active: number }
       | undefined;
     if (!w) return undefined;
-    const counts = this.stmt('SELECT state, count(*) AS n FROM nodes WHERE workflow_id=? GROUP BY state').all(id) as {
+    const counts = this.stmt(
+      this.keepsCounts() ? 'SELECT state, n FROM node_counts WHERE workflow_id=? AND n > 0' : 'SELECT state, count(*) AS n FROM nodes WHERE workflow_id=? GROUP BY state',
+    ).all(id) as {
       state: EntryState;
       n: number;
     }[];
@@ -386,6 +423,17 @@ export class Store {
         state: string | null;
       }[]
     ).map((r) => ({ seq: r.seq, at: r.at, workflowId: r.workflow_id, nodeId: r.node_id, type: r.type, state: r.state }));
+  }
+
+  /**
+   * Rebuilds the per-state counts from the entries themselves: for writers that copy rows in
+   * bulk (salvage) rather than through persist(), which counts the entries it adds.
+   */
+  recountStates(): void {
+    this.transaction(() => {
+      this.db.exec('DELETE FROM node_counts');
+      this.db.exec('INSERT INTO node_counts(workflow_id, state, n) SELECT workflow_id, state, count(*) FROM nodes GROUP BY workflow_id, state');
+    });
   }
 
   /** How many entries are in one of these states. */
