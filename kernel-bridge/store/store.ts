@@ -31,6 +31,14 @@ export interface EventRecord {
   state: string | null;
 }
 
+export interface NodeFilter {
+  workflowId?: number;
+  states?: EntryState[];
+  /** Only entries with a larger id. */
+  after?: number;
+  limit?: number;
+}
+
 export interface WorkflowSummary {
   id: number;
   name: string;
@@ -341,8 +349,18 @@ export class Store {
     return r && (JSON.parse(r.body) as RtNode);
   }
 
-  /** Entries matching a filter, in id order (for `pql ls`). */
-  listNodes(filter: { workflowId?: number; states?: EntryState[]; limit?: number } = {}): RtNode[] {
+  /** Entries matching a filter, in id order; `after` an id, only those above it (a page's cursor). */
+  listNodes(filter: NodeFilter = {}): RtNode[] {
+    const out: RtNode[] = [];
+    for (const n of this.iterateNodes(filter)) out.push(n);
+    return out;
+  }
+
+  /**
+   * The same entries one by one, read as they are consumed: a listing of a million entries
+   * starts at once and never holds them all.
+   */
+  *iterateNodes(filter: NodeFilter = {}): Generator<RtNode> {
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (filter.workflowId !== undefined) {
@@ -351,12 +369,31 @@ export class Store {
     }
     if (filter.states && filter.states.length > 0) {
       where.push(`state IN (${filter.states.map(() => '?').join(',')})`);
-      args.push(...filter.states);
+      for (const s of filter.states) args.push(s);
     }
-    const sql = `SELECT body FROM nodes ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id${
-      filter.limit ? ` LIMIT ${Math.trunc(filter.limit)}` : ''
-    }`;
-    return (this.db.prepare(sql).all(...args) as { body: string }[]).map((r) => JSON.parse(r.body) as RtNode);
+    if (filter.after !== undefined) {
+      where.push('id > ?');
+      args.push(filter.after);
+    }
+    if (filter.limit) args.push(Math.trunc(filter.limit));
+    const sql = `SELECT body FROM nodes ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id${filter.limit ? ' LIMIT ?' : ''}`;
+    // A statement of its own: a listing read half-way must not be reset by the next one.
+    const stmt = this.db.prepare(sql);
+    if (typeof stmt.iterate !== 'function') {
+      // node:sqlite before Node 22.13 has no iterate().
+      for (const r of stmt.all(...args) as { body: string }[]) yield JSON.parse(r.body) as RtNode;
+      return;
+    }
+    for (const r of stmt.iterate(...args) as Iterable<{ body: string }>) yield JSON.parse(r.body) as RtNode;
+  }
+
+  /** One page of entries: at most `limit`, and the cursor of the next page (null on the last). */
+  pageOfNodes(filter: Omit<NodeFilter, 'limit'>, limit: number): { entries: RtNode[]; next: number | null } {
+    // One more than asked tells whether another page follows without a second query.
+    const entries = this.listNodes({ ...filter, limit: limit + 1 });
+    const more = entries.length > limit;
+    if (more) entries.length = limit;
+    return { entries, next: more ? entries[entries.length - 1].id : null };
   }
 
   /** Whether the file keeps per-state counts: one opened read-only may predate them. */
@@ -438,7 +475,7 @@ export class Store {
 
   /** How many entries are in one of these states. */
   countInStates(states: EntryState[]): number {
-    return (this.db.prepare(`SELECT count(*) AS n FROM nodes WHERE state IN (${states.map(() => '?').join(',')})`).get(...states) as { n: number }).n;
+    return (this.stmt(`SELECT count(*) AS n FROM nodes WHERE state IN (${states.map(() => '?').join(',')})`).get(...states) as { n: number }).n;
   }
 
   lastSeq(): number {
