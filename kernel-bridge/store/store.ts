@@ -291,6 +291,15 @@ export class Store {
     return (this.stmt('SELECT count(*) AS n FROM environments').get() as { n: number }).n;
   }
 
+  /** The largest stored entry and workflow ids (0 when there are none). */
+  largestIds(): { entry: number; workflow: number } {
+    const r = this.stmt('SELECT (SELECT coalesce(max(id), 0) FROM nodes) AS entry, (SELECT coalesce(max(id), 0) FROM workflows) AS workflow').get() as {
+      entry: number;
+      workflow: number;
+    };
+    return { entry: r.entry, workflow: r.workflow };
+  }
+
   /** The id of the newest workflow, or null when there is none. */
   newestWorkflowId(): number | null {
     return (this.stmt('SELECT max(id) AS id FROM workflows').get() as { id: number | null }).id;
