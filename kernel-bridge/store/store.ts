@@ -484,7 +484,11 @@ export class Store {
 
   /** How many entries are in one of these states. */
   countInStates(states: EntryState[]): number {
-    return (this.stmt(`SELECT count(*) AS n FROM nodes WHERE state IN (${states.map(() => '?').join(',')})`).get(...states) as { n: number }).n;
+    const marks = states.map(() => '?').join(',');
+    const sql = this.keepsCounts()
+      ? `SELECT coalesce(sum(n), 0) AS n FROM node_counts WHERE state IN (${marks})`
+      : `SELECT count(*) AS n FROM nodes WHERE state IN (${marks})`;
+    return (this.stmt(sql).get(...states) as { n: number }).n;
   }
 
   lastSeq(): number {
