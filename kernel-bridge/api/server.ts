@@ -321,7 +321,7 @@ export function createApiServer(o: ApiOptions): Server {
       socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
       return;
     }
-    streams.accept(req, socket, head, url.searchParams.get('since'));
+    streams.accept(req, socket, head, url.searchParams.get('since'), url.searchParams.get('batch') === '1');
   });
   server.on('close', () => streams.close());
   return server;

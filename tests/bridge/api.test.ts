@@ -224,6 +224,53 @@ describe('events', () => {
     });
     assert.ok(refused, 'no token, no stream');
   });
+
+  it('with batch=1 a burst comes as arrays of events: every event once, in order, fewer messages than events', async () => {
+    const all = ((await (await get('/api/events?since=0')).json()) as { events: { seq: number }[] }).events.map((e) => e.seq);
+    assert.ok(all.length >= 2);
+    const messages: { seq: number }[][] = [];
+    await new Promise<void>((ok, fail) => {
+      const ws = new WebSocket(`${base.replace('http', 'ws')}/api/events/ws?since=0&batch=1&token=${token}`);
+      let n = 0;
+      ws.onmessage = (m) => {
+        const batch = JSON.parse(String(m.data)) as { seq: number }[];
+        assert.ok(Array.isArray(batch) && batch.length > 0);
+        messages.push(batch);
+        n += batch.length;
+        if (n >= all.length) {
+          ws.close();
+          ok();
+        }
+      };
+      ws.onerror = () => fail(new Error('websocket error'));
+    });
+    assert.deepEqual(messages.flat().map((e) => e.seq).slice(0, all.length), all);
+    assert.ok(messages.length < all.length, `${messages.length} messages for ${all.length} events`);
+
+    // A live burst: a 60-column group submitted while listening comes in far fewer messages.
+    const head = ((await (await get('/api/version')).json()) as { lastSeq: number }).lastSeq;
+    const live: { seq: number; workflowId: number }[][] = [];
+    let burstWf = 0;
+    await new Promise<void>((ok, fail) => {
+      const ws = new WebSocket(`${base.replace('http', 'ws')}/api/events/ws?since=${head}&batch=1&token=${token}`);
+      ws.onopen = async () => {
+        const r = await post('/api/workflows', { spec: spec('burst', { kind: 'static_width', name: 'columns', width: 60, body: { kind: 'manual', name: 'm', args: {}, onReject: 'fail' } }) });
+        burstWf = ((await r.json()) as { workflowId: number }).workflowId;
+      };
+      ws.onmessage = (m) => {
+        live.push(JSON.parse(String(m.data)));
+        if (burstWf && live.flat().filter((e) => e.workflowId === burstWf).length >= 61) {
+          ws.close();
+          ok();
+        }
+      };
+      ws.onerror = () => fail(new Error('websocket error'));
+    });
+    const seqs = live.flat().map((e) => e.seq);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+    assert.equal(new Set(seqs).size, seqs.length);
+    assert.ok(live.length <= 3, `${live.length} messages for ${seqs.length} events of one submission`);
+  });
 });
 
 describe('manual steps in notebooks', () => {
