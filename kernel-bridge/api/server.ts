@@ -101,7 +101,14 @@ export function createApiServer(o: ApiOptions): Server {
     lastSeq: store.lastSeq(),
     storage: storage(),
   }));
-  route('GET', '/api/workflows', () => store.workflowSummaries().map(withWorkflowState));
+  route('GET', '/api/workflows', (_r, _p, q) => {
+    // Without ?limit or ?after every workflow, as before pages existed; with either, one page.
+    if (!q.has('limit') && !q.has('after')) return store.workflowSummaries().map(withWorkflowState);
+    const limit = q.has('limit') ? wholeNumberParam(q, 'limit', 1, MAX_PAGE) : DEFAULT_PAGE;
+    const after = q.has('after') ? wholeNumberParam(q, 'after', 0, Number.MAX_SAFE_INTEGER) : 0;
+    const page = store.pageOfWorkflowSummaries(after, limit);
+    return { workflows: page.workflows.map(withWorkflowState), next: page.next };
+  });
   route('POST', '/api/workflows', (_req, _p, _q, body) => {
     const b = body as { spec?: unknown; python?: string; virtualEnv?: string; environment?: unknown; cwd?: unknown };
     if (!b || typeof b !== 'object' || b.spec === undefined) throw new HttpError(400, "the body needs a 'spec' field");
@@ -343,7 +350,7 @@ function authorized(o: ApiOptions, req: IncomingMessage, queryToken?: string | n
 }
 
 /** The tail of a log in lines: ?tail=N, a whole number from 0 to MAX_LOG_LINES (200 when absent). */
-/** Entries per page of /api/entries: the default, and the most one request may ask for. */
+/** Entries or workflows per page of a list: the default, and the most one request may ask for. */
 const DEFAULT_PAGE = 1000;
 const MAX_PAGE = 10_000;
 

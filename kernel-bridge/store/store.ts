@@ -412,7 +412,21 @@ export class Store {
 
   private countsKept?: boolean;
 
-  workflowSummaries(): WorkflowSummary[] {
+  /** One page of workflow summaries: at most `limit` with ids above `after`, and the next cursor. */
+  pageOfWorkflowSummaries(after: number, limit: number): { workflows: WorkflowSummary[]; next: number | null } {
+    const workflows = this.workflowSummaries({ after, limit: limit + 1 });
+    const more = workflows.length > limit;
+    if (more) workflows.length = limit;
+    return { workflows, next: more ? workflows[workflows.length - 1].id : null };
+  }
+
+  workflowSummaries(page: { after?: number; limit?: number } = {}): WorkflowSummary[] {
+    const paged = page.after !== undefined || page.limit !== undefined;
+    if (paged) {
+      // A page reads its own workflows' counts, one at a time (each a few rows).
+      const ids = this.stmt('SELECT id FROM workflows WHERE id > ? ORDER BY id LIMIT ?').all(page.after ?? 0, page.limit ?? -1) as { id: number }[];
+      return ids.map((r) => this.workflowSummary(r.id)!);
+    }
     const wfs = this.stmt('SELECT id, name, created_at, active FROM workflows ORDER BY id').all() as {
       id: number;
       name: string;

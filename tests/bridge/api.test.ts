@@ -148,6 +148,32 @@ describe('entries page by page', () => {
     assert.deepEqual(none, { entries: [], next: null });
   });
 
+  it('GET /api/workflows pages the same way', async () => {
+    const whole = ((await (await get('/api/workflows')).json()) as { id: number; total: number }[]);
+    assert.ok(whole.length >= 2);
+    const seen: { id: number; total: number }[] = [];
+    let after: number | null = 0;
+    let pages = 0;
+    while (after !== null) {
+      const r = await get(`/api/workflows?limit=1&after=${after}`);
+      assert.equal(r.status, 200);
+      const page = (await r.json()) as { workflows: { id: number; total: number }[]; next: number | null };
+      check(page, responseSchema('/api/workflows', 'get'), 'page');
+      assert.ok(page.workflows.length <= 1);
+      seen.push(...page.workflows);
+      after = page.next;
+      pages++;
+    }
+    assert.deepEqual(seen.map((w) => [w.id, w.total]), whole.map((w) => [w.id, w.total]));
+    assert.equal(pages, whole.length);
+    const bad = await get('/api/workflows?limit=0');
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: string }).error, /query parameter 'limit'/);
+    const badAfter = await get('/api/workflows?after=x');
+    assert.equal(badAfter.status, 400);
+    assert.match(((await badAfter.json()) as { error: string }).error, /query parameter 'after'/);
+  });
+
   it('a bad ?limit or ?after is a 400 naming the parameter', async () => {
     const cases: [string, RegExp][] = [
       ['limit=0', /query parameter 'limit' must be a whole number from 1 to 10000, got '0'/],
