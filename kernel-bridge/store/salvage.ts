@@ -105,7 +105,7 @@ export function doctor(paths: ProjectPaths, now = new Date()): DoctorReport {
 /** The highest workflow id among the run folders (runs/<workflow id>/). */
 function maxRunFolderId(paths: ProjectPaths): number {
   try {
-    return Math.max(0, ...readdirSync(paths.runs).filter((n) => /^\d+$/.test(n)).map(Number));
+    return maxOfSet(new Set(readdirSync(paths.runs).filter((n) => /^\d+$/.test(n)).map(Number)));
   } catch {
     return 0;
   }
