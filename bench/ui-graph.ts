@@ -279,6 +279,8 @@ async function main(): Promise<void> {
       async ({ live, total, rate }: { live: number; total: number; rate: number }) => {
         const panel = (window as any).jupyterapp.shell.currentWidget.content;
         const model = panel._model;
+        // Kept to be put back for the timeline phases, which load workflows of their own.
+        model.__getWorkflow = model._client.getWorkflow;
         const detail = JSON.parse(JSON.stringify(model.workflow(live)));
         model._client.getWorkflow = async (id: number) => JSON.parse(JSON.stringify(id === live ? detail : await Promise.reject(new Error('not in the bench'))));
         let seq = model.lastSeq;
@@ -318,6 +320,11 @@ async function main(): Promise<void> {
       page.evaluate(async (id: number) => {
         const app = (window as any).jupyterapp;
         const frame = () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
+        const current = app.shell.currentWidget?.content;
+        const model = current?._model;
+        if (model?.__getWorkflow) {
+          model._client.getWorkflow = model.__getWorkflow;
+        }
         const t0 = performance.now();
         const widget = await app.commands.execute('perqueue:show-timeline', { workflowId: id });
         const view = widget.content;
