@@ -99,6 +99,7 @@ describe('answers match openapi.json', () => {
       [`/api/entries?workflow=${wf}&states=s`, '/api/entries'],
       [`/api/entries/${id}`, '/api/entries/{id}'],
       [`/api/entries/${id}/log?stream=stdout`, '/api/entries/{id}/log'],
+      [`/api/entries/${id}/log?stream=stdout&offset=0`, '/api/entries/{id}/log'],
       ['/api/approvals', '/api/approvals'],
       ['/api/events?since=0', '/api/events'],
       [`/api/workflows/${wf}/wait?timeout=1`, '/api/workflows/{id}/wait'],
