@@ -9,6 +9,7 @@ import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { PerQueueApiError } from '../client';
 import { DEFAULT_GRAPH_SETTINGS, GraphPanel, IGraphSettings } from '../graph';
 import { askResult } from '../humanSteps/dialogs';
+import { openFullLog } from '../logs';
 import { CommandIDs, IPerQueueModel, PerQueue } from '../tokens';
 import { CONTEXT_ENTRY_SELECTOR, withContextEntry } from '../ui';
 import { perqueueGraphIcon } from '../ui/icons';
@@ -304,6 +305,14 @@ export function addCommands(ctx: ICommandContext): void {
     (n) => n.kind === 'task',
   );
   entryCommand(
+    CommandIDs.showFullLog,
+    'Show Full Log',
+    'Open the whole stdout and stderr of the entry in a panel that follows it while it runs',
+    (n) => n.kind === 'task',
+    async (n) => openFullLog(app, model, n),
+    (n) => n.kind === 'task',
+  );
+  entryCommand(
     CommandIDs.copyEntryId,
     'Copy Entry Id',
     'Copy the entry\'s id (for pql and the Python API)',
@@ -422,6 +431,7 @@ export function addCommands(ctx: ICommandContext): void {
     CommandIDs.cancelEntry,
     CommandIDs.modifyEntry,
     CommandIDs.openRunFolder,
+    CommandIDs.showFullLog,
     CommandIDs.copyEntryId,
   ];
   entryItems.forEach((command, i) => {

@@ -137,6 +137,7 @@ export class EntryDetails extends Widget {
     };
     add(CommandIDs.retryEntry, 'jp-PerQueue-retry');
     add(CommandIDs.cancelEntry, 'jp-PerQueue-cancel');
+    add(CommandIDs.showFullLog, 'jp-PerQueue-full-log');
     // The human steps plugin's commands: the same form, dialogs and `by` as its panel and notebook toolbar.
     add(CommandIDs.approveStep, 'jp-PerQueue-approve');
     add(CommandIDs.rejectStep, 'jp-PerQueue-reject');
