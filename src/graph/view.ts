@@ -594,7 +594,8 @@ export class WorkflowGraphView extends Widget {
           'min-zoomed-font-size': large ? 8 : 0,
         },
       },
-      { selector: 'node.placeholder', style: { shape: 'diamond', 'background-opacity': 0.5 } },
+      // Opaque, so a group's diamond keeps its state colour's contrast against the canvas (the shape marks it).
+      { selector: 'node.placeholder', style: { shape: 'diamond' } },
       { selector: 'node.manual', style: { shape: 'round-rectangle' } },
       {
         selector: 'node.group',
