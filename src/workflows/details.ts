@@ -40,7 +40,8 @@ export class EntryDetails extends Widget {
     this._token++;
     clear(this.node);
     this.node.appendChild(el('h3', 'jp-PerQueue-details-title', `${group.name} ×${group.size}`));
-    this.node.appendChild(el('p', 'jp-PerQueue-details-kind', 'Width group (collapsed)'));
+    const kind = group.kind === 'cycle' ? `Cyclical group (collapsed): ${group.iterations ?? 0} iterations` : 'Width group (collapsed)';
+    this.node.appendChild(el('p', 'jp-PerQueue-details-kind', kind));
     this.node.appendChild(el('p', 'jp-PerQueue-details-counts', countsText(counts)));
     const actions = el('div', 'jp-PerQueue-details-actions');
     actions.appendChild(button('Expand group', 'jp-PerQueue-expand', () => this._options.setGroupCollapsed(group.key, false)));
