@@ -8,6 +8,7 @@ import type cytoscape from 'cytoscape';
 import type { IGraphElements, IGraphNode } from './elements';
 import { IPerQueueModel, PerQueue } from '../tokens';
 import { EntryDetails } from '../workflows/details';
+import { graphTabTitle } from './tabTitle';
 import { IGraphSettings, WorkflowGraphView } from './view';
 
 export { DEFAULT_GRAPH_SETTINGS, type IGraphSettings } from './view';
@@ -110,7 +111,9 @@ export class GraphPanel extends SplitPanel {
   }
 
   private _onRendered(view: WorkflowGraphView): void {
-    this.title.label = view.workflowName || `Workflow #${this.workflowId}`;
+    const title = graphTabTitle(view.workflowName, this.workflowId);
+    this.title.label = title.label;
+    this.title.caption = title.caption;
     this.node.dataset.nodeCount = view.node.dataset.nodeCount ?? '0';
     this.node.dataset.entryCount = view.node.dataset.entryCount ?? '0';
     this._refreshSelection();

@@ -8,6 +8,7 @@ import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { PerQueueApiError } from '../client';
 import { DEFAULT_GRAPH_SETTINGS, GraphPanel, IGraphSettings } from '../graph';
+import { graphTabTitle } from '../graph/tabTitle';
 import { askResult } from '../humanSteps/dialogs';
 import { openFullLog } from '../logs';
 import { CommandIDs, IPerQueueModel, PerQueue } from '../tokens';
@@ -98,12 +99,14 @@ export function openGraph(ctx: ICommandContext, workflowId: number): MainAreaWid
   widget.id = `perqueue-workflow-${workflowId}`;
   widget.addClass('jp-PerQueue-graph-widget');
   const summary = ctx.model.workflows.find((w) => w.id === workflowId);
-  widget.title.label = summary?.name || `Workflow #${workflowId}`;
-  widget.title.caption = `PerQueue workflow #${workflowId}`;
+  const title = graphTabTitle(summary?.name ?? '', workflowId);
+  widget.title.label = title.label;
+  widget.title.caption = title.caption;
   widget.title.closable = true;
   widget.title.icon = perqueueGraphIcon;
   panel.title.changed.connect(() => {
     widget.title.label = panel.title.label;
+    widget.title.caption = panel.title.caption;
   });
   const toolbar = widget.toolbar;
   toolbar.addItem('fit', new ToolbarButton({ label: 'Fit', tooltip: 'Fit the graph to the panel', onClick: () => panel.fit() }));
