@@ -18,6 +18,7 @@ import { ENTRY_SIZE, fitViewport, graphBox, readableViewport, GROUP_SIZE, IShown
 import { markContextEntry, onThemeChange } from '../ui';
 import { layoutOffThread, OFF_THREAD_LAYOUT_MIN_NODES } from './worker/layout';
 import { layeredLayout } from './worker/layoutCore';
+import { EDGE_TURN_ABOVE_TARGET } from './edgeRoute';
 import { IPerQueueModel, PerQueue } from '../tokens';
 import { el } from '../ui';
 
@@ -552,6 +553,8 @@ export class WorkflowGraphView extends Widget {
       selected: read('--jp-brand-color1', '#1976d2'),
       // The theme's first font only: cytoscape hashes the family into every label's cache key.
       font: `${read('--jp-ui-font-family', 'sans-serif').split(',')[0].trim()}, sans-serif`,
+      // Not a colour, but the edges' style depends on it: a change of direction restyles them.
+      direction: this._settings().layoutDirection,
     };
     for (const state of STATES) {
       this._colors[state] = read(`--jp-PerQueue-state-${state.replace(/_/g, '-')}`, '#9e9e9e');
@@ -568,6 +571,7 @@ export class WorkflowGraphView extends Widget {
     this._paletteKey = this._palette();
     const c = this._colors;
     const large = this._large;
+    const topDown = this._settings().layoutDirection === 'TB';
     const rules: cytoscape.StylesheetJson = [
       {
         selector: 'node',
@@ -643,6 +647,17 @@ export class WorkflowGraphView extends Widget {
           // Bezier edges and arrowheads cost cytoscape per edge: straight lines in large graphs.
           'target-arrow-shape': large ? 'none' : 'triangle',
           'curve-style': large ? 'haystack' : 'bezier',
+          // Top-down: down from the parent, across in the gap above the child, down into it, so an
+          // edge does not run across the label of a node it does not join (edgeRoute.ts).
+          ...(!large && topDown
+            ? {
+                'curve-style': 'taxi',
+                'taxi-direction': 'downward',
+                'taxi-turn': `${-EDGE_TURN_ABOVE_TARGET}px`,
+                'taxi-turn-min-distance': '4px',
+                'edge-distances': 'node-position',
+              }
+            : {}),
           'haystack-radius': 0,
           'z-index-compare': 'manual',
           'z-index': 1,
