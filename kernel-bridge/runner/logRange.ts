@@ -19,7 +19,7 @@ export interface LogRange {
 export class OffsetPastEnd extends Error {
   constructor(
     readonly offset: number,
-    readonly size: number,
+    readonly size: number
   ) {
     super(`'offset' ${offset} is past the end of the log (${size} bytes)`);
   }

@@ -39,7 +39,7 @@ export function segmentCrossesBox(a: IPoint, b: IPoint, box: IBox): boolean {
     [-dx, a.x - box.x1],
     [dx, box.x2 - a.x],
     [-dy, a.y - box.y1],
-    [dy, box.y2 - a.y],
+    [dy, box.y2 - a.y]
   ];
   for (const [p, q] of edges) {
     if (p === 0) {

@@ -13,6 +13,6 @@ export function graphTabTitle(name: string, workflowId: number): { label: string
   }
   return {
     label: `${ellipsizeMiddle(trimmed, TAB_NAME_CHARS)} #${workflowId}`,
-    caption: `PerQueue workflow ${trimmed} (#${workflowId})`,
+    caption: `PerQueue workflow ${trimmed} (#${workflowId})`
   };
 }

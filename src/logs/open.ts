@@ -7,7 +7,12 @@ import { perqueueGraphIcon } from '../ui/icons';
 import type { LogStream } from './follower';
 import { FullLogView } from './view';
 
-export function openFullLog(app: JupyterFrontEnd, model: IPerQueueModel, node: PerQueue.Node, stream?: LogStream): MainAreaWidget<FullLogView> {
+export function openFullLog(
+  app: JupyterFrontEnd,
+  model: IPerQueueModel,
+  node: PerQueue.Node,
+  stream?: LogStream
+): MainAreaWidget<FullLogView> {
   const id = `perqueue-log-${node.id}`;
   for (const widget of app.shell.widgets('main')) {
     if (widget.id === id && widget instanceof MainAreaWidget) {

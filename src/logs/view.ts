@@ -27,7 +27,12 @@ export class FullLogView extends Widget {
     this.node.dataset.entryId = String(_options.entryId);
     const bar = el('div', 'jp-PerQueue-fullLog-bar');
     for (const stream of ['stdout', 'stderr'] as const) {
-      const b = button(stream, `jp-PerQueue-fullLog-stream`, () => this.showStream(stream), `Show the entry's ${stream}`);
+      const b = button(
+        stream,
+        `jp-PerQueue-fullLog-stream`,
+        () => this.showStream(stream),
+        `Show the entry's ${stream}`
+      );
       b.dataset.stream = stream;
       bar.appendChild(b);
     }
@@ -50,7 +55,7 @@ export class FullLogView extends Widget {
       this._panes[s].pre.hidden = s !== stream;
       this._panes[s].notice.hidden = s !== stream || !this._panes[s].dropped;
     }
-    this.node.querySelectorAll<HTMLButtonElement>('.jp-PerQueue-fullLog-stream').forEach((b) => {
+    this.node.querySelectorAll<HTMLButtonElement>('.jp-PerQueue-fullLog-stream').forEach(b => {
       b.setAttribute('aria-pressed', String(b.dataset.stream === stream));
     });
   }
@@ -80,9 +85,11 @@ export class FullLogView extends Widget {
       shown: 0,
       dropped: 0,
       follower: new LogFollower({
-        read: (offset) =>
-          this._options.model.request<ILogRange>(`entries/${this._options.entryId}/log?stream=${stream}&offset=${offset}`),
-        onText: (text) => this._append(pane, text),
+        read: offset =>
+          this._options.model.request<ILogRange>(
+            `entries/${this._options.entryId}/log?stream=${stream}&offset=${offset}`
+          ),
+        onText: text => this._append(pane, text),
         onReset: () => {
           clear(pre);
           pane.shown = 0;
@@ -95,12 +102,12 @@ export class FullLogView extends Widget {
             this.node.dataset.following = String(following);
           }
         },
-        onError: (error) => {
+        onError: error => {
           if (stream === 'stdout') {
             this._status.textContent = `cannot read the log: ${error instanceof Error ? error.message : String(error)}`;
           }
-        },
-      }),
+        }
+      })
     };
     pane.follower.start();
     return pane;

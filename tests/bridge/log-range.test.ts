@@ -68,7 +68,7 @@ describe('GET /api/entries/:id/log?offset=N', () => {
         '        time.sleep(0.05)\n' +
         '    for i in range(3):\n' +
         '        print(f"late line {i}", flush=True)\n' +
-        '    return True, {}\n',
+        '    return True, {}\n'
     );
     const wf = await p.submit(spec('printer', chainOf(pyTask('printer', printer, { gate }))));
     const info = JSON.parse(p.read('.perqueue/bridge.json'));
@@ -84,7 +84,7 @@ describe('GET /api/entries/:id/log?offset=N', () => {
       last = await read(entry.id, offset);
       text += last.text;
       offset = last.offset;
-      if (!text.includes('early line 2\n')) await new Promise((r) => setTimeout(r, 100));
+      if (!text.includes('early line 2\n')) await new Promise(r => setTimeout(r, 100));
     }
     // The runner's header (key, code, arguments) comes first, then what the task printed.
     assert.ok(text.startsWith('Perqueue key:') && text.endsWith('early line 0\nearly line 1\nearly line 2\n'), text);
@@ -116,7 +116,7 @@ describe('GET /api/entries/:id/log?offset=N', () => {
     assert.equal(past.status, 400);
     assert.equal(
       ((await past.json()) as { error: string }).error,
-      `entry ${entry.id}, stdout: 'offset' ${rest.size + 1} is past the end of the log (${rest.size} bytes)`,
+      `entry ${entry.id}, stdout: 'offset' ${rest.size + 1} is past the end of the log (${rest.size} bytes)`
     );
     const both = await get(`/api/entries/${entry.id}/log?offset=0&tail=5`);
     assert.equal(both.status, 400);

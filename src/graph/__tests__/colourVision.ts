@@ -6,11 +6,11 @@ export type Rgb = [number, number, number];
 
 export function parseHex(hex: string): Rgb {
   const h = hex.replace('#', '');
-  const full = h.length === 3 ? [...h].map((d) => d + d).join('') : h;
+  const full = h.length === 3 ? [...h].map(d => d + d).join('') : h;
   if (!/^[0-9a-f]{6}$/i.test(full)) {
     throw new Error(`not a hex colour: ${hex}`);
   }
-  return [0, 2, 4].map((i) => parseInt(full.slice(i, i + 2), 16) / 255) as Rgb;
+  return [0, 2, 4].map(i => parseInt(full.slice(i, i + 2), 16) / 255) as Rgb;
 }
 
 const toLinear = (v: number) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
@@ -21,18 +21,20 @@ export const SIMULATIONS: Record<'deuteranopia' | 'protanopia', number[][]> = {
   protanopia: [
     [0.152286, 1.052583, -0.204868],
     [0.114503, 0.786281, 0.099216],
-    [-0.003882, -0.048116, 1.051998],
+    [-0.003882, -0.048116, 1.051998]
   ],
   deuteranopia: [
     [0.367322, 0.860646, -0.227968],
     [0.280085, 0.672501, 0.047413],
-    [-0.01182, 0.04294, 0.968881],
-  ],
+    [-0.01182, 0.04294, 0.968881]
+  ]
 };
 
 export function simulate(rgb: Rgb, matrix: number[][]): Rgb {
   const lin = rgb.map(toLinear);
-  return matrix.map((row) => toGamma(Math.min(1, Math.max(0, row[0] * lin[0] + row[1] * lin[1] + row[2] * lin[2])))) as Rgb;
+  return matrix.map(row =>
+    toGamma(Math.min(1, Math.max(0, row[0] * lin[0] + row[1] * lin[1] + row[2] * lin[2])))
+  ) as Rgb;
 }
 
 export function luminance(rgb: Rgb): number {
@@ -51,7 +53,7 @@ export function toLab(rgb: Rgb): Rgb {
   const x = (0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047;
   const y = 0.2126729 * r + 0.7151522 * g + 0.072175 * b;
   const z = (0.0193339 * r + 0.119192 * g + 0.9503041 * b) / 1.08883;
-  const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
+  const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t + 16) / 116);
   const [fx, fy, fz] = [f(x), f(y), f(z)];
   return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
 }
@@ -89,7 +91,11 @@ export function deltaE2000(lab1: Rgb, lab2: Rgb): number {
     hpm /= 2;
   }
   const T =
-    1 - 0.17 * Math.cos((hpm - 30) * rad) + 0.24 * Math.cos(2 * hpm * rad) + 0.32 * Math.cos((3 * hpm + 6) * rad) - 0.2 * Math.cos((4 * hpm - 63) * rad);
+    1 -
+    0.17 * Math.cos((hpm - 30) * rad) +
+    0.24 * Math.cos(2 * hpm * rad) +
+    0.32 * Math.cos((3 * hpm + 6) * rad) -
+    0.2 * Math.cos((4 * hpm - 63) * rad);
   const dTheta = 30 * Math.exp(-(((hpm - 275) / 25) ** 2));
   const Rc = 2 * Math.sqrt(Cpm ** 7 / (Cpm ** 7 + 25 ** 7));
   const Sl = 1 + (0.015 * (Lpm - 50) ** 2) / Math.sqrt(20 + (Lpm - 50) ** 2);

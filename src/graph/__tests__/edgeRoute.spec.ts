@@ -14,8 +14,14 @@ function fixture(width: number, name: string): PerQueue.WorkflowDetail {
   for (let i = 0; i < width; i++) {
     const head = 1000 + 2 * i;
     nodes.push(node(head, 1, 'succeeded', { name, templateId: 2, index: [i], groupId: 50 }));
-    nodes.push(node(head + 1, 1, 'succeeded', { name: 'score_the_relaxed_structure.py', templateId: 3, index: [i], groupId: 50 }));
-    edges.push({ parent: 1, child: head, join: null }, { parent: head, child: head + 1, join: null }, { parent: head + 1, child: 999, join: 1 });
+    nodes.push(
+      node(head + 1, 1, 'succeeded', { name: 'score_the_relaxed_structure.py', templateId: 3, index: [i], groupId: 50 })
+    );
+    edges.push(
+      { parent: 1, child: head, join: null },
+      { parent: head, child: head + 1, join: null },
+      { parent: head + 1, child: 999, join: 1 }
+    );
   }
   nodes.push(node(999, 1, 'waiting', { name: 'collect_the_energies.py', templateId: 4 }));
   return { workflow: { id: 1, name: 'fan', createdAt: 0 }, nodes, edges };
@@ -23,12 +29,12 @@ function fixture(width: number, name: string): PerQueue.WorkflowDetail {
 
 function crossings(detail: PerQueue.WorkflowDetail, route: (s: IPoint, t: IPoint) => IPoint[]): string[] {
   const elements = buildGraph(detail, { collapseAbove: 100 });
-  const labels = new Map<string, IShownLabel>(elements.nodes.map((n) => [n.id, shownLabel(n.label)]));
+  const labels = new Map<string, IShownLabel>(elements.nodes.map(n => [n.id, shownLabel(n.label)]));
   const request = layoutRequestOf(elements, labels, 'TB');
   const { positions } = layeredLayout(request);
   const at = new Map(request.ids.map((id, i) => [id, { x: positions[2 * i], y: positions[2 * i + 1] }]));
   // A label's box: under its node's shape, as wide as its widest line.
-  const labelBoxes = elements.nodes.map((n) => {
+  const labelBoxes = elements.nodes.map(n => {
     const p = at.get(n.id)!;
     const label = labels.get(n.id)!;
     const top = p.y + shapeOf(n).height / 2;
@@ -62,12 +68,12 @@ describe('edge routes', () => {
     expect(segmentCrossesBox({ x: -5, y: -5 }, { x: -1, y: 20 }, box)).toBe(false);
   });
 
-  it('drawn straight from centre to centre, fan-out and fan-in edges would cross their neighbours\' labels', () => {
+  it("drawn straight from centre to centre, fan-out and fan-in edges would cross their neighbours' labels", () => {
     // What the route below avoids: the fixture is one where straight lines do cross.
     expect(crossings(fixture(8, 'relax_structure_with_constraints.py'), (s, t) => [s, t]).length).toBeGreaterThan(0);
   });
 
-  it.each([3, 8, 30])('cross no label of a node they do not join (%i columns with long names)', (width) => {
+  it.each([3, 8, 30])('cross no label of a node they do not join (%i columns with long names)', width => {
     expect(crossings(fixture(width, 'relax_structure_with_constraints.py'), edgeRoute)).toEqual([]);
   });
 

@@ -32,12 +32,12 @@ function paletteOf(selector: string): Record<EntryState, string> {
 // The canvas is --jp-layout-color0 of JupyterLab's light and dark themes.
 const THEMES = [
   { name: 'light', selector: ':root', canvas: '#ffffff' },
-  { name: 'dark', selector: "body[data-jp-theme-light='false']", canvas: '#111111' },
+  { name: 'dark', selector: "body[data-jp-theme-light='false']", canvas: '#111111' }
 ];
 const VISIONS: Record<string, ((rgb: Rgb) => Rgb) | null> = {
   typical: null,
-  deuteranopia: (rgb) => simulate(rgb, SIMULATIONS.deuteranopia),
-  protanopia: (rgb) => simulate(rgb, SIMULATIONS.protanopia),
+  deuteranopia: rgb => simulate(rgb, SIMULATIONS.deuteranopia),
+  protanopia: rgb => simulate(rgb, SIMULATIONS.protanopia)
 };
 const MIN_FAMILY_DISTANCE = 10;
 const MIN_CONTRAST = 3;
@@ -64,7 +64,7 @@ describe('the colour maths', () => {
   });
 });
 
-describe.each(THEMES)('the $name theme\'s state colours', ({ selector, canvas }) => {
+describe.each(THEMES)("the $name theme's state colours", ({ selector, canvas }) => {
   const palette = paletteOf(selector);
 
   it('are plain colours, one per state', () => {
@@ -74,24 +74,29 @@ describe.each(THEMES)('the $name theme\'s state colours', ({ selector, canvas })
   });
 
   it(`each stand out from the canvas at ${MIN_CONTRAST}:1 or more`, () => {
-    const low = ENTRY_STATES.map((s) => ({ state: s, ratio: contrast(parseHex(palette[s]), parseHex(canvas)) })).filter((c) => c.ratio < MIN_CONTRAST);
+    const low = ENTRY_STATES.map(s => ({ state: s, ratio: contrast(parseHex(palette[s]), parseHex(canvas)) })).filter(
+      c => c.ratio < MIN_CONTRAST
+    );
     expect(low).toEqual([]);
   });
 
-  it.each(Object.keys(VISIONS))(`tell the families apart for %s vision (CIEDE2000 >= ${MIN_FAMILY_DISTANCE})`, (vision) => {
-    const see = VISIONS[vision] ?? ((rgb: Rgb) => rgb);
-    const close: string[] = [];
-    for (const a of ENTRY_STATES) {
-      for (const b of ENTRY_STATES) {
-        if (a >= b || FAMILY_OF_STATE[a] === FAMILY_OF_STATE[b]) {
-          continue;
-        }
-        const d = deltaE2000(toLab(see(parseHex(palette[a]))), toLab(see(parseHex(palette[b]))));
-        if (d < MIN_FAMILY_DISTANCE) {
-          close.push(`${a} ${palette[a]} ~ ${b} ${palette[b]}: ${d.toFixed(1)}`);
+  it.each(Object.keys(VISIONS))(
+    `tell the families apart for %s vision (CIEDE2000 >= ${MIN_FAMILY_DISTANCE})`,
+    vision => {
+      const see = VISIONS[vision] ?? ((rgb: Rgb) => rgb);
+      const close: string[] = [];
+      for (const a of ENTRY_STATES) {
+        for (const b of ENTRY_STATES) {
+          if (a >= b || FAMILY_OF_STATE[a] === FAMILY_OF_STATE[b]) {
+            continue;
+          }
+          const d = deltaE2000(toLab(see(parseHex(palette[a]))), toLab(see(parseHex(palette[b]))));
+          if (d < MIN_FAMILY_DISTANCE) {
+            close.push(`${a} ${palette[a]} ~ ${b} ${palette[b]}: ${d.toFixed(1)}`);
+          }
         }
       }
+      expect(close).toEqual([]);
     }
-    expect(close).toEqual([]);
-  });
+  );
 });

@@ -31,15 +31,15 @@ function follow(log: GrowingLog, pollMs = 5) {
   const errors: unknown[] = [];
   let resets = 0;
   const follower = new LogFollower({
-    read: (o) => log.read(o),
-    onText: (t) => shown.push(t),
+    read: o => log.read(o),
+    onText: t => shown.push(t),
     onReset: () => {
       resets++;
       shown.length = 0;
     },
     onStatus: (s, f) => statuses.push([s, f]),
-    onError: (e) => errors.push(e),
-    pollMs,
+    onError: e => errors.push(e),
+    pollMs
   });
   follower.start();
   return { follower, shown, statuses, errors, resets: () => resets };
@@ -47,7 +47,7 @@ function follow(log: GrowingLog, pollMs = 5) {
 
 const until = async (check: () => boolean, what: string) => {
   for (let i = 0; i < 400 && !check(); i++) {
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise(r => setTimeout(r, 5));
   }
   if (!check()) {
     throw new Error(`timed out waiting for ${what}`);
@@ -71,7 +71,7 @@ describe('LogFollower', () => {
     expect(f.statuses[f.statuses.length - 1]).toEqual(['succeeded', false]);
     // Ended: no more polls.
     const reads = log.reads.length;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise(r => setTimeout(r, 50));
     expect(log.reads.length).toBe(reads);
     f.follower.dispose();
   });
@@ -88,7 +88,7 @@ describe('LogFollower', () => {
     log.state = 'running';
     log.text = 'second\n';
     f.follower.wake(); // the view wakes it on the entry's events
-    await until(() => f.shown.join('') === 'second\n', 'the retry\'s log');
+    await until(() => f.shown.join('') === 'second\n', "the retry's log");
     expect(f.resets()).toBe(1);
     expect(f.follower.following).toBe(true);
     f.follower.dispose();
@@ -104,7 +104,7 @@ describe('LogFollower', () => {
     await until(() => f.shown.join('') === 'a\nb\n', 'the text after the error');
     f.follower.dispose();
     const reads = log.reads.length;
-    await new Promise((r) => setTimeout(r, 30));
+    await new Promise(r => setTimeout(r, 30));
     expect(log.reads.length).toBe(reads); // disposed: no more reads
   });
 });
