@@ -19,6 +19,7 @@ import {
   type WorkflowNodeSpec,
   type WorkflowSpec,
 } from '../../core/spec.js';
+import { mapScriptPaths } from './scriptPaths';
 
 export const DEFAULT_RESOURCES = '1:local:10m';
 
@@ -73,6 +74,7 @@ export interface IGroupOptions {
 }
 
 export interface ITaskOptions {
+  /** The script: relative to the document's folder, or absolute. */
   code: string;
   name?: string;
   args?: JsonObject | null;
@@ -148,10 +150,17 @@ export class DefinitionModel {
     return JSON.stringify(this._doc, null, 2) + '\n';
   }
 
-  /** What is submitted: the document without `layout`. */
-  toSpec(): WorkflowDocument {
+  /**
+   * What is submitted: the document without `layout`; `resolvePath` turns each stored script and
+   * notebook path (relative to the document's folder) into the absolute one the bridge needs.
+   */
+  toSpec(resolvePath?: (stored: string) => string): WorkflowDocument {
     const { layout: _layout, ...spec } = this._doc;
-    return JSON.parse(JSON.stringify(spec)) as WorkflowDocument;
+    const copy = JSON.parse(JSON.stringify(spec)) as WorkflowDocument;
+    if (resolvePath && isObject(copy.root)) {
+      mapScriptPaths(copy.root, resolvePath);
+    }
+    return copy;
   }
 
   // ------------------------------------------------------------------ reading
@@ -229,8 +238,8 @@ export class DefinitionModel {
     return out;
   }
 
-  /** Every problem found: each task checked on its own, then the whole document. */
-  validate(): IProblem[] {
+  /** Every problem found: each task checked on its own, then the whole document (paths resolved with `resolvePath`). */
+  validate(resolvePath?: (stored: string) => string): IProblem[] {
     const problems: IProblem[] = [];
     const drawn = new Set(this.items().map((i) => i.path));
     const owner = (node: string | undefined): string | null => {
@@ -255,14 +264,18 @@ export class DefinitionModel {
       const node = this.nodeAt(item.path);
       if (node && (node.kind === 'task' || node.kind === 'manual')) {
         try {
-          validateSpec({ specVersion: SPEC_VERSION, name: 'task', root: node });
+          const resolved = JSON.parse(JSON.stringify(node)) as NodeSpec;
+          if (resolvePath) {
+            mapScriptPaths(resolved, resolvePath);
+          }
+          validateSpec({ specVersion: SPEC_VERSION, name: 'task', root: resolved });
         } catch (error) {
           add(error, item.path);
         }
       }
     }
     try {
-      validateSpec(this.toSpec());
+      validateSpec(this.toSpec(resolvePath));
     } catch (error) {
       add(error, null);
     }
@@ -278,8 +291,8 @@ export class DefinitionModel {
 
   /** Adds a task to a workflow (the top one by default); returns its path. */
   addTask(options: ITaskOptions, workflowPath = 'root'): string {
-    if (!options.code.startsWith('/')) {
-      throw new BuilderError(`the script path must be absolute, got '${options.code}'`);
+    if (!options.code.trim()) {
+      throw new BuilderError('a task needs a script');
     }
     const task: Record<string, unknown> = {
       kind: 'task',

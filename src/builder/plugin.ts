@@ -3,6 +3,7 @@
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, Notification, WidgetTracker } from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
 import { ABCWidgetFactory, DocumentRegistry, DocumentWidget } from '@jupyterlab/docregistry';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
@@ -79,9 +80,11 @@ export const builderPlugin: JupyterFrontEndPlugin<void> = {
   id: 'perqueue-lab:builder',
   description: 'The graphical builder of PerQueue workflow definitions (.pqwf.json).',
   autoStart: true,
+  requires: [IDocumentManager],
   optional: [IPerQueueModel, ISettingRegistry, ICommandPalette, ILauncher, ILayoutRestorer, IDefaultFileBrowser],
   activate: async (
     app: JupyterFrontEnd,
+    manager: IDocumentManager,
     perqueue: IPerQueueModel | null,
     registry: ISettingRegistry | null,
     palette: ICommandPalette | null,
@@ -123,6 +126,7 @@ export const builderPlugin: JupyterFrontEndPlugin<void> = {
         new WorkflowBuilder({
           context,
           contents: app.serviceManager.contents,
+          manager,
           perqueue,
           commands: app.commands,
           settings: () => current,
