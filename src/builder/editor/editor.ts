@@ -552,6 +552,16 @@ export class WorkflowBuilder extends SplitPanel {
       });
       if (Object.keys(placed).length) {
         definition.setPositions(placed, false);
+        // A new item out of view: show the whole drawing (the view moves, the items do not).
+        const view = cy.extent();
+        const outOfView = Object.values(placed).some((p) => p.x < view.x1 || p.x > view.x2 || p.y < view.y1 || p.y > view.y2);
+        if (outOfView && before.size > 0) {
+          cy.fit(undefined, 32);
+          if (cy.zoom() > 1.25) {
+            cy.zoom(1.25);
+            cy.center();
+          }
+        }
       }
       if (before.size === 0) {
         cy.fit(undefined, 32);
