@@ -3,6 +3,7 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import type { IDocumentManager } from '@jupyterlab/docmanager';
 import { FileDialog } from '@jupyterlab/filebrowser';
+import type { Contents } from '@jupyterlab/services';
 import { Widget } from '@lumino/widgets';
 
 import { DEFAULT_MAX_TRIES } from '../../core/constants.js';
@@ -25,13 +26,24 @@ export async function pickScript(
   title = 'Add a task: pick its script',
   pattern: RegExp = SCRIPT_PATTERN,
 ): Promise<string | null> {
-  const result = await FileDialog.getOpenFiles({
-    manager,
-    title,
-    defaultPath: folder,
-    label: pattern === NOTEBOOK_PATTERN ? 'Notebooks (.ipynb) are listed.' : 'Scripts (.py, .sh, .ipynb) are listed.',
-    filter: (model) => (model.type === 'directory' || pattern.test(model.name) ? {} : null),
-  });
+  // JupyterLab's dialogs are at most 500 px high, which leaves room for four files: the dialog
+  // is put in a host of its own that style/builder.css lets grow with the window.
+  const host = document.createElement('div');
+  host.className = 'jp-PerQueue-file-dialog';
+  document.body.appendChild(host);
+  let result: Dialog.IResult<Contents.IModel[]>;
+  try {
+    result = await FileDialog.getOpenFiles({
+      manager,
+      title,
+      host,
+      defaultPath: folder,
+      label: pattern === NOTEBOOK_PATTERN ? 'Notebooks (.ipynb) are listed.' : 'Scripts (.py, .sh, .ipynb) are listed.',
+      filter: (model) => (model.type === 'directory' || pattern.test(model.name) ? {} : null),
+    });
+  } finally {
+    host.remove();
+  }
   const file = result.button.accept ? (result.value ?? []).find((m) => m.type !== 'directory' && pattern.test(m.name)) : undefined;
   return file ? file.path : null;
 }
