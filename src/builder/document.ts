@@ -19,7 +19,7 @@ import {
   type WorkflowNodeSpec,
   type WorkflowSpec,
 } from '../../core/spec.js';
-import { mapScriptPaths } from './scriptPaths';
+import { mapScriptPaths } from '../../core/scriptPaths.js';
 
 export const DEFAULT_RESOURCES = '1:local:10m';
 

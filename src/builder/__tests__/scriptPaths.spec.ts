@@ -9,7 +9,7 @@ import {
   resolveScriptPath,
   scriptPaths,
   storedScriptPath,
-} from '../scriptPaths';
+} from '../../../core/scriptPaths.js';
 
 describe('normalizePath', () => {
   it.each([

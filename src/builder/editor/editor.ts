@@ -17,7 +17,7 @@ import dagre from 'cytoscape-dagre';
 import { CommandIDs, type IPerQueueModel } from '../../tokens';
 import { clear, el, onThemeChange } from '../../ui';
 import { askGroup, NOTEBOOK_PATTERN, pickScript, SCRIPT_PATTERN } from '../dialogs';
-import { folderOf, fromRootRelative, normalizePath, resolveScriptPath, scriptPaths, storedScriptPath } from '../scriptPaths';
+import { folderOf, fromRootRelative, normalizePath, resolveScriptPath, scriptPaths, storedScriptPath } from '../../../core/scriptPaths.js';
 import { absolutePath, renderProperties } from './properties';
 import { builderStyle } from './style';
 import { BuilderError, DefinitionModel, DEFAULT_RESOURCES, type IProblem } from '../document';

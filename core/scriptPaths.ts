@@ -4,7 +4,7 @@
 // Python API, or by older versions of the builder) is absolute and used as it is. Submitting
 // resolves every relative path against the document's absolute folder, as the bridge needs
 // absolute paths. Pure functions: no DOM, no I/O.
-import type { NodeSpec } from '../../core/spec.js';
+import type { NodeSpec } from './spec.js';
 
 /** `a/./b//c/../d` → `a/b/d`; keeps a leading `/`; `..` that climbs above a relative start stays. */
 export function normalizePath(path: string): string {
