@@ -155,8 +155,8 @@ export class DefinitionModel {
    * notebook path (relative to the document's folder) into the absolute one the bridge needs.
    */
   toSpec(resolvePath?: (stored: string) => string): WorkflowDocument {
-    const { layout: _layout, ...spec } = this._doc;
-    const copy = JSON.parse(JSON.stringify(spec)) as WorkflowDocument;
+    // JSON drops a key whose value is undefined.
+    const copy = JSON.parse(JSON.stringify({ ...this._doc, layout: undefined })) as WorkflowDocument;
     if (resolvePath && isObject(copy.root)) {
       mapScriptPaths(copy.root, resolvePath);
     }
