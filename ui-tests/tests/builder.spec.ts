@@ -27,7 +27,7 @@ function folder(prefix: string): string {
 test('a three-task workflow built in the builder is submitted and runs', async ({ page, request }) => {
   const builder = new BuilderPage(page, request);
   const dialogs: string[] = [];
-  page.on('dialog', (d) => {
+  page.on('dialog', d => {
     dialogs.push(d.message());
     void d.dismiss();
   });
@@ -35,7 +35,9 @@ test('a three-task workflow built in the builder is submitted and runs', async (
 
   // The launcher card and the command create a definition and open it in the builder.
   await page.evaluate(() => (window as any).jupyterapp.commands.execute('launcher:create'));
-  const card = page.locator('.jp-LauncherCard[data-category="PerQueue"]:visible', { hasText: 'Workflow Definition' }).first();
+  const card = page
+    .locator('.jp-LauncherCard[data-category="PerQueue"]:visible', { hasText: 'Workflow Definition' })
+    .first();
   await expect(card).toBeVisible();
   await card.click();
   await expect(page.locator('.jp-PerQueue-builder')).toBeVisible();
@@ -62,7 +64,7 @@ test('a three-task workflow built in the builder is submitted and runs', async (
   expect(saved.root.nodes.map((n: any) => [n.id, n.parents])).toEqual([
     ['first', []],
     ['second', ['first']],
-    ['third', ['second']],
+    ['third', ['second']]
   ]);
   expect(saved.root.nodes[2].node.args).toEqual({ who: 'third' });
   expect(saved.root.nodes.map((n: any) => n.node.code)).toEqual(['hello.py', 'hello.py', 'hello.py']);
@@ -70,7 +72,9 @@ test('a three-task workflow built in the builder is submitted and runs', async (
   // Submit, then follow it in the Workflows sidebar until every entry succeeded.
   await builder.submit('builder-ui');
   await page.sidebar.openTab('perqueue-workflows');
-  const item = page.locator('.jp-PerQueue-workflow', { has: page.locator('.jp-PerQueue-workflow-name', { hasText: /^builder-ui$/ }) }).first();
+  const item = page
+    .locator('.jp-PerQueue-workflow', { has: page.locator('.jp-PerQueue-workflow-name', { hasText: /^builder-ui$/ }) })
+    .first();
   await expect(item).toBeVisible();
   await expect(item.locator('.jp-PerQueue-workflow-counts')).toHaveText('3 succeeded', { timeout: 90000 });
   expect(dialogs).toEqual([]);
@@ -78,7 +82,10 @@ test('a three-task workflow built in the builder is submitted and runs', async (
 
 test('a definition written in Python opens in the builder and saves back unchanged', async ({ page, request }) => {
   const builder = new BuilderPage(page, request);
-  const fixture = fs.readFileSync(path.resolve(__dirname, '..', '..', 'tests', 'fixtures', 'specs', 'swg_switch.json'), 'utf8');
+  const fixture = fs.readFileSync(
+    path.resolve(__dirname, '..', '..', 'tests', 'fixtures', 'specs', 'swg_switch.json'),
+    'utf8'
+  );
   await page.goto();
   await page.contents.uploadContent(fixture, 'text', 'defs/swg_switch.pqwf.json');
   await page.filebrowser.open('defs/swg_switch.pqwf.json');
@@ -108,18 +115,18 @@ test('the group dialog shows only the fields of the chosen group kind', async ({
   const rows = {
     width: form.locator('.jp-PerQueue-form-row', { has: page.locator('.jp-PerQueue-group-width') }),
     maxTries: form.locator('.jp-PerQueue-form-row', { has: page.locator('.jp-PerQueue-group-max-tries') }),
-    keys: form.locator('.jp-PerQueue-form-row', { has: page.locator('.jp-PerQueue-group-keys') }),
+    keys: form.locator('.jp-PerQueue-form-row', { has: page.locator('.jp-PerQueue-group-keys') })
   };
   const shown = async () => ({
     width: await rows.width.isVisible(),
     maxTries: await rows.maxTries.isVisible(),
-    keys: await rows.keys.isVisible(),
+    keys: await rows.keys.isVisible()
   });
   await expect(form.locator('.jp-PerQueue-group-name')).toBeVisible();
   expect(await kind.inputValue()).toBe('static_width');
   await expect.poll(shown).toEqual({ width: true, maxTries: false, keys: false });
   // A hidden row takes no room: it is not drawn at all.
-  expect(await rows.maxTries.evaluate((e) => getComputedStyle(e).display)).toBe('none');
+  expect(await rows.maxTries.evaluate(e => getComputedStyle(e).display)).toBe('none');
 
   // Switching the kind in the dialog changes which rows show.
   await kind.selectOption('cyclical');
@@ -138,7 +145,11 @@ test('the group dialog shows only the fields of the chosen group kind', async ({
   expect(saved.root.nodes[0].node).toMatchObject({ kind: 'cyclical', maxTries: 7 });
 });
 
-test('scripts are picked in the file dialog and stored relative to the definition', async ({ page, request, perqueue }) => {
+test('scripts are picked in the file dialog and stored relative to the definition', async ({
+  page,
+  request,
+  perqueue
+}) => {
   const builder = new BuilderPage(page, request);
   const dir = folder('relative');
   await page.goto();
@@ -174,24 +185,28 @@ test('scripts are picked in the file dialog and stored relative to the definitio
   expect(saved.root.nodes.map((n: any) => [n.id, n.node.code])).toEqual([
     ['here', 'here.py'],
     ['step', 'sub/step.py'],
-    ['up', '../hello.py'],
+    ['up', '../hello.py']
   ]);
 
   // Submitting resolves them against the definition's folder: every task finds its script and runs.
   const id = await builder.submit('relative');
   await expect
-    .poll(async () => (await perqueue.entries(id)).map((e) => `${e.name}:${e.state}`).sort(), { timeout: 90000 })
+    .poll(async () => (await perqueue.entries(id)).map(e => `${e.name}:${e.state}`).sort(), { timeout: 90000 })
     .toEqual(['here:succeeded', 'step:succeeded', 'up:succeeded']);
   const project = await perqueue.projectDir();
-  const results = Object.fromEntries((await perqueue.entries(id)).map((e) => [e.name, e.data]));
+  const results = Object.fromEntries((await perqueue.entries(id)).map(e => [e.name, e.data]));
   expect(results).toEqual({
     here: { ran: path.join(project, dir, 'here.py') },
     step: { ran: path.join(project, dir, 'sub', 'step.py') },
-    up: { greeting: 'hello' },
+    up: { greeting: 'hello' }
   });
 });
 
-test('an older definition with absolute and root-relative script paths keeps working', async ({ page, request, perqueue }) => {
+test('an older definition with absolute and root-relative script paths keeps working', async ({
+  page,
+  request,
+  perqueue
+}) => {
   const builder = new BuilderPage(page, request);
   const dir = folder('legacy');
   const project = await perqueue.projectDir();
@@ -200,30 +215,42 @@ test('an older definition with absolute and root-relative script paths keeps wor
   const task = (id: string, code: string, parents: string[]) => ({
     id,
     node: { kind: 'task', name: id, code, args: {}, resources: '1:local:10m' },
-    parents,
+    parents
   });
   const older = {
     specVersion: 1,
     name: 'legacy',
     root: {
       kind: 'workflow',
-      nodes: [task('absolute', `${project}/${dir}/scripts/old.py`, []), task('rootrel', `${dir}/scripts/old.py`, ['absolute'])],
-    },
+      nodes: [
+        task('absolute', `${project}/${dir}/scripts/old.py`, []),
+        task('rootrel', `${dir}/scripts/old.py`, ['absolute'])
+      ]
+    }
   };
   await page.contents.uploadContent(JSON.stringify(older, null, 2) + '\n', 'text', `${dir}/defs/legacy.pqwf.json`);
   await builder.open(`${dir}/defs/legacy.pqwf.json`);
 
   // The root-relative path is rewritten relative to the definition's folder; the absolute one stays.
-  await expect(page.locator('.jp-Notification-Toast-info, .Toastify__toast--info', { hasText: 'now relative to this file’s folder (../scripts/old.py)' }).first()).toBeVisible();
+  await expect(
+    page
+      .locator('.jp-Notification-Toast-info, .Toastify__toast--info', {
+        hasText: 'now relative to this file’s folder (../scripts/old.py)'
+      })
+      .first()
+  ).toBeVisible();
   await expect(builder.problems).toContainText('The definition is valid.');
   const saved = await builder.save(`${dir}/defs/legacy.pqwf.json`);
-  expect(saved.root.nodes.map((n: any) => n.node.code)).toEqual([`${project}/${dir}/scripts/old.py`, '../scripts/old.py']);
+  expect(saved.root.nodes.map((n: any) => n.node.code)).toEqual([
+    `${project}/${dir}/scripts/old.py`,
+    '../scripts/old.py'
+  ]);
 
   const id = await builder.submit('legacy');
   await expect
-    .poll(async () => (await perqueue.entries(id)).map((e) => `${e.name}:${e.state}`).sort(), { timeout: 90000 })
+    .poll(async () => (await perqueue.entries(id)).map(e => `${e.name}:${e.state}`).sort(), { timeout: 90000 })
     .toEqual(['absolute:succeeded', 'rootrel:succeeded']);
-  const ran = (await perqueue.entries(id)).map((e) => (e.data as any)?.ran);
+  const ran = (await perqueue.entries(id)).map(e => (e.data as any)?.ran);
   expect(ran).toEqual([path.join(project, dir, 'scripts', 'old.py'), path.join(project, dir, 'scripts', 'old.py')]);
 });
 
@@ -251,7 +278,7 @@ test('connecting items keeps every drawn item where it is', async ({ page, reque
   for (const [a, b] of [
     ['root/a', 'root/b'],
     ['root/a', 'root/c'],
-    ['root/c', 'root/d'],
+    ['root/c', 'root/d']
   ]) {
     const edges = Number(await builder.canvas.getAttribute('data-edge-count'));
     await builder.connect(a, b);

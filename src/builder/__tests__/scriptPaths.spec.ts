@@ -8,7 +8,7 @@ import {
   relativePath,
   resolveScriptPath,
   scriptPaths,
-  storedScriptPath,
+  storedScriptPath
 } from '../../../core/scriptPaths.js';
 
 describe('normalizePath', () => {
@@ -18,7 +18,7 @@ describe('normalizePath', () => {
     ['../a', '../a'],
     ['a/../../b', '../b'],
     ['/..', '/'],
-    ['', ''],
+    ['', '']
   ])('%s → %s', (input, output) => expect(normalizePath(input)).toBe(output));
 });
 
@@ -27,7 +27,7 @@ describe('folderOf', () => {
     ['defs/w.pqwf.json', 'defs'],
     ['w.pqwf.json', ''],
     ['/abs/w.pqwf.json', '/abs'],
-    ['/w.pqwf.json', '/'],
+    ['/w.pqwf.json', '/']
   ])('%s → %s', (input, output) => expect(folderOf(input)).toBe(output));
 });
 
@@ -61,13 +61,15 @@ describe('resolving a stored path for submitting', () => {
     expect(resolveScriptPath('/opt/scripts/x.py', '/home/u/proj')).toBe('/opt/scripts/x.py');
   });
   it('refuses a folder that is not absolute', () => {
-    expect(() => resolveScriptPath('x.py', 'proj')).toThrow("the document's folder must be absolute to resolve 'x.py', got 'proj'");
+    expect(() => resolveScriptPath('x.py', 'proj')).toThrow(
+      "the document's folder must be absolute to resolve 'x.py', got 'proj'"
+    );
   });
   it('round-trips: what is stored for a picked file resolves to that file', () => {
     for (const [picked, doc] of [
       ['proj/sub/s.py', 'proj/w.pqwf.json'],
       ['s.py', 'a/b/w.pqwf.json'],
-      ['a/c/s.py', 'a/b/w.pqwf.json'],
+      ['a/c/s.py', 'a/b/w.pqwf.json']
     ]) {
       const stored = storedScriptPath(picked, doc);
       expect(resolveScriptPath(stored, normalizePath(`/root/${folderOf(doc)}`))).toBe(`/root/${picked}`);
@@ -96,34 +98,34 @@ describe('a definition with relative script paths', () => {
 
   it('stores the paths as given', () => {
     const saved = JSON.parse(build().toText());
-    const codes = scriptPaths(saved.root).map((p) => p.value);
+    const codes = scriptPaths(saved.root).map(p => p.value);
     expect(codes).toEqual(['prep.py', '../shared/train.py', '/opt/old.py', 'review/check.ipynb']);
   });
 
   it('submits absolute paths resolved against the document folder, without touching the document', () => {
     const m = build();
-    const spec = m.toSpec((p) => resolveScriptPath(p, '/home/u/proj/defs'));
-    expect(scriptPaths(spec.root).map((p) => p.value)).toEqual([
+    const spec = m.toSpec(p => resolveScriptPath(p, '/home/u/proj/defs'));
+    expect(scriptPaths(spec.root).map(p => p.value)).toEqual([
       '/home/u/proj/defs/prep.py',
       '/home/u/proj/shared/train.py',
       '/opt/old.py',
-      '/home/u/proj/defs/review/check.ipynb',
+      '/home/u/proj/defs/review/check.ipynb'
     ]);
-    expect(scriptPaths(m.document.root).map((p) => p.value)[0]).toBe('prep.py');
+    expect(scriptPaths(m.document.root).map(p => p.value)[0]).toBe('prep.py');
   });
 
   it('is valid once resolved, and names each relative path as a problem when not', () => {
     const m = build();
-    expect(m.validate((p) => resolveScriptPath(p, '/home/u/proj'))).toEqual([]);
+    expect(m.validate(p => resolveScriptPath(p, '/home/u/proj'))).toEqual([]);
     const problems = m.validate();
-    expect(problems.map((p) => [p.path, p.field])).toEqual(
+    expect(problems.map(p => [p.path, p.field])).toEqual(
       expect.arrayContaining([
         ['root/prep', 'code'],
         ['root/train', 'code'],
-        ['root/check', 'notebook'],
-      ]),
+        ['root/check', 'notebook']
+      ])
     );
-    expect(problems.find((p) => p.path === 'root/prep')?.message).toBe("the script path must be absolute, got 'prep.py'");
+    expect(problems.find(p => p.path === 'root/prep')?.message).toBe("the script path must be absolute, got 'prep.py'");
   });
 
   it('refuses a task without a script', () => {

@@ -7,7 +7,7 @@ import type { APIRequestContext, Locator } from '@playwright/test';
 export class BuilderPage {
   constructor(
     readonly page: IJupyterLabPageFixture,
-    readonly request: APIRequestContext,
+    readonly request: APIRequestContext
   ) {}
 
   get canvas(): Locator {
@@ -24,7 +24,14 @@ export class BuilderPage {
 
   /** Opens a definition file in the builder. */
   async open(path: string): Promise<void> {
-    await this.page.evaluate((p) => (window as any).jupyterapp.commands.execute('docmanager:open', { path: p, factory: 'PerQueue Workflow Builder' }), path);
+    await this.page.evaluate(
+      p =>
+        (window as any).jupyterapp.commands.execute('docmanager:open', {
+          path: p,
+          factory: 'PerQueue Workflow Builder'
+        }),
+      path
+    );
     await expect(this.page.locator('.jp-PerQueue-builder')).toBeVisible();
     await expect(this.problems).toContainText('Problems');
   }
@@ -52,7 +59,11 @@ export class BuilderPage {
 
   /** The file dialog's entry named `name`. */
   listed(name: string): Locator {
-    return this.dialog.locator('.jp-DirListing-item', { has: this.page.locator('.jp-DirListing-itemText', { hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
+    return this.dialog.locator('.jp-DirListing-item', {
+      has: this.page.locator('.jp-DirListing-itemText', {
+        hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)
+      })
+    });
   }
 
   /** Adds a task running `script` (a path from the server root) and names it. */
@@ -77,12 +88,12 @@ export class BuilderPage {
   }
 
   async select(paths: string[]): Promise<void> {
-    await this.page.evaluate((p) => (window as any).jupyterapp.shell.currentWidget.content.select(p), paths);
+    await this.page.evaluate(p => (window as any).jupyterapp.shell.currentWidget.content.select(p), paths);
   }
 
   /** Where an item is drawn on the canvas, in canvas pixels. */
   async renderedPosition(itemPath: string): Promise<{ x: number; y: number }> {
-    return this.page.evaluate((p) => {
+    return this.page.evaluate(p => {
       const node = (window as any).jupyterapp.shell.currentWidget.content.cytoscape.getElementById(p);
       if (node.empty()) {
         throw new Error(`no item ${p}`);
@@ -121,9 +132,11 @@ export class BuilderPage {
 
   /** Saves the document and reads it back from the server. */
   async save(path: string): Promise<any> {
-    const text = await this.page.evaluate(() => (window as any).jupyterapp.shell.currentWidget.context.model.toString());
+    const text = await this.page.evaluate(() =>
+      (window as any).jupyterapp.shell.currentWidget.context.model.toString()
+    );
     await this.page.evaluate(() => (window as any).jupyterapp.commands.execute('docmanager:save'));
-    await expect.poll(() => this.read(path).then((saved) => JSON.stringify(saved, null, 2) + '\n')).toBe(text);
+    await expect.poll(() => this.read(path).then(saved => JSON.stringify(saved, null, 2) + '\n')).toBe(text);
     return this.read(path);
   }
 
@@ -136,7 +149,11 @@ export class BuilderPage {
   /** Submits with the toolbar button; the new workflow's id from the notification. */
   async submit(name: string): Promise<number> {
     await this.clickTool('Submit');
-    const toast = this.page.locator('.jp-Notification-Toast-success, .Toastify__toast--success', { hasText: `Submitted ${name} as workflow #` }).first();
+    const toast = this.page
+      .locator('.jp-Notification-Toast-success, .Toastify__toast--success', {
+        hasText: `Submitted ${name} as workflow #`
+      })
+      .first();
     await expect(toast).toBeVisible();
     const id = Number(/workflow #(\d+)/.exec((await toast.textContent()) ?? '')?.[1]);
     expect(id).toBeGreaterThan(0);
