@@ -254,7 +254,7 @@ test('an older definition with absolute and root-relative script paths keeps wor
   expect(ran).toEqual([path.join(project, dir, 'scripts', 'old.py'), path.join(project, dir, 'scripts', 'old.py')]);
 });
 
-test('connecting items keeps every drawn item where it is', async ({ page, request }) => {
+test('connecting and grouping items keeps every drawn item where it is', async ({ page, request }) => {
   const builder = new BuilderPage(page, request);
   const dir = folder('layout');
   await page.goto();
@@ -287,7 +287,18 @@ test('connecting items keeps every drawn item where it is', async ({ page, reque
     close(before, after);
     before = after;
   }
-  // No layout ran for the connects, and the document keeps the places.
+  // Grouping moves an item to a new path inside the group, not to a new place.
+  const byLabel = await builder.positionsByLabel();
+  await builder.select(['root/d']);
+  await builder.clickTool('Group…');
+  await builder.dialog.getByRole('button', { name: 'Group' }).click();
+  await expect(builder.dialog).toHaveCount(0);
+  await expect(builder.canvas).toHaveAttribute('data-item-count', '5');
+  close(byLabel, await builder.positionsByLabel());
+  before = await builder.positions();
+  expect(Object.keys(before)).not.toContain('root/d');
+
+  // No layout ran for these edits, and the document keeps the places.
   expect(await builder.canvas.getAttribute('data-layout-runs')).toBe(layoutRuns);
   const saved = await builder.save(`${dir}/layout.pqwf.json`);
   close(before, saved.layout.positions);

@@ -488,12 +488,26 @@ export class WorkflowBuilder extends SplitPanel {
     const before = new Set(cy.nodes().map((n) => n.id()));
     const invalid = new Set(this._problemList.map((p) => p.path).filter((p): p is string => !!p));
     const known = { ...definition.positions() };
+    // Edits change items in place: an item grouped, ungrouped or renamed gets a new path but is
+    // the same spec object, and stays where it was drawn.
+    const bySpec = new Map<unknown, { x: number; y: number }>();
     cy.nodes().forEach((n) => {
       if (n.isChildless()) {
         known[n.id()] = { ...n.position() };
+        const spec = this._drawnSpecs.get(n.id());
+        if (spec) {
+          bySpec.set(spec, { ...n.position() });
+        }
       }
     });
     const items = definition.items();
+    this._drawnSpecs = new Map(items.map((item) => [item.path, definition.nodeAt(item.path)]));
+    for (const item of items) {
+      const at = known[item.path] ? undefined : bySpec.get(this._drawnSpecs.get(item.path));
+      if (at) {
+        known[item.path] = at;
+      }
+    }
     cy.batch(() => {
       const wanted = new Set<string>();
       for (const item of items) {
@@ -550,8 +564,18 @@ export class WorkflowBuilder extends SplitPanel {
         }
         n.position({ ...at });
       });
+      // The document keeps every place: new items' and those of items that moved to a new path.
+      const stored = definition.positions();
+      const unsaved: Record<string, { x: number; y: number }> = {};
+      leaves.forEach((n) => {
+        if (!stored[n.id()]) {
+          unsaved[n.id()] = { ...n.position() };
+        }
+      });
+      if (Object.keys(unsaved).length) {
+        definition.setPositions(unsaved, false);
+      }
       if (Object.keys(placed).length) {
-        definition.setPositions(placed, false);
         // A new item out of view: show the whole drawing (the view moves, the items do not).
         const view = cy.extent();
         const outOfView = Object.values(placed).some((p) => p.x < view.x1 || p.x > view.x2 || p.y < view.y1 || p.y > view.y2);
@@ -685,6 +709,8 @@ export class WorkflowBuilder extends SplitPanel {
   private _problemList: IProblem[] = [];
   private _lastText = '';
   private _layoutRuns = 0;
+  /** The spec object drawn at each path in the last drawing. */
+  private _drawnSpecs = new Map<string, unknown>();
   private _selectionTimer: ReturnType<typeof setTimeout> | null = null;
 }
 

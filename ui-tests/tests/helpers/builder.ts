@@ -115,6 +115,19 @@ export class BuilderPage {
     });
   }
 
+  /** Where every task and step sits, by its label (a task's name), for edits that change paths. */
+  async positionsByLabel(): Promise<Record<string, { x: number; y: number }>> {
+    return this.page.evaluate(() => {
+      const out: Record<string, { x: number; y: number }> = {};
+      (window as any).jupyterapp.shell.currentWidget.content.cytoscape.nodes().forEach((n: any) => {
+        if (n.isChildless()) {
+          out[n.data('label')] = { ...n.position() };
+        }
+      });
+      return out;
+    });
+  }
+
   async clickItem(itemPath: string): Promise<void> {
     const box = (await this.canvas.boundingBox())!;
     const at = await this.renderedPosition(itemPath);
