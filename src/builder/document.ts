@@ -494,6 +494,8 @@ export class DefinitionModel {
     rest.splice(at, 0, { id: placeholder, node: group as unknown as NodeSpec, parents });
     wf.nodes = rest;
     const ids = renumber(wf);
+    // The members' places under their old paths go; the editor keeps them under the new ones.
+    this._prunePositions();
     this._emit();
     return `${path}/${ids.get(placeholder)}`;
   }
