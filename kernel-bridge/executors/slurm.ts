@@ -336,7 +336,8 @@ export class SlurmExecutor implements Executor {
     const wanted = unique(jobNames);
     // An array element is asked for by `<array name>@<index>`: Slurm knows only the array's
     // name, and names its elements' jobs `<array id>_<index>`.
-    const names = unique(wanted.map((n) => splitElementName(n)?.[0] ?? n));
+    // A run of an array element submitted again on its own keeps its element name: asked for too.
+    const names = unique(wanted.flatMap((n) => [n, splitElementName(n)?.[0] ?? n]));
     const found = new Map<string, { id: string; live: boolean }[]>();
     const add = (slurmName: string, id: string, live: boolean) => {
       const element = /^\d+_(\d+)$/.exec(id);

@@ -79,6 +79,11 @@ describe('Slurm job arrays on a real cluster', { concurrency: true }, () => {
     assert.equal(found.get(elementName(name, 2)), jobIds[2]);
     assert.equal(found.get(elementName(name, 0)), jobIds[0]);
     assert.equal(found.has(`${name}-nothing`), false);
+    // A run of an element sent again on its own, as a single job carrying the element's name.
+    const single = await run(root, 9, 'true', scene);
+    const alone = await ex.submit({ ...single, jobName: elementName(name, 7) });
+    scene.job(alone.jobId);
+    assert.equal((await ex.findByName([elementName(name, 7)])).get(elementName(name, 7)), alone.jobId);
     const s = await waitFor(ex, jobIds, finished, 200_000);
     t.diagnostic(`array of 4 (one over its 1-minute limit) ended after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     assert.equal(s.get(jobIds[0])?.state, 'completed');
