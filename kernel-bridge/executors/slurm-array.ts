@@ -49,10 +49,13 @@ export function arrayProblem(reqs: JobRequest[], maxArraySize: number): string |
   if (reqs.length > maxArraySize) return `${reqs.length} runs exceed Slurm's MaxArraySize of ${maxArraySize}`;
   const first = JSON.stringify(reqs[0].resources);
   for (const r of reqs) {
-    if (JSON.stringify(r.resources) !== first) return `run ${r.entryId}.${r.attempt} asks for other resources than run ${reqs[0].entryId}.${reqs[0].attempt}`;
-    if (r.dependsOn.length > 0) return `run ${r.entryId}.${r.attempt} waits for other jobs: arrays take no per-element dependencies`;
+    if (JSON.stringify(r.resources) !== first)
+      return `run ${r.entryId}.${r.attempt} asks for other resources than run ${reqs[0].entryId}.${reqs[0].attempt}`;
+    if (r.dependsOn.length > 0)
+      return `run ${r.entryId}.${r.attempt} waits for other jobs: arrays take no per-element dependencies`;
     // The element list is one line per run, tab-separated.
-    if (/[\t\n]/.test(r.runDir + r.jobScript)) return `run ${r.entryId}.${r.attempt}: a tab or newline in its folder or script path`;
+    if (/[\t\n]/.test(r.runDir + r.jobScript))
+      return `run ${r.entryId}.${r.attempt}: a tab or newline in its folder or script path`;
   }
   return undefined;
 }
@@ -67,7 +70,7 @@ const DISPATCH = [
   '[ -n "$dir" ] || { echo "perqueue_lab: no run folder for array element $SLURM_ARRAY_TASK_ID" >&2; exit 97; }',
   'cd "$dir" || exit 97',
   'exec /bin/bash "$script" "$dir"',
-  '',
+  ''
 ].join('\n');
 
 /**
@@ -79,14 +82,15 @@ export function prepareArray(
   packDir: string,
   arrayName: string,
   config: ClusterConfig,
-  opts: { concurrency?: number; maxArraySize?: number } = {},
+  opts: { concurrency?: number; maxArraySize?: number } = {}
 ): string[] {
   const problem = arrayProblem(reqs, opts.maxArraySize ?? DEFAULT_MAX_ARRAY_SIZE);
   if (problem) throw new ArrayRequestError(problem);
-  if (!arrayName || /[,\s@]/.test(arrayName)) throw new ArrayRequestError(`array name '${arrayName}' must be non-empty without commas, spaces or '@'`);
+  if (!arrayName || /[,\s@]/.test(arrayName))
+    throw new ArrayRequestError(`array name '${arrayName}' must be non-empty without commas, spaces or '@'`);
   rmSync(packDir, { recursive: true, force: true });
   mkdirSync(packDir, { recursive: true });
-  writeFileSync(join(packDir, 'elements'), reqs.map((r) => `${r.runDir}\t${r.jobScript}\n`).join(''));
+  writeFileSync(join(packDir, 'elements'), reqs.map(r => `${r.runDir}\t${r.jobScript}\n`).join(''));
   // Slurm opens `<i>.out`/`<i>.err` in append mode and follows the links, so its own lines
   // (`DUE TO TIME LIMIT`, OOM kills) land last in the run's stderr, where the diagnosis reads.
   reqs.forEach((r, i) => {
@@ -98,14 +102,14 @@ export function prepareArray(
   chmodSync(script, 0o755);
   const literal = (p: string) => p.replace(/%/g, '%%');
   const single = slurmSubmitArgs({ ...reqs[0], jobName: arrayName, runDir: packDir, jobScript: script }, config);
-  const args = single.filter((a) => !/^--(chdir|output|error)=/.test(a) && a !== script);
+  const args = single.filter(a => !/^--(chdir|output|error)=/.test(a) && a !== script);
   const k = opts.concurrency && opts.concurrency > 0 ? `%${Math.floor(opts.concurrency)}` : '';
   args.push(
     `--array=0-${reqs.length - 1}${k}`,
     `--chdir=${packDir}`,
     `--output=${literal(packDir)}/%a.out`,
     `--error=${literal(packDir)}/%a.err`,
-    script,
+    script
   );
   return args;
 }
