@@ -8,6 +8,7 @@ import { Signal } from '@lumino/signaling';
 
 import { DEFAULT_MAX_TRIES, SWITCHGROUP_SKIP } from '../../core/constants.js';
 import { SpecError } from '../../core/errors.js';
+import { taskName, uniqueIds } from '../../core/nodeIds.js';
 import { formatResources, parseResources } from '../../core/resources.js';
 import {
   nodeName,
@@ -96,10 +97,6 @@ const GROUP_NAMES: Record<string, string> = {
   switch: 'SG',
   workflow: 'Workflow',
 };
-
-function basename(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
-}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -283,7 +280,7 @@ export class DefinitionModel {
     }
     const task: Record<string, unknown> = {
       kind: 'task',
-      name: options.name ?? basename(options.code),
+      name: taskName(options.name, options.code),
       code: options.code,
       args: options.args ?? {},
       resources: normalizeResources(options.resources ?? DEFAULT_RESOURCES),
@@ -809,19 +806,10 @@ function normalizeResources(text: string): string {
   }
 }
 
-/** Ids from display names, unique with -2, -3… in order (the builders' rule); returns old → new. */
+/** Ids from display names by the builders' rule (core/nodeIds.ts); returns old → new. */
 function renumber(wf: WorkflowSpec): Map<string, string> {
-  const map = new Map<string, string>();
-  const used = new Set<string>();
-  for (const n of wf.nodes) {
-    const base = nodeName(n.node);
-    let candidate = base;
-    for (let k = 2; used.has(candidate); k++) {
-      candidate = `${base}-${k}`;
-    }
-    used.add(candidate);
-    map.set(n.id, candidate);
-  }
+  const ids = uniqueIds(wf.nodes.map((n) => nodeName(n.node)));
+  const map = new Map(wf.nodes.map((n, i) => [n.id, ids[i]]));
   for (const n of wf.nodes) {
     n.id = map.get(n.id)!;
     n.parents = n.parents.map((p) => map.get(p) ?? p);
