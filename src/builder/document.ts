@@ -9,6 +9,7 @@ import { Signal } from '@lumino/signaling';
 import { DEFAULT_MAX_TRIES, SWITCHGROUP_SKIP } from '../../core/constants.js';
 import { SpecError } from '../../core/errors.js';
 import { taskName, uniqueIds } from '../../core/nodeIds.js';
+import { bodyPath, branchPath, itemPath, itemsAlong, nodeAtPath, ROOT_PATH } from '../../core/specPath.js';
 import { formatResources, parseResources } from '../../core/resources.js';
 import {
   nodeName,
@@ -155,26 +156,7 @@ export class DefinitionModel {
 
   /** The spec node at a path, or undefined. */
   nodeAt(path: string): NodeSpec | undefined {
-    const segments = path.split('/');
-    if (segments[0] !== 'root') {
-      return undefined;
-    }
-    let node: NodeSpec | undefined = this._doc.root;
-    for (const segment of segments.slice(1)) {
-      if (!node) {
-        return undefined;
-      }
-      if (segment === 'body' && 'body' in node) {
-        node = node.body;
-      } else if (segment.startsWith('branch:') && node.kind === 'switch') {
-        node = node.branches[segment.slice('branch:'.length)];
-      } else if (node.kind === 'workflow') {
-        node = node.nodes.find((n) => n.id === segment)?.node;
-      } else {
-        return undefined;
-      }
-    }
-    return node;
+    return nodeAtPath(this._doc.root, path);
   }
 
   /** Everything drawn, parents before children. */
@@ -190,25 +172,25 @@ export class DefinitionModel {
       switch (node.kind) {
         case 'workflow':
           for (const child of node.nodes ?? []) {
-            walk(child.node, `${path}/${child.id}`, here, null, false);
+            walk(child.node, itemPath(path, child.id), here, null, false);
           }
           break;
         case 'switch':
           for (const [key, branch] of Object.entries(node.branches ?? {})) {
             // A branch that is one task shows as that task, named by its key; a longer one as a box.
             const isTask = branch.kind === 'task' || branch.kind === 'manual';
-            walk(branch, `${path}/branch:${key}`, here, isTask ? `${key}: ${itemLabel(branch)}` : branch.kind === 'workflow' ? key : null, false);
+            walk(branch, branchPath(path, key), here, isTask ? `${key}: ${itemLabel(branch)}` : branch.kind === 'workflow' ? key : null, false);
           }
           break;
         case 'static_width':
         case 'dynamic_width':
         case 'cyclical':
           // A group's body that is a list of tasks draws its tasks straight inside the group.
-          walk(node.body, `${path}/body`, here, null, node.body?.kind === 'workflow');
+          walk(node.body, bodyPath(path), here, null, node.body?.kind === 'workflow');
           break;
       }
     };
-    walk(this._doc.root, 'root', null, null, this._doc.root.kind === 'workflow');
+    walk(this._doc.root, ROOT_PATH, null, null, this._doc.root.kind === 'workflow');
     return out;
   }
 
@@ -217,8 +199,8 @@ export class DefinitionModel {
     for (const { path, spec } of this._workflows()) {
       for (const child of spec.nodes) {
         for (const parent of child.parents ?? []) {
-          const source = `${path}/${parent}`;
-          const target = `${path}/${child.id}`;
+          const source = itemPath(path, parent);
+          const target = itemPath(path, child.id);
           out.push({ id: `${source}->${target}`, source, target });
         }
       }
@@ -274,7 +256,7 @@ export class DefinitionModel {
   }
 
   /** Adds a task to a workflow (the top one by default); returns its path. */
-  addTask(options: ITaskOptions, workflowPath = 'root'): string {
+  addTask(options: ITaskOptions, workflowPath = ROOT_PATH): string {
     if (!options.code.startsWith('/')) {
       throw new BuilderError(`the script path must be absolute, got '${options.code}'`);
     }
@@ -295,7 +277,7 @@ export class DefinitionModel {
   }
 
   /** Adds a manual step (a person's work in a notebook or a form); returns its path. */
-  addManual(name: string, notebook?: string, workflowPath = 'root'): string {
+  addManual(name: string, notebook?: string, workflowPath = ROOT_PATH): string {
     const spec: Record<string, unknown> = { kind: 'manual', name, args: {} };
     if (notebook) {
       spec.notebook = notebook;
@@ -479,7 +461,7 @@ export class DefinitionModel {
     wf.nodes = rest;
     const ids = renumber(wf);
     this._emit();
-    return `${path}/${ids.get(placeholder)}`;
+    return itemPath(path, ids.get(placeholder)!);
   }
 
   /** How many branches a SwitchGroup made of these items would have (connected items form one). */
@@ -667,11 +649,11 @@ export class DefinitionModel {
     wf.nodes.push({ id: marker, node: spec, parents: [] });
     const ids = renumber(wf);
     this._emit();
-    return `${workflowPath}/${ids.get(marker)}`;
+    return itemPath(workflowPath, ids.get(marker)!);
   }
 
   private _workflowAt(path: string): WorkflowSpec {
-    if (path === 'root' && this._doc.root.kind !== 'workflow') {
+    if (path === ROOT_PATH && this._doc.root.kind !== 'workflow') {
       // A document whose root is one task or group becomes a workflow holding it.
       const root = this._doc.root;
       this._doc.root = { kind: 'workflow', nodes: [{ id: nodeName(root), node: root, parents: [] }] };
@@ -694,22 +676,22 @@ export class DefinitionModel {
         case 'workflow':
           out.push({ path, spec: node });
           for (const child of node.nodes ?? []) {
-            walk(child.node, `${path}/${child.id}`);
+            walk(child.node, itemPath(path, child.id));
           }
           break;
         case 'switch':
           for (const [k, b] of Object.entries(node.branches ?? {})) {
-            walk(b, `${path}/branch:${k}`);
+            walk(b, branchPath(path, k));
           }
           break;
         case 'static_width':
         case 'dynamic_width':
         case 'cyclical':
-          walk(node.body, `${path}/body`);
+          walk(node.body, bodyPath(path));
           break;
       }
     };
-    walk(this._doc.root, 'root');
+    walk(this._doc.root, ROOT_PATH);
     return out;
   }
 
@@ -719,26 +701,17 @@ export class DefinitionModel {
    */
   private _siblings(paths: string[]): [string, string[]] {
     if (this._doc.root.kind !== 'workflow') {
-      this._workflowAt('root');
-      paths = paths.map((p) => (p === 'root' ? `root/${(this._doc.root as WorkflowSpec).nodes[0].id}` : p.replace(/^root/, `root/${(this._doc.root as WorkflowSpec).nodes[0].id}`)));
+      // The old root becomes the one item of a new root workflow: its paths move below that item.
+      const moved = itemPath(ROOT_PATH, this._workflowAt(ROOT_PATH).nodes[0].id);
+      paths = paths.map((p) => moved + p.slice(ROOT_PATH.length));
     }
     const workflows = new Set(this._workflows().map((w) => w.path));
-    const chains = paths.map((p) => {
-      const segments = p.split('/');
-      const chain: { wf: string; id: string }[] = [];
-      for (let i = 1; i < segments.length; i++) {
-        const wf = segments.slice(0, i).join('/');
-        if (workflows.has(wf)) {
-          chain.push({ wf, id: segments[i] });
-        }
-      }
-      return chain;
-    });
+    const chains = paths.map((p) => itemsAlong(p, (path) => workflows.has(path)));
     if (chains.some((c) => c.length === 0)) {
       throw new BuilderError('select tasks or groups, not the whole workflow');
     }
     let depth = 0;
-    while (chains.every((c) => c.length > depth && c[depth].wf === chains[0][depth].wf)) {
+    while (chains.every((c) => c.length > depth && c[depth].workflow === chains[0][depth].workflow)) {
       depth++;
     }
     if (depth === 0) {
@@ -746,7 +719,7 @@ export class DefinitionModel {
     }
     // Two items of different branches of one switch share no workflow below the switch.
     const level = depth - 1;
-    return [chains[0][level].wf, chains.map((c) => c[level].id)];
+    return [chains[0][level].workflow, chains.map((c) => c[level].id)];
   }
 
   private _dependsOn(wf: WorkflowSpec, id: string, on: string): boolean {
