@@ -11,9 +11,9 @@ import { ARCHIVE_EXTENSION } from './problems';
 import { ArchiveView } from './view';
 
 export const ARCHIVE_FACTORY = 'PerQueue Archive';
-export const ARCHIVE_FILE_TYPE = 'perqueue-archive';
+const ARCHIVE_FILE_TYPE = 'perqueue-archive';
 /** Files written by `pql export` and "Export Workflow…". */
-export const WORKFLOW_ARCHIVE_FILE_TYPE = 'perqueue-workflow-archive';
+const WORKFLOW_ARCHIVE_FILE_TYPE = 'perqueue-workflow-archive';
 
 let settingsGetter: () => IGraphSettings = () => DEFAULT_GRAPH_SETTINGS;
 /** The graph settings archive views use (the user's, once the plugin has read them). */

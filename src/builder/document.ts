@@ -25,16 +25,16 @@ import {
 export const DEFAULT_RESOURCES = '1:local:10m';
 
 /** Node positions by spec path, kept beside the spec; the bridge ignores them. */
-export interface IDefinitionLayout {
+interface IDefinitionLayout {
   positions: Record<string, { x: number; y: number }>;
 }
 
-export interface IDefinitionFile extends WorkflowDocument {
+interface IDefinitionFile extends WorkflowDocument {
   layout?: IDefinitionLayout;
 }
 
 /** Something drawn in the editor: a task, a manual step or a group (drawn as a box). */
-export interface IDrawnItem {
+interface IDrawnItem {
   /** Spec path, as validateSpec names places: root/<id>, …/body, …/branch:<key>. */
   path: string;
   /** The enclosing drawn item, or null at the top. */
@@ -45,7 +45,7 @@ export interface IDrawnItem {
   compound: boolean;
 }
 
-export interface IDrawnEdge {
+interface IDrawnEdge {
   id: string;
   source: string;
   target: string;
@@ -74,7 +74,7 @@ export interface IGroupOptions {
   keys?: string[];
 }
 
-export interface ITaskOptions {
+interface ITaskOptions {
   code: string;
   name?: string;
   args?: JsonObject | null;
@@ -757,7 +757,7 @@ export class DefinitionModel {
 }
 
 /** The label of a drawn item: a task's name; a group's name with its parameter. */
-export function itemLabel(node: NodeSpec): string {
+function itemLabel(node: NodeSpec): string {
   switch (node.kind) {
     case 'task':
     case 'manual':

@@ -14,11 +14,11 @@ import { CommandIDs, IPerQueueModel } from '../tokens';
 import { blankDefinition } from './document';
 import { DEFAULT_BUILDER_SETTINGS, IBuilderSettings, WorkflowBuilder } from './editor';
 
-export const BUILDER_FACTORY = 'PerQueue Workflow Builder';
-export const DEFINITION_FILE_TYPE = 'perqueue-workflow';
+const BUILDER_FACTORY = 'PerQueue Workflow Builder';
+const DEFINITION_FILE_TYPE = 'perqueue-workflow';
 const SETTINGS_ID = 'perqueue-lab:plugin';
 
-export const workflowIcon = new LabIcon({
+const workflowIcon = new LabIcon({
   name: 'perqueue-lab:workflow',
   svgstr:
     '<svg xmlns="http://www.w3.org/2000/svg" width="16" viewBox="0 0 24 24"><g class="jp-icon3" fill="#616161">' +

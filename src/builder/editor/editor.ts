@@ -37,7 +37,7 @@ export const DEFAULT_BUILDER_SETTINGS: IBuilderSettings = {
   layoutDirection: 'TB',
 };
 
-export interface IBuilderOptions {
+interface IBuilderOptions {
   context: DocumentRegistry.Context;
   contents: Contents.IManager;
   /** The bridge connection, for submitting; null where the model plugin is absent. */

@@ -10,7 +10,7 @@ import { pickScript } from '../dialogs';
 import { BuilderError, type DefinitionModel } from '../document';
 
 /** What the pane needs from the editor around it. */
-export interface IPropertiesContext {
+interface IPropertiesContext {
   definition: DefinitionModel | null;
   selection: readonly string[];
   contents: Contents.IManager;
