@@ -6,6 +6,7 @@ import { ABCWidgetFactory, DocumentRegistry, DocumentWidget } from '@jupyterlab/
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { LabIcon } from '@jupyterlab/ui-components';
 
+import { addDocumentFactory } from '../documents';
 import { DEFAULT_GRAPH_SETTINGS, type IGraphSettings } from '../graph';
 import { ARCHIVE_EXTENSION } from './problems';
 import { ArchiveView } from './view';
@@ -107,13 +108,6 @@ export const archivePlugin: JupyterFrontEndPlugin<void> = {
     );
     const tracker = new WidgetTracker<DocumentWidget<ArchiveView>>({ namespace: 'perqueue-archive' });
     factory.widgetCreated.connect((_, widget) => void tracker.add(widget));
-    app.docRegistry.addWidgetFactory(factory);
-    if (restorer) {
-      void restorer.restore(tracker, {
-        command: 'docmanager:open',
-        args: (widget) => ({ path: widget.context.path, factory: ARCHIVE_FACTORY }),
-        name: (widget) => widget.context.path,
-      });
-    }
+    addDocumentFactory(app, factory, tracker, restorer);
   },
 };

@@ -10,6 +10,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { CommandToolbarButton, LabIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 
+import { addDocumentFactory } from '../documents';
 import { CommandIDs, IPerQueueModel } from '../tokens';
 import { blankDefinition } from './document';
 import { DEFAULT_BUILDER_SETTINGS, IBuilderSettings, WorkflowBuilder } from './editor';
@@ -134,14 +135,7 @@ export const builderPlugin: JupyterFrontEndPlugin<void> = {
       widget.context.pathChanged.connect(() => void tracker.save(widget));
       void tracker.add(widget);
     });
-    app.docRegistry.addWidgetFactory(factory);
-    if (restorer) {
-      void restorer.restore(tracker, {
-        command: 'docmanager:open',
-        args: (widget) => ({ path: widget.context.path, factory: BUILDER_FACTORY }),
-        name: (widget) => widget.context.path,
-      });
-    }
+    addDocumentFactory(app, factory, tracker, restorer);
 
     const builder = () => tracker.currentWidget?.content ?? null;
     for (const command of BUILDER_COMMANDS) {

@@ -7,7 +7,7 @@ import { Widget } from '@lumino/widgets';
 
 import { countsText, stateLabel } from '../graph';
 import { CommandIDs, IPerQueueModel, PerQueue } from '../tokens';
-import { button, clear, el, formatTime } from '../ui';
+import { clear, el, formatTime, sidebarHeader } from '../ui';
 
 /** Order of the segments in a progress bar. */
 const PROGRESS_ORDER: readonly string[] = [
@@ -88,20 +88,11 @@ export class WorkflowsSidebar extends Widget {
     this.addClass('jp-PerQueue-sidebar');
     this.title.caption = 'PerQueue workflows';
 
-    const header = el('div', 'jp-PerQueue-sidebar-header');
-    header.appendChild(el('h2', 'jp-PerQueue-sidebar-title', 'Workflows'));
-    header.appendChild(
-      button(
-        'Refresh',
-        'jp-PerQueue-refresh',
-        () => {
-          void this._commands.execute(CommandIDs.refresh);
-          void this.loadProjects();
-        },
-        'Reload the list (and the projects)',
-      ),
-    );
-    this.node.appendChild(header);
+    const refresh = () => {
+      void this._commands.execute(CommandIDs.refresh);
+      void this.loadProjects();
+    };
+    this.node.appendChild(sidebarHeader('Workflows', 'jp-PerQueue-refresh', refresh, 'Reload the list (and the projects)'));
 
     this._project.className = 'jp-PerQueue-project jp-mod-styled';
     this._project.setAttribute('aria-label', 'Project');
