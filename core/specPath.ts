@@ -84,3 +84,11 @@ export function splitBranchPath(path: string): { switchPath: string; key: string
   if (cut < 0 || path.includes('/', cut + 1)) return null;
   return { switchPath: path.slice(0, cut), key: unescapeSegment(path.slice(cut + 1 + BRANCH.length)) };
 }
+
+/**
+ * The same path as written before ids and keys were escaped (`root/fit/relax` for
+ * `root/fit%2Frelax`), so positions saved under it are still found.
+ */
+export function unescapedPath(path: string): string {
+  return path.split('/').map(unescapeSegment).join('/');
+}

@@ -9,7 +9,7 @@ import { Signal } from '@lumino/signaling';
 import { DEFAULT_MAX_TRIES, SWITCHGROUP_SKIP } from '../../core/constants.js';
 import { SpecError } from '../../core/errors.js';
 import { taskName, uniqueIds } from '../../core/nodeIds.js';
-import { bodyPath, branchPath, itemPath, itemsAlong, nodeAtPath, ROOT_PATH } from '../../core/specPath.js';
+import { bodyPath, branchPath, itemPath, itemsAlong, nodeAtPath, ROOT_PATH, unescapedPath } from '../../core/specPath.js';
 import { formatResources, parseResources } from '../../core/resources.js';
 import {
   nodeName,
@@ -111,6 +111,7 @@ export function blankDefinition(name = 'workflow'): IDefinitionFile {
 export class DefinitionModel {
   constructor(doc: IDefinitionFile = blankDefinition()) {
     this._doc = doc;
+    this._adoptUnescapedPositions();
   }
 
   /** Reads a file's text; an empty file is a blank definition named after `fallbackName`. */
@@ -737,6 +738,27 @@ export class DefinitionModel {
       }
     }
     return false;
+  }
+
+  /** Positions saved under a path written before '/' and '%' in ids were escaped move to its path now. */
+  private _adoptUnescapedPositions(): void {
+    const positions = this._doc.layout?.positions;
+    if (!positions || !isObject(this._doc.root)) {
+      return;
+    }
+    let drawn: IDrawnItem[];
+    try {
+      drawn = this.items();
+    } catch {
+      return; // a tree that cannot be drawn is shown with its problems; its positions wait
+    }
+    for (const { path } of drawn) {
+      const before = unescapedPath(path);
+      if (before !== path && !(path in positions) && before in positions) {
+        positions[path] = positions[before];
+        delete positions[before];
+      }
+    }
   }
 
   private _prunePositions(): void {

@@ -46,4 +46,14 @@ describe('the shared spec-path cases', () => {
     expect(m.nodeAt('root')).toMatchObject({ nodes: expect.arrayContaining([expect.objectContaining({ id: 'fit/relax', parents: ['prep.py', '50%'] })]) });
     expect(m.validate()).toEqual([]);
   });
+
+  it('keeps positions saved under the paths written before ids were escaped', () => {
+    const layout = { positions: { 'root/fit/relax': { x: 10, y: 20 }, 'root/SWG/body/SG/branch:x/y': { x: 30, y: 40 }, 'root/prep.py': { x: 1, y: 2 } } };
+    const m = DefinitionModel.fromText(JSON.stringify({ specVersion: 1, name: 'paths', root: CASES.root, layout }));
+    expect(m.positions()).toEqual({
+      'root/fit%2Frelax': { x: 10, y: 20 },
+      'root/SWG/body/SG/branch:x%2Fy': { x: 30, y: 40 },
+      'root/prep.py': { x: 1, y: 2 },
+    });
+  });
 });
