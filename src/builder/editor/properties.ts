@@ -2,12 +2,13 @@
 // a switch branch) or of the workflow when nothing single is selected. Every change goes through
 // the editor's edit(), which writes the document once and redraws.
 import type { JsonObject, NodeSpec } from '../../../core/spec.js';
+import { branchPath, splitBranchPath } from '../../../core/specPath.js';
 import { button, clear, el } from '../../ui';
 import { NOTEBOOK_PATTERN, SCRIPT_PATTERN } from '../dialogs';
 import { BuilderError, type DefinitionModel } from '../document';
 
 /** What the pane needs from the editor around it. */
-export interface IPropertiesContext {
+interface IPropertiesContext {
   definition: DefinitionModel | null;
   selection: readonly string[];
   /** Asks for a file; resolves to its path relative to the document's folder, or null. */
@@ -121,11 +122,10 @@ export function renderProperties(node: HTMLElement, ctx: IPropertiesContext): vo
   form.appendChild(el('p', 'jp-PerQueue-builder-path', selected));
   const s = spec as unknown as Record<string, unknown>;
   if (item?.kind === 'branch') {
-    const cut = selected.lastIndexOf('/branch:');
-    const key = selected.slice(cut + '/branch:'.length);
+    const { switchPath, key } = splitBranchPath(selected)!;
     text('Branch key', 'branch', key, (v) => {
-      ctx.selectAfterRender([`${selected.slice(0, cut)}/branch:${v.trim()}`]);
-      definition.renameBranch(selected.slice(0, cut), key, v.trim());
+      ctx.selectAfterRender([branchPath(switchPath, v.trim())]);
+      definition.renameBranch(switchPath, key, v.trim());
     });
     restoreFocus(node, focused);
     return;
