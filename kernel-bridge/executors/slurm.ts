@@ -17,6 +17,7 @@ import {
 } from './scheduler-command.js';
 import { chunks, parseIsoLocal, unique } from './scheduler-text.js';
 import { diagnoseRunFolder } from './stderr-diagnosis.js';
+import { ArrayRequestError, DEFAULT_MAX_ARRAY_SIZE, elementName, elementRunDir, prepareArray, splitElementName } from './slurm-array.js';
 
 export interface SlurmExecutorOptions {
   config?: ClusterConfig;
@@ -27,6 +28,8 @@ export interface SlurmExecutorOptions {
   submitTimeoutMs?: number;
   /** How far back sacct looks for job names when reconciling. */
   findLookbackDays?: number;
+  /** The cluster's MaxArraySize (`scontrol show config`); arrays are never longer. */
+  maxArraySize?: number;
 }
 
 // Name last: it is the only field a user could fill with '|'.
@@ -205,6 +208,7 @@ export class SlurmExecutor implements Executor {
   private readonly timeoutMs: number;
   private readonly submitTimeoutMs: number;
   private readonly lookbackDays: number;
+  readonly maxArraySize: number;
   /** Run folders of jobs submitted by this process, to read stderr without asking Slurm. */
   private readonly runDirs = new Map<string, string>();
 
@@ -214,6 +218,37 @@ export class SlurmExecutor implements Executor {
     this.timeoutMs = options.commandTimeoutMs ?? 30_000;
     this.submitTimeoutMs = options.submitTimeoutMs ?? 60_000;
     this.lookbackDays = options.findLookbackDays ?? 30;
+    this.maxArraySize = options.maxArraySize ?? DEFAULT_MAX_ARRAY_SIZE;
+  }
+
+  /**
+   * One `sbatch --array` for runs of equal resources (see slurm-array.ts). Element i of the
+   * answer is the job id of reqs[i] (`<array id>_<i>`); after a crash each is found again by
+   * `elementName(arrayName, i)`. At most `concurrency` elements run at once when given.
+   */
+  async submitArray(
+    reqs: JobRequest[],
+    packDir: string,
+    arrayName: string,
+    concurrency?: number,
+  ): Promise<{ arrayId: string; jobIds: string[] }> {
+    let args: string[];
+    try {
+      args = prepareArray(reqs, packDir, arrayName, this.config, { concurrency, maxArraySize: this.maxArraySize });
+    } catch (e) {
+      if (e instanceof ArrayRequestError) throw new SchedulerRejectedError(e.message, emptyResult());
+      throw e;
+    }
+    const r = await this.run('sbatch', args, { timeoutMs: this.submitTimeoutMs });
+    if (!r.ok) throw submitFailure('sbatch', args, r, arrayName, AMBIGUOUS_SBATCH);
+    const arrayId = parseSbatchJobId(r.stdout);
+    if (!arrayId || arrayId.includes('_')) throw new SubmitOutcomeUnknownError(`sbatch answered without an array id: '${r.stdout.trim()}'`, arrayName);
+    const jobIds = reqs.map((req, i) => {
+      const id = `${arrayId}_${i}`;
+      this.runDirs.set(id, req.runDir);
+      return id;
+    });
+    return { arrayId, jobIds };
   }
 
   async submit(req: JobRequest): Promise<{ jobId: string }> {
@@ -275,7 +310,7 @@ export class SlurmExecutor implements Executor {
       }
       // sacct fills WorkDir in only seconds after the end; squeue knows it at once.
       const workDir = row.workDir ?? q?.workDir ?? a?.workDir;
-      if (workDir && !this.runDirs.has(id)) this.runDirs.set(id, workDir);
+      if (workDir && !this.runDirs.has(id)) this.runDirs.set(id, elementRunDir(id, workDir) ?? workDir);
       out.set(id, await this.toStatus(id, row));
     }
     return out;
@@ -298,10 +333,16 @@ export class SlurmExecutor implements Executor {
   }
 
   async findByName(jobNames: string[]): Promise<Map<string, string>> {
-    const names = unique(jobNames);
+    const wanted = unique(jobNames);
+    // An array element is asked for by `<array name>@<index>`: Slurm knows only the array's
+    // name, and names its elements' jobs `<array id>_<index>`.
+    // A run of an array element submitted again on its own keeps its element name: asked for too.
+    const names = unique(wanted.flatMap((n) => [n, splitElementName(n)?.[0] ?? n]));
     const found = new Map<string, { id: string; live: boolean }[]>();
-    const add = (name: string, id: string, live: boolean) => {
-      if (!names.includes(name)) return;
+    const add = (slurmName: string, id: string, live: boolean) => {
+      const element = /^\d+_(\d+)$/.exec(id);
+      const name = element && !wanted.includes(slurmName) ? elementName(slurmName, Number(element[1])) : slurmName;
+      if (!wanted.includes(name)) return;
       const list = found.get(name) ?? [];
       if (!list.some((c) => c.id === id)) list.push({ id, live });
       found.set(name, list);
