@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { BJOBS_FORMAT, LsfExecutor } from '../../kernel-bridge/executors/lsf.js';
 import { checkUnreachable, onFakeCluster, request, sample } from './fake-scheduler.js';
 import type { ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
+import type { JobRequest } from '../../kernel-bridge/executors/types.js';
 
 
 const config: ClusterConfig = {
@@ -15,27 +16,31 @@ const config: ClusterConfig = {
   extraArgs: ['-P', 'proj42'],
 };
 
+/** bsub's argv, as MyQueue writes it, for a task on one whole XeonGold6126 node; `options` come after the queue. */
+function bsubOnXeonGold(req: JobRequest, name: string, walltime: string, options: string[]): string[] {
+  return [
+    'bsub',
+    '-J', name,
+    '-W', walltime,
+    '-n', '24',
+    '-cwd', req.runDir,
+    '-o', join(req.runDir, 'stdout'),
+    '-e', join(req.runDir, 'stderr'),
+    '-R', 'select[model == XeonGold6126]',
+    '-R', 'rusage[mem=8G]',
+    '-q', 'normal',
+    ...options,
+    '-R', 'span[hosts=1]',
+    req.jobScript,
+  ];
+}
+
 describe('LSF executor', () => {
   test('submit runs MyQueue-style bsub and reads the id from "Job <n> is submitted"', async () => {
     const { fake, ex } = await onFakeCluster('lsf', { bsub: { stdout: sample('lsf/bsub.stdout') } }, (run) => new LsfExecutor({ config, run }));
     const req = await request('pq-demo-7-1', '24:XeonGold6126:90m', ['764213236', '764220165']);
     assert.equal((await ex.submit(req)).jobId, '764254593');
-    assert.deepEqual((await fake.calls())[0], [
-      'bsub',
-      '-J', 'pq-demo-7-1',
-      '-W', '01:30',
-      '-n', '24',
-      '-cwd', req.runDir,
-      '-o', join(req.runDir, 'stdout'),
-      '-e', join(req.runDir, 'stderr'),
-      '-R', 'select[model == XeonGold6126]',
-      '-R', 'rusage[mem=8G]',
-      '-q', 'normal',
-      '-P', 'proj42',
-      '-w', 'done(764213236) && done(764220165)',
-      '-R', 'span[hosts=1]',
-      req.jobScript,
-    ]);
+    assert.deepEqual((await fake.calls())[0], bsubOnXeonGold(req, 'pq-demo-7-1', '01:30', ['-P', 'proj42', '-w', 'done(764213236) && done(764220165)']));
   });
 
   test('a task bigger than one node spans hosts by ptile; a script path with a space is quoted', async () => {
@@ -51,22 +56,7 @@ describe('LSF executor', () => {
     const { fake, ex } = await onFakeCluster('lsf', { bsub: { stdout: 'Job <43> is submitted to default queue <normal>.\n' } }, (run) => new LsfExecutor({ config, run }));
     const req = await request('pq-demo-10-1', '24:2G:XeonGold6126:1h');
     assert.equal((await ex.submit(req)).jobId, '43');
-    assert.deepEqual((await fake.calls())[0], [
-      'bsub',
-      '-J', 'pq-demo-10-1',
-      '-W', '01:00',
-      '-n', '24',
-      '-cwd', req.runDir,
-      '-o', join(req.runDir, 'stdout'),
-      '-e', join(req.runDir, 'stderr'),
-      '-R', 'select[model == XeonGold6126]',
-      '-R', 'rusage[mem=8G]',
-      '-q', 'normal',
-      '-gpu', 'num=2',
-      '-P', 'proj42',
-      '-R', 'span[hosts=1]',
-      req.jobScript,
-    ]);
+    assert.deepEqual((await fake.calls())[0], bsubOnXeonGold(req, 'pq-demo-10-1', '01:00', ['-gpu', 'num=2', '-P', 'proj42']));
   });
 
   test('status maps DONE, EXIT with TERM_RUNLIMIT/TERM_MEMLIMIT/TERM_OWNER, PEND, RUN, arrays and a job not found', async () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PbsExecutor, parseQstatFull } from '../../kernel-bridge/executors/pbs.js';
 import { checkUnreachable, onFakeCluster, request, sample } from './fake-scheduler.js';
 import type { ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
+import type { JobRequest } from '../../kernel-bridge/executors/types.js';
 
 
 const config: ClusterConfig = {
@@ -22,25 +23,33 @@ const local = (s: string) => {
   return new Date(Number(m[6]), ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].indexOf(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])).getTime();
 };
 
+/** qsub's argv, as MyQueue writes it, for a task on xeon8 nodes; `options` come before the job script. */
+function qsubOnXeon8(req: JobRequest, name: string, walltime: string, nodes: string, options: string[]): string[] {
+  return [
+    'qsub',
+    '-N', name,
+    '-l', walltime,
+    '-l', nodes,
+    '-d', req.runDir,
+    '-o', join(req.runDir, 'scheduler.stdout'),
+    '-e', join(req.runDir, 'scheduler.stderr'),
+    '-A', 'proj42',
+    '-l', 'feature=ib',
+    ...options,
+    req.jobScript,
+  ];
+}
+
 describe('PBS executor', () => {
   test('submit runs MyQueue-style qsub and keeps the server-suffixed id', async () => {
     const { fake, ex } = await onFakeCluster('pbs', { qsub: { stdout: sample('pbs/qsub-pbspro.stdout') } }, (run) => new PbsExecutor({ config, run }));
     const req = await request('pq-demo-7-1', '16:xeon8:2h', ['49100.gc-prd-hpcadm', '49101.gc-prd-hpcadm']);
     const { jobId } = await ex.submit(req);
     assert.equal(jobId, '49230.gc-prd-hpcadm');
-    assert.deepEqual((await fake.calls())[0], [
-      'qsub',
-      '-N', 'pq-demo-7-1',
-      '-l', 'walltime=2:00:00',
-      '-l', 'nodes=2:ppn=8',
-      '-d', req.runDir,
-      '-o', join(req.runDir, 'scheduler.stdout'),
-      '-e', join(req.runDir, 'scheduler.stderr'),
-      '-A', 'proj42',
-      '-l', 'feature=ib',
-      '-W', 'depend=afterok:49100.gc-prd-hpcadm:49101.gc-prd-hpcadm',
-      req.jobScript,
-    ]);
+    assert.deepEqual(
+      (await fake.calls())[0],
+      qsubOnXeon8(req, 'pq-demo-7-1', 'walltime=2:00:00', 'nodes=2:ppn=8', ['-W', 'depend=afterok:49100.gc-prd-hpcadm:49101.gc-prd-hpcadm']),
+    );
   });
 
   test('a small task on a named node goes to its queue with one node and its cores as ppn', async () => {
@@ -56,18 +65,7 @@ describe('PBS executor', () => {
     const { fake, ex } = await onFakeCluster('pbs', { qsub: { stdout: '1235.pbs01.cluster\n' } }, (run) => new PbsExecutor({ config, run }));
     const req = await request('pq-demo-9-1', '8:1:2G:xeon8:1h');
     assert.equal((await ex.submit(req)).jobId, '1235.pbs01.cluster');
-    assert.deepEqual((await fake.calls())[0], [
-      'qsub',
-      '-N', 'pq-demo-9-1',
-      '-l', 'walltime=1:00:00',
-      '-l', 'nodes=1:ppn=8:gpus=2',
-      '-d', req.runDir,
-      '-o', join(req.runDir, 'scheduler.stdout'),
-      '-e', join(req.runDir, 'scheduler.stderr'),
-      '-A', 'proj42',
-      '-l', 'feature=ib',
-      req.jobScript,
-    ]);
+    assert.deepEqual((await fake.calls())[0], qsubOnXeon8(req, 'pq-demo-9-1', 'walltime=1:00:00', 'nodes=1:ppn=8:gpus=2', []));
   });
 
   test('Torque: completed, queued and exiting jobs and one gone from the queue', async () => {
