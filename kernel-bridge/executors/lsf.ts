@@ -169,20 +169,11 @@ export class LsfExecutor extends SchedulerExecutor implements Executor {
     const out = new Map<string, JobStatus>();
     const rows = new Map<string, BjobsRow>();
     const gone = new Set<string>();
-    let problem: string | undefined;
-    for (const part of chunks(ids)) {
-      const args = ['-a', '-noheader', '-o', BJOBS_FORMAT, ...part];
-      const r = await this.run('bjobs', args, { timeoutMs: this.timeoutMs });
-      if (r.timedOut || r.spawnError) {
-        problem = describeCommand('bjobs', args, r);
-        continue;
-      }
-      // bjobs exits 255 as soon as one id is not found, yet still prints the others.
+    // bjobs exits 255 as soon as one id is not found, yet still prints the others.
+    const problem = await this.askInChunks('bjobs', ids, (part) => ['-a', '-noheader', '-o', BJOBS_FORMAT, ...part], harmless, (r) => {
       for (const row of parseBjobs(r.stdout)) rows.set(row.id, row);
       for (const id of notFoundIds(r.stderr + r.stdout)) gone.add(id);
-      const other = r.stderr.split('\n').filter((l) => l.trim() && !harmless(l));
-      if (!r.ok && other.length > 0) problem = describeCommand('bjobs', args, r);
-    }
+    });
     for (const id of ids) {
       const row = rows.get(id);
       if (!row) {

@@ -204,20 +204,11 @@ export class PbsExecutor extends SchedulerExecutor implements Executor {
     const out = new Map<string, JobStatus>();
     const records = new Map<string, QstatRecord>();
     const gone = new Set<string>();
-    let problem: string | undefined;
-    for (const part of chunks(ids)) {
-      const args = this.qstatArgs(part);
-      const r = await this.run('qstat', args, { timeoutMs: this.timeoutMs });
-      if (r.timedOut || r.spawnError) {
-        problem = describeCommand('qstat', args, r);
-        continue;
-      }
-      // qstat exits non-zero as soon as one id is unknown, yet still prints the others.
+    // qstat exits non-zero as soon as one id is unknown, yet still prints the others.
+    const problem = await this.askInChunks('qstat', ids, (part) => this.qstatArgs(part), harmless, (r) => {
       for (const rec of parseQstatFull(r.stdout)) records.set(pbsIdKey(rec.id), rec);
       for (const key of goneIds(r.stderr)) gone.add(key);
-      const other = r.stderr.split('\n').filter((l) => l.trim() && !harmless(l));
-      if (!r.ok && other.length > 0) problem = describeCommand('qstat', args, r);
-    }
+    });
     for (const id of ids) {
       const key = pbsIdKey(id);
       const rec = records.get(key);
