@@ -42,6 +42,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -200,7 +201,10 @@ def run_ours(shape, size, node, timeout):
     d = scratch_dir("pq-cmp-ours-")
     env = {**os.environ, "PQ_PROJECT": str(d), "PQ_PYTHON": str(OUR_PY), "PYTHONPATH": str(REPO)}
     env.pop("VIRTUAL_ENV", None)
-    pql = lambda *a, **k: subprocess.run([node, str(PQL), *a], cwd=d, env=env, capture_output=True, text=True, **k)
+
+    def pql(*a: str, **k: Any) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([node, str(PQL), *a], cwd=d, env=env, capture_output=True, text=True, **k)
+
     try:
         s = write_scripts(d)
         spec = d / "spec.json"

@@ -13,10 +13,10 @@ import os
 import shutil
 import subprocess
 import sys
-from functools import lru_cache
+from collections.abc import Sequence
+from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Sequence
 
 __all__ = ["BridgeError", "MIN_NODE_MAJOR", "cli_path", "find_node", "main", "run_cli"]
 
@@ -59,7 +59,7 @@ def _wheel_node() -> str | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _find_node(pq_node: str | None) -> str:
     tried: list[str] = []
     candidates = [pq_node, shutil.which("node"), _wheel_node()]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import socket
 import sys
 import time
 from dataclasses import dataclass
@@ -159,7 +158,7 @@ class SyncBridgeClient:
                 status, value = self._http(method, path, body, timeout)
             else:
                 raise BridgeError(f"the bridge for {self.project} closed the connection during {method} {path}") from first
-        except socket.timeout as e:
+        except TimeoutError as e:
             raise BridgeError(f"the bridge for {self.project} did not answer {method} {path} within {timeout:.0f} s") from e
         if status >= 400:
             message = value.get("error") if isinstance(value, dict) else None

@@ -29,8 +29,8 @@ import importlib.util
 import os
 import runpy
 import sys
+from collections.abc import Sequence
 from types import ModuleType
-from typing import Sequence
 
 __all__ = ["ALIASES", "NOT_PROVIDED", "PerqueueAlias", "install", "preload", "uninstall", "is_installed", "main"]
 

@@ -112,7 +112,7 @@ def _float_value(x: float) -> Any:
     return _float(x)
 
 
-def _enc(obj: Any, path: str, active: set) -> Any:
+def _enc(obj: Any, path: str, active: set[int]) -> Any:
     t = type(obj)
     # Exact types first: they are nearly everything a task returns.
     if obj is None or t is str or t is bool or t is int:
@@ -166,14 +166,14 @@ def _registered_encoder(obj: Any) -> Any:
     return registry.encoder_for(obj) if registry is not None else None
 
 
-def _enc_container(obj: Any, path: str, active: set) -> Any:
+def _enc_container(obj: Any, path: str, active: set[int]) -> Any:
     key = id(obj)
     if key in active:
         raise ValueError(f"circular reference at {path}")
     active.add(key)
     try:
         if isinstance(obj, dict):
-            out: dict = {}
+            out: dict[str, Any] = {}
             for k, v in obj.items():
                 if type(k) is not str:
                     if isinstance(k, str):
@@ -207,7 +207,7 @@ def _is_numpy_int(k: Any) -> bool:
     return np is not None and isinstance(k, np.integer)
 
 
-def sort_set_items(items: list) -> list:
+def sort_set_items(items: list[Any]) -> list[Any]:
     """The order set items are written in; the same rule as ``sortSetItems`` in core/codec.ts."""
 
     def is_num(x: Any) -> bool:
@@ -353,7 +353,7 @@ def _dec_datetime(iso: str, bad: Any) -> Any:
         raise bad(str(e)) from None
 
 
-def _dec_array(x: dict, bad: Any) -> Any:
+def _dec_array(x: dict[str, Any], bad: Any) -> Any:
     wire = x.get("dtype")
     if wire not in DTYPES:
         raise bad(f"unsupported dtype {wire!r}; expected one of {' '.join(DTYPES)}")

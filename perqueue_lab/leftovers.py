@@ -18,15 +18,15 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 GRACE_S = 2.0
 _PR_SET_CHILD_SUBREAPER = 36
-_prctl = None
+_prctl: Callable[..., int] | bool | None = None  # None: not looked up yet; False: not there
 _task_pid = -1
 
 
-def _load_prctl():  # noqa: ANN202 - a ctypes function or None
+def _load_prctl() -> Callable[..., int] | None:
     global _prctl
     if _prctl is None and sys.platform.startswith("linux"):
         try:
@@ -35,7 +35,7 @@ def _load_prctl():  # noqa: ANN202 - a ctypes function or None
             _prctl = ctypes.CDLL(None, use_errno=True).prctl
         except (OSError, AttributeError):
             _prctl = False
-    return _prctl or None
+    return _prctl if callable(_prctl) else None
 
 
 def keeps_processes() -> bool:

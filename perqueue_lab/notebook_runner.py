@@ -15,10 +15,15 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from perqueue_lab.notebooks import INJECTED_TAG, inject_parameters
+
+if TYPE_CHECKING:  # imported where used: a Python task never loads jupyter_client
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
 
 __all__ = ["run_notebook", "KERNEL_ENV", "TaskError"]
 
@@ -54,7 +59,7 @@ def _helper_source(path: Path) -> str:
     )
 
 
-def _own_python_spec_manager():
+def _own_python_spec_manager() -> KernelSpecManager:
     """A kernelspec manager whose ``python3`` is ipykernel on this very interpreter."""
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 
@@ -71,7 +76,7 @@ def _own_python_spec_manager():
     return OwnPython()
 
 
-def _kernel_manager():
+def _kernel_manager() -> AsyncKernelManager:
     from jupyter_client.manager import AsyncKernelManager
 
     named = os.environ.get(KERNEL_ENV, "").strip()
@@ -88,11 +93,11 @@ def _kernel_manager():
     return AsyncKernelManager(kernel_name="python3", kernel_spec_manager=_own_python_spec_manager())
 
 
-def _tags(cell: dict) -> list:
+def _tags(cell: dict[str, Any]) -> list[str]:
     return list((cell.get("metadata") or {}).get("tags") or [])
 
 
-def _first_line(cell: dict) -> str:
+def _first_line(cell: dict[str, Any]) -> str:
     source = cell.get("source") or ""
     text = "".join(source) if isinstance(source, list) else str(source)
     for line in text.splitlines():
@@ -102,7 +107,7 @@ def _first_line(cell: dict) -> str:
     return ""
 
 
-def _failed_cell(nb: Any) -> tuple[int, dict, dict] | None:
+def _failed_cell(nb: Any) -> tuple[int, dict[str, Any], dict[str, Any]] | None:
     """(index, cell, error output) of the first cell that holds an error output."""
     for i, cell in enumerate(nb.cells):
         for output in cell.get("outputs") or []:
@@ -114,7 +119,7 @@ def _failed_cell(nb: Any) -> tuple[int, dict, dict] | None:
 def _position(nb: Any, index: int) -> int:
     """1-based position of cell ``index`` among the notebook's own cells (as its author sees them)."""
     own = 0
-    for i, cell in enumerate(nb.cells[: index + 1]):
+    for cell in nb.cells[: index + 1]:
         if INJECTED_TAG in _tags(cell) or HELPER_TAG in _tags(cell):
             continue
         own += 1
@@ -144,7 +149,7 @@ def _cell_error(nb: Any, notebook_name: str, error: BaseException) -> TaskError:
     return TaskError(ename, f"{ename}({evalue!r}) in {where}", tb)
 
 
-def _echo_outputs(cell: dict) -> None:
+def _echo_outputs(cell: dict[str, Any]) -> None:
     """Copy a cell's printed text to the job's stdout/stderr, so ``pql logs`` shows it."""
     for output in cell.get("outputs") or []:
         if output.get("output_type") == "stream":

@@ -17,7 +17,8 @@ import json
 import keyword
 import math
 import os
-from typing import Any, MutableMapping
+from collections.abc import Callable, MutableMapping
+from typing import Any
 
 __all__ = [
     "INJECTED_TAG",
@@ -117,7 +118,7 @@ def injected_source(
     return "\n".join(lines) + "\n"
 
 
-def _encoder():
+def _encoder() -> Callable[[Any, str], Any]:
     from perqueue_lab import codec
 
     return codec.encode
@@ -153,8 +154,8 @@ def inject_parameters(
     cells = nb.setdefault("cells", [])
     cells[:] = [c for c in cells if INJECTED_TAG not in _tags(c)]
     position = 0
-    for i, cell in enumerate(cells):
-        if PARAMETERS_TAG in _tags(cell):
+    for i, existing in enumerate(cells):
+        if PARAMETERS_TAG in _tags(existing):
             position = i + 1
             break
     cell: dict[str, Any] = {
@@ -176,7 +177,7 @@ def _wants_ids(nb: MutableMapping[str, Any]) -> bool:
     return (major, minor) >= (4, 5) or any("id" in c for c in nb.get("cells") or [])
 
 
-def _unique_id(cells: list, base: str) -> str:
+def _unique_id(cells: list[Any], base: str) -> str:
     taken = {c.get("id") for c in cells}
     candidate, n = base, 1
     while candidate in taken:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from perqueue_lab import _bridge
 from perqueue_lab.selection import Selection
@@ -133,7 +134,8 @@ class PersistentQueue:
             raise _bridge.BridgeError(f"pql show did not report the parent data of entry {_key(key)}: {str(detail)[:300]}")
         from perqueue_lab.task_classes.entry import _decode
 
-        return _decode(data)
+        decoded: dict[str, Any] = _decode(data)
+        return decoded
 
     def get_dependency_graph(self, entry_key: Entry | int) -> Any:
         """The dependency graph of the workflow the entry belongs to: a networkx ``DiGraph`` of

@@ -17,8 +17,9 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from perqueue_lab import alias
 from perqueue_lab.constants import INDEX_KW, ITER_KW, PARENTS_KW
@@ -94,7 +95,7 @@ def _load_main(code: str, name: str = "main") -> Callable[..., Any]:
     sys.path.insert(0, str(Path(code).parent))
     sys.argv = [code]
     namespace = run_path(code)
-    func = namespace.get(name)
+    func: object = namespace.get(name)
     if func is None:
         defined = sorted(k for k, v in namespace.items() if callable(v) and getattr(v, "__module__", None) == "<run_path>")
         raise LookupError(

@@ -10,19 +10,29 @@ out unless the states ask for them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
-from typing import Iterable, Sequence, Union
+from typing import Any
 
 from perqueue_lab.task_classes.entry import Entry
 from perqueue_lab.task_classes.util_classes import EntryState
 
 __all__ = ["Selection", "parse_ids", "parse_states"]
 
-Ids = Union[str, int, Sequence[Union[int, range]], range]
+Ids = str | int | Sequence[int | range] | range
 
 
 def parse_states(states: str | Iterable[EntryState | str]) -> list[EntryState]:
-    """Letters ("sdf"), comma-separated names ("succeeded,failed") or a list of either."""
+    """Letters ("sdf"), comma-separated names ("succeeded,failed") or a list of either.
+
+    >>> [s.name for s in parse_states("sf")]
+    ['succeeded', 'failed']
+    >>> [s.name for s in parse_states("succeeded, timed_out")]
+    ['succeeded', 'timed_out']
+    >>> [s.name for s in parse_states(["g", EntryState.running])]  # PerQueue's goahead is queued
+    ['queued', 'running']
+    """
+    parts: list[EntryState | str]
     if isinstance(states, str):
         text = states.strip()
         if "," in text or text in EntryState.__members__:
@@ -37,7 +47,11 @@ def parse_states(states: str | Iterable[EntryState | str]) -> list[EntryState]:
 
 
 def _inclusive(r: range) -> list[int]:
-    """PerQueue reads ranges as inclusive of their stop, matching its "1-5" strings."""
+    """PerQueue reads ranges as inclusive of their stop, matching its "1-5" strings.
+
+    >>> _inclusive(range(1, 5)), _inclusive(range(1, 7, 2)), _inclusive(range(3, 3))
+    ([1, 2, 3, 4, 5], [1, 3, 5, 7], [3])
+    """
     out = list(r)
     end = (out[-1] + r.step) if out else r.start
     if end == r.stop:
@@ -46,7 +60,15 @@ def _inclusive(r: range) -> list[int]:
 
 
 def parse_ids(ids: Ids) -> set[int]:
-    """All keys an ``ids`` argument names."""
+    """All keys an ``ids`` argument names.
+
+    >>> sorted(parse_ids("1,4-7")), sorted(parse_ids([2, range(8, 9)])), parse_ids(3)
+    ([1, 4, 5, 6, 7], [2, 8, 9], {3})
+    >>> parse_ids("1,x")
+    Traceback (most recent call last):
+    ...
+    ValueError: bad id 'x' in '1,x': use numbers and ranges such as 1,4-7
+    """
     if isinstance(ids, bool):
         raise TypeError(f"ids must be keys, got {ids!r}")
     if isinstance(ids, int):
@@ -116,8 +138,9 @@ class Selection:
         return f"Selection(states={states}, keys={self.keys}, MQ_ids={self.mq_ids}, name={self.names})"
 
 
-def _as_int(v: object) -> int | None:
+def _as_int(v: Any) -> int | None:
+    """Any value int() takes (a number, a numeric string, a NumPy integer); None for the rest."""
     try:
-        return int(v)  # type: ignore[arg-type]
+        return int(v)
     except (TypeError, ValueError):
         return None

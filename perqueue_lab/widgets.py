@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import ipywidgets
 from traitlets import Int, Unicode, validate
@@ -18,7 +19,7 @@ from perqueue_lab._frontend import MODULE_NAME, MODULE_VERSION
 __all__ = ["WorkflowGraph"]
 
 
-class WorkflowGraph(ipywidgets.DOMWidget):
+class WorkflowGraph(ipywidgets.DOMWidget):  # type: ignore[misc]  # ipywidgets ships no types
     """The live graph of one workflow.
 
     ``workflow_id``: the workflow's id in the project; ``project``: the project folder (an
@@ -42,13 +43,13 @@ class WorkflowGraph(ipywidgets.DOMWidget):
         super().__init__(workflow_id=workflow_id, **kwargs)
 
     @validate("project")
-    def _absolute_project(self, proposal: dict) -> str:
+    def _absolute_project(self, proposal: dict[str, Any]) -> str:
         value = proposal["value"]
         return str(Path(value).expanduser().resolve()) if value else ""
 
     @validate("workflow_id")
-    def _positive_id(self, proposal: dict) -> int:
-        value = proposal["value"]
+    def _positive_id(self, proposal: dict[str, Any]) -> int:
+        value: int = proposal["value"]
         if value < 0:
             raise ValueError(f"a workflow id is a number of at least 1, got {value}")
         return value

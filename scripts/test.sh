@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the tests. With no argument: install everything from the registries, then every suite —
-# core and bridge (node:test: real daemon, real SQLite, real processes, a real one-node Slurm),
+# Runs the tests. With no argument: install everything from the registries, then the lint checks
+# (scripts/lint.sh) and every suite — core and bridge (node:test: real daemon, real SQLite, real processes, a real one-node Slurm),
 # Python (pytest), JupyterLab code (Jest) and the UI (Galata). With a selection: only that suite
 # or file, on the installed tree, so a failure is reproduced in seconds. Exits non-zero when any
 # suite fails; the failures are repeated at the very end (scripts/test-failures.sh).
@@ -11,10 +11,11 @@ usage() {
   cat <<'EOF'
 Usage: scripts/test.sh [--repeat N] [-t PATTERN] [SELECTION ...]
 
-  (nothing)   install everything (scripts/install.sh), then run every suite, as CI does
+  (nothing)   install everything (scripts/install.sh), then lint and every suite, as CI does
+  lint        ESLint, Prettier, ruff and mypy (scripts/lint.sh; scripts/format.sh formats)
   node        core and bridge tests (node:test, build/tests/core|bridge), Slurm tests included
   slurm       the real-Slurm tests only (tests/bridge/slurm*.test.ts)
-  python      the Python tests (pytest tests/python)
+  python      the Python tests (pytest tests/python) and the parsers' doctests
   jest        the JupyterLab model and graph code (Jest)
   ui          the UI tests (Galata in Debian's Chromium)
   FILE        one test file: tests/core|bridge/X.test.ts runs build/tests/core|bridge/X.test.js,
@@ -61,10 +62,11 @@ done
 # What the selection asks for: suites, and single files by the runner that runs them.
 all=0
 node_files=() py_files=() ui_files=() jest_files=()
-want_node=0 want_slurm=0 want_python=0 want_jest=0 want_ui=0
+want_lint=0 want_node=0 want_slurm=0 want_python=0 want_jest=0 want_ui=0
 [ ${#selection[@]} -eq 0 ] && all=1
 for s in "${selection[@]}"; do
   case "$s" in
+    lint) want_lint=1 ;;
     node) want_node=1 ;;
     slurm) want_slurm=1 ;;
     python) want_python=1 ;;
@@ -84,10 +86,10 @@ for s in "${selection[@]}"; do
     src/*.spec.ts | src/*.spec.tsx | src/*.test.ts | src/*.test.tsx | widgets/*.spec.ts | widgets/*.test.ts)
       [ -f "$s" ] || { echo "test.sh: no test file '$s'" >&2; exit 2; }
       jest_files+=("$s") ;;
-    *) echo "test.sh: '$s' is neither a suite (node, slurm, python, jest, ui) nor a test file it knows (see scripts/test.sh --help)" >&2; exit 2 ;;
+    *) echo "test.sh: '$s' is neither a suite (lint, node, slurm, python, jest, ui) nor a test file it knows (see scripts/test.sh --help)" >&2; exit 2 ;;
   esac
 done
-if [ $all = 1 ]; then want_node=1 want_python=1 want_jest=1 want_ui=1; fi
+if [ $all = 1 ]; then want_lint=1 want_node=1 want_python=1 want_jest=1 want_ui=1; fi
 
 needs_node_build=0 needs_slurm=0
 { [ $want_node = 1 ] || [ $want_slurm = 1 ] || [ ${#node_files[@]} -gt 0 ]; } && needs_node_build=1
@@ -167,6 +169,12 @@ run_once() {
   local node_args=(--test --test-concurrency=2 --test-reporter=spec --test-reporter-destination=stdout
     --test-reporter=tap --test-reporter-destination="$results/node.tap")
   [ -n "$pattern" ] && node_args+=(--test-name-pattern="$pattern")
+  # First: it takes seconds, and a red lint says so before the long suites.
+  if [ $want_lint = 1 ]; then
+    echo "== lint (scripts/lint.sh: ESLint, Prettier, ruff, mypy)"
+    scripts/lint.sh || { rc=1; echo "lint (scripts/lint.sh)" >>"$failed"; }
+  fi
+
   local targets=()
   if [ $want_node = 1 ]; then
     targets=(build/tests/core/*.test.js build/tests/bridge/*.test.js)
@@ -181,10 +189,10 @@ run_once() {
     "$NODE" "${node_args[@]}" "${targets[@]}" || { rc=1; echo "node:test" >>"$failed"; }
   fi
 
+  # The whole suite is pyproject.toml's testpaths: tests/python and the modules with doctests.
   local py=()
-  [ $want_python = 1 ] && py=(tests/python)
-  py+=("${py_files[@]}")
-  if [ ${#py[@]} -gt 0 ]; then
+  [ $want_python = 1 ] || py=("${py_files[@]}")
+  if [ $want_python = 1 ] || [ ${#py[@]} -gt 0 ]; then
     echo "== Python tests (pytest: API, runner, codec, kernel API, server extension against a real Jupyter server)"
     local k=()
     [ -n "$pattern" ] && k=(-k "$pattern")

@@ -5,6 +5,7 @@
  * name or an output holding an escape sequence is printed, never obeyed by the terminal.
  */
 export function printable(text: string, keepLayout = true): string {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
     if (keepLayout && (c === '\n' || c === '\t')) return c;
     if (c === '\n') return '\\n';

@@ -97,7 +97,7 @@ def read_PWD(
                 target_port = f"{source_port}{target_port}"
             ports = deps.setdefault(tasks[target], {}).setdefault(tasks[source], {})
             ports[str(source_port)] = str(target_port)
-    body: dict[SpecNode, Any] = dict(deps)
+    body: dict[SpecNode, Any] = {node: parents for node, parents in deps.items()}
     for task in tasks.values():
         if task not in body and not any(task in parents for parents in deps.values()):
             body[task] = []

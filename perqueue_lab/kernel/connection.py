@@ -4,7 +4,8 @@ are the bridge's API (finding, starting and talking to the bridge is ``perqueue_
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from perqueue_lab._bridge import BridgeError
 from perqueue_lab._client import SyncBridgeClient, project_folder, submitter_context

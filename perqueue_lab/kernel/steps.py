@@ -7,7 +7,8 @@ import getpass
 import json
 import os
 import sys
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 def who() -> str:
@@ -31,7 +32,7 @@ def encode_result(data: Mapping[str, Any] | None) -> dict[str, Any]:
     from perqueue_lab import codec
 
     try:
-        encoded = codec.encode(dict(data), "result")
+        encoded: dict[str, Any] = codec.encode(dict(data), "result")
         json.dumps(encoded, allow_nan=False)
     except (TypeError, ValueError) as e:
         raise TypeError(f"the result cannot be stored: {e}") from None

@@ -11,12 +11,18 @@ Configuration (``jupyter_server_config.py``)::
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from traitlets import Float, Int, Unicode
 from traitlets.config import Configurable
 
 from .bridge import BridgeConnector, BridgeUnavailable
 from .handlers import setup_handlers
 from .projects import ProjectRegistry
+
+if TYPE_CHECKING:
+    from jupyter_server.serverapp import ServerApp
 
 __all__ = ["BridgeConnector", "BridgeUnavailable", "PerQueueLab", "load"]
 
@@ -37,12 +43,12 @@ class PerQueueLab(Configurable):
     )
 
 
-def load(server_app, version: str) -> PerQueueLab:
+def load(server_app: ServerApp, version: str) -> PerQueueLab:
     """Read the configuration and register the handlers; the bridge starts on first use."""
     settings = PerQueueLab(parent=server_app, config=server_app.config)
     project_dir = settings.project_dir or server_app.root_dir
 
-    def connector(folder):
+    def connector(folder: Path) -> BridgeConnector:
         return BridgeConnector(
             folder,
             node=settings.node_path,

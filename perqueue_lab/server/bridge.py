@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.netutil import Resolver
@@ -52,7 +54,9 @@ class UnixSocketResolver(Resolver):
     def initialize(self, path: Path) -> None:  # tornado's Configurable constructor
         self.path = path
 
-    async def resolve(self, host: str, port: int, family: socket.AddressFamily = socket.AF_UNSPEC):
+    async def resolve(
+        self, host: str, port: int, family: socket.AddressFamily = socket.AF_UNSPEC
+    ) -> list[tuple[int, Any]]:
         problem = foreign_owner(self.path, "socket")
         if problem:
             raise OSError(problem)
@@ -82,7 +86,7 @@ class BridgeConnector:
         node: str = "",
         cli: str = "",
         start_timeout: float = 30.0,
-        log=None,
+        log: logging.Logger | None = None,
     ) -> None:
         self.project_dir = Path(project_dir).resolve()
         self.socket = bridge_socket(self.project_dir)

@@ -11,15 +11,16 @@ import getpass
 import json
 import os
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
+from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized, ws_authenticated
 from jupyter_server.auth.identity import IdentityProvider, LegacyIdentityProvider, PasswordIdentityProvider
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.utils import url_path_join
-from jupyter_core.utils import ensure_async
 from tornado import web, websocket
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.ioloop import IOLoop
@@ -105,7 +106,8 @@ class _BridgeMixin:
 
     @property
     def projects(self) -> ProjectRegistry:
-        return self.settings["perqueue_lab_projects"]  # type: ignore[attr-defined]
+        projects: ProjectRegistry = self.settings["perqueue_lab_projects"]  # type: ignore[attr-defined]
+        return projects
 
     @property
     def connector(self) -> BridgeConnector:
@@ -122,7 +124,8 @@ class _BridgeMixin:
 
     @property
     def extension_version(self) -> str:
-        return self.settings["perqueue_lab_version"]  # type: ignore[attr-defined]
+        version: str = self.settings["perqueue_lab_version"]  # type: ignore[attr-defined]
+        return version
 
     def _unavailable(self, error: BridgeUnavailable) -> None:
         self.log.warning("PerQueue Lab: %s %s", error.message, error.fix)  # type: ignore[attr-defined]
@@ -175,11 +178,10 @@ class BridgeProxyHandler(_BridgeMixin, APIHandler):
             )
             try:
                 response = await connector.http.fetch(request, raise_error=False)
+                failure = str(response.error) if response.code == 599 else ""
             except (OSError, HTTPClientError) as error:
                 response = None
                 failure = str(error)
-            else:
-                failure = str(response.error) if response.code == 599 else ""
             if response is not None and response.code != 599:
                 self.set_status(response.code)
                 for name in _PASSED_HEADERS:
@@ -372,7 +374,7 @@ class OpenWorkflowHandler(JupyterHandler):
         self.redirect(url_path_join(self.base_url, "lab") + "?" + urlencode({"perqueue-open": wanted}))
 
 
-def setup_handlers(web_app, projects: ProjectRegistry, version: str) -> None:
+def setup_handlers(web_app: web.Application, projects: ProjectRegistry, version: str) -> None:
     """Register the routes; the socket and version routes come before the catch-all proxy."""
     base_url = web_app.settings["base_url"]
     web_app.settings["perqueue_lab_projects"] = projects

@@ -11,9 +11,10 @@ planted in a shared folder below the root would otherwise run that user's tasks 
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable
 
 from perqueue_lab._trust import project_problem
 
@@ -41,7 +42,7 @@ class ProjectRegistry:
         depth: int = 3,
         limit: int = 100,
         max_folders: int = 5000,
-        log=None,
+        log: logging.Logger | None = None,
     ) -> None:
         self.root = Path(root).resolve()
         self.default_dir = Path(default_project).resolve()
@@ -111,7 +112,7 @@ class ProjectRegistry:
             self._refusals_logged.add(refusal)
             self._log.warning("PerQueue Lab: %s", refusal)
 
-    def _walk(self, folder: Path, depth: int, budget: list[int]):
+    def _walk(self, folder: Path, depth: int, budget: list[int]) -> Iterator[Path]:
         budget[0] -= 1
         if budget[0] < 0:
             return

@@ -9,6 +9,7 @@ the same things with the same messages.
 from __future__ import annotations
 
 import math
+from types import ModuleType
 from typing import Any
 
 SPEC_VERSION = 1
@@ -103,6 +104,7 @@ def _json_value(v: object, where: str) -> Any:
 
 
 def _codec_value(v: object, where: str) -> Any:
+    codec: ModuleType | None
     try:
         from perqueue_lab import codec  # lazy: the codec may import NumPy
     except ImportError:

@@ -7,7 +7,8 @@ carry PerQueue's attribute names (``key``, ``state``, ``err_txt``, ``data``, ``p
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from perqueue_lab.constants import INDEX_KW, ITER_KW
 from perqueue_lab.task_classes.task import Task
@@ -33,8 +34,9 @@ def _error_text(error: Any) -> str | None:
         return None
     if isinstance(error, Mapping):
         for field in ("repr", "message", "text"):
-            if isinstance(error.get(field), str):
-                return error[field]
+            text = error.get(field)
+            if isinstance(text, str):
+                return text
     return str(error)
 
 

@@ -52,7 +52,7 @@ class Task(SpecNode):
         self.name = check_name(name, "Task") or self.code.name
         self.func = _check_func(func, self.code, self.name)
         self.args = args
-        self.resources = resources  # type: ignore[assignment]  # the setter parses strings
+        self.resources = resources  # the setter parses strings
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise ValueError(f"Task {self.name!r}: retries must be a whole number of at least 0, got {retries!r}")
         self.retries = retries

@@ -17,7 +17,7 @@ are two nodes. Cycles are not looked for here; the core rejects them with the pa
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Union
+from typing import Any
 
 from perqueue_lab.constants import DEFAULT_MAX_TRIES, SWITCHGROUP_SKIP
 from perqueue_lab.task_classes._node import DEFAULT_GROUP_NAMES, SpecNode, check_name
@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 TaskLike = SpecNode
-Body = Union[SpecNode, List[SpecNode], Dict[SpecNode, Any], Any]
+Body = SpecNode | list[SpecNode] | dict[SpecNode, Any] | Any
 
 
 def _describe(obj: object) -> str:
@@ -56,7 +56,7 @@ def _check_node(obj: object, owner: str) -> SpecNode:
     )
 
 
-Ports = Dict[str, str]
+Ports = dict[str, str]
 
 
 def _port_map(mapping: object, child: SpecNode, parent: SpecNode, owner: str) -> Ports:
@@ -130,7 +130,7 @@ def _dependencies(tasks: Body, owner: str) -> tuple[dict[SpecNode, list[SpecNode
         chain = [_check_node(t, owner) for t in tasks]
         deps: dict[SpecNode, list[SpecNode]] = {chain[0]: []}
         # Same as PerQueue: a node repeated in a chain gets the parent of its last place.
-        deps.update({nxt: [before] for nxt, before in zip(chain[1:], chain)})
+        deps.update({nxt: [before] for nxt, before in zip(chain[1:], chain, strict=False)})
         return deps, ports
     if _is_graph(tasks):
         graph: Any = tasks

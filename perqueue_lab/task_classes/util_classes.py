@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 __all__ = ["EntryState", "Resources", "parse_duration", "format_duration"]
 
@@ -37,7 +38,15 @@ _LOCAL_TMAX = 60
 
 
 def parse_duration(text: str) -> int:
-    """Seconds from ``"10m"``, ``"2h"``, ``"30s"`` or ``"1d"``."""
+    """Seconds from ``"10m"``, ``"2h"``, ``"30s"`` or ``"1d"``.
+
+    >>> parse_duration("10m"), parse_duration("2h"), parse_duration("30s"), parse_duration("1d")
+    (600, 7200, 30, 86400)
+    >>> parse_duration("1.5h")
+    Traceback (most recent call last):
+    ...
+    ValueError: bad time '1.5h': use a whole number with s, m, h or d (e.g. 10m)
+    """
     m = re.fullmatch(r"(\d+)([smhd])", text)
     if not m:
         raise ValueError(f"bad time '{text}': use a whole number with s, m, h or d (e.g. 10m)")
@@ -45,7 +54,11 @@ def parse_duration(text: str) -> int:
 
 
 def format_duration(seconds: int) -> str:
-    """The largest unit that divides ``seconds`` evenly, as MyQueue prints it (7200 -> "2h")."""
+    """The largest unit that divides ``seconds`` evenly, as MyQueue prints it (7200 -> "2h").
+
+    >>> format_duration(7200), format_duration(5400), format_duration(86400), format_duration(61)
+    ('2h', '90m', '1d', '61s')
+    """
     seconds = int(seconds)
     for unit in ("d", "h", "m"):
         n = _UNIT_SECONDS[unit]
@@ -76,7 +89,20 @@ class Resources:
 
     @staticmethod
     def from_string(s: str) -> Resources:
-        """Parse a resource string; ValueError names the string and what is wrong."""
+        """Parse a resource string; ValueError names the string and what is wrong.
+
+        >>> r = Resources.from_string("8:1:8G:sm3090el8:2h")
+        >>> (r.cores, r.processes, r.gpus, r.nodename, r.tmax)
+        (8, 1, 8, 'sm3090el8', 7200)
+        >>> str(Resources.from_string("local")), str(Resources.from_string("16:7200s"))
+        ('1:local:1m', '16:2h')
+        >>> Resources.from_string("8:xeon8:1h:2.5").weight
+        2.5
+        >>> Resources.from_string("8:xeon8")
+        Traceback (most recent call last):
+        ...
+        ValueError: bad resource string '8:xeon8': 'xeon8' is neither a time (10m) nor a weight
+        """
         if not isinstance(s, str):
             raise TypeError(f"a resource string is needed (e.g. '1:local:10m'), got {s!r}")
 
@@ -162,9 +188,9 @@ class Resources:
             s += f":{int(self.weight)}"
         return s
 
-    def todict(self) -> dict:
+    def todict(self) -> dict[str, Any]:
         """The fields that differ from MyQueue's defaults, as ``myqueue`` ``Resources.todict``."""
-        dct: dict = {"cores": self.cores}
+        dct: dict[str, Any] = {"cores": self.cores}
         if self.serial is not None:
             dct["serial"] = self.serial
         if self.processes != self.cores:
@@ -221,7 +247,15 @@ class EntryState(Enum):
 
     @classmethod
     def parse(cls, text: str) -> EntryState:
-        """A state from its full name (as the CLI prints it) or its letter."""
+        """A state from its full name (as the CLI prints it) or its letter.
+
+        >>> EntryState.parse("succeeded"), EntryState.parse("f"), EntryState.parse("axed")
+        (<EntryState.succeeded: 's'>, <EntryState.failed: 'f'>, <EntryState.skipped: 'x'>)
+        >>> EntryState.parse("done")
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown state 'done': use one of the letters ...
+        """
         if text in cls.__members__:
             return cls.__members__[text]
         try:

@@ -12,11 +12,11 @@ from typing import Any
 __all__ = ["get_roots", "get_leaves"]
 
 
-def get_roots(graph: Any) -> list:
+def get_roots(graph: Any) -> list[Any]:
     """The nodes no edge points to."""
     return [n for n, d in graph.in_degree() if d == 0]
 
 
-def get_leaves(graph: Any) -> list:
+def get_leaves(graph: Any) -> list[Any]:
     """The nodes with no edge leaving them."""
     return [n for n, d in graph.out_degree() if d == 0]

@@ -14,8 +14,9 @@ or a ``.pth`` file); a script may register encoders for what it returns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from json import JSONEncoder, dumps, loads
-from typing import Any, Callable, Dict, Optional, TypeVar, Union
+from typing import Any, TypeVar
 
 __all__ = [
     "register_json_encoder",
@@ -30,11 +31,11 @@ __all__ = [
 
 T = TypeVar("T")
 
-_ENCODERS: Dict[type, Callable[[Any], dict]] = {}
-_DECODERS: Dict[str, Callable[[dict], Any]] = {}
+_ENCODERS: dict[type, Callable[[Any], dict[str, Any]]] = {}
+_DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {}
 
 
-def register_json_encoder(object_type: type[T], encoder_func: Callable[[T], dict]) -> None:
+def register_json_encoder(object_type: type[T], encoder_func: Callable[[T], dict[str, Any]]) -> None:
     """Store values of ``object_type`` as the dict ``encoder_func`` returns."""
     if not isinstance(object_type, type):
         raise TypeError(f"register_json_encoder needs a type, got {object_type!r}")
@@ -43,7 +44,7 @@ def register_json_encoder(object_type: type[T], encoder_func: Callable[[T], dict
     _ENCODERS[object_type] = encoder_func
 
 
-def register_json_decoder(object_name: str, decoder_func: Callable[[dict], Any]) -> None:
+def register_json_decoder(object_name: str, decoder_func: Callable[[dict[str, Any]], Any]) -> None:
     """Turn stored dicts whose ``"__type__"`` is ``object_name`` back into objects."""
     if not isinstance(object_name, str):
         raise TypeError(f"register_json_decoder needs the __type__ name as a string, got {object_name!r}")
@@ -52,12 +53,12 @@ def register_json_decoder(object_name: str, decoder_func: Callable[[dict], Any])
     _DECODERS[object_name] = decoder_func
 
 
-def encoder_for(obj: Any) -> Optional[Callable[[Any], dict]]:
+def encoder_for(obj: Any) -> Callable[[Any], dict[str, Any]] | None:
     """The encoder registered for the exact type of ``obj`` (PerQueue looks types up exactly)."""
     return _ENCODERS.get(type(obj))
 
 
-def decoder_for(json_dict: dict) -> Optional[Callable[[dict], Any]]:
+def decoder_for(json_dict: dict[str, Any]) -> Callable[[dict[str, Any]], Any] | None:
     name = json_dict.get("__type__")
     return _DECODERS.get(name) if isinstance(name, str) else None
 
@@ -72,17 +73,18 @@ class ExpandedJSONEncoder(JSONEncoder):
         return super().default(o)
 
 
-def expanded_decoder(json_dict: dict) -> Any:
+def expanded_decoder(json_dict: dict[str, Any]) -> Any:
     """An ``object_hook`` for ``json.loads`` that knows the registered ``__type__`` names."""
     fn = decoder_for(json_dict)
     return fn(json_dict) if fn is not None else json_dict
 
 
-def bytein(obj: Union[list, dict]) -> bytes:
+def bytein(obj: list[Any] | dict[str, Any]) -> bytes:
     """JSON bytes of a list or dict, with the registered encoders."""
     return dumps(obj, cls=ExpandedJSONEncoder).encode("utf-8")
 
 
-def byteout(b: bytes) -> Union[list, dict]:
+def byteout(b: bytes) -> list[Any] | dict[str, Any]:
     """The list or dict of JSON bytes, with the registered decoders."""
-    return loads(b.decode("utf-8"), object_hook=expanded_decoder)
+    value: list[Any] | dict[str, Any] = loads(b.decode("utf-8"), object_hook=expanded_decoder)
+    return value

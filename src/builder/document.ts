@@ -150,8 +150,8 @@ export class DefinitionModel {
 
   /** What is submitted: the document without `layout`. */
   toSpec(): WorkflowDocument {
-    const { layout: _layout, ...spec } = this._doc;
-    return JSON.parse(JSON.stringify(spec)) as WorkflowDocument;
+    // JSON drops a key whose value is undefined.
+    return JSON.parse(JSON.stringify({ ...this._doc, layout: undefined })) as WorkflowDocument;
   }
 
   // ------------------------------------------------------------------ reading

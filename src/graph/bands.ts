@@ -37,7 +37,7 @@ export function iterationBands(nodes: readonly PerQueue.Node[]): {
   for (const node of nodes) {
     const keys: string[] = [];
     const seen = new Set<number>();
-    let parent = node.groupId == null ? undefined : byId.get(node.groupId);
+    let parent = node.groupId === undefined || node.groupId === null ? undefined : byId.get(node.groupId);
     while (parent && !seen.has(parent.id)) {
       seen.add(parent.id);
       if (parent.kind === 'cyclical') {
@@ -51,7 +51,7 @@ export function iterationBands(nodes: readonly PerQueue.Node[]): {
           keys.unshift(key);
         }
       }
-      parent = parent.groupId == null ? undefined : byId.get(parent.groupId);
+      parent = parent.groupId === undefined || parent.groupId === null ? undefined : byId.get(parent.groupId);
     }
     if (keys.length) {
       of.set(node.id, keys);

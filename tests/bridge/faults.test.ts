@@ -329,7 +329,10 @@ describe('one bridge per project', () => {
         child.on('exit', (code) => ok({ code, stderr, pid: child.pid! }));
         // The one that runs is reported once it serves.
         const timer = setInterval(() => {
-          if (/: pid \d+, socket/.test(stderr)) clearInterval(timer), ok({ code: null, stderr, pid: child.pid! });
+          if (/: pid \d+, socket/.test(stderr)) {
+            clearInterval(timer);
+            ok({ code: null, stderr, pid: child.pid! });
+          }
         }, 20);
         child.on('exit', () => clearInterval(timer));
       });

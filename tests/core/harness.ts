@@ -27,7 +27,6 @@ export const sw = (branches: Record<string, NodeSpec>): NodeSpec => ({ kind: 'sw
 export const doc = (root: NodeSpec, name = 'wf'): WorkflowDocument => ({ specVersion: 1, name, root });
 
 /** What a task does: return an Outcome, or just data for success. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Behaviour = (kwargs: JsonObject, node: RtNode) => Outcome | JsonObject | any;
 
 export interface RunRecord {

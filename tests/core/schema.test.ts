@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { validateSpec } from '../../core/spec.js';
 import { REPO } from '../bridge/cli-harness.js';
 
-type S = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type S = Record<string, any>;
 const schema: S = JSON.parse(readFileSync(join(REPO, 'core/spec.schema.json'), 'utf8'));
 
 /** The draft 2020-12 keywords the schema uses; returns the first violation or null. */

@@ -15,7 +15,6 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from perqueue_lab import codec  # noqa: E402
 from perqueue_lab.codec import decode, dumps, encode, loads  # noqa: E402
 from fixture_scripts import load_script  # noqa: E402
 
@@ -46,7 +45,7 @@ def same(a, b) -> bool:
     if isinstance(a, dict):
         return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
     if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     return a == b
 
 
@@ -104,7 +103,7 @@ def expected_after_round_trip(original, got) -> bool:
         return (
             type(got) is type(original)
             and len(got) == len(original)
-            and all(expected_after_round_trip(x, y) for x, y in zip(original, got))
+            and all(expected_after_round_trip(x, y) for x, y in zip(original, got, strict=True))
         )
     return same(original, got)
 

@@ -78,8 +78,8 @@ def test_runs_entries_and_tells_start_and_end(server: Server, tmp_path: Path):
     server.send(a)
     server.send(b)
     lines = [server.line() for _ in range(4)]
-    starts = {l[1]: int(l[2]) for l in lines if l[0] == "S"}
-    ends = {l[1]: l[2] for l in lines if l[0] == "E"}
+    starts = {line[1]: int(line[2]) for line in lines if line[0] == "S"}
+    ends = {line[1]: line[2] for line in lines if line[0] == "E"}
     assert set(starts) == set(ends) == {str(a), str(b)}
     assert ends == {str(a): "0", str(b): "0"}
     assert json.loads((a / "result.json").read_text()) == {"ok": True, "data": {"y": 42}}

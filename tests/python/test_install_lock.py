@@ -44,7 +44,7 @@ def locked_python() -> str:
 
 @pytest.mark.skipif(sys.prefix == sys.base_prefix, reason="the lock describes the project's virtual environment")
 def test_the_environment_is_exactly_the_lock():
-    if "%d.%d" % sys.version_info[:2] != locked_python():
+    if "{}.{}".format(*sys.version_info[:2]) != locked_python():
         pytest.skip(f"the lock is for Python {locked_python()}; scripts/install.sh installs unlocked on others")
     pins = read_lock(REPO / "requirements-lock.txt")
     installed = {normalise(d.metadata["Name"]): d.version for d in distributions()}

@@ -362,7 +362,7 @@ def test_the_widget_model_names_the_labextension_module():
     assert state["_model_module_version"] == state["_view_module_version"] == "^0.1.0"
     assert (state["workflow_id"], state["height"]) == (4, "420px")
     assert state["project"] == str(Path(".").resolve())
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError, match="a workflow id is a number of at least 1, got -1"):
         WorkflowGraph(workflow_id=-1)
     w.close()
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_queue_cli import by_name, settle
 
 from perqueue_lab import PersistentQueue, StaticWidthGroup, Task, Workflow
 from perqueue_lab._bridge import BridgeError, cli_path
 from perqueue_lab.task_classes.util_classes import EntryState
-
-from test_queue_cli import by_name, settle
 
 pytestmark = pytest.mark.skipif(not cli_path().is_file(), reason="the pql CLI is not built: run `npm run build:node`")
 

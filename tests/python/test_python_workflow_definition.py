@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import textwrap
 from pathlib import Path
 
 import pytest
+from test_queue_cli import by_name, settle
 
 from perqueue_lab import PersistentQueue, StaticWidthGroup, Task, Workflow
 from perqueue_lab._bridge import cli_path
 from perqueue_lab.external.python_workflow_definition import create_PWD, read_PWD, write_PWD
 from perqueue_lab.task_classes.util_classes import EntryState
-
-from test_queue_cli import by_name, settle
 
 BASELINE_PYTHON = Path(__file__).parents[2] / "bench/.venv-baseline/bin/python"
 if not BASELINE_PYTHON.exists():

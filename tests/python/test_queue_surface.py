@@ -6,14 +6,13 @@ from __future__ import annotations
 
 
 import pytest
+from test_queue_cli import by_name, settle
 
 from perqueue_lab import DynamicWidthGroup, PersistentQueue, Task, Workflow
 from perqueue_lab._bridge import BridgeError, cli_path
 from perqueue_lab.task_classes.util_classes import EntryState
 from perqueue_lab.utils import AccessBeforeAssignmentError, loads_w_consts
 from perqueue_lab.utils.serial_utils import register_json_decoder
-
-from test_queue_cli import by_name, settle
 
 pytestmark = pytest.mark.skipif(not cli_path().is_file(), reason="the pql CLI is not built: run `npm run build:node`")
 

@@ -10,7 +10,6 @@ import pytest
 
 from perqueue_lab.task_classes.util_classes import EntryState, Resources
 
-
 CASES = json.loads((Path(__file__).parents[1] / "fixtures/resources/cases.json").read_text())
 FIELDS = ("cores", "processes", "gpus", "nodename", "tmax", "weight", "serial")
 BASELINE_PYTHON = Path(__file__).parents[2] / "bench/.venv-baseline/bin/python"
@@ -58,7 +57,7 @@ for c in cases["invalid"]:
     except ValueError:
         out["refused"].append([c["text"], True])
 print(json.dumps(out))
-""" % (FIELDS,)
+""" % (FIELDS,)  # noqa: UP031 -- %r keeps the probe's own braces literal
     mq_cases = {
         "valid": [c for c in CASES["valid"] if not c.get("perqueueLocal")],
         "invalid": CASES["invalid"],

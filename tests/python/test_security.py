@@ -17,11 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
+from test_server_extension import Server, _needs_bridge, _stop_bridge
 
 from perqueue_lab._bridge import BridgeError, cli_path, find_node
 from perqueue_lab.kernel import UnsafeProject, connect
-
-from test_server_extension import TOKEN, Server, _needs_bridge, _stop_bridge
 
 ATTACKER_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
