@@ -15,8 +15,9 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from perqueue_lab.codec import decode, dumps, encode, loads  # noqa: E402
 from fixture_scripts import load_script  # noqa: E402
+
+from perqueue_lab.codec import decode, dumps, encode, loads  # noqa: E402
 
 np = pytest.importorskip("numpy")
 

@@ -4,7 +4,6 @@ get_entries without group placeholders, and the JSON encoder registry through a 
 
 from __future__ import annotations
 
-
 import pytest
 from test_queue_cli import by_name, settle
 
