@@ -61,6 +61,12 @@ export function summary(dir: string, date: string): string {
   line('status of a 100,000-entry workflow', '≤ 50 ms', find(engine, /^\(c\)/), ' ms');
   line('the same in a store of 10⁶ entries', '≤ 50 ms', find(engine, /^\(d\).*status of one/), ' ms');
   line('RSS of a bridge process that opened that store and queried it', '≤ 200 MB', find(engine, /^\(d\).*RSS/), ' MB', 1, false);
+  const widest = find(engine, /^\(e\) compile/);
+  const w = widest?.metric.match(/([\d,]+)-entry/)?.[1] ?? '10⁶';
+  line(`compile + store a ${w}-entry StaticWidthGroup (the widest allowed)`, '≤ 10 s', widest, ' s', 1 / 1000);
+  line(`run it to the end (no-op executor, 1,000 endings per commit)`, '—', find(engine, /^\(e\) run/), ' s', 1 / 1000);
+  line('status of that workflow', '≤ 50 ms', find(engine, /^\(e\) status/), ' ms');
+  line(`first line of \`pql ls\` on that ${w}-entry store (process start included)`, '≤ 100 ms', find(engine, /^\(e\) first line/), ' ms');
   line("local executor, 1,000 trivial shell tasks, projects on this machine's disk", '≥ 300/s', find(disk, /submit → wait/), '/s');
   line('the same, projects on a fresh journaled ext4', '≥ 300/s', find(fresh, /submit → wait/), '/s');
   if (compare.length) {

@@ -5,11 +5,18 @@
 /** Deepest nesting of objects and arrays in JSON the bridge reads: request bodies, task outputs. */
 export const MAX_JSON_DEPTH = 256;
 
-/** Widest StaticWidthGroup or DynamicWidthGroup (columns of one group). */
-export const MAX_GROUP_WIDTH = 100_000;
+/**
+ * Widest StaticWidthGroup or DynamicWidthGroup (columns of one group). Measured in
+ * bench/engine.ts: a group this wide compiles and stores in one transaction and the bridge
+ * holds it in about 0.7 GB; wider would outgrow a workstation's bridge.
+ */
+export const MAX_GROUP_WIDTH = 1_000_000;
 
-/** Most entries one workflow may hold, counting every group's columns and iterations. */
-export const MAX_WORKFLOW_ENTRIES = 200_000;
+/**
+ * Most entries one workflow may hold, counting every group's columns and iterations: a group
+ * of the widest width plus room for the tasks around it.
+ */
+export const MAX_WORKFLOW_ENTRIES = 1_100_000;
 
 /** Largest request body the bridge reads. */
 export const MAX_REQUEST_BYTES = 64 * 1024 * 1024;

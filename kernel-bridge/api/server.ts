@@ -101,7 +101,14 @@ export function createApiServer(o: ApiOptions): Server {
     lastSeq: store.lastSeq(),
     storage: storage(),
   }));
-  route('GET', '/api/workflows', () => store.workflowSummaries().map(withWorkflowState));
+  route('GET', '/api/workflows', (_r, _p, q) => {
+    // Without ?limit or ?after every workflow, as before pages existed; with either, one page.
+    if (!q.has('limit') && !q.has('after')) return store.workflowSummaries().map(withWorkflowState);
+    const limit = q.has('limit') ? wholeNumberParam(q, 'limit', 1, MAX_PAGE) : DEFAULT_PAGE;
+    const after = q.has('after') ? wholeNumberParam(q, 'after', 0, Number.MAX_SAFE_INTEGER) : 0;
+    const page = store.pageOfWorkflowSummaries(after, limit);
+    return { workflows: page.workflows.map(withWorkflowState), next: page.next };
+  });
   route('POST', '/api/workflows', (_req, _p, _q, body) => {
     const b = body as { spec?: unknown; python?: string; virtualEnv?: string; environment?: unknown; cwd?: unknown };
     if (!b || typeof b !== 'object' || b.spec === undefined) throw new HttpError(400, "the body needs a 'spec' field");
@@ -124,12 +131,17 @@ export function createApiServer(o: ApiOptions): Server {
     if (keepFiles !== undefined && typeof keepFiles !== 'boolean') throw new HttpError(400, "field 'keepFiles': must be true or false");
     return o.manager.removeWorkflow(Number(id), { keepFiles });
   });
-  route('GET', '/api/entries', (_r, _p, q) =>
-    store.listNodes({
+  route('GET', '/api/entries', (_r, _p, q) => {
+    const filter = {
       workflowId: q.has('workflow') ? Number(q.get('workflow')) : undefined,
       states: q.has('states') ? parseStates(q.get('states')!) : undefined,
-    }),
-  );
+    };
+    // Without ?limit or ?after the whole list, as before pages existed; with either, one page.
+    if (!q.has('limit') && !q.has('after')) return store.listNodes(filter);
+    const limit = q.has('limit') ? wholeNumberParam(q, 'limit', 1, MAX_PAGE) : DEFAULT_PAGE;
+    const after = q.has('after') ? wholeNumberParam(q, 'after', 0, Number.MAX_SAFE_INTEGER) : undefined;
+    return store.pageOfNodes({ ...filter, after }, limit);
+  });
   route('GET', '/api/entries/:id', (_r, [id]) => {
     const node = store.node(Number(id));
     if (!node) throw new HttpError(404, `no entry ${id}`);
@@ -316,7 +328,7 @@ export function createApiServer(o: ApiOptions): Server {
       socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
       return;
     }
-    streams.accept(req, socket, head, url.searchParams.get('since'));
+    streams.accept(req, socket, head, url.searchParams.get('since'), url.searchParams.get('batch') === '1');
   });
   server.on('close', () => streams.close());
   return server;
@@ -338,6 +350,20 @@ function authorized(o: ApiOptions, req: IncomingMessage, queryToken?: string | n
 }
 
 /** The tail of a log in lines: ?tail=N, a whole number from 0 to MAX_LOG_LINES (200 when absent). */
+/** Entries or workflows per page of a list: the default, and the most one request may ask for. */
+const DEFAULT_PAGE = 1000;
+const MAX_PAGE = 10_000;
+
+/** A query parameter that must be a whole number in [min, max]; a 400 naming it otherwise. */
+function wholeNumberParam(q: URLSearchParams, name: string, min: number, max: number): number {
+  const raw = q.get(name) ?? '';
+  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= min && n <= max)) {
+    throw new HttpError(400, `query parameter '${name}' must be a whole number from ${min} to ${max}, got '${raw.slice(0, 40)}'`);
+  }
+  return n;
+}
+
 function logLines(raw: string | null): number {
   if (raw === null || raw === '') return 200;
   if (!/^\d{1,9}$/.test(raw) || Number(raw) > MAX_LOG_LINES) {

@@ -1,5 +1,8 @@
 // The event stream over WebSocket (/api/events/ws?since=SEQ): one text message per event, in
-// sequence order, starting after `since` (the latest event when absent). Served by the `ws`
+// sequence order, starting after `since` (the latest event when absent). With &batch=1 bursts
+// are coalesced: each message is a JSON array of the events committed within COALESCE_MS of
+// each other (at most BATCH), so a group of a thousand columns finishing at once is a couple of
+// messages instead of a thousand. Served by the `ws`
 // library (pure JavaScript; bufferutil and utf-8-validate are optional and not used).
 //
 // A client is never sent more than it reads: events are read from the store in sequence order
@@ -18,8 +21,10 @@ const HIGH_WATER_BYTES = 1024 * 1024;
 const STALL_MS = Number(process.env.PQ_WS_STALL_MS) || 10_000;
 /** Clients send only control frames; anything bigger is a protocol error. */
 const MAX_PAYLOAD_BYTES = 64 * 1024;
-/** Events read from the store per batch. */
+/** Events read from the store per batch (and per message in batch mode). */
 const BATCH = 500;
+/** In batch mode, how long a commit waits for more before its events go out. */
+const COALESCE_MS = 5;
 
 export interface EventSource {
   eventsSince(seq: number, limit?: number): EventRecord[];
@@ -39,9 +44,9 @@ export class EventStreams {
   constructor(private readonly o: EventStreamsOptions) {}
 
   /** Complete an authorized upgrade request and start streaming from `since`. */
-  accept(req: IncomingMessage, socket: Duplex, head: Buffer, since: string | null): void {
+  accept(req: IncomingMessage, socket: Duplex, head: Buffer, since: string | null, batch = false): void {
     const start = since !== null && /^\d+$/.test(since) ? Number(since) : this.o.store.lastSeq();
-    this.wss.handleUpgrade(req, socket, head, (ws) => new ClientStream(ws, start, this.o));
+    this.wss.handleUpgrade(req, socket, head, (ws) => new ClientStream(ws, start, this.o, batch));
   }
 
   close(): void {
@@ -60,13 +65,15 @@ class ClientStream {
   private pausedAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private open = true;
+  private coalescing: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ws: WebSocket,
     private last: number,
     private readonly o: EventStreamsOptions,
+    private readonly batch = false,
   ) {
-    this.off = o.onCommit(() => this.flush());
+    this.off = o.onCommit(() => (batch ? this.soon() : this.flush()));
     ws.on('close', () => this.end());
     ws.on('error', () => this.end());
     this.flush();
@@ -78,9 +85,19 @@ class ClientStream {
       if (this.ws.bufferedAmount >= HIGH_WATER_BYTES) return this.pause();
       const events = this.o.store.eventsSince(this.last, BATCH);
       if (events.length === 0) return;
-      for (const e of events) this.ws.send(JSON.stringify(e));
+      if (this.batch) this.ws.send(JSON.stringify(events));
+      else for (const e of events) this.ws.send(JSON.stringify(e));
       this.last = events[events.length - 1].seq;
     }
+  }
+
+  /** A flush after COALESCE_MS: the commits of a burst go out together. */
+  private soon(): void {
+    if (this.coalescing) return;
+    this.coalescing = setTimeout(() => {
+      this.coalescing = undefined;
+      this.flush();
+    }, COALESCE_MS);
   }
 
   /** Wait for the client to read; drop it when it reads nothing for STALL_MS. */
@@ -107,6 +124,7 @@ class ClientStream {
     if (!this.open) return;
     this.open = false;
     clearTimeout(this.timer);
+    clearTimeout(this.coalescing);
     this.off();
   }
 }

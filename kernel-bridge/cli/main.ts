@@ -213,6 +213,12 @@ export async function main(argv: string[]): Promise<number> {
   return cmd.run(args);
 }
 
+// A reader that stops reading (`pql ls | head`) ends the listing quietly, as for any Unix tool.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     if (code >= 0) process.exitCode = code;

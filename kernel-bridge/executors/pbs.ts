@@ -259,7 +259,9 @@ export class PbsExecutor extends SchedulerExecutor implements Executor {
     for (const rec of parseQstatFull(r.stdout)) {
       const name = rec.attrs.Job_Name;
       if (!name || !names.has(name)) continue;
-      found.set(name, [...(found.get(name) ?? []), rec]);
+      const recs = found.get(name);
+      if (recs) recs.push(rec);
+      else found.set(name, [rec]);
     }
     const out = new Map<string, string>();
     for (const [name, recs] of found) {

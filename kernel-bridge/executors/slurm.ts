@@ -16,10 +16,13 @@ import {
 import { SchedulerExecutor, type SchedulerExecutorOptions } from './scheduler-executor.js';
 import { chunks, parseIsoLocal, unique } from './scheduler-text.js';
 import { diagnoseRunFolder } from './stderr-diagnosis.js';
+import { ArrayRequestError, DEFAULT_MAX_ARRAY_SIZE, elementName, elementRunDir, prepareArray, splitElementName } from './slurm-array.js';
 
 export interface SlurmExecutorOptions extends SchedulerExecutorOptions {
   /** How far back sacct looks for job names when reconciling. */
   findLookbackDays?: number;
+  /** The cluster's MaxArraySize (`scontrol show config`); arrays are never longer. */
+  maxArraySize?: number;
 }
 
 // Name last: it is the only field a user could fill with '|'.
@@ -188,10 +191,42 @@ const AMBIGUOUS_SBATCH = /timed out|Zero Bytes were transmitted|Unable to contac
 export class SlurmExecutor extends SchedulerExecutor implements Executor {
   readonly name = 'slurm';
   private readonly lookbackDays: number;
+  readonly maxArraySize: number;
 
   constructor(options: SlurmExecutorOptions = {}) {
     super('slurm', options);
     this.lookbackDays = options.findLookbackDays ?? 30;
+    this.maxArraySize = options.maxArraySize ?? DEFAULT_MAX_ARRAY_SIZE;
+  }
+
+  /**
+   * One `sbatch --array` for runs of equal resources (see slurm-array.ts). Element i of the
+   * answer is the job id of reqs[i] (`<array id>_<i>`); after a crash each is found again by
+   * `elementName(arrayName, i)`. At most `concurrency` elements run at once when given.
+   */
+  async submitArray(
+    reqs: JobRequest[],
+    packDir: string,
+    arrayName: string,
+    concurrency?: number,
+  ): Promise<{ arrayId: string; jobIds: string[] }> {
+    let args: string[];
+    try {
+      args = prepareArray(reqs, packDir, arrayName, this.config, { concurrency, maxArraySize: this.maxArraySize });
+    } catch (e) {
+      if (e instanceof ArrayRequestError) throw new SchedulerRejectedError(e.message, emptyResult());
+      throw e;
+    }
+    const r = await this.run('sbatch', args, { timeoutMs: this.submitTimeoutMs });
+    if (!r.ok) throw submitFailure('sbatch', args, r, arrayName, AMBIGUOUS_SBATCH);
+    const arrayId = parseSbatchJobId(r.stdout);
+    if (!arrayId || arrayId.includes('_')) throw new SubmitOutcomeUnknownError(`sbatch answered without an array id: '${r.stdout.trim()}'`, arrayName);
+    const jobIds = reqs.map((req, i) => {
+      const id = `${arrayId}_${i}`;
+      this.runDirs.set(id, req.runDir);
+      return id;
+    });
+    return { arrayId, jobIds };
   }
 
   async submit(req: JobRequest): Promise<{ jobId: string }> {
@@ -253,7 +288,7 @@ export class SlurmExecutor extends SchedulerExecutor implements Executor {
       }
       // sacct fills WorkDir in only seconds after the end; squeue knows it at once.
       const workDir = row.workDir ?? q?.workDir ?? a?.workDir;
-      if (workDir && !this.runDirs.has(id)) this.runDirs.set(id, workDir);
+      if (workDir && !this.runDirs.has(id)) this.runDirs.set(id, elementRunDir(id, workDir) ?? workDir);
       out.set(id, await this.toStatus(id, row));
     }
     return out;
@@ -276,10 +311,16 @@ export class SlurmExecutor extends SchedulerExecutor implements Executor {
   }
 
   async findByName(jobNames: string[]): Promise<Map<string, string>> {
-    const names = unique(jobNames);
+    const wanted = unique(jobNames);
+    // An array element is asked for by `<array name>@<index>`: Slurm knows only the array's
+    // name, and names its elements' jobs `<array id>_<index>`.
+    // A run of an array element submitted again on its own keeps its element name: asked for too.
+    const names = unique(wanted.flatMap((n) => [n, splitElementName(n)?.[0] ?? n]));
     const found = new Map<string, { id: string; live: boolean }[]>();
-    const add = (name: string, id: string, live: boolean) => {
-      if (!names.includes(name)) return;
+    const add = (slurmName: string, id: string, live: boolean) => {
+      const element = /^\d+_(\d+)$/.exec(id);
+      const name = element && !wanted.includes(slurmName) ? elementName(slurmName, Number(element[1])) : slurmName;
+      if (!wanted.includes(name)) return;
       const list = found.get(name) ?? [];
       if (!list.some((c) => c.id === id)) list.push({ id, live });
       found.set(name, list);

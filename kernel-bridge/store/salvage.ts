@@ -83,8 +83,9 @@ export function doctor(paths: ProjectPaths, now = new Date()): DoctorReport {
   dest.db.exec('DELETE FROM edges WHERE child NOT IN (SELECT id FROM nodes)');
   // Ids are never reused: the next ones start above everything seen, in the file or in runs/.
   const maxOf = (sql: string) => (dest.db.prepare(sql).get() as { m: number | null }).m ?? 0;
-  const nextWf = Math.max(Number(dest.meta('next_workflow_id') ?? 1), maxOf('SELECT max(id) AS m FROM workflows') + 1, maxRunFolderId(paths) + 1, Math.max(0, ...mentioned.workflows) + 1);
-  const nextNode = Math.max(Number(dest.meta('next_node_id') ?? 1), maxOf('SELECT max(id) AS m FROM nodes') + 1, Math.max(0, ...mentioned.nodes) + 1);
+  const nextWf = Math.max(Number(dest.meta('next_workflow_id') ?? 1), maxOf('SELECT max(id) AS m FROM workflows') + 1, maxRunFolderId(paths) + 1, maxOfSet(mentioned.workflows) + 1);
+  const nextNode = Math.max(Number(dest.meta('next_node_id') ?? 1), maxOf('SELECT max(id) AS m FROM nodes') + 1, maxOfSet(mentioned.nodes) + 1);
+  dest.recountStates();
   dest.transaction(() => {
     dest.setMeta('next_workflow_id', String(nextWf));
     dest.setMeta('next_node_id', String(nextNode));
@@ -104,7 +105,7 @@ export function doctor(paths: ProjectPaths, now = new Date()): DoctorReport {
 /** The highest workflow id among the run folders (runs/<workflow id>/). */
 function maxRunFolderId(paths: ProjectPaths): number {
   try {
-    return Math.max(0, ...readdirSync(paths.runs).filter((n) => /^\d+$/.test(n)).map(Number));
+    return maxOfSet(new Set(readdirSync(paths.runs).filter((n) => /^\d+$/.test(n)).map(Number)));
   } catch {
     return 0;
   }
@@ -215,4 +216,11 @@ function note(table: string, row: Record<string, unknown>, mentioned: { workflow
     add(mentioned.workflows, row.workflow_id);
     add(mentioned.nodes, row.node_id);
   }
+}
+
+/** The largest id in a set, 0 for none; a loop, since `Math.max(...ids)` overflows the stack for a million. */
+function maxOfSet(ids: Set<number>): number {
+  let m = 0;
+  for (const id of ids) if (id > m) m = id;
+  return m;
 }

@@ -31,6 +31,14 @@ export interface EventRecord {
   state: string | null;
 }
 
+export interface NodeFilter {
+  workflowId?: number;
+  states?: EntryState[];
+  /** Only entries with a larger id. */
+  after?: number;
+  limit?: number;
+}
+
 export interface WorkflowSummary {
   id: number;
   name: string;
@@ -159,12 +167,30 @@ export class Store {
         ).run(w.id, w.name, JSON.stringify(w.doc), w.createdAt, JSON.stringify(w.widthOverrides));
         this.stmt('INSERT INTO events(at, workflow_id, node_id, type, state) VALUES (?, ?, NULL, ?, NULL)').run(now, w.id, 'workflow');
       }
-      const upsert = this.stmt('INSERT OR REPLACE INTO nodes(id, workflow_id, kind, name, state, body) VALUES (?, ?, ?, ?, ?, ?)');
+      // An upsert, not INSERT OR REPLACE: the per-state counts are kept by update triggers.
+      const upsert = this.stmt(
+        `INSERT INTO nodes(id, workflow_id, kind, name, state, body) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET workflow_id=excluded.workflow_id, kind=excluded.kind, name=excluded.name,
+           state=excluded.state, body=excluded.body`,
+      );
       const event = this.stmt("INSERT INTO events(at, workflow_id, node_id, type, state) VALUES (?, ?, ?, 'node', ?)");
+      // Ids are never reused: one at or above the stored next id is a new entry, counted here.
+      const firstNew = this.firstNewNodeId();
+      const added = new Map<string, { workflowId: number; state: string; n: number }>();
       for (const n of changes.nodes) {
         upsert.run(n.id, n.workflowId, n.kind, n.name, n.state, JSON.stringify(n));
         event.run(now, n.workflowId, n.id, n.state);
+        if (n.id >= firstNew) {
+          const key = `${n.workflowId}:${n.state}`;
+          const c = added.get(key);
+          if (c) c.n++;
+          else added.set(key, { workflowId: n.workflowId, state: n.state, n: 1 });
+        }
       }
+      const count = this.stmt(
+        'INSERT INTO node_counts(workflow_id, state, n) VALUES (?, ?, ?) ON CONFLICT(workflow_id, state) DO UPDATE SET n = n + excluded.n',
+      );
+      for (const c of added.values()) count.run(c.workflowId, c.state, c.n);
       const del = this.stmt('DELETE FROM edges WHERE child=? AND parent=?');
       for (const e of changes.removedEdges) del.run(e.child, e.parent);
       const add = this.stmt('INSERT OR REPLACE INTO edges(child, parent, join_id) VALUES (?, ?, ?)');
@@ -187,12 +213,20 @@ export class Store {
       this.stmt(`DELETE FROM runs WHERE node_id IN (${ofWorkflow})`).run(id);
       this.stmt(`DELETE FROM edges WHERE child IN (${ofWorkflow})`).run(id);
       this.stmt('DELETE FROM nodes WHERE workflow_id=?').run(id);
+      this.stmt('DELETE FROM node_counts WHERE workflow_id=?').run(id);
       this.stmt('DELETE FROM events WHERE workflow_id=?').run(id);
       this.stmt('DELETE FROM workflows WHERE id=?').run(id);
       this.dropUnusedEnvironments();
       this.stmt("INSERT INTO events(at, workflow_id, node_id, type, state) VALUES (?, ?, NULL, 'workflow', 'removed')").run(Date.now(), id);
       return this.lastSeq();
     });
+  }
+
+  /** The smallest id no stored entry can have: the stored next id, or above the largest one. */
+  private firstNewNodeId(): number {
+    const next = this.meta('next_node_id');
+    if (next !== undefined) return Number(next);
+    return ((this.stmt('SELECT max(id) AS m FROM nodes').get() as { m: number | null }).m ?? 0) + 1;
   }
 
   setMeta(key: string, value: string): void {
@@ -257,6 +291,15 @@ export class Store {
     return (this.stmt('SELECT count(*) AS n FROM environments').get() as { n: number }).n;
   }
 
+  /** The largest stored entry and workflow ids (0 when there are none). */
+  largestIds(): { entry: number; workflow: number } {
+    const r = this.stmt('SELECT (SELECT coalesce(max(id), 0) FROM nodes) AS entry, (SELECT coalesce(max(id), 0) FROM workflows) AS workflow').get() as {
+      entry: number;
+      workflow: number;
+    };
+    return { entry: r.entry, workflow: r.workflow };
+  }
+
   /** The id of the newest workflow, or null when there is none. */
   newestWorkflowId(): number | null {
     return (this.stmt('SELECT max(id) AS id FROM workflows').get() as { id: number | null }).id;
@@ -315,8 +358,18 @@ export class Store {
     return r && (JSON.parse(r.body) as RtNode);
   }
 
-  /** Entries matching a filter, in id order (for `pql ls`). */
-  listNodes(filter: { workflowId?: number; states?: EntryState[]; limit?: number } = {}): RtNode[] {
+  /** Entries matching a filter, in id order; `after` an id, only those above it (a page's cursor). */
+  listNodes(filter: NodeFilter = {}): RtNode[] {
+    const out: RtNode[] = [];
+    for (const n of this.iterateNodes(filter)) out.push(n);
+    return out;
+  }
+
+  /**
+   * The same entries one by one, read as they are consumed: a listing of a million entries
+   * starts at once and never holds them all.
+   */
+  *iterateNodes(filter: NodeFilter = {}): Generator<RtNode> {
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (filter.workflowId !== undefined) {
@@ -325,22 +378,64 @@ export class Store {
     }
     if (filter.states && filter.states.length > 0) {
       where.push(`state IN (${filter.states.map(() => '?').join(',')})`);
-      args.push(...filter.states);
+      for (const s of filter.states) args.push(s);
     }
-    const sql = `SELECT body FROM nodes ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id${
-      filter.limit ? ` LIMIT ${Math.trunc(filter.limit)}` : ''
-    }`;
-    return (this.db.prepare(sql).all(...args) as { body: string }[]).map((r) => JSON.parse(r.body) as RtNode);
+    if (filter.after !== undefined) {
+      where.push('id > ?');
+      args.push(filter.after);
+    }
+    if (filter.limit) args.push(Math.trunc(filter.limit));
+    const sql = `SELECT body FROM nodes ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id${filter.limit ? ' LIMIT ?' : ''}`;
+    // A statement of its own: a listing read half-way must not be reset by the next one.
+    const stmt = this.db.prepare(sql);
+    if (typeof stmt.iterate !== 'function') {
+      // node:sqlite before Node 22.13 has no iterate().
+      for (const r of stmt.all(...args) as { body: string }[]) yield JSON.parse(r.body) as RtNode;
+      return;
+    }
+    for (const r of stmt.iterate(...args) as Iterable<{ body: string }>) yield JSON.parse(r.body) as RtNode;
   }
 
-  workflowSummaries(): WorkflowSummary[] {
+  /** One page of entries: at most `limit`, and the cursor of the next page (null on the last). */
+  pageOfNodes(filter: Omit<NodeFilter, 'limit'>, limit: number): { entries: RtNode[]; next: number | null } {
+    // One more than asked tells whether another page follows without a second query.
+    const entries = this.listNodes({ ...filter, limit: limit + 1 });
+    const more = entries.length > limit;
+    if (more) entries.length = limit;
+    return { entries, next: more ? entries[entries.length - 1].id : null };
+  }
+
+  /** Whether the file keeps per-state counts: one opened read-only may predate them. */
+  private keepsCounts(): boolean {
+    return (this.countsKept ??= this.schemaVersion() >= 3);
+  }
+
+  private countsKept?: boolean;
+
+  /** One page of workflow summaries: at most `limit` with ids above `after`, and the next cursor. */
+  pageOfWorkflowSummaries(after: number, limit: number): { workflows: WorkflowSummary[]; next: number | null } {
+    const workflows = this.workflowSummaries({ after, limit: limit + 1 });
+    const more = workflows.length > limit;
+    if (more) workflows.length = limit;
+    return { workflows, next: more ? workflows[workflows.length - 1].id : null };
+  }
+
+  workflowSummaries(page: { after?: number; limit?: number } = {}): WorkflowSummary[] {
+    const paged = page.after !== undefined || page.limit !== undefined;
+    if (paged) {
+      // A page reads its own workflows' counts, one at a time (each a few rows).
+      const ids = this.stmt('SELECT id FROM workflows WHERE id > ? ORDER BY id LIMIT ?').all(page.after ?? 0, page.limit ?? -1) as { id: number }[];
+      return ids.map((r) => this.workflowSummary(r.id)!);
+    }
     const wfs = this.stmt('SELECT id, name, created_at, active FROM workflows ORDER BY id').all() as {
       id: number;
       name: string;
       created_at: number;
       active: number;
     }[];
-    const counts = this.stmt('SELECT workflow_id, state, count(*) AS n FROM nodes GROUP BY workflow_id, state').all() as {
+    const counts = this.stmt(
+      this.keepsCounts() ? 'SELECT workflow_id, state, n FROM node_counts WHERE n > 0' : 'SELECT workflow_id, state, count(*) AS n FROM nodes GROUP BY workflow_id, state',
+    ).all() as {
       workflow_id: number;
       state: EntryState;
       n: number;
@@ -363,7 +458,9 @@ export class Store {
       | { id: number; name: string; created_at: number; active: number }
       | undefined;
     if (!w) return undefined;
-    const counts = this.stmt('SELECT state, count(*) AS n FROM nodes WHERE workflow_id=? GROUP BY state').all(id) as {
+    const counts = this.stmt(
+      this.keepsCounts() ? 'SELECT state, n FROM node_counts WHERE workflow_id=? AND n > 0' : 'SELECT state, count(*) AS n FROM nodes WHERE workflow_id=? GROUP BY state',
+    ).all(id) as {
       state: EntryState;
       n: number;
     }[];
@@ -388,9 +485,24 @@ export class Store {
     ).map((r) => ({ seq: r.seq, at: r.at, workflowId: r.workflow_id, nodeId: r.node_id, type: r.type, state: r.state }));
   }
 
+  /**
+   * Rebuilds the per-state counts from the entries themselves: for writers that copy rows in
+   * bulk (salvage) rather than through persist(), which counts the entries it adds.
+   */
+  recountStates(): void {
+    this.transaction(() => {
+      this.db.exec('DELETE FROM node_counts');
+      this.db.exec('INSERT INTO node_counts(workflow_id, state, n) SELECT workflow_id, state, count(*) FROM nodes GROUP BY workflow_id, state');
+    });
+  }
+
   /** How many entries are in one of these states. */
   countInStates(states: EntryState[]): number {
-    return (this.db.prepare(`SELECT count(*) AS n FROM nodes WHERE state IN (${states.map(() => '?').join(',')})`).get(...states) as { n: number }).n;
+    const marks = states.map(() => '?').join(',');
+    const sql = this.keepsCounts()
+      ? `SELECT coalesce(sum(n), 0) AS n FROM node_counts WHERE state IN (${marks})`
+      : `SELECT count(*) AS n FROM nodes WHERE state IN (${marks})`;
+    return (this.stmt(sql).get(...states) as { n: number }).n;
   }
 
   lastSeq(): number {

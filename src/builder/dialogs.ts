@@ -9,13 +9,13 @@ import { el } from '../ui';
 import type { GroupKind, IGroupOptions } from './document';
 
 /** Scripts a task can run. */
-export const SCRIPT_PATTERN = /\.(py|sh|ipynb)$/i;
+const SCRIPT_PATTERN = /\.(py|sh|ipynb)$/i;
 
 /**
  * Files under `root` whose names match, breadth first, skipping hidden folders; stops after
  * `limit` files or `maxFolders` folders so a huge project does not hang the dialog.
  */
-export async function listScripts(
+async function listScripts(
   contents: Contents.IManager,
   root = '',
   pattern: RegExp = SCRIPT_PATTERN,

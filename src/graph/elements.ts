@@ -46,7 +46,7 @@ export interface IGraphElements {
   bands: Map<string, IIterationBand>;
 }
 
-export interface IBuildOptions {
+interface IBuildOptions {
   /** Groups larger than this start collapsed. */
   collapseAbove?: number;
   /** The person's choices, by group key: true = collapsed, false = expanded. */
@@ -54,7 +54,7 @@ export interface IBuildOptions {
 }
 
 /** The state a collapsed group shows: the one most in need of attention among its entries. */
-export const GROUP_STATE_ORDER: readonly EntryState[] = [
+const GROUP_STATE_ORDER: readonly EntryState[] = [
   'failed',
   'timed_out',
   'awaiting_input',
@@ -94,7 +94,7 @@ export function groupState(counts: Partial<Record<string, number>>): string {
   return Object.keys(counts)[0] ?? 'waiting';
 }
 
-export function entryLabel(node: PerQueue.Node): string {
+function entryLabel(node: PerQueue.Node): string {
   let label = node.name;
   const index = node.index ?? [];
   const iteration = node.iteration ?? [];

@@ -10,8 +10,8 @@ import type { ILayoutRequest } from './worker/layoutCore';
 /** Shapes drawn by the graph view's style, in px. */
 export const ENTRY_SIZE = 26;
 export const GROUP_SIZE = { width: 44, height: 30 };
-export const NODE_SEP = 24;
-export const RANK_SEP = 48;
+const NODE_SEP = 24;
+const RANK_SEP = 48;
 
 export interface IShownLabel {
   /** The lines joined by newlines, as cytoscape draws them. */
@@ -20,7 +20,7 @@ export interface IShownLabel {
   height: number;
 }
 
-export function shapeOf(node: IGraphNode): { width: number; height: number } {
+function shapeOf(node: IGraphNode): { width: number; height: number } {
   return node.entryId === null ? GROUP_SIZE : { width: ENTRY_SIZE, height: ENTRY_SIZE };
 }
 

@@ -6,13 +6,12 @@ import { SplitPanel } from '@lumino/widgets';
 import type cytoscape from 'cytoscape';
 
 import type { IGraphElements, IGraphNode } from './elements';
-import { IPerQueueModel, PerQueue } from '../tokens';
+import { IPerQueueModel } from '../tokens';
 import { EntryDetails } from '../workflows/details';
 import { IGraphSettings, WorkflowGraphView } from './view';
 
-export { DEFAULT_GRAPH_SETTINGS, type IGraphSettings } from './view';
 
-export interface IGraphPanelOptions {
+interface IGraphPanelOptions {
   model: IPerQueueModel;
   commands: CommandRegistry;
   workflowId: number;
@@ -156,12 +155,4 @@ export class GraphPanel extends SplitPanel {
   private readonly _details: EntryDetails;
   private readonly _selectionChanged = new Signal<this, number | null>(this);
   private _shownState = '';
-}
-
-/** The selected entry's node, for the status of commands. */
-export function selectedNode(panel: GraphPanel | null, model: IPerQueueModel): PerQueue.Node | null {
-  if (!panel || panel.selectedEntryId === null) {
-    return null;
-  }
-  return model.node(panel.workflowId, panel.selectedEntryId);
 }

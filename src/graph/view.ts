@@ -31,7 +31,7 @@ export const DEFAULT_GRAPH_SETTINGS: IGraphSettings = { collapseWidthAbove: 4, l
 
 const STATES = ENTRY_STATES;
 
-export interface IWorkflowGraphViewOptions {
+interface IWorkflowGraphViewOptions {
   model: IPerQueueModel;
   workflowId: number;
   settings: () => IGraphSettings;
@@ -64,7 +64,7 @@ function release(model: IPerQueueModel, workflowId: number): void {
 }
 
 /** "running:1 waiting:2": entries (not group placeholders) per state, for tests and tooltips. */
-export function stateSummary(detail: PerQueue.WorkflowDetail): string {
+function stateSummary(detail: PerQueue.WorkflowDetail): string {
   const counts = new Map<string, number>();
   for (const node of detail.nodes) {
     if (!isPlaceholder(node.kind as RtKind)) {
@@ -765,7 +765,7 @@ function nodeData(node: IGraphNode, label: IShownLabel | undefined): Record<stri
  * A collapsed group's share of entries per state (percent), drawn as the segments of a ring on
  * the node: its counts are seen without hovering.
  */
-export function pieData(node: IGraphNode): Record<string, number> {
+function pieData(node: IGraphNode): Record<string, number> {
   const out: Record<string, number> = {};
   if (node.entryId !== null) {
     return out;

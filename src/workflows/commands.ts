@@ -13,7 +13,7 @@ import { CommandIDs, IPerQueueModel, PerQueue } from '../tokens';
 import { CONTEXT_ENTRY_SELECTOR, withContextEntry } from '../ui';
 import { perqueueGraphIcon } from '../ui/icons';
 
-export const PALETTE_CATEGORY = 'PerQueue';
+const PALETTE_CATEGORY = 'PerQueue';
 
 const RETRYABLE = new Set(['failed', 'timed_out', 'cancelled']);
 const CANCELLABLE = new Set(['waiting', 'queued', 'running', 'blocked', 'awaiting_input']);
@@ -37,7 +37,7 @@ function workflowTarget(ctx: ICommandContext, args: ReadonlyPartialJSONObject): 
   return ctx.tracker.currentWidget?.content.workflowId;
 }
 
-export interface ICommandContext {
+interface ICommandContext {
   app: JupyterFrontEnd;
   model: IPerQueueModel;
   tracker: WidgetTracker<MainAreaWidget<GraphPanel>>;
@@ -81,7 +81,23 @@ function reportError(action: string, error: unknown): void {
   Notification.error(`${action} failed: ${message}`, { autoClose: 8000 });
 }
 
-export function openGraph(ctx: ICommandContext, workflowId: number): MainAreaWidget<GraphPanel> {
+/** A destructive action run only once the person confirmed it; a failure is reported as `action`. */
+async function confirmThenRun(
+  question: { title: string; body: string; keep: string; act: string },
+  run: () => Promise<void>,
+  action: string,
+): Promise<void> {
+  if (!(await confirmed(question.title, question.body, question.keep, question.act))) {
+    return;
+  }
+  try {
+    await run();
+  } catch (error) {
+    reportError(action, error);
+  }
+}
+
+function openGraph(ctx: ICommandContext, workflowId: number): MainAreaWidget<GraphPanel> {
   const existing = ctx.tracker.find((w) => w.content.workflowId === workflowId);
   if (existing) {
     ctx.app.shell.activateById(existing.id);
@@ -321,14 +337,8 @@ export function addCommands(ctx: ICommandContext): void {
         return;
       }
       const body = `Cancel every unfinished entry of workflow #${workflowId}?`;
-      if (!(await confirmed('Cancel workflow?', body, 'Keep running', 'Cancel workflow'))) {
-        return;
-      }
-      try {
-        await model.cancelWorkflow(workflowId);
-      } catch (error) {
-        reportError(`Cancelling workflow #${workflowId}`, error);
-      }
+      const question = { title: 'Cancel workflow?', body, keep: 'Keep running', act: 'Cancel workflow' };
+      await confirmThenRun(question, () => model.cancelWorkflow(workflowId), `Cancelling workflow #${workflowId}`);
     },
   });
 
@@ -349,14 +359,8 @@ export function addCommands(ctx: ICommandContext): void {
       const body =
         `Remove ${summary.name || 'workflow'} (#${workflowId}, ${summary.total} entries) from the project? ` +
         'Its entries, their data and logs, and its run folders are deleted. Notebooks made for its human steps stay.';
-      if (!(await confirmed('Remove workflow?', body, 'Keep', 'Remove workflow'))) {
-        return;
-      }
-      try {
-        await model.removeWorkflow(workflowId);
-      } catch (error) {
-        reportError(`Removing workflow #${workflowId}`, error);
-      }
+      const question = { title: 'Remove workflow?', body, keep: 'Keep', act: 'Remove workflow' };
+      await confirmThenRun(question, () => model.removeWorkflow(workflowId), `Removing workflow #${workflowId}`);
     },
   });
 

@@ -7,7 +7,7 @@ import { countsText, IWidthGroup, stateLabel } from '../graph/elements';
 import { CommandIDs, IPerQueueModel, PerQueue } from '../tokens';
 import { button, clear, el, formatJson, formatTime } from '../ui';
 
-export interface IDetailsOptions {
+interface IDetailsOptions {
   model: IPerQueueModel;
   commands: CommandRegistry;
   logTail: () => number;

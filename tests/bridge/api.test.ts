@@ -111,6 +111,89 @@ describe('answers match openapi.json', () => {
   });
 });
 
+describe('entries page by page', () => {
+  const manual = { kind: 'manual', name: 'm', args: {}, onReject: 'fail' };
+
+  it('?limit and ?after page through every entry in id order; next is null on the last page', async () => {
+    const wide = await p.submit(spec('paged', { kind: 'static_width', name: 'columns', width: 25, body: manual }));
+    const whole = ((await (await get(`/api/entries?workflow=${wide}`)).json()) as { id: number }[]).map((e) => e.id);
+    assert.equal(whole.length, 25);
+    const seen: number[] = [];
+    const pageSizes: number[] = [];
+    let after: number | null = 0;
+    while (after !== null) {
+      const r = await get(`/api/entries?workflow=${wide}&limit=7&after=${after}`);
+      assert.equal(r.status, 200);
+      const page = (await r.json()) as { entries: { id: number; workflowId: number }[]; next: number | null };
+      check(page, responseSchema('/api/entries', 'get'), 'page');
+      pageSizes.push(page.entries.length);
+      for (const e of page.entries) seen.push(e.id);
+      assert.ok(page.entries.every((e) => e.workflowId === wide));
+      after = page.next;
+      if (after !== null) assert.equal(after, page.entries[page.entries.length - 1].id);
+    }
+    assert.deepEqual(pageSizes, [7, 7, 7, 4]);
+    assert.deepEqual(seen, whole);
+    assert.deepEqual(seen, [...seen].sort((a, b) => a - b));
+    // A full last page says so too, and a cursor past the end is an empty last page.
+    const exact = (await (await get(`/api/entries?workflow=${wide}&limit=25`)).json()) as { entries: unknown[]; next: number | null };
+    assert.equal(exact.entries.length, 25);
+    assert.equal(exact.next, null);
+    const past = (await (await get(`/api/entries?workflow=${wide}&after=${whole[24]}`)).json()) as { entries: unknown[]; next: number | null };
+    assert.deepEqual(past, { entries: [], next: null });
+    // ?after alone takes the default page size; filters combine with the cursor.
+    const rest = (await (await get(`/api/entries?workflow=${wide}&states=awaiting_input&after=${whole[19]}`)).json()) as { entries: { id: number }[] };
+    assert.deepEqual(rest.entries.map((e) => e.id), whole.slice(20));
+    const none = (await (await get(`/api/entries?workflow=${wide}&states=f&limit=5`)).json()) as { entries: unknown[]; next: number | null };
+    assert.deepEqual(none, { entries: [], next: null });
+  });
+
+  it('GET /api/workflows pages the same way', async () => {
+    const whole = ((await (await get('/api/workflows')).json()) as { id: number; total: number }[]);
+    assert.ok(whole.length >= 2);
+    const seen: { id: number; total: number }[] = [];
+    let after: number | null = 0;
+    let pages = 0;
+    while (after !== null) {
+      const r = await get(`/api/workflows?limit=1&after=${after}`);
+      assert.equal(r.status, 200);
+      const page = (await r.json()) as { workflows: { id: number; total: number }[]; next: number | null };
+      check(page, responseSchema('/api/workflows', 'get'), 'page');
+      assert.ok(page.workflows.length <= 1);
+      seen.push(...page.workflows);
+      after = page.next;
+      pages++;
+    }
+    assert.deepEqual(seen.map((w) => [w.id, w.total]), whole.map((w) => [w.id, w.total]));
+    assert.equal(pages, whole.length);
+    const bad = await get('/api/workflows?limit=0');
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: string }).error, /query parameter 'limit'/);
+    const badAfter = await get('/api/workflows?after=x');
+    assert.equal(badAfter.status, 400);
+    assert.match(((await badAfter.json()) as { error: string }).error, /query parameter 'after'/);
+  });
+
+  it('a bad ?limit or ?after is a 400 naming the parameter', async () => {
+    const cases: [string, RegExp][] = [
+      ['limit=0', /query parameter 'limit' must be a whole number from 1 to 10000, got '0'/],
+      ['limit=10001', /'limit' .* got '10001'/],
+      ['limit=abc', /'limit' .* got 'abc'/],
+      ['limit=', /'limit' .* got ''/],
+      ['limit=2.5', /'limit' .* got '2.5'/],
+      ['after=-1', /query parameter 'after' must be a whole number from 0 to \d+, got '-1'/],
+      ['after=1e3', /'after' .* got '1e3'/],
+      ['after=99999999999999999999', /'after' .* got '99999999999999999999'/],
+      ['limit=5&states=z', /unknown state 'z'/],
+    ];
+    for (const [query, message] of cases) {
+      const r = await get(`/api/entries?${query}`);
+      assert.equal(r.status, 400, query);
+      assert.match(((await r.json()) as { error: string }).error, message, query);
+    }
+  });
+});
+
 describe('events', () => {
   it('long poll returns what happened after a sequence number, waiting for the next change', async () => {
     const { last } = (await (await get('/api/events?since=0')).json()) as { last: number };
@@ -166,6 +249,53 @@ describe('events', () => {
       ws.onerror = () => ok(true);
     });
     assert.ok(refused, 'no token, no stream');
+  });
+
+  it('with batch=1 a burst comes as arrays of events: every event once, in order, fewer messages than events', async () => {
+    const all = ((await (await get('/api/events?since=0')).json()) as { events: { seq: number }[] }).events.map((e) => e.seq);
+    assert.ok(all.length >= 2);
+    const messages: { seq: number }[][] = [];
+    await new Promise<void>((ok, fail) => {
+      const ws = new WebSocket(`${base.replace('http', 'ws')}/api/events/ws?since=0&batch=1&token=${token}`);
+      let n = 0;
+      ws.onmessage = (m) => {
+        const batch = JSON.parse(String(m.data)) as { seq: number }[];
+        assert.ok(Array.isArray(batch) && batch.length > 0);
+        messages.push(batch);
+        n += batch.length;
+        if (n >= all.length) {
+          ws.close();
+          ok();
+        }
+      };
+      ws.onerror = () => fail(new Error('websocket error'));
+    });
+    assert.deepEqual(messages.flat().map((e) => e.seq).slice(0, all.length), all);
+    assert.ok(messages.length < all.length, `${messages.length} messages for ${all.length} events`);
+
+    // A live burst: a 60-column group submitted while listening comes in far fewer messages.
+    const head = ((await (await get('/api/version')).json()) as { lastSeq: number }).lastSeq;
+    const live: { seq: number; workflowId: number }[][] = [];
+    let burstWf = 0;
+    await new Promise<void>((ok, fail) => {
+      const ws = new WebSocket(`${base.replace('http', 'ws')}/api/events/ws?since=${head}&batch=1&token=${token}`);
+      ws.onopen = async () => {
+        const r = await post('/api/workflows', { spec: spec('burst', { kind: 'static_width', name: 'columns', width: 60, body: { kind: 'manual', name: 'm', args: {}, onReject: 'fail' } }) });
+        burstWf = ((await r.json()) as { workflowId: number }).workflowId;
+      };
+      ws.onmessage = (m) => {
+        live.push(JSON.parse(String(m.data)));
+        if (burstWf && live.flat().filter((e) => e.workflowId === burstWf).length >= 61) {
+          ws.close();
+          ok();
+        }
+      };
+      ws.onerror = () => fail(new Error('websocket error'));
+    });
+    const seqs = live.flat().map((e) => e.seq);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+    assert.equal(new Set(seqs).size, seqs.length);
+    assert.ok(live.length <= 3, `${live.length} messages for ${seqs.length} events of one submission`);
   });
 });
 

@@ -162,19 +162,29 @@ describe('wide groups', () => {
     const p = project();
     const a = await started(p);
     const before = (await (await a.get('/api/workflows')).json()) as unknown[];
-    for (const width of [300_000, 100_000_000]) {
+    for (const width of [MAX_GROUP_WIDTH + 1, 100_000_000]) {
       const r = await a.post('/api/workflows', { spec: spec('wide', { kind: 'static_width', name: 'columns', width, body: manual }) });
       assert.equal(r.status, 400);
       assert.equal(
         await errorOf(r),
-        `workflow 'wide', node 'root', field 'width': StaticWidthGroup 'columns' has a width of ${width}, over the limit of 100,000 columns per group`,
+        `workflow 'wide', node 'root', field 'width': StaticWidthGroup 'columns' has a width of ${width}, over the limit of 1,000,000 columns per group`,
       );
     }
     const nested = await a.post('/api/workflows', {
-      spec: spec('nested', { kind: 'static_width', name: 'outer', width: 1000, body: { kind: 'static_width', name: 'inner', width: 1000, body: manual } }),
+      spec: spec('nested', { kind: 'static_width', name: 'outer', width: 2000, body: { kind: 'static_width', name: 'inner', width: 1000, body: manual } }),
     });
     assert.equal(nested.status, 400);
-    assert.match(await errorOf(nested), new RegExp(`makes 1,000,000 entries at submission, over the limit of ${MAX_WORKFLOW_ENTRIES.toLocaleString('en-US')}`));
+    assert.match(await errorOf(nested), new RegExp(`makes 2,000,000 entries at submission, over the limit of ${MAX_WORKFLOW_ENTRIES.toLocaleString('en-US')}`));
+    // The same refusal through `pql submit`: exit status 2 and the message, no traceback.
+    const viaCli = await p.pqlWithInput(
+      JSON.stringify(spec('wide', { kind: 'static_width', name: 'columns', width: MAX_GROUP_WIDTH + 1, body: manual })),
+      'submit',
+      '--spec',
+      '-',
+    );
+    assert.equal(viaCli.code, 2, viaCli.stderr);
+    assert.match(viaCli.stderr, /workflow 'wide', node 'root', field 'width': StaticWidthGroup 'columns' has a width of 1000001, over the limit of 1,000,000 columns per group/);
+    assert.doesNotMatch(viaCli.stderr, /\bat .*\.js:\d+/);
     // The next, unrelated submission stores only itself.
     const ok = p.script('ok2.py', 'def main(**kw):\n    return True, {}\n');
     const next = await a.post('/api/workflows', { spec: spec('small', chainOf(pyTask('one', ok))) });
@@ -197,11 +207,11 @@ describe('wide groups', () => {
     await p.wait(wf);
     const dwg = (await p.entries(wf)).find((e) => e.kind === 'dynamic_width')!;
     assert.equal(dwg.state, 'failed');
-    assert.match(dwg.error!, /DynamicWidthGroup 'cols': a width of 100001 is over the limit of 100,000 columns per group/);
+    assert.match(dwg.error!, /DynamicWidthGroup 'cols': a width of 1000001 is over the limit of 1,000,000 columns per group/);
     assert.equal((await p.entries(wf)).length, 2);
     const r = await p.pql('modify', String(dwg.id), '--width', String(MAX_GROUP_WIDTH + 1));
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /field 'width': 100001 is over the limit of 100,000 columns per group/);
+    assert.match(r.stderr, /field 'width': 1000001 is over the limit of 1,000,000 columns per group/);
   });
 });
 

@@ -34,7 +34,12 @@ export class Cancels {
 
   async flush(): Promise<void> {
     const byKind = new Map<Route, string[]>();
-    for (const [id, kind] of this.jobs) byKind.set(kind, [...(byKind.get(kind) ?? []), id]);
+    for (const [id, kind] of this.jobs) {
+      // In place: copying the list per job made a cancel of 10,000 jobs quadratic.
+      const ids = byKind.get(kind);
+      if (ids) ids.push(id);
+      else byKind.set(kind, [id]);
+    }
     for (const [kind, ids] of byKind) {
       try {
         await this.core.setup.executor(kind).cancel(ids);

@@ -13,6 +13,7 @@ import { BoxLayout, SplitPanel, Widget } from '@lumino/widgets';
 import cytoscape from 'cytoscape';
 import dagre from 'cytoscape-dagre';
 
+import { bodyPath, ROOT_PATH } from '../../../core/specPath.js';
 import { CommandIDs, type IPerQueueModel } from '../../tokens';
 import { clear, el, onThemeChange } from '../../ui';
 import { askGroup, pickScript } from '../dialogs';
@@ -36,7 +37,7 @@ export const DEFAULT_BUILDER_SETTINGS: IBuilderSettings = {
   layoutDirection: 'TB',
 };
 
-export interface IBuilderOptions {
+interface IBuilderOptions {
   context: DocumentRegistry.Context;
   contents: Contents.IManager;
   /** The bridge connection, for submitting; null where the model plugin is absent. */
@@ -347,13 +348,13 @@ export class WorkflowBuilder extends SplitPanel {
     if (this._selection.length === 1) {
       const node = definition.nodeAt(this._selection[0]);
       if (node && 'body' in node && node.body.kind === 'workflow') {
-        return `${this._selection[0]}/body`;
+        return bodyPath(this._selection[0]);
       }
       if (node?.kind === 'workflow') {
         return this._selection[0];
       }
     }
-    return 'root';
+    return ROOT_PATH;
   }
 
   // ------------------------------------------------------------------ drawing

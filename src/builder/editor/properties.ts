@@ -4,12 +4,13 @@
 import type { Contents } from '@jupyterlab/services';
 
 import type { JsonObject, NodeSpec } from '../../../core/spec.js';
+import { branchPath, splitBranchPath } from '../../../core/specPath.js';
 import { button, clear, el } from '../../ui';
 import { pickScript } from '../dialogs';
 import { BuilderError, type DefinitionModel } from '../document';
 
 /** What the pane needs from the editor around it. */
-export interface IPropertiesContext {
+interface IPropertiesContext {
   definition: DefinitionModel | null;
   selection: readonly string[];
   contents: Contents.IManager;
@@ -124,11 +125,10 @@ export function renderProperties(node: HTMLElement, ctx: IPropertiesContext): vo
   form.appendChild(el('p', 'jp-PerQueue-builder-path', selected));
   const s = spec as unknown as Record<string, unknown>;
   if (item?.kind === 'branch') {
-    const cut = selected.lastIndexOf('/branch:');
-    const key = selected.slice(cut + '/branch:'.length);
+    const { switchPath, key } = splitBranchPath(selected)!;
     text('Branch key', 'branch', key, (v) => {
-      ctx.selectAfterRender([`${selected.slice(0, cut)}/branch:${v.trim()}`]);
-      definition.renameBranch(selected.slice(0, cut), key, v.trim());
+      ctx.selectAfterRender([branchPath(switchPath, v.trim())]);
+      definition.renameBranch(switchPath, key, v.trim());
     });
     restoreFocus(node, focused);
     return;
