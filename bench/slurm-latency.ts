@@ -19,16 +19,14 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { fileURLToPath } from 'node:url';
 import { spread } from './stats.js';
+import { PQL } from './where.js';
 import { parseResources } from '../core/resources.js';
 import { SlurmExecutor } from '../kernel-bridge/executors/slurm.js';
 import type { JobRequest } from '../kernel-bridge/executors/types.js';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const PQL = process.env.PQ_BENCH_PQL ?? join(REPO, 'perqueue_lab/bridge/pql.mjs');
 if (!process.env.SLURM_CONF && existsSync('/tmp/pq-slurm/etc/slurm.conf')) process.env.SLURM_CONF = '/tmp/pq-slurm/etc/slurm.conf';
 
 const argv = process.argv.slice(2);

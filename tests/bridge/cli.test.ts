@@ -24,9 +24,7 @@ describe('pql with Python tasks', () => {
   it('runs a chain through the Python runner, passing data, with the daemon started by submit', async () => {
     const p = project();
     const add = p.script('add.py', ADD);
-    const wf = await p.submit(spec('chain', chainOf(pyTask('a', add, { x: 1 }), pyTask('b', add, { step: 10 }), pyTask('c', add))));
-    const w = await p.wait(wf);
-    assert.equal(w.code, 0, w.stdout + w.stderr);
+    const wf = await p.finish(spec('chain', chainOf(pyTask('a', add, { x: 1 }), pyTask('b', add, { step: 10 }), pyTask('c', add))));
     const es = await p.entries(wf);
     assert.deepEqual(es.map((e) => [e.name, e.state, e.data]), [
       ['a', 'succeeded', { x: 2 }],
@@ -164,8 +162,7 @@ describe('bad submissions are refused with the place named, and nothing stored i
   it('rejects each bad spec and keeps the earlier workflow intact', async () => {
     const p = project();
     const add = p.script('add.py', ADD);
-    const good = await p.submit(spec('good', chainOf(pyTask('a', add))));
-    await p.wait(good);
+    await p.finish(spec('good', chainOf(pyTask('a', add))));
     const cases: [string, unknown, RegExp][] = [
       [
         'cycle',
