@@ -239,13 +239,13 @@ function collapsedCycles(
     // The cycles holding this node, innermost first (the node itself when it is one).
     const holders: PerQueue.Node[] = node.kind === 'cyclical' ? [node] : [];
     const seen = new Set<number>([node.id]);
-    let parent = node.groupId == null ? undefined : byId.get(node.groupId);
+    let parent = groupOf(node, byId);
     while (parent && !seen.has(parent.id)) {
       seen.add(parent.id);
       if (parent.kind === 'cyclical') {
         holders.push(parent);
       }
-      parent = parent.groupId == null ? undefined : byId.get(parent.groupId);
+      parent = groupOf(parent, byId);
     }
     for (const cycle of holders) {
       const group = groups.get(`c${cycle.id}`) as IWidthGroup;
@@ -280,4 +280,9 @@ export function countsText(counts: Partial<Record<string, number>>): string {
 
 export function stateLabel(state: string): string {
   return state.replace(/_/g, ' ');
+}
+
+/** The group node holding `node`, if it is drawn. */
+function groupOf(node: PerQueue.Node, byId: Map<number, PerQueue.Node>): PerQueue.Node | undefined {
+  return node.groupId === null || node.groupId === undefined ? undefined : byId.get(node.groupId);
 }
