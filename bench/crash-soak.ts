@@ -10,11 +10,10 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PQL } from './where.js';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const PQL = process.env.PQ_BENCH_PQL ?? join(REPO, 'perqueue_lab/bridge/pql.mjs');
 
 interface Size {
   columns: number;

@@ -11,14 +11,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { fileURLToPath } from 'node:url';
-import { mb, parseArgs, printRows, spread, timeMs, writeRows, type Row } from './stats.js';
+import { mb, numberOpt, parseArgs, printRows, spread, timeMs, writeRows, type Row } from './stats.js';
+import { PQL } from './where.js';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-// PQ_BENCH_PQL: another build of the CLI (e.g. a scratch copy with a change to measure).
-const PQL = process.env.PQ_BENCH_PQL ?? join(REPO, 'perqueue_lab/bridge/pql.mjs');
 
 interface DaemonRun {
   wallMs: number;
@@ -148,12 +145,8 @@ function jobScriptsOnly(runDirs: string, cores: number): number {
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
-  const opt = (name: string) => {
-    const i = args.rest.indexOf(name);
-    return i >= 0 ? Number(args.rest[i + 1]) : undefined;
-  };
-  const tasks = opt('--tasks') ?? (args.smoke ? 50 : 1000);
-  const cores = opt('--cores') ?? availableParallelism();
+  const tasks = numberOpt(args, '--tasks') ?? (args.smoke ? 50 : 1000);
+  const cores = numberOpt(args, '--cores') ?? availableParallelism();
   const runs = args.runs ?? (args.smoke ? 1 : 3);
   const whereAt = args.rest.indexOf('--where');
   const where = whereAt >= 0 ? `, ${args.rest[whereAt + 1]}` : '';

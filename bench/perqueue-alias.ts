@@ -11,12 +11,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs, printRows, spread, timeMs, writeRows, type Row } from './stats.js';
+import { join } from 'node:path';
+import { numberOpt, parseArgs, printRows, spread, timeMs, writeRows, type Row } from './stats.js';
+import { PQL, REPO } from './where.js';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const PQL = process.env.PQ_BENCH_PQL ?? join(REPO, 'perqueue_lab/bridge/pql.mjs');
 const PYTHON = process.env.PQ_PYTHON ?? (existsSync(join(REPO, '.venv/bin/python')) ? join(REPO, '.venv/bin/python') : 'python3');
 
 type Way = 'off' | 'on' | 'unchanged';
@@ -32,12 +30,8 @@ const task = (pkg: string) => `from ${pkg}.constants import INDEX_KW\n\ndef main
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
-  const opt = (name: string) => {
-    const i = args.rest.indexOf(name);
-    return i >= 0 ? Number(args.rest[i + 1]) : undefined;
-  };
-  const tasks = opt('--tasks') ?? (args.smoke ? 30 : 500);
-  const cores = opt('--cores') ?? availableParallelism();
+  const tasks = numberOpt(args, '--tasks') ?? (args.smoke ? 30 : 500);
+  const cores = numberOpt(args, '--cores') ?? availableParallelism();
   const runs = args.runs ?? (args.smoke ? 1 : 5);
   console.log(`perqueue alias benchmark: ${tasks} Python tasks per workflow on the fork server, ${cores} cores, ${runs} run(s) per way, medians (min–max)`);
   const dir = mkdtempSync(join(tmpdir(), 'pq-bench-alias-'));

@@ -9,19 +9,24 @@
 //   throughput      N trivial jobs (a StaticWidthGroup of N) submitted and waited for with `pql`;
 //                   baseline: the same N job scripts submitted with a raw sbatch loop, waited for
 //                   with squeue.
+//   packing         P one-second tasks through the Slurm executor, side by side: one sbatch per
+//                   task (today's path) and Slurm job arrays (`submitArray`, one sbatch per
+//                   MaxArraySize elements). Submissions counted; makespan against what the node's
+//                   CPU slots need (P s / slots). Skipped with `--pack 0`.
 // Needs a running Slurm (tests/slurm/start-slurm.sh; SLURM_CONF defaults to its sandbox).
-// Usage: node build/bench/slurm-latency.js [--chain K] [--jobs N]
+// Usage: node build/bench/slurm-latency.js [--chain K] [--jobs N] [--pack P] [--only-pack]
 // A benchmark, not a test: it prints numbers and never fails on one.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { fileURLToPath } from 'node:url';
 import { spread } from './stats.js';
+import { PQL } from './where.js';
+import { parseResources } from '../core/resources.js';
+import { SlurmExecutor } from '../kernel-bridge/executors/slurm.js';
+import type { JobRequest } from '../kernel-bridge/executors/types.js';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const PQL = process.env.PQ_BENCH_PQL ?? join(REPO, 'perqueue_lab/bridge/pql.mjs');
 if (!process.env.SLURM_CONF && existsSync('/tmp/pq-slurm/etc/slurm.conf')) process.env.SLURM_CONF = '/tmp/pq-slurm/etc/slurm.conf';
 
 const argv = process.argv.slice(2);
@@ -31,6 +36,8 @@ const opt = (name: string, dflt: number) => {
 };
 const CHAIN = opt('chain', 6);
 const JOBS = opt('jobs', 200);
+const PACK = opt('pack', 500);
+const ONLY_PACK = argv.includes('--only-pack');
 
 function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): string {
   const r = spawnSync(file, args, { env, cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -149,6 +156,46 @@ async function rawThroughput(n: number): Promise<number> {
   return nowMs() - t0;
 }
 
+/** P run folders sharing one job script that sleeps a second and writes its marker. */
+function packRuns(prefix: string, p: number): JobRequest[] {
+  const dir = tempDir(prefix);
+  const script = join(dir, 'sleep1.sh');
+  writeFileSync(script, '#!/bin/bash\ncd "${1:-$PWD}"\nsleep 1\necho 0 > marker\n');
+  chmodSync(script, 0o755);
+  return Array.from({ length: p }, (_, i) => {
+    const runDir = join(dir, `${i + 1}.1`);
+    mkdirSync(runDir);
+    return { entryId: i + 1, workflowId: 1, attempt: 1, jobName: `pqbench-pack-${process.pid}-${prefix}${i}`, runDir, jobScript: script, resources: parseResources('1:1m'), dependsOn: [] };
+  });
+}
+
+async function waitMarkers(reqs: JobRequest[]): Promise<void> {
+  for (const r of reqs) while (!existsSync(join(r.runDir, 'marker'))) await sleep(100);
+}
+
+/** Makespan (ms) and sbatch calls of P one-second tasks, one job per task or packed into arrays. */
+async function packing(p: number, packed: boolean): Promise<{ ms: number; submissions: number }> {
+  const ex = new SlurmExecutor();
+  const reqs = packRuns(packed ? 'pq-bench-array-' : 'pq-bench-single-', p);
+  const t0 = nowMs();
+  let submissions = 0;
+  if (packed) {
+    const size = ex.maxArraySize - 1;
+    for (let i = 0; i < p; i += size) {
+      const part = reqs.slice(i, i + size);
+      await ex.submitArray(part, join(dirname(part[0].runDir), `pack-${i}`), `pqbench-array-${process.pid}-${i}`);
+      submissions++;
+    }
+  } else {
+    for (const r of reqs) {
+      await ex.submit(r);
+      submissions++;
+    }
+  }
+  await waitMarkers(reqs);
+  return { ms: nowMs() - t0, submissions };
+}
+
 const fmt = (xs: number[]) => {
   const s = spread(xs);
   return `median ${(s.median / 1000).toFixed(2)} s (min ${(s.min / 1000).toFixed(2)}, max ${(s.max / 1000).toFixed(2)}, n=${s.n})`;
@@ -161,6 +208,16 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   console.log(`Slurm through the bridge vs raw Slurm, one-node cluster (${run('sinfo', ['-h', '-o', '%c CPUs']).trim().split('\n')[0]}); chain ${CHAIN}, throughput ${JOBS} jobs`);
+  if (PACK > 0) {
+    const slots = Number(run('sinfo', ['-h', '-o', '%c']).trim().split('\n')[0]);
+    const need = (PACK * 1000) / slots;
+    const single = await packing(PACK, false);
+    const arrays = await packing(PACK, true);
+    console.log(`packing: ${PACK} one-second tasks, ${slots} CPU slots need ${(need / 1000).toFixed(1)} s`);
+    console.log(`  one sbatch per task   ${single.submissions} submissions, makespan ${(single.ms / 1000).toFixed(1)} s = ${(single.ms / need).toFixed(2)}x the slots' need`);
+    console.log(`  job arrays            ${arrays.submissions} submissions, makespan ${(arrays.ms / 1000).toFixed(1)} s = ${(arrays.ms / need).toFixed(2)}x the slots' need`);
+  }
+  if (ONLY_PACK) return;
   const chain = await bridgeChain(CHAIN, false);
   const ahead = await bridgeChain(CHAIN, true);
   const native = await nativeChain(CHAIN);

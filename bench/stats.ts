@@ -98,6 +98,12 @@ export function parseArgs(argv: string[]): Args {
   return a;
 }
 
+/** The number after option `name` among the arguments parseArgs left over; undefined when not given. */
+export function numberOpt(args: Args, name: string): number | undefined {
+  const i = args.rest.indexOf(name);
+  return i >= 0 ? Number(args.rest[i + 1]) : undefined;
+}
+
 export function mb(bytes: number): number {
   return bytes / (1024 * 1024);
 }

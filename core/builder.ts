@@ -2,6 +2,7 @@
 // API (PerQueue's), producing the same JSON spec. Shared fixtures in tests/fixtures/specs are
 // checked from both sides.
 import { DEFAULT_MAX_TRIES, SWITCHGROUP_SKIP } from './constants.js';
+import { uniqueIds, taskName } from './nodeIds.js';
 import { formatResources, parseResources } from './resources.js';
 import { SPEC_VERSION, type JsonObject, type NodeSpec, type Ports, type WorkflowDocument } from './spec.js';
 
@@ -33,10 +34,6 @@ export abstract class SpecBuilder {
   }
 }
 
-function basename(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
-}
-
 export interface TaskOptions {
   name?: string;
   retries?: number;
@@ -58,7 +55,7 @@ export class Task extends SpecBuilder {
   ) {
     super();
     if (!code.startsWith('/')) throw new Error(`Task '${code}': the code path must be absolute`);
-    this.name = options.name ?? basename(code);
+    this.name = taskName(options.name, code);
     parseResources(resources); // fail here, where the task is written
     if (options.func !== undefined && !/^[A-Za-z_]\w*$/.test(options.func)) {
       throw new Error(`Task '${this.name}', field 'func': expected the name of a Python function, got ${JSON.stringify(options.func)}`);
@@ -118,6 +115,8 @@ export class ManualTask extends SpecBuilder {
 abstract class Group extends SpecBuilder {
   constructor(readonly groupName?: string) {
     super();
+    // Refused where it is written, as the Python builder does (the spec needs a non-empty name).
+    if (groupName === '') throw new Error("the name of a group must be a non-empty string, got ''");
   }
   get displayName(): string {
     return this.groupName ?? DEFAULT_GROUP_NAMES[this.kind];
@@ -137,7 +136,8 @@ export class Workflow extends Group {
     [this.deps, this.ports] = dependencies(body);
   }
   toSpec(): NodeSpec {
-    const ids = uniqueIds([...this.deps.keys()]);
+    const nodes = [...this.deps.keys()];
+    const ids = new Map(uniqueIds(nodes.map((n) => n.displayName)).map((id, i) => [nodes[i], id]));
     return this.named({
       nodes: [...this.deps].map(([n, parents]) => {
         const item: Record<string, unknown> = { id: ids.get(n)!, node: n.toSpec(), parents: parents.map((p) => ids.get(p)!) };
@@ -240,17 +240,4 @@ function dependencies(body: Body): [Map<SpecBuilder, SpecBuilder[]>, Map<SpecBui
   }
   for (const ps of [...deps.values()]) for (const p of ps) if (!deps.has(p)) deps.set(p, []);
   return [deps, ports];
-}
-
-/** Ids from display names, made unique with -2, -3, ... in insertion order. */
-function uniqueIds(nodes: SpecBuilder[]): Map<SpecBuilder, string> {
-  const ids = new Map<SpecBuilder, string>();
-  const used = new Set<string>();
-  for (const n of nodes) {
-    let candidate = n.displayName;
-    for (let k = 2; used.has(candidate); k++) candidate = `${n.displayName}-${k}`;
-    used.add(candidate);
-    ids.set(n, candidate);
-  }
-  return ids;
 }

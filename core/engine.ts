@@ -31,6 +31,7 @@ import {
   type Template,
   type WorkflowDocument,
 } from './spec.js';
+import { itemPath } from './specPath.js';
 import { isBad, isSettled, type EntryState } from './states.js';
 
 export type Outcome =
@@ -979,7 +980,7 @@ export class Engine {
     if (spec.kind !== 'workflow' || !childItem || !parentItem || childItem === parentItem) return null;
     const ports = spec.nodes.find((x) => x.id === childItem)?.ports?.[parentItem];
     if (!ports || Object.keys(ports).length === 0) return null;
-    return { ports, parentItem, node: `${templates[t].path}/${childItem}` };
+    return { ports, parentItem, node: itemPath(templates[t].path, childItem) };
   }
 
   /**

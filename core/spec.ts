@@ -7,6 +7,7 @@ import { SpecError } from './errors.js';
 import { MAX_GROUP_WIDTH, MAX_WORKFLOW_ENTRIES } from './limits.js';
 import { checkFormSchema, describeProblem, validateAgainstForm } from './formSchema.js';
 import { parseResources } from './resources.js';
+import { bodyPath, branchPath, itemPath, ROOT_PATH } from './specPath.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -168,14 +169,14 @@ export function validateSpec(doc: unknown, opts: ValidateOptions = {}): Workflow
       `unsupported spec version ${JSON.stringify(doc.specVersion)}; this version reads ${SPEC_VERSION}`,
     );
   }
-  validateNode(doc.root, { workflow: wf, path: 'root', hasUpstream: false, opts });
+  validateNode(doc.root, { workflow: wf, path: ROOT_PATH, hasUpstream: false, opts });
   if (countTasks(doc.root as NodeSpec) === 0) {
-    throw new SpecError({ workflow: wf, node: 'root' }, 'the workflow holds no task');
+    throw new SpecError({ workflow: wf, node: ROOT_PATH }, 'the workflow holds no task');
   }
   const entries = countEntries(doc.root as NodeSpec);
   if (entries > MAX_WORKFLOW_ENTRIES) {
     throw new SpecError(
-      { workflow: wf, node: 'root' },
+      { workflow: wf, node: ROOT_PATH },
       `the workflow makes ${entries.toLocaleString('en-US')} entries at submission, over the limit of ` +
         `${MAX_WORKFLOW_ENTRIES.toLocaleString('en-US')} entries per workflow`,
     );
@@ -231,17 +232,17 @@ function validateNode(n: unknown, ctx: Ctx): void {
       if ((n.width as number) > MAX_GROUP_WIDTH) {
         fail(ctx, 'width', `${groupLabel(n)} has a width of ${n.width}, over the limit of ${MAX_GROUP_WIDTH.toLocaleString('en-US')} columns per group`);
       }
-      return validateNode(n.body, { ...ctx, path: `${ctx.path}/body` });
+      return validateNode(n.body, { ...ctx, path: bodyPath(ctx.path) });
     case 'dynamic_width':
       if (!ctx.hasUpstream) {
         fail(ctx, undefined, "a DynamicWidthGroup needs parents: its width comes from their 'pq_dwg_width'");
       }
-      return validateNode(n.body, { ...ctx, path: `${ctx.path}/body` });
+      return validateNode(n.body, { ...ctx, path: bodyPath(ctx.path) });
     case 'cyclical':
       if (!Number.isInteger(n.maxTries) || (n.maxTries as number) < 1) {
         fail(ctx, 'maxTries', `max_tries must be a whole number of at least 1, got ${JSON.stringify(n.maxTries)}`);
       }
-      return validateNode(n.body, { ...ctx, path: `${ctx.path}/body` });
+      return validateNode(n.body, { ...ctx, path: bodyPath(ctx.path) });
     case 'switch':
       return validateSwitch(n, ctx);
     default:
@@ -333,22 +334,22 @@ function validateWorkflow(n: Record<string, unknown>, ctx: Ctx): void {
   }
   const nodes = n.nodes as WorkflowNodeSpec[];
   for (const item of nodes) {
-    if (!Array.isArray(item.parents)) fail({ ...ctx, path: `${ctx.path}/${item.id}` }, 'parents', 'parents must be a list of ids');
+    if (!Array.isArray(item.parents)) fail({ ...ctx, path: itemPath(ctx.path, item.id) }, 'parents', 'parents must be a list of ids');
     if (new Set(item.parents).size !== item.parents.length) {
-      fail({ ...ctx, path: `${ctx.path}/${item.id}` }, 'parents', 'a parent is listed twice');
+      fail({ ...ctx, path: itemPath(ctx.path, item.id) }, 'parents', 'a parent is listed twice');
     }
     for (const p of item.parents) {
-      if (!ids.has(p)) fail({ ...ctx, path: `${ctx.path}/${item.id}` }, 'parents', `unknown parent '${p}'`);
-      if (p === item.id) fail({ ...ctx, path: `${ctx.path}/${item.id}` }, 'parents', 'a node cannot depend on itself');
+      if (!ids.has(p)) fail({ ...ctx, path: itemPath(ctx.path, item.id) }, 'parents', `unknown parent '${p}'`);
+      if (p === item.id) fail({ ...ctx, path: itemPath(ctx.path, item.id) }, 'parents', 'a node cannot depend on itself');
     }
   }
-  for (const item of nodes) validatePorts(item, nodes, { ...ctx, path: `${ctx.path}/${item.id}` });
+  for (const item of nodes) validatePorts(item, nodes, { ...ctx, path: itemPath(ctx.path, item.id) });
   const cycle = findCycle(nodes);
   if (cycle) fail(ctx, 'nodes', `the dependencies form a cycle: ${cycle.join(' -> ')}`);
   for (const item of nodes) {
     validateNode(item.node, {
       ...ctx,
-      path: `${ctx.path}/${item.id}`,
+      path: itemPath(ctx.path, item.id),
       hasUpstream: ctx.hasUpstream || item.parents.length > 0,
     });
   }
@@ -389,7 +390,7 @@ function validateSwitch(n: Record<string, unknown>, ctx: Ctx): void {
     fail(ctx, 'branches', 'a SwitchGroup needs at least one branch');
   }
   for (const [key, branch] of Object.entries(n.branches)) {
-    const bctx = { ...ctx, path: `${ctx.path}/branch:${key}` };
+    const bctx = { ...ctx, path: branchPath(ctx.path, key) };
     if (key === SWITCHGROUP_SKIP) fail(bctx, 'branches', `'${SWITCHGROUP_SKIP}' is reserved for skipping the group`);
     validateNode(branch, bctx);
     if (countTasks(branch as NodeSpec) === 0) fail(bctx, undefined, `the branch '${key}' is empty`);
@@ -480,18 +481,18 @@ export function numberTemplates(root: NodeSpec): { byId: Template[]; idOf: Map<N
     idOf.set(spec, id);
     switch (spec.kind) {
       case 'workflow':
-        for (const node of spec.nodes) walk(node.node, `${path}/${node.id}`, id, node.id);
+        for (const node of spec.nodes) walk(node.node, itemPath(path, node.id), id, node.id);
         break;
       case 'switch':
-        for (const [k, b] of Object.entries(spec.branches)) walk(b, `${path}/branch:${k}`, id, null);
+        for (const [k, b] of Object.entries(spec.branches)) walk(b, branchPath(path, k), id, null);
         break;
       case 'static_width':
       case 'dynamic_width':
       case 'cyclical':
-        walk(spec.body, `${path}/body`, id, null);
+        walk(spec.body, bodyPath(path), id, null);
         break;
     }
   };
-  walk(root, 'root', null, null);
+  walk(root, ROOT_PATH, null, null);
   return { byId, idOf };
 }

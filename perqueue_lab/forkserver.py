@@ -225,13 +225,7 @@ def serve(work_dir: str) -> None:
                 if len(fields) > 2 and fields[2] == "1":
                     keeps.add(pid)
                 out.write(f"S\t{running[pid]}\t{pid}\n")
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
+        for pid, status in leftovers.ended_children():
             if pid in running:  # ended without a report: crashed or killed (then -signal)
                 out.write(f"E\t{running.pop(pid)}\t{os.waitstatus_to_exitcode(status)}\n")
                 end_group(pid)

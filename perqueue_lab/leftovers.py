@@ -18,7 +18,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 GRACE_S = 2.0
 _PR_SET_CHILD_SUBREAPER = 36
@@ -85,14 +85,21 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _reap() -> None:
+def ended_children() -> Iterator[tuple[int, int]]:
+    """(pid, wait status) of each child of this process that has ended, reaped without blocking."""
     while True:
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+            pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
             return
+        yield pid, status
+
+
+def _reap() -> None:
+    for _ in ended_children():
+        pass
 
 
 def end(grace: float = GRACE_S) -> int:

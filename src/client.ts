@@ -7,7 +7,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import type { PerQueue } from './tokens';
 
 /** Path of the proxy below the server's base URL. */
-export const API_NAMESPACE = 'perqueue/api';
+const API_NAMESPACE = 'perqueue/api';
 
 /**
  * A URL of the proxy for one project: `project` is its path below the server's root ('' for the

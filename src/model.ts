@@ -9,9 +9,9 @@ import { ModelSignals } from './modelSignals';
 import { IPerQueueModel, PerQueue } from './tokens';
 
 /** The API version this frontend speaks. */
-export const API_VERSION = 1;
+const API_VERSION = 1;
 
-export interface IModelOptions {
+interface IModelOptions {
   client: IPerQueueClient;
   /** 'websocket' falls back to long polling by itself when sockets never open. */
   transport?: 'websocket' | 'poll';

@@ -20,6 +20,7 @@ export enum CommandIDs {
   modifyEntry = 'perqueue:modify-entry',
   openRunFolder = 'perqueue:open-run-folder',
   copyEntryId = 'perqueue:copy-entry-id',
+  showFullLog = 'perqueue:show-full-log',
   // Human steps (the details pane, the Approvals panel, step notebooks and the palette): act on
   // the entry id given in the arguments, else the current step notebook's, else one picked.
   openStep = 'perqueue:open-step',

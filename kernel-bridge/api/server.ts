@@ -12,6 +12,7 @@ import type { Manager } from '../manager/manager.js';
 import { isUserError } from '../manager/manager.js';
 import { prepareManualNotebook } from '../manager/notebooks.js';
 import { parseEnvironment, type EnvVars } from '../runner/environment.js';
+import { OffsetPastEnd, readLogRange } from '../runner/logRange.js';
 import { tailLines } from '../runner/results.js';
 import { StorageFault } from '../store/faults.js';
 import { exportWorkflows } from '../store/export.js';
@@ -161,8 +162,22 @@ export function createApiServer(o: ApiOptions): Server {
     const node = store.node(Number(id));
     if (!node) throw new HttpError(404, `no entry ${id}`);
     const stream = q.get('stream') === 'stderr' ? 'stderr' : 'stdout';
+    const path = node.attempt > 0 ? join(o.manager.runDirOf(node), stream) : null;
+    const offset = logOffset(q.get('offset'));
+    if (offset !== null) {
+      // A following viewer: the bytes from `offset`, where to go on, and the attempt they belong
+      // to (a retry starts a new log, so the viewer starts over when it changes).
+      if (q.get('tail') !== null) throw new HttpError(400, `give either 'offset' or 'tail', not both`);
+      try {
+        const range = readLogRange(path, offset);
+        return { ...range, attempt: node.attempt, state: node.state };
+      } catch (e) {
+        if (e instanceof OffsetPastEnd) throw new HttpError(400, `entry ${id}, ${stream}: ${e.message}`);
+        throw e;
+      }
+    }
     const lines = logLines(q.get('tail'));
-    return { text: node.attempt > 0 ? tailLines(join(o.manager.runDirOf(node), stream), lines) : '' };
+    return { text: path ? tailLines(path, lines) : '' };
   });
   route('POST', '/api/entries/:id/retry', (_r, [id], _q, body) => {
     o.manager.retry(Number(id), { environment: environmentField((body as { environment?: unknown } | undefined)?.environment) });
@@ -347,6 +362,15 @@ function authorized(o: ApiOptions, req: IncomingMessage, queryToken?: string | n
   const a = Buffer.from(given);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Where a ranged log read starts: ?offset=N, a whole number of bytes; null when absent. */
+function logOffset(raw: string | null): number | null {
+  if (raw === null) return null;
+  if (!/^\d{1,15}$/.test(raw)) {
+    throw new HttpError(400, `'offset' must be a whole number of bytes from 0, got '${raw.slice(0, 40)}'`);
+  }
+  return Number(raw);
 }
 
 /** The tail of a log in lines: ?tail=N, a whole number from 0 to MAX_LOG_LINES (200 when absent). */

@@ -5,8 +5,10 @@
 // PerQueue's `pq` verbs and flags are understood with their meaning (see docs/guide/cli.md).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { mapScriptPaths, resolveScriptPath } from '../../core/scriptPaths.js';
+import type { NodeSpec } from '../../core/spec.js';
 import { call, BridgeError } from '../api/client.js';
 import { UnsafeProjectError } from '../project.js';
 import { VERSION } from '../version.js';
@@ -35,12 +37,24 @@ import { show } from './commands/show.js';
 import { status } from './commands/status.js';
 import { wait } from './commands/wait.js';
 
+/**
+ * A spec file may name scripts relative to its own folder, as the graphical builder writes them
+ * (`train.py`, `../shared/prep.py`): they are made absolute from that folder.
+ */
+function withPathsFrom(folder: string, spec: unknown): unknown {
+  const root = (spec as { root?: unknown } | null)?.root;
+  if (root && typeof root === 'object') {
+    mapScriptPaths(root as NodeSpec, (stored) => resolveScriptPath(stored, folder));
+  }
+  return spec;
+}
+
 async function loadSpec(file: string, args: Args): Promise<unknown> {
   if (file === '-') return parseJsonText(readFileSync(0, 'utf8'), 'the spec on stdin');
   const path = resolve(file);
   if (!existsSync(path)) throw new UsageError(`no such file: ${file}`);
   const ext = extname(path);
-  if (ext === '.json') return parseJsonText(readFileSync(path, 'utf8'), file);
+  if (ext === '.json') return withPathsFrom(dirname(path), parseJsonText(readFileSync(path, 'utf8'), file));
   const mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
   let value = mod.default;
   if (typeof value === 'function') value = await (value as () => unknown)();

@@ -7,21 +7,15 @@ import type { Executor, JobRequest, JobState, JobStatus } from './types.js';
 import { memoryBytes, selectNode, type ClusterConfig } from './cluster-config.js';
 import {
   describeCommand,
-  runSchedulerCommand,
   submitFailure,
   SchedulerUnavailableError,
   SubmitOutcomeUnknownError,
-  type CommandRunner,
 } from './scheduler-command.js';
+import { SchedulerExecutor, type SchedulerExecutorOptions } from './scheduler-executor.js';
 import { chunks, parseLsfTime, unique } from './scheduler-text.js';
 import { diagnoseStderr, readStderrTail, type StderrDiagnosis } from './stderr-diagnosis.js';
 
-export interface LsfExecutorOptions {
-  config?: ClusterConfig;
-  run?: CommandRunner;
-  commandTimeoutMs?: number;
-  submitTimeoutMs?: number;
-}
+export type LsfExecutorOptions = SchedulerExecutorOptions;
 
 /**
  * bjobs fields (LSF 9.1.3 and later). exit_reason carries TERM_RUNLIMIT / TERM_MEMLIMIT / TERM_OWNER;
@@ -151,19 +145,11 @@ function notFoundIds(stderr: string): Set<string> {
 
 const harmless = (line: string) => /is not found|has already finished|No matching job found|No unfinished job found|is being terminated/i.test(line);
 
-export class LsfExecutor implements Executor {
+export class LsfExecutor extends SchedulerExecutor implements Executor {
   readonly name = 'lsf';
-  private readonly config: ClusterConfig;
-  private readonly run: CommandRunner;
-  private readonly timeoutMs: number;
-  private readonly submitTimeoutMs: number;
-  private readonly runDirs = new Map<string, string>();
 
   constructor(options: LsfExecutorOptions = {}) {
-    this.config = options.config ?? { scheduler: 'lsf', nodes: [] };
-    this.run = options.run ?? runSchedulerCommand;
-    this.timeoutMs = options.commandTimeoutMs ?? 30_000;
-    this.submitTimeoutMs = options.submitTimeoutMs ?? 60_000;
+    super('lsf', options);
   }
 
   async submit(req: JobRequest): Promise<{ jobId: string }> {
@@ -183,20 +169,11 @@ export class LsfExecutor implements Executor {
     const out = new Map<string, JobStatus>();
     const rows = new Map<string, BjobsRow>();
     const gone = new Set<string>();
-    let problem: string | undefined;
-    for (const part of chunks(ids)) {
-      const args = ['-a', '-noheader', '-o', BJOBS_FORMAT, ...part];
-      const r = await this.run('bjobs', args, { timeoutMs: this.timeoutMs });
-      if (r.timedOut || r.spawnError) {
-        problem = describeCommand('bjobs', args, r);
-        continue;
-      }
-      // bjobs exits 255 as soon as one id is not found, yet still prints the others.
+    // bjobs exits 255 as soon as one id is not found, yet still prints the others.
+    const problem = await this.askInChunks('bjobs', ids, (part) => ['-a', '-noheader', '-o', BJOBS_FORMAT, ...part], harmless, (r) => {
       for (const row of parseBjobs(r.stdout)) rows.set(row.id, row);
       for (const id of notFoundIds(r.stderr + r.stdout)) gone.add(id);
-      const other = r.stderr.split('\n').filter((l) => l.trim() && !harmless(l));
-      if (!r.ok && other.length > 0) problem = describeCommand('bjobs', args, r);
-    }
+    });
     for (const id of ids) {
       const row = rows.get(id);
       if (!row) {

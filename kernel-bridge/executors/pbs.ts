@@ -7,12 +7,11 @@ import type { Executor, JobRequest, JobState, JobStatus } from './types.js';
 import { selectNode, type ClusterConfig } from './cluster-config.js';
 import {
   describeCommand,
-  runSchedulerCommand,
   submitFailure,
   SchedulerUnavailableError,
   SubmitOutcomeUnknownError,
-  type CommandRunner,
 } from './scheduler-command.js';
+import { SchedulerExecutor, type SchedulerExecutorOptions } from './scheduler-executor.js';
 import { chunks, parseCtime, unique } from './scheduler-text.js';
 import { diagnoseStderr, readStderrTail, type StderrDiagnosis } from './stderr-diagnosis.js';
 
@@ -22,12 +21,8 @@ import { diagnoseStderr, readStderrTail, type StderrDiagnosis } from './stderr-d
  */
 export type PbsFlavor = 'torque' | 'pbspro';
 
-export interface PbsExecutorOptions {
-  config?: ClusterConfig;
+export interface PbsExecutorOptions extends SchedulerExecutorOptions {
   flavor?: PbsFlavor;
-  run?: CommandRunner;
-  commandTimeoutMs?: number;
-  submitTimeoutMs?: number;
 }
 
 /** What PBS itself writes (its messages, e.g. a wall-time kill), beside the task's stdout/stderr. */
@@ -178,22 +173,14 @@ function goneIds(stderr: string): Set<string> {
 
 const harmless = (line: string) => /Unknown Job Id|Job has finished|Request invalid for state of job|job has already finished/i.test(line);
 
-export class PbsExecutor implements Executor {
+export class PbsExecutor extends SchedulerExecutor implements Executor {
   readonly name = 'pbs';
-  private readonly config: ClusterConfig;
   private readonly flavor: PbsFlavor;
-  private readonly run: CommandRunner;
-  private readonly timeoutMs: number;
-  private readonly submitTimeoutMs: number;
-  private readonly runDirs = new Map<string, string>();
   private readonly cancelled = new Set<string>();
 
   constructor(options: PbsExecutorOptions = {}) {
-    this.config = options.config ?? { scheduler: 'pbs', nodes: [] };
+    super('pbs', options);
     this.flavor = options.flavor ?? 'torque';
-    this.run = options.run ?? runSchedulerCommand;
-    this.timeoutMs = options.commandTimeoutMs ?? 30_000;
-    this.submitTimeoutMs = options.submitTimeoutMs ?? 60_000;
   }
 
   private qstatArgs(ids: string[]): string[] {
@@ -217,20 +204,11 @@ export class PbsExecutor implements Executor {
     const out = new Map<string, JobStatus>();
     const records = new Map<string, QstatRecord>();
     const gone = new Set<string>();
-    let problem: string | undefined;
-    for (const part of chunks(ids)) {
-      const args = this.qstatArgs(part);
-      const r = await this.run('qstat', args, { timeoutMs: this.timeoutMs });
-      if (r.timedOut || r.spawnError) {
-        problem = describeCommand('qstat', args, r);
-        continue;
-      }
-      // qstat exits non-zero as soon as one id is unknown, yet still prints the others.
+    // qstat exits non-zero as soon as one id is unknown, yet still prints the others.
+    const problem = await this.askInChunks('qstat', ids, (part) => this.qstatArgs(part), harmless, (r) => {
       for (const rec of parseQstatFull(r.stdout)) records.set(pbsIdKey(rec.id), rec);
       for (const key of goneIds(r.stderr)) gone.add(key);
-      const other = r.stderr.split('\n').filter((l) => l.trim() && !harmless(l));
-      if (!r.ok && other.length > 0) problem = describeCommand('qstat', args, r);
-    }
+    });
     for (const id of ids) {
       const key = pbsIdKey(id);
       const rec = records.get(key);

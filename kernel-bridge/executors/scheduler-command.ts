@@ -108,23 +108,27 @@ export function describeCommand(file: string, args: string[], r: CommandResult):
   return `'${cmd}' exited with status ${r.code}${why ? `: ${why}` : ''}`;
 }
 
-/** The scheduler could not be asked; the caller should try again later. */
-export class SchedulerUnavailableError extends Error {
+/** A scheduler command that failed, with the result that says how (its status, stdout, stderr). */
+abstract class SchedulerCommandError extends Error {
   readonly result: CommandResult;
-  constructor(message: string, result: CommandResult) {
+  protected constructor(name: string, message: string, result: CommandResult) {
     super(message);
-    this.name = 'SchedulerUnavailableError';
+    this.name = name;
     this.result = result;
   }
 }
 
-/** The scheduler refused a request (bad partition, bad option, over a limit). Retrying will not help. */
-export class SchedulerRejectedError extends Error {
-  readonly result: CommandResult;
+/** The scheduler could not be asked; the caller should try again later. */
+export class SchedulerUnavailableError extends SchedulerCommandError {
   constructor(message: string, result: CommandResult) {
-    super(message);
-    this.name = 'SchedulerRejectedError';
-    this.result = result;
+    super('SchedulerUnavailableError', message, result);
+  }
+}
+
+/** The scheduler refused a request (bad partition, bad option, over a limit). Retrying will not help. */
+export class SchedulerRejectedError extends SchedulerCommandError {
+  constructor(message: string, result: CommandResult) {
+    super('SchedulerRejectedError', message, result);
   }
 }
 

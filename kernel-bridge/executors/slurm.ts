@@ -7,26 +7,22 @@ import type { Executor, JobRequest, JobState, JobStatus } from './types.js';
 import { queueOf, selectNode, type ClusterConfig } from './cluster-config.js';
 import {
   describeCommand,
-  runSchedulerCommand,
   SchedulerRejectedError,
   submitFailure,
   SchedulerUnavailableError,
   SubmitOutcomeUnknownError,
   type CommandResult,
-  type CommandRunner,
 } from './scheduler-command.js';
+import { SchedulerExecutor, type SchedulerExecutorOptions } from './scheduler-executor.js';
 import { chunks, parseIsoLocal, unique } from './scheduler-text.js';
 import { diagnoseRunFolder } from './stderr-diagnosis.js';
+import { ArrayRequestError, DEFAULT_MAX_ARRAY_SIZE, elementName, elementRunDir, prepareArray, splitElementName } from './slurm-array.js';
 
-export interface SlurmExecutorOptions {
-  config?: ClusterConfig;
-  run?: CommandRunner;
-  /** For squeue, sacct and scancel. */
-  commandTimeoutMs?: number;
-  /** sbatch may wait on a busy controller; a longer limit avoids needless "outcome unknown". */
-  submitTimeoutMs?: number;
+export interface SlurmExecutorOptions extends SchedulerExecutorOptions {
   /** How far back sacct looks for job names when reconciling. */
   findLookbackDays?: number;
+  /** The cluster's MaxArraySize (`scontrol show config`); arrays are never longer. */
+  maxArraySize?: number;
 }
 
 // Name last: it is the only field a user could fill with '|'.
@@ -141,55 +137,49 @@ interface SlurmRow {
 
 const noNode = (s: string | undefined) => (!s || s === '(null)' || s === 'None assigned' ? undefined : s);
 
+/** The '|'-separated fields of each non-empty line that has at least `min` of them. */
+function pipeRows(text: string, min: number): string[][] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => line.split('|'))
+    .filter((f) => f.length >= min);
+}
+
+/** The fields squeue and sacct print alike: the job, its name, its state and its node. */
+function commonFields(id: string, name: string, stateText: string, node: string): Pick<SlurmRow, 'id' | 'name' | 'stateText' | 'state' | 'node'> {
+  return { id: id.trim(), name, stateText: stateText.trim(), state: mapSlurmState(stateText), node: noNode(node.trim()) };
+}
+
 /** Lines of `squeue -h -o '%i|%T|%N|%S|%e|%r|%Z|%j'`. */
 export function parseSqueue(text: string): SlurmRow[] {
-  const rows: SlurmRow[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    const f = line.split('|');
-    if (f.length < 8) continue;
+  return pipeRows(text, 8).map((f) => {
     const [id, stateText, node, start, end, reason, workDir] = f;
-    const name = f.slice(7).join('|');
-    const state = mapSlurmState(stateText);
-    rows.push({
-      id: id.trim(),
-      name,
-      stateText: stateText.trim(),
-      state,
-      node: noNode(node.trim()),
-      start: state === 'pending' ? undefined : parseIsoLocal(start),
-      end: isFinalState(state) ? parseIsoLocal(end) : undefined,
-      exitCode: state === 'completed' ? 0 : undefined,
+    const row = commonFields(id, f.slice(7).join('|'), stateText, node);
+    return {
+      ...row,
+      start: row.state === 'pending' ? undefined : parseIsoLocal(start),
+      end: isFinalState(row.state) ? parseIsoLocal(end) : undefined,
+      exitCode: row.state === 'completed' ? 0 : undefined,
       workDir: workDir.trim() || undefined,
       reason: reason.trim() && reason.trim() !== 'None' ? reason.trim() : undefined,
-    });
-  }
-  return rows;
+    };
+  });
 }
 
 /** Lines of `sacct -n -P -X -o JobID,JobName,State,ExitCode,NodeList,Start,End,WorkDir`. */
 export function parseSacct(text: string): SlurmRow[] {
-  const rows: SlurmRow[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    const f = line.split('|');
-    if (f.length < 7) continue;
+  return pipeRows(text, 7).map((f) => {
     const [id, name, stateText, exit, node, start, end] = f;
-    const workDir = f.slice(7).join('|').trim();
-    const state = mapSlurmState(stateText);
-    rows.push({
-      id: id.trim(),
-      name,
-      stateText: stateText.trim(),
-      state,
-      node: noNode(node.trim()),
+    const row = commonFields(id, name, stateText, node);
+    return {
+      ...row,
       start: parseIsoLocal(start),
-      end: isFinalState(state) ? parseIsoLocal(end) : undefined,
-      exitCode: isFinalState(state) ? parseSlurmExitCode(exit) : undefined,
-      workDir: workDir || undefined,
-    });
-  }
-  return rows;
+      end: isFinalState(row.state) ? parseIsoLocal(end) : undefined,
+      exitCode: isFinalState(row.state) ? parseSlurmExitCode(exit) : undefined,
+      workDir: f.slice(7).join('|').trim() || undefined,
+    };
+  });
 }
 
 // squeue -j answers "Invalid job id specified" (status 1) when none of the ids is still known.
@@ -198,22 +188,45 @@ const accountingDisabled = (r: CommandResult) => /accounting storage is disabled
 // sbatch errors after which the job may exist all the same (the reply was lost, not the request).
 const AMBIGUOUS_SBATCH = /timed out|Zero Bytes were transmitted|Unable to contact slurm controller|Connection (refused|reset)|Socket timed out/i;
 
-export class SlurmExecutor implements Executor {
+export class SlurmExecutor extends SchedulerExecutor implements Executor {
   readonly name = 'slurm';
-  private readonly config: ClusterConfig;
-  private readonly run: CommandRunner;
-  private readonly timeoutMs: number;
-  private readonly submitTimeoutMs: number;
   private readonly lookbackDays: number;
-  /** Run folders of jobs submitted by this process, to read stderr without asking Slurm. */
-  private readonly runDirs = new Map<string, string>();
+  readonly maxArraySize: number;
 
   constructor(options: SlurmExecutorOptions = {}) {
-    this.config = options.config ?? { scheduler: 'slurm', nodes: [] };
-    this.run = options.run ?? runSchedulerCommand;
-    this.timeoutMs = options.commandTimeoutMs ?? 30_000;
-    this.submitTimeoutMs = options.submitTimeoutMs ?? 60_000;
+    super('slurm', options);
     this.lookbackDays = options.findLookbackDays ?? 30;
+    this.maxArraySize = options.maxArraySize ?? DEFAULT_MAX_ARRAY_SIZE;
+  }
+
+  /**
+   * One `sbatch --array` for runs of equal resources (see slurm-array.ts). Element i of the
+   * answer is the job id of reqs[i] (`<array id>_<i>`); after a crash each is found again by
+   * `elementName(arrayName, i)`. At most `concurrency` elements run at once when given.
+   */
+  async submitArray(
+    reqs: JobRequest[],
+    packDir: string,
+    arrayName: string,
+    concurrency?: number,
+  ): Promise<{ arrayId: string; jobIds: string[] }> {
+    let args: string[];
+    try {
+      args = prepareArray(reqs, packDir, arrayName, this.config, { concurrency, maxArraySize: this.maxArraySize });
+    } catch (e) {
+      if (e instanceof ArrayRequestError) throw new SchedulerRejectedError(e.message, emptyResult());
+      throw e;
+    }
+    const r = await this.run('sbatch', args, { timeoutMs: this.submitTimeoutMs });
+    if (!r.ok) throw submitFailure('sbatch', args, r, arrayName, AMBIGUOUS_SBATCH);
+    const arrayId = parseSbatchJobId(r.stdout);
+    if (!arrayId || arrayId.includes('_')) throw new SubmitOutcomeUnknownError(`sbatch answered without an array id: '${r.stdout.trim()}'`, arrayName);
+    const jobIds = reqs.map((req, i) => {
+      const id = `${arrayId}_${i}`;
+      this.runDirs.set(id, req.runDir);
+      return id;
+    });
+    return { arrayId, jobIds };
   }
 
   async submit(req: JobRequest): Promise<{ jobId: string }> {
@@ -275,7 +288,7 @@ export class SlurmExecutor implements Executor {
       }
       // sacct fills WorkDir in only seconds after the end; squeue knows it at once.
       const workDir = row.workDir ?? q?.workDir ?? a?.workDir;
-      if (workDir && !this.runDirs.has(id)) this.runDirs.set(id, workDir);
+      if (workDir && !this.runDirs.has(id)) this.runDirs.set(id, elementRunDir(id, workDir) ?? workDir);
       out.set(id, await this.toStatus(id, row));
     }
     return out;
@@ -298,10 +311,16 @@ export class SlurmExecutor implements Executor {
   }
 
   async findByName(jobNames: string[]): Promise<Map<string, string>> {
-    const names = unique(jobNames);
+    const wanted = unique(jobNames);
+    // An array element is asked for by `<array name>@<index>`: Slurm knows only the array's
+    // name, and names its elements' jobs `<array id>_<index>`.
+    // A run of an array element submitted again on its own keeps its element name: asked for too.
+    const names = unique(wanted.flatMap((n) => [n, splitElementName(n)?.[0] ?? n]));
     const found = new Map<string, { id: string; live: boolean }[]>();
-    const add = (name: string, id: string, live: boolean) => {
-      if (!names.includes(name)) return;
+    const add = (slurmName: string, id: string, live: boolean) => {
+      const element = /^\d+_(\d+)$/.exec(id);
+      const name = element && !wanted.includes(slurmName) ? elementName(slurmName, Number(element[1])) : slurmName;
+      if (!wanted.includes(name)) return;
       const list = found.get(name) ?? [];
       if (!list.some((c) => c.id === id)) list.push({ id, live });
       found.set(name, list);

@@ -194,19 +194,19 @@ export class Manager {
 
   cancel(id: number): number[] {
     this.ensureLoaded(id);
-    let hit: number[] = [];
-    this.step(() => {
-      hit = this.engine.cancel(id);
-    });
-    this.stopJobs(hit);
-    return hit;
+    return this.cancelAndStop(() => this.engine.cancel(id));
   }
 
   cancelWorkflow(workflowId: number): number[] {
     this.ensureWorkflowLoaded(workflowId);
+    return this.cancelAndStop(() => this.engine.cancelWorkflow(workflowId));
+  }
+
+  /** One engine step that cancels entries, then their jobs stopped; the ids cancelled. */
+  private cancelAndStop(cancel: () => number[]): number[] {
     let hit: number[] = [];
     this.step(() => {
-      hit = this.engine.cancelWorkflow(workflowId);
+      hit = cancel();
     });
     this.stopJobs(hit);
     return hit;

@@ -201,6 +201,9 @@ class BridgeProxyHandler(_BridgeMixin, APIHandler):
                     )
                 )
 
+    # One decorated method per HTTP verb, never one shared by aliases: `authorized` picks its action
+    # (read, write) from the first request it sees and keeps it, so a shared one would let a POST
+    # through as a 'read' after a GET.
     @web.authenticated
     @authorized
     async def get(self, path: str) -> None:

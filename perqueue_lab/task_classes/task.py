@@ -49,7 +49,8 @@ class Task(SpecNode):
         if not isinstance(code, (str, Path)) or str(code) == "":
             raise TypeError(f"a Task needs the path of its script as str or Path, got {code!r}")
         self.code = Path(code).expanduser().resolve()
-        self.name = check_name(name, "Task") or self.code.name
+        # An empty name means the script's, as in PerQueue (`name or code.name`).
+        self.name = check_name(None if name == "" else name, "Task") or self.code.name
         self.func = _check_func(func, self.code, self.name)
         self.args = args
         self.resources = resources  # the setter parses strings

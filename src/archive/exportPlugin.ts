@@ -14,13 +14,13 @@ import { archiveIcon, ARCHIVE_FACTORY, archiveSettings } from './plugin';
 import { ARCHIVE_EXTENSION, archiveFileName } from './problems';
 import { ArchiveView, type IArchiveSource } from './view';
 
-export const ExportCommandIDs = {
+const ExportCommandIDs = {
   exportWorkflow: 'perqueue:export-workflow',
   openArchive: 'perqueue:open-archive',
 } as const;
 
 /** What POST /api/export answers. */
-export interface IExportAnswer {
+interface IExportAnswer {
   workflows: { id: number; name: string; entries: number }[];
   logs: number;
   size: number;

@@ -53,9 +53,19 @@ export class ArchiveModel extends ModelSignals implements IPerQueueModel {
   async projects(): Promise<PerQueue.Project[]> {
     return [];
   }
-  setProject(): Promise<void> {
-    return refuse();
-  }
+  // An archive is a read-only copy: changes, and questions only a live bridge answers, are refused.
+  readonly setProject = refuse;
+  readonly retryEntry = refuse;
+  readonly cancelEntry = refuse;
+  readonly approvals = refuse;
+  readonly stepNotebook = refuse;
+  readonly approveEntry = refuse;
+  readonly rejectEntry = refuse;
+  readonly modifyEntry = refuse;
+  readonly cancelWorkflow = refuse;
+  readonly removeWorkflow = refuse;
+  readonly request = refuse;
+  readonly submit = refuse;
 
   workflow(id: number): PerQueue.WorkflowDetail | null {
     return this._graphs.get(id)?.detail ?? null;
@@ -93,39 +103,6 @@ export class ArchiveModel extends ModelSignals implements IPerQueueModel {
       throw new Error('logs stay in the project’s run folders: this archive was exported without them');
     }
     return this._remote.log(this._handle, id, stream, tail);
-  }
-  retryEntry(): Promise<void> {
-    return refuse();
-  }
-  cancelEntry(): Promise<void> {
-    return refuse();
-  }
-  approvals(): Promise<PerQueue.Approval[]> {
-    return refuse();
-  }
-  stepNotebook(): Promise<string> {
-    return refuse();
-  }
-  approveEntry(): Promise<void> {
-    return refuse();
-  }
-  rejectEntry(): Promise<void> {
-    return refuse();
-  }
-  modifyEntry(): Promise<void> {
-    return refuse();
-  }
-  cancelWorkflow(): Promise<void> {
-    return refuse();
-  }
-  removeWorkflow(): Promise<void> {
-    return refuse();
-  }
-  request<T>(): Promise<T> {
-    return refuse();
-  }
-  submit(): Promise<number> {
-    return refuse();
   }
 
   dispose(): void {

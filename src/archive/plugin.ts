@@ -6,14 +6,15 @@ import { ABCWidgetFactory, DocumentRegistry, DocumentWidget } from '@jupyterlab/
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { LabIcon } from '@jupyterlab/ui-components';
 
+import { addDocumentFactory } from '../documents';
 import { DEFAULT_GRAPH_SETTINGS, type IGraphSettings } from '../graph';
 import { ARCHIVE_EXTENSION } from './problems';
 import { ArchiveView } from './view';
 
 export const ARCHIVE_FACTORY = 'PerQueue Archive';
-export const ARCHIVE_FILE_TYPE = 'perqueue-archive';
+const ARCHIVE_FILE_TYPE = 'perqueue-archive';
 /** Files written by `pql export` and "Export Workflow…". */
-export const WORKFLOW_ARCHIVE_FILE_TYPE = 'perqueue-workflow-archive';
+const WORKFLOW_ARCHIVE_FILE_TYPE = 'perqueue-workflow-archive';
 
 let settingsGetter: () => IGraphSettings = () => DEFAULT_GRAPH_SETTINGS;
 /** The graph settings archive views use (the user's, once the plugin has read them). */
@@ -107,13 +108,6 @@ export const archivePlugin: JupyterFrontEndPlugin<void> = {
     );
     const tracker = new WidgetTracker<DocumentWidget<ArchiveView>>({ namespace: 'perqueue-archive' });
     factory.widgetCreated.connect((_, widget) => void tracker.add(widget));
-    app.docRegistry.addWidgetFactory(factory);
-    if (restorer) {
-      void restorer.restore(tracker, {
-        command: 'docmanager:open',
-        args: (widget) => ({ path: widget.context.path, factory: ARCHIVE_FACTORY }),
-        name: (widget) => widget.context.path,
-      });
-    }
+    addDocumentFactory(app, factory, tracker, restorer);
   },
 };

@@ -14,7 +14,7 @@ export type QueryFn = (sql: string, params?: SqlValue[]) => Record<string, SqlVa
  * Newest schema this reader knows (kernel-bridge/store/schema.ts); newer files are refused.
  * Version 2 added the submitters' environments, which the viewer does not read.
  */
-export const KNOWN_SCHEMA_VERSION = 2;
+const KNOWN_SCHEMA_VERSION = 2;
 
 export class ArchiveError extends Error {
   constructor(message: string) {
@@ -46,7 +46,7 @@ export function checkArchive(query: QueryFn): number {
 }
 
 /** The overall state the bridge gives a workflow from its counts. */
-export function workflowState(counts: Record<string, number | undefined>): string {
+function workflowState(counts: Record<string, number | undefined>): string {
   const n = (k: string) => counts[k] ?? 0;
   if (n('running') + n('queued') + n('waiting') > 0) {
     return 'running';

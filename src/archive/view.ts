@@ -15,7 +15,7 @@ import { ArchiveModel } from './model';
 import { fileProblem } from './problems';
 
 /** Decodes the contents API's base64 (it may hold line breaks). */
-export function fromBase64(text: string): Uint8Array {
+function fromBase64(text: string): Uint8Array {
   const binary = atob(text.replace(/\s+/g, ''));
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) {
@@ -46,7 +46,7 @@ export interface IArchiveSource {
   readonly model: { toString(): string };
 }
 
-export interface IArchiveViewOptions {
+interface IArchiveViewOptions {
   context: DocumentRegistry.Context | IArchiveSource;
   settings: () => IGraphSettings;
   /** Opens the bytes; replaced in tests. */

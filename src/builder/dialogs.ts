@@ -1,6 +1,8 @@
-// The builder's dialogs: pick a script from the project's files (through the contents API), and
-// choose a group's kind and parameter. Names found in files are shown as text only.
+// The builder's dialogs: pick a script in JupyterLab's file dialog, and choose a group's kind and
+// parameter. Names found in files are shown as text only.
 import { Dialog, showDialog } from '@jupyterlab/apputils';
+import type { IDocumentManager } from '@jupyterlab/docmanager';
+import { FileDialog } from '@jupyterlab/filebrowser';
 import type { Contents } from '@jupyterlab/services';
 import { Widget } from '@lumino/widgets';
 
@@ -10,103 +12,40 @@ import type { GroupKind, IGroupOptions } from './document';
 
 /** Scripts a task can run. */
 export const SCRIPT_PATTERN = /\.(py|sh|ipynb)$/i;
+/** Notebooks a manual step opens. */
+export const NOTEBOOK_PATTERN = /\.ipynb$/i;
 
 /**
- * Files under `root` whose names match, breadth first, skipping hidden folders; stops after
- * `limit` files or `maxFolders` folders so a huge project does not hang the dialog.
+ * Asks for a file in JupyterLab's file dialog, opened in `folder` (the builder document's);
+ * folders and files whose names match `pattern` are listed. Resolves to the chosen file's path
+ * as the file browser names it, or null.
  */
-export async function listScripts(
-  contents: Contents.IManager,
-  root = '',
+export async function pickScript(
+  manager: IDocumentManager,
+  folder: string,
+  title = 'Add a task: pick its script',
   pattern: RegExp = SCRIPT_PATTERN,
-  limit = 1000,
-  maxFolders = 200,
-): Promise<string[]> {
-  const found: string[] = [];
-  const queue = [root];
-  let folders = 0;
-  while (queue.length && found.length < limit && folders < maxFolders) {
-    const dir = queue.shift()!;
-    folders++;
-    let listing: Contents.IModel;
-    try {
-      listing = await contents.get(dir, { content: true });
-    } catch {
-      continue;
-    }
-    const items = (listing.content as Contents.IModel[] | null) ?? [];
-    for (const item of [...items].sort((a, b) => a.path.localeCompare(b.path))) {
-      if (item.name.startsWith('.')) {
-        continue;
-      }
-      if (item.type === 'directory') {
-        queue.push(item.path);
-      } else if (pattern.test(item.name)) {
-        found.push(item.path);
-      }
-    }
+): Promise<string | null> {
+  // JupyterLab's dialogs are at most 500 px high, which leaves room for four files: the dialog
+  // is put in a host of its own that style/builder.css lets grow with the window.
+  const host = document.createElement('div');
+  host.className = 'jp-PerQueue-file-dialog';
+  document.body.appendChild(host);
+  let result: Dialog.IResult<Contents.IModel[]>;
+  try {
+    result = await FileDialog.getOpenFiles({
+      manager,
+      title,
+      host,
+      defaultPath: folder,
+      label: pattern === NOTEBOOK_PATTERN ? 'Notebooks (.ipynb) are listed.' : 'Scripts (.py, .sh, .ipynb) are listed.',
+      filter: (model) => (model.type === 'directory' || pattern.test(model.name) ? {} : null),
+    });
+  } finally {
+    host.remove();
   }
-  return found;
-}
-
-class PickBody extends Widget {
-  constructor(paths: string[], title: string) {
-    super();
-    this.addClass('jp-PerQueue-pick');
-    this._filter.type = 'search';
-    this._filter.placeholder = 'Filter';
-    this._filter.className = 'jp-mod-styled jp-PerQueue-pick-filter';
-    this._filter.setAttribute('aria-label', `Filter ${title}`);
-    this._list.className = 'jp-mod-styled jp-PerQueue-pick-list';
-    this._list.size = 12;
-    this._list.setAttribute('aria-label', title);
-    this._paths = paths;
-    this._filter.addEventListener('input', () => this._render());
-    this.node.appendChild(this._filter);
-    this.node.appendChild(this._list);
-    if (!paths.length) {
-      this.node.appendChild(el('p', 'jp-PerQueue-pick-empty', 'No .py, .sh or .ipynb file found in this folder tree.'));
-    }
-    this._render();
-  }
-
-  getValue(): string | null {
-    return this._list.value || null;
-  }
-
-  protected onAfterAttach(): void {
-    this._filter.focus();
-  }
-
-  private _render(): void {
-    const text = this._filter.value.trim().toLowerCase();
-    while (this._list.firstChild) {
-      this._list.removeChild(this._list.firstChild);
-    }
-    for (const path of this._paths.filter((p) => p.toLowerCase().includes(text))) {
-      const option = el('option', '', path);
-      option.value = path;
-      this._list.appendChild(option);
-    }
-    if (this._list.options.length) {
-      this._list.selectedIndex = 0;
-    }
-  }
-
-  private readonly _filter = document.createElement('input');
-  private readonly _list = document.createElement('select');
-  private readonly _paths: string[];
-}
-
-/** Asks for a script; resolves to its path relative to the server root, or null. */
-export async function pickScript(contents: Contents.IManager, title = 'Add a task: pick its script'): Promise<string | null> {
-  const paths = await listScripts(contents);
-  const result = await showDialog({
-    title,
-    body: new PickBody(paths, 'Scripts'),
-    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Add' })],
-  });
-  return result.button.accept ? (result.value as string | null) : null;
+  const file = result.button.accept ? (result.value ?? []).find((m) => m.type !== 'directory' && pattern.test(m.name)) : undefined;
+  return file ? file.path : null;
 }
 
 const KIND_LABELS: Record<GroupKind, string> = {

@@ -8,6 +8,8 @@ import { Signal } from '@lumino/signaling';
 
 import { DEFAULT_MAX_TRIES, SWITCHGROUP_SKIP } from '../../core/constants.js';
 import { SpecError } from '../../core/errors.js';
+import { taskName, uniqueIds } from '../../core/nodeIds.js';
+import { bodyPath, branchPath, itemPath, itemsAlong, nodeAtPath, ROOT_PATH, unescapedPath } from '../../core/specPath.js';
 import { formatResources, parseResources } from '../../core/resources.js';
 import {
   nodeName,
@@ -19,20 +21,21 @@ import {
   type WorkflowNodeSpec,
   type WorkflowSpec,
 } from '../../core/spec.js';
+import { mapScriptPaths } from '../../core/scriptPaths.js';
 
 export const DEFAULT_RESOURCES = '1:local:10m';
 
 /** Node positions by spec path, kept beside the spec; the bridge ignores them. */
-export interface IDefinitionLayout {
+interface IDefinitionLayout {
   positions: Record<string, { x: number; y: number }>;
 }
 
-export interface IDefinitionFile extends WorkflowDocument {
+interface IDefinitionFile extends WorkflowDocument {
   layout?: IDefinitionLayout;
 }
 
 /** Something drawn in the editor: a task, a manual step or a group (drawn as a box). */
-export interface IDrawnItem {
+interface IDrawnItem {
   /** Spec path, as validateSpec names places: root/<id>, …/body, …/branch:<key>. */
   path: string;
   /** The enclosing drawn item, or null at the top. */
@@ -43,7 +46,7 @@ export interface IDrawnItem {
   compound: boolean;
 }
 
-export interface IDrawnEdge {
+interface IDrawnEdge {
   id: string;
   source: string;
   target: string;
@@ -72,7 +75,8 @@ export interface IGroupOptions {
   keys?: string[];
 }
 
-export interface ITaskOptions {
+interface ITaskOptions {
+  /** The script: relative to the document's folder, or absolute. */
   code: string;
   name?: string;
   args?: JsonObject | null;
@@ -97,10 +101,6 @@ const GROUP_NAMES: Record<string, string> = {
   workflow: 'Workflow',
 };
 
-function basename(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
-}
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -113,6 +113,7 @@ export function blankDefinition(name = 'workflow'): IDefinitionFile {
 export class DefinitionModel {
   constructor(doc: IDefinitionFile = blankDefinition()) {
     this._doc = doc;
+    this._adoptUnescapedPositions();
   }
 
   /** Reads a file's text; an empty file is a blank definition named after `fallbackName`. */
@@ -148,36 +149,24 @@ export class DefinitionModel {
     return JSON.stringify(this._doc, null, 2) + '\n';
   }
 
-  /** What is submitted: the document without `layout`. */
-  toSpec(): WorkflowDocument {
+  /**
+   * What is submitted: the document without `layout`; `resolvePath` turns each stored script and
+   * notebook path (relative to the document's folder) into the absolute one the bridge needs.
+   */
+  toSpec(resolvePath?: (stored: string) => string): WorkflowDocument {
     // JSON drops a key whose value is undefined.
-    return JSON.parse(JSON.stringify({ ...this._doc, layout: undefined })) as WorkflowDocument;
+    const copy = JSON.parse(JSON.stringify({ ...this._doc, layout: undefined })) as WorkflowDocument;
+    if (resolvePath && isObject(copy.root)) {
+      mapScriptPaths(copy.root, resolvePath);
+    }
+    return copy;
   }
 
   // ------------------------------------------------------------------ reading
 
   /** The spec node at a path, or undefined. */
   nodeAt(path: string): NodeSpec | undefined {
-    const segments = path.split('/');
-    if (segments[0] !== 'root') {
-      return undefined;
-    }
-    let node: NodeSpec | undefined = this._doc.root;
-    for (const segment of segments.slice(1)) {
-      if (!node) {
-        return undefined;
-      }
-      if (segment === 'body' && 'body' in node) {
-        node = node.body;
-      } else if (segment.startsWith('branch:') && node.kind === 'switch') {
-        node = node.branches[segment.slice('branch:'.length)];
-      } else if (node.kind === 'workflow') {
-        node = node.nodes.find((n) => n.id === segment)?.node;
-      } else {
-        return undefined;
-      }
-    }
-    return node;
+    return nodeAtPath(this._doc.root, path);
   }
 
   /** Everything drawn, parents before children. */
@@ -193,25 +182,25 @@ export class DefinitionModel {
       switch (node.kind) {
         case 'workflow':
           for (const child of node.nodes ?? []) {
-            walk(child.node, `${path}/${child.id}`, here, null, false);
+            walk(child.node, itemPath(path, child.id), here, null, false);
           }
           break;
         case 'switch':
           for (const [key, branch] of Object.entries(node.branches ?? {})) {
             // A branch that is one task shows as that task, named by its key; a longer one as a box.
             const isTask = branch.kind === 'task' || branch.kind === 'manual';
-            walk(branch, `${path}/branch:${key}`, here, isTask ? `${key}: ${itemLabel(branch)}` : branch.kind === 'workflow' ? key : null, false);
+            walk(branch, branchPath(path, key), here, isTask ? `${key}: ${itemLabel(branch)}` : branch.kind === 'workflow' ? key : null, false);
           }
           break;
         case 'static_width':
         case 'dynamic_width':
         case 'cyclical':
           // A group's body that is a list of tasks draws its tasks straight inside the group.
-          walk(node.body, `${path}/body`, here, null, node.body?.kind === 'workflow');
+          walk(node.body, bodyPath(path), here, null, node.body?.kind === 'workflow');
           break;
       }
     };
-    walk(this._doc.root, 'root', null, null, this._doc.root.kind === 'workflow');
+    walk(this._doc.root, ROOT_PATH, null, null, this._doc.root.kind === 'workflow');
     return out;
   }
 
@@ -220,8 +209,8 @@ export class DefinitionModel {
     for (const { path, spec } of this._workflows()) {
       for (const child of spec.nodes) {
         for (const parent of child.parents ?? []) {
-          const source = `${path}/${parent}`;
-          const target = `${path}/${child.id}`;
+          const source = itemPath(path, parent);
+          const target = itemPath(path, child.id);
           out.push({ id: `${source}->${target}`, source, target });
         }
       }
@@ -229,8 +218,8 @@ export class DefinitionModel {
     return out;
   }
 
-  /** Every problem found: each task checked on its own, then the whole document. */
-  validate(): IProblem[] {
+  /** Every problem found: each task checked on its own, then the whole document (paths resolved with `resolvePath`). */
+  validate(resolvePath?: (stored: string) => string): IProblem[] {
     const problems: IProblem[] = [];
     const drawn = new Set(this.items().map((i) => i.path));
     const owner = (node: string | undefined): string | null => {
@@ -255,14 +244,18 @@ export class DefinitionModel {
       const node = this.nodeAt(item.path);
       if (node && (node.kind === 'task' || node.kind === 'manual')) {
         try {
-          validateSpec({ specVersion: SPEC_VERSION, name: 'task', root: node });
+          const resolved = JSON.parse(JSON.stringify(node)) as NodeSpec;
+          if (resolvePath) {
+            mapScriptPaths(resolved, resolvePath);
+          }
+          validateSpec({ specVersion: SPEC_VERSION, name: 'task', root: resolved });
         } catch (error) {
           add(error, item.path);
         }
       }
     }
     try {
-      validateSpec(this.toSpec());
+      validateSpec(this.toSpec(resolvePath));
     } catch (error) {
       add(error, null);
     }
@@ -277,13 +270,13 @@ export class DefinitionModel {
   }
 
   /** Adds a task to a workflow (the top one by default); returns its path. */
-  addTask(options: ITaskOptions, workflowPath = 'root'): string {
-    if (!options.code.startsWith('/')) {
-      throw new BuilderError(`the script path must be absolute, got '${options.code}'`);
+  addTask(options: ITaskOptions, workflowPath = ROOT_PATH): string {
+    if (!options.code.trim()) {
+      throw new BuilderError('a task needs a script');
     }
     const task: Record<string, unknown> = {
       kind: 'task',
-      name: options.name ?? basename(options.code),
+      name: taskName(options.name, options.code),
       code: options.code,
       args: options.args ?? {},
       resources: normalizeResources(options.resources ?? DEFAULT_RESOURCES),
@@ -298,7 +291,7 @@ export class DefinitionModel {
   }
 
   /** Adds a manual step (a person's work in a notebook or a form); returns its path. */
-  addManual(name: string, notebook?: string, workflowPath = 'root'): string {
+  addManual(name: string, notebook?: string, workflowPath = ROOT_PATH): string {
     const spec: Record<string, unknown> = { kind: 'manual', name, args: {} };
     if (notebook) {
       spec.notebook = notebook;
@@ -481,8 +474,10 @@ export class DefinitionModel {
     rest.splice(at, 0, { id: placeholder, node: group as unknown as NodeSpec, parents });
     wf.nodes = rest;
     const ids = renumber(wf);
+    // The members' places under their old paths go; the editor keeps them under the new ones.
+    this._prunePositions();
     this._emit();
-    return `${path}/${ids.get(placeholder)}`;
+    return itemPath(path, ids.get(placeholder)!);
   }
 
   /** How many branches a SwitchGroup made of these items would have (connected items form one). */
@@ -670,11 +665,11 @@ export class DefinitionModel {
     wf.nodes.push({ id: marker, node: spec, parents: [] });
     const ids = renumber(wf);
     this._emit();
-    return `${workflowPath}/${ids.get(marker)}`;
+    return itemPath(workflowPath, ids.get(marker)!);
   }
 
   private _workflowAt(path: string): WorkflowSpec {
-    if (path === 'root' && this._doc.root.kind !== 'workflow') {
+    if (path === ROOT_PATH && this._doc.root.kind !== 'workflow') {
       // A document whose root is one task or group becomes a workflow holding it.
       const root = this._doc.root;
       this._doc.root = { kind: 'workflow', nodes: [{ id: nodeName(root), node: root, parents: [] }] };
@@ -697,22 +692,22 @@ export class DefinitionModel {
         case 'workflow':
           out.push({ path, spec: node });
           for (const child of node.nodes ?? []) {
-            walk(child.node, `${path}/${child.id}`);
+            walk(child.node, itemPath(path, child.id));
           }
           break;
         case 'switch':
           for (const [k, b] of Object.entries(node.branches ?? {})) {
-            walk(b, `${path}/branch:${k}`);
+            walk(b, branchPath(path, k));
           }
           break;
         case 'static_width':
         case 'dynamic_width':
         case 'cyclical':
-          walk(node.body, `${path}/body`);
+          walk(node.body, bodyPath(path));
           break;
       }
     };
-    walk(this._doc.root, 'root');
+    walk(this._doc.root, ROOT_PATH);
     return out;
   }
 
@@ -722,26 +717,17 @@ export class DefinitionModel {
    */
   private _siblings(paths: string[]): [string, string[]] {
     if (this._doc.root.kind !== 'workflow') {
-      this._workflowAt('root');
-      paths = paths.map((p) => (p === 'root' ? `root/${(this._doc.root as WorkflowSpec).nodes[0].id}` : p.replace(/^root/, `root/${(this._doc.root as WorkflowSpec).nodes[0].id}`)));
+      // The old root becomes the one item of a new root workflow: its paths move below that item.
+      const moved = itemPath(ROOT_PATH, this._workflowAt(ROOT_PATH).nodes[0].id);
+      paths = paths.map((p) => moved + p.slice(ROOT_PATH.length));
     }
     const workflows = new Set(this._workflows().map((w) => w.path));
-    const chains = paths.map((p) => {
-      const segments = p.split('/');
-      const chain: { wf: string; id: string }[] = [];
-      for (let i = 1; i < segments.length; i++) {
-        const wf = segments.slice(0, i).join('/');
-        if (workflows.has(wf)) {
-          chain.push({ wf, id: segments[i] });
-        }
-      }
-      return chain;
-    });
+    const chains = paths.map((p) => itemsAlong(p, (path) => workflows.has(path)));
     if (chains.some((c) => c.length === 0)) {
       throw new BuilderError('select tasks or groups, not the whole workflow');
     }
     let depth = 0;
-    while (chains.every((c) => c.length > depth && c[depth].wf === chains[0][depth].wf)) {
+    while (chains.every((c) => c.length > depth && c[depth].workflow === chains[0][depth].workflow)) {
       depth++;
     }
     if (depth === 0) {
@@ -749,7 +735,7 @@ export class DefinitionModel {
     }
     // Two items of different branches of one switch share no workflow below the switch.
     const level = depth - 1;
-    return [chains[0][level].wf, chains.map((c) => c[level].id)];
+    return [chains[0][level].workflow, chains.map((c) => c[level].id)];
   }
 
   private _dependsOn(wf: WorkflowSpec, id: string, on: string): boolean {
@@ -767,6 +753,27 @@ export class DefinitionModel {
       }
     }
     return false;
+  }
+
+  /** Positions saved under a path written before '/' and '%' in ids were escaped move to its path now. */
+  private _adoptUnescapedPositions(): void {
+    const positions = this._doc.layout?.positions;
+    if (!positions || !isObject(this._doc.root)) {
+      return;
+    }
+    let drawn: IDrawnItem[];
+    try {
+      drawn = this.items();
+    } catch {
+      return; // a tree that cannot be drawn is shown with its problems; its positions wait
+    }
+    for (const { path } of drawn) {
+      const before = unescapedPath(path);
+      if (before !== path && !(path in positions) && before in positions) {
+        positions[path] = positions[before];
+        delete positions[before];
+      }
+    }
   }
 
   private _prunePositions(): void {
@@ -787,7 +794,7 @@ export class DefinitionModel {
 }
 
 /** The label of a drawn item: a task's name; a group's name with its parameter. */
-export function itemLabel(node: NodeSpec): string {
+function itemLabel(node: NodeSpec): string {
   switch (node.kind) {
     case 'task':
     case 'manual':
@@ -809,19 +816,10 @@ function normalizeResources(text: string): string {
   }
 }
 
-/** Ids from display names, unique with -2, -3… in order (the builders' rule); returns old → new. */
+/** Ids from display names by the builders' rule (core/nodeIds.ts); returns old → new. */
 function renumber(wf: WorkflowSpec): Map<string, string> {
-  const map = new Map<string, string>();
-  const used = new Set<string>();
-  for (const n of wf.nodes) {
-    const base = nodeName(n.node);
-    let candidate = base;
-    for (let k = 2; used.has(candidate); k++) {
-      candidate = `${base}-${k}`;
-    }
-    used.add(candidate);
-    map.set(n.id, candidate);
-  }
+  const ids = uniqueIds(wf.nodes.map((n) => nodeName(n.node)));
+  const map = new Map(wf.nodes.map((n, i) => [n.id, ids[i]]));
   for (const n of wf.nodes) {
     n.id = map.get(n.id)!;
     n.parents = n.parents.map((p) => map.get(p) ?? p);

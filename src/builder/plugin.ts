@@ -3,6 +3,7 @@
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, Notification, WidgetTracker } from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
 import { ABCWidgetFactory, DocumentRegistry, DocumentWidget } from '@jupyterlab/docregistry';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
@@ -10,15 +11,16 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { CommandToolbarButton, LabIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 
+import { addDocumentFactory } from '../documents';
 import { CommandIDs, IPerQueueModel } from '../tokens';
 import { blankDefinition } from './document';
 import { DEFAULT_BUILDER_SETTINGS, IBuilderSettings, WorkflowBuilder } from './editor';
 
-export const BUILDER_FACTORY = 'PerQueue Workflow Builder';
-export const DEFINITION_FILE_TYPE = 'perqueue-workflow';
+const BUILDER_FACTORY = 'PerQueue Workflow Builder';
+const DEFINITION_FILE_TYPE = 'perqueue-workflow';
 const SETTINGS_ID = 'perqueue-lab:plugin';
 
-export const workflowIcon = new LabIcon({
+const workflowIcon = new LabIcon({
   name: 'perqueue-lab:workflow',
   svgstr:
     '<svg xmlns="http://www.w3.org/2000/svg" width="16" viewBox="0 0 24 24"><g class="jp-icon3" fill="#616161">' +
@@ -79,9 +81,11 @@ export const builderPlugin: JupyterFrontEndPlugin<void> = {
   id: 'perqueue-lab:builder',
   description: 'The graphical builder of PerQueue workflow definitions (.pqwf.json).',
   autoStart: true,
+  requires: [IDocumentManager],
   optional: [IPerQueueModel, ISettingRegistry, ICommandPalette, ILauncher, ILayoutRestorer, IDefaultFileBrowser],
   activate: async (
     app: JupyterFrontEnd,
+    manager: IDocumentManager,
     perqueue: IPerQueueModel | null,
     registry: ISettingRegistry | null,
     palette: ICommandPalette | null,
@@ -123,6 +127,7 @@ export const builderPlugin: JupyterFrontEndPlugin<void> = {
         new WorkflowBuilder({
           context,
           contents: app.serviceManager.contents,
+          manager,
           perqueue,
           commands: app.commands,
           settings: () => current,
@@ -134,14 +139,7 @@ export const builderPlugin: JupyterFrontEndPlugin<void> = {
       widget.context.pathChanged.connect(() => void tracker.save(widget));
       void tracker.add(widget);
     });
-    app.docRegistry.addWidgetFactory(factory);
-    if (restorer) {
-      void restorer.restore(tracker, {
-        command: 'docmanager:open',
-        args: (widget) => ({ path: widget.context.path, factory: BUILDER_FACTORY }),
-        name: (widget) => widget.context.path,
-      });
-    }
+    addDocumentFactory(app, factory, tracker, restorer);
 
     const builder = () => tracker.currentWidget?.content ?? null;
     for (const command of BUILDER_COMMANDS) {

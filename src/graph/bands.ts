@@ -24,7 +24,7 @@ export interface IBox {
 /** Room inside a band around its entries: the top holds the band's label. */
 export const BAND_PADDING = { top: 26, side: 10, bottom: 6 };
 /** Nested bands sit this much inside the band that holds them. */
-export const BAND_NESTING_INSET = 6;
+const BAND_NESTING_INSET = 6;
 
 /** The bands of every node, outermost first (nodes outside cycles have none). */
 export function iterationBands(nodes: readonly PerQueue.Node[]): {

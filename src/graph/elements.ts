@@ -36,6 +36,10 @@ export interface IWidthGroup {
   size: number;
   collapsed: boolean;
   entryIds: number[];
+  /** 'cycle': a cyclical group with everything made in its iterations (key `c<cycle id>`). */
+  kind?: 'width' | 'cycle';
+  /** For a cycle: how many iterations it has run. */
+  iterations?: number;
 }
 
 export interface IGraphElements {
@@ -46,7 +50,7 @@ export interface IGraphElements {
   bands: Map<string, IIterationBand>;
 }
 
-export interface IBuildOptions {
+interface IBuildOptions {
   /** Groups larger than this start collapsed. */
   collapseAbove?: number;
   /** The person's choices, by group key: true = collapsed, false = expanded. */
@@ -54,7 +58,7 @@ export interface IBuildOptions {
 }
 
 /** The state a collapsed group shows: the one most in need of attention among its entries. */
-export const GROUP_STATE_ORDER: readonly EntryState[] = [
+const GROUP_STATE_ORDER: readonly EntryState[] = [
   'failed',
   'timed_out',
   'awaiting_input',
@@ -94,7 +98,7 @@ export function groupState(counts: Partial<Record<string, number>>): string {
   return Object.keys(counts)[0] ?? 'waiting';
 }
 
-export function entryLabel(node: PerQueue.Node): string {
+function entryLabel(node: PerQueue.Node): string {
   let label = node.name;
   const index = node.index ?? [];
   const iteration = node.iteration ?? [];
@@ -134,12 +138,18 @@ export function buildGraph(detail: PerQueue.WorkflowDetail, options: IBuildOptio
   for (const group of groups.values()) {
     group.collapsed = overrides.get(group.key) ?? group.size > collapseAbove;
   }
+  // Cyclical groups: the cycle node and everything made in its iterations. They collapse only
+  // when asked (their bands show the iterations); a collapsed cycle takes in the width groups
+  // inside it, and the outermost collapsed cycle takes in the cycles inside it.
+  const cycleOf = collapsedCycles(nodes, overrides, groups);
+
 
   const shownAs = new Map<number, string>();
   const out: IGraphNode[] = [];
   const collapsedNodes = new Map<string, IGraphNode>();
   for (const node of nodes) {
-    const key = keyOf.get(node.id) ?? null;
+    const cycleKey = cycleOf.get(node.id);
+    const key = cycleKey ?? keyOf.get(node.id) ?? null;
     const group = key === null ? undefined : groups.get(key);
     if (group?.collapsed) {
       const id = `g${group.key}`;
@@ -154,7 +164,8 @@ export function buildGraph(detail: PerQueue.WorkflowDetail, options: IBuildOptio
           groupKey: group.key,
           count: 0,
           counts: {},
-          bands: iterations.of.get(node.id) ?? noBands,
+          // A collapsed cycle sits in the bands of the cycles around it, not its own.
+          bands: (cycleKey ? iterations.of.get(Number(cycleKey.slice(1))) : iterations.of.get(node.id)) ?? noBands,
         };
         collapsedNodes.set(id, shown);
         out.push(shown);
@@ -165,13 +176,15 @@ export function buildGraph(detail: PerQueue.WorkflowDetail, options: IBuildOptio
       continue;
     }
     const id = `e${node.id}`;
+    // An expanded cycle's own node carries the cycle's key, so its details offer to collapse it.
+    const ownCycle = node.kind === 'cyclical' ? groups.get(`c${node.id}`) : undefined;
     out.push({
       id,
       label: entryLabel(node),
       state: node.state,
       kind: node.kind,
       entryId: node.id,
-      groupKey: key,
+      groupKey: key ?? ownCycle?.key ?? null,
       count: 1,
       counts: { [node.state]: 1 },
       bands: iterations.of.get(node.id) ?? noBands,
@@ -181,7 +194,7 @@ export function buildGraph(detail: PerQueue.WorkflowDetail, options: IBuildOptio
   for (const shown of collapsedNodes.values()) {
     const group = groups.get(shown.groupKey as string) as IWidthGroup;
     shown.state = groupState(shown.counts);
-    shown.label = `${group.name} ×${shown.count}`;
+    shown.label = group.kind === 'cycle' ? `${group.name} ↻${group.iterations} ×${shown.count}` : `${group.name} ×${shown.count}`;
   }
 
   const edges: IGraphEdge[] = [];
@@ -202,6 +215,60 @@ export function buildGraph(detail: PerQueue.WorkflowDetail, options: IBuildOptio
   return { nodes: out, edges, groups, bands: iterations.bands };
 }
 
+/**
+ * Registers every cyclical group in `groups` (key `c<id>`: the cycle node and all nodes below it)
+ * and returns, for each node inside a collapsed cycle, the key of the outermost such cycle.
+ */
+function collapsedCycles(
+  nodes: readonly PerQueue.Node[],
+  overrides: ReadonlyMap<string, boolean>,
+  groups: Map<string, IWidthGroup>,
+): Map<number, string> {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const cycles = nodes.filter((n) => n.kind === 'cyclical');
+  const out = new Map<number, string>();
+  if (cycles.length === 0) {
+    return out;
+  }
+  for (const cycle of cycles) {
+    const key = `c${cycle.id}`;
+    groups.set(key, { key, name: cycle.name, size: 0, collapsed: overrides.get(key) ?? false, entryIds: [], kind: 'cycle', iterations: 0 });
+  }
+  const seenIterations = new Map<string, Set<number>>();
+  for (const node of nodes) {
+    // The cycles holding this node, innermost first (the node itself when it is one).
+    const holders: PerQueue.Node[] = node.kind === 'cyclical' ? [node] : [];
+    const seen = new Set<number>([node.id]);
+    let parent = groupOf(node, byId);
+    while (parent && !seen.has(parent.id)) {
+      seen.add(parent.id);
+      if (parent.kind === 'cyclical') {
+        holders.push(parent);
+      }
+      parent = groupOf(parent, byId);
+    }
+    for (const cycle of holders) {
+      const group = groups.get(`c${cycle.id}`) as IWidthGroup;
+      group.size++;
+      group.entryIds.push(node.id);
+      if (node !== cycle) {
+        const iteration = (node.iteration ?? [])[(cycle.iteration ?? []).length];
+        if (iteration !== undefined) {
+          const seenHere = seenIterations.get(group.key) ?? new Set<number>();
+          seenHere.add(iteration);
+          seenIterations.set(group.key, seenHere);
+          group.iterations = seenHere.size;
+        }
+      }
+    }
+    const outermost = [...holders].reverse().find((c) => groups.get(`c${c.id}`)?.collapsed);
+    if (outermost) {
+      out.set(node.id, `c${outermost.id}`);
+    }
+  }
+  return out;
+}
+
 /** "3 succeeded · 1 failed", in GROUP_STATE_ORDER, for group nodes and tooltips. */
 export function countsText(counts: Partial<Record<string, number>>): string {
   const known = GROUP_STATE_ORDER.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${counts[s]} ${stateLabel(s)}`);
@@ -213,4 +280,9 @@ export function countsText(counts: Partial<Record<string, number>>): string {
 
 export function stateLabel(state: string): string {
   return state.replace(/_/g, ' ');
+}
+
+/** The group node holding `node`, if it is drawn. */
+function groupOf(node: PerQueue.Node, byId: Map<number, PerQueue.Node>): PerQueue.Node | undefined {
+  return node.groupId === null || node.groupId === undefined ? undefined : byId.get(node.groupId);
 }

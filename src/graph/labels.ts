@@ -4,10 +4,10 @@
 
 /** Characters per line: about 120 px at the graph's 11 px font. */
 export const LABEL_LINE_CHARS = 20;
-export const LABEL_MAX_LINES = 2;
+const LABEL_MAX_LINES = 2;
 export const LABEL_FONT_SIZE = 11;
 /** Cytoscape's line height for wrapped labels is 1.2 × the font size; the rest is margin. */
-export const LABEL_LINE_HEIGHT = Math.ceil(LABEL_FONT_SIZE * 1.2) + 1;
+const LABEL_LINE_HEIGHT = Math.ceil(LABEL_FONT_SIZE * 1.2) + 1;
 /** Gap between a node and its label (the style's text-margin-y). */
 export const LABEL_MARGIN = 4;
 

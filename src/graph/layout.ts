@@ -10,7 +10,7 @@ import type { ILayoutRequest } from './worker/layoutCore';
 /** Shapes drawn by the graph view's style, in px. */
 export const ENTRY_SIZE = 26;
 export const GROUP_SIZE = { width: 44, height: 30 };
-export const NODE_SEP = 24;
+const NODE_SEP = 24;
 export const RANK_SEP = 48;
 
 export interface IShownLabel {

@@ -3,9 +3,9 @@
 // own glyph drawn on the node, and its own border style. The legend of the graph views lists them.
 import { ENTRY_STATES, type EntryState } from '../../core/states.js';
 
-export type StateFamily = 'waiting' | 'running' | 'done' | 'stopped' | 'failed' | 'person';
+type StateFamily = 'waiting' | 'running' | 'done' | 'stopped' | 'failed' | 'person';
 
-export interface IFamilyLook {
+interface IFamilyLook {
   label: string;
   /** What the glyph shows, for screen readers and the legend's title. */
   glyphName: string;

@@ -6,13 +6,13 @@ import { SplitPanel } from '@lumino/widgets';
 import type cytoscape from 'cytoscape';
 
 import type { IGraphElements, IGraphNode } from './elements';
-import { IPerQueueModel, PerQueue } from '../tokens';
+import { IPerQueueModel } from '../tokens';
 import { EntryDetails } from '../workflows/details';
+import { graphTabTitle } from './tabTitle';
 import { IGraphSettings, WorkflowGraphView } from './view';
 
-export { DEFAULT_GRAPH_SETTINGS, type IGraphSettings } from './view';
 
-export interface IGraphPanelOptions {
+interface IGraphPanelOptions {
   model: IPerQueueModel;
   commands: CommandRegistry;
   workflowId: number;
@@ -110,7 +110,9 @@ export class GraphPanel extends SplitPanel {
   }
 
   private _onRendered(view: WorkflowGraphView): void {
-    this.title.label = view.workflowName || `Workflow #${this.workflowId}`;
+    const title = graphTabTitle(view.workflowName, this.workflowId);
+    this.title.label = title.label;
+    this.title.caption = title.caption;
     this.node.dataset.nodeCount = view.node.dataset.nodeCount ?? '0';
     this.node.dataset.entryCount = view.node.dataset.entryCount ?? '0';
     this._refreshSelection();
@@ -156,12 +158,4 @@ export class GraphPanel extends SplitPanel {
   private readonly _details: EntryDetails;
   private readonly _selectionChanged = new Signal<this, number | null>(this);
   private _shownState = '';
-}
-
-/** The selected entry's node, for the status of commands. */
-export function selectedNode(panel: GraphPanel | null, model: IPerQueueModel): PerQueue.Node | null {
-  if (!panel || panel.selectedEntryId === null) {
-    return null;
-  }
-  return model.node(panel.workflowId, panel.selectedEntryId);
 }

@@ -18,6 +18,7 @@ import { ENTRY_SIZE, fitViewport, graphBox, readableViewport, GROUP_SIZE, IShown
 import { markContextEntry, onThemeChange } from '../ui';
 import { layoutOffThread, OFF_THREAD_LAYOUT_MIN_NODES } from './worker/layout';
 import { layeredLayout } from './worker/layoutCore';
+import { EDGE_TURN_ABOVE_TARGET } from './edgeRoute';
 import { IPerQueueModel, PerQueue } from '../tokens';
 import { el } from '../ui';
 
@@ -31,7 +32,7 @@ export const DEFAULT_GRAPH_SETTINGS: IGraphSettings = { collapseWidthAbove: 4, l
 
 const STATES = ENTRY_STATES;
 
-export interface IWorkflowGraphViewOptions {
+interface IWorkflowGraphViewOptions {
   model: IPerQueueModel;
   workflowId: number;
   settings: () => IGraphSettings;
@@ -64,7 +65,7 @@ export function release(model: IPerQueueModel, workflowId: number): void {
 }
 
 /** "running:1 waiting:2": entries (not group placeholders) per state, for tests and tooltips. */
-export function stateSummary(detail: PerQueue.WorkflowDetail): string {
+function stateSummary(detail: PerQueue.WorkflowDetail): string {
   const counts = new Map<string, number>();
   for (const node of detail.nodes) {
     if (!isPlaceholder(node.kind as RtKind)) {
@@ -552,6 +553,8 @@ export class WorkflowGraphView extends Widget {
       selected: read('--jp-brand-color1', '#1976d2'),
       // The theme's first font only: cytoscape hashes the family into every label's cache key.
       font: `${read('--jp-ui-font-family', 'sans-serif').split(',')[0].trim()}, sans-serif`,
+      // Not a colour, but the edges' style depends on it: a change of direction restyles them.
+      direction: this._settings().layoutDirection,
     };
     for (const state of STATES) {
       this._colors[state] = read(`--jp-PerQueue-state-${state.replace(/_/g, '-')}`, '#9e9e9e');
@@ -568,6 +571,7 @@ export class WorkflowGraphView extends Widget {
     this._paletteKey = this._palette();
     const c = this._colors;
     const large = this._large;
+    const topDown = this._settings().layoutDirection === 'TB';
     const rules: cytoscape.StylesheetJson = [
       {
         selector: 'node',
@@ -594,7 +598,8 @@ export class WorkflowGraphView extends Widget {
           'min-zoomed-font-size': large ? 8 : 0,
         },
       },
-      { selector: 'node.placeholder', style: { shape: 'diamond', 'background-opacity': 0.5 } },
+      // Opaque, so a group's diamond keeps its state colour's contrast against the canvas (the shape marks it).
+      { selector: 'node.placeholder', style: { shape: 'diamond' } },
       { selector: 'node.manual', style: { shape: 'round-rectangle' } },
       {
         selector: 'node.group',
@@ -642,6 +647,17 @@ export class WorkflowGraphView extends Widget {
           // Bezier edges and arrowheads cost cytoscape per edge: straight lines in large graphs.
           'target-arrow-shape': large ? 'none' : 'triangle',
           'curve-style': large ? 'haystack' : 'bezier',
+          // Top-down: down from the parent, across in the gap above the child, down into it, so an
+          // edge does not run across the label of a node it does not join (edgeRoute.ts).
+          ...(!large && topDown
+            ? {
+                'curve-style': 'taxi',
+                'taxi-direction': 'downward',
+                'taxi-turn': `${-EDGE_TURN_ABOVE_TARGET}px`,
+                'taxi-turn-min-distance': '4px',
+                'edge-distances': 'node-position',
+              }
+            : {}),
           'haystack-radius': 0,
           'z-index-compare': 'manual',
           'z-index': 1,
@@ -765,7 +781,7 @@ function nodeData(node: IGraphNode, label: IShownLabel | undefined): Record<stri
  * A collapsed group's share of entries per state (percent), drawn as the segments of a ring on
  * the node: its counts are seen without hovering.
  */
-export function pieData(node: IGraphNode): Record<string, number> {
+function pieData(node: IGraphNode): Record<string, number> {
   const out: Record<string, number> = {};
   if (node.entryId !== null) {
     return out;

@@ -8,7 +8,7 @@ import type { JsonObject } from './form';
 import { describe } from './service';
 import { ApprovalFormBody, IApprovalFormOptions } from './approvalForm';
 
-export type FormAnswer = { kind: 'approved' } | { kind: 'cancelled' } | { kind: 'json'; data: JsonObject };
+type FormAnswer = { kind: 'approved' } | { kind: 'cancelled' } | { kind: 'json'; data: JsonObject };
 
 /** The action of the Edit as JSON button. */
 const EDIT_AS_JSON = 'perqueue-edit-as-json';
@@ -92,7 +92,7 @@ class ApprovalFormDialog extends Dialog<JsonObject> {
   private _busy = false;
 }
 
-export interface IAskFormOptions extends IApprovalFormOptions {
+interface IAskFormOptions extends IApprovalFormOptions {
   title: string;
   /** Sends the result; its error is shown in the dialog, which stays open. */
   submit: (data: JsonObject) => Promise<void>;

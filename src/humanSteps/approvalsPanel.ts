@@ -8,7 +8,7 @@ import { IApproval, outcomeText, stepLabel, timeLeft } from './steps';
 import { formOfStep } from './form';
 import type { HumanSteps } from './service';
 import { CommandIDs } from '../tokens';
-import { button, clear, el, formatTime } from '../ui';
+import { button, clear, el, formatTime, sidebarHeader } from '../ui';
 
 export class ApprovalsPanel extends Widget {
   constructor(
@@ -20,12 +20,8 @@ export class ApprovalsPanel extends Widget {
     this.addClass('jp-PerQueue-approvals');
     this.title.caption = 'PerQueue: human steps waiting for you';
 
-    const header = el('div', 'jp-PerQueue-sidebar-header');
-    header.appendChild(el('h2', 'jp-PerQueue-sidebar-title', 'Human steps'));
-    header.appendChild(
-      button('Refresh', 'jp-PerQueue-approvals-refresh', () => void this._steps.refresh().catch(() => undefined), 'Load the waiting steps again'),
-    );
-    this.node.appendChild(header);
+    const refresh = () => void this._steps.refresh().catch(() => undefined);
+    this.node.appendChild(sidebarHeader('Human steps', 'jp-PerQueue-approvals-refresh', refresh, 'Load the waiting steps again'));
     this._banner = el('div', 'jp-PerQueue-banner');
     this._banner.hidden = true;
     this.node.appendChild(this._banner);

@@ -7,7 +7,7 @@ import { describe } from './service';
 import { askFormResult } from './approvalFormDialog';
 import { askResult } from './dialogs';
 
-export interface IApproveWithFormOptions {
+interface IApproveWithFormOptions {
   entryId: number;
   title: string;
   hint: string;

@@ -9,7 +9,7 @@ import type { JsonObject } from './form';
  * The errors of a result by field, as react-jsonschema-form shows them next to each field:
  * `{ quality: { __errors: [...] }, labels: { 2: { __errors: [...] } } }`, the root's at the top.
  */
-export interface IFormErrorSchema {
+interface IFormErrorSchema {
   __errors?: string[];
   [field: string]: IFormErrorSchema | string[] | undefined;
 }

@@ -29,7 +29,7 @@ export function stepOfNotebook(model: INotebookModel | null): IInjectedParameter
   return readInjectedParameters(cells);
 }
 
-export type KernelResult =
+type KernelResult =
   | { status: 'ok'; value: Record<string, unknown> }
   | { status: 'none'; why: string }
   | { status: 'error'; why: string };
@@ -44,7 +44,7 @@ const RESULT_EXPRESSION = [
   "else (None if globals().get('result') is None else 'the notebook\\'s `result` is a ' + type(result).__name__ + ', not a dict')",
 ].join(' ');
 
-export async function kernelResult(sessionContext: ISessionContext): Promise<KernelResult> {
+async function kernelResult(sessionContext: ISessionContext): Promise<KernelResult> {
   const kernel = sessionContext.session?.kernel;
   if (!kernel) {
     return { status: 'none', why: 'The notebook has no running kernel.' };

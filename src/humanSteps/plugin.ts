@@ -138,16 +138,43 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
       },
     });
 
-    app.commands.addCommand(CommandIDs.approveStep, {
-      label: 'Approve Human Step…',
-      caption: 'Complete a waiting step with a result',
-      isVisible: (args) => isStep(args),
-      isEnabled: (args) => isWaiting(args),
-      execute: async (args) => {
-        const entryId = await entryOf(args, 'Approve');
-        if (entryId === null) {
-          return false;
-        }
+    /** A command that settles a waiting step: it finds the step, then `settle` asks and acts. */
+    const addSettleCommand = (
+      id: string,
+      label: string,
+      caption: string,
+      verb: string,
+      settle: (entryId: number, args: ReadonlyPartialJSONObject) => Promise<boolean>,
+    ) =>
+      app.commands.addCommand(id, {
+        label,
+        caption,
+        isVisible: (args) => isStep(args),
+        isEnabled: (args) => isWaiting(args),
+        execute: async (args) => {
+          const entryId = await entryOf(args, verb);
+          return entryId === null ? false : settle(entryId, args);
+        },
+      });
+
+    /** Sends a decision: says so once it is stored, reports why when it is refused. */
+    const send = async (decision: () => Promise<void>, done: () => void, failure: string): Promise<boolean> => {
+      try {
+        await decision();
+        done();
+        return true;
+      } catch (error) {
+        report(failure, error);
+        return false;
+      }
+    };
+
+    addSettleCommand(
+      CommandIDs.approveStep,
+      'Approve Human Step…',
+      'Complete a waiting step with a result',
+      'Approve',
+      async (entryId, args) => {
         let item = steps.find(entryId);
         if (!item && !steps.loaded) {
           // The step's spec says whether it has a form: load the list before choosing the dialog.
@@ -185,27 +212,21 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
             return false;
           }
         }
-        try {
-          await steps.approve(entryId, data);
-          Notification.success(`Approved ${name(entryId, item)}.`, { autoClose: 4000 });
-          return true;
-        } catch (error) {
-          report(`Approving ${name(entryId, item)}`, error);
-          return false;
-        }
+        const result = data;
+        return send(
+          () => steps.approve(entryId, result),
+          () => Notification.success(`Approved ${name(entryId, item)}.`, { autoClose: 4000 }),
+          `Approving ${name(entryId, item)}`,
+        );
       },
-    });
+    );
 
-    app.commands.addCommand(CommandIDs.rejectStep, {
-      label: 'Reject Human Step…',
-      caption: 'Reject a waiting step, with a reason',
-      isVisible: (args) => isStep(args),
-      isEnabled: (args) => isWaiting(args),
-      execute: async (args) => {
-        const entryId = await entryOf(args, 'Reject');
-        if (entryId === null) {
-          return false;
-        }
+    addSettleCommand(
+      CommandIDs.rejectStep,
+      'Reject Human Step…',
+      'Reject a waiting step, with a reason',
+      'Reject',
+      async (entryId, args) => {
         const item = steps.find(entryId);
         let reason: string | null = typeof args.reason === 'string' ? args.reason : null;
         if (reason === null) {
@@ -218,16 +239,14 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
             return false;
           }
         }
-        try {
-          await steps.reject(entryId, reason);
-          Notification.info(`Rejected ${name(entryId, item)}.`, { autoClose: 4000 });
-          return true;
-        } catch (error) {
-          report(`Rejecting ${name(entryId, item)}`, error);
-          return false;
-        }
+        const why = reason;
+        return send(
+          () => steps.reject(entryId, why),
+          () => Notification.info(`Rejected ${name(entryId, item)}.`, { autoClose: 4000 }),
+          `Rejecting ${name(entryId, item)}`,
+        );
       },
-    });
+    );
 
     for (const command of [CommandIDs.openStep, CommandIDs.approveStep, CommandIDs.rejectStep, CommandIDs.showApprovals]) {
       palette?.addItem({ command, category: PALETTE_CATEGORY });

@@ -10,7 +10,7 @@ import { PerQueueApiError } from '../client';
 import { IApproval, sortApprovals } from './steps';
 import { IPerQueueModel, PerQueue } from '../tokens';
 
-export interface IHumanStepsOptions {
+interface IHumanStepsOptions {
   model: IPerQueueModel;
   /** Coalesces bursts of events into one reload (ms). */
   settleMs?: number;

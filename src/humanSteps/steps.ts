@@ -5,11 +5,11 @@
 import type { PerQueue } from '../tokens';
 
 /** The folder of the project where the bridge writes the steps' notebook copies. */
-export const HUMAN_STEPS_FOLDER = 'human-steps';
+const HUMAN_STEPS_FOLDER = 'human-steps';
 /** The tag of the cell holding an entry's inputs (papermill's name). */
-export const INJECTED_TAG = 'injected-parameters';
+const INJECTED_TAG = 'injected-parameters';
 /** First line of the injected cell's source. */
-export const INJECTED_HEADER = '# Parameters injected by PerQueue Lab';
+const INJECTED_HEADER = '# Parameters injected by PerQueue Lab';
 
 /** The little of a notebook cell this module reads (nbformat's JSON, or a cell model's view of it). */
 export interface ICellLike {
@@ -73,7 +73,7 @@ export function pythonString(literal: string): string | null {
 }
 
 /** Reads `pq_entry_id = N` (and `pq_project = '...'`) from one cell's source; null when absent. */
-export function parseInjectedSource(source: string): IInjectedParameters | null {
+function parseInjectedSource(source: string): IInjectedParameters | null {
   const id = /^pq_entry_id\s*=\s*(\d+)\s*(#.*)?$/m.exec(source);
   if (!id) {
     return null;
@@ -153,7 +153,7 @@ export function serverPath(projectPath: string, projectDir?: string | null, serv
   return absolute.startsWith(root + '/') ? absolute.slice(root.length + 1) : null;
 }
 
-export type ParsedResult = { ok: true; value: Record<string, unknown> } | { ok: false; error: string };
+type ParsedResult = { ok: true; value: Record<string, unknown> } | { ok: false; error: string };
 
 /** A result typed by a person: a JSON object (empty text means `{}`). */
 export function parseResult(text: string): ParsedResult {

@@ -29,6 +29,14 @@ export function button(label: string, className: string, onClick: () => void, ti
   return node;
 }
 
+/** The header of a sidebar: its title and a Refresh button. */
+export function sidebarHeader(title: string, refreshClass: string, onRefresh: () => void, refreshHint: string): HTMLDivElement {
+  const header = el('div', 'jp-PerQueue-sidebar-header');
+  header.appendChild(el('h2', 'jp-PerQueue-sidebar-title', title));
+  header.appendChild(button('Refresh', refreshClass, onRefresh, refreshHint));
+  return header;
+}
+
 export function clear(node: HTMLElement): void {
   while (node.firstChild) {
     node.removeChild(node.firstChild);

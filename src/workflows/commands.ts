@@ -8,12 +8,14 @@ import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { PerQueueApiError } from '../client';
 import { DEFAULT_GRAPH_SETTINGS, GraphPanel, IGraphSettings } from '../graph';
+import { graphTabTitle } from '../graph/tabTitle';
 import { askResult } from '../humanSteps/dialogs';
+import { openFullLog } from '../logs';
 import { CommandIDs, IPerQueueModel, PerQueue } from '../tokens';
 import { CONTEXT_ENTRY_SELECTOR, withContextEntry } from '../ui';
 import { perqueueGraphIcon } from '../ui/icons';
 
-export const PALETTE_CATEGORY = 'PerQueue';
+const PALETTE_CATEGORY = 'PerQueue';
 
 const RETRYABLE = new Set(['failed', 'timed_out', 'cancelled']);
 const CANCELLABLE = new Set(['waiting', 'queued', 'running', 'blocked', 'awaiting_input']);
@@ -37,7 +39,7 @@ function workflowTarget(ctx: ICommandContext, args: ReadonlyPartialJSONObject): 
   return ctx.tracker.currentWidget?.content.workflowId;
 }
 
-export interface ICommandContext {
+interface ICommandContext {
   app: JupyterFrontEnd;
   model: IPerQueueModel;
   tracker: WidgetTracker<MainAreaWidget<GraphPanel>>;
@@ -81,7 +83,23 @@ function reportError(action: string, error: unknown): void {
   Notification.error(`${action} failed: ${message}`, { autoClose: 8000 });
 }
 
-export function openGraph(ctx: ICommandContext, workflowId: number): MainAreaWidget<GraphPanel> {
+/** A destructive action run only once the person confirmed it; a failure is reported as `action`. */
+async function confirmThenRun(
+  question: { title: string; body: string; keep: string; act: string },
+  run: () => Promise<void>,
+  action: string,
+): Promise<void> {
+  if (!(await confirmed(question.title, question.body, question.keep, question.act))) {
+    return;
+  }
+  try {
+    await run();
+  } catch (error) {
+    reportError(action, error);
+  }
+}
+
+function openGraph(ctx: ICommandContext, workflowId: number): MainAreaWidget<GraphPanel> {
   const existing = ctx.tracker.find((w) => w.content.workflowId === workflowId);
   if (existing) {
     ctx.app.shell.activateById(existing.id);
@@ -97,12 +115,14 @@ export function openGraph(ctx: ICommandContext, workflowId: number): MainAreaWid
   widget.id = `perqueue-workflow-${workflowId}`;
   widget.addClass('jp-PerQueue-graph-widget');
   const summary = ctx.model.workflows.find((w) => w.id === workflowId);
-  widget.title.label = summary?.name || `Workflow #${workflowId}`;
-  widget.title.caption = `PerQueue workflow #${workflowId}`;
+  const title = graphTabTitle(summary?.name ?? '', workflowId);
+  widget.title.label = title.label;
+  widget.title.caption = title.caption;
   widget.title.closable = true;
   widget.title.icon = perqueueGraphIcon;
   panel.title.changed.connect(() => {
     widget.title.label = panel.title.label;
+    widget.title.caption = panel.title.caption;
   });
   const toolbar = widget.toolbar;
   toolbar.addItem('fit', new ToolbarButton({ label: 'Fit', tooltip: 'Fit the graph to the panel', onClick: () => panel.fit() }));
@@ -312,6 +332,14 @@ export function addCommands(ctx: ICommandContext): void {
     (n) => n.kind === 'task',
   );
   entryCommand(
+    CommandIDs.showFullLog,
+    'Show Full Log',
+    'Open the whole stdout and stderr of the entry in a panel that follows it while it runs',
+    (n) => n.kind === 'task',
+    async (n) => openFullLog(app, model, n),
+    (n) => n.kind === 'task',
+  );
+  entryCommand(
     CommandIDs.copyEntryId,
     'Copy Entry Id',
     'Copy the entry\'s id (for pql and the Python API)',
@@ -329,14 +357,8 @@ export function addCommands(ctx: ICommandContext): void {
         return;
       }
       const body = `Cancel every unfinished entry of workflow #${workflowId}?`;
-      if (!(await confirmed('Cancel workflow?', body, 'Keep running', 'Cancel workflow'))) {
-        return;
-      }
-      try {
-        await model.cancelWorkflow(workflowId);
-      } catch (error) {
-        reportError(`Cancelling workflow #${workflowId}`, error);
-      }
+      const question = { title: 'Cancel workflow?', body, keep: 'Keep running', act: 'Cancel workflow' };
+      await confirmThenRun(question, () => model.cancelWorkflow(workflowId), `Cancelling workflow #${workflowId}`);
     },
   });
 
@@ -357,14 +379,8 @@ export function addCommands(ctx: ICommandContext): void {
       const body =
         `Remove ${summary.name || 'workflow'} (#${workflowId}, ${summary.total} entries) from the project? ` +
         'Its entries, their data and logs, and its run folders are deleted. Notebooks made for its human steps stay.';
-      if (!(await confirmed('Remove workflow?', body, 'Keep', 'Remove workflow'))) {
-        return;
-      }
-      try {
-        await model.removeWorkflow(workflowId);
-      } catch (error) {
-        reportError(`Removing workflow #${workflowId}`, error);
-      }
+      const question = { title: 'Remove workflow?', body, keep: 'Keep', act: 'Remove workflow' };
+      await confirmThenRun(question, () => model.removeWorkflow(workflowId), `Removing workflow #${workflowId}`);
     },
   });
 
@@ -430,6 +446,7 @@ export function addCommands(ctx: ICommandContext): void {
     CommandIDs.cancelEntry,
     CommandIDs.modifyEntry,
     CommandIDs.openRunFolder,
+    CommandIDs.showFullLog,
     CommandIDs.copyEntryId,
   ];
   entryItems.forEach((command, i) => {

@@ -7,7 +7,7 @@ import { countsText, IWidthGroup, stateLabel } from '../graph/elements';
 import { CommandIDs, IPerQueueModel, PerQueue } from '../tokens';
 import { button, clear, el, formatJson, formatTime } from '../ui';
 
-export interface IDetailsOptions {
+interface IDetailsOptions {
   model: IPerQueueModel;
   commands: CommandRegistry;
   logTail: () => number;
@@ -40,7 +40,8 @@ export class EntryDetails extends Widget {
     this._token++;
     clear(this.node);
     this.node.appendChild(el('h3', 'jp-PerQueue-details-title', `${group.name} ×${group.size}`));
-    this.node.appendChild(el('p', 'jp-PerQueue-details-kind', 'Width group (collapsed)'));
+    const kind = group.kind === 'cycle' ? `Cyclical group (collapsed): ${group.iterations ?? 0} iterations` : 'Width group (collapsed)';
+    this.node.appendChild(el('p', 'jp-PerQueue-details-kind', kind));
     this.node.appendChild(el('p', 'jp-PerQueue-details-counts', countsText(counts)));
     const actions = el('div', 'jp-PerQueue-details-actions');
     actions.appendChild(button('Expand group', 'jp-PerQueue-expand', () => this._options.setGroupCollapsed(group.key, false)));
@@ -137,6 +138,7 @@ export class EntryDetails extends Widget {
     };
     add(CommandIDs.retryEntry, 'jp-PerQueue-retry');
     add(CommandIDs.cancelEntry, 'jp-PerQueue-cancel');
+    add(CommandIDs.showFullLog, 'jp-PerQueue-full-log');
     // The human steps plugin's commands: the same form, dialogs and `by` as its panel and notebook toolbar.
     add(CommandIDs.approveStep, 'jp-PerQueue-approve');
     add(CommandIDs.rejectStep, 'jp-PerQueue-reject');

@@ -6,10 +6,10 @@ import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application'
 
 import { CommandIDs, IPerQueueModel } from '../tokens';
 
-export const PARAMETER = 'perqueue-open';
+const PARAMETER = 'perqueue-open';
 
 /** The workflow to open: a positive id, 'latest', or null when the page asks for none. */
-export function requestedWorkflow(search: string): number | 'latest' | null {
+function requestedWorkflow(search: string): number | 'latest' | null {
   const value = new URLSearchParams(search).get(PARAMETER);
   if (value === null) {
     return null;

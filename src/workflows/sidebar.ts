@@ -7,10 +7,10 @@ import { Widget } from '@lumino/widgets';
 
 import { countsText, stateLabel } from '../graph';
 import { CommandIDs, IPerQueueModel, PerQueue } from '../tokens';
-import { button, clear, el, formatTime } from '../ui';
+import { clear, el, formatTime, sidebarHeader } from '../ui';
 
 /** Order of the segments in a progress bar. */
-export const PROGRESS_ORDER: readonly string[] = [
+const PROGRESS_ORDER: readonly string[] = [
   'succeeded',
   'discarded',
   'skipped',
@@ -24,7 +24,7 @@ export const PROGRESS_ORDER: readonly string[] = [
   'failed',
 ];
 
-export type WorkflowFilter = 'all' | 'attention' | 'active' | 'finished';
+type WorkflowFilter = 'all' | 'attention' | 'active' | 'finished';
 
 const FILTER_LABELS: Record<WorkflowFilter, string> = {
   all: 'All workflows',
@@ -38,7 +38,7 @@ function count(summary: PerQueue.WorkflowSummary, ...states: string[]): number {
 }
 
 /** 0 = failures, 1 = waiting for a person, 2 = active, 3 = the rest. */
-export function attentionRank(summary: PerQueue.WorkflowSummary): number {
+function attentionRank(summary: PerQueue.WorkflowSummary): number {
   if (count(summary, 'failed', 'timed_out') > 0) {
     return 0;
   }
@@ -51,13 +51,13 @@ export function attentionRank(summary: PerQueue.WorkflowSummary): number {
   return 3;
 }
 
-export function sortWorkflows(list: ReadonlyArray<PerQueue.WorkflowSummary>): PerQueue.WorkflowSummary[] {
+function sortWorkflows(list: ReadonlyArray<PerQueue.WorkflowSummary>): PerQueue.WorkflowSummary[] {
   return [...list].sort(
     (a, b) => attentionRank(a) - attentionRank(b) || (b.createdAt ?? 0) - (a.createdAt ?? 0) || b.id - a.id,
   );
 }
 
-export function matchesFilter(summary: PerQueue.WorkflowSummary, filter: WorkflowFilter, search: string): boolean {
+function matchesFilter(summary: PerQueue.WorkflowSummary, filter: WorkflowFilter, search: string): boolean {
   const text = search.trim().toLowerCase();
   if (text && !summary.name.toLowerCase().includes(text) && String(summary.id) !== text.replace(/^#/, '')) {
     return false;
@@ -88,20 +88,11 @@ export class WorkflowsSidebar extends Widget {
     this.addClass('jp-PerQueue-sidebar');
     this.title.caption = 'PerQueue workflows';
 
-    const header = el('div', 'jp-PerQueue-sidebar-header');
-    header.appendChild(el('h2', 'jp-PerQueue-sidebar-title', 'Workflows'));
-    header.appendChild(
-      button(
-        'Refresh',
-        'jp-PerQueue-refresh',
-        () => {
-          void this._commands.execute(CommandIDs.refresh);
-          void this.loadProjects();
-        },
-        'Reload the list (and the projects)',
-      ),
-    );
-    this.node.appendChild(header);
+    const refresh = () => {
+      void this._commands.execute(CommandIDs.refresh);
+      void this.loadProjects();
+    };
+    this.node.appendChild(sidebarHeader('Workflows', 'jp-PerQueue-refresh', refresh, 'Reload the list (and the projects)'));
 
     this._project.className = 'jp-PerQueue-project jp-mod-styled';
     this._project.setAttribute('aria-label', 'Project');

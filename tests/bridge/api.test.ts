@@ -99,6 +99,7 @@ describe('answers match openapi.json', () => {
       [`/api/entries?workflow=${wf}&states=s`, '/api/entries'],
       [`/api/entries/${id}`, '/api/entries/{id}'],
       [`/api/entries/${id}/log?stream=stdout`, '/api/entries/{id}/log'],
+      [`/api/entries/${id}/log?stream=stdout&offset=0`, '/api/entries/{id}/log'],
       ['/api/approvals', '/api/approvals'],
       ['/api/events?since=0', '/api/events'],
       [`/api/workflows/${wf}/wait?timeout=1`, '/api/workflows/{id}/wait'],
@@ -340,13 +341,17 @@ describe('manual steps in notebooks', () => {
       onReject: 'fail',
     });
     const wf2 = await p.submit(spec('human', root));
-    let entries: { id: number; name: string; state: string }[] = [];
-    for (const end = Date.now() + 60_000; Date.now() < end; ) {
-      entries = (await (await get(`/api/entries?workflow=${wf2}`)).json()) as typeof entries;
-      if (entries.find((e) => e.name === 'label me')?.state === 'awaiting_input') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const step = entries.find((e) => e.name === 'label me')!;
+    // The entry named `name` as the API lists it, once it awaits input (or after a minute).
+    const awaitingInput = async (name: string) => {
+      let entries: { id: number; name: string; state: string }[] = [];
+      for (const end = Date.now() + 60_000; Date.now() < end; ) {
+        entries = (await (await get(`/api/entries?workflow=${wf2}`)).json()) as typeof entries;
+        if (entries.find((e) => e.name === name)?.state === 'awaiting_input') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return entries.find((e) => e.name === name)!;
+    };
+    const step = await awaitingInput('label me');
     const r = await post(`/api/entries/${step.id}/notebook`, {});
     assert.equal(r.status, 200);
     const { path } = (await r.json()) as { path: string };
@@ -360,12 +365,7 @@ describe('manual steps in notebooks', () => {
     const approvals = (await (await get('/api/approvals')).json()) as { node: { id: number } }[];
     assert.ok(approvals.some((a) => a.node.id === step.id));
     await post(`/api/entries/${step.id}/approve`, { data: { labels: [1, 0] }, by: 'ann' });
-    for (const end = Date.now() + 60_000; Date.now() < end; ) {
-      entries = (await (await get(`/api/entries?workflow=${wf2}`)).json()) as typeof entries;
-      if (entries.find((e) => e.name === 'form')?.state === 'awaiting_input') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const form = entries.find((e) => e.name === 'form')!;
+    const form = await awaitingInput('form');
     const noNb = await post(`/api/entries/${form.id}/notebook`, {});
     assert.equal(noNb.status, 400);
     assert.match(((await noNb.json()) as { error: string }).error, /has no notebook: it asks for a form/);
@@ -375,8 +375,7 @@ describe('manual steps in notebooks', () => {
 describe('removing a workflow', () => {
   it('answers as documented, refuses a bad keepFiles, and tells live clients', async () => {
     const add = join(p.dir, 'add.py');
-    const extra = await p.submit(spec('to remove', chainOf(pyTask('a', add))));
-    assert.equal((await p.wait(extra)).code, 0);
+    const extra = await p.finish(spec('to remove', chainOf(pyTask('a', add))));
     const bad = await post(`/api/workflows/${extra}/remove`, { keepFiles: 'yes' });
     assert.equal(bad.status, 400);
     assert.equal(((await bad.json()) as { error: string }).error, "field 'keepFiles': must be true or false");

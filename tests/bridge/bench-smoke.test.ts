@@ -95,9 +95,9 @@ describe('benchmarks (smoke sizes)', () => {
   });
 
   const slurm = slurmStatus('Slurm benchmark smoke run');
-  it('slurm-latency.ts measures chains and throughput through the bridge beside raw Slurm', { skip: slurm.skip, timeout: 600_000 }, () => {
+  it('slurm-latency.ts measures chains, throughput and packing through the bridge beside raw Slurm', { skip: slurm.skip, timeout: 600_000 }, () => {
     assert.equal(slurm.notRunning, undefined, slurm.notRunning);
-    const r = spawnSync(process.execPath, [join(REPO, 'build/bench/slurm-latency.js'), '--chain', '2', '--jobs', '3'], {
+    const r = spawnSync(process.execPath, [join(REPO, 'build/bench/slurm-latency.js'), '--chain', '2', '--jobs', '3', '--pack', '4'], {
       cwd: REPO,
       encoding: 'utf8',
       timeout: 600_000,
@@ -107,6 +107,7 @@ describe('benchmarks (smoke sizes)', () => {
     assert.match(r.stdout, /bridge: submitted \(sbatch\) +median/);
     assert.match(r.stdout, /raw afterok: started +median/);
     assert.match(r.stdout, /bridge \(pql submit .. pql wait\) +[\d.]+ s = [\d.]+ jobs\/s/);
+    assert.match(r.stdout, /packing: 4 one-second tasks/);
   });
 
   it('ui-graph.ts draws a big workflow and feeds it events in Chromium', { timeout: 600_000 }, () => {

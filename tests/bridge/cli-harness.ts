@@ -1,5 +1,6 @@
 // Drive `pql` the way a user does: as a process, in a fresh project folder with real scripts,
 // against a real daemon and a real SQLite file.
+import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,10 +83,25 @@ export class Project {
     return this.pql('wait', String(wf), '--timeout', String(seconds));
   }
 
+  /** Submits the spec and waits for the workflow to end, which must be with success; its id. */
+  async finish(spec: unknown, seconds = 60): Promise<number> {
+    const wf = await this.submit(spec);
+    const w = await this.wait(wf, seconds);
+    assert.equal(w.code, 0, w.stdout + w.stderr);
+    return wf;
+  }
+
   async entries(wf?: number): Promise<EntryJson[]> {
     const r = await this.pql('ls', '--json', ...(wf ? ['-w', String(wf)] : []));
     if (r.code !== 0) throw new Error(`ls failed: ${r.stderr}`);
     return JSON.parse(r.stdout);
+  }
+
+  /** The entry of workflow `wf` named `name`; the test fails when there is none. */
+  async entry(wf: number, name: string): Promise<EntryJson> {
+    const e = (await this.entries(wf)).find((x) => x.name === name);
+    assert.ok(e, `no entry ${name} in workflow ${wf}`);
+    return e;
   }
 
   async stop(): Promise<void> {
@@ -97,17 +113,22 @@ export class Project {
   }
 }
 
-/** A maker of fresh projects for one test file; their daemons are stopped after the file. */
-export function projectMaker(prefix?: string): () => Project {
-  const made: Project[] = [];
+/** Wraps a maker of projects (of any subclass) so their daemons are stopped after the test file. */
+export function stoppedAfterFile<A extends unknown[], P extends Project>(make: (...args: A) => P): (...args: A) => P {
+  const made: P[] = [];
   after(async () => {
     for (const p of made) await p.stop();
   });
-  return () => {
-    const p = new Project(prefix);
+  return (...args) => {
+    const p = make(...args);
     made.push(p);
     return p;
   };
+}
+
+/** A maker of fresh projects for one test file; their daemons are stopped after the file. */
+export function projectMaker(prefix?: string): () => Project {
+  return stoppedAfterFile(() => new Project(prefix));
 }
 
 export interface EntryJson {
@@ -122,6 +143,7 @@ export interface EntryJson {
   data: Record<string, unknown> | null;
   error: string | null;
   attempt: number;
+  jobId: string | null;
 }
 
 export const pyTask = (name: string, code: string, args: Record<string, unknown> = {}, resources = '1:local:1m') => ({

@@ -1,6 +1,6 @@
 // End to end through the CLI: real daemon, real SQLite file, real task processes.
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { chainOf, projectMaker, pyTask, REPO, spec } from './cli-harness.js';
@@ -24,9 +24,7 @@ describe('pql with Python tasks', () => {
   it('runs a chain through the Python runner, passing data, with the daemon started by submit', async () => {
     const p = project();
     const add = p.script('add.py', ADD);
-    const wf = await p.submit(spec('chain', chainOf(pyTask('a', add, { x: 1 }), pyTask('b', add, { step: 10 }), pyTask('c', add))));
-    const w = await p.wait(wf);
-    assert.equal(w.code, 0, w.stdout + w.stderr);
+    const wf = await p.finish(spec('chain', chainOf(pyTask('a', add, { x: 1 }), pyTask('b', add, { step: 10 }), pyTask('c', add))));
     const es = await p.entries(wf);
     assert.deepEqual(es.map((e) => [e.name, e.state, e.data]), [
       ['a', 'succeeded', { x: 2 }],
@@ -164,8 +162,7 @@ describe('bad submissions are refused with the place named, and nothing stored i
   it('rejects each bad spec and keeps the earlier workflow intact', async () => {
     const p = project();
     const add = p.script('add.py', ADD);
-    const good = await p.submit(spec('good', chainOf(pyTask('a', add))));
-    await p.wait(good);
+    await p.finish(spec('good', chainOf(pyTask('a', add))));
     const cases: [string, unknown, RegExp][] = [
       [
         'cycle',
@@ -207,6 +204,34 @@ describe('more of the CLI', () => {
     assert.equal((await p.wait(wf)).code, 0);
     const cols = (await p.entries(wf)).filter((e) => e.name === 'col');
     assert.deepEqual(cols.map((e) => e.data), [{ x: 3 }, { x: 3 }, { x: 3 }]);
+  });
+
+  it('submits a builder file whose script paths are relative to the file', async () => {
+    const p = project();
+    mkdirSync(join(p.dir, 'defs', 'sub'), { recursive: true });
+    const here = "def main(**kw):\n    return True, {'ran': __file__}\n";
+    p.script('defs/prep.py', here);
+    p.script('defs/sub/step.py', here);
+    p.script('top.py', here);
+    const task = (id: string, code: string, parents: string[]) => ({ id, node: { kind: 'task', name: id, code, args: {}, resources: '1:local:1m' }, parents });
+    const file = {
+      specVersion: 1,
+      name: 'relative',
+      root: { kind: 'workflow', nodes: [task('prep', 'prep.py', []), task('step', 'sub/step.py', ['prep']), task('top', '../top.py', ['step']), task('abs', join(p.dir, 'top.py'), ['top'])] },
+      layout: { positions: {} },
+    };
+    writeFileSync(join(p.dir, 'defs', 'relative.pqwf.json'), JSON.stringify(file));
+    const r = await p.pql('submit', 'defs/relative.pqwf.json', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const wf = JSON.parse(r.stdout).workflowId;
+    assert.equal((await p.wait(wf)).code, 0);
+    const ran = Object.fromEntries((await p.entries(wf)).map((e) => [e.name, (e.data as { ran: string }).ran]));
+    assert.deepEqual(ran, {
+      prep: join(p.dir, 'defs', 'prep.py'),
+      step: join(p.dir, 'defs', 'sub', 'step.py'),
+      top: join(p.dir, 'top.py'),
+      abs: join(p.dir, 'top.py'),
+    });
   });
 
   it('a PerQueue submission script runs after changing only the import', async () => {

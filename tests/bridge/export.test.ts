@@ -104,8 +104,7 @@ describe('pql export', () => {
   it('without --with-logs has no logs table; the default name comes from the workflow', async () => {
     const p = project();
     const say = p.script('say.py', SAY);
-    const wf = await p.submit(spec('my run/1', chainOf(pyTask('a', say))));
-    assert.equal((await p.wait(wf)).code, 0);
+    const wf = await p.finish(spec('my run/1', chainOf(pyTask('a', say))));
     const r = await p.pql('export', String(wf));
     assert.equal(r.code, 0, r.stderr);
     const file = join(p.dir, `my_run_1-${wf}.pqarchive`);
@@ -121,8 +120,7 @@ describe('pql export', () => {
   it('refuses a missing workflow, no workflow and an existing file, writing nothing', async () => {
     const p = project();
     const say = p.script('say.py', SAY);
-    const wf = await p.submit(spec('one', chainOf(pyTask('a', say))));
-    assert.equal((await p.wait(wf)).code, 0);
+    const wf = await p.finish(spec('one', chainOf(pyTask('a', say))));
 
     const none = await p.pql('export');
     assert.notEqual(none.code, 0);
@@ -150,8 +148,7 @@ describe('pql export', () => {
   it('POST /api/export answers the archive over HTTP and refuses bad bodies with 400', async () => {
     const p = project();
     const say = p.script('say.py', SAY);
-    const wf = await p.submit(spec('api-one', chainOf(pyTask('a', say))));
-    assert.equal((await p.wait(wf)).code, 0);
+    const wf = await p.finish(spec('api-one', chainOf(pyTask('a', say))));
     const info = JSON.parse(p.read('.perqueue/bridge.json'));
     const post = (body: unknown, token = info.token) =>
       fetch(`http://127.0.0.1:${info.port}/api/export`, {

@@ -1,5 +1,6 @@
 // Test helpers for the executors of schedulers that cannot run here (PBS, LSF): fake commands
 // (tests/fixtures/fake-schedulers) that record their exact argv and answer with given text.
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseResources } from '../../core/resources.js';
 import { runSchedulerCommand, type CommandRunner } from '../../kernel-bridge/executors/scheduler-command.js';
-import type { JobRequest } from '../../kernel-bridge/executors/types.js';
+import { SchedulerUnavailableError } from '../../kernel-bridge/executors/scheduler-command.js';
+import type { Executor, JobRequest } from '../../kernel-bridge/executors/types.js';
 
 export const FAKE = join(resolve(dirname(fileURLToPath(import.meta.url)), '../../..'), 'tests/fixtures/fake-schedulers');
 export const sample = (name: string) => readFileSync(join(FAKE, 'samples', name), 'utf8');
@@ -49,4 +51,47 @@ export async function fakeCluster(tag: string) {
 export async function request(name: string, resources: string, dependsOn: string[] = [], folder = 'pq-sched-run-'): Promise<JobRequest> {
   const runDir = await mkdtemp(join(tmpdir(), folder));
   return { entryId: 1, workflowId: 1, attempt: 1, jobName: name, runDir, jobScript: join(runDir, 'job.sh'), resources: parseResources(resources), dependsOn };
+}
+
+export type FakeCluster = Awaited<ReturnType<typeof fakeCluster>>;
+
+/**
+ * A fake cluster whose tools answer as given (one answer for every call, or a list: the first call,
+ * the second, ...) and an executor made on its command runner.
+ */
+export async function onFakeCluster<E extends Executor>(
+  tag: string,
+  answers: Record<string, Answer | Answer[]>,
+  make: (run: CommandRunner) => E,
+): Promise<{ fake: FakeCluster; ex: E }> {
+  const fake = await fakeCluster(tag);
+  for (const [tool, a] of Object.entries(answers)) {
+    if (Array.isArray(a)) for (const [i, one] of a.entries()) await fake.answer(tool, one, i + 1);
+    else await fake.answer(tool, a);
+  }
+  return { fake, ex: make(fake.run) };
+}
+
+/**
+ * The scheduler's status tool hangs once, then fails twice with `down`: status answers 'unknown'
+ * without waiting out the hang, then 'unknown' with the scheduler's own words, and findByName
+ * refuses to guess.
+ */
+export async function checkUnreachable<E extends Executor>(c: {
+  tag: string;
+  tool: string;
+  down: Answer;
+  make: (run: CommandRunner, commandTimeoutMs: number) => E;
+  jobId: string;
+  reason: RegExp;
+  jobName: string;
+}): Promise<void> {
+  const { ex } = await onFakeCluster(c.tag, { [c.tool]: [{ sleep: 10 }, c.down, c.down] }, (run) => c.make(run, 500));
+  const t0 = performance.now();
+  assert.equal((await ex.status([c.jobId])).get(c.jobId)!.state, 'unknown');
+  assert.ok(performance.now() - t0 < 9_000, `the hanging ${c.tool} (10 s) was given up`);
+  const s = (await ex.status([c.jobId])).get(c.jobId)!;
+  assert.equal(s.state, 'unknown');
+  assert.match(s.reason ?? '', c.reason);
+  await assert.rejects(ex.findByName([c.jobName]), SchedulerUnavailableError);
 }

@@ -94,8 +94,7 @@ describe('a damaged or replaced store is never trusted', () => {
   it('a database truncated to 0 bytes or missing while runs/ holds history: the bridge refuses to start, says why and what to do', async () => {
     const p = project();
     const t = p.script('t.sh', '#!/bin/bash\necho \'{"v": 1}\' > "$PQ_OUTPUT"\n');
-    const wf = await p.submit(spec('one', pyTask('t', t)));
-    assert.equal((await p.wait(wf)).code, 0);
+    const wf = await p.finish(spec('one', pyTask('t', t)));
     await p.stop();
     truncateSync(dbOf(p), 0);
     const r = await p.pql('daemon', 'start');
@@ -116,8 +115,7 @@ describe('a damaged or replaced store is never trusted', () => {
   it("a run folder another store wrote is set aside, never taken as a new entry's result", async () => {
     const p = project();
     const oldTask = p.script('old.sh', '#!/bin/bash\necho \'{"from": "old"}\' > "$PQ_OUTPUT"\n');
-    const wf = await p.submit(spec('w', pyTask('t', oldTask)));
-    assert.equal((await p.wait(wf)).code, 0);
+    const wf = await p.finish(spec('w', pyTask('t', oldTask)));
     const [entry] = await p.entries(wf);
     await p.stop();
     // The database is replaced by a new one (a restore gone wrong) while the old run folders stay.
@@ -193,8 +191,7 @@ describe('a damaged or replaced store is never trusted', () => {
     const mnt = tmpfs(20);
     const p = projectIn(mnt);
     const t = p.script('t.sh', '#!/bin/bash\necho \'{"v": 1}\' > "$PQ_OUTPUT"\n');
-    const wf = await p.submit(spec('one', pyTask('t', t)));
-    assert.equal((await p.wait(wf)).code, 0);
+    const wf = await p.finish(spec('one', pyTask('t', t)));
     const pid = daemonPid(p)!;
     await p.stop();
     await until('the bridge to exit', () => !alive(pid));
@@ -215,8 +212,7 @@ describe('a damaged or replaced store is never trusted', () => {
 
   it('an immutable database (chattr +i) is refused at start with the reason', { skip: needsRoot || needsChattr() }, async () => {
     const q = project();
-    const wf2 = await q.submit(spec('one', pyTask('t', q.script('t.sh', '#!/bin/bash\necho \'{"v": 2}\' > "$PQ_OUTPUT"\n'))));
-    assert.equal((await q.wait(wf2)).code, 0);
+    const wf2 = await q.finish(spec('one', pyTask('t', q.script('t.sh', '#!/bin/bash\necho \'{"v": 2}\' > "$PQ_OUTPUT"\n'))));
     await q.stop();
     run('chattr', ['+i', dbOf(q)]);
     try {
@@ -372,8 +368,7 @@ describe('one bridge per project', () => {
     assert.equal(await exited, 1);
     assert.match(stderr, /the bridge stops: the project's folder .*\.perqueue was deleted/);
     const t = p.script('t.sh', '#!/bin/bash\necho \'{"v": 1}\' > "$PQ_OUTPUT"\n');
-    const wf = await p.submit(spec('fresh', pyTask('t', t)));
-    assert.equal((await p.wait(wf)).code, 0);
+    await p.finish(spec('fresh', pyTask('t', t)));
   });
 });
 

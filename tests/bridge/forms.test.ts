@@ -121,8 +121,7 @@ describe('submit checks the form and the default', () => {
   it('refuses a form we cannot enforce and a default the form refuses, naming workflow, node and field; nothing is stored', async () => {
     const p = project();
     const echo = p.script('echo.py', ECHO);
-    const good = await p.submit(spec('good', chainOf(pyTask('a', echo))));
-    await p.wait(good);
+    await p.finish(spec('good', chainOf(pyTask('a', echo))));
     const withForm = (form: unknown, extra: Record<string, unknown> = {}) => chainOf(pyTask('a', echo), manualStep({ form, ...extra }));
     const cases: [string, unknown, RegExp][] = [
       [

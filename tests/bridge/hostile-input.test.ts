@@ -57,6 +57,16 @@ async function entryNamed(p: Project, wf: number, name: string): Promise<EntryJs
   return (await p.entries(wf)).find((e) => e.name === name)!;
 }
 
+/** Submits a manual step 'check' (with `form`, if given) before a Python task `use`; the step once it awaits input. */
+async function checkAwaiting(p: Project, name: string, task: string, form?: unknown): Promise<{ wf: number; step: EntryJson }> {
+  const wf = await p.submit(spec(name, chainOf({ kind: 'manual', name: 'check', args: {}, onReject: 'fail', ...(form ? { form } : {}) }, pyTask('use', task))));
+  const step = await until('the step to wait', async () => {
+    const e = await entryNamed(p, wf, 'check');
+    return e?.state === 'awaiting_input' ? e : undefined;
+  });
+  return { wf, step };
+}
+
 async function settledEntry(p: Project, wf: number, name: string): Promise<EntryJson> {
   return until(`'${name}' to finish`, async () => {
     const e = await entryNamed(p, wf, name);
@@ -123,12 +133,8 @@ describe('approve data nested a million levels deep', () => {
   it('is refused with 400; the step keeps waiting in memory and in the store, and a good answer still goes through', async () => {
     const p = project();
     const echo = p.script('echo.py', 'def main(**kw):\n    return True, {"got": sorted(kw)}\n');
-    const wf = await p.submit(spec('deep-approve', chainOf({ kind: 'manual', name: 'check', args: {}, onReject: 'fail' }, pyTask('use', echo))));
+    const { wf, step } = await checkAwaiting(p, 'deep-approve', echo);
     const a = api(p);
-    const step = await until('the step to wait', async () => {
-      const e = await entryNamed(p, wf, 'check');
-      return e?.state === 'awaiting_input' ? e : undefined;
-    });
     const r = await a.post(`/api/entries/${step.id}/approve`, `{"data": {"x": ${deepJson(1_000_000)}}, "by": "eve"}`);
     assert.equal(r.status, 400);
     const error = await errorOf(r);
@@ -385,12 +391,8 @@ describe('form patterns with catastrophic backtracking', () => {
     const p = project();
     const ok = p.script('ok.py', 'def main(**kw):\n    return True, {}\n');
     const form = { type: 'object', properties: { word: { type: 'string', pattern: '^(a+)+$' } } };
-    const wf = await p.submit(spec('pattern', chainOf({ kind: 'manual', name: 'check', args: {}, onReject: 'fail', form }, pyTask('use', ok))));
+    const { wf, step } = await checkAwaiting(p, 'pattern', ok, form);
     const a = api(p);
-    const step = await until('the step to wait', async () => {
-      const e = await entryNamed(p, wf, 'check');
-      return e?.state === 'awaiting_input' ? e : undefined;
-    });
     // A backtracking engine would take longer than the age of the universe on this.
     const r = await a.post(`/api/entries/${step.id}/approve`, { data: { word: `${'a'.repeat(5000)}!` }, by: 'eve' });
     assert.equal(r.status, 400);
@@ -476,12 +478,8 @@ describe('internal errors', () => {
   it('answer 500 with a request id and no stack trace; the details are in the bridge log; memory stays as stored', async () => {
     const p = project();
     const ok = p.script('ok.py', 'def main(**kw):\n    return True, {}\n');
-    const wf = await p.submit(spec('locked', chainOf({ kind: 'manual', name: 'check', args: {}, onReject: 'fail' }, pyTask('use', ok))));
+    const { wf, step } = await checkAwaiting(p, 'locked', ok);
     const a = api(p);
-    const step = await until('the step to wait', async () => {
-      const e = await entryNamed(p, wf, 'check');
-      return e?.state === 'awaiting_input' ? e : undefined;
-    });
     // Another program holds the database's write lock past the bridge's busy timeout.
     const { DatabaseSync } = await import('node:sqlite');
     const other = new DatabaseSync(join(p.dir, '.perqueue/perqueue.sqlite'));

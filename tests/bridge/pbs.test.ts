@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PbsExecutor, parseQstatFull } from '../../kernel-bridge/executors/pbs.js';
-import { fakeCluster, request, sample } from './fake-scheduler.js';
+import { checkUnreachable, onFakeCluster, request, sample } from './fake-scheduler.js';
 import type { ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
-import { SchedulerUnavailableError } from '../../kernel-bridge/executors/scheduler-command.js';
+import type { JobRequest } from '../../kernel-bridge/executors/types.js';
 
 
 const config: ClusterConfig = {
@@ -23,33 +23,37 @@ const local = (s: string) => {
   return new Date(Number(m[6]), ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].indexOf(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])).getTime();
 };
 
+/** qsub's argv, as MyQueue writes it, for a task on xeon8 nodes; `options` come before the job script. */
+function qsubOnXeon8(req: JobRequest, name: string, walltime: string, nodes: string, options: string[]): string[] {
+  return [
+    'qsub',
+    '-N', name,
+    '-l', walltime,
+    '-l', nodes,
+    '-d', req.runDir,
+    '-o', join(req.runDir, 'scheduler.stdout'),
+    '-e', join(req.runDir, 'scheduler.stderr'),
+    '-A', 'proj42',
+    '-l', 'feature=ib',
+    ...options,
+    req.jobScript,
+  ];
+}
+
 describe('PBS executor', () => {
   test('submit runs MyQueue-style qsub and keeps the server-suffixed id', async () => {
-    const fake = await fakeCluster('pbs');
-    await fake.answer('qsub', { stdout: sample('pbs/qsub-pbspro.stdout') });
-    const ex = new PbsExecutor({ config, run: fake.run });
+    const { fake, ex } = await onFakeCluster('pbs', { qsub: { stdout: sample('pbs/qsub-pbspro.stdout') } }, (run) => new PbsExecutor({ config, run }));
     const req = await request('pq-demo-7-1', '16:xeon8:2h', ['49100.gc-prd-hpcadm', '49101.gc-prd-hpcadm']);
     const { jobId } = await ex.submit(req);
     assert.equal(jobId, '49230.gc-prd-hpcadm');
-    assert.deepEqual((await fake.calls())[0], [
-      'qsub',
-      '-N', 'pq-demo-7-1',
-      '-l', 'walltime=2:00:00',
-      '-l', 'nodes=2:ppn=8',
-      '-d', req.runDir,
-      '-o', join(req.runDir, 'scheduler.stdout'),
-      '-e', join(req.runDir, 'scheduler.stderr'),
-      '-A', 'proj42',
-      '-l', 'feature=ib',
-      '-W', 'depend=afterok:49100.gc-prd-hpcadm:49101.gc-prd-hpcadm',
-      req.jobScript,
-    ]);
+    assert.deepEqual(
+      (await fake.calls())[0],
+      qsubOnXeon8(req, 'pq-demo-7-1', 'walltime=2:00:00', 'nodes=2:ppn=8', ['-W', 'depend=afterok:49100.gc-prd-hpcadm:49101.gc-prd-hpcadm']),
+    );
   });
 
   test('a small task on a named node goes to its queue with one node and its cores as ppn', async () => {
-    const fake = await fakeCluster('pbs');
-    await fake.answer('qsub', { stdout: '1234.pbs01.cluster\n' });
-    const ex = new PbsExecutor({ config, run: fake.run });
+    const { fake, ex } = await onFakeCluster('pbs', { qsub: { stdout: '1234.pbs01.cluster\n' } }, (run) => new PbsExecutor({ config, run }));
     const req = await request('pq-demo-8-1', '1:short1:90s');
     assert.equal((await ex.submit(req)).jobId, '1234.pbs01.cluster');
     const argv = (await fake.calls())[0];
@@ -58,33 +62,24 @@ describe('PBS executor', () => {
   });
 
   test('GPUs of the resource string reach qsub in the nodes request (Torque nodes=N:ppn=P:gpus=G)', async () => {
-    const fake = await fakeCluster('pbs');
-    await fake.answer('qsub', { stdout: '1235.pbs01.cluster\n' });
-    const ex = new PbsExecutor({ config, run: fake.run });
+    const { fake, ex } = await onFakeCluster('pbs', { qsub: { stdout: '1235.pbs01.cluster\n' } }, (run) => new PbsExecutor({ config, run }));
     const req = await request('pq-demo-9-1', '8:1:2G:xeon8:1h');
     assert.equal((await ex.submit(req)).jobId, '1235.pbs01.cluster');
-    assert.deepEqual((await fake.calls())[0], [
-      'qsub',
-      '-N', 'pq-demo-9-1',
-      '-l', 'walltime=1:00:00',
-      '-l', 'nodes=1:ppn=8:gpus=2',
-      '-d', req.runDir,
-      '-o', join(req.runDir, 'scheduler.stdout'),
-      '-e', join(req.runDir, 'scheduler.stderr'),
-      '-A', 'proj42',
-      '-l', 'feature=ib',
-      req.jobScript,
-    ]);
+    assert.deepEqual((await fake.calls())[0], qsubOnXeon8(req, 'pq-demo-9-1', 'walltime=1:00:00', 'nodes=1:ppn=8:gpus=2', []));
   });
 
   test('Torque: completed, queued and exiting jobs and one gone from the queue', async () => {
-    const fake = await fakeCluster('pbs');
-    await fake.answer('qstat', {
-      stdout: sample('pbs/qstat-f-torque-completed.txt') + sample('pbs/qstat-f-torque-queued.txt') + sample('pbs/qstat-f-torque-exiting.txt'),
-      stderr: sample('pbs/qstat-unknown-torque.stderr'),
-      rc: 153,
-    });
-    const ex = new PbsExecutor({ run: fake.run });
+    const { fake, ex } = await onFakeCluster(
+      'pbs',
+      {
+        qstat: {
+          stdout: sample('pbs/qstat-f-torque-completed.txt') + sample('pbs/qstat-f-torque-queued.txt') + sample('pbs/qstat-f-torque-exiting.txt'),
+          stderr: sample('pbs/qstat-unknown-torque.stderr'),
+          rc: 153,
+        },
+      },
+      (run) => new PbsExecutor({ run }),
+    );
     const ids = ['1.server.cluster.org', '1910636.millipede.cm.cluster', '89.server-2', '1234.pbs01.cluster'];
     const st = await ex.status(ids);
     assert.deepEqual((await fake.calls())[0], ['qstat', '-f', ...ids]);
@@ -102,9 +97,7 @@ describe('PBS executor', () => {
   });
 
   test('PBS Pro: qstat -f -x, a finished job and one killed by a signal', async () => {
-    const fake = await fakeCluster('pbs');
-    await fake.answer('qstat', { stdout: sample('pbs/qstat-xf-pbspro-finished.txt') + sample('pbs/qstat-xf-pbspro-killed.txt') });
-    const ex = new PbsExecutor({ flavor: 'pbspro', run: fake.run });
+    const { fake, ex } = await onFakeCluster('pbs', { qstat: { stdout: sample('pbs/qstat-xf-pbspro-finished.txt') + sample('pbs/qstat-xf-pbspro-killed.txt') } }, (run) => new PbsExecutor({ flavor: 'pbspro', run }));
     const st = await ex.status(['7600424.pbs02', '49223.gc-prd-hpcadm']);
     assert.deepEqual((await fake.calls())[0], ['qstat', '-f', '-x', '7600424.pbs02', '49223.gc-prd-hpcadm']);
     const ok = st.get('7600424.pbs02')!;
@@ -119,10 +112,7 @@ describe('PBS executor', () => {
   });
 
   test('a job killed with a wall-time message in what PBS wrote is timed_out', async () => {
-    const fake = await fakeCluster('pbs');
-    await fake.answer('qsub', { stdout: '49223.gc-prd-hpcadm\n' });
-    await fake.answer('qstat', { stdout: sample('pbs/qstat-xf-pbspro-killed.txt') });
-    const ex = new PbsExecutor({ flavor: 'pbspro', run: fake.run });
+    const { ex } = await onFakeCluster('pbs', { qsub: { stdout: '49223.gc-prd-hpcadm\n' }, qstat: { stdout: sample('pbs/qstat-xf-pbspro-killed.txt') } }, (run) => new PbsExecutor({ flavor: 'pbspro', run }));
     const req = await request('simple_failing_test', '1:30s');
     // The task's own stderr ends with an ordinary line; PBS's kill message is in its -e file.
     await writeFile(join(req.runDir, 'stderr'), 'step 3 of 10\n');
@@ -134,45 +124,37 @@ describe('PBS executor', () => {
   });
 
   test('a job we cancelled is cancelled; qdel of a finished job is no error', async () => {
-    const fake = await fakeCluster('pbs');
-    await fake.answer('qdel', { stderr: 'qdel: Unknown Job Id 1234.pbs01.cluster\n', rc: 153 });
-    await fake.answer('qstat', { stdout: sample('pbs/qstat-xf-pbspro-killed.txt') });
-    const ex = new PbsExecutor({ flavor: 'pbspro', run: fake.run });
+    const { fake, ex } = await onFakeCluster('pbs', { qdel: { stderr: 'qdel: Unknown Job Id 1234.pbs01.cluster\n', rc: 153 }, qstat: { stdout: sample('pbs/qstat-xf-pbspro-killed.txt') } }, (run) => new PbsExecutor({ flavor: 'pbspro', run }));
     await ex.cancel(['49223.gc-prd-hpcadm', '1234.pbs01.cluster']);
     assert.deepEqual((await fake.calls())[0], ['qdel', '49223.gc-prd-hpcadm', '1234.pbs01.cluster']);
     assert.equal((await ex.status(['49223.gc-prd-hpcadm'])).get('49223.gc-prd-hpcadm')!.state, 'cancelled');
   });
 
   test('array elements and a server name cut short are matched on the sequence number', async () => {
-    const fake = await fakeCluster('pbs');
     const element = sample('pbs/qstat-f-torque-completed.txt').replace('Job Id: 1.server.cluster.org', 'Job Id: 1234[5].pbs01.cluster');
-    await fake.answer('qstat', { stdout: element });
-    const ex = new PbsExecutor({ run: fake.run });
+    const { ex } = await onFakeCluster('pbs', { qstat: { stdout: element } }, (run) => new PbsExecutor({ run }));
     const st = await ex.status(['1234[5].pbs01']);
     assert.equal(st.get('1234[5].pbs01')!.state, 'completed');
   });
 
   test('qstat that hangs or cannot reach the server gives unknown; findByName then refuses to guess', async () => {
-    const fake = await fakeCluster('pbs');
-    await fake.answer('qstat', { sleep: 10 }, 1);
-    await fake.answer('qstat', { stderr: 'qstat: cannot connect to server pbs01 (errno=111) Connection refused\n', rc: 111 }, 2);
-    await fake.answer('qstat', { stderr: 'qstat: cannot connect to server pbs01 (errno=111) Connection refused\n', rc: 111 }, 3);
-    const ex = new PbsExecutor({ run: fake.run, commandTimeoutMs: 500 });
-    const t0 = performance.now();
-    assert.equal((await ex.status(['1.server.cluster.org'])).get('1.server.cluster.org')!.state, 'unknown');
-    assert.ok(performance.now() - t0 < 9_000, 'the hanging qstat (10 s) was given up');
-    const s = (await ex.status(['1.server.cluster.org'])).get('1.server.cluster.org')!;
-    assert.equal(s.state, 'unknown');
-    assert.match(s.reason ?? '', /cannot connect to server/);
-    await assert.rejects(ex.findByName(['test.sh']), SchedulerUnavailableError);
+    await checkUnreachable({
+      tag: 'pbs',
+      tool: 'qstat',
+      down: { stderr: 'qstat: cannot connect to server pbs01 (errno=111) Connection refused\n', rc: 111 },
+      make: (run, commandTimeoutMs) => new PbsExecutor({ run, commandTimeoutMs }),
+      jobId: '1.server.cluster.org',
+      reason: /cannot connect to server/,
+      jobName: 'test.sh',
+    });
   });
 
   test('findByName reads every job qstat lists and maps names to ids', async () => {
-    const fake = await fakeCluster('pbs');
-    await fake.answer('qstat', {
-      stdout: sample('pbs/qstat-xf-pbspro-finished.txt') + sample('pbs/qstat-xf-pbspro-killed.txt') + sample('pbs/qstat-f-torque-completed.txt'),
-    });
-    const ex = new PbsExecutor({ flavor: 'pbspro', run: fake.run });
+    const { fake, ex } = await onFakeCluster(
+      'pbs',
+      { qstat: { stdout: sample('pbs/qstat-xf-pbspro-finished.txt') + sample('pbs/qstat-xf-pbspro-killed.txt') + sample('pbs/qstat-f-torque-completed.txt') } },
+      (run) => new PbsExecutor({ flavor: 'pbspro', run }),
+    );
     const found = await ex.findByName(['pi-mpi', 'simple_failing_test', 'never-submitted']);
     assert.deepEqual((await fake.calls())[0], ['qstat', '-f', '-x']);
     assert.equal(found.get('pi-mpi'), '7600424.pbs02');

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { PYTHON, Project, REPO, chainOf, pyTask, spec, type CliResult } from './cli-harness.js';
+import { describe, it } from 'node:test';
+import { PYTHON, Project, REPO, chainOf, pyTask, spec, stoppedAfterFile, type CliResult } from './cli-harness.js';
 
 /** A project whose daemon (started by its first command) sees extra variables. */
 class EnvProject extends Project {
@@ -18,15 +18,7 @@ class EnvProject extends Project {
   }
 }
 
-const made: Project[] = [];
-after(async () => {
-  for (const p of made) await p.stop();
-});
-function project(extra: NodeJS.ProcessEnv = {}): EnvProject {
-  const p = new EnvProject(extra);
-  made.push(p);
-  return p;
-}
+const project = stoppedAfterFile((extra: NodeJS.ProcessEnv = {}) => new EnvProject(extra));
 
 function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((ok) => {

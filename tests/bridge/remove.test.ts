@@ -128,8 +128,7 @@ describe('pql rm', () => {
   it('bad input: no workflow, a workflow that does not exist, an id that is not a number', async () => {
     const p = project();
     const add = p.script('add.py', ADD);
-    const wf = await p.submit(spec('one', chainOf(pyTask('a', add))));
-    assert.equal((await p.wait(wf)).code, 0);
+    const wf = await p.finish(spec('one', chainOf(pyTask('a', add))));
     const none = await p.pql('rm');
     assert.equal(none.code, 2);
     assert.match(none.stderr, /rm needs -w WF/);
@@ -145,8 +144,7 @@ describe('pql rm', () => {
   it('run files that cannot be deleted are named; the workflow is removed from the store all the same', async () => {
     const p = project();
     const add = p.script('add.py', ADD);
-    const wf = await p.submit(spec('stuck', chainOf(pyTask('a', add))));
-    assert.equal((await p.wait(wf)).code, 0);
+    const wf = await p.finish(spec('stuck', chainOf(pyTask('a', add))));
     const pinned = join(p.dir, `.perqueue/runs/${wf}/pinned`);
     writeFileSync(pinned, '');
     // An immutable file (root included cannot delete it) stands for any file system refusal.

@@ -236,8 +236,7 @@ describe('security: another local user against a bridge owned by root', { skip: 
     try {
       const said = await new Promise<string>((ok) => listener.stdout!.once('data', (c) => ok(String(c).trim())));
       assert.equal(said, 'listening');
-      const wf = await p.submit(spec('second', pyTask('b', add)));
-      assert.equal((await p.wait(wf)).code, 0);
+      await p.finish(spec('second', pyTask('b', add)));
       assert.equal((await p.pql('status')).code, 0);
       assert.notEqual(JSON.parse(p.read('.perqueue/bridge.json')).port, info.port);
       assert.equal(existsSync(heard), false, 'the listener on the old port received nothing');
@@ -277,8 +276,7 @@ describe('names, paths and arguments reach the shell only quoted', () => {
     chmodSync(script, 0o755);
     const py = join(dir, `${evil}.py`);
     writeFileSync(py, 'def main(text, **kw):\n    return True, {"text": text}\n');
-    const wf = await p.submit(spec(evil, chainOf({ ...pyTask(evil, script), name: evil }, pyTask('py', py, { text: evil }))));
-    assert.equal((await p.wait(wf)).code, 0);
+    const wf = await p.finish(spec(evil, chainOf({ ...pyTask(evil, script), name: evil }, pyTask('py', py, { text: evil }))));
     const entries = await p.entries(wf);
     assert.deepEqual(entries.map((e) => [e.name, e.state]), [[evil, 'succeeded'], ['py', 'succeeded']]);
     assert.equal(entries[1].data?.text, evil);

@@ -5,31 +5,21 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { Project, chainOf, pyTask, spec, type EntryJson } from './cli-harness.js';
+import { describe, it } from 'node:test';
+import { Project, chainOf, pyTask, spec, stoppedAfterFile } from './cli-harness.js';
 import { slurmStatus } from './slurm-probe.js';
 
 const { skip } = slurmStatus('Slurm environment tests');
 
-const made: Project[] = [];
-after(async () => {
-  for (const p of made) await p.stop();
-});
-
 class SlurmShellProject extends Project {
   constructor() {
     super('pq-slurm-env-');
-    made.push(this);
   }
   override get env(): NodeJS.ProcessEnv {
     return { ...super.env, PQ_SCHEDULER_POLL_MS: '500' };
   }
-  async entry(wf: number, name: string): Promise<EntryJson & { jobId: string | null }> {
-    const e = (await this.entries(wf)).find((x) => x.name === name);
-    assert.ok(e, `no entry ${name}`);
-    return e as EntryJson & { jobId: string | null };
-  }
 }
+const project = stoppedAfterFile(() => new SlurmShellProject());
 
 const REPORT = `
 import os
@@ -50,7 +40,7 @@ def main(path=None, **kw):
 
 describe('the submitter environment on Slurm', () => {
   it('a variable exported only in the submitting shell reaches the Slurm job; a retry from another shell brings its own', { skip }, async () => {
-    const p = new SlurmShellProject();
+    const p = project();
     const configured = await p.pqlIn(p.dir, {}, undefined, 'config', 'slurm');
     assert.equal(configured.code, 0, configured.stderr);
     const started = await p.pqlIn(p.dir, { PQ_T_DAEMON_ONLY: 'daemon', PQ_T_MARK: 'the daemon' }, undefined, 'daemon', 'start');

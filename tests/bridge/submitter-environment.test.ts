@@ -7,19 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { after, describe, it } from 'node:test';
-import { PYTHON, Project, chainOf, pyTask, spec, type CliResult, type EntryJson } from './cli-harness.js';
-
-const made: Project[] = [];
-after(async () => {
-  for (const p of made) await p.stop();
-});
+import { describe, it } from 'node:test';
+import { PYTHON, Project, chainOf, pyTask, spec, stoppedAfterFile, type CliResult, type EntryJson } from './cli-harness.js';
 
 /** A project whose commands each run with an environment and folder of their own. */
 class ShellProject extends Project {
   constructor() {
     super('pq-env-');
-    made.push(this);
   }
 
   /** `pql ...` from `cwd` with the base environment plus `vars` (undefined removes a variable). */
@@ -33,12 +27,6 @@ class ShellProject extends Project {
     assert.equal(r.code, 0, r.stderr);
   }
 
-  async entry(wf: number, name: string): Promise<EntryJson> {
-    const e = (await this.entries(wf)).find((x) => x.name === name);
-    assert.ok(e, `no entry ${name} in workflow ${wf}`);
-    return e!;
-  }
-
   async until(wf: number, name: string, state: string, seconds = 60): Promise<EntryJson> {
     const end = Date.now() + seconds * 1000;
     let e = await this.entry(wf, name);
@@ -50,6 +38,7 @@ class ShellProject extends Project {
     return e;
   }
 }
+const shellProject = stoppedAfterFile(() => new ShellProject());
 
 // Reports what it sees; fails when told to by its environment; waits for a gate file if given one.
 const REPORT = `
@@ -72,7 +61,7 @@ def main(path=None, gate=None, **kw):
 describe('the submitter environment on the local pool', () => {
   for (const warm of [true, false]) {
     it(`a variable exported only in the submitting shell reaches the task (${warm ? 'fork server' : 'bash job'}), the daemon's own does not`, async () => {
-      const p = new ShellProject();
+      const p = shellProject();
       const task = p.script('report.py', REPORT);
       await p.startDaemon({ PQ_T_DAEMON_ONLY: 'daemon', PQ_FORKSERVER: warm ? undefined : '0', PQ_T_MARK: undefined });
       const wf = await p.submitFrom(
@@ -92,7 +81,7 @@ describe('the submitter environment on the local pool', () => {
   }
 
   it('a retry from another shell runs with that shell\'s value, the rest of the workflow too', async () => {
-    const p = new ShellProject();
+    const p = shellProject();
     const task = p.script('report.py', REPORT);
     const wf = await p.submitFrom(p.dir, { PQ_T_MARK: 'fail-me' }, spec('retry', chainOf(pyTask('a', task), pyTask('b', task))));
     assert.equal((await p.wait(wf)).code, 1);
@@ -107,7 +96,7 @@ describe('the submitter environment on the local pool', () => {
   });
 
   it('a daemon restart keeps the stored environment', async () => {
-    const p = new ShellProject();
+    const p = shellProject();
     const task = p.script('report.py', REPORT);
     const gate = join(p.dir, 'gate');
     await p.startDaemon({ PQ_T_DAEMON_ONLY: 'first daemon' });
@@ -124,7 +113,7 @@ describe('the submitter environment on the local pool', () => {
   });
 
   it('each environment gets its fork server, at most four at once: idle ones are closed', async () => {
-    const p = new ShellProject();
+    const p = shellProject();
     const task = p.script('report.py', REPORT);
     await p.startDaemon({});
     const daemonPid = JSON.parse(p.read('.perqueue/bridge.json')).pid as number;
@@ -146,7 +135,7 @@ describe('the submitter environment on the local pool', () => {
   });
 
   it('identical environments are stored once, in a file only its owner reads', async () => {
-    const p = new ShellProject();
+    const p = shellProject();
     const task = p.script('report.py', REPORT);
     for (const mark of ['same', 'same', 'other']) await p.submitFrom(p.dir, { PQ_T_MARK: mark }, spec(mark, pyTask('a', task)));
     const db = join(p.dir, '.perqueue/perqueue.sqlite');
@@ -166,7 +155,7 @@ describe('the submitter environment on the local pool', () => {
 
 describe('the submitter working folder', () => {
   it('tasks run in the folder the submission came from; relative paths resolve there; run folders stay', async () => {
-    const p = new ShellProject();
+    const p = shellProject();
     const task = p.script('report.py', REPORT);
     const sub = join(p.dir, 'campaign', 'run-1');
     mkdirSync(join(sub, 'inputs'), { recursive: true });
@@ -184,7 +173,7 @@ describe('the submitter working folder', () => {
   });
 
   it('a PerQueue submission script run from below the project folder: its tasks run there', async () => {
-    const p = new ShellProject();
+    const p = shellProject();
     assert.equal((await p.in(p.dir, {}, 'init')).code, 0);
     const sub = join(p.dir, 'sub');
     mkdirSync(sub);
@@ -203,7 +192,7 @@ describe('the submitter working folder', () => {
   });
 
   it('a working folder removed before the task starts fails the entry, naming the folder', async () => {
-    const p = new ShellProject();
+    const p = shellProject();
     const gone = join(p.dir, 'scratch');
     mkdirSync(gone);
     const rm = p.script('rm_cwd.py', 'import os, shutil\ndef main(**kw):\n    shutil.rmtree(os.getcwd())\n    return True, {}\n');
@@ -219,7 +208,7 @@ describe('the submitter working folder', () => {
 
 describe('environment and folder over the HTTP API', () => {
   it('refuses a bad environment or folder with 400 naming the field, storing nothing', async () => {
-    const p = new ShellProject();
+    const p = shellProject();
     const task = p.script('report.py', REPORT);
     await p.startDaemon({});
     const info = JSON.parse(p.read('.perqueue/bridge.json'));

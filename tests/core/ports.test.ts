@@ -9,49 +9,40 @@ import { byName, cg, doc, dwg, runAll, swg, task } from './harness.js';
 
 const ported = (nodes: WorkflowNodeSpec[]): NodeSpec => ({ kind: 'workflow', nodes });
 
+/** A new engine with one workflow of these nodes (ports and all) submitted to it. */
+function submitPorted(nodes: WorkflowNodeSpec[], name?: string): { e: Engine; wf: number } {
+  const e = new Engine();
+  return { e, wf: e.submit(doc(ported(nodes), name)) };
+}
+
 describe('ports', () => {
   it('only the named keys of a parent with ports arrive, renamed; a parent without ports passes all', () => {
-    const e = new Engine();
-    e.submit(
-      doc(
-        ported([
-          { id: 'dft', node: task('dft'), parents: [] },
-          { id: 'md', node: task('md'), parents: [] },
-          { id: 'cmp', node: task('cmp', { own: 1 }), parents: ['dft', 'md'], ports: { dft: { energy: 'E_dft' } } },
-        ]),
-      ),
-    );
+    const { e } = submitPorted([
+      { id: 'dft', node: task('dft'), parents: [] },
+      { id: 'md', node: task('md'), parents: [] },
+      { id: 'cmp', node: task('cmp', { own: 1 }), parents: ['dft', 'md'], ports: { dft: { energy: 'E_dft' } } },
+    ]);
     const runs = runAll(e, { dft: () => ({ energy: -3.5, forces: [1] }), md: () => ({ energy: 7, t: 300 }) });
     // Without the port the two energies would be gathered into {id: value}; with it they do not collide.
     assert.deepEqual(runs.find((r) => r.name === 'cmp')!.kwargs, { own: 1, E_dft: -3.5, energy: 7, t: 300 });
   });
 
   it("'None' as the source is the parent's first value; 'None' -> 'None' passes all its data", () => {
-    const e = new Engine();
-    e.submit(
-      doc(
-        ported([
-          { id: 'a', node: task('a'), parents: [] },
-          { id: 'b', node: task('b'), parents: [] },
-          { id: 'c', node: task('c'), parents: ['a', 'b'], ports: { a: { None: 'first' }, b: { None: 'None' } } },
-        ]),
-      ),
-    );
+    const { e } = submitPorted([
+      { id: 'a', node: task('a'), parents: [] },
+      { id: 'b', node: task('b'), parents: [] },
+      { id: 'c', node: task('c'), parents: ['a', 'b'], ports: { a: { None: 'first' }, b: { None: 'None' } } },
+    ]);
     const runs = runAll(e, { a: () => ({ x: 1, y: 2 }), b: () => ({ z: 3 }) });
     assert.deepEqual(runs.find((r) => r.name === 'c')!.kwargs, { first: 1, z: 3 });
   });
 
   it('ports into a width group reach every column; ports out of one rename each column', () => {
-    const e = new Engine();
-    const wf = e.submit(
-      doc(
-        ported([
-          { id: 'gen', node: task('gen'), parents: [] },
-          { id: 'cols', node: swg(task('col'), 2), parents: ['gen'], ports: { gen: { seed: 's' } } },
-          { id: 'join', node: task('join'), parents: ['cols'], ports: { cols: { v: 'value' } } },
-        ]),
-      ),
-    );
+    const { e, wf } = submitPorted([
+      { id: 'gen', node: task('gen'), parents: [] },
+      { id: 'cols', node: swg(task('col'), 2), parents: ['gen'], ports: { gen: { seed: 's' } } },
+      { id: 'join', node: task('join'), parents: ['cols'], ports: { cols: { v: 'value' } } },
+    ]);
     const runs = runAll(e, { gen: () => ({ seed: 42, other: 1 }), col: (kw) => ({ v: (kw.pq_index as number[])[0] }) });
     for (const r of runs.filter((x) => x.name === 'col')) assert.deepEqual(Object.keys(r.kwargs).sort(), ['pq_index', 's']);
     const cols = byName(e, wf, 'col');
@@ -59,17 +50,11 @@ describe('ports', () => {
   });
 
   it('a port naming a key the parent never returned fails the child, naming workflow, task and field', () => {
-    const e = new Engine();
-    const wf = e.submit(
-      doc(
-        ported([
-          { id: 'dft', node: task('dft'), parents: [] },
-          { id: 'cmp', node: task('cmp'), parents: ['dft'], ports: { dft: { enrgy: 'E' } } },
-          { id: 'after', node: task('after'), parents: ['cmp'] },
-        ]),
-        'typo',
-      ),
-    );
+    const { e, wf } = submitPorted([
+      { id: 'dft', node: task('dft'), parents: [] },
+      { id: 'cmp', node: task('cmp'), parents: ['dft'], ports: { dft: { enrgy: 'E' } } },
+      { id: 'after', node: task('after'), parents: ['cmp'] },
+    ], 'typo');
     const runs = runAll(e, { dft: () => ({ energy: 1 }) });
     assert.deepEqual(runs.map((r) => r.name), ['dft'], 'the child never ran');
     const [cmp] = byName(e, wf, 'cmp');
@@ -79,44 +64,29 @@ describe('ports', () => {
   });
 
   it('ports out of a CyclicalGroup rename what its last iteration returned; out of a DynamicWidthGroup each column', () => {
-    const e = new Engine();
-    e.submit(
-      doc(
-        ported([
-          { id: 'loop', node: cg(task('it'), 3), parents: [] },
-          { id: 'after', node: task('after'), parents: ['loop'], ports: { loop: { v: 'value' } } },
-        ]),
-      ),
-    );
+    const { e } = submitPorted([
+      { id: 'loop', node: cg(task('it'), 3), parents: [] },
+      { id: 'after', node: task('after'), parents: ['loop'], ports: { loop: { v: 'value' } } },
+    ]);
     let i = 0;
     const runs = runAll(e, { it: () => ({ v: ++i, pq_toggle_key: i >= 2 }) });
     assert.deepEqual(runs.find((r) => r.name === 'after')!.kwargs, { value: 2 });
 
-    const e2 = new Engine();
-    const wf2 = e2.submit(
-      doc(
-        ported([
-          { id: 'w', node: task('w'), parents: [] },
-          { id: 'fan', node: dwg(task('col')), parents: ['w'] },
-          { id: 'after', node: task('after'), parents: ['fan'], ports: { fan: { v: 'value' } } },
-        ]),
-      ),
-    );
+    const { e: e2, wf: wf2 } = submitPorted([
+      { id: 'w', node: task('w'), parents: [] },
+      { id: 'fan', node: dwg(task('col')), parents: ['w'] },
+      { id: 'after', node: task('after'), parents: ['fan'], ports: { fan: { v: 'value' } } },
+    ]);
     const runs2 = runAll(e2, { w: () => ({ pq_dwg_width: 2 }), col: (kw) => ({ v: (kw.pq_index as number[])[0], other: 1 }) });
     const cols = byName(e2, wf2, 'col');
     assert.deepEqual(runs2.find((r) => r.name === 'after')!.kwargs, { value: { [cols[0].id]: 0, [cols[1].id]: 1 } });
   });
 
   it('a DynamicWidthGroup reads its width through a port', () => {
-    const e = new Engine();
-    const wf = e.submit(
-      doc(
-        ported([
-          { id: 'count', node: task('count'), parents: [] },
-          { id: 'fan', node: dwg(task('each')), parents: ['count'], ports: { count: { n: 'pq_dwg_width' } } },
-        ]),
-      ),
-    );
+    const { e, wf } = submitPorted([
+      { id: 'count', node: task('count'), parents: [] },
+      { id: 'fan', node: dwg(task('each')), parents: ['count'], ports: { count: { n: 'pq_dwg_width' } } },
+    ]);
     runAll(e, { count: () => ({ n: 3 }) });
     assert.equal(byName(e, wf, 'each').length, 3);
   });

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -18,3 +19,11 @@ def project_dir(tmp_path: Path):
             run_cli(["daemon", "stop", "--project", str(tmp_path)], cwd=tmp_path)
         except BridgeError:
             pass
+
+
+@pytest.fixture
+def project(project_dir: Path, request: pytest.FixtureRequest):
+    """A project folder holding the test module's task scripts: its SCRIPTS, file name -> source."""
+    for name, text in request.module.SCRIPTS.items():
+        (project_dir / name).write_text(textwrap.dedent(text))
+    return project_dir

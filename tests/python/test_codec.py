@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import math
 import pathlib
@@ -16,6 +15,8 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from fixture_scripts import load_script  # noqa: E402
+
 from perqueue_lab.codec import decode, dumps, encode, loads  # noqa: E402
 
 np = pytest.importorskip("numpy")
@@ -24,14 +25,7 @@ VECTOR_DIR = ROOT / "tests" / "fixtures" / "codec"
 VECTOR_FILES = sorted(VECTOR_DIR.glob("*.json"))
 
 
-def _load_generator():
-    spec = importlib.util.spec_from_file_location("make_vectors", VECTOR_DIR / "make_vectors.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-make_vectors = _load_generator()
+make_vectors = load_script(VECTOR_DIR / "make_vectors.py")
 
 
 def same(a, b) -> bool:

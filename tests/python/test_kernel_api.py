@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -50,13 +49,6 @@ SCRIPTS = {
             return True, {}
     """,
 }
-
-
-@pytest.fixture
-def project(project_dir: Path):
-    for name, text in SCRIPTS.items():
-        (project_dir / name).write_text(textwrap.dedent(text))
-    return project_dir
 
 
 def by_name(entries):

@@ -3,7 +3,6 @@ through PersistentQueue and the real bridge, on the warm fork server and on the 
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -36,13 +35,6 @@ SCRIPTS = {
             return True, {"called": "relax", "steps": steps, "index": kwargs.get("pq_index")}
     """,
 }
-
-
-@pytest.fixture
-def project(project_dir: Path):
-    for name, text in SCRIPTS.items():
-        (project_dir / name).write_text(textwrap.dedent(text))
-    return project_dir
 
 
 def test_ports_rename_the_parents_outputs_into_the_childs_arguments(project):

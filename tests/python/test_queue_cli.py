@@ -7,7 +7,6 @@ bridge daemon afterwards.
 
 from __future__ import annotations
 
-import textwrap
 import time
 from pathlib import Path
 
@@ -47,13 +46,6 @@ SCRIPTS = {
             return keep, {"kept": keep}
     """,
 }
-
-
-@pytest.fixture
-def project(project_dir: Path):
-    for name, text in SCRIPTS.items():
-        (project_dir / name).write_text(textwrap.dedent(text))
-    return project_dir
 
 
 def settle(pq: PersistentQueue, workflow_id: int, timeout: float = 60) -> list[Entry]:

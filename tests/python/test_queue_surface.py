@@ -4,9 +4,6 @@ get_entries without group placeholders, and the JSON encoder registry through a 
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
-
 import pytest
 from test_queue_cli import by_name, settle
 
@@ -52,13 +49,6 @@ SCRIPTS = {
             return True, {"where": Point(1, 2)}
     """,
 }
-
-
-@pytest.fixture
-def project(project_dir: Path):
-    for name, text in SCRIPTS.items():
-        (project_dir / name).write_text(textwrap.dedent(text))
-    return project_dir
 
 
 def test_complete_gives_a_failed_entry_a_result_and_what_waits_below_runs_with_it(project):

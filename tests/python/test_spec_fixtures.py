@@ -6,23 +6,16 @@ regenerate with ``python tests/fixtures/specs/build_fixtures.py`` only on purpos
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from fixture_scripts import load_script
 
 SPECS = Path(__file__).resolve().parents[1] / "fixtures" / "specs"
 
 
-def load_builder():
-    spec = importlib.util.spec_from_file_location("build_fixtures", SPECS / "build_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-BUILDER = load_builder()
+BUILDER = load_script(SPECS / "build_fixtures.py")
 
 
 @pytest.mark.parametrize("name", sorted(BUILDER.BUILDERS))

@@ -21,18 +21,7 @@ case "${1:-}" in
 esac
 say() { printf '[pq-slurm] %s\n' "$*" >&2; }
 
-mine() { # name -> pid of our live daemon (same test as start-slurm.sh)
-  local pid cmd env
-  pid=$(tr -dc 0-9 2>/dev/null <"$RUN/$1.pid") || return 1
-  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ] || return 1
-  cmd=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null) || true
-  env=$(tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null) || true
-  if [[ "$cmd" == *"$SANDBOX/"* || $'\n'"$env"$'\n' == *$'\n'"SLURM_CONF=$CONF"$'\n'* ]]; then
-    echo "$pid"
-    return 0
-  fi
-  return 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/daemons.sh"
 
 halt() { # name pid
   kill -TERM "$2" 2>/dev/null || return 0

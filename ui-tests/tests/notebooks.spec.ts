@@ -4,7 +4,9 @@
 // of two workflows listed together.
 import * as os from 'os';
 
-import { expect, test } from './helpers/perqueue';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+
+import { expect, test, type PerQueueHelper } from './helpers/perqueue';
 
 test.use({ autoGoto: false });
 // Kernels start, tasks run and iterations follow each other: give each scenario room.
@@ -37,6 +39,13 @@ function notebook(cells: { source: string; tags?: string[] }[]): string {
     nbformat: 4,
     nbformat_minor: 5,
   });
+}
+
+/** Writes text files into the test's folder; that folder as the bridge sees it (inside the project). */
+async function filesInTestFolder(page: IJupyterLabPageFixture, perqueue: PerQueueHelper, tmpPath: string, files: Record<string, string>): Promise<string> {
+  const project = await perqueue.projectDir();
+  for (const [name, text] of Object.entries(files)) await page.contents.uploadContent(text, 'text', `${tmpPath}/${name}`);
+  return `${project}/${tmpPath}`;
 }
 
 test.describe('Notebooks', () => {
@@ -109,20 +118,10 @@ test.describe('Human steps', () => {
     tmpPath,
     perqueue,
   }) => {
-    const project = await perqueue.projectDir();
-    const folder = `${project}/${tmpPath}`;
-    await page.contents.uploadContent(
-      'def main(pq_iteration=None, **kwargs):\n    return True, {"sample": f"img-{pq_iteration[-1]}.png"}\n',
-      'text',
-      `${tmpPath}/propose.py`,
-    );
-    await page.contents.uploadContent(
-      'def main(label=None, **kwargs):\n    return True, {"pq_toggle_key": label == "stop", "label": label}\n',
-      'text',
-      `${tmpPath}/check.py`,
-    );
-    await page.contents.uploadContent(
-      notebook([
+    const folder = await filesInTestFolder(page, perqueue, tmpPath, {
+      'propose.py': 'def main(pq_iteration=None, **kwargs):\n    return True, {"sample": f"img-{pq_iteration[-1]}.png"}\n',
+      'check.py': 'def main(label=None, **kwargs):\n    return True, {"pq_toggle_key": label == "stop", "label": label}\n',
+      'label.ipynb': notebook([
         { source: 'sample = None', tags: ['parameters'] },
         {
           source:
@@ -130,9 +129,7 @@ test.describe('Human steps', () => {
             'print("labelling", sample)\nresult = {"label": "cat", "sample": sample}',
         },
       ]),
-      'text',
-      `${tmpPath}/label.ipynb`,
-    );
+    });
     await page.goto(`tree/${tmpPath}`);
 
     const loop = {
@@ -204,13 +201,9 @@ test.describe('Human steps', () => {
     tmpPath,
     perqueue,
   }) => {
-    const project = await perqueue.projectDir();
-    const folder = `${project}/${tmpPath}`;
-    await page.contents.uploadContent(
-      'def main(decision=None, **kwargs):\n    return True, {"seen": decision}\n',
-      'text',
-      `${tmpPath}/use.py`,
-    );
+    const folder = await filesInTestFolder(page, perqueue, tmpPath, {
+      'use.py': 'def main(decision=None, **kwargs):\n    return True, {"seen": decision}\n',
+    });
     await page.goto(`tree/${tmpPath}`);
     await page.sidebar.openTab('perqueue-approvals');
 

@@ -1,6 +1,6 @@
 // `pql approve` / `pql reject`: a person completes a manual step.
-import { call } from '../../api/client.js';
-import { actor, daemon, idArg, jsonOpt, out, projectFor, type Command } from '../common.js';
+import { actor, jsonOpt, type Command } from '../common.js';
+import { postToEntries } from '../entry-action.js';
 
 export const approve: Command = {
   name: 'approve',
@@ -11,16 +11,7 @@ export const approve: Command = {
     { names: ['--by'], value: 'NAME', help: 'who approves (default: $USER)' },
   ],
   positionals: [1, Infinity],
-  async run(args) {
-    const ids = args.positional.slice(1).map((raw) => idArg(raw));
-    const data = jsonOpt(args, 'data');
-    const paths = await daemon(projectFor(args, false));
-    for (const id of ids) {
-      await call(paths, 'POST', `/api/entries/${id}/approve`, { data, by: actor(args) });
-      out(`entry ${id} approved`);
-    }
-    return 0;
-  },
+  run: (args) => postToEntries(args, 'approve', () => ({ data: jsonOpt(args, 'data'), by: actor(args) }), 'approved'),
 };
 
 export const reject: Command = {
@@ -32,13 +23,5 @@ export const reject: Command = {
     { names: ['--by'], value: 'NAME', help: 'who rejects (default: $USER)' },
   ],
   positionals: [1, Infinity],
-  async run(args) {
-    const ids = args.positional.slice(1).map((raw) => idArg(raw));
-    const paths = await daemon(projectFor(args, false));
-    for (const id of ids) {
-      await call(paths, 'POST', `/api/entries/${id}/reject`, { reason: args.opt('reason') ?? '', by: actor(args) });
-      out(`entry ${id} rejected`);
-    }
-    return 0;
-  },
+  run: (args) => postToEntries(args, 'reject', () => ({ reason: args.opt('reason') ?? '', by: actor(args) }), 'rejected'),
 };

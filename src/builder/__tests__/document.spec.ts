@@ -14,6 +14,12 @@ const fixtureNames = readdirSync(FIXTURES)
 
 const task = (m: DefinitionModel, file: string, extra: Record<string, unknown> = {}) =>
   m.addTask({ code: `/fixture/${file}`, ...extra });
+/** Tasks added one after another, each depending on the one before; their paths. */
+const chain = (m: DefinitionModel, ...files: string[]) => {
+  const paths = files.map((file) => task(m, file));
+  paths.slice(1).forEach((path, i) => m.connect(paths[i], path));
+  return paths;
+};
 
 describe('a definition file opened in the builder', () => {
   it.each(fixtureNames)('%s is saved back unchanged apart from layout', (name) => {
@@ -82,11 +88,7 @@ describe('a definition drawn in the builder equals the one written in Python', (
 
   it('ports follow their dependency through renames, removal, grouping and ungrouping', () => {
     const m = DefinitionModel.fromText('', 'ports');
-    const a = task(m, 'a.py');
-    const b = task(m, 'b.py');
-    const c = task(m, 'c.py');
-    m.connect(a, b);
-    m.connect(b, c);
+    const [a, b, c] = chain(m, 'a.py', 'b.py', 'c.py');
     m.setPorts(a, b, { energy: 'E' });
     m.setPorts(b, c, { x: 'y' });
     expect(() => m.setPorts(a, c, { x: 'y' })).toThrow(BuilderError);
@@ -200,11 +202,7 @@ describe('editing', () => {
 
   it('ungroups back to the original items and dependencies', () => {
     const m = DefinitionModel.fromText('', 'wf');
-    const a = task(m, 'a.py');
-    const b = task(m, 'b.py');
-    const c = task(m, 'c.py');
-    m.connect(a, b);
-    m.connect(b, c);
+    const [, b] = chain(m, 'a.py', 'b.py', 'c.py');
     const before = m.toSpec();
     m.unwrap(m.wrap([b], { kind: 'cyclical', maxTries: 3 }));
     expect(m.toSpec()).toEqual(before);

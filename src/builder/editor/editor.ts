@@ -4,6 +4,7 @@
 // the document only through DefinitionModel, and writes the result into the document context,
 // which owns saving. Everything a file or a person wrote is shown as text.
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import type { IDocumentManager } from '@jupyterlab/docmanager';
 import type { DocumentRegistry } from '@jupyterlab/docregistry';
 import type { Contents } from '@jupyterlab/services';
 import type { CommandRegistry } from '@lumino/commands';
@@ -13,9 +14,11 @@ import { BoxLayout, SplitPanel, Widget } from '@lumino/widgets';
 import cytoscape from 'cytoscape';
 import dagre from 'cytoscape-dagre';
 
+import { bodyPath, ROOT_PATH } from '../../../core/specPath.js';
 import { CommandIDs, type IPerQueueModel } from '../../tokens';
 import { clear, el, onThemeChange } from '../../ui';
-import { askGroup, pickScript } from '../dialogs';
+import { askGroup, NOTEBOOK_PATTERN, pickScript, SCRIPT_PATTERN } from '../dialogs';
+import { folderOf, fromRootRelative, normalizePath, resolveScriptPath, scriptPaths, storedScriptPath } from '../../../core/scriptPaths.js';
 import { absolutePath, renderProperties } from './properties';
 import { builderStyle } from './style';
 import { BuilderError, DefinitionModel, DEFAULT_RESOURCES, type IProblem } from '../document';
@@ -36,9 +39,11 @@ export const DEFAULT_BUILDER_SETTINGS: IBuilderSettings = {
   layoutDirection: 'TB',
 };
 
-export interface IBuilderOptions {
+interface IBuilderOptions {
   context: DocumentRegistry.Context;
   contents: Contents.IManager;
+  /** For JupyterLab's file dialog, where scripts are picked. */
+  manager: IDocumentManager;
   /** The bridge connection, for submitting; null where the model plugin is absent. */
   perqueue: IPerQueueModel | null;
   commands: CommandRegistry;
@@ -146,12 +151,11 @@ export class WorkflowBuilder extends SplitPanel {
     if (!definition) {
       return;
     }
-    const relative = await pickScript(this._options.contents);
-    if (!relative) {
+    const code = await this._pickFile('Add a task: pick its script', SCRIPT_PATTERN);
+    if (!code) {
       return;
     }
     this._edit(() => {
-      const code = absolutePath(relative, this._roots());
       const path = definition.addTask({ code, resources: this._options.settings().defaultResources || DEFAULT_RESOURCES }, this._targetWorkflow());
       this._pendingSelect = [path];
     });
@@ -162,13 +166,12 @@ export class WorkflowBuilder extends SplitPanel {
     if (!definition) {
       return;
     }
-    const relative = await pickScript(this._options.contents, 'Add a manual step: pick the notebook the person works in');
-    if (!relative) {
+    const notebook = await this._pickFile('Add a manual step: pick the notebook the person works in', NOTEBOOK_PATTERN);
+    if (!notebook) {
       return;
     }
     this._edit(() => {
-      const notebook = absolutePath(relative, this._roots());
-      const name = relative.slice(relative.lastIndexOf('/') + 1).replace(/\.ipynb$/i, '');
+      const name = notebook.slice(notebook.lastIndexOf('/') + 1).replace(/\.ipynb$/i, '');
       this._pendingSelect = [definition.addManual(name, notebook, this._targetWorkflow())];
     });
   }
@@ -240,7 +243,8 @@ export class WorkflowBuilder extends SplitPanel {
       return null;
     }
     try {
-      const id = await perqueue.submit(definition.toSpec());
+      // Relative script paths are relative to this file's folder; the bridge gets absolute ones.
+      const id = await perqueue.submit(definition.toSpec(this._resolvePath(true)));
       const commands = this._options.commands;
       Notification.success(`Submitted ${definition.name} as workflow #${id}.`, {
         autoClose: 6000,
@@ -287,13 +291,13 @@ export class WorkflowBuilder extends SplitPanel {
       this._definition?.changed.disconnect(this._onDefinitionChanged, this);
       this._definition = definition;
       definition.changed.connect(this._onDefinitionChanged, this);
-      this._autoLayout = Object.keys(definition.positions()).length === 0;
       this._lastText = text;
       if (!text.trim()) {
         // A new file gets the skeleton right away, so that saving it gives a definition.
         this._write();
       }
       this._showMessage('');
+      void this._adoptRootRelativePaths(definition);
     } catch (error) {
       this._definition = null;
       this._showMessage(`This file is not a workflow definition: ${(error as Error).message}. Open it with the text editor to fix it.`);
@@ -310,8 +314,9 @@ export class WorkflowBuilder extends SplitPanel {
   }
 
   private _onDefinitionChanged(): void {
-    this._write();
+    // Drawn first, so that where new items were placed is written with the edit.
     this._render();
+    this._write();
   }
 
   private _write(): void {
@@ -341,26 +346,107 @@ export class WorkflowBuilder extends SplitPanel {
     return [this._options.settings().projectFolder, this._options.serverRoot, versions?.projectDir as string | undefined];
   }
 
+  /** Asks for a file in the file dialog, opened in this file's folder; its path relative to that folder. */
+  private async _pickFile(title: string, pattern: RegExp): Promise<string | null> {
+    const documentPath = this._options.context.path;
+    const picked = await pickScript(this._options.manager, folderOf(documentPath), title, pattern);
+    return picked === null ? null : storedScriptPath(picked, documentPath);
+  }
+
+  /**
+   * Turns a stored script path into an absolute one, against this file's absolute folder. While
+   * the project folder is unknown, `strict` refuses (submitting) and the rest checks the paths
+   * against a stand-in folder (validating).
+   */
+  private _resolvePath(strict: boolean): (stored: string) => string {
+    const folder = folderOf(this._options.context.path);
+    let absolute: string;
+    try {
+      absolute = absolutePath(folder, this._roots());
+    } catch (error) {
+      if (strict) {
+        throw error;
+      }
+      absolute = `/${folder}`;
+    }
+    return (stored) => resolveScriptPath(stored, absolute);
+  }
+
+  /**
+   * Older documents held relative paths from the file browser's root rather than from their own
+   * folder: a relative path that names no file from this folder but does from the root is
+   * rewritten relative to this folder, so that it keeps naming the same file.
+   */
+  private async _adoptRootRelativePaths(definition: DefinitionModel): Promise<void> {
+    const documentPath = this._options.context.path;
+    const folder = folderOf(documentPath);
+    if (!folder) {
+      return;
+    }
+    const contents = this._options.contents;
+    const exists = async (path: string) => {
+      try {
+        await contents.get(path, { content: false });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const rewrites: { path: string; field: 'code' | 'notebook'; value: string }[] = [];
+    for (const item of definition.items()) {
+      const node = definition.nodeAt(item.path);
+      if (!node || (node.kind !== 'task' && node.kind !== 'manual')) {
+        continue;
+      }
+      for (const { field, value } of scriptPaths(node)) {
+        if (!value || value.startsWith('/')) {
+          continue;
+        }
+        const fromHere = normalizePath(`${folder}/${value}`);
+        if (!fromHere.startsWith('..') && (await exists(fromHere))) {
+          continue;
+        }
+        if (await exists(normalizePath(value))) {
+          rewrites.push({ path: item.path, field, value: fromRootRelative(value, documentPath) });
+        }
+      }
+    }
+    if (!rewrites.length || this._definition !== definition) {
+      return;
+    }
+    this._edit(() => {
+      for (const r of rewrites) {
+        definition.setField(r.path, r.field, r.value);
+      }
+    });
+    Notification.info(
+      `${rewrites.length} script path${rewrites.length === 1 ? '' : 's'} of ${definition.name} now relative to this file’s folder (${rewrites
+        .map((r) => r.value)
+        .join(', ')}); save to keep ${rewrites.length === 1 ? 'it' : 'them'}.`,
+      { autoClose: 8000 },
+    );
+  }
+
   /** New items go into the selected group's workflow when one group is selected. */
   private _targetWorkflow(): string {
     const definition = this._definition!;
     if (this._selection.length === 1) {
       const node = definition.nodeAt(this._selection[0]);
       if (node && 'body' in node && node.body.kind === 'workflow') {
-        return `${this._selection[0]}/body`;
+        return bodyPath(this._selection[0]);
       }
       if (node?.kind === 'workflow') {
         return this._selection[0];
       }
     }
-    return 'root';
+    return ROOT_PATH;
   }
 
   // ------------------------------------------------------------------ drawing
 
   private _render(): void {
     const definition = this._definition;
-    this._problemList = definition ? definition.validate() : [];
+    this._problemList = definition ? definition.validate(this._resolvePath(false)) : [];
     this._renderProblems();
     if (!this.isAttached) {
       return;
@@ -396,7 +482,6 @@ export class WorkflowBuilder extends SplitPanel {
       });
       cy.on('select unselect', 'edge', () => this._selectionChangedSoon());
       cy.on('dragfree', 'node', () => {
-        this._autoLayout = false;
         this._definition?.setPositions(this._leafPositions());
       });
     }
@@ -404,13 +489,26 @@ export class WorkflowBuilder extends SplitPanel {
     const before = new Set(cy.nodes().map((n) => n.id()));
     const invalid = new Set(this._problemList.map((p) => p.path).filter((p): p is string => !!p));
     const known = { ...definition.positions() };
+    // Edits change items in place: an item grouped, ungrouped or renamed gets a new path but is
+    // the same spec object, and stays where it was drawn.
+    const bySpec = new Map<unknown, { x: number; y: number }>();
     cy.nodes().forEach((n) => {
       if (n.isChildless()) {
         known[n.id()] = { ...n.position() };
+        const spec = this._drawnSpecs.get(n.id());
+        if (spec) {
+          bySpec.set(spec, { ...n.position() });
+        }
       }
     });
     const items = definition.items();
-    let structureChanged = false;
+    this._drawnSpecs = new Map(items.map((item) => [item.path, definition.nodeAt(item.path)]));
+    for (const item of items) {
+      const at = known[item.path] ? undefined : bySpec.get(this._drawnSpecs.get(item.path));
+      if (at) {
+        known[item.path] = at;
+      }
+    }
     cy.batch(() => {
       const wanted = new Set<string>();
       for (const item of items) {
@@ -427,20 +525,17 @@ export class WorkflowBuilder extends SplitPanel {
         } else {
           existing.remove();
           cy.add({ group: 'nodes', data, classes });
-          structureChanged = true;
         }
       }
       for (const edge of definition.edges()) {
         wanted.add(edge.id);
         if (cy.getElementById(edge.id).empty()) {
           cy.add({ group: 'edges', data: { ...edge } });
-          structureChanged = true;
         }
       }
       cy.elements().forEach((element) => {
         if (!wanted.has(element.id())) {
           element.remove();
-          structureChanged = true;
         }
       });
     });
@@ -452,16 +547,47 @@ export class WorkflowBuilder extends SplitPanel {
     }
     const leaves = cy.nodes().filter((n) => n.isChildless());
     const missing = leaves.filter((n) => !known[n.id()]);
-    if (this._autoLayout ? structureChanged || before.size === 0 : missing.nonempty() && missing.length === leaves.length) {
+    if (missing.nonempty() && missing.length === leaves.length) {
+      // Nothing placed yet (a file without a layout): lay everything out once.
       this._runLayout(false);
+      definition.setPositions(this._leafPositions(), false);
     } else {
-      // Keep where things are; place new items below the drawing.
+      // Items already drawn stay where they are, whatever the edit (connecting, grouping, adding):
+      // only new items are placed, in a row below the drawing; the document keeps their places.
       const box = leaves.filter((n) => !!known[n.id()]).boundingBox({});
       let k = 0;
+      const placed: Record<string, { x: number; y: number }> = {};
       leaves.forEach((n) => {
-        const at = known[n.id()] ?? { x: (Number.isFinite(box.x1) ? box.x1 : 0) + 120 * k++, y: (Number.isFinite(box.y2) ? box.y2 : 0) + 80 };
+        let at = known[n.id()];
+        if (!at) {
+          at = { x: (Number.isFinite(box.x1) ? box.x1 : 0) + 120 * k++, y: (Number.isFinite(box.y2) ? box.y2 : 0) + 80 };
+          placed[n.id()] = at;
+        }
         n.position({ ...at });
       });
+      // The document keeps every place: new items' and those of items that moved to a new path.
+      const stored = definition.positions();
+      const unsaved: Record<string, { x: number; y: number }> = {};
+      leaves.forEach((n) => {
+        if (!stored[n.id()]) {
+          unsaved[n.id()] = { ...n.position() };
+        }
+      });
+      if (Object.keys(unsaved).length) {
+        definition.setPositions(unsaved, false);
+      }
+      if (Object.keys(placed).length) {
+        // A new item out of view: show the whole drawing (the view moves, the items do not).
+        const view = cy.extent();
+        const outOfView = Object.values(placed).some((p) => p.x < view.x1 || p.x > view.x2 || p.y < view.y1 || p.y > view.y2);
+        if (outOfView && before.size > 0) {
+          cy.fit(undefined, 32);
+          if (cy.zoom() > 1.25) {
+            cy.zoom(1.25);
+            cy.center();
+          }
+        }
+      }
       if (before.size === 0) {
         cy.fit(undefined, 32);
         if (cy.zoom() > 1.25) {
@@ -560,8 +686,7 @@ export class WorkflowBuilder extends SplitPanel {
     renderProperties(this._properties.node, {
       definition: this._definition,
       selection: this._selection,
-      contents: this._options.contents,
-      roots: () => this._roots(),
+      pickFile: (title, pattern) => this._pickFile(title, pattern),
       edit: (fn) => this._edit(fn),
       selectAfterRender: (paths) => {
         this._pendingSelect = paths;
@@ -584,8 +709,9 @@ export class WorkflowBuilder extends SplitPanel {
   private _pendingSelect: string[] | null = null;
   private _problemList: IProblem[] = [];
   private _lastText = '';
-  private _autoLayout = true;
   private _layoutRuns = 0;
+  /** The spec object drawn at each path in the last drawing. */
+  private _drawnSpecs = new Map<string, unknown>();
   private _selectionTimer: ReturnType<typeof setTimeout> | null = null;
 }
 

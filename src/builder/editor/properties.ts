@@ -1,20 +1,18 @@
 // The builder's properties pane: the fields of the selected item (a task, a manual step, a group,
 // a switch branch) or of the workflow when nothing single is selected. Every change goes through
 // the editor's edit(), which writes the document once and redraws.
-import type { Contents } from '@jupyterlab/services';
-
 import type { JsonObject, NodeSpec } from '../../../core/spec.js';
+import { branchPath, splitBranchPath } from '../../../core/specPath.js';
 import { button, clear, el } from '../../ui';
-import { pickScript } from '../dialogs';
+import { NOTEBOOK_PATTERN, SCRIPT_PATTERN } from '../dialogs';
 import { BuilderError, type DefinitionModel } from '../document';
 
 /** What the pane needs from the editor around it. */
-export interface IPropertiesContext {
+interface IPropertiesContext {
   definition: DefinitionModel | null;
   selection: readonly string[];
-  contents: Contents.IManager;
-  /** The folders a relative path may be resolved against, the first absolute one wins. */
-  roots(): Array<string | null | undefined>;
+  /** Asks for a file; resolves to its path relative to the document's folder, or null. */
+  pickFile(title: string, pattern: RegExp): Promise<string | null>;
   /** Applies a change to the document and writes it. */
   edit(fn: () => void): void;
   /** The items to select once the canvas is drawn again (null: keep the selection). */
@@ -23,7 +21,7 @@ export interface IPropertiesContext {
   ungroup(): void;
 }
 
-/** Turns a file-browser path into the absolute path a spec needs. */
+/** Turns a file-browser path (a folder or a file) into an absolute path, from the first absolute root. */
 export function absolutePath(relative: string, roots: Array<string | null | undefined>): string {
   if (relative.startsWith('/')) {
     return relative;
@@ -124,11 +122,10 @@ export function renderProperties(node: HTMLElement, ctx: IPropertiesContext): vo
   form.appendChild(el('p', 'jp-PerQueue-builder-path', selected));
   const s = spec as unknown as Record<string, unknown>;
   if (item?.kind === 'branch') {
-    const cut = selected.lastIndexOf('/branch:');
-    const key = selected.slice(cut + '/branch:'.length);
+    const { switchPath, key } = splitBranchPath(selected)!;
     text('Branch key', 'branch', key, (v) => {
-      ctx.selectAfterRender([`${selected.slice(0, cut)}/branch:${v.trim()}`]);
-      definition.renameBranch(selected.slice(0, cut), key, v.trim());
+      ctx.selectAfterRender([branchPath(switchPath, v.trim())]);
+      definition.renameBranch(switchPath, key, v.trim());
     });
     restoreFocus(node, focused);
     return;
@@ -143,12 +140,12 @@ export function renderProperties(node: HTMLElement, ctx: IPropertiesContext): vo
   switch (spec.kind) {
     case 'task':
       text('Name', 'name', spec.name, rename);
-      text('Script', 'code', spec.code, (v) => definition.setField(selected, 'code', absolutePath(v.trim(), ctx.roots())));
+      text('Script', 'code', spec.code, (v) => definition.setField(selected, 'code', v.trim()), 'relative to this file’s folder (sub/run.py, ../run.py), or absolute');
       form.appendChild(
         button('Pick script…', 'jp-PerQueue-pick-script', () => {
-          void pickScript(ctx.contents, 'Pick the task’s script').then((rel) => {
+          void ctx.pickFile('Pick the task’s script', SCRIPT_PATTERN).then((rel) => {
             if (rel) {
-              ctx.edit(() => definition.setField(selected, 'code', absolutePath(rel, ctx.roots())));
+              ctx.edit(() => definition.setField(selected, 'code', rel));
             }
           });
         }),
@@ -161,8 +158,21 @@ export function renderProperties(node: HTMLElement, ctx: IPropertiesContext): vo
       break;
     case 'manual': {
       text('Name', 'name', spec.name, rename);
-      text('Notebook', 'notebook', spec.notebook ?? '', (v) =>
-        definition.setField(selected, 'notebook', v.trim() ? absolutePath(v.trim(), ctx.roots()) : undefined),
+      text(
+        'Notebook',
+        'notebook',
+        spec.notebook ?? '',
+        (v) => definition.setField(selected, 'notebook', v.trim() || undefined),
+        'relative to this file’s folder, or absolute',
+      );
+      form.appendChild(
+        button('Pick notebook…', 'jp-PerQueue-pick-notebook', () => {
+          void ctx.pickFile('Pick the step’s notebook', NOTEBOOK_PATTERN).then((rel) => {
+            if (rel) {
+              ctx.edit(() => definition.setField(selected, 'notebook', rel));
+            }
+          });
+        }),
       );
       json('Arguments (JSON)', 'args', selected, spec.args);
       const reject = document.createElement('select');
