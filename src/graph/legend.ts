@@ -3,7 +3,7 @@
 // own glyph drawn on the node, and its own border style. The legend of the graph views lists them.
 import { ENTRY_STATES, type EntryState } from '../../core/states.js';
 
-type StateFamily = 'waiting' | 'running' | 'done' | 'stopped' | 'failed' | 'person';
+export type StateFamily = 'waiting' | 'running' | 'done' | 'stopped' | 'failed' | 'person';
 
 interface IFamilyLook {
   label: string;
