@@ -26,6 +26,7 @@ system also runs those sizes, and the "x ours" column always compares runs of th
 Usage: bench/.venv-baseline/bin/python bench/compare.py [--smoke] [--runs N] [--systems ours,pq-local,pq+mq]
        [--shapes chain,fanout,cycle,al] [--mq-jobid-workaround] [--out rows.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,15 +54,14 @@ OUR_PY = Path(os.environ.get("PQ_PYTHON", REPO / ".venv/bin/python"))
 PQL = Path(os.environ.get("PQ_BENCH_PQL", REPO / "perqueue_lab/bridge/pql.mjs"))
 
 TASK = "def main(**kw):\n    return True, {'ok': 1}\n"
-CYCLE = (
-    "def main(pq_iteration=(0,), n=1, **kw):\n"
-    "    return True, {'pq_toggle_key': pq_iteration[-1] >= n - 1}\n"
-)
+CYCLE = "def main(pq_iteration=(0,), n=1, **kw):\n    return True, {'pq_toggle_key': pq_iteration[-1] >= n - 1}\n"
 SELECT = "def main(w=2, **kw):\n    return True, {'pq_dwg_width': w}\n"
 
 
 def find_node() -> str:
-    return subprocess.run([str(REPO / "scripts/find-node.sh")], capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        [str(REPO / "scripts/find-node.sh")], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 # ------------------------------------------------------------------ shapes as our JSON specs
@@ -72,7 +72,10 @@ def our_task(name, code, args=None):
 
 
 def our_chain(nodes):
-    return {"kind": "workflow", "nodes": [{"id": f"n{i}", "node": n, "parents": [f"n{i-1}"] if i else []} for i, n in enumerate(nodes)]}
+    return {
+        "kind": "workflow",
+        "nodes": [{"id": f"n{i}", "node": n, "parents": [f"n{i - 1}"] if i else []} for i, n in enumerate(nodes)],
+    }
 
 
 def our_spec(shape, size, s):
@@ -81,16 +84,26 @@ def our_spec(shape, size, s):
     elif shape == "fanout":
         root = {"kind": "static_width", "name": "SWG", "width": size["n"], "body": our_task("t", s["task"])}
     elif shape == "cycle":
-        root = {"kind": "cyclical", "name": "CG", "maxTries": size["n"] + 1, "body": our_task("c", s["cycle"], {"n": size["n"]})}
+        root = {
+            "kind": "cyclical",
+            "name": "CG",
+            "maxTries": size["n"] + 1,
+            "body": our_task("c", s["cycle"], {"n": size["n"]}),
+        }
     else:
         train = {"kind": "static_width", "name": "train", "width": 3, "body": our_task("train", s["task"])}
-        body = our_chain([
-            our_task("select", s["select"], {"w": size["w"]}),
-            {"kind": "dynamic_width", "name": "DWG", "body": our_task("label", s["task"])},
-            our_task("retrain", s["cycle"], {"n": size["k"]}),
-        ])
+        body = our_chain(
+            [
+                our_task("select", s["select"], {"w": size["w"]}),
+                {"kind": "dynamic_width", "name": "DWG", "body": our_task("label", s["task"])},
+                our_task("retrain", s["cycle"], {"n": size["k"]}),
+            ]
+        )
         cg = {"kind": "cyclical", "name": "AL", "maxTries": size["k"] + 1, "body": body}
-        root = {"kind": "workflow", "nodes": [{"id": "train", "node": train, "parents": []}, {"id": "al", "node": cg, "parents": ["train"]}]}
+        root = {
+            "kind": "workflow",
+            "nodes": [{"id": "train", "node": train, "parents": []}, {"id": "al", "node": cg, "parents": ["train"]}],
+        }
     return {"specVersion": 1, "name": shape, "root": root}
 
 
@@ -102,7 +115,7 @@ def task_count(shape, size):
 
 # ------------------------------------------------------------------ the same shapes for PerQueue
 
-PQ_SUBMIT = r'''
+PQ_SUBMIT = r"""
 import json, sys, pathlib
 from perqueue import PersistentQueue, Task, Workflow, StaticWidthGroup, CyclicalGroup
 from perqueue.task_classes.task_groups import DynamicWidthGroup
@@ -126,7 +139,7 @@ else:
     wf = Workflow({train: [], cg: [train]})
 with PersistentQueue() as pq:
     pq.submit(wf)
-'''
+"""
 
 
 # ------------------------------------------------------------------ measuring
@@ -226,8 +239,14 @@ def run_ours(shape, size, node, timeout):
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         states = dict(con.execute("SELECT state, count(*) FROM nodes WHERE kind='task' GROUP BY state").fetchall())
         con.close()
-        return dict(wall=wall, rss_sum=rss.peak_sum, rss_one=rss.peak_one,
-                    db=db_mb([db, Path(f"{db}-wal")]), states=states, ok=states.get("succeeded", 0))
+        return dict(
+            wall=wall,
+            rss_sum=rss.peak_sum,
+            rss_one=rss.peak_one,
+            db=db_mb([db, Path(f"{db}-wal")]),
+            states=states,
+            ok=states.get("succeeded", 0),
+        )
     finally:
         pql("daemon", "stop")
 
@@ -259,8 +278,14 @@ def mq_server(env, workaround):
         time.sleep(1)
     senv = {**env, "SLURM_JOBID": "0"} if workaround else env
     log = home / "server.log"
-    proc = subprocess.Popen([str(BASE_PY), "-m", "myqueue.schedulers.local"], cwd=home, env=senv,
-                            stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(BASE_PY), "-m", "myqueue.schedulers.local"],
+        cwd=home,
+        env=senv,
+        stdout=open(log, "w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     for _ in range(200):
         if "Listening" in log.read_text():
             break
@@ -296,8 +321,13 @@ def run_pq(shape, size, mode, timeout, workaround):
         dbp = d / ".pq_active-sqlite.db"
         with RssSampler(d, extra) as rss:
             t0 = time.perf_counter()
-            r = subprocess.run([str(BASE_PY), "-c", PQ_SUBMIT, shape, json.dumps(size), json.dumps(s), res],
-                               cwd=d, env=env, capture_output=True, text=True)
+            r = subprocess.run(
+                [str(BASE_PY), "-c", PQ_SUBMIT, shape, json.dumps(size), json.dumps(s), res],
+                cwd=d,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             if r.returncode:
                 raise RuntimeError(f"PerQueue submit: {r.stderr[-2000:]}")
             states, last_change, last = {}, time.perf_counter(), None
@@ -323,10 +353,27 @@ def run_pq(shape, size, mode, timeout, workaround):
         errors = [e for (e,) in con.execute("SELECT DISTINCT err_txt FROM entries WHERE err_txt IS NOT NULL LIMIT 3")]
         con.close()
         dbs = [dbp] + list((d / ".myqueue").glob("*.sqlite*")) if (d / ".myqueue").exists() else [dbp]
-        named = {"s": "succeeded", "f": "failed", "w": "waiting", "g": "goahead", "q": "queued", "r": "running",
-                 "d": "discarded", "t": "timed_out", "x": "axed", "u": "undefined"}
-        return dict(wall=wall, rss_sum=rss.peak_sum, rss_one=rss.peak_one, db=db_mb(dbs),
-                    states={named.get(k, k): v for k, v in states.items()}, ok=states.get("s", 0), errors=errors)
+        named = {
+            "s": "succeeded",
+            "f": "failed",
+            "w": "waiting",
+            "g": "goahead",
+            "q": "queued",
+            "r": "running",
+            "d": "discarded",
+            "t": "timed_out",
+            "x": "axed",
+            "u": "undefined",
+        }
+        return dict(
+            wall=wall,
+            rss_sum=rss.peak_sum,
+            rss_one=rss.peak_one,
+            db=db_mb(dbs),
+            states={named.get(k, k): v for k, v in states.items()},
+            ok=states.get("s", 0),
+            errors=errors,
+        )
     finally:
         # PerQueue's local runs are detached: give stragglers a moment to finish.
         time.sleep(0.5)
@@ -395,7 +442,10 @@ def main():
             n = task_count(shape, size)
             good = [r for r in results if "wall" in r]
             row = {
-                "shape": shape, "system": system, "size": size, "tasks": n,
+                "shape": shape,
+                "system": system,
+                "size": size,
+                "tasks": n,
                 "wall_s": med([r["wall"] for r in good]),
                 "per_task_ms": med([1000 * r["wall"] / n for r in good]),
                 "rss_sum_mb": med([r["rss_sum"] for r in good]),
@@ -403,23 +453,32 @@ def main():
                 "db_mb": med([r["db"] for r in good]),
                 "succeeded": [r.get("ok") for r in good],
                 "states": good[-1]["states"] if good else None,
-                "errors": sorted({e for r in results for e in r.get("errors", [])} | {r["error"] for r in results if "error" in r}),
+                "errors": sorted(
+                    {e for r in results for e in r.get("errors", [])} | {r["error"] for r in results if "error" in r}
+                ),
             }
             rows.append(row)
             cells.append(row)
         for c in cells:
             ref = next((o for o in cells if o["system"] == "ours" and o["size"] == c["size"]), None)
-            c["ratio_vs_ours"] = (c["per_task_ms"]["median"] / ref["per_task_ms"]["median"]
-                                  if ref and c["per_task_ms"] and ref["per_task_ms"] else None)
+            c["ratio_vs_ours"] = (
+                c["per_task_ms"]["median"] / ref["per_task_ms"]["median"]
+                if ref and c["per_task_ms"] and ref["per_task_ms"]
+                else None
+            )
     print("\n## Side by side with PerQueue 0.3.2 (+ MyQueue)")
-    print("| shape | system | tasks | wall s | overhead per task ms | × ours per task (same size) | peak RSS MB, sum (largest) | db MB | entries (own DB) |")
+    print(
+        "| shape | system | tasks | wall s | overhead per task ms | × ours per task (same size) | peak RSS MB, sum (largest) | db MB | entries (own DB) |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         st = ", ".join(f"{k}:{v}" for k, v in sorted((r["states"] or {}).items()))
         err = f" — {'; '.join(r['errors'])[:200]}" if r["errors"] else ""
         ratio = f"{r['ratio_vs_ours']:.1f}×" if r.get("ratio_vs_ours") else "-"
-        print(f"| {r['shape']} | {r['system']} | {r['tasks']} | {fmt(r['wall_s'])} | {fmt(r['per_task_ms'], digits=1)} | {ratio} | "
-              f"{fmt(r['rss_sum_mb'], digits=0)} ({fmt(r['rss_one_mb'], digits=0)}) | {fmt(r['db_mb'])} | {st}{err} |")
+        print(
+            f"| {r['shape']} | {r['system']} | {r['tasks']} | {fmt(r['wall_s'])} | {fmt(r['per_task_ms'], digits=1)} | {ratio} | "
+            f"{fmt(r['rss_sum_mb'], digits=0)} ({fmt(r['rss_one_mb'], digits=0)}) | {fmt(r['db_mb'])} | {st}{err} |"
+        )
     if a.out:
         Path(a.out).write_text(json.dumps(rows, indent=1))
 

@@ -14,7 +14,6 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PQL } from './where.js';
 
-
 interface Size {
   columns: number;
   iterations: number;
@@ -63,7 +62,7 @@ function writeScripts(dir: string, size: Size): Record<string, string> {
     // Stops the loop at its last iteration (pq_iteration is [k] inside the CyclicalGroup).
     retrain: `${TASK_HEAD}it=\${in#*\\"pq_iteration\\":[}; it=\${it%%]*}; it=\${it##*,}
 stop=false; [ "$it" -ge ${size.iterations - 1} ] && stop=true
-echo "{\\"h\\": $h, \\"pq_toggle_key\\": $stop}" > "$PQ_OUTPUT"\n`,
+echo "{\\"h\\": $h, \\"pq_toggle_key\\": $stop}" > "$PQ_OUTPUT"\n`
   };
   const paths: Record<string, string> = {};
   for (const [name, text] of Object.entries(scripts)) {
@@ -75,10 +74,16 @@ echo "{\\"h\\": $h, \\"pq_toggle_key\\": $stop}" > "$PQ_OUTPUT"\n`,
 }
 
 function spec(s: Record<string, string>, size: Size): unknown {
-  const task = (name: string, code: string, args: Record<string, unknown> = {}) => ({ kind: 'task', name, code, args, resources: '1:local:5m' });
+  const task = (name: string, code: string, args: Record<string, unknown> = {}) => ({
+    kind: 'task',
+    name,
+    code,
+    args,
+    resources: '1:local:5m'
+  });
   const chain = (...nodes: [string, unknown][]) => ({
     kind: 'workflow',
-    nodes: nodes.map(([id, node], i) => ({ id, node, parents: i === 0 ? [] : [nodes[i - 1][0]] })),
+    nodes: nodes.map(([id, node], i) => ({ id, node, parents: i === 0 ? [] : [nodes[i - 1][0]] }))
   });
   return {
     specVersion: 1,
@@ -87,18 +92,25 @@ function spec(s: Record<string, string>, size: Size): unknown {
       ['a', task('a', s.step, { seed: 1 })],
       ['b', task('b', s.step)],
       ['c', task('c', s.step)],
-      ['cols', { kind: 'static_width', width: size.columns, body: chain(['x', task('x', s.step)], ['y', task('y', s.step)]) }],
+      [
+        'cols',
+        { kind: 'static_width', width: size.columns, body: chain(['x', task('x', s.step)], ['y', task('y', s.step)]) }
+      ],
       ['join', task('join', s.step)],
       [
         'loop',
         {
           kind: 'cyclical',
           maxTries: size.iterations + 2,
-          body: chain(['select', task('select', s.select)], ['label', { kind: 'dynamic_width', body: task('label', s.step) }], ['retrain', task('retrain', s.retrain)]),
-        },
+          body: chain(
+            ['select', task('select', s.select)],
+            ['label', { kind: 'dynamic_width', body: task('label', s.step) }],
+            ['retrain', task('retrain', s.retrain)]
+          )
+        }
       ],
-      ['final', task('final', s.step)],
-    ),
+      ['final', task('final', s.step)]
+    )
   };
 }
 
@@ -107,7 +119,7 @@ function pql(dir: string, ...args: string[]): { code: number; stdout: string; st
     cwd: dir,
     encoding: 'utf8',
     maxBuffer: 64 << 20,
-    env: { ...process.env, PQ_PROJECT: dir, PQ_PROJECT_ROOT: dir, PQ_LOCAL_CORES: process.env.PQ_LOCAL_CORES ?? '4' },
+    env: { ...process.env, PQ_PROJECT: dir, PQ_PROJECT_ROOT: dir, PQ_LOCAL_CORES: process.env.PQ_LOCAL_CORES ?? '4' }
   });
   return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -151,7 +163,9 @@ function waitWhileProgressing(dir: string, wf: number): { code: number; stdout: 
     if (w.code !== 2) return w;
     let now = mark;
     try {
-      now = entries(dir, wf).map((e) => `${e.id}:${e.state}`).join(',');
+      now = entries(dir, wf)
+        .map(e => `${e.id}:${e.state}`)
+        .join(',');
     } catch {
       continue; // the bridge is restarting
     }
@@ -164,7 +178,11 @@ function waitWhileProgressing(dir: string, wf: number): { code: number; stdout: 
   }
 }
 
-async function runOnce(size: Size, kills: number, rnd: () => number): Promise<{ dir: string; wf: number; kills: number; seconds: number }> {
+async function runOnce(
+  size: Size,
+  kills: number,
+  rnd: () => number
+): Promise<{ dir: string; wf: number; kills: number; seconds: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'pq-crash-soak-'));
   const scripts = writeScripts(dir, size);
   writeFileSync(join(dir, 'wf.json'), JSON.stringify(spec(scripts, size)));
@@ -174,7 +192,7 @@ async function runOnce(size: Size, kills: number, rnd: () => number): Promise<{ 
   const wf = JSON.parse(sub.stdout).workflowId as number;
   let done = 0;
   while (done < kills) {
-    await new Promise((r) => setTimeout(r, 20 + rnd() * (size.maxGapMs - 20)));
+    await new Promise(r => setTimeout(r, 20 + rnd() * (size.maxGapMs - 20)));
     const w = pql(dir, 'wait', String(wf), '--timeout', '0.01', '--quiet');
     if (w.code !== 2) break; // settled: no moment left to kill at
     const pid = daemonPid(dir);
@@ -203,22 +221,28 @@ export async function soak(size: Size, seed: number): Promise<SoakResult> {
   const reference = await runOnce(size, 0, rnd);
   const killed = await runOnce(size, size.kills, rnd);
   try {
-    const ref = new Map(entries(reference.dir, reference.wf).filter((e) => e.kind === 'task').map((e) => [keyOf(e), e]));
-    const got = entries(killed.dir, killed.wf).filter((e) => e.kind === 'task');
+    const ref = new Map(
+      entries(reference.dir, reference.wf)
+        .filter(e => e.kind === 'task')
+        .map(e => [keyOf(e), e])
+    );
+    const got = entries(killed.dir, killed.wf).filter(e => e.kind === 'task');
     const ran = new Map<number, number>();
-    for (const line of readFileSync(join(killed.dir, 'ran.log'), 'utf8').split('\n')) if (line) ran.set(Number(line), (ran.get(Number(line)) ?? 0) + 1);
+    for (const line of readFileSync(join(killed.dir, 'ran.log'), 'utf8').split('\n'))
+      if (line) ran.set(Number(line), (ran.get(Number(line)) ?? 0) + 1);
     let identical = 0;
-    for (const e of got) if (ref.has(keyOf(e)) && JSON.stringify(ref.get(keyOf(e))!.data) === JSON.stringify(e.data)) identical++;
+    for (const e of got)
+      if (ref.has(keyOf(e)) && JSON.stringify(ref.get(keyOf(e))!.data) === JSON.stringify(e.data)) identical++;
     return {
       entries: got.length,
       tasks: ran.size,
       kills: killed.kills,
-      duplicates: [...ran.values()].filter((n) => n > 1).length,
-      lost: got.filter((e) => e.state !== 'succeeded' || !ran.has(e.id)).length + Math.max(0, ref.size - got.length),
+      duplicates: [...ran.values()].filter(n => n > 1).length,
+      lost: got.filter(e => e.state !== 'succeeded' || !ran.has(e.id)).length + Math.max(0, ref.size - got.length),
       identicalOutputs: identical,
       comparedOutputs: Math.max(ref.size, got.length),
       secondsWithKills: killed.seconds,
-      secondsWithout: reference.seconds,
+      secondsWithout: reference.seconds
     };
   } finally {
     for (const r of [reference, killed]) {
@@ -235,7 +259,9 @@ async function main(): Promise<void> {
     return i >= 0 ? args[i + 1] : undefined;
   };
   const smoke = args.includes('--smoke');
-  const size: Size = smoke ? { columns: 20, iterations: 2, dynamicWidth: 10, kills: 5, maxGapMs: 120 } : { columns: 300, iterations: 5, dynamicWidth: 70, kills: 50, maxGapMs: 400 };
+  const size: Size = smoke
+    ? { columns: 20, iterations: 2, dynamicWidth: 10, kills: 5, maxGapMs: 120 }
+    : { columns: 300, iterations: 5, dynamicWidth: 70, kills: 50, maxGapMs: 400 };
   if (opt('kills')) size.kills = Number(opt('kills'));
   const seed = Number(opt('seed') ?? Date.now() % 100000);
   const r = await soak(size, seed);
@@ -255,13 +281,13 @@ async function main(): Promise<void> {
       `| entries lost (not succeeded, or never ran) | ${r.lost} |`,
       `| outputs identical to the run without kills | ${r.identicalOutputs} / ${r.comparedOutputs} |`,
       `| wall time with kills / without | ${r.secondsWithKills.toFixed(1)} s / ${r.secondsWithout.toFixed(1)} s |`,
-      '',
-    ].join('\n'),
+      ''
+    ].join('\n')
   );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((e) => {
+  main().catch(e => {
     process.stderr.write(`${(e as Error).stack ?? e}\n`);
     process.exit(1);
   });

@@ -28,7 +28,7 @@ function swg(name: string, width: number, withJoin = false): WorkflowDocument {
     kind: 'static_width' as const,
     name: 'SWG',
     width,
-    body: { kind: 'task' as const, name: 'noop', code: CODE, args: {}, resources: '1:local:1m' },
+    body: { kind: 'task' as const, name: 'noop', code: CODE, args: {}, resources: '1:local:1m' }
   };
   if (!withJoin) return { specVersion: 1, name, root: group };
   return {
@@ -38,9 +38,13 @@ function swg(name: string, width: number, withJoin = false): WorkflowDocument {
       kind: 'workflow',
       nodes: [
         { id: 'swg', node: group, parents: [] },
-        { id: 'join', node: { kind: 'task', name: 'join', code: CODE, args: {}, resources: '1:local:1m' }, parents: ['swg'] },
-      ],
-    },
+        {
+          id: 'join',
+          node: { kind: 'task', name: 'join', code: CODE, args: {}, resources: '1:local:1m' },
+          parents: ['swg']
+        }
+      ]
+    }
   };
 }
 
@@ -73,7 +77,7 @@ function benchSubmit(width: number, runs: number): { ours: number[]; raw: number
         timeMs(() => {
           engine.submit(doc);
           store.persist(engine.takeChanges());
-        }),
+        })
       );
       store.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
       dbBytes = statSync(join(dir, 'ours.sqlite')).size;
@@ -82,7 +86,7 @@ function benchSubmit(width: number, runs: number): { ours: number[]; raw: number
       const e2 = new Engine();
       e2.submit(swg('fanout', width));
       const ch: Changes = e2.takeChanges();
-      const rows = ch.nodes.map((n) => [n.id, n.workflowId, n.kind, n.name, n.state, JSON.stringify(n)] as const);
+      const rows = ch.nodes.map(n => [n.id, n.workflowId, n.kind, n.name, n.state, JSON.stringify(n)] as const);
       const db = rawDb(join(dir, 'raw.sqlite'));
       db.prepare(`INSERT INTO workflows(id, name, doc, created_at) VALUES (1, 'fanout', '{}', 0)`).run();
       const ins = db.prepare('INSERT INTO nodes(id, workflow_id, kind, name, state, body) VALUES (?, ?, ?, ?, ?, ?)');
@@ -91,7 +95,7 @@ function benchSubmit(width: number, runs: number): { ours: number[]; raw: number
           db.exec('BEGIN');
           for (const r of rows) ins.run(...r);
           db.exec('COMMIT');
-        }),
+        })
       );
       db.close();
     } finally {
@@ -113,7 +117,10 @@ function benchTransitions(entries: number, runs: number): { ours: number[]; raw:
       const engine = new Engine();
       const wf = engine.submit(swg('transitions', entries, true));
       store.persist(engine.takeChanges());
-      const queued = engine.nodesOf(wf).filter((n) => n.state === 'queued').map((n) => n.id);
+      const queued = engine
+        .nodesOf(wf)
+        .filter(n => n.state === 'queued')
+        .map(n => n.id);
       let transitions = 0;
       const ms = timeMs(() => {
         for (const id of queued) {
@@ -131,7 +138,9 @@ function benchTransitions(entries: number, runs: number): { ours: number[]; raw:
       // Baseline: the floor of a committed state change, one UPDATE per transaction.
       const db = rawDb(join(dir, 'raw.sqlite'));
       db.prepare(`INSERT INTO workflows(id, name, doc, created_at) VALUES (1, 'raw', '{}', 0)`).run();
-      const ins = db.prepare(`INSERT INTO nodes(id, workflow_id, kind, name, state, body) VALUES (?, 1, 'task', 'noop', 'queued', '{}')`);
+      const ins = db.prepare(
+        `INSERT INTO nodes(id, workflow_id, kind, name, state, body) VALUES (?, 1, 'task', 'noop', 'queued', '{}')`
+      );
       db.exec('BEGIN');
       for (let i = 1; i <= entries; i++) ins.run(i);
       db.exec('COMMIT');
@@ -174,7 +183,7 @@ function benchStatus(width: number, runs: number): { ours: number[]; naive: numb
         timeMs(() => {
           const counts: Record<string, number> = {};
           for (const n of store.nodesOf(wf)) counts[n.state] = (counts[n.state] ?? 0) + 1;
-        }),
+        })
       );
     }
     store.close();
@@ -210,10 +219,13 @@ function buildBigStore(path: string, workflows: number, width: number, failures:
     store.persist(engine.takeChanges());
     if (w === 1) {
       // Some failed entries to list, some succeeded ones; one transaction.
-      const ids = engine.nodesOf(wf).map((n) => n.id);
+      const ids = engine.nodesOf(wf).map(n => n.id);
       for (let i = 0; i < Math.min(failures * 3, ids.length); i++) {
         engine.markRunning(ids[i]);
-        engine.finish(ids[i], i % 3 === 0 ? { state: 'failed', error: `RuntimeError('entry ${i}')` } : { state: 'succeeded', data: { i } });
+        engine.finish(
+          ids[i],
+          i % 3 === 0 ? { state: 'failed', error: `RuntimeError('entry ${i}')` } : { state: 'succeeded', data: { i } }
+        );
       }
       store.persist(engine.takeChanges());
     }
@@ -242,12 +254,12 @@ function probe(path: string, wf: number, runs: number): ProbeResult {
   }
   const rssAfterQueriesMb = mb(process.memoryUsage().rss);
   for (let r = 0; r < runs; r++) {
-    failuresNoIndexMs.push(timeMs(() => void noIndex.all().map((x) => JSON.parse((x as { body: string }).body))));
+    failuresNoIndexMs.push(timeMs(() => void noIndex.all().map(x => JSON.parse((x as { body: string }).body))));
     summaryNaiveMs.push(
       timeMs(() => {
         const counts: Record<string, number> = {};
         for (const n of store.nodesOf(wf)) counts[n.state] = (counts[n.state] ?? 0) + 1;
-      }),
+      })
     );
   }
   // A restarted bridge with every workflow active loads them all (Manager.start()).
@@ -273,17 +285,17 @@ function probe(path: string, wf: number, runs: number): ProbeResult {
     allSummariesMs,
     loadAllMs,
     loadedEntries,
-    rssLoadedMb,
+    rssLoadedMb
   };
 }
 
 function runProbe(path: string, wf: number, runs: number): Promise<ProbeResult> {
   return new Promise((ok, fail) => {
     const child = fork(fileURLToPath(import.meta.url), ['--probe', path, String(wf), String(runs)], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc']
     });
-    child.on('message', (m) => ok(m as ProbeResult));
-    child.on('exit', (code) => {
+    child.on('message', m => ok(m as ProbeResult));
+    child.on('exit', code => {
       if (code !== 0) fail(new Error(`probe exited with ${code}`));
     });
   });
@@ -316,7 +328,7 @@ function firstLineMs(projectDir: string, argv = ['ls']): Promise<number> {
     const child = spawn(process.execPath, [pql, ...argv], {
       cwd: projectDir,
       env: { ...process.env, PQ_PROJECT: projectDir, PQ_NO_AUTOSTART: '1' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit']
     });
     let done = false;
     child.stdout.on('data', (c: Buffer) => {
@@ -343,7 +355,7 @@ async function benchWidest(width: number, runs: number): Promise<WidestResult> {
       store.persist(engine.takeChanges());
     });
     // Running to the end: every entry running, then succeeded, RUN_BATCH entries per commit.
-    const ids = engine.nodesOf(wf).map((n) => n.id);
+    const ids = engine.nodesOf(wf).map(n => n.id);
     const runMs = timeMs(() => {
       for (let i = 0; i < ids.length; i += RUN_BATCH) {
         const batch = ids.slice(i, i + RUN_BATCH);
@@ -356,7 +368,7 @@ async function benchWidest(width: number, runs: number): Promise<WidestResult> {
     const rssMb = mb(process.memoryUsage().rss);
     // The baselines write these very rows (as the store has them at the end), so that only the
     // store's own work differs.
-    const bodies = engine.nodesOf(wf).map((n) => JSON.stringify(n));
+    const bodies = engine.nodesOf(wf).map(n => JSON.stringify(n));
     engine.unload(wf);
     const statusMs: number[] = [];
     const statusScanMs: number[] = [];
@@ -376,14 +388,24 @@ async function benchWidest(width: number, runs: number): Promise<WidestResult> {
       lsFirstLineMs.push(await firstLineMs(dir));
       pqlStartMs.push(await firstLineMs(dir, ['version']));
       // Before streaming, `pql ls` read and parsed every entry before its first line.
-      lsReadAllMs.push(timeMs(() => void store.db.prepare('SELECT body FROM nodes ORDER BY id').all().map((x) => JSON.parse((x as { body: string }).body))));
+      lsReadAllMs.push(
+        timeMs(
+          () =>
+            void store.db
+              .prepare('SELECT body FROM nodes ORDER BY id')
+              .all()
+              .map(x => JSON.parse((x as { body: string }).body))
+        )
+      );
     }
     store.close();
 
     // Baselines: the same rows inserted raw in one transaction, and updated raw per batch.
     const db = rawDb(join(dir, 'raw.sqlite'));
     db.prepare(`INSERT INTO workflows(id, name, doc, created_at) VALUES (1, 'widest', '{}', 0)`).run();
-    const ins = db.prepare(`INSERT INTO nodes(id, workflow_id, kind, name, state, body) VALUES (?, 1, 'task', 'noop', 'queued', ?)`);
+    const ins = db.prepare(
+      `INSERT INTO nodes(id, workflow_id, kind, name, state, body) VALUES (?, 1, 'task', 'noop', 'queued', ?)`
+    );
     const rawStoreMs = timeMs(() => {
       db.exec('BEGIN');
       for (let i = 0; i < ids.length; i++) ins.run(ids[i], bodies[i]);
@@ -400,7 +422,18 @@ async function benchWidest(width: number, runs: number): Promise<WidestResult> {
       }
     });
     db.close();
-    return { storeMs, rawStoreMs, runMs, rawRunMs, statusMs, statusScanMs, lsFirstLineMs, lsReadAllMs, pqlStartMs, rssMb };
+    return {
+      storeMs,
+      rawStoreMs,
+      runMs,
+      rawRunMs,
+      statusMs,
+      statusScanMs,
+      lsFirstLineMs,
+      lsReadAllMs,
+      pqlStartMs,
+      rssMb
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -408,7 +441,15 @@ async function benchWidest(width: number, runs: number): Promise<WidestResult> {
 
 async function benchUpToD(
   rows: Row[],
-  { W, T, BIG_WF, BIG_W, runs, smoke, sz }: { W: number; T: number; BIG_WF: number; BIG_W: number; runs: number; smoke: boolean; sz: (n: number) => string },
+  {
+    W,
+    T,
+    BIG_WF,
+    BIG_W,
+    runs,
+    smoke,
+    sz
+  }: { W: number; T: number; BIG_WF: number; BIG_W: number; runs: number; smoke: boolean; sz: (n: number) => string }
 ): Promise<void> {
   const a = benchSubmit(W, runs);
   rows.push({
@@ -420,7 +461,7 @@ async function benchUpToD(
     baselineName: 'raw node:sqlite INSERT of the same rows, one transaction',
     baseline: spread(a.raw),
     better: 'lower',
-    note: `db ${mb(a.dbBytes).toFixed(1)} MB`,
+    note: `db ${mb(a.dbBytes).toFixed(1)} MB`
   });
 
   const b = benchTransitions(T, runs);
@@ -432,7 +473,7 @@ async function benchUpToD(
     ours: spread(b.ours),
     baselineName: 'raw UPDATE, one per transaction (WAL, NORMAL)',
     baseline: spread(b.raw),
-    better: 'higher',
+    better: 'higher'
   });
 
   const c = benchStatus(W, Math.max(5, runs * 3));
@@ -444,7 +485,7 @@ async function benchUpToD(
     ours: spread(c.ours),
     baselineName: 'read every entry and count',
     baseline: spread(c.naive),
-    better: 'lower',
+    better: 'lower'
   });
 
   const dir = tempDir();
@@ -464,7 +505,7 @@ async function benchUpToD(
         ours: spread(p.summaryMs),
         baselineName: 'read every entry and count',
         baseline: spread(p.summaryNaiveMs),
-        better: 'lower',
+        better: 'lower'
       },
       {
         bench: 'engine',
@@ -474,7 +515,7 @@ async function benchUpToD(
         ours: spread(p.allSummariesMs),
         baselineName: '-',
         baseline: null,
-        better: 'lower',
+        better: 'lower'
       },
       {
         bench: 'engine',
@@ -484,7 +525,7 @@ async function benchUpToD(
         ours: spread(p.failuresMs),
         baselineName: 'same query, table scan (NOT INDEXED)',
         baseline: spread(p.failuresNoIndexMs),
-        better: 'lower',
+        better: 'lower'
       },
       {
         bench: 'engine',
@@ -495,7 +536,7 @@ async function benchUpToD(
         baselineName: 'the same process before opening it',
         baseline: spread([p.rssStartMb]),
         better: 'lower',
-        note: `db ${dbMb.toFixed(1)} MB, built in ${(buildMs / 1000).toFixed(2)} s`,
+        note: `db ${dbMb.toFixed(1)} MB, built in ${(buildMs / 1000).toFixed(2)} s`
       },
       {
         bench: 'engine',
@@ -506,13 +547,12 @@ async function benchUpToD(
         baselineName: '-',
         baseline: null,
         better: 'lower',
-        note: `RSS then ${p.rssLoadedMb.toFixed(0)} MB`,
-      },
+        note: `RSS then ${p.rssLoadedMb.toFixed(0)} MB`
+      }
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-
 }
 
 // ------------------------------------------------------------------ main
@@ -542,7 +582,7 @@ async function main(): Promise<void> {
   if (!onlyWidest) await benchUpToD(rows, { W, T, BIG_WF, BIG_W, runs, smoke, sz });
 
   // (e) last: it holds the widest group in memory, and no other figure should pay for that.
-  const E = smoke ? 2_000 : widthArg ?? MAX_GROUP_WIDTH;
+  const E = smoke ? 2_000 : (widthArg ?? MAX_GROUP_WIDTH);
   const e = await benchWidest(E, Math.max(3, runs));
   const wide = `${sz(E)}-entry SWG`;
   rows.push(
@@ -555,7 +595,7 @@ async function main(): Promise<void> {
       baselineName: 'raw node:sqlite INSERT of the same rows, one transaction',
       baseline: spread([e.rawStoreMs]),
       better: 'lower',
-      note: `bench process RSS after running it: ${e.rssMb.toFixed(0)} MB`,
+      note: `bench process RSS after running it: ${e.rssMb.toFixed(0)} MB`
     },
     {
       bench: 'engine',
@@ -565,7 +605,7 @@ async function main(): Promise<void> {
       ours: spread([e.runMs]),
       baselineName: `raw UPDATE of the same rows, running then succeeded, ${RUN_BATCH} per transaction`,
       baseline: spread([e.rawRunMs]),
-      better: 'lower',
+      better: 'lower'
     },
     {
       bench: 'engine',
@@ -575,7 +615,7 @@ async function main(): Promise<void> {
       ours: spread(e.statusMs),
       baselineName: 'count on the (workflow, state) index (the status before per-state counts)',
       baseline: spread(e.statusScanMs),
-      better: 'lower',
+      better: 'lower'
     },
     {
       bench: 'engine',
@@ -586,15 +626,15 @@ async function main(): Promise<void> {
       baselineName: 'read and parse every entry (what ls did before its first line; in-process)',
       baseline: spread(e.lsReadAllMs),
       better: 'lower',
-      note: `\`pql version\` (starting Node and the CLI) takes ${spread(e.pqlStartMs).median.toFixed(0)} ms`,
-    },
+      note: `\`pql version\` (starting Node and the CLI) takes ${spread(e.pqlStartMs).median.toFixed(0)} ms`
+    }
   );
 
   printRows('Engine and store', rows);
   writeRows(args.out, rows);
 }
 
-main().catch((e) => {
+main().catch(e => {
   console.error(e);
   process.exit(1);
 });

@@ -9,13 +9,22 @@
 // the file system matters).
 // A benchmark, not a test: it prints numbers and never fails on one.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { mb, numberOpt, parseArgs, printRows, spread, timeMs, writeRows, type Row } from './stats.js';
 import { PQL } from './where.js';
-
 
 interface DaemonRun {
   wallMs: number;
@@ -52,8 +61,8 @@ function runDaemon(tasks: number, cores: number): DaemonRun {
       kind: 'static_width',
       name: 'SWG',
       width: tasks,
-      body: { kind: 'task', name: 'true', code: script, args: {}, resources: '1:local:1m' },
-    },
+      body: { kind: 'task', name: 'true', code: script, args: {}, resources: '1:local:1m' }
+    }
   };
   const specFile = join(dir, 'spec.json');
   writeFileSync(specFile, JSON.stringify(spec));
@@ -67,16 +76,26 @@ function runDaemon(tasks: number, cores: number): DaemonRun {
   const daemonPeakRssMb = peakRssMb(pid);
   pql(env, dir, 'daemon', 'stop');
   const db = new DatabaseSync(join(dir, '.perqueue/perqueue.sqlite'), { readOnly: true, timeout: 10_000 });
-  const bodies = (db.prepare('SELECT body FROM nodes WHERE workflow_id=?').all(wf) as { body: string }[]).map((r) => JSON.parse(r.body));
+  const bodies = (db.prepare('SELECT body FROM nodes WHERE workflow_id=?').all(wf) as { body: string }[]).map(r =>
+    JSON.parse(r.body)
+  );
   db.close();
-  const succeeded = bodies.filter((b) => b.state === 'succeeded').length;
-  const first = Math.min(...bodies.map((b) => b.createdAt));
-  const last = Math.max(...bodies.map((b) => b.endedAt ?? 0));
+  const succeeded = bodies.filter(b => b.state === 'succeeded').length;
+  const first = Math.min(...bodies.map(b => b.createdAt));
+  const last = Math.max(...bodies.map(b => b.endedAt ?? 0));
   let dbBytes = 0;
   for (const f of readdirSync(join(dir, '.perqueue'))) {
-    if (f.startsWith('perqueue.sqlite')) dbBytes += Number(execFileSync('stat', ['-c', '%s', join(dir, '.perqueue', f)], { encoding: 'utf8' }));
+    if (f.startsWith('perqueue.sqlite'))
+      dbBytes += Number(execFileSync('stat', ['-c', '%s', join(dir, '.perqueue', f)], { encoding: 'utf8' }));
   }
-  return { wallMs, storeMs: last - first, succeeded, daemonPeakRssMb, dbBytes, runDirs: join(dir, '.perqueue/runs', String(wf)) };
+  return {
+    wallMs,
+    storeMs: last - first,
+    succeeded,
+    daemonPeakRssMb,
+    dbBytes,
+    runDirs: join(dir, '.perqueue/runs', String(wf))
+  };
 }
 
 /** xargs -P<cores> over `lines`, each line `perLine` arguments to `bash`. */
@@ -84,7 +103,11 @@ function xargsBash(lines: string[], cores: number, cwd: string, perLine = 1): nu
   const list = join(cwd, 'list.txt');
   writeFileSync(list, lines.join('\n') + '\n');
   return timeMs(() => {
-    const r = spawnSync('xargs', ['-P', String(cores), '-n', String(perLine), 'bash'], { cwd, input: readFileSync(list), stdio: ['pipe', 'ignore', 'inherit'] });
+    const r = spawnSync('xargs', ['-P', String(cores), '-n', String(perLine), 'bash'], {
+      cwd,
+      input: readFileSync(list),
+      stdio: ['pipe', 'ignore', 'inherit']
+    });
     if (r.status !== 0) throw new Error(`xargs exited ${r.status}`);
   });
 }
@@ -124,7 +147,7 @@ function jobScriptsOnly(runDirs: string, cores: number): number {
   const dir = scratchDir('pq-bench-jobsh-');
   {
     const lines: string[] = [];
-    const shared = readdirSync(runDirs).filter((f) => /^job-.*\.sh$/.test(f));
+    const shared = readdirSync(runDirs).filter(f => /^job-.*\.sh$/.test(f));
     for (const d of readdirSync(runDirs)) {
       const src = join(runDirs, d);
       if (!/^\d+\.\d+$/.test(d)) continue;
@@ -150,7 +173,9 @@ function main(): void {
   const runs = args.runs ?? (args.smoke ? 1 : 3);
   const whereAt = args.rest.indexOf('--where');
   const where = whereAt >= 0 ? `, ${args.rest[whereAt + 1]}` : '';
-  console.log(`local executor benchmark: ${tasks} tasks, ${cores} cores, ${runs} run(s), projects in ${tmpdir()}, medians (min–max)`);
+  console.log(
+    `local executor benchmark: ${tasks} tasks, ${cores} cores, ${runs} run(s), projects in ${tmpdir()}, medians (min–max)`
+  );
 
   const ours: number[] = [];
   const storeRates: number[] = [];
@@ -184,7 +209,7 @@ function main(): void {
       ours: spread(ours),
       baselineName: `same script, xargs -P${cores} bash (floor)`,
       baseline: spread(floors),
-      better: 'higher',
+      better: 'higher'
     },
     {
       bench: 'local',
@@ -194,7 +219,7 @@ function main(): void {
       ours: spread(storeRates),
       baselineName: `our job.sh files alone, xargs -P${cores}`,
       baseline: spread(jobsh),
-      better: 'higher',
+      better: 'higher'
     },
     {
       bench: 'local',
@@ -205,8 +230,8 @@ function main(): void {
       baselineName: '-',
       baseline: null,
       better: 'lower',
-      note: `db ${spread(dbs).median.toFixed(1)} MB`,
-    },
+      note: `db ${spread(dbs).median.toFixed(1)} MB`
+    }
   ];
   printRows('Local executor', rows);
   writeRows(args.out, rows);

@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { numberOpt, parseArgs, printRows, spread, timeMs, writeRows, type Row } from './stats.js';
 import { PQL, REPO } from './where.js';
 
-const PYTHON = process.env.PQ_PYTHON ?? (existsSync(join(REPO, '.venv/bin/python')) ? join(REPO, '.venv/bin/python') : 'python3');
+const PYTHON =
+  process.env.PQ_PYTHON ?? (existsSync(join(REPO, '.venv/bin/python')) ? join(REPO, '.venv/bin/python') : 'python3');
 
 type Way = 'off' | 'on' | 'unchanged';
 const WAYS: Way[] = ['off', 'on', 'unchanged'];
@@ -26,19 +27,27 @@ function pql(env: NodeJS.ProcessEnv, cwd: string, ...args: string[]): string {
   return r.stdout;
 }
 
-const task = (pkg: string) => `from ${pkg}.constants import INDEX_KW\n\ndef main(**kw):\n    return True, {"i": kw[INDEX_KW][0]}\n`;
+const task = (pkg: string) =>
+  `from ${pkg}.constants import INDEX_KW\n\ndef main(**kw):\n    return True, {"i": kw[INDEX_KW][0]}\n`;
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const tasks = numberOpt(args, '--tasks') ?? (args.smoke ? 30 : 500);
   const cores = numberOpt(args, '--cores') ?? availableParallelism();
   const runs = args.runs ?? (args.smoke ? 1 : 5);
-  console.log(`perqueue alias benchmark: ${tasks} Python tasks per workflow on the fork server, ${cores} cores, ${runs} run(s) per way, medians (min–max)`);
+  console.log(
+    `perqueue alias benchmark: ${tasks} Python tasks per workflow on the fork server, ${cores} cores, ${runs} run(s) per way, medians (min–max)`
+  );
   const dir = mkdtempSync(join(tmpdir(), 'pq-bench-alias-'));
   const base: NodeJS.ProcessEnv = { ...process.env, PQ_PROJECT: dir, PQ_LOCAL_CORES: String(cores), PQ_PYTHON: PYTHON };
   delete base.PQ_FORKSERVER;
-  const envOf = (way: Way): NodeJS.ProcessEnv => (way === 'off' ? { ...base, PQ_PERQUEUE_ALIAS: '0' } : { ...base, PQ_PERQUEUE_ALIAS: '1' });
-  const scripts: Record<Way, string> = { off: join(dir, 'lab.py'), on: join(dir, 'lab.py'), unchanged: join(dir, 'pq.py') };
+  const envOf = (way: Way): NodeJS.ProcessEnv =>
+    way === 'off' ? { ...base, PQ_PERQUEUE_ALIAS: '0' } : { ...base, PQ_PERQUEUE_ALIAS: '1' };
+  const scripts: Record<Way, string> = {
+    off: join(dir, 'lab.py'),
+    on: join(dir, 'lab.py'),
+    unchanged: join(dir, 'pq.py')
+  };
   writeFileSync(scripts.off, task('perqueue_lab'));
   writeFileSync(scripts.unchanged, task('perqueue'));
   const rates: Record<Way, number[]> = { off: [], on: [], unchanged: [] };
@@ -47,14 +56,24 @@ function main(): void {
     const once = (way: Way, width: number): number => {
       const specFile = join(dir, `spec-${way}.json`);
       const body = { kind: 'task', name: 't', code: scripts[way], args: {}, resources: '1:local:1m' };
-      writeFileSync(specFile, JSON.stringify({ specVersion: 1, name: `alias-${way}`, root: { kind: 'static_width', name: 'SWG', width, body } }));
+      writeFileSync(
+        specFile,
+        JSON.stringify({
+          specVersion: 1,
+          name: `alias-${way}`,
+          root: { kind: 'static_width', name: 'SWG', width, body }
+        })
+      );
       let wf = 0;
       const ms = timeMs(() => {
         wf = JSON.parse(pql(envOf(way), dir, 'submit', '--spec', specFile, '--json')).workflowId;
         pql(base, dir, 'wait', String(wf), '--timeout', '600', '--quiet');
       });
-      const failed = JSON.parse(pql(base, dir, 'ls', '-w', String(wf), '--json')).filter((e: { state: string }) => e.state !== 'succeeded');
-      if (failed.length) throw new Error(`${way}: ${failed.length} entries did not succeed: ${JSON.stringify(failed[0])}`);
+      const failed = JSON.parse(pql(base, dir, 'ls', '-w', String(wf), '--json')).filter(
+        (e: { state: string }) => e.state !== 'succeeded'
+      );
+      if (failed.length)
+        throw new Error(`${way}: ${failed.length} entries did not succeed: ${JSON.stringify(failed[0])}`);
       return ms;
     };
     for (const way of WAYS) once(way, Math.min(cores, tasks)); // starts each way's fork server
@@ -82,7 +101,7 @@ function main(): void {
       ours: spread(rates.on),
       baselineName: 'alias off (PQ_PERQUEUE_ALIAS=0)',
       baseline,
-      better: 'higher',
+      better: 'higher'
     },
     {
       bench: 'alias',
@@ -92,8 +111,8 @@ function main(): void {
       ours: spread(rates.unchanged),
       baselineName: 'alias off, script imports perqueue_lab',
       baseline,
-      better: 'higher',
-    },
+      better: 'higher'
+    }
   ];
   printRows('The perqueue import alias', rows);
   writeRows(args.out, rows);

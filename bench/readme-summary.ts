@@ -36,7 +36,7 @@ function spread(s: Spread, scale = 1): string {
 }
 
 function find(all: Row[], pattern: RegExp): Row | undefined {
-  return all.find((r) => pattern.test(r.metric));
+  return all.find(r => pattern.test(r.metric));
 }
 
 export function summary(dir: string, date: string): string {
@@ -45,7 +45,9 @@ export function summary(dir: string, date: string): string {
   const fresh = rows<Row>(join(dir, 'local.json'));
   const compare = rows<CompareRow>(join(dir, 'compare.json'));
   const out: string[] = [];
-  out.push(`Measured by \`bench/run-all.sh\` on ${date}: medians with (min–max) of several runs, every figure beside a`);
+  out.push(
+    `Measured by \`bench/run-all.sh\` on ${date}: medians with (min–max) of several runs, every figure beside a`
+  );
   out.push('baseline run in the same session; the machine, the file systems and every row are in');
   out.push('[bench/results.md](bench/results.md).');
   out.push('');
@@ -60,19 +62,36 @@ export function summary(dir: string, date: string): string {
   line('engine transitions, each committed', '≥ 5,000/s', find(engine, /^\(b\)/), '/s');
   line('status of a 100,000-entry workflow', '≤ 50 ms', find(engine, /^\(c\)/), ' ms');
   line('the same in a store of 10⁶ entries', '≤ 50 ms', find(engine, /^\(d\).*status of one/), ' ms');
-  line('RSS of a bridge process that opened that store and queried it', '≤ 200 MB', find(engine, /^\(d\).*RSS/), ' MB', 1, false);
+  line(
+    'RSS of a bridge process that opened that store and queried it',
+    '≤ 200 MB',
+    find(engine, /^\(d\).*RSS/),
+    ' MB',
+    1,
+    false
+  );
   const widest = find(engine, /^\(e\) compile/);
   const w = widest?.metric.match(/([\d,]+)-entry/)?.[1] ?? '10⁶';
   line(`compile + store a ${w}-entry StaticWidthGroup (the widest allowed)`, '≤ 10 s', widest, ' s', 1 / 1000);
   line(`run it to the end (no-op executor, 1,000 endings per commit)`, '—', find(engine, /^\(e\) run/), ' s', 1 / 1000);
   line('status of that workflow', '≤ 50 ms', find(engine, /^\(e\) status/), ' ms');
-  line(`first line of \`pql ls\` on that ${w}-entry store (process start included)`, '≤ 100 ms', find(engine, /^\(e\) first line/), ' ms');
-  line("local executor, 1,000 trivial shell tasks, projects on this machine's disk", '≥ 300/s', find(disk, /submit → wait/), '/s');
+  line(
+    `first line of \`pql ls\` on that ${w}-entry store (process start included)`,
+    '≤ 100 ms',
+    find(engine, /^\(e\) first line/),
+    ' ms'
+  );
+  line(
+    "local executor, 1,000 trivial shell tasks, projects on this machine's disk",
+    '≥ 300/s',
+    find(disk, /submit → wait/),
+    '/s'
+  );
   line('the same, projects on a fresh journaled ext4', '≥ 300/s', find(fresh, /submit → wait/), '/s');
   if (compare.length) {
     out.push('');
     out.push('Side by side with the published PerQueue 0.3.2, alone and through MyQueue 26.8.1, trivial Python');
-    out.push('tasks, so the figure is the managers\' overhead: milliseconds per task, and how many times more');
+    out.push("tasks, so the figure is the managers' overhead: milliseconds per task, and how many times more");
     out.push('PerQueue takes than PerQueue Lab on a run of the same size.');
     out.push('');
     out.push('| shape | PerQueue Lab | PerQueue local | × | PerQueue + MyQueue | × |');
@@ -81,21 +100,25 @@ export function summary(dir: string, date: string): string {
       chain: 'chain',
       fanout: 'fan-out (StaticWidthGroup)',
       cycle: 'CyclicalGroup',
-      al: 'active learning: SWG, then a CyclicalGroup of DynamicWidthGroups',
+      al: 'active learning: SWG, then a CyclicalGroup of DynamicWidthGroups'
     };
     for (const shape of ['chain', 'fanout', 'cycle', 'al']) {
-      const cells = compare.filter((c) => c.shape === shape && c.per_task_ms);
-      const ours = cells.filter((c) => c.system === 'ours').sort((a, b) => b.tasks - a.tasks);
+      const cells = compare.filter(c => c.shape === shape && c.per_task_ms);
+      const ours = cells.filter(c => c.system === 'ours').sort((a, b) => b.tasks - a.tasks);
       if (!ours.length) continue;
       const other = (system: string) => {
-        const c = cells.find((x) => x.system === system);
+        const c = cells.find(x => x.system === system);
         if (!c) return ['—', '—'];
         const size = c.tasks === ours[0].tasks ? '' : ` (${c.tasks} tasks)`;
         return [`${num(c.per_task_ms!.median)} ms${size}`, c.ratio_vs_ours ? `${num(c.ratio_vs_ours)}×` : '—'];
       };
-      const mine = ours.map((c, i) => (i === 0 ? `${num(c.per_task_ms!.median)} ms` : `${c.tasks}: ${num(c.per_task_ms!.median)} ms`));
+      const mine = ours.map((c, i) =>
+        i === 0 ? `${num(c.per_task_ms!.median)} ms` : `${c.tasks}: ${num(c.per_task_ms!.median)} ms`
+      );
       const mineText = mine.length > 1 ? `${mine[0]} (${mine.slice(1).join(', ')})` : mine[0];
-      out.push(`| ${names[shape]}, ${ours[0].tasks.toLocaleString('en-US')} tasks | ${mineText} | ${other('pq-local').join(' | ')} | ${other('pq+mq').join(' | ')} |`);
+      out.push(
+        `| ${names[shape]}, ${ours[0].tasks.toLocaleString('en-US')} tasks | ${mineText} | ${other('pq-local').join(' | ')} | ${other('pq+mq').join(' | ')} |`
+      );
     }
   }
   return out.join('\n');

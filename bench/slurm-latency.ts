@@ -27,7 +27,8 @@ import { parseResources } from '../core/resources.js';
 import { SlurmExecutor } from '../kernel-bridge/executors/slurm.js';
 import type { JobRequest } from '../kernel-bridge/executors/types.js';
 
-if (!process.env.SLURM_CONF && existsSync('/tmp/pq-slurm/etc/slurm.conf')) process.env.SLURM_CONF = '/tmp/pq-slurm/etc/slurm.conf';
+if (!process.env.SLURM_CONF && existsSync('/tmp/pq-slurm/etc/slurm.conf'))
+  process.env.SLURM_CONF = '/tmp/pq-slurm/etc/slurm.conf';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -45,7 +46,7 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env,
   return r.stdout;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 /** Folders made here, removed when the benchmark ends. */
 const made: string[] = [];
@@ -69,7 +70,12 @@ function project(prefix: string, nativeDependencies = true): { dir: string; env:
 }
 
 function submit(p: { dir: string; env: NodeJS.ProcessEnv }, spec: unknown): number {
-  const r = spawnSync(process.execPath, [PQL, 'submit', '--spec', '-', '--json'], { cwd: p.dir, env: p.env, input: JSON.stringify(spec), encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [PQL, 'submit', '--spec', '-', '--json'], {
+    cwd: p.dir,
+    env: p.env,
+    input: JSON.stringify(spec),
+    encoding: 'utf8'
+  });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout).workflowId;
 }
@@ -83,12 +89,16 @@ async function bridgeChain(k: number, nativeDependencies: boolean): Promise<{ to
   const nodes = Array.from({ length: k }, (_, i) => ({
     id: `l${i}`,
     node: { kind: 'task', name: `l${i}`, code: task, args: {}, resources: '1:1m' },
-    parents: i ? [`l${i - 1}`] : [],
+    parents: i ? [`l${i - 1}`] : []
   }));
   const wf = submit(p, { specVersion: 1, name: 'chain', root: { kind: 'workflow', nodes } });
   run(process.execPath, [PQL, 'wait', String(wf), '--timeout', '300', '--quiet'], p.env, p.dir);
   const db = new DatabaseSync(join(p.dir, '.perqueue/perqueue.sqlite'), { readOnly: true });
-  const runs = db.prepare('SELECT node_id, run_dir, submitted_at FROM runs ORDER BY node_id').all() as { node_id: number; run_dir: string; submitted_at: number }[];
+  const runs = db.prepare('SELECT node_id, run_dir, submitted_at FROM runs ORDER BY node_id').all() as {
+    node_id: number;
+    run_dir: string;
+    submitted_at: number;
+  }[];
   db.close();
   run(process.execPath, [PQL, 'daemon', 'stop'], p.env, p.dir);
   const toSubmit: number[] = [];
@@ -113,7 +123,11 @@ async function nativeChain(k: number): Promise<number[]> {
     mkdirSync(d);
     dirs.push(d);
     const dep = i ? [`--dependency=afterok:${ids[i - 1]}`, '--kill-on-invalid-dep=yes'] : [];
-    ids.push(run('sbatch', ['--parsable', `--chdir=${d}`, '--output=/dev/null', '--time=1', ...dep, script]).trim().split(';')[0]);
+    ids.push(
+      run('sbatch', ['--parsable', `--chdir=${d}`, '--output=/dev/null', '--time=1', ...dep, script])
+        .trim()
+        .split(';')[0]
+    );
   }
   while (!existsSync(join(dirs[k - 1], 't-end'))) await sleep(100);
   const out: number[] = [];
@@ -129,7 +143,11 @@ async function bridgeThroughput(n: number): Promise<number> {
   const spec = {
     specVersion: 1,
     name: 'fan',
-    root: { kind: 'static_width', width: n, body: { kind: 'task', name: 'true', code: task, args: {}, resources: '1:1m' } },
+    root: {
+      kind: 'static_width',
+      width: n,
+      body: { kind: 'task', name: 'true', code: task, args: {}, resources: '1:1m' }
+    }
   };
   run(process.execPath, [PQL, 'daemon', 'start'], p.env, p.dir);
   const t0 = nowMs();
@@ -147,7 +165,8 @@ async function rawThroughput(n: number): Promise<number> {
   chmodSync(script, 0o755);
   const name = `pqbench-raw-${process.pid}`;
   const t0 = nowMs();
-  for (let i = 0; i < n; i++) run('sbatch', ['--parsable', `--job-name=${name}`, `--chdir=${dir}`, '--output=/dev/null', '--time=1', script]);
+  for (let i = 0; i < n; i++)
+    run('sbatch', ['--parsable', `--job-name=${name}`, `--chdir=${dir}`, '--output=/dev/null', '--time=1', script]);
   for (;;) {
     const live = run('squeue', ['-h', '-n', name, '-o', '%i']).trim();
     if (!live) break;
@@ -165,7 +184,16 @@ function packRuns(prefix: string, p: number): JobRequest[] {
   return Array.from({ length: p }, (_, i) => {
     const runDir = join(dir, `${i + 1}.1`);
     mkdirSync(runDir);
-    return { entryId: i + 1, workflowId: 1, attempt: 1, jobName: `pqbench-pack-${process.pid}-${prefix}${i}`, runDir, jobScript: script, resources: parseResources('1:1m'), dependsOn: [] };
+    return {
+      entryId: i + 1,
+      workflowId: 1,
+      attempt: 1,
+      jobName: `pqbench-pack-${process.pid}-${prefix}${i}`,
+      runDir,
+      jobScript: script,
+      resources: parseResources('1:1m'),
+      dependsOn: []
+    };
   });
 }
 
@@ -204,18 +232,26 @@ const fmt = (xs: number[]) => {
 async function main(): Promise<void> {
   const probe = spawnSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8' });
   if (probe.status !== 0) {
-    console.error(`Slurm is not running (${(probe.stderr || String(probe.error)).trim()}): start tests/slurm/start-slurm.sh`);
+    console.error(
+      `Slurm is not running (${(probe.stderr || String(probe.error)).trim()}): start tests/slurm/start-slurm.sh`
+    );
     process.exit(1);
   }
-  console.log(`Slurm through the bridge vs raw Slurm, one-node cluster (${run('sinfo', ['-h', '-o', '%c CPUs']).trim().split('\n')[0]}); chain ${CHAIN}, throughput ${JOBS} jobs`);
+  console.log(
+    `Slurm through the bridge vs raw Slurm, one-node cluster (${run('sinfo', ['-h', '-o', '%c CPUs']).trim().split('\n')[0]}); chain ${CHAIN}, throughput ${JOBS} jobs`
+  );
   if (PACK > 0) {
     const slots = Number(run('sinfo', ['-h', '-o', '%c']).trim().split('\n')[0]);
     const need = (PACK * 1000) / slots;
     const single = await packing(PACK, false);
     const arrays = await packing(PACK, true);
     console.log(`packing: ${PACK} one-second tasks, ${slots} CPU slots need ${(need / 1000).toFixed(1)} s`);
-    console.log(`  one sbatch per task   ${single.submissions} submissions, makespan ${(single.ms / 1000).toFixed(1)} s = ${(single.ms / need).toFixed(2)}x the slots' need`);
-    console.log(`  job arrays            ${arrays.submissions} submissions, makespan ${(arrays.ms / 1000).toFixed(1)} s = ${(arrays.ms / need).toFixed(2)}x the slots' need`);
+    console.log(
+      `  one sbatch per task   ${single.submissions} submissions, makespan ${(single.ms / 1000).toFixed(1)} s = ${(single.ms / need).toFixed(2)}x the slots' need`
+    );
+    console.log(
+      `  job arrays            ${arrays.submissions} submissions, makespan ${(arrays.ms / 1000).toFixed(1)} s = ${(arrays.ms / need).toFixed(2)}x the slots' need`
+    );
   }
   if (ONLY_PACK) return;
   const chain = await bridgeChain(CHAIN, false);
@@ -230,8 +266,12 @@ async function main(): Promise<void> {
   const ours = await bridgeThroughput(JOBS);
   const raw = await rawThroughput(JOBS);
   console.log(`throughput: ${JOBS} trivial jobs`);
-  console.log(`  bridge (pql submit .. pql wait) ${(ours / 1000).toFixed(1)} s = ${((JOBS * 1000) / ours).toFixed(1)} jobs/s`);
-  console.log(`  raw sbatch loop + squeue        ${(raw / 1000).toFixed(1)} s = ${((JOBS * 1000) / raw).toFixed(1)} jobs/s   (baseline)`);
+  console.log(
+    `  bridge (pql submit .. pql wait) ${(ours / 1000).toFixed(1)} s = ${((JOBS * 1000) / ours).toFixed(1)} jobs/s`
+  );
+  console.log(
+    `  raw sbatch loop + squeue        ${(raw / 1000).toFixed(1)} s = ${((JOBS * 1000) / raw).toFixed(1)} jobs/s   (baseline)`
+  );
   console.log(`  ratio bridge/raw time           ${(ours / raw).toFixed(2)}`);
 }
 

@@ -65,12 +65,14 @@ export function ratio(r: Row): string {
 
 export function printRows(title: string, rows: Row[]): void {
   console.log(`\n## ${title}`);
-  console.log('| metric | goal | ours: median (min–max) | baseline | baseline: median (min–max) | cost ratio ours/baseline |');
+  console.log(
+    '| metric | goal | ours: median (min–max) | baseline | baseline: median (min–max) | cost ratio ours/baseline |'
+  );
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
     console.log(
       `| ${r.metric} [${r.unit}] | ${r.goal} | ${fmtSpread(r.ours)} | ${r.baselineName} | ${fmtSpread(r.baseline)} | ${ratio(r)} |` +
-        (r.note ? ` ${r.note}` : ''),
+        (r.note ? ` ${r.note}` : '')
     );
   }
 }

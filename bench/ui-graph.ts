@@ -46,7 +46,7 @@ function options(): Options {
     seconds: value('--seconds', smoke ? 5 : 60),
     rate: value('--rate', 100),
     port: value('--port', 8897),
-    runs: value('--runs', smoke ? 1 : 3),
+    runs: value('--runs', smoke ? 1 : 3)
   };
 }
 
@@ -69,7 +69,7 @@ function workflow(id: number, entries: number) {
     data: null,
     error: null,
     attempt: 0,
-    retries: 0,
+    retries: 0
   });
   const base = id * 100000;
   const nodes = [node(base + 1, 'prepare.py', 1, [], 'succeeded')];
@@ -96,7 +96,13 @@ function timedWorkflow(id: number, entries: number) {
     const queuedAt = t0 + i * 5;
     const startedAt = queuedAt + 200 + (i % 13) * 40;
     const running = i % 7 === 3;
-    Object.assign(n, { queuedAt, startedAt, endedAt: running ? null : startedAt + 300 + (i % 17) * 50, state: running ? 'running' : 'succeeded', jobId: String(1000 + i) });
+    Object.assign(n, {
+      queuedAt,
+      startedAt,
+      endedAt: running ? null : startedAt + 300 + (i % 17) * 50,
+      state: running ? 'running' : 'succeeded',
+      jobId: String(1000 + i)
+    });
   });
   return detail;
 }
@@ -112,7 +118,7 @@ async function waitForServer(url: string, ms: number): Promise<void> {
     } catch {
       // not up yet
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise(r => setTimeout(r, 500));
   }
   throw new Error(`Jupyter did not answer at ${url} within ${ms / 1000} s`);
 }
@@ -121,12 +127,15 @@ function startJupyter(port: number): { server: ChildProcess; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'pq-bench-ui-'));
   const config = join(dir, 'config.py');
   const base = join(ROOT, 'ui-tests', 'jupyter_server_test_config.py');
-  writeFileSync(config, `exec(compile(open(${JSON.stringify(base)}).read(), ${JSON.stringify(base)}, 'exec'))\nc.ServerApp.port = ${port}\n`);
+  writeFileSync(
+    config,
+    `exec(compile(open(${JSON.stringify(base)}).read(), ${JSON.stringify(base)}, 'exec'))\nc.ServerApp.port = ${port}\n`
+  );
   const venv = join(ROOT, '.venv', 'bin');
   const server = spawn('jupyter', ['lab', '--config', config], {
     cwd: join(ROOT, 'ui-tests'),
     env: { ...process.env, PATH: `${venv}:${process.env.PATH}` },
-    stdio: 'ignore',
+    stdio: 'ignore'
   });
   return { server, dir };
 }
@@ -143,7 +152,7 @@ async function printProfile(session: any): Promise<void> {
   const { profile } = await session.send('Profiler.stop');
   const self = new Map<string, number>();
   const dt = profile.timeDeltas as number[];
-  const byId = new Map((profile.nodes as any[]).map((n) => [n.id, n]));
+  const byId = new Map((profile.nodes as any[]).map(n => [n.id, n]));
   (profile.samples as number[]).forEach((id, i) => {
     const f = byId.get(id).callFrame;
     const key = `${f.functionName || '(anonymous)'} ${String(f.url).split('/').pop()}:${f.lineNumber}`;
@@ -171,19 +180,33 @@ async function main(): Promise<void> {
     await waitForServer(`${baseUrl}/lab`, 120_000);
     const browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run'
+      ]
     });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const ids = Array.from({ length: o.runs * 2 + 1 }, (_, i) => 9001 + i);
-    const details = new Map(ids.map((id) => [id, JSON.stringify(workflow(id, o.entries))]));
+    const details = new Map(ids.map(id => [id, JSON.stringify(workflow(id, o.entries))]));
     const timedIds = Array.from({ length: o.runs + 1 }, (_, i) => 9501 + i);
     for (const id of timedIds) {
       details.set(id, JSON.stringify(timedWorkflow(id, o.entries)));
     }
     ids.push(...timedIds);
-    const summaries = ids.map((id) => ({ id, name: `bench-${id}`, createdAt: 1_700_000_000_000, total: o.entries, counts: { waiting: o.entries }, state: 'running' }));
+    const summaries = ids.map(id => ({
+      id,
+      name: `bench-${id}`,
+      createdAt: 1_700_000_000_000,
+      total: o.entries,
+      counts: { waiting: o.entries },
+      state: 'running'
+    }));
     await page.route(/\/perqueue\/api\/version/, (route: any) =>
-      route.fulfill({ json: { version: 'bench', apiVersion: 1, lastSeq: 0, projectDir: '/bench' } }),
+      route.fulfill({ json: { version: 'bench', apiVersion: 1, lastSeq: 0, projectDir: '/bench' } })
     );
     await page.route(/\/perqueue\/api\/workflows(\?.*)?$/, (route: any) => route.fulfill({ json: summaries }));
     await page.route(/\/perqueue\/api\/workflows\/\d+(\?.*)?$/, (route: any) => {
@@ -197,40 +220,42 @@ async function main(): Promise<void> {
     await page.addInitScript(() => {
       const w = window as any;
       w.__pqLongTasks = [];
-      new PerformanceObserver((list) => {
+      new PerformanceObserver(list => {
         for (const entry of list.getEntries()) {
           w.__pqLongTasks.push(entry.duration);
         }
       }).observe({ type: 'longtask' as never, buffered: true });
     });
     await page.goto(`${baseUrl}/lab`);
-    await page.waitForFunction(() => (window as any).jupyterapp?.commands.hasCommand('perqueue:open-workflow'), null, { timeout: 300_000 }); // a bound for a hang: a loaded machine loads JupyterLab slowly
+    await page.waitForFunction(() => (window as any).jupyterapp?.commands.hasCommand('perqueue:open-workflow'), null, {
+      timeout: 300_000
+    }); // a bound for a hang: a loaded machine loads JupyterLab slowly
 
     /** Opens a workflow and resolves with the ms until its graph is laid out and painted. */
     const firstPaint = (id: number, expand: boolean) =>
       page.evaluate(
         async ({ id, expand }: { id: number; expand: boolean }) => {
           const app = (window as any).jupyterapp;
-          const frame = () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
+          const frame = () => new Promise<void>(r => requestAnimationFrame(() => requestAnimationFrame(() => r())));
           const t0 = performance.now();
           const widget = await app.commands.execute('perqueue:open-workflow', { workflowId: id });
           const panel = widget.content;
           const view = panel.graph;
           const runs = () => Number(view.node.dataset.layoutRuns ?? 0);
           while (runs() === 0) {
-            await new Promise((r) => setTimeout(r, 5));
+            await new Promise(r => setTimeout(r, 5));
           }
           if (expand) {
             const before = runs();
             panel.setAllGroupsCollapsed(false);
             while (runs() === before) {
-              await new Promise((r) => setTimeout(r, 5));
+              await new Promise(r => setTimeout(r, 5));
             }
           }
           await frame();
           return { ms: performance.now() - t0, nodes: panel.cytoscape.nodes().length };
         },
-        { id, expand },
+        { id, expand }
       );
 
     const collapsed: number[] = [];
@@ -250,7 +275,8 @@ async function main(): Promise<void> {
       drawnExpanded = b.nodes;
     }
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
-    const fmt = (xs: number[]) => `median ${(median(xs) / 1000).toFixed(2)} s (min ${(Math.min(...xs) / 1000).toFixed(2)}, max ${(Math.max(...xs) / 1000).toFixed(2)}, n=${xs.length})`;
+    const fmt = (xs: number[]) =>
+      `median ${(median(xs) / 1000).toFixed(2)} s (min ${(Math.min(...xs) / 1000).toFixed(2)}, max ${(Math.max(...xs) / 1000).toFixed(2)}, n=${xs.length})`;
     console.log(`(a) first paint of a ${o.entries.toLocaleString('en')}-entry workflow (goal <= 1.5 s)`);
     console.log(`    default view, width groups collapsed (${drawnCollapsed} nodes drawn): ${fmt(collapsed)}`);
     console.log(`    every group expanded (${drawnExpanded} nodes drawn, layout in the worker): ${fmt(expanded)}`);
@@ -282,20 +308,28 @@ async function main(): Promise<void> {
         // Kept to be put back for the timeline phases, which load workflows of their own.
         model.__getWorkflow = model._client.getWorkflow;
         const detail = JSON.parse(JSON.stringify(model.workflow(live)));
-        model._client.getWorkflow = async (id: number) => JSON.parse(JSON.stringify(id === live ? detail : await Promise.reject(new Error('not in the bench'))));
+        model._client.getWorkflow = async (id: number) =>
+          JSON.parse(JSON.stringify(id === live ? detail : await Promise.reject(new Error('not in the bench'))));
         let seq = model.lastSeq;
         const t0 = performance.now();
         for (let k = 0; k < total; k++) {
           const node = detail.nodes[1 + (k % (detail.nodes.length - 2))];
           node.state = node.state === 'waiting' ? 'running' : node.state === 'running' ? 'succeeded' : 'running';
-          model.applyEvent({ seq: ++seq, at: Date.now(), workflowId: live, nodeId: node.id, type: 'node', state: node.state });
+          model.applyEvent({
+            seq: ++seq,
+            at: Date.now(),
+            workflowId: live,
+            nodeId: node.id,
+            type: 'node',
+            state: node.state
+          });
           const wait = t0 + ((k + 1) * 1000) / rate - performance.now();
           if (wait > 0) {
-            await new Promise((r) => setTimeout(r, wait));
+            await new Promise(r => setTimeout(r, wait));
           }
         }
       },
-      { live, total, rate: o.rate },
+      { live, total, rate: o.rate }
     );
     const sending = (Date.now() - started) / 1000;
     await page.waitForTimeout(1500);
@@ -307,11 +341,13 @@ async function main(): Promise<void> {
       const view = (window as any).jupyterapp.shell.currentWidget.content.graph;
       return { states: view.node.dataset.states as string, id };
     }, live);
-    const over200 = longTasks.filter((d) => d > 200).length;
-    console.log(`(b) ${total.toLocaleString('en')} events in ${sending.toFixed(1)} s (${(total / sending).toFixed(0)}/s) into the ${expandedLive ? 'expanded' : 'default (collapsed)'} ${o.entries.toLocaleString('en')}-entry graph (goal: no long task > 200 ms)`);
+    const over200 = longTasks.filter(d => d > 200).length;
+    console.log(
+      `(b) ${total.toLocaleString('en')} events in ${sending.toFixed(1)} s (${(total / sending).toFixed(0)}/s) into the ${expandedLive ? 'expanded' : 'default (collapsed)'} ${o.entries.toLocaleString('en')}-entry graph (goal: no long task > 200 ms)`
+    );
     console.log(
       `    long tasks: ${longTasks.length} (> 50 ms), longest ${longTasks.length ? Math.max(...longTasks).toFixed(0) : 0} ms, ` +
-        `median ${longTasks.length ? median(longTasks).toFixed(0) : 0} ms, over 200 ms: ${over200}`,
+        `median ${longTasks.length ? median(longTasks).toFixed(0) : 0} ms, over 200 ms: ${over200}`
     );
     console.log(`    graph after the run: ${shown.states}`);
 
@@ -319,7 +355,7 @@ async function main(): Promise<void> {
     const timelinePaint = (id: number) =>
       page.evaluate(async (id: number) => {
         const app = (window as any).jupyterapp;
-        const frame = () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
+        const frame = () => new Promise<void>(r => requestAnimationFrame(() => requestAnimationFrame(() => r())));
         const current = app.shell.currentWidget?.content;
         const model = current?._model;
         if (model?.__getWorkflow) {
@@ -329,10 +365,14 @@ async function main(): Promise<void> {
         const widget = await app.commands.execute('perqueue:show-timeline', { workflowId: id });
         const view = widget.content;
         while (!Number(view.node.dataset.painted ?? 0)) {
-          await new Promise((r) => setTimeout(r, 5));
+          await new Promise(r => setTimeout(r, 5));
         }
         await frame();
-        return { ms: performance.now() - t0, entries: Number(view.node.dataset.entryCount), drawn: Number(view.node.dataset.drawnBars) };
+        return {
+          ms: performance.now() - t0,
+          entries: Number(view.node.dataset.entryCount),
+          drawn: Number(view.node.dataset.drawnBars)
+        };
       }, id);
     const timeline: number[] = [];
     let timelineDrawn = { entries: 0, drawn: 0 };
@@ -341,7 +381,9 @@ async function main(): Promise<void> {
       timeline.push(t.ms);
       timelineDrawn = t;
     }
-    console.log(`(c) timeline first paint of a ${timelineDrawn.entries.toLocaleString('en')}-entry workflow (${timelineDrawn.drawn} lanes on screen; goal <= 1 s): ${fmt(timeline)}`);
+    console.log(
+      `(c) timeline first paint of a ${timelineDrawn.entries.toLocaleString('en')}-entry workflow (${timelineDrawn.drawn} lanes on screen; goal <= 1 s): ${fmt(timeline)}`
+    );
 
     // (d) Events into the open timeline, each entry queued → running → succeeded, with times.
     const liveTimeline = timedIds[timedIds.length - 1];
@@ -355,10 +397,16 @@ async function main(): Promise<void> {
         const view = (window as any).jupyterapp.shell.currentWidget.content;
         const model = view._model;
         const detail = JSON.parse(JSON.stringify(model.workflow(live)));
-        model._client.getWorkflow = async (id: number) => JSON.parse(JSON.stringify(id === live ? detail : await Promise.reject(new Error('not in the bench'))));
+        model._client.getWorkflow = async (id: number) =>
+          JSON.parse(JSON.stringify(id === live ? detail : await Promise.reject(new Error('not in the bench'))));
         let seq = model.lastSeq;
         const t0 = performance.now();
-        const next: Record<string, string> = { succeeded: 'queued', queued: 'running', running: 'succeeded', waiting: 'queued' };
+        const next: Record<string, string> = {
+          succeeded: 'queued',
+          queued: 'running',
+          running: 'succeeded',
+          waiting: 'queued'
+        };
         for (let k = 0; k < total; k++) {
           const node = detail.nodes[1 + (k % (detail.nodes.length - 2))];
           node.state = next[node.state] ?? 'queued';
@@ -369,20 +417,24 @@ async function main(): Promise<void> {
           model.applyEvent({ seq: ++seq, at, workflowId: live, nodeId: node.id, type: 'node', state: node.state });
           const wait = t0 + ((k + 1) * 1000) / rate - performance.now();
           if (wait > 0) {
-            await new Promise((r) => setTimeout(r, wait));
+            await new Promise(r => setTimeout(r, wait));
           }
         }
       },
-      { live: liveTimeline, total, rate: o.rate },
+      { live: liveTimeline, total, rate: o.rate }
     );
     const timelineSending = (Date.now() - timelineStarted) / 1000;
     await page.waitForTimeout(1500);
     const timelineLong: number[] = await page.evaluate(() => (window as any).__pqLongTasks);
-    const timelineStates = await page.evaluate(() => (window as any).jupyterapp.shell.currentWidget.content.node.dataset.states as string);
-    console.log(`(d) ${total.toLocaleString('en')} events in ${timelineSending.toFixed(1)} s (${(total / timelineSending).toFixed(0)}/s) into the open ${o.entries.toLocaleString('en')}-entry timeline (goal: no long task > 100 ms)`);
+    const timelineStates = await page.evaluate(
+      () => (window as any).jupyterapp.shell.currentWidget.content.node.dataset.states as string
+    );
+    console.log(
+      `(d) ${total.toLocaleString('en')} events in ${timelineSending.toFixed(1)} s (${(total / timelineSending).toFixed(0)}/s) into the open ${o.entries.toLocaleString('en')}-entry timeline (goal: no long task > 100 ms)`
+    );
     console.log(
       `    long tasks: ${timelineLong.length} (> 50 ms), longest ${timelineLong.length ? Math.max(...timelineLong).toFixed(0) : 0} ms, ` +
-        `median ${timelineLong.length ? median(timelineLong).toFixed(0) : 0} ms, over 100 ms: ${timelineLong.filter((d) => d > 100).length}`,
+        `median ${timelineLong.length ? median(timelineLong).toFixed(0) : 0} ms, over 100 ms: ${timelineLong.filter(d => d > 100).length}`
     );
     console.log(`    timeline after the run: ${timelineStates}`);
     await browser.close();
@@ -391,7 +443,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
+main().catch(error => {
   console.error(error);
   process.exit(1);
 });

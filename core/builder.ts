@@ -13,7 +13,7 @@ const DEFAULT_GROUP_NAMES: Record<string, string> = {
   static_width: 'SWG',
   dynamic_width: 'DWG',
   cyclical: 'CG',
-  switch: 'SG',
+  switch: 'SG'
 };
 
 /**
@@ -51,14 +51,16 @@ export class Task extends SpecBuilder {
     readonly code: string,
     readonly args: JsonObject | null = null,
     readonly resources: string = DEFAULT_RESOURCES,
-    readonly options: TaskOptions = {},
+    readonly options: TaskOptions = {}
   ) {
     super();
     if (!code.startsWith('/')) throw new Error(`Task '${code}': the code path must be absolute`);
     this.name = taskName(options.name, code);
     parseResources(resources); // fail here, where the task is written
     if (options.func !== undefined && !/^[A-Za-z_]\w*$/.test(options.func)) {
-      throw new Error(`Task '${this.name}', field 'func': expected the name of a Python function, got ${JSON.stringify(options.func)}`);
+      throw new Error(
+        `Task '${this.name}', field 'func': expected the name of a Python function, got ${JSON.stringify(options.func)}`
+      );
     }
   }
   get displayName(): string {
@@ -70,7 +72,7 @@ export class Task extends SpecBuilder {
       name: this.name,
       code: this.code,
       args: this.args ?? {},
-      resources: formatResources(parseResources(this.resources)),
+      resources: formatResources(parseResources(this.resources))
     };
     if (this.options.retries) spec.retries = this.options.retries;
     if (this.options.preamble !== undefined) spec.preamble = this.options.preamble;
@@ -93,7 +95,7 @@ export class ManualTask extends SpecBuilder {
   readonly kind = 'manual';
   constructor(
     readonly name: string,
-    readonly options: ManualTaskOptions = {},
+    readonly options: ManualTaskOptions = {}
   ) {
     super();
   }
@@ -122,7 +124,11 @@ abstract class Group extends SpecBuilder {
     return this.groupName ?? DEFAULT_GROUP_NAMES[this.kind];
   }
   protected named(rest: Record<string, unknown>): NodeSpec {
-    return { kind: this.kind, ...(this.groupName !== undefined ? { name: this.groupName } : {}), ...rest } as unknown as NodeSpec;
+    return {
+      kind: this.kind,
+      ...(this.groupName !== undefined ? { name: this.groupName } : {}),
+      ...rest
+    } as unknown as NodeSpec;
   }
 }
 
@@ -137,14 +143,19 @@ export class Workflow extends Group {
   }
   toSpec(): NodeSpec {
     const nodes = [...this.deps.keys()];
-    const ids = new Map(uniqueIds(nodes.map((n) => n.displayName)).map((id, i) => [nodes[i], id]));
+    const ids = new Map(uniqueIds(nodes.map(n => n.displayName)).map((id, i) => [nodes[i], id]));
     return this.named({
       nodes: [...this.deps].map(([n, parents]) => {
-        const item: Record<string, unknown> = { id: ids.get(n)!, node: n.toSpec(), parents: parents.map((p) => ids.get(p)!) };
+        const item: Record<string, unknown> = {
+          id: ids.get(n)!,
+          node: n.toSpec(),
+          parents: parents.map(p => ids.get(p)!)
+        };
         const ports = this.ports.get(n);
-        if (ports && ports.size > 0) item.ports = Object.fromEntries([...ports].map(([p, m]) => [ids.get(p)!, { ...m }]));
+        if (ports && ports.size > 0)
+          item.ports = Object.fromEntries([...ports].map(([p, m]) => [ids.get(p)!, { ...m }]));
         return item;
-      }),
+      })
     });
   }
 }
@@ -152,7 +163,11 @@ export class Workflow extends Group {
 export class StaticWidthGroup extends Group {
   readonly kind = 'static_width';
   readonly body: SpecBuilder;
-  constructor(body: Body, readonly width: number, name?: string) {
+  constructor(
+    body: Body,
+    readonly width: number,
+    name?: string
+  ) {
     super(name);
     this.body = asNode(body);
   }
@@ -176,9 +191,14 @@ export class DynamicWidthGroup extends Group {
 export class CyclicalGroup extends Group {
   readonly kind = 'cyclical';
   readonly body: SpecBuilder;
-  constructor(body: Body, readonly maxTries: number = DEFAULT_MAX_TRIES, name?: string) {
+  constructor(
+    body: Body,
+    readonly maxTries: number = DEFAULT_MAX_TRIES,
+    name?: string
+  ) {
     super(name);
-    if (!Number.isInteger(maxTries) || maxTries < 1) throw new Error(`CyclicalGroup: max_tries must be a whole number >= 1, got ${maxTries}`);
+    if (!Number.isInteger(maxTries) || maxTries < 1)
+      throw new Error(`CyclicalGroup: max_tries must be a whole number >= 1, got ${maxTries}`);
     this.body = asNode(body);
   }
   toSpec(): NodeSpec {
@@ -195,7 +215,8 @@ export class SwitchGroup extends Group {
     this.branches = new Map();
     for (const [k, b] of entries) {
       const key = String(k);
-      if (key === SWITCHGROUP_SKIP) throw new Error(`SwitchGroup: '${SWITCHGROUP_SKIP}' is reserved for skipping the group`);
+      if (key === SWITCHGROUP_SKIP)
+        throw new Error(`SwitchGroup: '${SWITCHGROUP_SKIP}' is reserved for skipping the group`);
       if (this.branches.has(key)) throw new Error(`SwitchGroup: the key '${key}' is given twice`);
       this.branches.set(key, asNode(b));
     }
@@ -229,7 +250,9 @@ function dependencies(body: Body): [Map<SpecBuilder, SpecBuilder[]>, Map<SpecBui
       for (const [p, m] of named) {
         for (const [source, target] of Object.entries(m)) {
           if (typeof target !== 'string' || target === '') {
-            throw new Error(`Workflow: the port '${source}' from '${p.displayName}' to '${n.displayName}' needs an argument name, got ${JSON.stringify(target)}`);
+            throw new Error(
+              `Workflow: the port '${source}' from '${p.displayName}' to '${n.displayName}' needs an argument name, got ${JSON.stringify(target)}`
+            );
           }
         }
       }

@@ -43,7 +43,7 @@ export const DTYPES = {
   float32: '<f4',
   float64: '<f8',
   complex64: '<c8',
-  complex128: '<c16',
+  complex128: '<c16'
 } as const;
 
 export type DType = keyof typeof DTYPES;
@@ -71,7 +71,10 @@ export interface DTypeData {
 
 export type NdData = DTypeData[DType];
 
-type TypedArrayCtor = { new (buffer: ArrayBuffer, byteOffset?: number, length?: number): NdData; BYTES_PER_ELEMENT: number };
+type TypedArrayCtor = {
+  new (buffer: ArrayBuffer, byteOffset?: number, length?: number): NdData;
+  BYTES_PER_ELEMENT: number;
+};
 
 interface DTypeInfo {
   name: DType;
@@ -96,7 +99,7 @@ const INFO: Record<DType, DTypeInfo> = {
   float32: { name: 'float32', itemsize: 4, slots: 1, ctor: Float32Array as unknown as TypedArrayCtor },
   float64: { name: 'float64', itemsize: 8, slots: 1, ctor: Float64Array as unknown as TypedArrayCtor },
   complex64: { name: 'complex64', itemsize: 8, slots: 2, ctor: Float32Array as unknown as TypedArrayCtor },
-  complex128: { name: 'complex128', itemsize: 16, slots: 2, ctor: Float64Array as unknown as TypedArrayCtor },
+  complex128: { name: 'complex128', itemsize: 16, slots: 2, ctor: Float64Array as unknown as TypedArrayCtor }
 };
 
 const BY_WIRE = new Map<string, DType>(Object.entries(DTYPES).map(([name, wire]) => [wire, name as DType]));
@@ -117,9 +120,11 @@ export class NdArray<D extends DType = DType> {
 
   constructor(dtype: D, shape: readonly number[], data: DTypeData[D]) {
     const info = INFO[dtype];
-    if (!info) throw new TypeError(`unsupported dtype ${JSON.stringify(dtype)}; use one of ${Object.keys(DTYPES).join(', ')}`);
+    if (!info)
+      throw new TypeError(`unsupported dtype ${JSON.stringify(dtype)}; use one of ${Object.keys(DTYPES).join(', ')}`);
     for (const n of shape) {
-      if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`bad shape [${shape.join(',')}]: dimensions are whole numbers >= 0`);
+      if (!Number.isSafeInteger(n) || n < 0)
+        throw new TypeError(`bad shape [${shape.join(',')}]: dimensions are whole numbers >= 0`);
     }
     if (!(data instanceof info.ctor)) {
       throw new TypeError(`${dtype} data must be a ${info.ctor.name}, got ${describeType(data)}`);
@@ -139,14 +144,22 @@ export class NdArray<D extends DType = DType> {
   }
 
   /** An array from plain numbers (bigint or number for 64-bit ints; interleaved re, im for complex). */
-  static from<D extends DType>(dtype: D, shape: readonly number[], values: ArrayLike<number | bigint | boolean>): NdArray<D> {
+  static from<D extends DType>(
+    dtype: D,
+    shape: readonly number[],
+    values: ArrayLike<number | bigint | boolean>
+  ): NdArray<D> {
     const info = INFO[dtype];
     if (!info) throw new TypeError(`unsupported dtype ${JSON.stringify(dtype)}`);
     const data = new info.ctor(new ArrayBuffer(values.length * info.ctor.BYTES_PER_ELEMENT));
     const big = dtype === 'int64' || dtype === 'uint64';
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      (data as unknown as (number | bigint)[])[i] = big ? BigInt(v) : dtype === 'float16' ? roundToHalf(Number(v)) : Number(v);
+      (data as unknown as (number | bigint)[])[i] = big
+        ? BigInt(v)
+        : dtype === 'float16'
+          ? roundToHalf(Number(v))
+          : Number(v);
     }
     return new NdArray(dtype, shape, data as DTypeData[D]);
   }
@@ -156,7 +169,7 @@ export class NdArray<D extends DType = DType> {
 export class Complex {
   constructor(
     readonly real: number,
-    readonly imag: number,
+    readonly imag: number
   ) {}
   toString(): string {
     const sign = this.imag < 0 || Object.is(this.imag, -0) ? '-' : '+';
@@ -241,7 +254,7 @@ function enc(v: unknown, path: string, stack: Set<object>): unknown {
         setOwn(out, k, enc(x, keyPath(path, k), stack));
       }
       if (Object.prototype.hasOwnProperty.call(v, TAG)) {
-        return { [TAG]: 'dict', items: keys.map((k) => [k, out[k]]) };
+        return { [TAG]: 'dict', items: keys.map(k => [k, out[k]]) };
       }
       return out;
     }
@@ -262,7 +275,9 @@ function enc(v: unknown, path: string, stack: Set<object>): unknown {
     if (v instanceof PyPath) return { [TAG]: 'path', path: v.path };
     if (v instanceof PyFloat) return { [TAG]: 'float', value: v.value };
     if (ArrayBuffer.isView(v)) {
-      throw new TypeError(`cannot encode a ${describeType(v)} at ${path}: wrap it in an NdArray (a bare Uint8Array means bytes)`);
+      throw new TypeError(
+        `cannot encode a ${describeType(v)} at ${path}: wrap it in an NdArray (a bare Uint8Array means bytes)`
+      );
     }
     throw cannotEncode(v, path);
   } finally {
@@ -296,7 +311,8 @@ function isPlainObject(v: object): v is Record<string, unknown> {
 
 /** Assign without ever touching the prototype, whatever the key (even "__proto__"). */
 function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
-  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  if (k === '__proto__')
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
   else o[k] = v;
 }
 
@@ -313,10 +329,11 @@ export function sortSetItems(items: unknown[]): unknown[] {
   if (items.every(isNum)) {
     return [...items].sort((a, b) => ((a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0));
   }
-  if (items.every((x) => typeof x === 'string')) return [...items].sort((a, b) => compareCodePoints(a as string, b as string));
-  const keyed = items.map((x) => [stringify(x), x] as const);
+  if (items.every(x => typeof x === 'string'))
+    return [...items].sort((a, b) => compareCodePoints(a as string, b as string));
+  const keyed = items.map(x => [stringify(x), x] as const);
   keyed.sort((a, b) => compareCodePoints(a[0], b[0]));
-  return keyed.map((k) => k[1]);
+  return keyed.map(k => k[1]);
 }
 
 /** Python compares strings by code point; JS's default sort compares UTF-16 units. */
@@ -393,7 +410,8 @@ function dec(v: unknown, path: string): unknown {
     case 'dict': {
       const out: Record<string, unknown> = {};
       for (const [i, kv] of field('items', isArr, 'a list of [key, value] pairs').entries()) {
-        if (!Array.isArray(kv) || kv.length !== 2 || typeof kv[0] !== 'string') throw bad(`items[${i}] must be a [string, value] pair`);
+        if (!Array.isArray(kv) || kv.length !== 2 || typeof kv[0] !== 'string')
+          throw bad(`items[${i}] must be a [string, value] pair`);
         setOwn(out, kv[0], dec(kv[1], keyPath(path, kv[0])));
       }
       return out;
@@ -418,7 +436,7 @@ function encodeArray(a: NdArray): unknown {
   if (a.dtype === 'float16') {
     bytes = floatsToHalfBytes(a.data as Float32Array);
   } else if (a.dtype === 'bool') {
-    bytes = Uint8Array.from(a.data as Uint8Array, (x) => (x ? 1 : 0));
+    bytes = Uint8Array.from(a.data as Uint8Array, x => (x ? 1 : 0));
   } else {
     const d = a.data;
     bytes = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
@@ -430,9 +448,10 @@ function encodeArray(a: NdArray): unknown {
 function decodeArray(o: Record<string, unknown>, bad: (why: string) => CodecError): NdArray {
   const wire = o.dtype;
   const dtype = typeof wire === 'string' ? BY_WIRE.get(wire) : undefined;
-  if (dtype === undefined) throw bad(`unsupported dtype ${JSON.stringify(wire)}; expected one of ${[...BY_WIRE.keys()].join(' ')}`);
+  if (dtype === undefined)
+    throw bad(`unsupported dtype ${JSON.stringify(wire)}; expected one of ${[...BY_WIRE.keys()].join(' ')}`);
   const shape = o.shape;
-  if (!Array.isArray(shape) || !shape.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+  if (!Array.isArray(shape) || !shape.every(n => Number.isSafeInteger(n) && n >= 0)) {
     throw bad('shape must be a list of whole numbers >= 0');
   }
   if (typeof o.data !== 'string') throw bad("'data' must be a base64 string");
@@ -492,12 +511,12 @@ function floatBitsToHalfBits(f: number): number {
     let m = full >>> shift;
     const rest = full & ((1 << shift) - 1);
     const halfway = 1 << (shift - 1);
-    if (rest > halfway || (rest === halfway && (m & 1))) m++;
+    if (rest > halfway || (rest === halfway && m & 1)) m++;
     return sign | m;
   }
   let h = sign | (e << 10) | (mant >>> 13);
   const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h++; // may carry into the exponent: correct
+  if (rest > 0x1000 || (rest === 0x1000 && h & 1)) h++; // may carry into the exponent: correct
   return h;
 }
 
@@ -555,7 +574,7 @@ export function toBase64(bytes: Uint8Array): string {
   return parts.join('');
 }
 
-export function fromBase64(text: string, bad: (why: string) => Error = (w) => new CodecError(w)): Uint8Array {
+export function fromBase64(text: string, bad: (why: string) => Error = w => new CodecError(w)): Uint8Array {
   if (text.length % 4 !== 0) throw bad('base64 text length is not a multiple of 4');
   const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const out = new Uint8Array((text.length / 4) * 3 - pad);
@@ -607,7 +626,8 @@ export function parseJson(text: string): unknown {
   }
   if (!sourceTextSupported) return JSON.parse(text);
   return JSON.parse(text, ((_k: string, v: unknown, ctx?: { source?: string }) => {
-    if (typeof v === 'number' && !Number.isSafeInteger(v) && ctx?.source && /^-?\d+$/.test(ctx.source)) return BigInt(ctx.source);
+    if (typeof v === 'number' && !Number.isSafeInteger(v) && ctx?.source && /^-?\d+$/.test(ctx.source))
+      return BigInt(ctx.source);
     return v;
   }) as (k: string, v: unknown) => unknown);
 }
@@ -645,7 +665,8 @@ export function stringify(value: unknown, opts: StringifyOptions = {}): string {
         out.push(quote(k), indent === undefined ? ':' : ': ');
         const x = (v as Record<string, unknown>)[k];
         // An integral Python float's tag: its value spelled as Python does (2.0), not 2.
-        if (k === 'value' && (v as Record<string, unknown>)[TAG] === 'float' && Number.isSafeInteger(x)) out.push(`${x}.0`);
+        if (k === 'value' && (v as Record<string, unknown>)[TAG] === 'float' && Number.isSafeInteger(x))
+          out.push(`${x}.0`);
         else write(x, depth + 1);
       });
       newline(depth);
@@ -661,7 +682,15 @@ export function stringify(value: unknown, opts: StringifyOptions = {}): string {
   return out.join('');
 }
 
-const SHORT_ESCAPES: Record<number, string> = { 0x22: '\\"', 0x5c: '\\\\', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x08: '\\b', 0x0c: '\\f' };
+const SHORT_ESCAPES: Record<number, string> = {
+  0x22: '\\"',
+  0x5c: '\\\\',
+  0x0a: '\\n',
+  0x0d: '\\r',
+  0x09: '\\t',
+  0x08: '\\b',
+  0x0c: '\\f'
+};
 
 function quote(s: string): string {
   let r = '"';
@@ -732,7 +761,7 @@ export function summarize(value: unknown, opts: SummaryOptions = {}): unknown {
     const list = Array.isArray(v) ? v : v instanceof PyTuple ? v.items : v instanceof Set ? [...v] : undefined;
     if (list) {
       if (depth >= maxDepth) return `[… ${plural(list.length, 'item')}]`;
-      const shown = list.slice(0, maxItems).map((x) => sum(x, depth + 1));
+      const shown = list.slice(0, maxItems).map(x => sum(x, depth + 1));
       if (list.length > maxItems) shown.push(`… ${list.length - maxItems} more`);
       return shown;
     }

@@ -10,7 +10,7 @@ import {
   INDEX_KW,
   ITER_KW,
   SWITCHGROUP_KEY,
-  SWITCHGROUP_SKIP,
+  SWITCHGROUP_SKIP
 } from './constants.js';
 import { ActionError, FormDataError } from './errors.js';
 import { MAX_GROUP_WIDTH, MAX_WORKFLOW_ENTRIES } from './limits.js';
@@ -29,7 +29,7 @@ import {
   type NodeSpec,
   type Ports,
   type Template,
-  type WorkflowDocument,
+  type WorkflowDocument
 } from './spec.js';
 import { itemPath } from './specPath.js';
 import { isBad, isSettled, type EntryState } from './states.js';
@@ -127,7 +127,15 @@ function isBlocking(s: EntryState): boolean {
 const CANCELLABLE: ReadonlySet<EntryState> = new Set(['waiting', 'queued', 'running', 'blocked', 'awaiting_input']);
 const RETRYABLE: ReadonlySet<EntryState> = new Set(['failed', 'timed_out', 'cancelled', 'discarded']);
 /** States from which an entry may be completed, discarded or failed by hand. */
-const BY_HAND: ReadonlySet<EntryState> = new Set(['waiting', 'blocked', 'failed', 'timed_out', 'cancelled', 'discarded', 'skipped']);
+const BY_HAND: ReadonlySet<EntryState> = new Set([
+  'waiting',
+  'blocked',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'discarded',
+  'skipped'
+]);
 const EDITABLE: ReadonlySet<EntryState> = new Set([
   'waiting',
   'blocked',
@@ -135,7 +143,7 @@ const EDITABLE: ReadonlySet<EntryState> = new Set([
   'timed_out',
   'cancelled',
   'discarded',
-  'awaiting_input',
+  'awaiting_input'
 ]);
 
 export class Engine {
@@ -255,23 +263,24 @@ export class Engine {
     // Ports rename what reaches the entry over an edge of its workflow, also the outputs behind a
     // group placeholder (a loop's last iteration, a DWG's parents).
     const merged = mergeParentData(
-      pqParentOrder(parents, joinOf).map((p) => ({ id: p.id, data: this.portedData(n, p, via.get(p.id)!).data })),
-      true,
+      pqParentOrder(parents, joinOf).map(p => ({ id: p.id, data: this.portedData(n, p, via.get(p.id)!).data })),
+      true
     );
     const kwargs = receivedKwargs(n.args, merged.data, n.index, n.iteration);
     const joined: Record<string, number[]> = {};
     for (const [k, ids] of merged.order) {
       if (!(k === INDEX_KW && n.index.length > 0) && !(k === ITER_KW && n.iteration.length > 0)) joined[k] = ids;
     }
-    const pqParents = parents.map((p) => ({
+    const pqParents = parents.map(p => ({
       id: p.id,
       name: p.name,
       index: p.index,
       iteration: p.iteration,
-      data: p.data ?? {},
+      data: p.data ?? {}
     }));
     const spec = this.templateOf(n);
-    if (spec.kind === 'task' && spec.func !== undefined && spec.func !== 'main') return { kwargs, joined, func: spec.func, pqParents };
+    if (spec.kind === 'task' && spec.func !== undefined && spec.func !== 'main')
+      return { kwargs, joined, func: spec.func, pqParents };
     return { kwargs, joined, pqParents };
   }
 
@@ -288,10 +297,10 @@ export class Engine {
     const changes: Changes = {
       nextNodeId: this.nextNodeId,
       nextWorkflowId: this.nextWorkflowId,
-      nodes: [...this.dirtyNodes].map((id) => this.nodes.get(id)).filter((n): n is RtNode => !!n),
+      nodes: [...this.dirtyNodes].map(id => this.nodes.get(id)).filter((n): n is RtNode => !!n),
       addedEdges: this.addedEdges,
       removedEdges: this.removedEdges,
-      workflows: [...this.dirtyWorkflows].map((id) => this.workflows.get(id)!.record),
+      workflows: [...this.dirtyWorkflows].map(id => this.workflows.get(id)!.record)
     };
     this.dirtyNodes = new Set();
     this.dirtyWorkflows = new Set();
@@ -360,7 +369,8 @@ export class Engine {
    */
   requeue(id: number): void {
     const n = this.mustGet(id);
-    if (n.state !== 'queued' && n.state !== 'running') throw new ActionError(`entry ${id} ('${n.name}') is ${n.state}, not queued`);
+    if (n.state !== 'queued' && n.state !== 'running')
+      throw new ActionError(`entry ${id} ('${n.name}') is ${n.state}, not queued`);
     n.attempt += 1;
     n.queuedAt = this.now();
     n.startedAt = null;
@@ -420,7 +430,7 @@ export class Engine {
     const ok = isPlaceholder(n.kind) ? n.state === 'failed' || n.state === 'cancelled' : RETRYABLE.has(n.state);
     if (!ok) {
       throw new ActionError(
-        `entry ${id} ('${n.name}') is ${n.state}: only failed, timed-out, cancelled or discarded entries can be retried`,
+        `entry ${id} ('${n.name}') is ${n.state}: only failed, timed-out, cancelled or discarded entries can be retried`
       );
     }
     n.error = null;
@@ -438,14 +448,21 @@ export class Engine {
    * ahead, those of a discarded one are skipped, those of a failed one blocked). Refused while a
    * job is queued or running for it (cancel it first) and once it has succeeded.
    */
-  settleByHand(id: number, state: 'succeeded' | 'discarded' | 'failed', result: { data?: JsonObject | null; error?: string | null } = {}): void {
+  settleByHand(
+    id: number,
+    state: 'succeeded' | 'discarded' | 'failed',
+    result: { data?: JsonObject | null; error?: string | null } = {}
+  ): void {
     const n = this.mustGet(id);
     if (n.kind !== 'task') {
       const what = n.kind === 'manual' ? 'a manual step: approve or reject it' : `a ${n.kind} group`;
-      throw new ActionError(`entry ${id} ('${n.name}') is ${what}; only task entries can be completed, discarded or failed by hand`);
+      throw new ActionError(
+        `entry ${id} ('${n.name}') is ${what}; only task entries can be completed, discarded or failed by hand`
+      );
     }
     if (!BY_HAND.has(n.state)) {
-      const why = n.state === 'succeeded' ? 'it has a result already' : 'a job is queued or running for it: cancel it first';
+      const why =
+        n.state === 'succeeded' ? 'it has a result already' : 'a job is queued or running for it: cancel it first';
       throw new ActionError(`entry ${id} ('${n.name}') is ${n.state}: ${why}`);
     }
     const data = result.data ?? null;
@@ -503,14 +520,15 @@ export class Engine {
   modify(id: number, m: Modification): void {
     const n = this.mustGet(id);
     const wf = this.workflows.get(n.workflowId)!;
-    const editsEntry = m.args !== undefined || m.resources !== undefined || m.code !== undefined || m.retries !== undefined;
+    const editsEntry =
+      m.args !== undefined || m.resources !== undefined || m.code !== undefined || m.retries !== undefined;
     if (editsEntry) {
       if (n.kind !== 'task' && n.kind !== 'manual') {
         throw new ActionError(`entry ${id} ('${n.name}') is a ${n.kind} group: args and resources belong to tasks`);
       }
       if (!EDITABLE.has(n.state)) {
         throw new ActionError(
-          `entry ${id} ('${n.name}') is ${n.state}: args and resources can change only before it runs or after it failed`,
+          `entry ${id} ('${n.name}') is ${n.state}: args and resources can change only before it runs or after it failed`
         );
       }
       if (m.code !== undefined) {
@@ -541,19 +559,23 @@ export class Engine {
         throw new ActionError(`entry ${id} ('${n.name}') is not a CyclicalGroup: max_tries applies to cyclical groups`);
       }
       if (!Number.isInteger(m.maxTries) || m.maxTries < 1) {
-        throw new ActionError(`CyclicalGroup ${cycle.id} ('${cycle.name}'), field 'max_tries': must be a whole number >= 1`);
+        throw new ActionError(
+          `CyclicalGroup ${cycle.id} ('${cycle.name}'), field 'max_tries': must be a whole number >= 1`
+        );
       }
     }
     if (m.width !== undefined) {
       if (n.kind !== 'dynamic_width') {
-        throw new ActionError(`entry ${id} ('${n.name}') is not a DynamicWidthGroup: width applies to dynamic width groups`);
+        throw new ActionError(
+          `entry ${id} ('${n.name}') is not a DynamicWidthGroup: width applies to dynamic width groups`
+        );
       }
       if (!Number.isInteger(m.width) || m.width < 0) {
         throw new ActionError(`DynamicWidthGroup ${id} ('${n.name}'), field 'width': must be a whole number >= 0`);
       }
       if (m.width > MAX_GROUP_WIDTH) {
         throw new ActionError(
-          `DynamicWidthGroup ${id} ('${n.name}'), field 'width': ${m.width} is over the limit of ${MAX_GROUP_WIDTH.toLocaleString('en-US')} columns per group`,
+          `DynamicWidthGroup ${id} ('${n.name}'), field 'width': ${m.width} is over the limit of ${MAX_GROUP_WIDTH.toLocaleString('en-US')} columns per group`
         );
       }
     }
@@ -619,7 +641,7 @@ export class Engine {
 
   /** Entries waiting for a person, across all workflows. */
   awaitingInput(): RtNode[] {
-    return [...this.awaiting].map((id) => this.nodes.get(id)!);
+    return [...this.awaiting].map(id => this.nodes.get(id)!);
   }
 
   manualSpec(id: number): ManualTaskSpec {
@@ -710,13 +732,13 @@ export class Engine {
     if (typeof width !== 'number' || !Number.isInteger(width) || width < 0) {
       return this.failPlaceholder(
         p,
-        `DynamicWidthGroup '${p.name}': '${DYNAMICWIDTHGROUP_KEY}' must be a whole number >= 0, got ${JSON.stringify(width)}`,
+        `DynamicWidthGroup '${p.name}': '${DYNAMICWIDTHGROUP_KEY}' must be a whole number >= 0, got ${JSON.stringify(width)}`
       );
     }
     if (width > MAX_GROUP_WIDTH) {
       return this.failPlaceholder(
         p,
-        `DynamicWidthGroup '${p.name}': a width of ${width} is over the limit of ${MAX_GROUP_WIDTH.toLocaleString('en-US')} columns per group`,
+        `DynamicWidthGroup '${p.name}': a width of ${width} is over the limit of ${MAX_GROUP_WIDTH.toLocaleString('en-US')} columns per group`
       );
     }
     const body = this.bodyOf(p);
@@ -762,12 +784,12 @@ export class Engine {
       return this.failPlaceholder(
         t,
         `CyclicalGroup '${c.name}': the last tasks of iteration ${k} returned no '${CYCLICALGROUP_KEY}' ` +
-          '(true stops the loop, false runs another iteration)',
+          '(true stops the loop, false runs another iteration)'
       );
     }
     // Several last tasks: the loop stops only when none of them asks for another round.
     const stop = merged.gathered.has(CYCLICALGROUP_KEY)
-      ? Object.values(stopValue as JsonObject).every((v) => v !== false)
+      ? Object.values(stopValue as JsonObject).every(v => v !== false)
       : stopValue !== false;
     t.data = without(merged.data, CYCLICALGROUP_KEY);
     if (stop) {
@@ -779,7 +801,7 @@ export class Engine {
       return this.failPlaceholder(
         t,
         `CyclicalGroup '${c.name}' ran out of tries: ${c.maxTries} iteration(s) ran and none returned ` +
-          `'${CYCLICALGROUP_KEY}' true; raise max_tries and retry this entry to go on`,
+          `'${CYCLICALGROUP_KEY}' true; raise max_tries and retry this entry to go on`
       );
     }
     this.startIteration(c, t, k + 1);
@@ -800,10 +822,12 @@ export class Engine {
     }
     const branch = spec.branches[key];
     if (!branch) {
-      const valid = Object.keys(spec.branches).map((k) => `'${k}'`).join(', ');
+      const valid = Object.keys(spec.branches)
+        .map(k => `'${k}'`)
+        .join(', ');
       return this.failPlaceholder(
         s,
-        `SwitchGroup '${s.name}': unknown '${SWITCHGROUP_KEY}' value '${key}'; valid keys: ${valid} (or '${SWITCHGROUP_SKIP}' to skip)`,
+        `SwitchGroup '${s.name}': unknown '${SWITCHGROUP_KEY}' value '${key}'; valid keys: ${valid} (or '${SWITCHGROUP_SKIP}' to skip)`
       );
     }
     const branchId = this.templateIdOf(s.workflowId, branch);
@@ -886,8 +910,14 @@ export class Engine {
     if (problems.length === 0) return;
     const wf = this.workflows.get(n.workflowId)!;
     throw new FormDataError(
-      { workflowId: wf.record.id, workflow: wf.record.name, entryId: n.id, entry: n.name, node: wf.templates[n.templateId].path },
-      problems.map(describeProblem),
+      {
+        workflowId: wf.record.id,
+        workflow: wf.record.name,
+        entryId: n.id,
+        entry: n.name,
+        node: wf.templates[n.templateId].path
+      },
+      problems.map(describeProblem)
     );
   }
 
@@ -902,7 +932,7 @@ export class Engine {
 
   /** Blocked, cancelled and skipped descendants go back to waiting so they can run after a retry. */
   private reopenDescendants(id: number): void {
-    const stack = this.childrenOf(id).map((e) => e.child);
+    const stack = this.childrenOf(id).map(e => e.child);
     const seen = new Set<number>();
     while (stack.length > 0) {
       const cur = stack.pop()!;
@@ -955,7 +985,7 @@ export class Engine {
   }
 
   private mergedParents(n: RtNode): Merged {
-    return mergeParentData(this.succeededParents(n).map((p) => ({ id: p.id, data: this.portedData(n, p).data })));
+    return mergeParentData(this.succeededParents(n).map(p => ({ id: p.id, data: this.portedData(n, p).data })));
   }
 
   /**
@@ -965,7 +995,11 @@ export class Engine {
   private portsBetween(n: RtNode, p: RtNode): { ports: Ports; parentItem: string; node: string } | null {
     const templates = this.workflows.get(n.workflowId)!.templates;
     const below = new Map<number, string | null>(); // ancestor of n -> n's node id inside it
-    for (let t: number | null = n.templateId, item: string | null = null; t !== null; item = templates[t].item, t = templates[t].parent) {
+    for (
+      let t: number | null = n.templateId, item: string | null = null;
+      t !== null;
+      item = templates[t].item, t = templates[t].parent
+    ) {
       below.set(t, item);
     }
     let t: number | null = p.templateId;
@@ -978,7 +1012,7 @@ export class Engine {
     const childItem = below.get(t);
     const spec = templates[t].spec;
     if (spec.kind !== 'workflow' || !childItem || !parentItem || childItem === parentItem) return null;
-    const ports = spec.nodes.find((x) => x.id === childItem)?.ports?.[parentItem];
+    const ports = spec.nodes.find(x => x.id === childItem)?.ports?.[parentItem];
     if (!ports || Object.keys(ports).length === 0) return null;
     return { ports, parentItem, node: itemPath(templates[t].path, childItem) };
   }
@@ -1007,7 +1041,7 @@ export class Engine {
           data: out,
           problem:
             `workflow '${wf}', task '${n.name}' (${edge.node}), field 'ports.${edge.parentItem}.${source}': ` +
-            `the parent '${p.name}' (entry ${p.id}) returned no '${source}' for the argument '${target}' (it returned: ${returned})`,
+            `the parent '${p.name}' (entry ${p.id}) returned no '${source}' for the argument '${target}' (it returned: ${returned})`
         };
       }
     }
@@ -1047,7 +1081,8 @@ export class Engine {
           const f = this.compile(workflowId, this.templateIdOf(workflowId, item.node), scope);
           for (const p of item.parents) {
             isParent.add(p);
-            for (const h of f.heads) for (const t of frags.get(p)!.tails) this.addEdge({ child: h, parent: t.id, join: t.join });
+            for (const h of f.heads)
+              for (const t of frags.get(p)!.tails) this.addEdge({ child: h, parent: t.id, join: t.join });
           }
           frags.set(item.id, f);
         }
@@ -1104,7 +1139,8 @@ export class Engine {
 
   private bodyOf(p: RtNode): number {
     const spec = this.templateOf(p);
-    if (spec.kind !== 'dynamic_width' && spec.kind !== 'cyclical') throw new Error(`template ${p.templateId} has no body`);
+    if (spec.kind !== 'dynamic_width' && spec.kind !== 'cyclical')
+      throw new Error(`template ${p.templateId} has no body`);
     return this.templateIdOf(p.workflowId, spec.body);
   }
 
@@ -1187,8 +1223,8 @@ function pqParentOrder(parents: RtNode[], joinOf: Map<number, number>): RtNode[]
     const j = joinOf.get(p.id);
     if (j !== undefined) (byJoin.get(j) ?? byJoin.set(j, []).get(j)!).push(p);
   }
-  const next = new Map<number, number>([...byJoin.keys()].map((j) => [j, byJoin.get(j)!.length - 1]));
-  return parents.map((p) => {
+  const next = new Map<number, number>([...byJoin.keys()].map(j => [j, byJoin.get(j)!.length - 1]));
+  return parents.map(p => {
     const j = joinOf.get(p.id);
     if (j === undefined) return p;
     const i = next.get(j)!;
@@ -1204,7 +1240,7 @@ function appendAll<T>(to: T[], items: readonly T[]): void {
 
 /** Workflow nodes ordered so that parents come first; ties keep the written order. */
 function topologicalOrder<T extends { id: string; parents: string[] }>(items: T[]): T[] {
-  const byId = new Map(items.map((i) => [i.id, i]));
+  const byId = new Map(items.map(i => [i.id, i]));
   const done = new Set<string>();
   const out: T[] = [];
   const visit = (i: T) => {

@@ -52,7 +52,7 @@ export class FormDataError extends ActionError {
   readonly problems: string[];
   constructor(
     at: { workflowId: number; workflow: string; entryId: number; entry: string; node: string },
-    problems: string[],
+    problems: string[]
   ) {
     // Ids as the CLI takes them, names as the person knows them, the node path as validateSpec names it.
     const where = `workflow ${at.workflowId} ('${at.workflow}'), entry ${at.entryId} ('${at.entry}'), ${describePlace({ node: at.node })}`;

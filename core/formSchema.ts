@@ -55,7 +55,7 @@ export const FORM_KEYWORDS: readonly string[] = [
   'description',
   'default',
   'examples',
-  'format',
+  'format'
 ];
 
 /**
@@ -90,8 +90,8 @@ function isJson(v: unknown, depth = 0): boolean {
   if (depth > MAX_DEPTH * 4) return false;
   if (v === null || typeof v === 'boolean' || typeof v === 'string') return true;
   if (typeof v === 'number') return Number.isFinite(v);
-  if (Array.isArray(v)) return v.every((x) => isJson(x, depth + 1));
-  if (isPlainObject(v)) return Object.values(v).every((x) => isJson(x, depth + 1));
+  if (Array.isArray(v)) return v.every(x => isJson(x, depth + 1));
+  if (isPlainObject(v)) return Object.values(v).every(x => isJson(x, depth + 1));
   return false;
 }
 
@@ -145,7 +145,9 @@ function show(v: unknown): string {
     case 'boolean':
     case 'integer':
     case 'number':
-      return typeof s.value === 'number' && !Number.isFinite(s.value) ? showNonFinite(s.value) : JSON.stringify(s.value);
+      return typeof s.value === 'number' && !Number.isFinite(s.value)
+        ? showNonFinite(s.value)
+        : JSON.stringify(s.value);
     case 'string': {
       const text = JSON.stringify(s.value);
       return text.length > 60 ? `${text.slice(0, 57)}..."` : text;
@@ -171,7 +173,7 @@ const ARTICLE: Record<TypeName, string> = {
   number: 'a number',
   integer: 'an integer',
   boolean: 'a boolean',
-  null: 'null',
+  null: 'null'
 };
 
 /** Deep equality of two values as a form sees them (tuples equal arrays, 1 equals 1.0). */
@@ -190,7 +192,7 @@ function sameValue(a: unknown, b: unknown): boolean {
     const oa = a as Record<string, unknown>;
     const ob = b as Record<string, unknown>;
     const ka = Object.keys(oa);
-    return ka.length === Object.keys(ob).length && ka.every((k) => k in ob && sameValue(oa[k], ob[k]));
+    return ka.length === Object.keys(ob).length && ka.every(k => k in ob && sameValue(oa[k], ob[k]));
   }
   if (isPlainObject(a)) return JSON.stringify(a) === JSON.stringify(b); // other codec tags, as stored
   return a === b;
@@ -210,7 +212,10 @@ export function checkFormSchema(schema: unknown, root = 'form'): FormProblem[] {
   if (problems.length === 0 && isPlainObject(schema) && schema.type !== undefined) {
     const types = typesOf(schema.type);
     if (!types.includes('object')) {
-      problems.push({ path: `${root}.type`, problem: `the data of a manual step is a JSON object, so the form's type must allow 'object', got ${JSON.stringify(schema.type)}` });
+      problems.push({
+        path: `${root}.type`,
+        problem: `the data of a manual step is a JSON object, so the form's type must allow 'object', got ${JSON.stringify(schema.type)}`
+      });
     }
   }
   return problems;
@@ -239,20 +244,26 @@ function checkSchemaAt(s: unknown, path: string, depth: number, out: FormProblem
 
   if (s.type !== undefined) checkType(s.type, child(path, 'type'), out);
   if (s.properties !== undefined) {
-    if (!isPlainObject(s.properties)) bad('properties', `must be an object mapping field names to schemas, got ${describeJsonKind(s.properties)}`);
-    else for (const [k, sub] of Object.entries(s.properties)) checkSchemaAt(sub, child(child(path, 'properties'), k), depth + 1, out);
+    if (!isPlainObject(s.properties))
+      bad('properties', `must be an object mapping field names to schemas, got ${describeJsonKind(s.properties)}`);
+    else
+      for (const [k, sub] of Object.entries(s.properties))
+        checkSchemaAt(sub, child(child(path, 'properties'), k), depth + 1, out);
   }
   if (s.required !== undefined) {
-    if (!Array.isArray(s.required) || !s.required.every((r) => typeof r === 'string')) {
+    if (!Array.isArray(s.required) || !s.required.every(r => typeof r === 'string')) {
       bad('required', `must be a list of field names, got ${describeJsonKind(s.required)}`);
     } else if (new Set(s.required).size !== s.required.length) {
       bad('required', 'a field is listed twice');
     } else if (s.additionalProperties === false) {
       // Only the listed properties are allowed, so a required field outside them can never be given.
       const known = isPlainObject(s.properties) ? s.properties : {};
-      const missing = (s.required as string[]).filter((r) => !(r in known));
+      const missing = (s.required as string[]).filter(r => !(r in known));
       if (missing.length > 0) {
-        bad('required', `${missing.map((m) => `'${m}'`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} required but not in properties, and additionalProperties is false: no data can match`);
+        bad(
+          'required',
+          `${missing.map(m => `'${m}'`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} required but not in properties, and additionalProperties is false: no data can match`
+        );
       }
     }
   }
@@ -260,24 +271,30 @@ function checkSchemaAt(s: unknown, path: string, depth: number, out: FormProblem
     bad('additionalProperties', `only true or false is supported, got ${describeJsonKind(s.additionalProperties)}`);
   }
   if (s.items !== undefined) {
-    if (Array.isArray(s.items)) bad('items', 'must be one schema for every item; a list of schemas (tuple form) is not supported');
+    if (Array.isArray(s.items))
+      bad('items', 'must be one schema for every item; a list of schemas (tuple form) is not supported');
     else checkSchemaAt(s.items, child(path, 'items'), depth + 1, out);
   }
   if (s.enum !== undefined) {
-    if (!Array.isArray(s.enum) || s.enum.length === 0) bad('enum', `must be a non-empty list of values, got ${describeJsonKind(s.enum)}`);
+    if (!Array.isArray(s.enum) || s.enum.length === 0)
+      bad('enum', `must be a non-empty list of values, got ${describeJsonKind(s.enum)}`);
     else if (!isJson(s.enum)) bad('enum', 'the values must be JSON (numbers finite)');
   }
   if ('const' in s && !isJson(s.const)) bad('const', 'the value must be JSON (numbers finite)');
   for (const k of ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']) {
     if (s[k] === undefined) continue;
-    if (typeof s[k] === 'boolean') bad(k, `must be the bound itself, a number (JSON Schema draft 4's boolean form is not supported), got ${s[k]}`);
-    else if (typeof s[k] !== 'number' || !Number.isFinite(s[k])) bad(k, `must be a number, got ${describeJsonKind(s[k])}`);
+    if (typeof s[k] === 'boolean')
+      bad(k, `must be the bound itself, a number (JSON Schema draft 4's boolean form is not supported), got ${s[k]}`);
+    else if (typeof s[k] !== 'number' || !Number.isFinite(s[k]))
+      bad(k, `must be a number, got ${describeJsonKind(s[k])}`);
   }
   for (const k of ['minLength', 'maxLength', 'minItems', 'maxItems']) {
-    if (s[k] !== undefined && (!Number.isInteger(s[k]) || (s[k] as number) < 0)) bad(k, `must be a whole number >= 0, got ${describeJsonKind(s[k])}`);
+    if (s[k] !== undefined && (!Number.isInteger(s[k]) || (s[k] as number) < 0))
+      bad(k, `must be a whole number >= 0, got ${describeJsonKind(s[k])}`);
   }
   if (s.pattern !== undefined) {
-    if (typeof s.pattern !== 'string') bad('pattern', `must be a regular expression as a string, got ${describeJsonKind(s.pattern)}`);
+    if (typeof s.pattern !== 'string')
+      bad('pattern', `must be a regular expression as a string, got ${describeJsonKind(s.pattern)}`);
     else {
       const problem = patternProblem(s.pattern);
       if (problem) bad('pattern', problem);
@@ -301,7 +318,10 @@ function checkType(t: unknown, path: string, out: FormProblem[]): void {
   }
   for (const name of names) {
     if (typeof name !== 'string' || !(TYPES as readonly string[]).includes(name)) {
-      out.push({ path, problem: `unknown type ${JSON.stringify(name)}; expected ${TYPES.join(', ')} (or a list of them)` });
+      out.push({
+        path,
+        problem: `unknown type ${JSON.stringify(name)}; expected ${TYPES.join(', ')} (or a list of them)`
+      });
       return;
     }
   }
@@ -323,10 +343,14 @@ function checkBounds(s: Record<string, unknown>, path: string, out: FormProblem[
   pair('minimum', 'exclusiveMaximum', true);
   pair('exclusiveMinimum', 'exclusiveMaximum', true);
   const int = (k: string) => (Number.isInteger(s[k]) && (s[k] as number) >= 0 ? (s[k] as number) : undefined);
-  for (const [lo, hi] of [['minLength', 'maxLength'], ['minItems', 'maxItems']]) {
+  for (const [lo, hi] of [
+    ['minLength', 'maxLength'],
+    ['minItems', 'maxItems']
+  ]) {
     const a = int(lo);
     const b = int(hi);
-    if (a !== undefined && b !== undefined && a > b) out.push({ path: child(path, lo), problem: `${lo} ${a} is above ${hi} ${b}: no value can match` });
+    if (a !== undefined && b !== undefined && a > b)
+      out.push({ path: child(path, lo), problem: `${lo} ${a} is above ${hi} ${b}: no value can match` });
   }
 }
 
@@ -352,7 +376,12 @@ export interface ValidateFormOptions {
  * Empty when the value matches. The schema is expected to have passed checkFormSchema; parts
  * that did not (a workflow stored before a keyword was refused) are skipped, not trusted.
  */
-export function validateAgainstForm(schema: unknown, value: unknown, root = 'data', opts: ValidateFormOptions = {}): FormProblem[] {
+export function validateAgainstForm(
+  schema: unknown,
+  value: unknown,
+  root = 'data',
+  opts: ValidateFormOptions = {}
+): FormProblem[] {
   const out: FormProblem[] = [];
   validateAt(schema, value, root, [], 0, out, opts.limit ?? DEFAULT_LIMIT);
   return out;
@@ -360,7 +389,15 @@ export function validateAgainstForm(schema: unknown, value: unknown, root = 'dat
 
 type Field = (string | number)[];
 
-function validateAt(s: unknown, v: unknown, path: string, field: Field, depth: number, out: FormProblem[], limit: number): void {
+function validateAt(
+  s: unknown,
+  v: unknown,
+  path: string,
+  field: Field,
+  depth: number,
+  out: FormProblem[],
+  limit: number
+): void {
   if (!isPlainObject(s) || depth > MAX_DEPTH || out.length >= limit) return;
   const report: Report = (problem, at = path, about = field) => {
     if (out.length < limit) out.push({ path: at, problem, field: about });
@@ -369,14 +406,14 @@ function validateAt(s: unknown, v: unknown, path: string, field: Field, depth: n
 
   if (s.type !== undefined) {
     const types = typesOf(s.type).filter((t): t is TypeName => (TYPES as readonly string[]).includes(t));
-    if (types.length > 0 && !types.some((t) => matchesType(seen.kind, t))) {
+    if (types.length > 0 && !types.some(t => matchesType(seen.kind, t))) {
       // The rest describes a value of the right type: saying more would only repeat this.
-      return report(`expected ${types.map((t) => ARTICLE[t]).join(' or ')}, got ${show(v)}`);
+      return report(`expected ${types.map(t => ARTICLE[t]).join(' or ')}, got ${show(v)}`);
     }
   }
   if ('const' in s && !sameValue(v, s.const)) report(`must be ${JSON.stringify(s.const)}, got ${show(v)}`);
-  if (Array.isArray(s.enum) && s.enum.length > 0 && !s.enum.some((x) => sameValue(v, x))) {
-    report(`must be one of ${s.enum.map((x) => JSON.stringify(x)).join(', ')}, got ${show(v)}`);
+  if (Array.isArray(s.enum) && s.enum.length > 0 && !s.enum.some(x => sameValue(v, x))) {
+    report(`must be one of ${s.enum.map(x => JSON.stringify(x)).join(', ')}, got ${show(v)}`);
   }
 
   switch (seen.kind) {
@@ -427,12 +464,24 @@ function checkString(s: Record<string, unknown>, text: string, report: Report): 
   }
 }
 
-function checkArray(s: Record<string, unknown>, items: unknown[], path: string, field: Field, depth: number, out: FormProblem[], limit: number, report: Report): void {
+function checkArray(
+  s: Record<string, unknown>,
+  items: unknown[],
+  path: string,
+  field: Field,
+  depth: number,
+  out: FormProblem[],
+  limit: number,
+  report: Report
+): void {
   const count = (k: number) => `${k} item${k === 1 ? '' : 's'}`;
-  if (Number.isInteger(s.minItems) && items.length < (s.minItems as number)) report(`must have at least ${count(s.minItems as number)}, got ${items.length}`);
-  if (Number.isInteger(s.maxItems) && items.length > (s.maxItems as number)) report(`must have at most ${count(s.maxItems as number)}, got ${items.length}`);
+  if (Number.isInteger(s.minItems) && items.length < (s.minItems as number))
+    report(`must have at least ${count(s.minItems as number)}, got ${items.length}`);
+  if (Number.isInteger(s.maxItems) && items.length > (s.maxItems as number))
+    report(`must have at most ${count(s.maxItems as number)}, got ${items.length}`);
   if (isPlainObject(s.items)) {
-    for (let i = 0; i < items.length && out.length < limit; i++) validateAt(s.items, items[i], `${path}[${i}]`, [...field, i], depth + 1, out, limit);
+    for (let i = 0; i < items.length && out.length < limit; i++)
+      validateAt(s.items, items[i], `${path}[${i}]`, [...field, i], depth + 1, out, limit);
   }
 }
 
@@ -444,22 +493,25 @@ function checkObject(
   depth: number,
   out: FormProblem[],
   limit: number,
-  report: Report,
+  report: Report
 ): void {
   const properties = isPlainObject(s.properties) ? s.properties : {};
   if (Array.isArray(s.required)) {
     for (const r of s.required) {
-      if (typeof r === 'string' && !Object.prototype.hasOwnProperty.call(o, r)) report(`missing required field '${r}'`, path, [...field, r]);
+      if (typeof r === 'string' && !Object.prototype.hasOwnProperty.call(o, r))
+        report(`missing required field '${r}'`, path, [...field, r]);
     }
   }
   for (const [k, sub] of Object.entries(properties)) {
-    if (Object.prototype.hasOwnProperty.call(o, k)) validateAt(sub, o[k], child(path, k), [...field, k], depth + 1, out, limit);
+    if (Object.prototype.hasOwnProperty.call(o, k))
+      validateAt(sub, o[k], child(path, k), [...field, k], depth + 1, out, limit);
   }
   if (s.additionalProperties === false) {
     const known = Object.keys(properties);
-    const allowed = known.length > 0 ? `the form has ${known.map((k) => `'${k}'`).join(', ')}` : 'the form has no fields';
+    const allowed = known.length > 0 ? `the form has ${known.map(k => `'${k}'`).join(', ')}` : 'the form has no fields';
     for (const k of Object.keys(o)) {
-      if (!Object.prototype.hasOwnProperty.call(properties, k)) report(`not a field of the form (${allowed})`, child(path, k), [...field, k]);
+      if (!Object.prototype.hasOwnProperty.call(properties, k))
+        report(`not a field of the form (${allowed})`, child(path, k), [...field, k]);
     }
   }
 }

@@ -39,7 +39,7 @@ function canonicalJson(v: Json | undefined): string {
     if (v.value === '-0.0') return '0';
   }
   const keys = Object.keys(v).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
+  return `{${keys.map(k => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
 }
 
 /** Merge in id order, or in the order given when `keepOrder` (PerQueue's order of a join). */
@@ -62,7 +62,7 @@ export function mergeParentData(parents: ParentOutput[], keepOrder = false): Mer
       continue;
     }
     const first = canonicalJson(list[0].value);
-    if (list.every((x) => canonicalJson(x.value) === first)) {
+    if (list.every(x => canonicalJson(x.value) === first)) {
       data[k] = list[0].value;
       continue;
     }
@@ -70,7 +70,10 @@ export function mergeParentData(parents: ParentOutput[], keepOrder = false): Mer
     for (const x of list) obj[String(x.id)] = x.value;
     data[k] = obj;
     gathered.add(k);
-    order.set(k, list.map((x) => x.id));
+    order.set(
+      k,
+      list.map(x => x.id)
+    );
   }
   return { data, gathered, order };
 }
@@ -91,7 +94,7 @@ export function receivedKwargs(
   args: JsonObject | null | undefined,
   parentData: JsonObject,
   index: readonly number[],
-  iteration: readonly number[],
+  iteration: readonly number[]
 ): JsonObject {
   const kwargs: JsonObject = { ...(args ?? {}), ...parentData };
   if (index.length > 0) kwargs[INDEX_KW] = [...index];

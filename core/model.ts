@@ -75,7 +75,9 @@ export interface WorkflowRecord {
 }
 
 /** Fresh values for every field, so new nodes are complete rows. */
-export function blankNode(partial: Pick<RtNode, 'id' | 'workflowId' | 'kind' | 'templateId' | 'name' | 'createdAt'>): RtNode {
+export function blankNode(
+  partial: Pick<RtNode, 'id' | 'workflowId' | 'kind' | 'templateId' | 'name' | 'createdAt'>
+): RtNode {
   return {
     state: 'waiting',
     index: [],
@@ -99,6 +101,6 @@ export function blankNode(partial: Pick<RtNode, 'id' | 'workflowId' | 'kind' | '
     endedAt: null,
     deadline: null,
     completedBy: null,
-    ...partial,
+    ...partial
   };
 }

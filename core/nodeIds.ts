@@ -10,7 +10,7 @@
  */
 export function uniqueIds(names: readonly string[]): string[] {
   const used = new Set<string>();
-  return names.map((name) => {
+  return names.map(name => {
     let candidate = name;
     for (let k = 2; used.has(candidate); k++) candidate = `${name}-${k}`;
     used.add(candidate);

@@ -63,7 +63,8 @@ function resources(partial: Partial<Resources> & { cores: number; tmax: number }
 
 /** Parse a resource string; throws ResourceError naming the string and what is wrong. */
 export function parseResources(text: string): Resources {
-  if (typeof text !== 'string') throw new ResourceError(`a resource string is needed (e.g. '1:local:10m'), got ${JSON.stringify(text)}`);
+  if (typeof text !== 'string')
+    throw new ResourceError(`a resource string is needed (e.g. '1:local:10m'), got ${JSON.stringify(text)}`);
   const bad = (why: string) => new ResourceError(`bad resource string '${text}': ${why}`);
   if (text.trim() === '') throw bad('it is empty');
 

@@ -129,7 +129,7 @@ const DEFAULT_NAMES: Record<string, string> = {
   static_width: 'SWG',
   dynamic_width: 'DWG',
   cyclical: 'CG',
-  switch: 'SG',
+  switch: 'SG'
 };
 
 /** The display name of a spec node (PerQueue names groups by their capitals: DWG, CG...). */
@@ -145,8 +145,8 @@ function isJson(v: unknown, depth = 0): boolean {
   if (depth > 200) return false;
   if (v === null || typeof v === 'boolean' || typeof v === 'string') return true;
   if (typeof v === 'number') return Number.isFinite(v);
-  if (Array.isArray(v)) return v.every((x) => isJson(x, depth + 1));
-  if (isPlainObject(v)) return Object.values(v).every((x) => isJson(x, depth + 1));
+  if (Array.isArray(v)) return v.every(x => isJson(x, depth + 1));
+  if (isPlainObject(v)) return Object.values(v).every(x => isJson(x, depth + 1));
   return false;
 }
 
@@ -158,7 +158,10 @@ export function validateSpec(doc: unknown, opts: ValidateOptions = {}): Workflow
   if (!isPlainObject(doc)) throw new SpecError({}, 'a workflow spec must be a JSON object');
   for (const k of Object.keys(doc)) {
     if (!['specVersion', 'name', 'root', 'layout'].includes(k)) {
-      throw new SpecError({ field: k }, 'unknown top-level field (expected specVersion, name, root and optionally layout)');
+      throw new SpecError(
+        { field: k },
+        'unknown top-level field (expected specVersion, name, root and optionally layout)'
+      );
     }
   }
   const wf = typeof doc.name === 'string' && doc.name.trim() ? doc.name : undefined;
@@ -166,7 +169,7 @@ export function validateSpec(doc: unknown, opts: ValidateOptions = {}): Workflow
   if (doc.specVersion !== SPEC_VERSION) {
     throw new SpecError(
       { workflow: wf, field: 'specVersion' },
-      `unsupported spec version ${JSON.stringify(doc.specVersion)}; this version reads ${SPEC_VERSION}`,
+      `unsupported spec version ${JSON.stringify(doc.specVersion)}; this version reads ${SPEC_VERSION}`
     );
   }
   validateNode(doc.root, { workflow: wf, path: ROOT_PATH, hasUpstream: false, opts });
@@ -178,7 +181,7 @@ export function validateSpec(doc: unknown, opts: ValidateOptions = {}): Workflow
     throw new SpecError(
       { workflow: wf, node: ROOT_PATH },
       `the workflow makes ${entries.toLocaleString('en-US')} entries at submission, over the limit of ` +
-        `${MAX_WORKFLOW_ENTRIES.toLocaleString('en-US')} entries per workflow`,
+        `${MAX_WORKFLOW_ENTRIES.toLocaleString('en-US')} entries per workflow`
     );
   }
   return doc as unknown as WorkflowDocument;
@@ -204,7 +207,7 @@ const FIELDS: Record<string, readonly string[]> = {
   static_width: ['kind', 'name', 'body', 'width'],
   dynamic_width: ['kind', 'name', 'body'],
   cyclical: ['kind', 'name', 'body', 'maxTries'],
-  switch: ['kind', 'name', 'branches'],
+  switch: ['kind', 'name', 'branches']
 };
 
 function validateNode(n: unknown, ctx: Ctx): void {
@@ -230,7 +233,11 @@ function validateNode(n: unknown, ctx: Ctx): void {
         fail(ctx, 'width', `a StaticWidthGroup needs a whole width of at least 1, got ${JSON.stringify(n.width)}`);
       }
       if ((n.width as number) > MAX_GROUP_WIDTH) {
-        fail(ctx, 'width', `${groupLabel(n)} has a width of ${n.width}, over the limit of ${MAX_GROUP_WIDTH.toLocaleString('en-US')} columns per group`);
+        fail(
+          ctx,
+          'width',
+          `${groupLabel(n)} has a width of ${n.width}, over the limit of ${MAX_GROUP_WIDTH.toLocaleString('en-US')} columns per group`
+        );
       }
       return validateNode(n.body, { ...ctx, path: bodyPath(ctx.path) });
     case 'dynamic_width':
@@ -246,14 +253,19 @@ function validateNode(n: unknown, ctx: Ctx): void {
     case 'switch':
       return validateSwitch(n, ctx);
     default:
-      fail(ctx, 'kind', `unknown kind ${JSON.stringify(n.kind)}; expected task, manual, workflow, static_width, dynamic_width, cyclical or switch`);
+      fail(
+        ctx,
+        'kind',
+        `unknown kind ${JSON.stringify(n.kind)}; expected task, manual, workflow, static_width, dynamic_width, cyclical or switch`
+      );
   }
 }
 
 function validateArgs(n: Record<string, unknown>, ctx: Ctx): void {
   if (!isPlainObject(n.args)) fail(ctx, 'args', 'args must be a JSON object');
   for (const [k, v] of Object.entries(n.args)) {
-    if (!isJson(v)) fail(ctx, `args.${k}`, 'the value is not JSON (numbers must be finite; no functions or objects of classes)');
+    if (!isJson(v))
+      fail(ctx, `args.${k}`, 'the value is not JSON (numbers must be finite; no functions or objects of classes)');
   }
 }
 
@@ -272,7 +284,8 @@ function validateTask(n: Record<string, unknown>, ctx: Ctx): void {
   if (n.retries !== undefined && (!Number.isInteger(n.retries) || (n.retries as number) < 0)) {
     fail(ctx, 'retries', 'retries must be a whole number of at least 0');
   }
-  if (n.preamble !== undefined && typeof n.preamble !== 'string') fail(ctx, 'preamble', 'the preamble must be shell text');
+  if (n.preamble !== undefined && typeof n.preamble !== 'string')
+    fail(ctx, 'preamble', 'the preamble must be shell text');
   if (n.func !== undefined) {
     if (typeof n.func !== 'string' || !/^[A-Za-z_]\w*$/.test(n.func)) {
       fail(ctx, 'func', `func must be the name of a Python function, got ${JSON.stringify(n.func)}`);
@@ -282,7 +295,8 @@ function validateTask(n: Record<string, unknown>, ctx: Ctx): void {
     const problem = ctx.opts.functionProblem?.(n.code, n.func);
     if (problem) fail(ctx, 'func', problem);
   }
-  if (n.keepProcesses !== undefined && typeof n.keepProcesses !== 'boolean') fail(ctx, 'keepProcesses', 'keepProcesses must be true or false');
+  if (n.keepProcesses !== undefined && typeof n.keepProcesses !== 'boolean')
+    fail(ctx, 'keepProcesses', 'keepProcesses must be true or false');
 }
 
 function validateManual(n: Record<string, unknown>, ctx: Ctx): void {
@@ -300,7 +314,14 @@ function validateManual(n: Record<string, unknown>, ctx: Ctx): void {
     if (!isPlainObject(n.form)) fail(ctx, 'form', 'the form must be a JSON Schema object');
     // Only keywords we enforce: one we ignored would let through data its author meant to refuse.
     const [first, ...more] = checkFormSchema(n.form, 'form');
-    if (first) fail(ctx, first.path, more.length > 0 ? `${first.problem} (and ${more.length} more problem${more.length === 1 ? '' : 's'} in the form)` : first.problem);
+    if (first)
+      fail(
+        ctx,
+        first.path,
+        more.length > 0
+          ? `${first.problem} (and ${more.length} more problem${more.length === 1 ? '' : 's'} in the form)`
+          : first.problem
+      );
   }
   if (n.timeout !== undefined && (typeof n.timeout !== 'number' || !Number.isFinite(n.timeout) || n.timeout <= 0)) {
     fail(ctx, 'timeout', 'the timeout must be a positive number of seconds');
@@ -311,7 +332,8 @@ function validateManual(n: Record<string, unknown>, ctx: Ctx): void {
   if (n.default !== undefined && n.form !== undefined) {
     // The default stands in for a person's answer on timeout, so it must be an answer the form accepts.
     const problems = validateAgainstForm(n.form, n.default, 'default');
-    if (problems.length > 0) fail(ctx, 'default', `the default does not match the form: ${problems.map(describeProblem).join('; ')}`);
+    if (problems.length > 0)
+      fail(ctx, 'default', `the default does not match the form: ${problems.map(describeProblem).join('; ')}`);
   }
   if (n.onReject !== 'discard' && n.onReject !== 'fail') {
     fail(ctx, 'onReject', `onReject must be 'discard' or 'fail', got ${JSON.stringify(n.onReject)}`);
@@ -327,20 +349,23 @@ function validateWorkflow(n: Record<string, unknown>, ctx: Ctx): void {
       fail(ctx, `nodes[${i}].id`, 'every workflow node needs a string id');
     }
     for (const k of Object.keys(item)) {
-      if (!['id', 'node', 'parents', 'ports'].includes(k)) fail(ctx, `nodes[${i}].${k}`, 'unknown field (expected id, node, parents, ports)');
+      if (!['id', 'node', 'parents', 'ports'].includes(k))
+        fail(ctx, `nodes[${i}].${k}`, 'unknown field (expected id, node, parents, ports)');
     }
     if (ids.has(item.id)) fail(ctx, `nodes[${i}].id`, `the id '${item.id}' is used twice`);
     ids.add(item.id);
   }
   const nodes = n.nodes as WorkflowNodeSpec[];
   for (const item of nodes) {
-    if (!Array.isArray(item.parents)) fail({ ...ctx, path: itemPath(ctx.path, item.id) }, 'parents', 'parents must be a list of ids');
+    if (!Array.isArray(item.parents))
+      fail({ ...ctx, path: itemPath(ctx.path, item.id) }, 'parents', 'parents must be a list of ids');
     if (new Set(item.parents).size !== item.parents.length) {
       fail({ ...ctx, path: itemPath(ctx.path, item.id) }, 'parents', 'a parent is listed twice');
     }
     for (const p of item.parents) {
       if (!ids.has(p)) fail({ ...ctx, path: itemPath(ctx.path, item.id) }, 'parents', `unknown parent '${p}'`);
-      if (p === item.id) fail({ ...ctx, path: itemPath(ctx.path, item.id) }, 'parents', 'a node cannot depend on itself');
+      if (p === item.id)
+        fail({ ...ctx, path: itemPath(ctx.path, item.id) }, 'parents', 'a node cannot depend on itself');
     }
   }
   for (const item of nodes) validatePorts(item, nodes, { ...ctx, path: itemPath(ctx.path, item.id) });
@@ -350,26 +375,41 @@ function validateWorkflow(n: Record<string, unknown>, ctx: Ctx): void {
     validateNode(item.node, {
       ...ctx,
       path: itemPath(ctx.path, item.id),
-      hasUpstream: ctx.hasUpstream || item.parents.length > 0,
+      hasUpstream: ctx.hasUpstream || item.parents.length > 0
     });
   }
 }
 
 function validatePorts(item: WorkflowNodeSpec, siblings: WorkflowNodeSpec[], ctx: Ctx): void {
   if (item.ports === undefined) return;
-  if (!isPlainObject(item.ports)) fail(ctx, 'ports', 'ports must be an object {parent id: {parent key: argument name}}');
+  if (!isPlainObject(item.ports))
+    fail(ctx, 'ports', 'ports must be an object {parent id: {parent key: argument name}}');
   for (const [parent, map] of Object.entries(item.ports)) {
-    if (!item.parents.includes(parent)) fail(ctx, `ports.${parent}`, `'${parent}' is not a parent of this node (parents: ${item.parents.join(', ') || 'none'})`);
-    if (!isPlainObject(map)) fail(ctx, `ports.${parent}`, 'the ports of a parent must be an object {parent key: argument name}');
+    if (!item.parents.includes(parent))
+      fail(
+        ctx,
+        `ports.${parent}`,
+        `'${parent}' is not a parent of this node (parents: ${item.parents.join(', ') || 'none'})`
+      );
+    if (!isPlainObject(map))
+      fail(ctx, `ports.${parent}`, 'the ports of a parent must be an object {parent key: argument name}');
     for (const [source, target] of Object.entries(map)) {
       if (source === '') fail(ctx, `ports.${parent}`, 'a port names an empty parent key');
       if (typeof target !== 'string' || target === '') {
-        fail(ctx, `ports.${parent}.${source}`, `the argument name must be a non-empty string, got ${JSON.stringify(target)}`);
+        fail(
+          ctx,
+          `ports.${parent}.${source}`,
+          `the argument name must be a non-empty string, got ${JSON.stringify(target)}`
+        );
       }
       // Known before anything runs only for a form that allows no other keys.
-      const known = closedFormKeys(siblings.find((s) => s.id === parent)?.node);
+      const known = closedFormKeys(siblings.find(s => s.id === parent)?.node);
       if (known && source !== 'None' && !known.includes(source)) {
-        fail(ctx, `ports.${parent}.${source}`, `the form of '${parent}' never returns '${source}' (it returns: ${known.join(', ') || 'nothing'})`);
+        fail(
+          ctx,
+          `ports.${parent}.${source}`,
+          `the form of '${parent}' never returns '${source}' (it returns: ${known.join(', ') || 'nothing'})`
+        );
       }
     }
   }
@@ -399,7 +439,7 @@ function validateSwitch(n: Record<string, unknown>, ctx: Ctx): void {
 
 /** Depth-first search for a dependency cycle; returns its ids (first repeated at the end). */
 function findCycle(nodes: WorkflowNodeSpec[]): string[] | null {
-  const parents = new Map(nodes.map((n) => [n.id, n.parents]));
+  const parents = new Map(nodes.map(n => [n.id, n.parents]));
   const state = new Map<string, 'open' | 'done'>();
   const stack: string[] = [];
   const visit = (id: string): string[] | null => {

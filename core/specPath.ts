@@ -44,7 +44,8 @@ function segments(path: string): string[] | null {
 /** What a segment means read from `node` (an item of a workflow may be called `body`). */
 function stepFrom(node: NodeSpec, segment: string): Step | null {
   if (segment === 'body' && 'body' in node) return { kind: 'body' };
-  if (node.kind === 'switch' && segment.startsWith(BRANCH)) return { kind: 'branch', key: unescapeSegment(segment.slice(BRANCH.length)) };
+  if (node.kind === 'switch' && segment.startsWith(BRANCH))
+    return { kind: 'branch', key: unescapeSegment(segment.slice(BRANCH.length)) };
   if (node.kind === 'workflow') return { kind: 'item', id: unescapeSegment(segment) };
   return null;
 }
@@ -59,7 +60,7 @@ export function nodeAtPath(root: NodeSpec, path: string): NodeSpec | undefined {
     if (!node || !step) return undefined;
     if (step.kind === 'body') node = (node as { body: NodeSpec }).body;
     else if (step.kind === 'branch') node = (node as { branches: Record<string, NodeSpec> }).branches[step.key];
-    else node = (node as { nodes: { id: string; node: NodeSpec }[] }).nodes.find((n) => n.id === step.id)?.node;
+    else node = (node as { nodes: { id: string; node: NodeSpec }[] }).nodes.find(n => n.id === step.id)?.node;
   }
   return node;
 }

@@ -11,7 +11,7 @@ export const ENTRY_STATES = [
   'cancelled',
   'skipped',
   'blocked',
-  'awaiting_input',
+  'awaiting_input'
 ] as const;
 
 export type EntryState = (typeof ENTRY_STATES)[number];
@@ -27,11 +27,11 @@ export const STATE_LETTER: Record<EntryState, string> = {
   cancelled: 'c',
   skipped: 'x', // PerQueue calls an entry below a discard "axed" and writes 'x'
   blocked: 'b',
-  awaiting_input: 'a',
+  awaiting_input: 'a'
 };
 
 const LETTER_STATE: Record<string, EntryState> = Object.fromEntries(
-  Object.entries(STATE_LETTER).map(([s, l]) => [l, s as EntryState]),
+  Object.entries(STATE_LETTER).map(([s, l]) => [l, s as EntryState])
 );
 
 /** Finished and fine for the children: they may run (or be skipped) after these. */
@@ -68,15 +68,19 @@ export function workflowState(counts: Partial<Record<string, number>>): Workflow
 
 /** Parse "sdf" or "succeeded,failed" into states; throws naming the bad part. */
 export function parseStates(text: string): EntryState[] {
-  const parts = text.includes(',') || text.length > 1 && (ENTRY_STATES as readonly string[]).includes(text)
-    ? text.split(',').map((s) => s.trim()).filter(Boolean)
-    : [...text];
-  return parts.map((p) => {
+  const parts =
+    text.includes(',') || (text.length > 1 && (ENTRY_STATES as readonly string[]).includes(text))
+      ? text
+          .split(',')
+          .map(s => s.trim())
+          .filter(Boolean)
+      : [...text];
+  return parts.map(p => {
     if ((ENTRY_STATES as readonly string[]).includes(p)) return p as EntryState;
     const s = LETTER_STATE[p];
     if (!s) {
       throw new Error(
-        `unknown state '${p}': use letters ${Object.values(STATE_LETTER).join('')} or names ${ENTRY_STATES.join(', ')}`,
+        `unknown state '${p}': use letters ${Object.values(STATE_LETTER).join('')} or names ${ENTRY_STATES.join(', ')}`
       );
     }
     return s;

@@ -64,7 +64,7 @@ function userLockKey(): string {
 export async function takeProjectLock(paths: ProjectPaths): Promise<ProjectLock> {
   if (process.platform !== 'linux') return takeLockFile(paths);
   const name = lockName(paths.root);
-  const server: Server = createServer((socket) => socket.end(`${process.pid}\n`));
+  const server: Server = createServer(socket => socket.end(`${process.pid}\n`));
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(name, () => ok());
@@ -79,11 +79,11 @@ export async function takeProjectLock(paths: ProjectPaths): Promise<ProjectLock>
 
 /** The pid the lock's holder answers with, or null if it does not answer within a second. */
 function holderOf(name: string): Promise<number | null> {
-  return new Promise((ok) => {
+  return new Promise(ok => {
     let text = '';
     const s = connect(name);
     const timer = setTimeout(() => (s.destroy(), ok(null)), 1000);
-    s.on('data', (d) => (text += d.toString()));
+    s.on('data', d => (text += d.toString()));
     s.on('error', () => (clearTimeout(timer), ok(null)));
     s.on('close', () => (clearTimeout(timer), ok(Number(text.trim()) || null)));
   });
@@ -102,12 +102,13 @@ function takeLockFile(paths: ProjectPaths): ProjectLock {
           } catch {
             /* gone already */
           }
-        },
+        }
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(readFileSync(paths.lock, 'utf8').trim());
-      if (pid && pid !== process.pid && isAlive(pid)) throw new LockHeld(`a bridge already runs for ${paths.root} (pid ${pid})`);
+      if (pid && pid !== process.pid && isAlive(pid))
+        throw new LockHeld(`a bridge already runs for ${paths.root} (pid ${pid})`);
       unlinkSync(paths.lock); // stale: its process is gone
     }
   }

@@ -45,7 +45,7 @@ export async function runDaemon(root: string): Promise<void> {
   try {
     paths = initProject(root);
     lock = await takeProjectLock(paths);
-    store = openCheckedStore(paths, { onWarning: log, onFault: (f) => onFault(f) });
+    store = openCheckedStore(paths, { onWarning: log, onFault: f => onFault(f) });
     tightenProject(paths);
   } catch (e) {
     if (e instanceof LockHeld || e instanceof StoreRefused) log(e.message);
@@ -58,7 +58,7 @@ export async function runDaemon(root: string): Promise<void> {
       store,
       localCores: Number(process.env.PQ_LOCAL_CORES) || availableParallelism(),
       defaultPython: process.env.PQ_PYTHON || 'python3',
-      log,
+      log
     });
   let manager = newManager();
   let storage: StorageStatus = { ok: true };
@@ -75,7 +75,10 @@ export async function runDaemon(root: string): Promise<void> {
     for (const s of servers) s.close();
     // The store is closed (checkpointed) before the connection file goes: `pql daemon stop`
     // returns when that file is gone, and the database must then be free for others.
-    for (const tidy of [() => store.close(), () => [paths.connection, paths.socket].forEach((f) => existsSync(f) && unlinkSync(f))]) {
+    for (const tidy of [
+      () => store.close(),
+      () => [paths.connection, paths.socket].forEach(f => existsSync(f) && unlinkSync(f))
+    ]) {
       try {
         tidy();
       } catch {
@@ -128,13 +131,13 @@ export async function runDaemon(root: string): Promise<void> {
     log(`space is available again on ${paths.stateDir}: the bridge resumes${was}`);
     storage = { ok: true };
   };
-  onFault = (fault) => {
+  onFault = fault => {
     if (fault.problem === 'disk_full') pause(fault);
     else stopFor(fault.message);
   };
   // A storage fault inside a timer's step has been handled by onFault: the step is dropped with
   // the manager that ran it. Anything else is a bug: say it and stop rather than run on.
-  process.on('uncaughtException', (e) => {
+  process.on('uncaughtException', e => {
     if (e instanceof StorageFault) return;
     log(`internal error: ${e.stack ?? e}`);
     shutdown(1);
@@ -156,7 +159,7 @@ export async function runDaemon(root: string): Promise<void> {
         trustedListener,
         port: () => port,
         log,
-        storage: () => storage,
+        storage: () => storage
       });
     if (existsSync(paths.socket)) unlinkSync(paths.socket);
     const unixServer = make(true);
@@ -166,7 +169,14 @@ export async function runDaemon(root: string): Promise<void> {
     await new Promise<void>((ok, fail) => tcpServer.once('error', fail).listen(0, '127.0.0.1', ok));
     servers.push(unixServer, tcpServer);
     port = (tcpServer.address() as { port: number }).port;
-    const info: ConnectionInfo = { pid: process.pid, version: VERSION, apiVersion: API_VERSION, socket: paths.socket, port, token };
+    const info: ConnectionInfo = {
+      pid: process.pid,
+      version: VERSION,
+      apiVersion: API_VERSION,
+      socket: paths.socket,
+      port,
+      token
+    };
     writeFileSync(`${paths.connection}.tmp`, JSON.stringify(info), { mode: 0o600 });
     chmodSync(`${paths.connection}.tmp`, 0o600);
     renameSync(`${paths.connection}.tmp`, paths.connection);
@@ -178,7 +188,7 @@ export async function runDaemon(root: string): Promise<void> {
     lock.release();
     process.exit(REFUSED_EXIT);
   }
-  watch = new ProjectWatch(paths, (reason) => stopFor(reason));
+  watch = new ProjectWatch(paths, reason => stopFor(reason));
   process.on('SIGTERM', () => shutdown(0));
   process.on('SIGINT', () => shutdown(0));
   log(`bridge ${VERSION} for ${paths.root}: pid ${process.pid}, socket ${paths.socket}, port ${port}`);

@@ -15,7 +15,7 @@ export class ProjectWatch {
 
   constructor(
     private readonly paths: ProjectPaths,
-    private readonly onProblem: (reason: string) => void,
+    private readonly onProblem: (reason: string) => void
   ) {
     this.folder = statSync(paths.stateDir).ino;
     this.db = statSync(paths.db).ino;
@@ -38,7 +38,8 @@ export class ProjectWatch {
       }
     };
     const folder = ino(stateDir);
-    if (folder === null) return `the project's folder ${stateDir} was deleted: its workflows, run folders and socket are gone`;
+    if (folder === null)
+      return `the project's folder ${stateDir} was deleted: its workflows, run folders and socket are gone`;
     if (folder !== this.folder) return `the project's folder ${stateDir} was replaced by another folder`;
     const file = ino(db);
     if (file === null) return `the workflow database ${db} was deleted`;

@@ -3,7 +3,17 @@
 // project's daemon runs its queued tasks as whoever starts it, a `.perqueue/` that another user
 // made or can change (a shared, world-writable folder) is refused, as git refuses a repository
 // owned by someone else; PQ_SAFE_DIRECTORY overrides that, like git's `safe.directory`.
-import { chmodSync, existsSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  fchmodSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 export const STATE_DIR = '.perqueue';
@@ -32,7 +42,7 @@ function projectPaths(root: string): ProjectPaths {
     lock: join(stateDir, 'bridge.lock'),
     daemonLog: join(stateDir, 'bridge.log'),
     runs: join(stateDir, 'runs'),
-    config: join(stateDir, 'config.json'),
+    config: join(stateDir, 'config.json')
   };
 }
 
@@ -56,7 +66,7 @@ export const SAFE_DIRECTORY_ENV = 'PQ_SAFE_DIRECTORY';
 /** Whether PQ_SAFE_DIRECTORY (folders separated by ':', or '*' for all) names `root`. */
 function trustedByOverride(root: string): boolean {
   const listed = (process.env[SAFE_DIRECTORY_ENV] ?? '').split(':').filter(Boolean);
-  return listed.some((p) => p === '*' || resolve(p) === root);
+  return listed.some(p => p === '*' || resolve(p) === root);
 }
 
 /** A user's name for messages, from /etc/passwd; the number when it is not there. */
@@ -91,7 +101,7 @@ function checkProjectTrust(root: string): void {
   const override = `If you trust it, set ${SAFE_DIRECTORY_ENV}=${root} (folders separated by ':', or '*' for all).`;
   if (link.isSymbolicLink() && link.uid !== uid && link.uid !== 0) {
     throw new UnsafeProjectError(
-      `refusing the project in ${root}: ${state} is a symbolic link made by ${userName(link.uid)}, not by you. ${override}`,
+      `refusing the project in ${root}: ${state} is a symbolic link made by ${userName(link.uid)}, not by you. ${override}`
     );
   }
   const st = statSync(state);
@@ -99,14 +109,14 @@ function checkProjectTrust(root: string): void {
   if (st.uid !== uid) {
     throw new UnsafeProjectError(
       `refusing the project in ${root}: ${state} belongs to ${userName(st.uid)}, not to you (${userName(uid)}); ` +
-        `its daemon would run that user's queued tasks as you. ${override}`,
+        `its daemon would run that user's queued tasks as you. ${override}`
     );
   }
   if (st.mode & 0o022) {
     const who = st.mode & 0o002 ? 'every user' : 'its group';
     throw new UnsafeProjectError(
       `refusing the project in ${root}: ${state} is writable by ${who} (mode ${(st.mode & 0o777).toString(8)}), ` +
-        `so someone else could change what runs as you. Make it private with 'chmod 700 ${state}'. ${override}`,
+        `so someone else could change what runs as you. Make it private with 'chmod 700 ${state}'. ${override}`
     );
   }
 }
@@ -120,7 +130,7 @@ export function tightenProject(p: ProjectPaths): void {
   const uid = process.getuid?.();
   const dirs = [p.stateDir, p.runs];
   const files = [p.db, `${p.db}-wal`, `${p.db}-shm`, p.connection, p.daemonLog, p.lock, p.config];
-  for (const [path, mode] of [...dirs.map((d) => [d, 0o700] as const), ...files.map((f) => [f, 0o600] as const)]) {
+  for (const [path, mode] of [...dirs.map(d => [d, 0o700] as const), ...files.map(f => [f, 0o600] as const)]) {
     let st;
     try {
       st = lstatSync(path);

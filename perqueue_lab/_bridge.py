@@ -90,8 +90,7 @@ def _command(args: Sequence[str]) -> list[str]:
     cli = cli_path()
     if not cli.is_file():
         raise BridgeError(
-            f"the pql CLI is missing at {cli}: build it with `npm run build:node` "
-            "or install a perqueue-lab wheel"
+            f"the pql CLI is missing at {cli}: build it with `npm run build:node` or install a perqueue-lab wheel"
         )
     return [find_node(), str(cli), *[str(a) for a in args]]
 

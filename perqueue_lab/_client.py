@@ -124,7 +124,9 @@ class SyncBridgeClient:
             self._conn = conn
             return conn
         if not start:
-            raise BridgeError(f"no bridge is running for {self.project}: run `pql daemon start --project {self.project}`")
+            raise BridgeError(
+                f"no bridge is running for {self.project}: run `pql daemon start --project {self.project}`"
+            )
         _bridge.run_cli(daemon_start_args(self.project), cwd=self.project)
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -152,14 +154,23 @@ class SyncBridgeClient:
             self._ensure()
         try:
             status, value = self._http(method, path, body, timeout)
-        except (ConnectionRefusedError, FileNotFoundError, ConnectionResetError, http.client.RemoteDisconnected) as first:
+        except (
+            ConnectionRefusedError,
+            FileNotFoundError,
+            ConnectionResetError,
+            http.client.RemoteDisconnected,
+        ) as first:
             if isinstance(first, (ConnectionRefusedError, FileNotFoundError)) or method == "GET":
                 self._ensure()
                 status, value = self._http(method, path, body, timeout)
             else:
-                raise BridgeError(f"the bridge for {self.project} closed the connection during {method} {path}") from first
+                raise BridgeError(
+                    f"the bridge for {self.project} closed the connection during {method} {path}"
+                ) from first
         except TimeoutError as e:
-            raise BridgeError(f"the bridge for {self.project} did not answer {method} {path} within {timeout:.0f} s") from e
+            raise BridgeError(
+                f"the bridge for {self.project} did not answer {method} {path} within {timeout:.0f} s"
+            ) from e
         if status >= 400:
             message = value.get("error") if isinstance(value, dict) else None
             error = BridgeError(str(message or value or f"HTTP {status} from {method} {path}"))

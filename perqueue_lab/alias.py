@@ -124,9 +124,7 @@ class PerqueueAlias(importlib.abc.MetaPathFinder):
                 name=fullname,
             )
         package = fullname in _PACKAGES
-        return importlib.machinery.ModuleSpec(
-            fullname, _AliasLoader(target_name, package), is_package=package
-        )
+        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(target_name, package), is_package=package)
 
     def _real_perqueue_elsewhere(self) -> bool:
         """Whether any other finder (path entries, editable installs, ...) finds a ``perqueue``."""

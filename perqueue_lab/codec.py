@@ -27,6 +27,7 @@ and in both languages. Sets come back as ``set`` (``frozenset`` when inside anot
 
 Anything else raises TypeError naming its type and where it is, e.g. ``data.models[2]``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -119,8 +120,13 @@ def _enc(obj: Any, path: str, active: set[int]) -> Any:
         return obj
     if t is float:
         return _float_value(obj)
-    if t is dict or t is list or t is tuple or t is set or t is frozenset or isinstance(
-        obj, (dict, list, tuple, set, frozenset)
+    if (
+        t is dict
+        or t is list
+        or t is tuple
+        or t is set
+        or t is frozenset
+        or isinstance(obj, (dict, list, tuple, set, frozenset))
     ):
         return _enc_container(obj, path, active)
     if isinstance(obj, bool):
@@ -154,7 +160,9 @@ def _enc(obj: Any, path: str, active: set[int]) -> Any:
         try:
             as_dict = registered(obj)
             if not isinstance(as_dict, dict):
-                raise TypeError(f"{path}: the encoder registered for {_type_name(obj)} returned {type(as_dict).__name__}, not a dict")
+                raise TypeError(
+                    f"{path}: the encoder registered for {_type_name(obj)} returned {type(as_dict).__name__}, not a dict"
+                )
             return _enc(as_dict, path, active)
         finally:
             active.discard(id(obj))
@@ -247,8 +255,7 @@ def _enc_array(np: Any, a: Any, path: str) -> Any:
     wire = _BY_NAME.get(a.dtype.name) if a.dtype.fields is None else None
     if wire is None:
         raise TypeError(
-            f"cannot encode an ndarray of dtype {a.dtype} at {path}: "
-            f"supported dtypes are {', '.join(_BY_NAME)}"
+            f"cannot encode an ndarray of dtype {a.dtype} at {path}: supported dtypes are {', '.join(_BY_NAME)}"
         )
     le = np.ascontiguousarray(a, dtype=np.dtype(wire))
     return {

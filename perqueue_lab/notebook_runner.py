@@ -46,8 +46,7 @@ class TaskError(Exception):
 #: PerQueue imports `perqueue` (perqueue_lab.alias). A kernel without perqueue_lab goes on
 #: without it, as it would without the alias.
 ALIAS_EXEC_LINE = (
-    "--IPKernelApp.exec_lines="
-    "try:\n import perqueue_lab.alias as _a; _a.install(); del _a\nexcept ImportError:\n pass"
+    "--IPKernelApp.exec_lines=try:\n import perqueue_lab.alias as _a; _a.install(); del _a\nexcept ImportError:\n pass"
 )
 
 
@@ -87,8 +86,7 @@ def _kernel_manager() -> AsyncKernelManager:
     except ImportError as e:
         raise TaskError(
             "ModuleNotFoundError",
-            f"notebook tasks need ipykernel in the task's Python ({sys.executable}): "
-            "pip install ipykernel",
+            f"notebook tasks need ipykernel in the task's Python ({sys.executable}): pip install ipykernel",
         ) from e
     return AsyncKernelManager(kernel_name="python3", kernel_spec_manager=_own_python_spec_manager())
 
@@ -214,8 +212,7 @@ def run_notebook(
         if type(e).__name__ == "NoSuchKernel":
             raise TaskError(
                 "NoSuchKernel",
-                f"no Jupyter kernel named {os.environ.get(KERNEL_ENV)!r} ({KERNEL_ENV}): "
-                "see `jupyter kernelspec list`",
+                f"no Jupyter kernel named {os.environ.get(KERNEL_ENV)!r} ({KERNEL_ENV}): see `jupyter kernelspec list`",
             ) from None
         raise TaskError(type(e).__name__, f"{type(e).__name__}({str(e)!r}) while running {path.name}") from e
     finally:

@@ -131,7 +131,9 @@ class PersistentQueue:
         detail = self._json(["show", _key(key), "--json"])
         data = detail.get("parentData") if isinstance(detail, dict) else None
         if not isinstance(data, dict):
-            raise _bridge.BridgeError(f"pql show did not report the parent data of entry {_key(key)}: {str(detail)[:300]}")
+            raise _bridge.BridgeError(
+                f"pql show did not report the parent data of entry {_key(key)}: {str(detail)[:300]}"
+            )
         from perqueue_lab.task_classes.entry import _decode
 
         decoded: dict[str, Any] = _decode(data)
@@ -198,10 +200,7 @@ class PersistentQueue:
         target = next((e for e in entries if e.key == int(key)), None)
         if target is None:
             return [_key(key)]  # the CLI explains that the entry does not exist
-        same = [
-            e for e in entries
-            if e.key != target.key and e.state in _EDITABLE and _same_task(e, target)
-        ]
+        same = [e for e in entries if e.key != target.key and e.state in _EDITABLE and _same_task(e, target)]
         return [_key(target.key), *(_key(e.key) for e in same)]
 
     def save_code(self, key: int, new_code: str | os.PathLike[str], all: bool = False) -> None:

@@ -97,7 +97,9 @@ def _load_main(code: str, name: str = "main") -> Callable[..., Any]:
     namespace = run_path(code)
     func: object = namespace.get(name)
     if func is None:
-        defined = sorted(k for k, v in namespace.items() if callable(v) and getattr(v, "__module__", None) == "<run_path>")
+        defined = sorted(
+            k for k, v in namespace.items() if callable(v) and getattr(v, "__module__", None) == "<run_path>"
+        )
         raise LookupError(
             f"{code} has no function {name}(): define {name}(**kwargs) returning (ok, dict)"
             f" (functions it defines: {', '.join(defined) or 'none'})"

@@ -121,9 +121,7 @@ class Selection:
             return False
         if self.mq_ids is not None and _as_int(entry.mq_id) not in self.mq_ids:
             return False
-        if self.names is not None and not any(
-            fnmatchcase(entry.name.lower(), pat.lower()) for pat in self.names
-        ):
+        if self.names is not None and not any(fnmatchcase(entry.name.lower(), pat.lower()) for pat in self.names):
             return False
         if self.states is not None:
             return entry.state in self.states

@@ -26,7 +26,7 @@ export class PerQueueApiError extends Error {
     readonly status: number,
     message: string,
     readonly path: string,
-    readonly fix: string = '',
+    readonly fix: string = ''
   ) {
     super(message);
     this.name = 'PerQueueApiError';
@@ -190,7 +190,10 @@ export class PerQueueClient implements IPerQueueClient {
     if (settings.appendToken && settings.token) {
       query.push(`token=${encodeURIComponent(settings.token)}`);
     }
-    const url = withProject(URLExt.join(settings.wsUrl, API_NAMESPACE, 'events', 'ws') + (query.length ? `?${query.join('&')}` : ''), this.project);
+    const url = withProject(
+      URLExt.join(settings.wsUrl, API_NAMESPACE, 'events', 'ws') + (query.length ? `?${query.join('&')}` : ''),
+      this.project
+    );
     const socket = new settings.WebSocket(url);
     let closed = false;
     const close = () => {
@@ -217,7 +220,7 @@ export class PerQueueClient implements IPerQueueClient {
       close: () => {
         closed = true;
         socket.close();
-      },
+      }
     };
   }
 
@@ -235,7 +238,12 @@ export class PerQueueClient implements IPerQueueClient {
     }
   }
 
-  private async request(path: string, init: RequestInit = {}, namespace = API_NAMESPACE, project = this.project): Promise<Response> {
+  private async request(
+    path: string,
+    init: RequestInit = {},
+    namespace = API_NAMESPACE,
+    project = this.project
+  ): Promise<Response> {
     const settings = this.serverSettings;
     const url = withProject(URLExt.join(settings.baseUrl, namespace, path), project);
     if (init.body !== undefined) {

@@ -10,14 +10,14 @@ export function addDocumentFactory<T extends DocumentWidget>(
   app: JupyterFrontEnd,
   factory: ABCWidgetFactory<T>,
   tracker: WidgetTracker<T>,
-  restorer: ILayoutRestorer | null,
+  restorer: ILayoutRestorer | null
 ): void {
   app.docRegistry.addWidgetFactory(factory);
   if (restorer) {
     void restorer.restore(tracker, {
       command: 'docmanager:open',
-      args: (widget) => ({ path: widget.context.path, factory: factory.name }),
-      name: (widget) => widget.context.path,
+      args: widget => ({ path: widget.context.path, factory: factory.name }),
+      name: widget => widget.context.path
     });
   }
 }

@@ -20,5 +20,5 @@ export default [
   timelinePlugin,
   builderPlugin,
   archiveExportPlugin,
-  archivePlugin,
+  archivePlugin
 ];

@@ -84,7 +84,6 @@ export class PerQueueModel extends ModelSignals implements IPerQueueModel {
     return this._client.project;
   }
 
-
   projects(): Promise<PerQueue.Project[]> {
     return this._client.listProjects();
   }
@@ -184,7 +183,7 @@ export class PerQueueModel extends ModelSignals implements IPerQueueModel {
       positions: new Map(),
       buffer: null,
       loading: null,
-      refetchTimer: null,
+      refetchTimer: null
     };
     this._graphs.set(id, state);
     try {
@@ -359,10 +358,10 @@ export class PerQueueModel extends ModelSignals implements IPerQueueModel {
         this._attempt = 0;
         this._setConnection('live', this._connection.status === 'connecting' ? this._connection.message : '');
         if (resume === null || !this._synced) {
-          this._resync().catch((error) => this._setConnection('reconnecting', describe(error)));
+          this._resync().catch(error => this._setConnection('reconnecting', describe(error)));
         }
       },
-      onEvent: (event) => {
+      onEvent: event => {
         if (!closed && generation === this._generation) {
           this.applyEvent(event);
         }
@@ -381,7 +380,7 @@ export class PerQueueModel extends ModelSignals implements IPerQueueModel {
         }
         this._setConnection('reconnecting', 'The live connection to the bridge dropped; reconnecting.');
         this._later(() => this._runStream(), this._delay(this._attempt++));
-      },
+      }
     });
     if (!socket) {
       this._socketFailures = SOCKET_FAILURES_BEFORE_POLL;
@@ -470,7 +469,7 @@ export class PerQueueModel extends ModelSignals implements IPerQueueModel {
     }
     state.buffer = [];
     const loading = this._client.getWorkflow(id).then(
-      (detail) => {
+      detail => {
         if (this._graphs.get(id) !== state) {
           return detail; // released meanwhile (closed, or another project is shown)
         }
@@ -486,11 +485,11 @@ export class PerQueueModel extends ModelSignals implements IPerQueueModel {
         this._markDirty(id);
         return detail;
       },
-      (error) => {
+      error => {
         state.buffer = null;
         state.loading = null;
         throw error;
-      },
+      }
     );
     state.loading = loading;
     return loading;
@@ -499,7 +498,7 @@ export class PerQueueModel extends ModelSignals implements IPerQueueModel {
   /** A removed workflow leaves the list and the graph cache at once; its views are told. */
   private _forget(id: number): void {
     this.releaseWorkflow(id);
-    const list = this._workflows.filter((w) => w.id !== id);
+    const list = this._workflows.filter(w => w.id !== id);
     if (list.length !== this._workflows.length) {
       this._workflows = list;
       this._workflowsChanged.emit(list);
@@ -534,16 +533,19 @@ export class PerQueueModel extends ModelSignals implements IPerQueueModel {
     if (this._dirtyTimer || this._disposed) {
       return;
     }
-    this._dirtyTimer = this._later(() => {
-      this._dirtyTimer = null;
-      const ids = [...this._dirty];
-      this._dirty.clear();
-      for (const dirty of ids) {
-        if (this._graphs.has(dirty)) {
-          this._workflowChanged.emit(dirty);
+    this._dirtyTimer = this._later(
+      () => {
+        this._dirtyTimer = null;
+        const ids = [...this._dirty];
+        this._dirty.clear();
+        for (const dirty of ids) {
+          if (this._graphs.has(dirty)) {
+            this._workflowChanged.emit(dirty);
+          }
         }
-      }
-    }, Math.min(this._settleMs, 50));
+      },
+      Math.min(this._settleMs, 50)
+    );
   }
 
   private _storageMessage = '';
@@ -571,7 +573,7 @@ export class PerQueueModel extends ModelSignals implements IPerQueueModel {
   }
 
   private _sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this._later(resolve, ms));
+    return new Promise(resolve => this._later(resolve, ms));
   }
 
   private readonly _client: IPerQueueClient;

@@ -31,7 +31,7 @@ export enum CommandIDs {
   showTimeline = 'perqueue:show-timeline',
   // The workflow-definition builder and archived databases.
   newDefinition = 'perqueue:new-workflow-definition',
-  submitDefinition = 'perqueue:submit-definition',
+  submitDefinition = 'perqueue:submit-definition'
 }
 
 export namespace PerQueue {
@@ -232,5 +232,5 @@ export interface IPerQueueModel {
 
 export const IPerQueueModel = new Token<IPerQueueModel>(
   'perqueue-lab:IPerQueueModel',
-  'The PerQueue Lab model: workflows, their graphs and the live event stream from the bridge.',
+  'The PerQueue Lab model: workflows, their graphs and the live event stream from the bridge.'
 );

@@ -24,14 +24,14 @@ export const widgetPlugin: JupyterFrontEndPlugin<void> = {
     setWidgetContext({ model, commands: app.commands, settings: () => current });
     if (registry) {
       registry.load(SETTINGS_ID).then(
-        (settings) => {
+        settings => {
           const read = () => {
             current = graphSettings(settings);
           };
           read();
           settings.changed.connect(read);
         },
-        () => undefined,
+        () => undefined
       );
     }
 
@@ -53,7 +53,7 @@ export const widgetPlugin: JupyterFrontEndPlugin<void> = {
       exports: async () => {
         const { WorkflowGraphModel, WorkflowGraphView } = await import('./widget');
         return { WorkflowGraphModel, WorkflowGraphView };
-      },
+      }
     });
-  },
+  }
 };

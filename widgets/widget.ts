@@ -25,7 +25,7 @@ export class WorkflowGraphModel extends DOMWidgetModel {
       _view_module_version: WorkflowGraphModel.view_module_version,
       workflow_id: 0,
       project: '',
-      height: '420px',
+      height: '420px'
     };
   }
 
@@ -126,7 +126,7 @@ export class WorkflowGraphView extends DOMWidgetView {
     if (project && served && !samePath(project, served)) {
       this._showMessage(
         `Workflow #${workflowId} belongs to the project ${project}; JupyterLab shows the project ${served}. ` +
-          'Choose that project in the Workflows sidebar (when it is below the folder JupyterLab serves) to see its graph.',
+          'Choose that project in the Workflows sidebar (when it is below the folder JupyterLab serves) to see its graph.'
       );
       void this._offerProject(context, project);
       return;
@@ -170,14 +170,14 @@ export class WorkflowGraphView extends DOMWidgetView {
         'Open in panel',
         'jp-PerQueue-widget-open',
         () => void context.commands.execute(CommandIDs.openWorkflow, { workflowId }),
-        'Open this workflow in a graph panel, with the details of its entries',
+        'Open this workflow in a graph panel, with the details of its entries'
       ),
       button(
         'Timeline',
         'jp-PerQueue-widget-timeline',
         () => void context.commands.execute(CommandIDs.showTimeline, { workflowId }),
-        'Open the timeline of this workflow: when each entry waited in the queue, ran and ended',
-      ),
+        'Open the timeline of this workflow: when each entry waited in the queue, ran and ended'
+      )
     );
   }
 
@@ -194,7 +194,7 @@ export class WorkflowGraphView extends DOMWidgetView {
     this._summary.textContent = summary
       .split(' ')
       .filter(Boolean)
-      .map((part) => {
+      .map(part => {
         const [state, n] = part.split(':');
         return `${n} ${stateLabel(state)}`;
       })
@@ -209,11 +209,15 @@ export class WorkflowGraphView extends DOMWidgetView {
     } catch {
       return;
     }
-    const match = projects.find((p) => samePath(p.dir, dir));
+    const match = projects.find(p => samePath(p.dir, dir));
     if (!match || this._graph) {
       return;
     }
-    const show = el('button', 'jp-PerQueue-widget-show-project jp-mod-styled', `Show ${match.name || 'that project'} in JupyterLab`);
+    const show = el(
+      'button',
+      'jp-PerQueue-widget-show-project jp-mod-styled',
+      `Show ${match.name || 'that project'} in JupyterLab`
+    );
     show.addEventListener('click', () => void context.model.setProject(match.default ? null : match.name));
     clear(this._actions);
     this._actions.append(show);

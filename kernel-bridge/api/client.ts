@@ -12,7 +12,7 @@ import type { StorageStatus } from './server.js';
 export class BridgeError extends Error {
   constructor(
     readonly status: number,
-    message: string,
+    message: string
   ) {
     super(message);
   }
@@ -23,7 +23,13 @@ export class BridgeError extends Error {
  * costs ~8 ms to load and set up, a fifth of a short CLI command, and the daemon always answers
  * with a Content-Length and closes the connection after it (Connection: close).
  */
-export function call<T = unknown>(paths: ProjectPaths, method: string, path: string, body?: unknown, timeoutMs = requestTimeoutMs(path)): Promise<T> {
+export function call<T = unknown>(
+  paths: ProjectPaths,
+  method: string,
+  path: string,
+  body?: unknown,
+  timeoutMs = requestTimeoutMs(path)
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const foreign = foreignSocket(paths.socket);
     if (foreign) return reject(new BridgeError(403, foreign));
@@ -34,10 +40,15 @@ export function call<T = unknown>(paths: ProjectPaths, method: string, path: str
       '\r\n';
     const chunks: Buffer[] = [];
     const socket = connect(paths.socket, () => socket.write(head + text));
-    socket.on('data', (c) => chunks.push(c));
+    socket.on('data', c => chunks.push(c));
     socket.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') {
-        reject(new BridgeError(0, `the bridge of ${paths.root} is not running (${e.code} on ${paths.socket}): start it with 'pql daemon start'`));
+        reject(
+          new BridgeError(
+            0,
+            `the bridge of ${paths.root} is not running (${e.code} on ${paths.socket}): start it with 'pql daemon start'`
+          )
+        );
       } else reject(e);
     });
     // A bridge that accepts but never answers (stopped with SIGSTOP, stuck) must not hang the CLI.
@@ -48,15 +59,18 @@ export function call<T = unknown>(paths: ProjectPaths, method: string, path: str
           0,
           `the bridge of ${paths.root} did not answer ${method} ${path} within ${Math.round(timeoutMs / 1000)} s: ` +
             `it may be stuck or overloaded; see ${paths.daemonLog}, or restart it (pql daemon stop; pql daemon start). ` +
-            `PQ_CLI_TIMEOUT_S sets this limit.`,
-        ),
+            `PQ_CLI_TIMEOUT_S sets this limit.`
+        )
       );
     });
     socket.on('close', () => {
       const raw = Buffer.concat(chunks);
       const split = raw.indexOf('\r\n\r\n');
-      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(raw.subarray(0, Math.max(0, split)).toString('latin1'))?.[1] ?? 0);
-      if (split < 0 || !status) return reject(new BridgeError(502, `the bridge closed the connection without an answer to ${method} ${path}`));
+      const status = Number(
+        /^HTTP\/1\.[01] (\d{3})/.exec(raw.subarray(0, Math.max(0, split)).toString('latin1'))?.[1] ?? 0
+      );
+      if (split < 0 || !status)
+        return reject(new BridgeError(502, `the bridge closed the connection without an answer to ${method} ${path}`));
       const payload = raw.subarray(split + 4).toString('utf8');
       let value: unknown;
       try {
@@ -100,11 +114,19 @@ function foreignSocket(path: string): string | null {
  * comes from the daemon itself, never from bridge.json, which a crash leaves behind naming a pid
  * the system may since have given to another process.
  */
-export async function daemonInfo(paths: ProjectPaths): Promise<{ pid: number; version: string; storage?: StorageStatus } | null> {
+export async function daemonInfo(
+  paths: ProjectPaths
+): Promise<{ pid: number; version: string; storage?: StorageStatus } | null> {
   if (!existsSync(paths.socket)) return null;
   try {
     // A quick question: a bridge that cannot answer it within 5 s is treated as not running.
-    return await call<{ pid: number; version: string; storage?: StorageStatus }>(paths, 'GET', '/api/version', undefined, Math.min(5000, requestTimeoutMs('')));
+    return await call<{ pid: number; version: string; storage?: StorageStatus }>(
+      paths,
+      'GET',
+      '/api/version',
+      undefined,
+      Math.min(5000, requestTimeoutMs(''))
+    );
   } catch (e) {
     if (e instanceof BridgeError && e.status === 403) throw e; // another user's socket: say so
     return null;
@@ -132,26 +154,33 @@ export async function ensureDaemon(paths: ProjectPaths, cliScript: string): Prom
   const child = spawn(process.execPath, [cliScript, 'daemon', 'run', '--project', paths.root], {
     detached: true,
     stdio: ['ignore', logFd, logFd],
-    env: process.env,
+    env: process.env
   });
   child.unref();
   closeSync(logFd);
   let exited = false;
   child.once('exit', () => (exited = true));
-  const startTimeout = Number(process.env.PQ_DAEMON_START_TIMEOUT_S) > 0 ? Number(process.env.PQ_DAEMON_START_TIMEOUT_S) * 1000 : 30_000;
+  const startTimeout =
+    Number(process.env.PQ_DAEMON_START_TIMEOUT_S) > 0 ? Number(process.env.PQ_DAEMON_START_TIMEOUT_S) * 1000 : 30_000;
   const deadline = Date.now() + startTimeout;
   while (Date.now() < deadline && !exited) {
     if (await isDaemonUp(paths)) return;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise(r => setTimeout(r, 50));
   }
   // Another start may have won the lock: accept its daemon.
   if (await isDaemonUp(paths)) return;
   const said = logSince(logPath, logStart);
   if (logPath !== paths.daemonLog) rmSync(logPath, { force: true });
   if (!exited) {
-    throw new BridgeError(0, `the bridge daemon for ${paths.root} did not answer within ${startTimeout / 1000} s of its start (pid ${child.pid})${said ? `; its log says:\n${said}` : ''}`);
+    throw new BridgeError(
+      0,
+      `the bridge daemon for ${paths.root} did not answer within ${startTimeout / 1000} s of its start (pid ${child.pid})${said ? `; its log says:\n${said}` : ''}`
+    );
   }
-  throw new BridgeError(0, `the bridge daemon for ${paths.root} did not start${said ? `:\n${said}` : ` (exit code ${child.exitCode}); see ${paths.daemonLog}`}`);
+  throw new BridgeError(
+    0,
+    `the bridge daemon for ${paths.root} did not start${said ? `:\n${said}` : ` (exit code ${child.exitCode}); see ${paths.daemonLog}`}`
+  );
 }
 
 /** What a log file got since `offset` (the last 20 lines of it), without the time stamps. */
@@ -162,7 +191,7 @@ function logSince(path: string, offset: number): string {
       .trimEnd()
       .split('\n')
       .slice(-20)
-      .map((l) => l.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, ''))
+      .map(l => l.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, ''))
       .join('\n');
   } catch {
     return '';

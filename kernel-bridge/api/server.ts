@@ -47,19 +47,23 @@ export interface ApiOptions {
 
 /** The store's condition, in GET /api/version: `ok: false` names a full disk or why the bridge stops. */
 export type StorageStatus =
-  | { ok: true }
-  | { ok: false; problem: string; message: string; since: number; fatal?: boolean };
+  { ok: true } | { ok: false; problem: string; message: string; since: number; fatal?: boolean };
 
 class HttpError extends Error {
   constructor(
     readonly status: number,
-    message: string,
+    message: string
   ) {
     super(message);
   }
 }
 
-type Handler = (req: IncomingMessage, params: string[], query: URLSearchParams, body: unknown) => unknown | Promise<unknown>;
+type Handler = (
+  req: IncomingMessage,
+  params: string[],
+  query: URLSearchParams,
+  body: unknown
+) => unknown | Promise<unknown>;
 
 /** A submitter's environment sent with a request (absent: null), filtered; 400 names the field. */
 function environmentField(value: unknown): EnvVars | null {
@@ -74,7 +78,8 @@ function environmentField(value: unknown): EnvVars | null {
 /** A submitter's working folder: an absolute path to an existing folder. */
 function cwdField(value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || !isAbsolute(value)) throw new HttpError(400, "field 'cwd': must be an absolute path");
+  if (typeof value !== 'string' || !isAbsolute(value))
+    throw new HttpError(400, "field 'cwd': must be an absolute path");
   let dir = false;
   try {
     dir = statSync(value).isDirectory();
@@ -100,7 +105,7 @@ export function createApiServer(o: ApiOptions): Server {
     port: o.port?.() ?? null,
     root: o.manager.projectRoot,
     lastSeq: store.lastSeq(),
-    storage: storage(),
+    storage: storage()
   }));
   route('GET', '/api/workflows', (_r, _p, q) => {
     // Without ?limit or ?after every workflow, as before pages existed; with either, one page.
@@ -117,7 +122,7 @@ export function createApiServer(o: ApiOptions): Server {
       python: b.python ?? null,
       virtualEnv: b.virtualEnv ?? null,
       environment: environmentField(b.environment),
-      cwd: cwdField(b.cwd),
+      cwd: cwdField(b.cwd)
     });
   });
   route('GET', '/api/workflows/:id', (_r, [id]) => {
@@ -129,13 +134,14 @@ export function createApiServer(o: ApiOptions): Server {
   route('POST', '/api/workflows/:id/cancel', (_r, [id]) => ({ cancelled: o.manager.cancelWorkflow(Number(id)) }));
   route('POST', '/api/workflows/:id/remove', (_r, [id], _q, body) => {
     const keepFiles = (body as { keepFiles?: unknown } | undefined)?.keepFiles;
-    if (keepFiles !== undefined && typeof keepFiles !== 'boolean') throw new HttpError(400, "field 'keepFiles': must be true or false");
+    if (keepFiles !== undefined && typeof keepFiles !== 'boolean')
+      throw new HttpError(400, "field 'keepFiles': must be true or false");
     return o.manager.removeWorkflow(Number(id), { keepFiles });
   });
   route('GET', '/api/entries', (_r, _p, q) => {
     const filter = {
       workflowId: q.has('workflow') ? Number(q.get('workflow')) : undefined,
-      states: q.has('states') ? parseStates(q.get('states')!) : undefined,
+      states: q.has('states') ? parseStates(q.get('states')!) : undefined
     };
     // Without ?limit or ?after the whole list, as before pages existed; with either, one page.
     if (!q.has('limit') && !q.has('after')) return store.listNodes(filter);
@@ -155,7 +161,7 @@ export function createApiServer(o: ApiOptions): Server {
       kwargs: o.manager.receivedKwargsOf(node.id),
       runDir: node.kind === 'task' && node.attempt > 0 ? o.manager.runDirOf(node) : null,
       parents: live ? o.manager.engine.parentsOf(node.id) : [],
-      parentData,
+      parentData
     };
   });
   route('GET', '/api/entries/:id/log', (_r, [id], q) => {
@@ -180,22 +186,29 @@ export function createApiServer(o: ApiOptions): Server {
     return { text: path ? tailLines(path, lines) : '' };
   });
   route('POST', '/api/entries/:id/retry', (_r, [id], _q, body) => {
-    o.manager.retry(Number(id), { environment: environmentField((body as { environment?: unknown } | undefined)?.environment) });
+    o.manager.retry(Number(id), {
+      environment: environmentField((body as { environment?: unknown } | undefined)?.environment)
+    });
     return { ok: true };
   });
   route('POST', '/api/entries/:id/cancel', (_r, [id]) => ({ cancelled: o.manager.cancel(Number(id)) }));
   // PerQueue's PersistentQueue.complete / discard / fail: an entry's result set by hand.
-  const byHand = (state: 'succeeded' | 'discarded' | 'failed') => (_r: unknown, [id]: string[], _q: unknown, body: unknown) => {
-    const b = (body ?? {}) as { data?: unknown; error?: unknown };
-    if (b.data !== undefined && b.data !== null && (typeof b.data !== 'object' || Array.isArray(b.data))) {
-      throw new HttpError(400, `entry ${id}, field 'data': must be a JSON object or null`);
-    }
-    if (b.error !== undefined && b.error !== null && typeof b.error !== 'string') {
-      throw new HttpError(400, `entry ${id}, field 'error': must be a string`);
-    }
-    o.manager.settleByHand(Number(id), state, { data: b.data as JsonObject | null | undefined, error: b.error as string | null | undefined });
-    return { ok: true };
-  };
+  const byHand =
+    (state: 'succeeded' | 'discarded' | 'failed') =>
+    (_r: unknown, [id]: string[], _q: unknown, body: unknown) => {
+      const b = (body ?? {}) as { data?: unknown; error?: unknown };
+      if (b.data !== undefined && b.data !== null && (typeof b.data !== 'object' || Array.isArray(b.data))) {
+        throw new HttpError(400, `entry ${id}, field 'data': must be a JSON object or null`);
+      }
+      if (b.error !== undefined && b.error !== null && typeof b.error !== 'string') {
+        throw new HttpError(400, `entry ${id}, field 'error': must be a string`);
+      }
+      o.manager.settleByHand(Number(id), state, {
+        data: b.data as JsonObject | null | undefined,
+        error: b.error as string | null | undefined
+      });
+      return { ok: true };
+    };
   route('POST', '/api/entries/:id/complete', byHand('succeeded'));
   route('POST', '/api/entries/:id/discard', byHand('discarded'));
   route('POST', '/api/entries/:id/fail', byHand('failed'));
@@ -221,11 +234,14 @@ export function createApiServer(o: ApiOptions): Server {
     if (!n || n.kind !== 'manual') throw new HttpError(400, `entry ${id} is not a manual step of an active workflow`);
     const spec = o.manager.engine.manualSpec(n.id);
     if (!spec.notebook) throw new HttpError(400, `entry ${id} ('${n.name}') has no notebook: it asks for a form`);
-    if (n.state !== 'awaiting_input') throw new HttpError(400, `entry ${id} ('${n.name}') is ${n.state}, not awaiting input`);
+    if (n.state !== 'awaiting_input')
+      throw new HttpError(400, `entry ${id} ('${n.name}') is ${n.state}, not awaiting input`);
     const path = prepareManualNotebook(o.manager.projectRoot, spec.notebook, o.manager.engine.inputFor(n.id).kwargs, n);
     return { path };
   });
-  route('GET', '/api/approvals', () => o.manager.engine.awaitingInput().map((n) => ({ node: n, spec: o.manager.engine.specOf(n) })));
+  route('GET', '/api/approvals', () =>
+    o.manager.engine.awaitingInput().map(n => ({ node: n, spec: o.manager.engine.specOf(n) }))
+  );
   route('GET', '/api/events', async (req, _p, q) => {
     const since = Number(q.get('since') ?? 0);
     const timeout = Math.min(60, Number(q.get('timeout') ?? 0)) * 1000;
@@ -233,7 +249,7 @@ export function createApiServer(o: ApiOptions): Server {
     const limit = Math.max(1, Math.min(5000, Number(q.get('limit') ?? 5000) || 5000));
     let events = store.eventsSince(since, limit);
     if (events.length === 0 && timeout > 0) {
-      await new Promise<void>((resolve) => {
+      await new Promise<void>(resolve => {
         const t = setTimeout(done, timeout);
         const off = o.manager.onCommit(done);
         req.on('close', done);
@@ -249,10 +265,14 @@ export function createApiServer(o: ApiOptions): Server {
   });
   route('POST', '/api/export', (_r, _p, _q, body) => {
     const b = (body ?? {}) as { workflows?: unknown; withLogs?: unknown };
-    if (!Array.isArray(b.workflows) || !b.workflows.every((w) => Number.isSafeInteger(w))) {
+    if (!Array.isArray(b.workflows) || !b.workflows.every(w => Number.isSafeInteger(w))) {
       throw new HttpError(400, "export: 'workflows' must be a list of workflow ids");
     }
-    const r = exportWorkflows(store, { workflows: b.workflows as number[], withLogs: b.withLogs === true, tmpDir: dirname(store.path) });
+    const r = exportWorkflows(store, {
+      workflows: b.workflows as number[],
+      withLogs: b.withLogs === true,
+      tmpDir: dirname(store.path)
+    });
     // Base64 in JSON: the same client and proxy path as every other answer.
     return { workflows: r.workflows, logs: r.logs, size: r.bytes.length, content: r.bytes.toString('base64') };
   });
@@ -276,7 +296,7 @@ export function createApiServer(o: ApiOptions): Server {
     let s = summary();
     const limitMs = Math.max(0, Math.min(600, Number.isFinite(timeout) ? timeout : 30)) * 1000;
     if (s.state === 'running' && limitMs > 0) {
-      await new Promise<void>((resolve) => {
+      await new Promise<void>(resolve => {
         let scheduled = false;
         let cost = 0;
         let checkedAt = performance.now();
@@ -328,13 +348,15 @@ export function createApiServer(o: ApiOptions): Server {
       if (e instanceof Error && /unknown state/.test(e.message)) return send(res, 400, { error: e.message });
       // The details stay in the bridge log; the client gets an id to find them by.
       const requestId = randomBytes(6).toString('hex');
-      o.log?.(`internal error in request ${requestId} (${req.method} ${(req.url ?? '').split('?')[0]}): ${(e as Error)?.stack ?? e}`);
+      o.log?.(
+        `internal error in request ${requestId} (${req.method} ${(req.url ?? '').split('?')[0]}): ${(e as Error)?.stack ?? e}`
+      );
       if (res.headersSent) return void res.destroy();
       return send(res, 500, { error: `internal error (request ${requestId}; details in the bridge log)`, requestId });
     }
   });
 
-  const streams = new EventStreams({ store, onCommit: (fn) => o.manager.onCommit(fn), log: o.log });
+  const streams = new EventStreams({ store, onCommit: fn => o.manager.onCommit(fn), log: o.log });
   server.on('upgrade', (req, socket, head) => {
     // A client that resets the connection must not take the daemon down with an unhandled error.
     socket.on('error', () => socket.destroy());
@@ -383,7 +405,10 @@ function wholeNumberParam(q: URLSearchParams, name: string, min: number, max: nu
   const raw = q.get(name) ?? '';
   const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
   if (!(n >= min && n <= max)) {
-    throw new HttpError(400, `query parameter '${name}' must be a whole number from ${min} to ${max}, got '${raw.slice(0, 40)}'`);
+    throw new HttpError(
+      400,
+      `query parameter '${name}' must be a whole number from ${min} to ${max}, got '${raw.slice(0, 40)}'`
+    );
   }
   return n;
 }
@@ -391,14 +416,18 @@ function wholeNumberParam(q: URLSearchParams, name: string, min: number, max: nu
 function logLines(raw: string | null): number {
   if (raw === null || raw === '') return 200;
   if (!/^\d{1,9}$/.test(raw) || Number(raw) > MAX_LOG_LINES) {
-    throw new HttpError(400, `'tail' must be a whole number of lines from 0 to ${MAX_LOG_LINES}, got '${raw.slice(0, 40)}'`);
+    throw new HttpError(
+      400,
+      `'tail' must be a whole number of lines from 0 to ${MAX_LOG_LINES}, got '${raw.slice(0, 40)}'`
+    );
   }
   return Number(raw);
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_REQUEST_BYTES) throw new HttpError(413, `the request body is over the limit of ${MAX_REQUEST_BYTES / 1048576} MiB`);
+  if (declared > MAX_REQUEST_BYTES)
+    throw new HttpError(413, `the request body is over the limit of ${MAX_REQUEST_BYTES / 1048576} MiB`);
   const chunks: Buffer[] = [];
   const tooLarge = await new Promise<boolean>((resolve, reject) => {
     let size = 0;
@@ -426,6 +455,9 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 
 function send(res: ServerResponse, status: number, value: unknown): void {
   const text = JSON.stringify(value ?? null);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text)
+  });
   res.end(text);
 }

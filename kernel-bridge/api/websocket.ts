@@ -39,14 +39,18 @@ export interface EventStreamsOptions {
 }
 
 export class EventStreams {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false });
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_PAYLOAD_BYTES,
+    perMessageDeflate: false
+  });
 
   constructor(private readonly o: EventStreamsOptions) {}
 
   /** Complete an authorized upgrade request and start streaming from `since`. */
   accept(req: IncomingMessage, socket: Duplex, head: Buffer, since: string | null, batch = false): void {
     const start = since !== null && /^\d+$/.test(since) ? Number(since) : this.o.store.lastSeq();
-    this.wss.handleUpgrade(req, socket, head, (ws) => new ClientStream(ws, start, this.o, batch));
+    this.wss.handleUpgrade(req, socket, head, ws => new ClientStream(ws, start, this.o, batch));
   }
 
   close(): void {
@@ -71,7 +75,7 @@ class ClientStream {
     private readonly ws: WebSocket,
     private last: number,
     private readonly o: EventStreamsOptions,
-    private readonly batch = false,
+    private readonly batch = false
   ) {
     this.off = o.onCommit(() => (batch ? this.soon() : this.flush()));
     ws.on('close', () => this.end());
@@ -109,7 +113,9 @@ class ClientStream {
       this.pausedAt = buffered;
     }
     if (now - this.pausedSince >= STALL_MS) {
-      this.o.log?.(`event stream: dropped a client that read nothing for ${STALL_MS / 1000} s (${buffered} bytes waiting, at seq ${this.last})`);
+      this.o.log?.(
+        `event stream: dropped a client that read nothing for ${STALL_MS / 1000} s (${buffered} bytes waiting, at seq ${this.last})`
+      );
       this.ws.terminate();
       return this.end();
     }

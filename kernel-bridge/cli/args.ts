@@ -24,12 +24,16 @@ export class UsageError extends Error {}
 
 /** Options every command accepts. */
 export const GLOBAL_OPTIONS: OptionSpec[] = [
-  { names: ['--project'], value: 'DIR', help: 'the project folder (default: the nearest .perqueue/ above, or $PQ_PROJECT)' },
-  { names: ['-h', '--help'], help: "show the command's help" },
+  {
+    names: ['--project'],
+    value: 'DIR',
+    help: 'the project folder (default: the nearest .perqueue/ above, or $PQ_PROJECT)'
+  },
+  { names: ['-h', '--help'], help: "show the command's help" }
 ];
 
 export function canonical(o: OptionSpec): string {
-  return (o.names.find((n) => n.startsWith('--')) ?? o.names[0]).replace(/^--?/, '');
+  return (o.names.find(n => n.startsWith('--')) ?? o.names[0]).replace(/^--?/, '');
 }
 
 /** Split `argv` after the command word into positionals, options and flags, or throw a UsageError. */
@@ -43,7 +47,9 @@ export function parseOptions(command: string, argv: string[], options: OptionSpe
   const flags = new Set<string>();
   const where = `pql ${command}`;
   const unknown = (spelling: string) =>
-    new UsageError(`${where}: unknown option '${spelling}' (it takes ${listOptions(options)}; see 'pql help ${command}')${hint}`);
+    new UsageError(
+      `${where}: unknown option '${spelling}' (it takes ${listOptions(options)}; see 'pql help ${command}')${hint}`
+    );
   const set = (o: OptionSpec, value: string | undefined, spelling: string) => {
     if (o.value === undefined) {
       if (value !== undefined) throw new UsageError(`${where}: option '${spelling}' takes no value, got '${value}'`);
@@ -89,12 +95,12 @@ export function parseOptions(command: string, argv: string[], options: OptionSpe
       break;
     }
   }
-  return { positional, opt: (n) => opts.get(n), all: (n) => repeated.get(n) ?? [], flag: (n) => flags.has(n) };
+  return { positional, opt: n => opts.get(n), all: n => repeated.get(n) ?? [], flag: n => flags.has(n) };
 }
 
 function listOptions(options: OptionSpec[]): string {
   if (options.length === 0) return 'no options';
-  return options.map((o) => o.names.join('/')).join(', ');
+  return options.map(o => o.names.join('/')).join(', ');
 }
 
 const BEFORE_COMMAND = new Set(['-h', '--help', '-V', '--version']);

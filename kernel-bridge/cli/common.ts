@@ -38,7 +38,9 @@ export function projectFor(args: Args, create: boolean): ProjectPaths {
   const found = findProject(process.cwd());
   if (found) return openProject(found);
   if (create) return initProject(process.cwd());
-  throw new UsageError(`no PerQueue Lab project in ${process.cwd()} or above: run 'pql init' (or submit a workflow) first`);
+  throw new UsageError(
+    `no PerQueue Lab project in ${process.cwd()} or above: run 'pql init' (or submit a workflow) first`
+  );
 }
 
 export function openStore(paths: ProjectPaths): Store {
@@ -47,7 +49,8 @@ export function openStore(paths: ProjectPaths): Store {
 }
 
 export function idArg(text: string | undefined, of: 'entry' | 'workflow' = 'entry'): number {
-  if (!text || !/^\d+$/.test(text)) throw new UsageError(`expected ${of === 'entry' ? 'an entry' : 'a workflow'} id (a number), got '${text ?? ''}'`);
+  if (!text || !/^\d+$/.test(text))
+    throw new UsageError(`expected ${of === 'entry' ? 'an entry' : 'a workflow'} id (a number), got '${text ?? ''}'`);
   return Number(text);
 }
 
@@ -104,7 +107,7 @@ export function entryJson(n: RtNode) {
     jobId: n.jobId,
     host: n.host,
     startedAt: n.startedAt,
-    endedAt: n.endedAt,
+    endedAt: n.endedAt
   };
 }
 

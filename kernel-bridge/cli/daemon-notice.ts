@@ -12,7 +12,8 @@ export async function daemonNotice(paths: ProjectPaths, cliScript: string): Prom
   // One request tells both that the bridge is up and how its store is.
   const v = await daemonInfo(paths);
   if (v) {
-    if (v.storage && !v.storage.ok) process.stderr.write(`pql: the bridge is ${v.storage.fatal ? 'stopping' : 'paused'}: ${v.storage.message}\n`);
+    if (v.storage && !v.storage.ok)
+      process.stderr.write(`pql: the bridge is ${v.storage.fatal ? 'stopping' : 'paused'}: ${v.storage.message}\n`);
     return;
   }
   let active = 0;
@@ -27,10 +28,12 @@ export async function daemonNotice(paths: ProjectPaths, cliScript: string): Prom
   if (process.env.PQ_NO_AUTOSTART === '1') {
     process.stderr.write(
       `pql: the bridge of ${paths.root} is not running: ${active} entries are recorded as queued or running, but nothing moves them ` +
-        `and results that arrived are not taken in; start it with 'pql daemon start'\n`,
+        `and results that arrived are not taken in; start it with 'pql daemon start'\n`
     );
     return;
   }
-  process.stderr.write(`pql: the bridge of ${paths.root} was not running (${active} entries queued or running): starting it\n`);
+  process.stderr.write(
+    `pql: the bridge of ${paths.root} was not running (${active} entries queued or running): starting it\n`
+  );
   await ensureDaemon(paths, cliScript);
 }

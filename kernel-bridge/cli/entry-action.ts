@@ -5,7 +5,7 @@ import { daemon, idArg, out, projectFor, type Args } from './common.js';
 
 /** POST /api/entries/ID/`action` with `body()` for every ID argument; prints "entry ID `done`". */
 export async function postToEntries(args: Args, action: string, body: () => object, done: string): Promise<number> {
-  const ids = args.positional.slice(1).map((raw) => idArg(raw));
+  const ids = args.positional.slice(1).map(raw => idArg(raw));
   const payload = body();
   const paths = await daemon(projectFor(args, false));
   for (const id of ids) {

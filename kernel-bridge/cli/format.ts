@@ -6,7 +6,7 @@
  */
 export function printable(text: string, keepLayout = true): string {
   // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, c => {
     if (keepLayout && (c === '\n' || c === '\t')) return c;
     if (c === '\n') return '\\n';
     if (c === '\t') return '\\t';
@@ -18,7 +18,14 @@ export function printable(text: string, keepLayout = true): string {
 
 export function table(header: string[], rows: (string | number)[][]): string {
   // A cell is one line: its newlines and tabs are shown as escapes too.
-  const cells = [header, ...rows.map((r) => r.map((c) => printable(String(c), false)))];
+  const cells = [header, ...rows.map(r => r.map(c => printable(String(c), false)))];
   const widths = header.map((_, i) => cells.reduce((w, r) => Math.max(w, (r[i] ?? '').length), 0));
-  return cells.map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return cells
+    .map(r =>
+      r
+        .map((c, i) => (c ?? '').padEnd(widths[i]))
+        .join('  ')
+        .trimEnd()
+    )
+    .join('\n');
 }

@@ -44,7 +44,7 @@ import { wait } from './commands/wait.js';
 function withPathsFrom(folder: string, spec: unknown): unknown {
   const root = (spec as { root?: unknown } | null)?.root;
   if (root && typeof root === 'object') {
-    mapScriptPaths(root as NodeSpec, (stored) => resolveScriptPath(stored, folder));
+    mapScriptPaths(root as NodeSpec, stored => resolveScriptPath(stored, folder));
   }
   return spec;
 }
@@ -75,7 +75,7 @@ async function submit(args: Args): Promise<number> {
     const python = process.env.PQ_PYTHON || 'python3';
     const r = spawnSync(python, ['-m', 'perqueue_lab.alias', resolve(file), ...args.positional.slice(2)], {
       stdio: 'inherit',
-      env: { ...process.env, PQ_PROJECT: paths.root },
+      env: { ...process.env, PQ_PROJECT: paths.root }
     });
     return r.status ?? 1;
   }
@@ -88,7 +88,7 @@ async function submit(args: Args): Promise<number> {
     virtualEnv: process.env.VIRTUAL_ENV ?? null,
     // The tasks run with this command's environment and in its folder (or --cwd's), as sbatch's do.
     environment: process.env,
-    cwd: resolve(args.opt('cwd') ?? process.cwd()),
+    cwd: resolve(args.opt('cwd') ?? process.cwd())
   });
   if (args.flag('json')) out(result);
   else out(`submitted workflow ${result.workflowId} (${result.entries} entries so far)`);
@@ -98,7 +98,8 @@ async function submit(args: Args): Promise<number> {
 const submitCommand: Command = {
   name: 'submit',
   usage: 'submit FILE [--name N] [--json] | submit --spec FILE|-',
-  summary: 'submit a workflow: a Python submission script (.py), a JSON spec (.json or stdin), or a TS/JS module (default export)',
+  summary:
+    'submit a workflow: a Python submission script (.py), a JSON spec (.json or stdin), or a TS/JS module (default export)',
   details: `A .py script runs with this project's Python, with 'perqueue' imports answered by
 perqueue_lab (a PerQueue script runs unchanged); arguments after '--' go to the script
 ('pql submit pq_submit.py -- --size 5'). The tasks run with this command's environment and in
@@ -108,11 +109,11 @@ its current folder (docs/guide/environment.md).`,
     { names: ['--spec'], value: 'FILE', help: "a JSON spec, '-' for stdin" },
     { names: ['--python'], value: 'PY', help: 'the Python interpreter for Python tasks' },
     { names: ['--cwd'], value: 'DIR', help: 'the folder the tasks run in (default: the current one)' },
-    { names: ['--json'], help: 'print the result as JSON' },
+    { names: ['--json'], help: 'print the result as JSON' }
   ],
   unknownOptionHint: "; options for a submission script go after '--': pql submit script.py -- --size 5",
   positionals: [0, Infinity],
-  run: submit,
+  run: submit
 };
 
 const helpCommand: Command = {
@@ -121,7 +122,7 @@ const helpCommand: Command = {
   summary: 'this text, or one command in detail',
   options: [],
   positionals: [0, 1],
-  run: async (args) => (out(args.positional[1] ? commandHelp(lookup(args.positional[1])) : overview()), 0),
+  run: async args => (out(args.positional[1] ? commandHelp(lookup(args.positional[1])) : overview()), 0)
 };
 
 const COMMANDS: Command[] = [
@@ -149,7 +150,7 @@ const COMMANDS: Command[] = [
   daemonCommand,
   doctor,
   config,
-  helpCommand,
+  helpCommand
 ];
 
 /** `pq` command lines and what they are here (shown by `pql help`). */
@@ -161,11 +162,11 @@ const FROM_PERQUEUE: [string, string][] = [
   ['pq modify a|r|c [INPUT] -i ID [--all]', 'the same (also pql modify ID --args/--resources/--code)'],
   ['pq resubmit [-i IDS | -m MQIDS | -n NAMES -s STATES]', 'the same (pql retry ID...)'],
   ['pq rm|remove -i IDS | -m MQIDS | -n NAMES | -s STATES', 'the same for whole workflows (pql rm -w WF)'],
-  ['pq help [CMD], pq -V', 'pql help [CMD], pql -V'],
+  ['pq help [CMD], pq -V', 'pql help [CMD], pql -V']
 ];
 
 function lookup(name: string): Command {
-  const cmd = COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
+  const cmd = COMMANDS.find(c => c.name === name || c.aliases?.includes(name));
   if (!cmd) throw new UsageError(`unknown command '${name}' (see 'pql help')`);
   return cmd;
 }
@@ -175,26 +176,33 @@ function overview(): string {
     `pql ${VERSION} — PerQueue Lab workflows from the command line`,
     '',
     'Usage: pql <command> [options]          (--project DIR picks the project; default: nearest .perqueue/ above)',
-    '',
+    ''
   ];
   for (const c of COMMANDS) {
     const names = [c.name, ...(c.aliases ?? [])].join('|');
     lines.push(`  ${names.padEnd(10)} ${c.summary}`);
   }
-  lines.push('', "PerQueue's pq commands (states: PerQueue's letters wqrsdxft, g = q; ids: entry ids; MQ ids: scheduler job ids):");
+  lines.push(
+    '',
+    "PerQueue's pq commands (states: PerQueue's letters wqrsdxft, g = q; ids: entry ids; MQ ids: scheduler job ids):"
+  );
   const width = Math.max(...FROM_PERQUEUE.map(([pq]) => pq.length));
   for (const [pq, pql] of FROM_PERQUEUE) lines.push(`  ${pq.padEnd(width)}  ${pql}`);
-  lines.push('', "'pql help COMMAND' or 'pql COMMAND --help' shows a command's options; an option a command does not take is an error.");
+  lines.push(
+    '',
+    "'pql help COMMAND' or 'pql COMMAND --help' shows a command's options; an option a command does not take is an error."
+  );
   return `${lines.join('\n')}\n`;
 }
 
 function commandHelp(c: Command): string {
   const lines = [`pql ${c.usage.replace(/\n\s*/g, '\n    pql ')}`, '', c.summary];
-  if (c.aliases?.length) lines.push(`(also: ${c.aliases.map((a) => `pql ${a}`).join(', ')})`);
+  if (c.aliases?.length) lines.push(`(also: ${c.aliases.map(a => `pql ${a}`).join(', ')})`);
   if (c.details) lines.push('', c.details);
   const options = [...c.options, ...GLOBAL_OPTIONS];
   lines.push('', 'Options:');
-  for (const o of options) lines.push(`  ${`${o.names.join(', ')}${o.value ? ` ${o.value}` : ''}`.padEnd(24)} ${o.help}`);
+  for (const o of options)
+    lines.push(`  ${`${o.names.join(', ')}${o.value ? ` ${o.value}` : ''}`.padEnd(24)} ${o.help}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -213,16 +221,18 @@ async function noticeDaemon(args: Args): Promise<void> {
 
 export async function main(argv: string[]): Promise<number> {
   const { before, command, rest } = splitCommand(argv);
-  if (before.includes('-V') || before.includes('--version') || command === 'version') return out(VERSION), 0;
-  if (!command) return out(overview()), 0;
+  if (before.includes('-V') || before.includes('--version') || command === 'version') return (out(VERSION), 0);
+  if (!command) return (out(overview()), 0);
   const cmd = lookup(command);
-  if (before.includes('-h') || before.includes('--help')) return out(commandHelp(cmd)), 0;
+  if (before.includes('-h') || before.includes('--help')) return (out(commandHelp(cmd)), 0);
   const args = parseOptions(command, [...before, ...rest], cmd.options, cmd.unknownOptionHint);
-  if (args.flag(canonical(GLOBAL_OPTIONS[1]))) return out(commandHelp(cmd)), 0;
+  if (args.flag(canonical(GLOBAL_OPTIONS[1]))) return (out(commandHelp(cmd)), 0);
   const given = args.positional.length - 1;
   const [fewest, most] = cmd.positionals;
   if (given > most) {
-    throw new UsageError(`pql ${command}: unexpected argument '${args.positional[most + 1]}' (usage: pql ${cmd.usage.split('\n')[0]})`);
+    throw new UsageError(
+      `pql ${command}: unexpected argument '${args.positional[most + 1]}' (usage: pql ${cmd.usage.split('\n')[0]})`
+    );
   }
   if (given < fewest) throw new UsageError(`pql ${command}: missing argument (usage: pql ${cmd.usage.split('\n')[0]})`);
   if (READS_STATE.has(cmd.name)) await noticeDaemon(args);
@@ -236,7 +246,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 main(process.argv.slice(2)).then(
-  (code) => {
+  code => {
     if (code >= 0) process.exitCode = code;
   },
   (e: unknown) => {
@@ -244,5 +254,5 @@ main(process.argv.slice(2)).then(
     const msg = known ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
     process.stderr.write(`${msg.startsWith('pql ') ? '' : 'pql: '}${printable(msg)}\n`);
     process.exitCode = known ? 2 : 1;
-  },
+  }
 );

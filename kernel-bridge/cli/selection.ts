@@ -18,12 +18,13 @@ export interface Selection {
 
 function parseIdList(text: string, option: string, command: string): Set<number> {
   const ids = new Set<number>();
-  for (const part of text.split(',').map((p) => p.trim())) {
+  for (const part of text.split(',').map(p => p.trim())) {
     const range = /^(\d+)-(\d+)$/.exec(part);
     if (range) {
       const [from, to] = [Number(range[1]), Number(range[2])];
       if (to < from) throw new UsageError(`pql ${command}: ${option} '${part}' is an empty range`);
-      if (to - from > 1_000_000) throw new UsageError(`pql ${command}: ${option} '${part}' spans more than a million ids`);
+      if (to - from > 1_000_000)
+        throw new UsageError(`pql ${command}: ${option} '${part}' spans more than a million ids`);
       for (let i = from; i <= to; i++) ids.add(i);
     } else if (/^\d+$/.test(part)) {
       ids.add(Number(part));
@@ -35,7 +36,16 @@ function parseIdList(text: string, option: string, command: string): Set<number>
 }
 
 function parseNames(text: string): RegExp {
-  const alternatives = text.split(',').map((n) => n.trim()).map((n) => `^${n.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const alternatives = text
+    .split(',')
+    .map(n => n.trim())
+    .map(
+      n =>
+        `^${n
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`
+    );
   return new RegExp(alternatives.join('|'), 'i');
 }
 
@@ -48,7 +58,9 @@ export function parseStateOption(raw: string, command: string): EntryState[] {
   const text = raw.toLowerCase(); // as PerQueue reads them
   const names = text.includes(',') || (ENTRY_STATES as readonly string[]).includes(text);
   if (!names && text.includes('u')) {
-    throw new UsageError(`pql ${command}: state 'u' (PerQueue's "undefined") does not exist here: every entry has a defined state`);
+    throw new UsageError(
+      `pql ${command}: state 'u' (PerQueue's "undefined") does not exist here: every entry has a defined state`
+    );
   }
   try {
     return [...new Set(parseStates(names ? text : text.replace(/g/g, 'q')))];
@@ -68,7 +80,7 @@ export function selectionFrom(args: Args, command: string): Selection | undefine
     ids: ids !== undefined ? parseIdList(ids, '-i', command) : undefined,
     jobIds: jobIds !== undefined ? parseIdList(jobIds, '-m', command) : undefined,
     names: names !== undefined ? parseNames(names) : undefined,
-    states: states !== undefined ? parseStateOption(states, command) : undefined,
+    states: states !== undefined ? parseStateOption(states, command) : undefined
   };
 }
 
@@ -84,5 +96,9 @@ export function matches(n: RtNode, s: Selection): boolean {
 export const SELECTION_OPTIONS = [
   { names: ['-i', '--id'], value: 'IDS', help: "entry ids: '42', '3,7-9' (ranges include both ends)" },
   { names: ['-m', '--mq-id'], value: 'JOBIDS', help: "scheduler job ids (PerQueue's MyQueue ids), same syntax" },
-  { names: ['-n', '--name'], value: 'NAMES', help: "entry names, comma-separated, '*' and '?' as wildcards ('train*.py')" },
+  {
+    names: ['-n', '--name'],
+    value: 'NAMES',
+    help: "entry names, comma-separated, '*' and '?' as wildcards ('train*.py')"
+  }
 ];

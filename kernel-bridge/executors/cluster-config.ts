@@ -3,7 +3,12 @@
 // Owns: validating that description, guessing it from Slurm's `sinfo`, and node selection.
 // Never submits anything and never decides workflow logic.
 import type { Resources } from '../../core/resources.js';
-import { runSchedulerCommand, describeCommand, SchedulerUnavailableError, type CommandRunner } from './scheduler-command.js';
+import {
+  runSchedulerCommand,
+  describeCommand,
+  SchedulerUnavailableError,
+  type CommandRunner
+} from './scheduler-command.js';
 
 export type SchedulerKind = 'local' | 'slurm' | 'pbs' | 'lsf';
 
@@ -59,17 +64,16 @@ export function selectNode(config: ClusterConfig, resources: Resources): NodeCho
   const nodes = config.nodes;
   let node: ClusterNode | undefined;
   if (resources.nodename && resources.nodename !== 'local') {
-    node = nodes.find((n) => n.name === resources.nodename);
+    node = nodes.find(n => n.name === resources.nodename);
     if (!node) {
-      const names = nodes.map((n) => n.name).join(', ') || '(none)';
+      const names = nodes.map(n => n.name).join(', ') || '(none)';
       throw new ClusterConfigError(`No such node '${resources.nodename}'; configured nodes: ${names}`);
     }
   } else if (nodes.length > 0) {
-    const ordinary = nodes.filter((n) => !n.special);
+    const ordinary = nodes.filter(n => !n.special);
     const gpusOf = (n: ClusterNode) => n.gpus ?? 0;
     node = ordinary.find(
-      (n) =>
-        resources.gpus <= gpusOf(n) && !(resources.gpus === 0 && gpusOf(n) > 0) && resources.cores % n.cores === 0,
+      n => resources.gpus <= gpusOf(n) && !(resources.gpus === 0 && gpusOf(n) > 0) && resources.cores % n.cores === 0
     );
     if (!node) {
       // A special node (GPUs, big memory) is never picked for a task that did not name it.
@@ -105,7 +109,7 @@ export function validateClusterConfig(value: unknown): ClusterConfig {
   if (!kinds.includes(v.scheduler as SchedulerKind)) throw bad('scheduler', `must be one of ${kinds.join(', ')}`);
   const strings = (x: unknown, field: string): string[] | undefined => {
     if (x === undefined) return undefined;
-    if (!Array.isArray(x) || x.some((a) => typeof a !== 'string')) throw bad(field, 'must be a list of strings');
+    if (!Array.isArray(x) || x.some(a => typeof a !== 'string')) throw bad(field, 'must be a list of strings');
     return [...(x as string[])];
   };
   const rawNodes = v.nodes ?? [];
@@ -115,10 +119,12 @@ export function validateClusterConfig(value: unknown): ClusterConfig {
     const where = `nodes[${i}]`;
     if (typeof n !== 'object' || n === null) throw bad(where, 'must be an object');
     const o = n as Record<string, unknown>;
-    if (typeof o.name !== 'string' || !/^[A-Za-z_][\w.-]*$/.test(o.name)) throw bad(`${where}.name`, 'must be a name like xeon24');
+    if (typeof o.name !== 'string' || !/^[A-Za-z_][\w.-]*$/.test(o.name))
+      throw bad(`${where}.name`, 'must be a name like xeon24');
     if (seen.has(o.name)) throw bad(`${where}.name`, `'${o.name}' is listed twice`);
     seen.add(o.name);
-    if (!Number.isInteger(o.cores) || (o.cores as number) < 1) throw bad(`${where}.cores`, 'must be a whole number >= 1');
+    if (!Number.isInteger(o.cores) || (o.cores as number) < 1)
+      throw bad(`${where}.cores`, 'must be a whole number >= 1');
     const node: ClusterNode = { name: o.name, cores: o.cores as number };
     if (o.memory !== undefined) {
       if (typeof o.memory !== 'string') throw bad(`${where}.memory`, "must be a string like '255GB'");
@@ -126,13 +132,15 @@ export function validateClusterConfig(value: unknown): ClusterConfig {
       node.memory = o.memory;
     }
     if (o.partition !== undefined) {
-      if (typeof o.partition !== 'string' || !o.partition) throw bad(`${where}.partition`, 'must be a non-empty string');
+      if (typeof o.partition !== 'string' || !o.partition)
+        throw bad(`${where}.partition`, 'must be a non-empty string');
       node.partition = o.partition;
     }
     const extra = strings(o.extraArgs, `${where}.extraArgs`);
     if (extra) node.extraArgs = extra;
     if (o.gpus !== undefined) {
-      if (!Number.isInteger(o.gpus) || (o.gpus as number) < 0) throw bad(`${where}.gpus`, 'must be a whole number >= 0');
+      if (!Number.isInteger(o.gpus) || (o.gpus as number) < 0)
+        throw bad(`${where}.gpus`, 'must be a whole number >= 0');
       node.gpus = o.gpus as number;
     }
     if (o.special !== undefined) {
@@ -165,14 +173,16 @@ export function parseSinfoNodes(text: string): ClusterNode[] {
     const mem = parts[1].replace(/\+$/, '');
     const name = parts.slice(2).join(' ').replace(/\*$/, '');
     if (!Number.isInteger(cores) || cores < 1 || !/^\d+$/.test(mem) || !name) continue;
-    if (nodes.some((n) => n.name === name)) continue;
+    if (nodes.some(n => n.name === name)) continue;
     nodes.push({ name, cores, memory: `${mem}M` });
   }
   return nodes;
 }
 
 /** MyQueue's `mq config slurm`: asks sinfo which partitions exist and how big their nodes are. */
-export async function guessSlurmConfig(options: { run?: CommandRunner; timeoutMs?: number } = {}): Promise<ClusterConfig> {
+export async function guessSlurmConfig(
+  options: { run?: CommandRunner; timeoutMs?: number } = {}
+): Promise<ClusterConfig> {
   const run = options.run ?? runSchedulerCommand;
   const args = ['--noheader', '-O', 'CPUs,Memory,Partition'];
   const r = await run('sinfo', args, { timeoutMs: options.timeoutMs });

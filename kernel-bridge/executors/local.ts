@@ -116,7 +116,7 @@ export class LocalPool {
 
   constructor(
     readonly capacity: number,
-    private readonly events: LocalPoolEvents,
+    private readonly events: LocalPoolEvents
   ) {}
 
   /**
@@ -150,7 +150,7 @@ export class LocalPool {
 
   /** Drop a queued job or stop a running one (its whole process group). */
   cancel(entryId: number): void {
-    const i = this.waiting.findIndex((r) => r.entryId === entryId);
+    const i = this.waiting.findIndex(r => r.entryId === entryId);
     if (i >= 0) this.waiting.splice(i, 1);
     this.prepares.delete(entryId);
     this.warm.delete(entryId);
@@ -199,7 +199,15 @@ export class LocalPool {
     this.warm.delete(req.entryId);
     const via = warm && !this.coldPythons.has(warm.key) ? warm.key : 'bash';
     if (via === 'bash') warm?.beforeBash?.();
-    const r: Running = { req, pid: -1, cores, timedOut: false, via, workDir: warm?.workDir, beforeBash: warm?.beforeBash };
+    const r: Running = {
+      req,
+      pid: -1,
+      cores,
+      timedOut: false,
+      via,
+      workDir: warm?.workDir,
+      beforeBash: warm?.beforeBash
+    };
     this.usedCores += cores;
     this.running.set(req.entryId, r);
     this.byDir.set(req.runDir, req.entryId);
@@ -219,7 +227,9 @@ export class LocalPool {
     }
     const keep = r.req.keepProcesses ? '1' : '';
     const line =
-      r.via === 'bash' ? `${r.req.runDir}\t${r.req.jobScript}\t${keep}\n` : `${r.req.runDir}\t${r.req.workflowId}\t${keep}\t${r.workDir ?? ''}\n`;
+      r.via === 'bash'
+        ? `${r.req.runDir}\t${r.req.jobScript}\t${keep}\n`
+        : `${r.req.runDir}\t${r.req.workflowId}\t${keep}\t${r.workDir ?? ''}\n`;
     this.ensureLauncher(r.via, warm).stdin.write(line);
   }
 
@@ -259,9 +269,12 @@ export class LocalPool {
     const child =
       via === 'bash'
         ? spawn('bash', ['-c', LAUNCHER], { stdio: ['pipe', 'pipe', 'pipe'] })
-        : spawn(serverOf!.python, ['-m', 'perqueue_lab.forkserver', serverOf!.workDir], { stdio: ['pipe', 'pipe', 'pipe'], env: serverOf!.env });
+        : spawn(serverOf!.python, ['-m', 'perqueue_lab.forkserver', serverOf!.workDir], {
+            stdio: ['pipe', 'pipe', 'pipe'],
+            env: serverOf!.env
+          });
     this.launchers.set(via, child);
-    createInterface({ input: child.stdout }).on('line', (line) => this.onLauncherLine(line, child));
+    createInterface({ input: child.stdout }).on('line', line => this.onLauncherLine(line, child));
     // The last words of a fork server that cannot start say why (an import error).
     let stderrTail = '';
     child.stderr.on('data', (chunk: Buffer) => {
@@ -270,7 +283,7 @@ export class LocalPool {
     child.stdin.on('error', () => {
       /* its exit is handled below */
     });
-    child.on('error', (e) => {
+    child.on('error', e => {
       // A launcher that ran reports its end through 'exit'; one that could not be spawned at
       // all (no such interpreter, not executable) never does: fail the jobs it was given.
       if (child.pid === undefined) this.launcherFailed(via, child, e);
@@ -298,7 +311,9 @@ export class LocalPool {
         // It ended on its own before importing the runner: this interpreter cannot run the fork
         // server, so its Python tasks start cold, through bash.
         this.coldPythons.add(via);
-        this.events.log?.(`the fork server of ${serverOf?.python ?? via} could not start (${how}); its Python tasks start without it${stderrTail.trim() ? `: ${stderrTail.trim()}` : ''}`);
+        this.events.log?.(
+          `the fork server of ${serverOf?.python ?? via} could not start (${how}); its Python tasks start without it${stderrTail.trim() ? `: ${stderrTail.trim()}` : ''}`
+        );
         for (const r of unstarted) {
           r.via = 'bash';
           r.beforeBash?.();
@@ -314,7 +329,9 @@ export class LocalPool {
         this.crashes.set(via, { count, last: now });
         const delay = count <= 1 ? 0 : Math.min(250 * 2 ** (count - 2), MAX_RESTART_DELAY_MS);
         const what = via === 'bash' ? 'the bash launcher' : `the fork server of ${serverOf?.python ?? via}`;
-        this.events.log?.(`${what} (pid ${child.pid}) ended (${how}); starting it again${delay ? ` in ${delay} ms` : ''} (crash ${count} within a minute, ${unstarted.length} job(s) sent again)`);
+        this.events.log?.(
+          `${what} (pid ${child.pid}) ended (${how}); starting it again${delay ? ` in ${delay} ms` : ''} (crash ${count} within a minute, ${unstarted.length} job(s) sent again)`
+        );
         this.held.set(via, unstarted);
         const t = setTimeout(() => {
           this.restartTimers.delete(t);
@@ -340,7 +357,7 @@ export class LocalPool {
     for (const key of [...this.warmUse.keys()]) {
       if (this.launchers.size < LocalPool.MAX_FORK_SERVERS + (this.launchers.has('bash') ? 1 : 0)) return;
       if (key === keep || !this.launchers.has(key) || this.held.has(key)) continue;
-      if ([...this.running.values()].some((r) => r.via === key)) continue;
+      if ([...this.running.values()].some(r => r.via === key)) continue;
       const child = this.launchers.get(key)!;
       this.launchers.delete(key);
       this.warmUse.delete(key);

@@ -9,7 +9,7 @@ import {
   describeCommand,
   submitFailure,
   SchedulerUnavailableError,
-  SubmitOutcomeUnknownError,
+  SubmitOutcomeUnknownError
 } from './scheduler-command.js';
 import { SchedulerExecutor, type SchedulerExecutorOptions } from './scheduler-executor.js';
 import { chunks, parseLsfTime, unique } from './scheduler-text.js';
@@ -35,12 +35,18 @@ function lsfSubmitArgs(req: JobRequest, config: ClusterConfig): string[] {
   const totalMinutes = Math.max(1, Math.ceil(r.tmax / 60));
   const two = (n: number) => String(n).padStart(2, '0');
   const args = [
-    '-J', req.jobName,
-    '-W', `${two(Math.floor(totalMinutes / 60))}:${two(totalMinutes % 60)}`,
-    '-n', String(r.cores),
-    '-cwd', req.runDir,
-    '-o', join(req.runDir, 'stdout'),
-    '-e', join(req.runDir, 'stderr'),
+    '-J',
+    req.jobName,
+    '-W',
+    `${two(Math.floor(totalMinutes / 60))}:${two(totalMinutes % 60)}`,
+    '-n',
+    String(r.cores),
+    '-cwd',
+    req.runDir,
+    '-o',
+    join(req.runDir, 'stdout'),
+    '-e',
+    join(req.runDir, 'stderr')
   ];
   if (node) {
     args.push('-R', `select[model == ${node.name}]`);
@@ -53,7 +59,7 @@ function lsfSubmitArgs(req: JobRequest, config: ClusterConfig): string[] {
   // GPUs per node, LSF 10.1's -gpu option (MyQueue's LSF scheduler asks for none).
   if (r.gpus > 0) args.push('-gpu', `num=${r.gpus}`);
   args.push(...(config.extraArgs ?? []), ...(node?.extraArgs ?? []));
-  if (req.dependsOn.length > 0) args.push('-w', req.dependsOn.map((id) => `done(${id})`).join(' && '));
+  if (req.dependsOn.length > 0) args.push('-w', req.dependsOn.map(id => `done(${id})`).join(' && '));
   // One host unless the task needs several; span[hosts=1] alone could never be placed then.
   args.push('-R', choice.nodes > 1 && node ? `span[ptile=${node.cores}]` : 'span[hosts=1]');
   // bsub joins the command words into a shell command line, so the path is quoted for that shell.
@@ -76,7 +82,7 @@ const LSF_STATES: Record<string, JobState> = {
   SSUSP: 'running',
   DONE: 'completed',
   UNKWN: 'unknown',
-  ZOMBI: 'unknown',
+  ZOMBI: 'unknown'
 };
 
 export interface BjobsRow {
@@ -108,10 +114,12 @@ function parseBjobs(text: string, now = Date.now()): BjobsRow[] {
       exitCode: exit !== undefined && /^-?\d+$/.test(exit) ? Number(exit) : undefined,
       exitReason: dash(f[3]),
       // `4*hostA:2*hostB` -> hostA
-      host: dash(f[4])?.split(/[:\s]/)[0].replace(/^\d+\*/, ''),
+      host: dash(f[4])
+        ?.split(/[:\s]/)[0]
+        .replace(/^\d+\*/, ''),
       start: parseLsfTime(dash(f[5]), now),
       finish: parseLsfTime(dash(f[6]), now),
-      name,
+      name
     });
   }
   return rows;
@@ -126,13 +134,17 @@ function judgeBjobsRow(row: BjobsRow, diag: StderrDiagnosis): { state: JobState;
   if (row.stat !== 'EXIT') return { state: 'unknown', reason: `bjobs state '${row.stat}'` };
   const term = /TERM_(\w+)/.exec(row.exitReason ?? '')?.[1];
   const withLine = diag.line ? `${reason}; stderr: ${diag.line}` : reason;
-  if (term === 'RUNLIMIT' || term === 'DEADLINE' || diag.timedOut) return { state: 'timed_out', exitCode: row.exitCode, reason: withLine };
-  if (term === 'MEMLIMIT' || term === 'SWAP' || diag.outOfMemory) return { state: 'out_of_memory', exitCode: row.exitCode, reason: withLine };
+  if (term === 'RUNLIMIT' || term === 'DEADLINE' || diag.timedOut)
+    return { state: 'timed_out', exitCode: row.exitCode, reason: withLine };
+  if (term === 'MEMLIMIT' || term === 'SWAP' || diag.outOfMemory)
+    return { state: 'out_of_memory', exitCode: row.exitCode, reason: withLine };
   if (term && /^(OWNER|ADMIN|FORCE_OWNER|FORCE_ADMIN|REQUEUE_OWNER|REQUEUE_ADMIN)$/.test(term)) {
     return { state: 'cancelled', exitCode: row.exitCode, reason };
   }
-  if (/killed by owner|killed by root or LSF administrator/i.test(row.exitReason ?? '')) return { state: 'cancelled', exitCode: row.exitCode, reason };
-  if (term && /^(HOST|LOAD|PREEMPT|WINDOW|ZOMBIE|UNKNOWN)$/.test(term)) return { state: 'node_fail', exitCode: row.exitCode, reason };
+  if (/killed by owner|killed by root or LSF administrator/i.test(row.exitReason ?? ''))
+    return { state: 'cancelled', exitCode: row.exitCode, reason };
+  if (term && /^(HOST|LOAD|PREEMPT|WINDOW|ZOMBIE|UNKNOWN)$/.test(term))
+    return { state: 'node_fail', exitCode: row.exitCode, reason };
   return { state: 'failed', exitCode: row.exitCode, reason };
 }
 
@@ -143,7 +155,8 @@ function notFoundIds(stderr: string): Set<string> {
   return out;
 }
 
-const harmless = (line: string) => /is not found|has already finished|No matching job found|No unfinished job found|is being terminated/i.test(line);
+const harmless = (line: string) =>
+  /is not found|has already finished|No matching job found|No unfinished job found|is being terminated/i.test(line);
 
 export class LsfExecutor extends SchedulerExecutor implements Executor {
   readonly name = 'lsf';
@@ -161,7 +174,14 @@ export class LsfExecutor extends SchedulerExecutor implements Executor {
       return { jobId };
     }
     if (r.ok) throw new SubmitOutcomeUnknownError(`bsub answered without a job id: '${r.stdout.trim()}'`, req.jobName);
-    throw submitFailure('bsub', args, r, req.jobName, /timed out|LSF is down|Cannot connect|Failed in an LSF library call/i, r.stderr + r.stdout);
+    throw submitFailure(
+      'bsub',
+      args,
+      r,
+      req.jobName,
+      /timed out|LSF is down|Cannot connect|Failed in an LSF library call/i,
+      r.stderr + r.stdout
+    );
   }
 
   async status(jobIds: string[]): Promise<Map<string, JobStatus>> {
@@ -170,14 +190,22 @@ export class LsfExecutor extends SchedulerExecutor implements Executor {
     const rows = new Map<string, BjobsRow>();
     const gone = new Set<string>();
     // bjobs exits 255 as soon as one id is not found, yet still prints the others.
-    const problem = await this.askInChunks('bjobs', ids, (part) => ['-a', '-noheader', '-o', BJOBS_FORMAT, ...part], harmless, (r) => {
-      for (const row of parseBjobs(r.stdout)) rows.set(row.id, row);
-      for (const id of notFoundIds(r.stderr + r.stdout)) gone.add(id);
-    });
+    const problem = await this.askInChunks(
+      'bjobs',
+      ids,
+      part => ['-a', '-noheader', '-o', BJOBS_FORMAT, ...part],
+      harmless,
+      r => {
+        for (const row of parseBjobs(r.stdout)) rows.set(row.id, row);
+        for (const id of notFoundIds(r.stderr + r.stdout)) gone.add(id);
+      }
+    );
     for (const id of ids) {
       const row = rows.get(id);
       if (!row) {
-        const reason = gone.has(id) ? 'LSF no longer knows this job (finished longer ago than CLEAN_PERIOD)' : (problem ?? 'bjobs did not list this job');
+        const reason = gone.has(id)
+          ? 'LSF no longer knows this job (finished longer ago than CLEAN_PERIOD)'
+          : (problem ?? 'bjobs did not list this job');
         out.set(id, { jobId: id, state: 'unknown', reason });
         continue;
       }
@@ -201,13 +229,18 @@ export class LsfExecutor extends SchedulerExecutor implements Executor {
     const args = ['-a', '-noheader', '-o', BJOBS_FORMAT];
     const r = await this.run('bjobs', args, { timeoutMs: this.timeoutMs });
     const empty = /No (unfinished )?job found/i.test(r.stderr + r.stdout);
-    if (!r.ok && !empty) throw new SchedulerUnavailableError(`cannot look up job names: ${describeCommand('bjobs', args, r)}`, r);
+    if (!r.ok && !empty)
+      throw new SchedulerUnavailableError(`cannot look up job names: ${describeCommand('bjobs', args, r)}`, r);
     const out = new Map<string, BjobsRow>();
     for (const row of parseBjobs(r.stdout)) {
       if (!names.has(row.name)) continue;
       const best = out.get(row.name);
       const alive = (x: BjobsRow) => Number(['pending', 'running'].includes(LSF_STATES[x.stat] ?? ''));
-      if (!best || alive(row) > alive(best) || (alive(row) === alive(best) && Number.parseInt(row.id, 10) > Number.parseInt(best.id, 10))) {
+      if (
+        !best ||
+        alive(row) > alive(best) ||
+        (alive(row) === alive(best) && Number.parseInt(row.id, 10) > Number.parseInt(best.id, 10))
+      ) {
         out.set(row.name, row);
       }
     }
@@ -218,7 +251,7 @@ export class LsfExecutor extends SchedulerExecutor implements Executor {
     for (const part of chunks(unique(jobIds))) {
       const r = await this.run('bkill', part, { timeoutMs: this.timeoutMs });
       if (r.ok) continue;
-      const other = (r.stderr + '\n' + r.stdout).split('\n').filter((l) => l.trim() && !harmless(l));
+      const other = (r.stderr + '\n' + r.stdout).split('\n').filter(l => l.trim() && !harmless(l));
       if (!r.timedOut && !r.spawnError && other.length === 0) continue;
       throw new SchedulerUnavailableError(describeCommand('bkill', part, r), r);
     }

@@ -9,7 +9,7 @@ import {
   describeCommand,
   submitFailure,
   SchedulerUnavailableError,
-  SubmitOutcomeUnknownError,
+  SubmitOutcomeUnknownError
 } from './scheduler-command.js';
 import { SchedulerExecutor, type SchedulerExecutorOptions } from './scheduler-executor.js';
 import { chunks, parseCtime, unique } from './scheduler-text.js';
@@ -42,15 +42,21 @@ function pbsSubmitArgs(req: JobRequest, config: ClusterConfig): string[] {
   const seconds = r.tmax % 60;
   const two = (n: number) => String(n).padStart(2, '0');
   const args = [
-    '-N', req.jobName,
-    '-l', `walltime=${hours}:${two(minutes)}:${two(seconds)}`,
+    '-N',
+    req.jobName,
+    '-l',
+    `walltime=${hours}:${two(minutes)}:${two(seconds)}`,
     // GPUs per node in Torque's node syntax (MyQueue's PBS scheduler asks for none).
-    '-l', `nodes=${choice.nodes}:ppn=${ppn}${r.gpus > 0 ? `:gpus=${r.gpus}` : ''}`,
-    '-d', req.runDir,
+    '-l',
+    `nodes=${choice.nodes}:ppn=${ppn}${r.gpus > 0 ? `:gpus=${r.gpus}` : ''}`,
+    '-d',
+    req.runDir,
     // PBS copies its spool files to -o/-e when the job ends, replacing what is there: the task's
     // own stdout/stderr (which the job script appends to directly) must not be those files.
-    '-o', join(req.runDir, SCHEDULER_STDOUT),
-    '-e', join(req.runDir, SCHEDULER_STDERR),
+    '-o',
+    join(req.runDir, SCHEDULER_STDOUT),
+    '-e',
+    join(req.runDir, SCHEDULER_STDERR)
   ];
   if (choice.node?.partition) args.push('-q', choice.node.partition);
   args.push(...(config.extraArgs ?? []), ...(choice.node?.extraArgs ?? []));
@@ -61,7 +67,10 @@ function pbsSubmitArgs(req: JobRequest, config: ClusterConfig): string[] {
 
 /** qsub prints the full id, `1234.pbs01.cluster`; it is kept whole for qdel and dependencies. */
 function parseQsubJobId(stdout: string): string | undefined {
-  const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stdout
+    .split('\n')
+    .map(l => l.trim())
+    .filter(Boolean);
   const last = lines[lines.length - 1];
   return last && /^\d+(\[\d*\])?(\.[\w.-]+)?$/.test(last) ? last : undefined;
 }
@@ -119,7 +128,7 @@ const PBS_STATES: Record<string, JobState> = {
   E: 'running', // exiting: the exit status is not final yet
   B: 'running', // an array that has begun
   S: 'running',
-  U: 'running',
+  U: 'running'
 };
 
 // PBS Pro's JOB_EXEC_KILL_* codes: the server killed the job for going over a limit.
@@ -138,7 +147,8 @@ function judgePbsRecord(rec: QstatRecord, diag: StderrDiagnosis, cancelledByUs: 
   const comment = rec.attrs.comment ? ` (${rec.attrs.comment})` : '';
   const live = PBS_STATES[letter];
   if (live) return { state: live, reason: `job_state ${letter}${comment}` };
-  if (letter !== 'C' && letter !== 'F' && letter !== 'X') return { state: 'unknown', reason: `job_state '${letter}'${comment}` };
+  if (letter !== 'C' && letter !== 'F' && letter !== 'X')
+    return { state: 'unknown', reason: `job_state '${letter}'${comment}` };
   const rawExit = rec.attrs.exit_status ?? rec.attrs.Exit_status;
   if (rawExit === undefined || rawExit.trim() === '') {
     // PBS Pro gives a job deleted before it started no exit status.
@@ -147,8 +157,10 @@ function judgePbsRecord(rec: QstatRecord, diag: StderrDiagnosis, cancelledByUs: 
   const exit = Number(rawExit);
   const why = `job_state ${letter}, exit status ${exit}${comment}`;
   if (exit === 0) return { state: 'completed', exitCode: 0, reason: why };
-  if (exit === KILL_WALLTIME || diag.timedOut) return { state: 'timed_out', reason: diag.line ? `${why}; stderr: ${diag.line}` : why };
-  if (KILL_MEMORY.has(exit) || diag.outOfMemory) return { state: 'out_of_memory', reason: diag.line ? `${why}; stderr: ${diag.line}` : why };
+  if (exit === KILL_WALLTIME || diag.timedOut)
+    return { state: 'timed_out', reason: diag.line ? `${why}; stderr: ${diag.line}` : why };
+  if (KILL_MEMORY.has(exit) || diag.outOfMemory)
+    return { state: 'out_of_memory', reason: diag.line ? `${why}; stderr: ${diag.line}` : why };
   if (exit >= 256) {
     // 256 + signal: killed, by qdel or by the system.
     const signal = exit - 256;
@@ -171,7 +183,8 @@ function goneIds(stderr: string): Set<string> {
   return out;
 }
 
-const harmless = (line: string) => /Unknown Job Id|Job has finished|Request invalid for state of job|job has already finished/i.test(line);
+const harmless = (line: string) =>
+  /Unknown Job Id|Job has finished|Request invalid for state of job|job has already finished/i.test(line);
 
 export class PbsExecutor extends SchedulerExecutor implements Executor {
   readonly name = 'pbs';
@@ -192,11 +205,18 @@ export class PbsExecutor extends SchedulerExecutor implements Executor {
     const r = await this.run('qsub', args, { timeoutMs: this.submitTimeoutMs });
     if (r.ok) {
       const jobId = parseQsubJobId(r.stdout);
-      if (!jobId) throw new SubmitOutcomeUnknownError(`qsub answered without a job id: '${r.stdout.trim()}'`, req.jobName);
+      if (!jobId)
+        throw new SubmitOutcomeUnknownError(`qsub answered without a job id: '${r.stdout.trim()}'`, req.jobName);
       this.runDirs.set(pbsIdKey(jobId), req.runDir);
       return { jobId };
     }
-    throw submitFailure('qsub', args, r, req.jobName, /timed out|cannot connect to server|Connection refused|End of File/i);
+    throw submitFailure(
+      'qsub',
+      args,
+      r,
+      req.jobName,
+      /timed out|cannot connect to server|Connection refused|End of File/i
+    );
   }
 
   async status(jobIds: string[]): Promise<Map<string, JobStatus>> {
@@ -205,10 +225,16 @@ export class PbsExecutor extends SchedulerExecutor implements Executor {
     const records = new Map<string, QstatRecord>();
     const gone = new Set<string>();
     // qstat exits non-zero as soon as one id is unknown, yet still prints the others.
-    const problem = await this.askInChunks('qstat', ids, (part) => this.qstatArgs(part), harmless, (r) => {
-      for (const rec of parseQstatFull(r.stdout)) records.set(pbsIdKey(rec.id), rec);
-      for (const key of goneIds(r.stderr)) gone.add(key);
-    });
+    const problem = await this.askInChunks(
+      'qstat',
+      ids,
+      part => this.qstatArgs(part),
+      harmless,
+      r => {
+        for (const rec of parseQstatFull(r.stdout)) records.set(pbsIdKey(rec.id), rec);
+        for (const key of goneIds(r.stderr)) gone.add(key);
+      }
+    );
     for (const id of ids) {
       const key = pbsIdKey(id);
       const rec = records.get(key);
@@ -236,7 +262,11 @@ export class PbsExecutor extends SchedulerExecutor implements Executor {
     if (host) s.node = host;
     const started = parseCtime(rec.attrs.stime ?? rec.attrs.start_time);
     if (started !== undefined && j.state !== 'pending') s.startedAt = started;
-    const ended = parseCtime(rec.attrs.obittime ?? rec.attrs.comp_time ?? (['C', 'F', 'X'].includes(rec.attrs.job_state) ? rec.attrs.mtime : undefined));
+    const ended = parseCtime(
+      rec.attrs.obittime ??
+        rec.attrs.comp_time ??
+        (['C', 'F', 'X'].includes(rec.attrs.job_state) ? rec.attrs.mtime : undefined)
+    );
     if (ended !== undefined && !['pending', 'running'].includes(j.state)) s.endedAt = ended;
     return s;
   }
@@ -266,7 +296,9 @@ export class PbsExecutor extends SchedulerExecutor implements Executor {
     const out = new Map<string, string>();
     for (const [name, recs] of found) {
       const alive = (x: QstatRecord) => Number(Boolean(PBS_STATES[x.attrs.job_state]));
-      recs.sort((x, y) => alive(y) - alive(x) || Number.parseInt(pbsIdKey(y.id), 10) - Number.parseInt(pbsIdKey(x.id), 10));
+      recs.sort(
+        (x, y) => alive(y) - alive(x) || Number.parseInt(pbsIdKey(y.id), 10) - Number.parseInt(pbsIdKey(x.id), 10)
+      );
       out.set(name, recs[0].id);
     }
     return out;
@@ -277,10 +309,9 @@ export class PbsExecutor extends SchedulerExecutor implements Executor {
       for (const id of part) this.cancelled.add(pbsIdKey(id));
       const r = await this.run('qdel', part, { timeoutMs: this.timeoutMs });
       if (r.ok) continue;
-      const other = (r.stderr + '\n' + r.stdout).split('\n').filter((l) => l.trim() && !harmless(l));
+      const other = (r.stderr + '\n' + r.stdout).split('\n').filter(l => l.trim() && !harmless(l));
       if (!r.timedOut && !r.spawnError && other.length === 0) continue;
       throw new SchedulerUnavailableError(describeCommand('qdel', part, r), r);
     }
   }
 }
-

@@ -35,7 +35,7 @@ const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 export const runSchedulerCommand: CommandRunner = (file, args, options = {}) => {
   const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const started = Date.now();
-  return new Promise<CommandResult>((resolve) => {
+  return new Promise<CommandResult>(resolve => {
     let settled = false;
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
@@ -57,7 +57,7 @@ export const runSchedulerCommand: CommandRunner = (file, args, options = {}) => 
         cwd: options.cwd,
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
-        windowsHide: true,
+        windowsHide: true
       });
     } catch (err) {
       return finish({ ok: false, code: null, timedOut: false, spawnError: (err as Error).message });
@@ -150,10 +150,20 @@ export class SubmitOutcomeUnknownError extends Error {
  * its answer (`lostReply` matches the scheduler's words for that: look the job up by name
  * first), or refused (retrying will not help). One rule for every scheduler.
  */
-export function submitFailure(cmd: string, args: string[], r: CommandResult, jobName: string, lostReply: RegExp, text = r.stderr): Error {
+export function submitFailure(
+  cmd: string,
+  args: string[],
+  r: CommandResult,
+  jobName: string,
+  lostReply: RegExp,
+  text = r.stderr
+): Error {
   if (r.spawnError) return new SchedulerUnavailableError(describeCommand(cmd, args, r), r);
   if (r.timedOut || lostReply.test(text)) {
-    return new SubmitOutcomeUnknownError(`${describeCommand(cmd, args, r)}; look for job name '${jobName}' before submitting again`, jobName);
+    return new SubmitOutcomeUnknownError(
+      `${describeCommand(cmd, args, r)}; look for job name '${jobName}' before submitting again`,
+      jobName
+    );
   }
   return new SchedulerRejectedError(describeCommand(cmd, args, r), r);
 }

@@ -38,7 +38,7 @@ export abstract class SchedulerExecutor {
     ids: string[],
     argsFor: (part: string[]) => string[],
     harmless: (line: string) => boolean,
-    read: (r: CommandResult) => void,
+    read: (r: CommandResult) => void
   ): Promise<string | undefined> {
     let problem: string | undefined;
     for (const part of chunks(ids)) {
@@ -49,7 +49,7 @@ export abstract class SchedulerExecutor {
         continue;
       }
       read(r);
-      const other = r.stderr.split('\n').filter((l) => l.trim() && !harmless(l));
+      const other = r.stderr.split('\n').filter(l => l.trim() && !harmless(l));
       if (!r.ok && other.length > 0) problem = describeCommand(tool, args, r);
     }
     return problem;

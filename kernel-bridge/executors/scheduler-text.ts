@@ -9,7 +9,7 @@ export function chunks<T>(items: T[], size = 200): T[][] {
 }
 
 export function unique(items: string[]): string[] {
-  return [...new Set(items.map((s) => s.trim()).filter((s) => s !== ''))];
+  return [...new Set(items.map(s => s.trim()).filter(s => s !== ''))];
 }
 
 /** Slurm's `2026-11-25T17:17:43` (local time, no zone); undefined for Unknown/None/N/A. */
@@ -43,7 +43,8 @@ export function parseLsfTime(text: string | undefined, now = Date.now()): number
   if (!m) return undefined;
   const month = MONTHS.indexOf(m[1].toLowerCase());
   if (month < 0) return undefined;
-  const at = (year: number) => new Date(year, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5] ?? 0)).getTime();
+  const at = (year: number) =>
+    new Date(year, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5] ?? 0)).getTime();
   if (m[6]) return at(Number(m[6]));
   const year = new Date(now).getFullYear();
   const t = at(year);

@@ -11,12 +11,19 @@ import {
   submitFailure,
   SchedulerUnavailableError,
   SubmitOutcomeUnknownError,
-  type CommandResult,
+  type CommandResult
 } from './scheduler-command.js';
 import { SchedulerExecutor, type SchedulerExecutorOptions } from './scheduler-executor.js';
 import { chunks, parseIsoLocal, unique } from './scheduler-text.js';
 import { diagnoseRunFolder } from './stderr-diagnosis.js';
-import { ArrayRequestError, DEFAULT_MAX_ARRAY_SIZE, elementName, elementRunDir, prepareArray, splitElementName } from './slurm-array.js';
+import {
+  ArrayRequestError,
+  DEFAULT_MAX_ARRAY_SIZE,
+  elementName,
+  elementRunDir,
+  prepareArray,
+  splitElementName
+} from './slurm-array.js';
 
 export interface SlurmExecutorOptions extends SchedulerExecutorOptions {
   /** How far back sacct looks for job names when reconciling. */
@@ -41,7 +48,7 @@ export function slurmSubmitArgs(req: JobRequest, config: ClusterConfig): string[
     `--job-name=${req.jobName}`,
     `--time=${Math.max(1, Math.ceil(r.tmax / 60))}`,
     `--ntasks=${processes}`,
-    `--cpus-per-task=${Math.max(1, Math.floor(r.cores / processes))}`,
+    `--cpus-per-task=${Math.max(1, Math.floor(r.cores / processes))}`
   );
   if (choice.node) args.push(`--nodes=${choice.nodes}`);
   // GPUs per node, as MyQueue asks for them (the `4G` field of the resource string).
@@ -55,7 +62,7 @@ export function slurmSubmitArgs(req: JobRequest, config: ClusterConfig): string[
     `--chdir=${req.runDir}`,
     `--output=${literal(join(req.runDir, 'stdout'))}`,
     `--error=${literal(join(req.runDir, 'stderr'))}`,
-    '--open-mode=append',
+    '--open-mode=append'
   );
   args.push(...(config.extraArgs ?? []), ...(choice.node?.extraArgs ?? []));
   if (req.dependsOn.length > 0) {
@@ -69,7 +76,10 @@ export function slurmSubmitArgs(req: JobRequest, config: ClusterConfig): string[
 
 /** `123`, or `123;cluster` on a federated or multi-cluster setup; the last line wins. */
 export function parseSbatchJobId(stdout: string): string | undefined {
-  const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stdout
+    .split('\n')
+    .map(l => l.trim())
+    .filter(Boolean);
   const last = lines[lines.length - 1];
   if (!last) return undefined;
   const id = last.split(';')[0].trim();
@@ -101,7 +111,7 @@ const SLURM_STATES: Record<string, JobState> = {
   NODE_FAIL: 'node_fail',
   BOOT_FAIL: 'node_fail',
   // Killed to make room for another job and not requeued: not the job's fault, like a node failure.
-  PREEMPTED: 'node_fail',
+  PREEMPTED: 'node_fail'
 };
 
 /** `CANCELLED by 0` -> cancelled; `COMPLETED` -> completed; anything else Slurm adds -> unknown. */
@@ -110,7 +120,14 @@ export function mapSlurmState(text: string): JobState {
   return SLURM_STATES[word] ?? 'unknown';
 }
 
-const FINAL: ReadonlySet<JobState> = new Set(['completed', 'failed', 'timed_out', 'out_of_memory', 'cancelled', 'node_fail']);
+const FINAL: ReadonlySet<JobState> = new Set([
+  'completed',
+  'failed',
+  'timed_out',
+  'out_of_memory',
+  'cancelled',
+  'node_fail'
+]);
 const isFinalState = (s: JobState) => FINAL.has(s);
 
 /** sacct's `3:0` (code:signal). A signal is reported the shell's way, 128 + signal. */
@@ -141,19 +158,30 @@ const noNode = (s: string | undefined) => (!s || s === '(null)' || s === 'None a
 function pipeRows(text: string, min: number): string[][] {
   return text
     .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => line.split('|'))
-    .filter((f) => f.length >= min);
+    .filter(line => line.trim())
+    .map(line => line.split('|'))
+    .filter(f => f.length >= min);
 }
 
 /** The fields squeue and sacct print alike: the job, its name, its state and its node. */
-function commonFields(id: string, name: string, stateText: string, node: string): Pick<SlurmRow, 'id' | 'name' | 'stateText' | 'state' | 'node'> {
-  return { id: id.trim(), name, stateText: stateText.trim(), state: mapSlurmState(stateText), node: noNode(node.trim()) };
+function commonFields(
+  id: string,
+  name: string,
+  stateText: string,
+  node: string
+): Pick<SlurmRow, 'id' | 'name' | 'stateText' | 'state' | 'node'> {
+  return {
+    id: id.trim(),
+    name,
+    stateText: stateText.trim(),
+    state: mapSlurmState(stateText),
+    node: noNode(node.trim())
+  };
 }
 
 /** Lines of `squeue -h -o '%i|%T|%N|%S|%e|%r|%Z|%j'`. */
 export function parseSqueue(text: string): SlurmRow[] {
-  return pipeRows(text, 8).map((f) => {
+  return pipeRows(text, 8).map(f => {
     const [id, stateText, node, start, end, reason, workDir] = f;
     const row = commonFields(id, f.slice(7).join('|'), stateText, node);
     return {
@@ -162,14 +190,14 @@ export function parseSqueue(text: string): SlurmRow[] {
       end: isFinalState(row.state) ? parseIsoLocal(end) : undefined,
       exitCode: row.state === 'completed' ? 0 : undefined,
       workDir: workDir.trim() || undefined,
-      reason: reason.trim() && reason.trim() !== 'None' ? reason.trim() : undefined,
+      reason: reason.trim() && reason.trim() !== 'None' ? reason.trim() : undefined
     };
   });
 }
 
 /** Lines of `sacct -n -P -X -o JobID,JobName,State,ExitCode,NodeList,Start,End,WorkDir`. */
 export function parseSacct(text: string): SlurmRow[] {
-  return pipeRows(text, 7).map((f) => {
+  return pipeRows(text, 7).map(f => {
     const [id, name, stateText, exit, node, start, end] = f;
     const row = commonFields(id, name, stateText, node);
     return {
@@ -177,16 +205,18 @@ export function parseSacct(text: string): SlurmRow[] {
       start: parseIsoLocal(start),
       end: isFinalState(row.state) ? parseIsoLocal(end) : undefined,
       exitCode: isFinalState(row.state) ? parseSlurmExitCode(exit) : undefined,
-      workDir: f.slice(7).join('|').trim() || undefined,
+      workDir: f.slice(7).join('|').trim() || undefined
     };
   });
 }
 
 // squeue -j answers "Invalid job id specified" (status 1) when none of the ids is still known.
-const onlyUnknownIds = (r: CommandResult) => !r.timedOut && !r.spawnError && /Invalid job id specified/i.test(r.stderr) && r.stdout.trim() === '';
+const onlyUnknownIds = (r: CommandResult) =>
+  !r.timedOut && !r.spawnError && /Invalid job id specified/i.test(r.stderr) && r.stdout.trim() === '';
 const accountingDisabled = (r: CommandResult) => /accounting storage is disabled/i.test(r.stderr + r.stdout);
 // sbatch errors after which the job may exist all the same (the reply was lost, not the request).
-const AMBIGUOUS_SBATCH = /timed out|Zero Bytes were transmitted|Unable to contact slurm controller|Connection (refused|reset)|Socket timed out/i;
+const AMBIGUOUS_SBATCH =
+  /timed out|Zero Bytes were transmitted|Unable to contact slurm controller|Connection (refused|reset)|Socket timed out/i;
 
 export class SlurmExecutor extends SchedulerExecutor implements Executor {
   readonly name = 'slurm';
@@ -208,7 +238,7 @@ export class SlurmExecutor extends SchedulerExecutor implements Executor {
     reqs: JobRequest[],
     packDir: string,
     arrayName: string,
-    concurrency?: number,
+    concurrency?: number
   ): Promise<{ arrayId: string; jobIds: string[] }> {
     let args: string[];
     try {
@@ -220,7 +250,8 @@ export class SlurmExecutor extends SchedulerExecutor implements Executor {
     const r = await this.run('sbatch', args, { timeoutMs: this.submitTimeoutMs });
     if (!r.ok) throw submitFailure('sbatch', args, r, arrayName, AMBIGUOUS_SBATCH);
     const arrayId = parseSbatchJobId(r.stdout);
-    if (!arrayId || arrayId.includes('_')) throw new SubmitOutcomeUnknownError(`sbatch answered without an array id: '${r.stdout.trim()}'`, arrayName);
+    if (!arrayId || arrayId.includes('_'))
+      throw new SubmitOutcomeUnknownError(`sbatch answered without an array id: '${r.stdout.trim()}'`, arrayName);
     const jobIds = reqs.map((req, i) => {
       const id = `${arrayId}_${i}`;
       this.runDirs.set(id, req.runDir);
@@ -232,13 +263,17 @@ export class SlurmExecutor extends SchedulerExecutor implements Executor {
   async submit(req: JobRequest): Promise<{ jobId: string }> {
     if (!req.jobName || /[,\s]/.test(req.jobName)) {
       // squeue -n and sacct --name take comma-separated lists: such a name could never be found again.
-      throw new SchedulerRejectedError(`job name '${req.jobName}' must be non-empty without commas or spaces`, emptyResult());
+      throw new SchedulerRejectedError(
+        `job name '${req.jobName}' must be non-empty without commas or spaces`,
+        emptyResult()
+      );
     }
     const args = slurmSubmitArgs(req, this.config);
     const r = await this.run('sbatch', args, { timeoutMs: this.submitTimeoutMs });
     if (r.ok) {
       const jobId = parseSbatchJobId(r.stdout);
-      if (!jobId) throw new SubmitOutcomeUnknownError(`sbatch answered without a job id: '${r.stdout.trim()}'`, req.jobName);
+      if (!jobId)
+        throw new SubmitOutcomeUnknownError(`sbatch answered without a job id: '${r.stdout.trim()}'`, req.jobName);
       this.runDirs.set(jobId, req.runDir);
       return { jobId };
     }
@@ -261,7 +296,7 @@ export class SlurmExecutor extends SchedulerExecutor implements Executor {
 
     // Accounting is asked about every job squeue did not show alive: squeue only keeps finished
     // jobs for MinJobAge and never says their exit code.
-    const askAccounting = ids.filter((id) => {
+    const askAccounting = ids.filter(id => {
       const q = queue.get(id);
       return !q || isFinalState(q.state) || q.state === 'unknown';
     });
@@ -271,7 +306,8 @@ export class SlurmExecutor extends SchedulerExecutor implements Executor {
       const args = ['-n', '-P', '-X', '-j', part.join(','), '-o', SACCT_FIELDS];
       const r = await this.run('sacct', args, { timeoutMs: this.timeoutMs });
       if (r.ok) for (const row of parseSacct(r.stdout)) accounting.set(row.id, row);
-      else accountingProblem = accountingDisabled(r) ? 'Slurm accounting is disabled' : describeCommand('sacct', args, r);
+      else
+        accountingProblem = accountingDisabled(r) ? 'Slurm accounting is disabled' : describeCommand('sacct', args, r);
     }
 
     for (const id of ids) {
@@ -282,7 +318,9 @@ export class SlurmExecutor extends SchedulerExecutor implements Executor {
       else if (a && (isFinalState(a.state) || !q)) row = a;
       else row = q ?? a;
       if (!row) {
-        const why = [queueProblem, accountingProblem].filter(Boolean).join('; ') || 'neither squeue nor sacct knows this job (yet)';
+        const why =
+          [queueProblem, accountingProblem].filter(Boolean).join('; ') ||
+          'neither squeue nor sacct knows this job (yet)';
         out.set(id, { jobId: id, state: 'unknown', reason: why });
         continue;
       }
@@ -295,7 +333,11 @@ export class SlurmExecutor extends SchedulerExecutor implements Executor {
   }
 
   private async toStatus(id: string, row: SlurmRow): Promise<JobStatus> {
-    const s: JobStatus = { jobId: id, state: row.state, reason: row.reason ? `${row.stateText} (${row.reason})` : row.stateText };
+    const s: JobStatus = {
+      jobId: id,
+      state: row.state,
+      reason: row.reason ? `${row.stateText} (${row.reason})` : row.stateText
+    };
     if (row.exitCode !== undefined) s.exitCode = row.exitCode;
     if (row.node) s.node = row.node;
     if (row.start !== undefined) s.startedAt = row.start;
@@ -315,27 +357,39 @@ export class SlurmExecutor extends SchedulerExecutor implements Executor {
     // An array element is asked for by `<array name>@<index>`: Slurm knows only the array's
     // name, and names its elements' jobs `<array id>_<index>`.
     // A run of an array element submitted again on its own keeps its element name: asked for too.
-    const names = unique(wanted.flatMap((n) => [n, splitElementName(n)?.[0] ?? n]));
+    const names = unique(wanted.flatMap(n => [n, splitElementName(n)?.[0] ?? n]));
     const found = new Map<string, { id: string; live: boolean }[]>();
     const add = (slurmName: string, id: string, live: boolean) => {
       const element = /^\d+_(\d+)$/.exec(id);
       const name = element && !wanted.includes(slurmName) ? elementName(slurmName, Number(element[1])) : slurmName;
       if (!wanted.includes(name)) return;
       const list = found.get(name) ?? [];
-      if (!list.some((c) => c.id === id)) list.push({ id, live });
+      if (!list.some(c => c.id === id)) list.push({ id, live });
       found.set(name, list);
     };
     for (const part of chunks(names, 100)) {
       // squeue first: sacct shows a just-finished job under a placeholder name for a few seconds.
       const qArgs = ['-h', '-r', '-t', 'all', '-n', part.join(','), '-o', '%i|%T|%j'];
       const q = await this.run('squeue', qArgs, { timeoutMs: this.timeoutMs });
-      if (!q.ok) throw new SchedulerUnavailableError(`cannot look up job names: ${describeCommand('squeue', qArgs, q)}`, q);
+      if (!q.ok)
+        throw new SchedulerUnavailableError(`cannot look up job names: ${describeCommand('squeue', qArgs, q)}`, q);
       for (const line of q.stdout.split('\n')) {
         const [id, state, ...rest] = line.split('|');
         if (!id?.trim() || rest.length === 0) continue;
         add(rest.join('|'), id.trim(), !isFinalState(mapSlurmState(state)));
       }
-      const aArgs = ['-n', '-P', '-X', '-S', `now-${this.lookbackDays}days`, '-E', 'now', `--name=${part.join(',')}`, '-o', 'JobID,State,JobName'];
+      const aArgs = [
+        '-n',
+        '-P',
+        '-X',
+        '-S',
+        `now-${this.lookbackDays}days`,
+        '-E',
+        'now',
+        `--name=${part.join(',')}`,
+        '-o',
+        'JobID,State,JobName'
+      ];
       const a = await this.run('sacct', aArgs, { timeoutMs: this.timeoutMs });
       if (!a.ok && !accountingDisabled(a)) {
         throw new SchedulerUnavailableError(`cannot look up job names: ${describeCommand('sacct', aArgs, a)}`, a);
@@ -363,7 +417,9 @@ export class SlurmExecutor extends SchedulerExecutor implements Executor {
       const r = await this.run('scancel', part, { timeoutMs: this.timeoutMs });
       if (r.ok) continue;
       // Finished or forgotten jobs need no cancelling.
-      const lines = r.stderr.split('\n').filter((l) => l.trim() && !/already completing or completed|Invalid job id/i.test(l));
+      const lines = r.stderr
+        .split('\n')
+        .filter(l => l.trim() && !/already completing or completed|Invalid job id/i.test(l));
       if (!r.timedOut && !r.spawnError && lines.length === 0) continue;
       throw new SchedulerUnavailableError(describeCommand('scancel', part, r), r);
     }

@@ -19,19 +19,34 @@ const TAIL_BYTES = 64 * 1024;
  * scheduler's memory-limit message.
  */
 export function diagnoseStderr(text: string): StderrDiagnosis {
-  const lines = text.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
+  const lines = text
+    .split('\n')
+    .map(l => l.trimEnd())
+    .filter(l => l !== '');
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i];
     const ll = line.toLowerCase();
-    if (/due to time limit \*\*\*$/.test(ll) || /job killed: walltime \d+ exceeded limit/.test(ll) || ll.startsWith('term_runlimit:')) {
+    if (
+      /due to time limit \*\*\*$/.test(ll) ||
+      /job killed: walltime \d+ exceeded limit/.test(ll) ||
+      ll.startsWith('term_runlimit:')
+    ) {
       return { outOfMemory: false, timedOut: true, line };
     }
     if (ll.startsWith('term_memlimit:') || /job killed: (v?mem|pmem|pvmem) \d+\w* exceeded limit/.test(ll)) {
       return { outOfMemory: true, timedOut: false, line };
     }
-    const looksLikeError = ['error:', 'memoryerror', 'malloc', 'memory limit', 'oom-kill', 'oom_kill', 'out of memory', 'out-of-memory', 'assertionerror'].some(
-      (x) => ll.includes(x),
-    );
+    const looksLikeError = [
+      'error:',
+      'memoryerror',
+      'malloc',
+      'memory limit',
+      'oom-kill',
+      'oom_kill',
+      'out of memory',
+      'out-of-memory',
+      'assertionerror'
+    ].some(x => ll.includes(x));
     if (!looksLikeError) continue;
     const oom =
       line.endsWith('memory limit at some point.') ||

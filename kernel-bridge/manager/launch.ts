@@ -37,7 +37,7 @@ export class Launches {
   constructor(
     private readonly store: Store,
     private readonly projectRoot: string,
-    private readonly defaultPython: string,
+    private readonly defaultPython: string
   ) {}
 
   /** Records a submission's origin; call inside the transaction that stores the workflow. */
@@ -66,14 +66,15 @@ export class Launches {
 
   /** The launch of a workflow's entries (for a warm-up before any workflow: null). */
   of(workflowId: number | null): Launch {
-    const w: WorkflowLaunch = workflowId === null ? { python: null, venv: null, envId: null, cwd: null } : this.workflow(workflowId);
+    const w: WorkflowLaunch =
+      workflowId === null ? { python: null, venv: null, envId: null, cwd: null } : this.workflow(workflowId);
     const envId = w.envId;
     return {
       python: w.python ?? this.defaultPython,
       venv: w.venv,
       envId,
       vars: envId === null ? null : this.varsOf(envId),
-      workDir: w.cwd ?? this.projectRoot,
+      workDir: w.cwd ?? this.projectRoot
     };
   }
 
@@ -90,14 +91,21 @@ export class Launches {
   /** The fork server for the launch's interpreter and environment. */
   static warm(l: Launch): WarmPython {
     const env = l.vars ? processEnvironment(l.vars, process.env) : withVenv(l.venv);
-    return { python: l.python, key: `${l.python}\t${l.envId ?? (l.venv ? `venv:${l.venv}` : 'bridge')}`, workDir: l.workDir, env };
+    return {
+      python: l.python,
+      key: `${l.python}\t${l.envId ?? (l.venv ? `venv:${l.venv}` : 'bridge')}`,
+      workDir: l.workDir,
+      env
+    };
   }
 
   private workflow(id: number): WorkflowLaunch {
     let w = this.workflows.get(id);
     if (!w) {
       const raw = this.store.workflowPython(id);
-      const py = raw ? (JSON.parse(raw) as { python: string | null; venv: string | null }) : { python: null, venv: null };
+      const py = raw
+        ? (JSON.parse(raw) as { python: string | null; venv: string | null })
+        : { python: null, venv: null };
       const origin = this.store.workflowOrigin(id);
       w = { python: py.python, venv: py.venv, envId: origin.envId, cwd: origin.cwd };
       this.workflows.set(id, w);

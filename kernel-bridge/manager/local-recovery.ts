@@ -12,7 +12,16 @@ import { join } from 'node:path';
 import type { Engine } from '../../core/engine.js';
 import type { RtNode } from '../../core/model.js';
 import { parseResources } from '../../core/resources.js';
-import { claimAgeMs, GIVEN_UP, INCOMPLETE_CLAIM_MS, isAlive, killGroup, readClaim, readPid, type LocalPool } from '../executors/local.js';
+import {
+  claimAgeMs,
+  GIVEN_UP,
+  INCOMPLETE_CLAIM_MS,
+  isAlive,
+  killGroup,
+  readClaim,
+  readPid,
+  type LocalPool
+} from '../executors/local.js';
 import type { JobRequest } from '../executors/types.js';
 import { readMarker, TIMED_OUT } from '../runner/results.js';
 import { lostRunError, setAsideIfForeign } from '../runner/run-owner.js';
@@ -67,7 +76,12 @@ export class LocalRecovery {
     if (claim !== GIVEN_UP && !(typeof claim === 'number' && claim !== jobPid)) return false;
     const { engine, pool } = this.host;
     const n = engine.node(req.entryId);
-    if (n && n.attempt === req.attempt && (n.state === 'queued' || n.state === 'running') && !this.followed.has(req.entryId)) {
+    if (
+      n &&
+      n.attempt === req.attempt &&
+      (n.state === 'queued' || n.state === 'running') &&
+      !this.followed.has(req.entryId)
+    ) {
       this.followed.set(req.entryId, { runDir: req.runDir, attempt: req.attempt, tmax: req.resources.tmax });
       pool.adopt(req.entryId, Math.min(req.resources.cores, pool.capacity));
     }
@@ -166,7 +180,11 @@ export class LocalRecovery {
         continue;
       }
       const claim = readClaim(o.runDir);
-      if (claim === GIVEN_UP || claim === null || (claim === 'incomplete' && claimAgeMs(o.runDir) > INCOMPLETE_CLAIM_MS)) {
+      if (
+        claim === GIVEN_UP ||
+        claim === null ||
+        (claim === 'incomplete' && claimAgeMs(o.runDir) > INCOMPLETE_CLAIM_MS)
+      ) {
         // No job owns the run folder (given up, claimed by a job killed before it wrote its pid,
         // or its files are gone): the entry never ran there, so it starts afresh.
         if (claim === null) {

@@ -84,9 +84,9 @@ export class Manager {
     this.pool = new LocalPool(opts.localCores, {
       started: (req, pid) => this.onStarted(req, pid),
       ended: (req, code, timedOut, jobPid) => this.onEnded(req, code, timedOut, jobPid),
-      lost: (req) => this.localRecovery.lost(req),
-      log: (line) => this.opts.log?.(line),
-      failed: (req, error) => this.onStartFailed(req, error),
+      lost: req => this.localRecovery.lost(req),
+      log: line => this.opts.log?.(line),
+      failed: (req, error) => this.onStartFailed(req, error)
     });
     const store = this.store;
     this.localRecovery = new LocalRecovery({
@@ -96,11 +96,11 @@ export class Manager {
         return store.storeId;
       },
       dispatched: this.dispatched,
-      step: (action) => this.step(action),
-      runDirOf: (n) => this.runDirOf(n),
-      dispatch: (n) => this.dispatch(n),
+      step: action => this.step(action),
+      runDirOf: n => this.runDirOf(n),
+      dispatch: n => this.dispatch(n),
       finishRun: (entryId, attempt, runDir, exitCode, tmax) => this.finishRun(entryId, attempt, runDir, exitCode, tmax),
-      log: (line) => this.opts.log?.(line),
+      log: line => this.opts.log?.(line)
     });
     this.cluster = new ClusterRuns({
       engine: this.engine,
@@ -108,9 +108,9 @@ export class Manager {
       paths: this.paths,
       dispatched: this.dispatched,
       step: (action, extra) => this.step(action, extra),
-      cancelEntry: (id) => void this.cancel(id),
+      cancelEntry: id => void this.cancel(id),
       requestFor: (n, attempt) => this.runFolders.requestFor(n, attempt),
-      log: (line) => this.opts.log?.(line),
+      log: line => this.opts.log?.(line)
     });
   }
 
@@ -121,7 +121,10 @@ export class Manager {
     for (const record of this.store.activeWorkflows()) {
       this.engine.load(record, this.store.nodesOf(record.id), this.store.edgesOf(record.id));
     }
-    this.engine.reserveIds(Number(this.store.meta('next_node_id') ?? 1), Number(this.store.meta('next_workflow_id') ?? 1));
+    this.engine.reserveIds(
+      Number(this.store.meta('next_node_id') ?? 1),
+      Number(this.store.meta('next_workflow_id') ?? 1)
+    );
     this.runFolders.loadProjectTag();
     this.recover();
     this.warmUp();
@@ -151,13 +154,16 @@ export class Manager {
   // ---------------------------------------------------------------- actions (API and CLI)
 
   submit(doc: unknown, opts: SubmitOptions = {}): { workflowId: number; entries: number } {
-    const valid: WorkflowDocument = validateSpec(doc, { pathExists: (p) => existsSync(p), functionProblem: pythonFunctionProblem });
+    const valid: WorkflowDocument = validateSpec(doc, {
+      pathExists: p => existsSync(p),
+      functionProblem: pythonFunctionProblem
+    });
     let workflowId = 0;
     this.step(
       () => {
         workflowId = this.engine.submit(valid);
       },
-      () => this.launches.recordSubmission(workflowId, opts),
+      () => this.launches.recordSubmission(workflowId, opts)
     );
     return { workflowId, entries: this.engine.nodesOf(workflowId).length };
   }
@@ -168,7 +174,7 @@ export class Manager {
     const workflowId = this.engine.node(id)!.workflowId;
     this.step(
       () => this.engine.retry(id),
-      environment ? () => this.launches.recordRetry(workflowId, environment) : undefined,
+      environment ? () => this.launches.recordRetry(workflowId, environment) : undefined
     );
   }
 
@@ -187,7 +193,11 @@ export class Manager {
   }
 
   /** PerQueue's complete/discard/fail of an entry by hand (see Engine.settleByHand). */
-  settleByHand(id: number, state: 'succeeded' | 'discarded' | 'failed', result: { data?: JsonObject | null; error?: string | null }): void {
+  settleByHand(
+    id: number,
+    state: 'succeeded' | 'discarded' | 'failed',
+    result: { data?: JsonObject | null; error?: string | null }
+  ): void {
     this.ensureLoaded(id);
     this.step(() => this.engine.settleByHand(id, state, result));
   }
@@ -224,10 +234,12 @@ export class Manager {
     const where = `workflow ${workflowId} ('${summary.name}')`;
     if (state === 'running' || state === 'awaiting_input') {
       const moving = (['queued', 'running', 'waiting', 'awaiting_input'] as const)
-        .filter((k) => summary.counts[k])
-        .map((k) => `${summary.counts[k]} ${k}`)
+        .filter(k => summary.counts[k])
+        .map(k => `${summary.counts[k]} ${k}`)
         .join(', ');
-      throw new ActionError(`${where} is ${state === 'running' ? 'still running' : 'waiting for a person'} (${moving}): cancel it first (pql cancel -w ${workflowId})`);
+      throw new ActionError(
+        `${where} is ${state === 'running' ? 'still running' : 'waiting for a person'} (${moving}): cancel it first (pql cancel -w ${workflowId})`
+      );
     }
     this.cluster.forgetWorkflow(workflowId);
     if (this.engine.hasWorkflow(workflowId)) this.engine.unload(workflowId);
@@ -246,7 +258,14 @@ export class Manager {
       }
     }
     for (const l of this.listeners) l(seq);
-    return { workflowId, name: summary.name, entries: summary.total, runDir, filesRemoved: !opts.keepFiles && !filesProblem, filesProblem };
+    return {
+      workflowId,
+      name: summary.name,
+      entries: summary.total,
+      runDir,
+      filesRemoved: !opts.keepFiles && !filesProblem,
+      filesProblem
+    };
   }
 
   modify(id: number, m: Modification): void {
@@ -297,7 +316,9 @@ export class Manager {
       throw e;
     }
     const changes = this.engine.takeChanges();
-    const toDispatch = changes.nodes.filter((n) => n.kind === 'task' && n.state === 'queued' && this.dispatched.get(n.id) !== n.attempt);
+    const toDispatch = changes.nodes.filter(
+      n => n.kind === 'task' && n.state === 'queued' && this.dispatched.get(n.id) !== n.attempt
+    );
     // Where each run goes: the resource string's node name and the project's cluster configuration.
     const routes = new Map<number, { route: Route; error?: string }>();
     for (const n of toDispatch) {
@@ -308,7 +329,11 @@ export class Manager {
       }
     }
     // Entries whose job was submitted ahead (native dependency): their run intent is recorded.
-    const ahead = new Set(toDispatch.filter((n) => routes.get(n.id)!.route !== 'local' && !routes.get(n.id)!.error && this.cluster.hasAhead(n)).map((n) => n.id));
+    const ahead = new Set(
+      toDispatch
+        .filter(n => routes.get(n.id)!.route !== 'local' && !routes.get(n.id)!.error && this.cluster.hasAhead(n))
+        .map(n => n.id)
+    );
     const now = Date.now();
     let seq: number;
     try {
@@ -323,13 +348,13 @@ export class Manager {
             jobName: this.runFolders.jobName(n),
             executor: routes.get(n.id)!.route,
             jobId: null,
-            submittedAt: now,
+            submittedAt: now
           });
         }
       });
     } catch (e) {
       // Nothing of this step was stored: memory goes back to what the store holds.
-      this.reloadWorkflows(new Set([...changes.workflows.map((w) => w.id), ...changes.nodes.map((n) => n.workflowId)]));
+      this.reloadWorkflows(new Set([...changes.workflows.map(w => w.id), ...changes.nodes.map(n => n.workflowId)]));
       throw e;
     }
     for (const n of toDispatch) {
@@ -366,7 +391,12 @@ export class Manager {
       this.cluster.takeAhead(n);
       this.cluster.cancel([n.id]);
       this.dispatched.delete(n.id);
-      this.step(() => this.engine.finish(n.id, { state: 'failed', error: `could not prepare the run folder ${runDir}: ${(e as Error).message}` }));
+      this.step(() =>
+        this.engine.finish(n.id, {
+          state: 'failed',
+          error: `could not prepare the run folder ${runDir}: ${(e as Error).message}`
+        })
+      );
       return;
     }
     this.cluster.takeAhead(n);
@@ -377,7 +407,9 @@ export class Manager {
   private dispatch(n: RtNode, where: { route: Route; error?: string } = { route: 'local' }): void {
     const runDir = this.runDirOf(n);
     if (where.error) {
-      this.step(() => this.engine.finish(n.id, { state: 'failed', error: `cannot choose an executor: ${where.error}` }));
+      this.step(() =>
+        this.engine.finish(n.id, { state: 'failed', error: `cannot choose an executor: ${where.error}` })
+      );
       return;
     }
     // The local pool writes the run folder only when the job starts: a 100,000-column group
@@ -387,7 +419,12 @@ export class Manager {
         this.runFolders.writeRunFolder(n, runDir);
         return true;
       } catch (e) {
-        this.step(() => this.engine.finish(n.id, { state: 'failed', error: `could not prepare the run folder ${runDir}: ${(e as Error).message}` }));
+        this.step(() =>
+          this.engine.finish(n.id, {
+            state: 'failed',
+            error: `could not prepare the run folder ${runDir}: ${(e as Error).message}`
+          })
+        );
         return false;
       }
     };
@@ -449,7 +486,8 @@ export class Manager {
     let outcome: Outcome = readOutcome(runDir, exitCode, tmax);
     if (outcome.state === 'failed') {
       const full = diskFullNote(runDir);
-      if (full) outcome = { ...outcome, error: `the disk holding ${runDir} was full (${full}): ${outcome.error ?? ''}` };
+      if (full)
+        outcome = { ...outcome, error: `the disk holding ${runDir} was full (${full}): ${outcome.error ?? ''}` };
     }
     this.dispatched.delete(entryId);
     try {
@@ -459,7 +497,12 @@ export class Manager {
       // instead of the daemon, which would meet the same run folder again at every restart.
       if (outcome.state !== 'succeeded' && outcome.state !== 'discarded') throw e;
       this.opts.log?.(`entry ${entryId}: its result could not be stored: ${(e as Error).message}`);
-      this.step(() => this.engine.finish(entryId, { state: 'failed', error: `the result could not be stored: ${(e as Error).message}` }));
+      this.step(() =>
+        this.engine.finish(entryId, {
+          state: 'failed',
+          error: `the result could not be stored: ${(e as Error).message}`
+        })
+      );
     }
   }
 
@@ -512,7 +555,7 @@ export class Manager {
       }
     }
     if (requeue.length > 0) {
-      this.step(() => requeue.forEach((id) => this.engine.requeue(id)));
+      this.step(() => requeue.forEach(id => this.engine.requeue(id)));
       this.localRecovery.afterWrite(`entries ${requeue.join(', ')} queued again`);
     }
     // A cancel that a crash interrupted may have left its scheduler job behind: cancel it again.
@@ -529,7 +572,7 @@ export class Manager {
 
   private tick(): void {
     if (this.closed) return;
-    if (this.engine.awaitingInput().some((n) => n.deadline !== null && n.deadline <= Date.now())) {
+    if (this.engine.awaitingInput().some(n => n.deadline !== null && n.deadline <= Date.now())) {
       this.step(() => this.engine.expireManualSteps());
     }
     this.unloadFinished();
@@ -540,7 +583,11 @@ export class Manager {
     for (const wf of this.engine.workflowIds()) {
       const nodes = this.engine.nodesOf(wf);
       if (this.cluster.busyWith(wf)) continue;
-      if (nodes.every((n) => n.state === 'succeeded' || n.state === 'discarded' || n.state === 'skipped' || n.state === 'cancelled')) {
+      if (
+        nodes.every(
+          n => n.state === 'succeeded' || n.state === 'discarded' || n.state === 'skipped' || n.state === 'cancelled'
+        )
+      ) {
         this.store.setWorkflowActive(wf, false);
         this.engine.unload(wf);
         this.launches.forgetWorkflow(wf);

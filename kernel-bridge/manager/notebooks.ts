@@ -26,7 +26,8 @@ function pythonStringRepr(text: string): string {
     const code = ch.codePointAt(0)!;
     if (ch === quote) out += `\\${ch}`;
     else if (NAMED_ESCAPES[ch]) out += NAMED_ESCAPES[ch];
-    else if (ch !== ' ' && NOT_PRINTABLE.test(ch)) out += code < 0x100 ? `\\x${hex(code, 2)}` : code < 0x10000 ? `\\u${hex(code, 4)}` : `\\U${hex(code, 8)}`;
+    else if (ch !== ' ' && NOT_PRINTABLE.test(ch))
+      out += code < 0x100 ? `\\x${hex(code, 2)}` : code < 0x10000 ? `\\u${hex(code, 4)}` : `\\U${hex(code, 8)}`;
     else out += ch;
   }
   return quote + out + quote;
@@ -40,7 +41,9 @@ function pythonLiteral(v: Json): string {
   if (typeof v === 'number') return pythonNumber(v);
   if (typeof v === 'string') return pythonStringRepr(v);
   if (Array.isArray(v)) return `[${v.map(pythonLiteral).join(', ')}]`;
-  return `{${Object.entries(v).map(([k, x]) => `${pythonStringRepr(k)}: ${pythonLiteral(x)}`).join(', ')}}`;
+  return `{${Object.entries(v)
+    .map(([k, x]) => `${pythonStringRepr(k)}: ${pythonLiteral(x)}`)
+    .join(', ')}}`;
 }
 
 /** A number as Python's repr() writes it (exponents with two digits at least: 1e-07). */
@@ -57,7 +60,9 @@ function hasCodecTag(v: Json): boolean {
 // Python's str.isidentifier(): Unicode names such as `λ` are variables too.
 const IDENTIFIER = /^[\p{XID_Start}_]\p{XID_Continue}*$/u;
 const PY_KEYWORDS = new Set(
-  'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(' '),
+  'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(
+    ' '
+  )
 );
 
 /** The injected cell's text for inputs already in the codec's JSON form. */
@@ -75,7 +80,14 @@ export function injectedSource(params: JsonObject, entryId: number): string {
       entries.push(`${pythonStringRepr(name)}: ${source}`);
     }
   }
-  return [HEADER, ...(decode ? [DECODE_IMPORT] : []), ...body, `pq_entry_id = ${entryId}`, `pq_params = {${entries.join(', ')}}`, ''].join('\n');
+  return [
+    HEADER,
+    ...(decode ? [DECODE_IMPORT] : []),
+    ...body,
+    `pq_entry_id = ${entryId}`,
+    `pq_params = {${entries.join(', ')}}`,
+    ''
+  ].join('\n');
 }
 
 interface Cell {
@@ -87,15 +99,15 @@ interface Cell {
 
 /** A copy of the notebook with the injected cell (an earlier injected cell is replaced). */
 function injectParameters(nb: { cells: Cell[] } & Record<string, unknown>, params: JsonObject, entryId: number) {
-  const cells = nb.cells.filter((c) => !(c.metadata?.tags ?? []).includes('injected-parameters'));
-  const at = cells.findIndex((c) => (c.metadata?.tags ?? []).includes('parameters'));
+  const cells = nb.cells.filter(c => !(c.metadata?.tags ?? []).includes('injected-parameters'));
+  const at = cells.findIndex(c => (c.metadata?.tags ?? []).includes('parameters'));
   const cell: Cell = {
     cell_type: 'code',
     id: 'pq-injected-parameters',
     metadata: { tags: ['injected-parameters'] },
     execution_count: null,
     outputs: [],
-    source: injectedSource(params, entryId),
+    source: injectedSource(params, entryId)
   };
   cells.splice(at + 1, 0, cell);
   return { ...nb, cells };
@@ -105,9 +117,18 @@ function injectParameters(nb: { cells: Cell[] } & Record<string, unknown>, param
  * Make (once per attempt) the entry's copy of its notebook under `<project>/human-steps/`, where
  * JupyterLab's file browser shows it. Returns the path relative to the project folder.
  */
-export function prepareManualNotebook(projectRoot: string, source: string, params: JsonObject, entry: { id: number; workflowId: number; attempt: number; name: string }): string {
+export function prepareManualNotebook(
+  projectRoot: string,
+  source: string,
+  params: JsonObject,
+  entry: { id: number; workflowId: number; attempt: number; name: string }
+): string {
   const safeName = entry.name.replace(/[^A-Za-z0-9_.-]+/g, '_');
-  const dest = join(projectRoot, 'human-steps', `wf${entry.workflowId}-entry${entry.id}-${safeName}-a${entry.attempt}.ipynb`);
+  const dest = join(
+    projectRoot,
+    'human-steps',
+    `wf${entry.workflowId}-entry${entry.id}-${safeName}-a${entry.attempt}.ipynb`
+  );
   if (!existsSync(dest)) {
     let nb: { cells: Cell[] } & Record<string, unknown>;
     try {

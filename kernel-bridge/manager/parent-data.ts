@@ -7,7 +7,10 @@ import type { JsonObject } from '../../core/spec.js';
 import type { Store } from '../store/store.js';
 
 /** An entry's parents' merged data as it reaches the entry (ports applied), from a scratch engine. */
-export function parentDataFromStore(store: Pick<Store, 'node' | 'workflowRecord' | 'nodesOf' | 'edgesOf'>, id: number): JsonObject {
+export function parentDataFromStore(
+  store: Pick<Store, 'node' | 'workflowRecord' | 'nodesOf' | 'edgesOf'>,
+  id: number
+): JsonObject {
   const n = store.node(id);
   if (!n) throw new ActionError(`no entry ${id}`);
   const record = store.workflowRecord(n.workflowId);
@@ -22,7 +25,11 @@ export function parentDataFromStore(store: Pick<Store, 'node' | 'workflowRecord'
  * human step the engine's own input, for a placeholder its args and parents' data. `engine` is
  * the live engine when it holds the entry; otherwise one is loaded from the store.
  */
-export function receivedKwargsOf(store: Pick<Store, 'node' | 'workflowRecord' | 'nodesOf' | 'edgesOf'>, id: number, live: Engine | null): JsonObject {
+export function receivedKwargsOf(
+  store: Pick<Store, 'node' | 'workflowRecord' | 'nodesOf' | 'edgesOf'>,
+  id: number,
+  live: Engine | null
+): JsonObject {
   let engine = live;
   if (!engine) {
     const n = store.node(id);

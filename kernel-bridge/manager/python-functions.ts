@@ -55,7 +55,13 @@ export function pythonFunctionProblem(code: string, func: string): string | null
   if (names.has(func) || dynamic) return null;
   // Bound inside a block (`try: from fast import relax`, `if GPU: def relax(...)`): text cannot tell.
   const escaped = func.replace(/[$]/g, '\\$&');
-  if (new RegExp(`^\\s+(?:(?:async\\s+)?def\\s+${escaped}\\b|${escaped}\\s*=[^=]|.*\\bimport\\b.*\\b${escaped}\\b)`, 'm').test(source)) return null;
-  const defined = [...source.matchAll(/^(?:async\s+)?def\s+([A-Za-z_]\w*)/gm)].map((m) => m[1]);
+  if (
+    new RegExp(
+      `^\\s+(?:(?:async\\s+)?def\\s+${escaped}\\b|${escaped}\\s*=[^=]|.*\\bimport\\b.*\\b${escaped}\\b)`,
+      'm'
+    ).test(source)
+  )
+    return null;
+  const defined = [...source.matchAll(/^(?:async\s+)?def\s+([A-Za-z_]\w*)/gm)].map(m => m[1]);
   return `the script '${code}' defines no function '${func}' (functions it defines: ${defined.join(', ') || 'none'})`;
 }

@@ -26,7 +26,7 @@ export class RunFolders {
     private readonly store: Store,
     private readonly paths: ProjectPaths,
     private readonly launches: Launches,
-    private readonly log?: (line: string) => void,
+    private readonly log?: (line: string) => void
   ) {}
 
   /** The project's tag, made and stored on the first start. */
@@ -58,7 +58,7 @@ export class RunFolders {
       jobScript: writeScript ? this.jobScriptOf(n) : this.jobScriptPath(n),
       resources: parseResources(n.resources ?? '1:local:10m'),
       dependsOn: [],
-      keepProcesses: this.keepsProcesses(n),
+      keepProcesses: this.keepsProcesses(n)
     };
   }
 
@@ -69,10 +69,19 @@ export class RunFolders {
 
   writeRunFolder(n: RtNode, runDir: string, jobWaiting = false): void {
     // mkdir returns undefined when the folder existed: only then can it be another store's.
-    if (mkdirSync(runDir, { recursive: true }) === undefined) setAsideIfForeign(runDir, this.store.storeId, this.log, { id: n.id, attempt: n.attempt });
+    if (mkdirSync(runDir, { recursive: true }) === undefined)
+      setAsideIfForeign(runDir, this.store.storeId, this.log, { id: n.id, attempt: n.attempt });
     mkdirSync(runDir, { recursive: true });
     const input = this.engine.inputFor(n.id);
-    const text = JSON.stringify({ entryId: n.id, workflowId: n.workflowId, attempt: n.attempt, store: this.store.storeId, name: n.name, code: n.code, ...input });
+    const text = JSON.stringify({
+      entryId: n.id,
+      workflowId: n.workflowId,
+      attempt: n.attempt,
+      store: this.store.storeId,
+      name: n.name,
+      code: n.code,
+      ...input
+    });
     // Nothing reads a run folder before its job starts, so the input needs no rename, unless a
     // job submitted ahead is already waiting for it.
     if (jobWaiting) writeAtomic(join(runDir, 'input.json'), text);
@@ -101,8 +110,8 @@ export class RunFolders {
         environment: Launches.environmentLines(launch),
         virtualEnv: launch.venv,
         preamble: this.preambleOf(n),
-        keepProcesses: this.keepsProcesses(n),
-      }),
+        keepProcesses: this.keepsProcesses(n)
+      })
     );
     this.writtenScripts.add(path);
     return path;

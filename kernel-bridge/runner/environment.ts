@@ -37,7 +37,7 @@ const DROPPED = new Set([
   'PQ_OUTPUT',
   'PQ_ENTRY_ID',
   'PQ_ATTEMPT',
-  'PQ_WORKFLOW_ID',
+  'PQ_WORKFLOW_ID'
 ]);
 
 /**
@@ -62,7 +62,7 @@ const PLACE_OWNED = new Set([
   'ROCR_VISIBLE_DEVICES',
   'SHELLOPTS',
   'BASHOPTS',
-  'PQ_RUN_DIR',
+  'PQ_RUN_DIR'
 ]);
 const PLACE_OWNED_PREFIXES = ['SLURM_', 'SBATCH_', 'PBS_', 'LSB_', 'LSF_', 'BASH'];
 
@@ -75,8 +75,9 @@ export function keptEnvironment(env: Record<string, string | undefined>): EnvVar
   const kept: EnvVars = {};
   for (const name of Object.keys(env).sort()) {
     const value = env[name];
-    if (value === undefined || name === '' || name.includes('=') || name.includes('\0') || value.includes('\0')) continue;
-    if (DROPPED.has(name) || DROPPED_PREFIXES.some((p) => name.startsWith(p))) continue;
+    if (value === undefined || name === '' || name.includes('=') || name.includes('\0') || value.includes('\0'))
+      continue;
+    if (DROPPED.has(name) || DROPPED_PREFIXES.some(p => name.startsWith(p))) continue;
     kept[name] = value;
   }
   return kept;
@@ -88,7 +89,8 @@ export function parseEnvironment(value: unknown, field = 'environment'): EnvVars
     throw new Error(`field '${field}': must be an object of variable names to string values`);
   }
   for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
-    if (typeof v !== 'string') throw new Error(`field '${field}': variable '${name}' must be a string, not ${v === null ? 'null' : typeof v}`);
+    if (typeof v !== 'string')
+      throw new Error(`field '${field}': variable '${name}' must be a string, not ${v === null ? 'null' : typeof v}`);
   }
   return keptEnvironment(value as Record<string, string>);
 }
@@ -97,13 +99,13 @@ export function parseEnvironment(value: unknown, field = 'environment'): EnvVars
 export function environmentDigest(vars: EnvVars): string {
   const sorted = Object.keys(vars)
     .sort()
-    .map((k) => [k, vars[k]]);
+    .map(k => [k, vars[k]]);
   return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
 }
 
 function isPlaceOwned(name: string): boolean {
   if (SHELL_FUNCTION.test(name)) return false;
-  return PLACE_OWNED.has(name) || PLACE_OWNED_PREFIXES.some((p) => name.startsWith(p));
+  return PLACE_OWNED.has(name) || PLACE_OWNED_PREFIXES.some(p => name.startsWith(p));
 }
 
 function shq(s: string): string {
@@ -119,7 +121,7 @@ function shq(s: string): string {
 export function environmentLines(vars: EnvVars, starting: Record<string, string | undefined>): string[] {
   const lines: string[] = [];
   const unset = Object.keys(starting)
-    .filter((name) => SHELL_NAME.test(name) && !(name in vars) && !isPlaceOwned(name) && !DROPPED.has(name))
+    .filter(name => SHELL_NAME.test(name) && !(name in vars) && !isPlaceOwned(name) && !DROPPED.has(name))
     .sort();
   if (unset.length) lines.push(`unset -v ${unset.join(' ')} 2>/dev/null`);
   for (const name of Object.keys(vars).sort()) {
@@ -141,7 +143,8 @@ export function environmentLines(vars: EnvVars, starting: Record<string, string 
  */
 export function processEnvironment(vars: EnvVars, starting: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(starting)) if (isPlaceOwned(name) && !name.startsWith('BASH')) env[name] = value;
+  for (const [name, value] of Object.entries(starting))
+    if (isPlaceOwned(name) && !name.startsWith('BASH')) env[name] = value;
   // (BASH* of the bridge's shell, if any, are bash's own: a fork server is no shell.)
   for (const [name, value] of Object.entries(vars)) if (!isPlaceOwned(name)) env[name] = value;
   return env;

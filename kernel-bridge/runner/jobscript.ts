@@ -39,9 +39,7 @@ function isPythonTask(code: string): boolean {
 }
 
 export function jobScript(o: JobScriptOptions): string {
-  const command = isPythonTask(o.code)
-    ? `${shq(o.python)} -m perqueue_lab.runner "$PQ_RUN_DIR"`
-    : `${shq(o.code)}`;
+  const command = isPythonTask(o.code) ? `${shq(o.python)} -m perqueue_lab.runner "$PQ_RUN_DIR"` : `${shq(o.code)}`;
   const lines = [
     '#!/bin/bash',
     `# PerQueue Lab job for workflow ${o.workflowId}: run it in the entry's run folder <entry id>.<attempt>`,
@@ -60,7 +58,7 @@ export function jobScript(o: JobScriptOptions): string {
     'set -C; { echo "${BASHPID:-$$}" > pid; } 2>/dev/null || exit 0; set +C',
     'exec >>stdout 2>>stderr',
     `export PQ_INPUT="$PQ_RUN_DIR/input.json" PQ_OUTPUT="$PQ_RUN_DIR/output.json"`,
-    `export PQ_ENTRY_ID="\${run%%.*}" PQ_ATTEMPT="\${run#*.}" PQ_WORKFLOW_ID=${o.workflowId}`,
+    `export PQ_ENTRY_ID="\${run%%.*}" PQ_ATTEMPT="\${run#*.}" PQ_WORKFLOW_ID=${o.workflowId}`
   ];
   if (o.environment) {
     lines.push("# the submitter's environment", ...o.environment);
@@ -76,7 +74,7 @@ export function jobScript(o: JobScriptOptions): string {
     // A reader that finds the marker empty reads again: it is one short write.
     'echo "$rc" > "$PQ_RUN_DIR/marker"',
     'exit "$rc"',
-    '',
+    ''
   );
   return lines.join('\n');
 }

@@ -95,7 +95,9 @@ function isObject(v: unknown): v is JsonObject {
 function readJson(path: string, maxBytes: number): { value?: unknown; problem?: string } {
   const size = statSync(path).size;
   if (size > maxBytes) {
-    return { problem: `the output is ${(size / 1048576).toFixed(1)} MiB, over the limit of ${(maxBytes / 1048576).toFixed(0)} MiB` };
+    return {
+      problem: `the output is ${(size / 1048576).toFixed(1)} MiB, over the limit of ${(maxBytes / 1048576).toFixed(0)} MiB`
+    };
   }
   const text = readFileSync(path, 'utf8');
   // Deep nesting would overflow the stack of whatever walks the value next (and again at every
@@ -111,9 +113,23 @@ function readJson(path: string, maxBytes: number): { value?: unknown; problem?: 
 
 /** Signal names for the usual ways a process is killed (others are named by number only). */
 const SIGNALS: Record<number, string> = {
-  1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE',
-  9: 'SIGKILL', 10: 'SIGUSR1', 11: 'SIGSEGV', 12: 'SIGUSR2', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM',
-  24: 'SIGXCPU', 25: 'SIGXFSZ',
+  1: 'SIGHUP',
+  2: 'SIGINT',
+  3: 'SIGQUIT',
+  4: 'SIGILL',
+  5: 'SIGTRAP',
+  6: 'SIGABRT',
+  7: 'SIGBUS',
+  8: 'SIGFPE',
+  9: 'SIGKILL',
+  10: 'SIGUSR1',
+  11: 'SIGSEGV',
+  12: 'SIGUSR2',
+  13: 'SIGPIPE',
+  14: 'SIGALRM',
+  15: 'SIGTERM',
+  24: 'SIGXCPU',
+  25: 'SIGXFSZ'
 };
 
 /**
@@ -143,7 +159,12 @@ function expectsResult(runDir: string): boolean {
 }
 
 /** Outcome of an ended run, from its exit code and result files. */
-export function readOutcome(runDir: string, exitCode: number, tmaxSeconds: number, maxBytes = DEFAULT_MAX_OUTPUT_BYTES): Outcome {
+export function readOutcome(
+  runDir: string,
+  exitCode: number,
+  tmaxSeconds: number,
+  maxBytes = DEFAULT_MAX_OUTPUT_BYTES
+): Outcome {
   if (exitCode === TIMED_OUT) {
     return { state: 'timed_out', error: withTail(`killed at the time limit of ${tmaxSeconds} s`, runDir) };
   }
@@ -160,7 +181,8 @@ export function readOutcome(runDir: string, exitCode: number, tmaxSeconds: numbe
   }
   // A Python task without result.json never got back to the runner (os._exit, a crash): whatever
   // its exit code, it has no result to give.
-  if (expectsResult(runDir)) return { state: 'failed', error: withTail(`ended without a result (${describeExit(exitCode)})`, runDir) };
+  if (expectsResult(runDir))
+    return { state: 'failed', error: withTail(`ended without a result (${describeExit(exitCode)})`, runDir) };
   if (exitCode !== 0) return { state: 'failed', error: withTail(describeExit(exitCode), runDir) };
   const outputPath = join(runDir, 'output.json');
   if (!existsSync(outputPath)) return { state: 'succeeded', data: {} };

@@ -22,7 +22,7 @@ function runOwner(runDir: string): { store: string | null; entryId?: number; att
     return {
       store: typeof v.store === 'string' ? v.store : null,
       entryId: typeof v.entryId === 'number' ? v.entryId : undefined,
-      attempt: typeof v.attempt === 'number' ? v.attempt : undefined,
+      attempt: typeof v.attempt === 'number' ? v.attempt : undefined
     };
   } catch {
     return { store: null };
@@ -33,7 +33,12 @@ function runOwner(runDir: string): { store: string | null; entryId?: number; att
  * Moves a run folder another store wrote out of the way (renamed, never deleted: it is someone's
  * results). Folders without a store id (written before stores had one) are kept as they are.
  */
-export function setAsideIfForeign(runDir: string, storeId: string, log?: (line: string) => void, entry?: { id: number; attempt: number }): boolean {
+export function setAsideIfForeign(
+  runDir: string,
+  storeId: string,
+  log?: (line: string) => void,
+  entry?: { id: number; attempt: number }
+): boolean {
   const owner = runOwner(runDir);
   if (owner === undefined || owner.store === null) return false;
   let why: string | null = null;
@@ -77,6 +82,7 @@ export function diskFullNote(runDir: string): string | null {
 /** The failure text of a run whose process ended without writing its result. */
 export function lostRunError(runDir: string): string {
   const full = diskFullNote(runDir);
-  if (full) return `the job ended without a result: the disk holding ${runDir} was full (${full}); retry it once space is freed`;
+  if (full)
+    return `the job ended without a result: the disk holding ${runDir} was full (${full}); retry it once space is freed`;
   return 'the job process ended without a result (killed or lost)';
 }

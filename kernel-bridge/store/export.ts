@@ -73,11 +73,13 @@ function keepOnly(db: DatabaseSync, ids: number[], withLogs: boolean): Omit<Expo
     let logs = 0;
     if (withLogs) logs = addLogs(db);
     const workflows = db
-      .prepare('SELECT w.id AS id, w.name AS name, (SELECT count(*) FROM nodes n WHERE n.workflow_id = w.id) AS entries FROM workflows w ORDER BY w.id')
+      .prepare(
+        'SELECT w.id AS id, w.name AS name, (SELECT count(*) FROM nodes n WHERE n.workflow_id = w.id) AS entries FROM workflows w ORDER BY w.id'
+      )
       .all() as { id: number; name: string; entries: number }[];
     db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(
       ARCHIVE_META_KEY,
-      JSON.stringify({ exportedAt: Date.now(), workflows: workflows.map((w) => w.id), withLogs }),
+      JSON.stringify({ exportedAt: Date.now(), workflows: workflows.map(w => w.id), withLogs })
     );
     db.exec('COMMIT');
     return { workflows, logs };

@@ -8,7 +8,7 @@ export class StorageFault extends Error {
   constructor(
     readonly problem: StorageProblem,
     message: string,
-    readonly cause?: unknown,
+    readonly cause?: unknown
   ) {
     super(message);
   }

@@ -20,7 +20,13 @@ export interface DoctorReport {
   sound: boolean;
   /** quick_check's first lines when it is not. */
   problems: string[];
-  salvaged?: { into: string; damagedKept: string; tables: TableReport[]; lostEntries: number[]; lostWorkflows: number[] };
+  salvaged?: {
+    into: string;
+    damagedKept: string;
+    tables: TableReport[];
+    lostEntries: number[];
+    lostWorkflows: number[];
+  };
 }
 
 const TABLES: { name: string; key: string; json?: string[] }[] = [
@@ -29,12 +35,12 @@ const TABLES: { name: string; key: string; json?: string[] }[] = [
   { name: 'nodes', key: 'id', json: ['body'] },
   { name: 'edges', key: 'child' },
   { name: 'runs', key: 'rowid' },
-  { name: 'events', key: 'seq' },
+  { name: 'events', key: 'seq' }
 ];
 
 function quickCheck(db: DatabaseSync): string[] {
   try {
-    return (db.prepare('PRAGMA quick_check').all() as { quick_check: string }[]).map((r) => r.quick_check);
+    return (db.prepare('PRAGMA quick_check').all() as { quick_check: string }[]).map(r => r.quick_check);
   } catch (e) {
     return [(e as Error).message];
   }
@@ -46,7 +52,7 @@ export function doctor(paths: ProjectPaths, now = new Date()): DoctorReport {
   if (!existsSync(path) || statSync(path).size === 0) {
     throw new Error(
       `${path} is ${existsSync(path) ? 'empty (0 bytes)' : 'missing'}: there is nothing in it to salvage. Restore it from a backup, ` +
-        `or move the run folders aside (mv ${paths.runs} ${paths.runs}.old) to start a new database.`,
+        `or move the run folders aside (mv ${paths.runs} ${paths.runs}.old) to start a new database.`
     );
   }
   let src: DatabaseSync;
@@ -72,10 +78,12 @@ export function doctor(paths: ProjectPaths, now = new Date()): DoctorReport {
     for (const t of TABLES) tables.push(copyTable(src, dest.db, t, kept, mentioned));
   });
   // Entries whose workflow record is lost cannot be loaded: they go, and are reported.
-  const orphaned = dest.db.prepare('SELECT id FROM nodes WHERE workflow_id NOT IN (SELECT id FROM workflows)').all() as { id: number }[];
+  const orphaned = dest.db
+    .prepare('SELECT id FROM nodes WHERE workflow_id NOT IN (SELECT id FROM workflows)')
+    .all() as { id: number }[];
   if (orphaned.length > 0) {
     dest.db.exec('DELETE FROM nodes WHERE workflow_id NOT IN (SELECT id FROM workflows)');
-    const nodes = tables.find((t) => t.table === 'nodes')!;
+    const nodes = tables.find(t => t.table === 'nodes')!;
     nodes.copied -= orphaned.length;
     nodes.dropped += orphaned.length;
     for (const { id } of orphaned) kept.nodes.delete(id);
@@ -83,8 +91,17 @@ export function doctor(paths: ProjectPaths, now = new Date()): DoctorReport {
   dest.db.exec('DELETE FROM edges WHERE child NOT IN (SELECT id FROM nodes)');
   // Ids are never reused: the next ones start above everything seen, in the file or in runs/.
   const maxOf = (sql: string) => (dest.db.prepare(sql).get() as { m: number | null }).m ?? 0;
-  const nextWf = Math.max(Number(dest.meta('next_workflow_id') ?? 1), maxOf('SELECT max(id) AS m FROM workflows') + 1, maxRunFolderId(paths) + 1, maxOfSet(mentioned.workflows) + 1);
-  const nextNode = Math.max(Number(dest.meta('next_node_id') ?? 1), maxOf('SELECT max(id) AS m FROM nodes') + 1, maxOfSet(mentioned.nodes) + 1);
+  const nextWf = Math.max(
+    Number(dest.meta('next_workflow_id') ?? 1),
+    maxOf('SELECT max(id) AS m FROM workflows') + 1,
+    maxRunFolderId(paths) + 1,
+    maxOfSet(mentioned.workflows) + 1
+  );
+  const nextNode = Math.max(
+    Number(dest.meta('next_node_id') ?? 1),
+    maxOf('SELECT max(id) AS m FROM nodes') + 1,
+    maxOfSet(mentioned.nodes) + 1
+  );
   dest.recountStates();
   dest.transaction(() => {
     dest.setMeta('next_workflow_id', String(nextWf));
@@ -94,18 +111,32 @@ export function doctor(paths: ProjectPaths, now = new Date()): DoctorReport {
   dest.close();
   src.close();
   const damagedKept = `${path}.damaged-${stamp}`;
-  for (const suffix of ['', '-wal', '-shm']) if (existsSync(path + suffix)) renameSync(path + suffix, damagedKept + suffix);
+  for (const suffix of ['', '-wal', '-shm'])
+    if (existsSync(path + suffix)) renameSync(path + suffix, damagedKept + suffix);
   renameSync(into, path);
   for (const suffix of ['-wal', '-shm']) if (existsSync(into + suffix)) renameSync(into + suffix, path + suffix);
-  const lostEntries = [...mentioned.nodes].filter((id) => !kept.nodes.has(id)).sort((a, b) => a - b);
-  const lostWorkflows = [...mentioned.workflows].filter((id) => !kept.workflows.has(id) && !removedWorkflows.has(id)).sort((a, b) => a - b);
-  return { path, sound: false, problems: problems.slice(0, 5), salvaged: { into: path, damagedKept, tables, lostEntries, lostWorkflows } };
+  const lostEntries = [...mentioned.nodes].filter(id => !kept.nodes.has(id)).sort((a, b) => a - b);
+  const lostWorkflows = [...mentioned.workflows]
+    .filter(id => !kept.workflows.has(id) && !removedWorkflows.has(id))
+    .sort((a, b) => a - b);
+  return {
+    path,
+    sound: false,
+    problems: problems.slice(0, 5),
+    salvaged: { into: path, damagedKept, tables, lostEntries, lostWorkflows }
+  };
 }
 
 /** The highest workflow id among the run folders (runs/<workflow id>/). */
 function maxRunFolderId(paths: ProjectPaths): number {
   try {
-    return maxOfSet(new Set(readdirSync(paths.runs).filter((n) => /^\d+$/.test(n)).map(Number)));
+    return maxOfSet(
+      new Set(
+        readdirSync(paths.runs)
+          .filter(n => /^\d+$/.test(n))
+          .map(Number)
+      )
+    );
   } catch {
     return 0;
   }
@@ -121,21 +152,25 @@ function copyTable(
   dest: DatabaseSync,
   t: { name: string; key: string; json?: string[] },
   kept: { workflows: Set<number>; nodes: Set<number> },
-  mentioned: { workflows: Set<number>; nodes: Set<number> },
+  mentioned: { workflows: Set<number>; nodes: Set<number> }
 ): TableReport {
   const report: TableReport = { table: t.name, copied: 0, dropped: 0, unreadable: [] };
   let columns: string[];
   try {
-    columns = (dest.prepare(`PRAGMA table_info(${t.name})`).all() as { name: string }[]).map((c) => c.name);
-    const srcColumns = new Set((src.prepare(`PRAGMA table_info(${t.name})`).all() as { name: string }[]).map((c) => c.name));
-    columns = columns.filter((c) => srcColumns.has(c));
+    columns = (dest.prepare(`PRAGMA table_info(${t.name})`).all() as { name: string }[]).map(c => c.name);
+    const srcColumns = new Set(
+      (src.prepare(`PRAGMA table_info(${t.name})`).all() as { name: string }[]).map(c => c.name)
+    );
+    columns = columns.filter(c => srcColumns.has(c));
   } catch (e) {
     report.unreadable.push(`the whole table (${(e as Error).message})`);
     return report;
   }
   if (columns.length === 0) return report;
   const select = `SELECT ${t.key} AS _key, ${columns.join(', ')} FROM ${t.name} WHERE ${t.key} > ? ORDER BY ${t.key}`;
-  const insert = dest.prepare(`INSERT OR REPLACE INTO ${t.name}(${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+  const insert = dest.prepare(
+    `INSERT OR REPLACE INTO ${t.name}(${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`
+  );
   let after: number | string = t.name === 'meta' ? -1 : -1;
   for (;;) {
     let failedAfter: number | string | null = null;
@@ -147,7 +182,7 @@ function copyTable(
           report.dropped++;
           continue;
         }
-        insert.run(...(columns.map((c) => row[c]) as never[]));
+        insert.run(...(columns.map(c => row[c]) as never[]));
         report.copied++;
         if (t.name === 'workflows') kept.workflows.add(row.id as number);
         if (t.name === 'nodes') kept.nodes.add(row.id as number);
@@ -157,7 +192,9 @@ function copyTable(
     }
     if (failedAfter === null) return report;
     const next = nextReadableKey(src, t, Number(failedAfter));
-    report.unreadable.push(next === null ? `${t.key} after ${failedAfter}` : `${t.key} after ${failedAfter} up to ${next}`);
+    report.unreadable.push(
+      next === null ? `${t.key} after ${failedAfter}` : `${t.key} after ${failedAfter} up to ${next}`
+    );
     if (next === null) return report;
     after = next - 1;
   }
@@ -194,7 +231,11 @@ function readable(row: Record<string, unknown>, json: string[] | undefined): boo
 const removedWorkflows = new Set<number>();
 
 /** Ids of workflows and entries that other rows mention: a lost one shows up as mentioned but not kept. */
-function note(table: string, row: Record<string, unknown>, mentioned: { workflows: Set<number>; nodes: Set<number> }): void {
+function note(
+  table: string,
+  row: Record<string, unknown>,
+  mentioned: { workflows: Set<number>; nodes: Set<number> }
+): void {
   const num = (v: unknown) => (typeof v === 'number' ? v : null);
   const add = (set: Set<number>, v: unknown) => {
     const n = num(v);

@@ -81,7 +81,7 @@ export const MIGRATIONS: string[] = [
     INSERT INTO node_counts(workflow_id, state, n) VALUES (NEW.workflow_id, NEW.state, 1)
       ON CONFLICT(workflow_id, state) DO UPDATE SET n = n + 1;
   END;
-  `,
+  `
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -2,7 +2,16 @@
 // empty while run folders exist (lost or truncated: starting afresh would hand old results to
 // new entries), a folder or file it cannot write, and damaged pages (PRAGMA quick_check).
 // Each refusal says what is wrong and what to do.
-import { accessSync, closeSync, constants, existsSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  readdirSync,
+  statSync,
+  unlinkSync,
+  writeFileSync
+} from 'node:fs';
 import { join } from 'node:path';
 import { makePrivateFile, type ProjectPaths } from '../project.js';
 import { describeStorageProblem, storageProblemOf } from './faults.js';
@@ -13,7 +22,7 @@ export class StoreRefused extends Error {}
 /** Workflow folders under runs/ (each is a workflow's history). */
 function runHistory(paths: ProjectPaths): number {
   try {
-    return readdirSync(paths.runs, { withFileTypes: true }).filter((d) => d.isDirectory()).length;
+    return readdirSync(paths.runs, { withFileTypes: true }).filter(d => d.isDirectory()).length;
   } catch {
     return 0;
   }
@@ -27,7 +36,9 @@ function checkWritable(paths: ProjectPaths): void {
     writeFileSync(probe, '');
     unlinkSync(probe);
   } catch (e) {
-    throw new StoreRefused(`cannot start: ${describeStorageProblem(storageProblemOf(e) ?? 'read_only', paths.stateDir, (e as Error).message)}`);
+    throw new StoreRefused(
+      `cannot start: ${describeStorageProblem(storageProblemOf(e) ?? 'read_only', paths.stateDir, (e as Error).message)}`
+    );
   }
   for (const f of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`]) {
     if (!existsSync(f)) continue;
@@ -50,7 +61,7 @@ export function openCheckedStore(paths: ProjectPaths, opts: OpenOptions): Store 
       throw new StoreRefused(
         `cannot start: the workflow database ${paths.db} ${what}, but ${paths.runs} holds the run folders of ${workflows} workflow(s). ` +
           `Starting a new database would reuse their ids and could take their old results. Restore the database from a backup; ` +
-          `or, to start afresh, move the old run folders aside (mv ${paths.runs} ${paths.runs}.old) and start again.`,
+          `or, to start afresh, move the old run folders aside (mv ${paths.runs} ${paths.runs}.old) and start again.`
       );
     }
   }
@@ -62,11 +73,13 @@ export function openCheckedStore(paths: ProjectPaths, opts: OpenOptions): Store 
   } catch (e) {
     const problem = storageProblemOf(e);
     if (!problem) throw e;
-    throw new StoreRefused(`cannot start: ${problem === 'corrupt' ? damaged(paths, (e as Error).message) : describeStorageProblem(problem, paths.db, (e as Error).message)}`);
+    throw new StoreRefused(
+      `cannot start: ${problem === 'corrupt' ? damaged(paths, (e as Error).message) : describeStorageProblem(problem, paths.db, (e as Error).message)}`
+    );
   }
   let verdict: string[];
   try {
-    verdict = (store.db.prepare('PRAGMA quick_check').all() as { quick_check: string }[]).map((r) => r.quick_check);
+    verdict = (store.db.prepare('PRAGMA quick_check').all() as { quick_check: string }[]).map(r => r.quick_check);
   } catch (e) {
     verdict = [(e as Error).message];
   }

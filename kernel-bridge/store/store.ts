@@ -61,7 +61,10 @@ export class Store {
   private readonly stmts = new Map<string, StatementSync>();
   private readonly onFault?: (fault: StorageFault) => void;
 
-  constructor(readonly path: string, opts: OpenOptions = {}) {
+  constructor(
+    readonly path: string,
+    opts: OpenOptions = {}
+  ) {
     this.onFault = opts.onFault;
     this.db = new DatabaseSync(path, { readOnly: !!opts.readonly, timeout: 10_000 });
     if (opts.readonly) return;
@@ -73,7 +76,9 @@ export class Store {
     }
     const mode = (this.db.prepare('PRAGMA journal_mode=WAL').get() as { journal_mode: string }).journal_mode;
     if (mode !== 'wal') {
-      opts.onWarning?.(`SQLite refused WAL on ${path} (journal mode '${mode}'): a network file system? Running without WAL is slower.`);
+      opts.onWarning?.(
+        `SQLite refused WAL on ${path} (journal mode '${mode}'): a network file system? Running without WAL is slower.`
+      );
     }
     // NORMAL with WAL survives a crash of the process (the OS has the pages); see docs/store.md.
     this.db.exec('PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;');
@@ -106,7 +111,9 @@ export class Store {
     const row = this.stmt("SELECT value FROM meta WHERE key='schema_version'").get() as { value: string } | undefined;
     const current = row ? Number(row.value) : 0;
     if (current > SCHEMA_VERSION) {
-      throw new Error(`${this.path} has schema version ${current}, newer than this PerQueue Lab (${SCHEMA_VERSION}): upgrade perqueue-lab`);
+      throw new Error(
+        `${this.path} has schema version ${current}, newer than this PerQueue Lab (${SCHEMA_VERSION}): upgrade perqueue-lab`
+      );
     }
     if (current === SCHEMA_VERSION) return;
     if (current > 0 && existsSync(this.path)) {
@@ -144,7 +151,10 @@ export class Store {
     if (!problem) return e;
     // Some writes on a full disk come back as I/O errors (growing the shared-memory file).
     if (problem === 'io_error' && freeBytes(dirname(this.path)) < 1 << 20) problem = 'disk_full';
-    const fault = e instanceof StorageFault ? e : new StorageFault(problem, describeStorageProblem(problem, this.path, (e as Error).message), e);
+    const fault =
+      e instanceof StorageFault
+        ? e
+        : new StorageFault(problem, describeStorageProblem(problem, this.path, (e as Error).message), e);
     this.onFault?.(fault);
     return fault;
   }
@@ -163,15 +173,19 @@ export class Store {
       for (const w of changes.workflows) {
         this.stmt(
           `INSERT INTO workflows(id, name, doc, created_at, width_overrides, active) VALUES (?, ?, ?, ?, ?, 1)
-           ON CONFLICT(id) DO UPDATE SET width_overrides=excluded.width_overrides`,
+           ON CONFLICT(id) DO UPDATE SET width_overrides=excluded.width_overrides`
         ).run(w.id, w.name, JSON.stringify(w.doc), w.createdAt, JSON.stringify(w.widthOverrides));
-        this.stmt('INSERT INTO events(at, workflow_id, node_id, type, state) VALUES (?, ?, NULL, ?, NULL)').run(now, w.id, 'workflow');
+        this.stmt('INSERT INTO events(at, workflow_id, node_id, type, state) VALUES (?, ?, NULL, ?, NULL)').run(
+          now,
+          w.id,
+          'workflow'
+        );
       }
       // An upsert, not INSERT OR REPLACE: the per-state counts are kept by update triggers.
       const upsert = this.stmt(
         `INSERT INTO nodes(id, workflow_id, kind, name, state, body) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT(id) DO UPDATE SET workflow_id=excluded.workflow_id, kind=excluded.kind, name=excluded.name,
-           state=excluded.state, body=excluded.body`,
+           state=excluded.state, body=excluded.body`
       );
       const event = this.stmt("INSERT INTO events(at, workflow_id, node_id, type, state) VALUES (?, ?, ?, 'node', ?)");
       // Ids are never reused: one at or above the stored next id is a new entry, counted here.
@@ -188,7 +202,7 @@ export class Store {
         }
       }
       const count = this.stmt(
-        'INSERT INTO node_counts(workflow_id, state, n) VALUES (?, ?, ?) ON CONFLICT(workflow_id, state) DO UPDATE SET n = n + excluded.n',
+        'INSERT INTO node_counts(workflow_id, state, n) VALUES (?, ?, ?) ON CONFLICT(workflow_id, state) DO UPDATE SET n = n + excluded.n'
       );
       for (const c of added.values()) count.run(c.workflowId, c.state, c.n);
       const del = this.stmt('DELETE FROM edges WHERE child=? AND parent=?');
@@ -217,7 +231,9 @@ export class Store {
       this.stmt('DELETE FROM events WHERE workflow_id=?').run(id);
       this.stmt('DELETE FROM workflows WHERE id=?').run(id);
       this.dropUnusedEnvironments();
-      this.stmt("INSERT INTO events(at, workflow_id, node_id, type, state) VALUES (?, ?, NULL, 'workflow', 'removed')").run(Date.now(), id);
+      this.stmt(
+        "INSERT INTO events(at, workflow_id, node_id, type, state) VALUES (?, ?, NULL, 'workflow', 'removed')"
+      ).run(Date.now(), id);
       return this.lastSeq();
     });
   }
@@ -250,14 +266,20 @@ export class Store {
   }
 
   workflowPython(id: number): string | null {
-    return (this.stmt('SELECT python FROM workflows WHERE id=?').get(id) as { python: string | null } | undefined)?.python ?? null;
+    return (
+      (this.stmt('SELECT python FROM workflows WHERE id=?').get(id) as { python: string | null } | undefined)?.python ??
+      null
+    );
   }
 
   // ---------------------------------------------------------------- submitters' environments
 
   /** The id of an environment with exactly these variables, stored once (identical ones share it). */
   environmentId(digest: string, varsJson: string): number {
-    this.stmt('INSERT INTO environments(digest, vars) VALUES (?, ?) ON CONFLICT(digest) DO NOTHING').run(digest, varsJson);
+    this.stmt('INSERT INTO environments(digest, vars) VALUES (?, ?) ON CONFLICT(digest) DO NOTHING').run(
+      digest,
+      varsJson
+    );
     return (this.stmt('SELECT id FROM environments WHERE digest=?').get(digest) as { id: number }).id;
   }
 
@@ -271,7 +293,8 @@ export class Store {
   }
 
   workflowOrigin(id: number): { envId: number | null; cwd: string | null } {
-    const r = this.stmt('SELECT env_id, cwd FROM workflows WHERE id=?').get(id) as { env_id: number | null; cwd: string | null } | undefined;
+    const r = this.stmt('SELECT env_id, cwd FROM workflows WHERE id=?').get(id) as
+      { env_id: number | null; cwd: string | null } | undefined;
     return { envId: r?.env_id ?? null, cwd: r?.cwd ?? null };
   }
 
@@ -293,7 +316,9 @@ export class Store {
 
   /** The largest stored entry and workflow ids (0 when there are none). */
   largestIds(): { entry: number; workflow: number } {
-    const r = this.stmt('SELECT (SELECT coalesce(max(id), 0) FROM nodes) AS entry, (SELECT coalesce(max(id), 0) FROM workflows) AS workflow').get() as {
+    const r = this.stmt(
+      'SELECT (SELECT coalesce(max(id), 0) FROM nodes) AS entry, (SELECT coalesce(max(id), 0) FROM workflows) AS workflow'
+    ).get() as {
       entry: number;
       workflow: number;
     };
@@ -308,7 +333,7 @@ export class Store {
   recordRun(r: RunRecord): void {
     this.stmt(
       `INSERT OR REPLACE INTO runs(node_id, attempt, run_dir, job_name, executor, job_id, submitted_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?)`
     ).run(r.nodeId, r.attempt, r.runDir, r.jobName, r.executor, r.jobId, r.submittedAt);
   }
 
@@ -319,12 +344,15 @@ export class Store {
   // ---------------------------------------------------------------- reading
 
   run(nodeId: number, attempt: number): RunRecord | undefined {
-    const r = this.stmt('SELECT * FROM runs WHERE node_id=? AND attempt=?').get(nodeId, attempt) as Record<string, unknown> | undefined;
+    const r = this.stmt('SELECT * FROM runs WHERE node_id=? AND attempt=?').get(nodeId, attempt) as
+      Record<string, unknown> | undefined;
     return r && rowToRun(r);
   }
 
   activeWorkflows(): WorkflowRecord[] {
-    return (this.stmt('SELECT * FROM workflows WHERE active=1 ORDER BY id').all() as Record<string, unknown>[]).map(rowToWorkflow);
+    return (this.stmt('SELECT * FROM workflows WHERE active=1 ORDER BY id').all() as Record<string, unknown>[]).map(
+      rowToWorkflow
+    );
   }
 
   workflowRecord(id: number): WorkflowRecord | undefined {
@@ -336,7 +364,7 @@ export class Store {
     const stmt = this.stmt('SELECT body FROM nodes WHERE workflow_id=? ORDER BY id');
     if (typeof stmt.iterate !== 'function') {
       // node:sqlite before Node 22.13 has no iterate().
-      return (stmt.all(workflowId) as { body: string }[]).map((r) => JSON.parse(r.body) as RtNode);
+      return (stmt.all(workflowId) as { body: string }[]).map(r => JSON.parse(r.body) as RtNode);
     }
     // Row by row: holding every JSON body of a 100,000-entry workflow at once, next to the
     // parsed entries, raised a restart's peak memory by a third.
@@ -348,9 +376,9 @@ export class Store {
   edgesOf(workflowId: number): RtEdge[] {
     return (
       this.stmt(
-        `SELECT e.child, e.parent, e.join_id FROM edges e JOIN nodes n ON n.id = e.child WHERE n.workflow_id=?`,
+        `SELECT e.child, e.parent, e.join_id FROM edges e JOIN nodes n ON n.id = e.child WHERE n.workflow_id=?`
       ).all(workflowId) as { child: number; parent: number; join_id: number | null }[]
-    ).map((r) => ({ child: r.child, parent: r.parent, join: r.join_id }));
+    ).map(r => ({ child: r.child, parent: r.parent, join: r.join_id }));
   }
 
   node(id: number): RtNode | undefined {
@@ -424,8 +452,11 @@ export class Store {
     const paged = page.after !== undefined || page.limit !== undefined;
     if (paged) {
       // A page reads its own workflows' counts, one at a time (each a few rows).
-      const ids = this.stmt('SELECT id FROM workflows WHERE id > ? ORDER BY id LIMIT ?').all(page.after ?? 0, page.limit ?? -1) as { id: number }[];
-      return ids.map((r) => this.workflowSummary(r.id)!);
+      const ids = this.stmt('SELECT id FROM workflows WHERE id > ? ORDER BY id LIMIT ?').all(
+        page.after ?? 0,
+        page.limit ?? -1
+      ) as { id: number }[];
+      return ids.map(r => this.workflowSummary(r.id)!);
     }
     const wfs = this.stmt('SELECT id, name, created_at, active FROM workflows ORDER BY id').all() as {
       id: number;
@@ -434,7 +465,9 @@ export class Store {
       active: number;
     }[];
     const counts = this.stmt(
-      this.keepsCounts() ? 'SELECT workflow_id, state, n FROM node_counts WHERE n > 0' : 'SELECT workflow_id, state, count(*) AS n FROM nodes GROUP BY workflow_id, state',
+      this.keepsCounts()
+        ? 'SELECT workflow_id, state, n FROM node_counts WHERE n > 0'
+        : 'SELECT workflow_id, state, count(*) AS n FROM nodes GROUP BY workflow_id, state'
     ).all() as {
       workflow_id: number;
       state: EntryState;
@@ -455,16 +488,24 @@ export class Store {
 
   workflowSummary(id: number): WorkflowSummary | undefined {
     const w = this.stmt('SELECT id, name, created_at, active FROM workflows WHERE id=?').get(id) as
-      | { id: number; name: string; created_at: number; active: number }
-      | undefined;
+      { id: number; name: string; created_at: number; active: number } | undefined;
     if (!w) return undefined;
     const counts = this.stmt(
-      this.keepsCounts() ? 'SELECT state, n FROM node_counts WHERE workflow_id=? AND n > 0' : 'SELECT state, count(*) AS n FROM nodes WHERE workflow_id=? GROUP BY state',
+      this.keepsCounts()
+        ? 'SELECT state, n FROM node_counts WHERE workflow_id=? AND n > 0'
+        : 'SELECT state, count(*) AS n FROM nodes WHERE workflow_id=? GROUP BY state'
     ).all(id) as {
       state: EntryState;
       n: number;
     }[];
-    const s: WorkflowSummary = { id: w.id, name: w.name, createdAt: w.created_at, active: w.active === 1, total: 0, counts: {} };
+    const s: WorkflowSummary = {
+      id: w.id,
+      name: w.name,
+      createdAt: w.created_at,
+      active: w.active === 1,
+      total: 0,
+      counts: {}
+    };
     for (const c of counts) {
       s.counts[c.state] = c.n;
       s.total += c.n;
@@ -474,7 +515,10 @@ export class Store {
 
   eventsSince(seq: number, limit = 5000): EventRecord[] {
     return (
-      this.stmt('SELECT seq, at, workflow_id, node_id, type, state FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as {
+      this.stmt('SELECT seq, at, workflow_id, node_id, type, state FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(
+        seq,
+        limit
+      ) as {
         seq: number;
         at: number;
         workflow_id: number;
@@ -482,7 +526,7 @@ export class Store {
         type: 'node' | 'workflow';
         state: string | null;
       }[]
-    ).map((r) => ({ seq: r.seq, at: r.at, workflowId: r.workflow_id, nodeId: r.node_id, type: r.type, state: r.state }));
+    ).map(r => ({ seq: r.seq, at: r.at, workflowId: r.workflow_id, nodeId: r.node_id, type: r.type, state: r.state }));
   }
 
   /**
@@ -492,7 +536,9 @@ export class Store {
   recountStates(): void {
     this.transaction(() => {
       this.db.exec('DELETE FROM node_counts');
-      this.db.exec('INSERT INTO node_counts(workflow_id, state, n) SELECT workflow_id, state, count(*) FROM nodes GROUP BY workflow_id, state');
+      this.db.exec(
+        'INSERT INTO node_counts(workflow_id, state, n) SELECT workflow_id, state, count(*) FROM nodes GROUP BY workflow_id, state'
+      );
     });
   }
 
@@ -516,7 +562,7 @@ function rowToWorkflow(r: Record<string, unknown>): WorkflowRecord {
     name: r.name as string,
     doc: JSON.parse(r.doc as string),
     createdAt: r.created_at as number,
-    widthOverrides: JSON.parse(r.width_overrides as string),
+    widthOverrides: JSON.parse(r.width_overrides as string)
   };
 }
 
@@ -528,7 +574,7 @@ function rowToRun(r: Record<string, unknown>): RunRecord {
     jobName: r.job_name as string,
     executor: r.executor as string,
     jobId: (r.job_id as string | null) ?? null,
-    submittedAt: r.submitted_at as number,
+    submittedAt: r.submitted_at as number
   };
 }
 

@@ -69,7 +69,9 @@ def read_PWD(
         if node["type"] == "function":
             value = node.get("value")
             if not isinstance(value, str) or "." not in value:
-                raise ValueError(f"{where}: nodes[{i}] ('{nid}'), field 'value': expected 'module.function', got {value!r}")
+                raise ValueError(
+                    f"{where}: nodes[{i}] ('{nid}'), field 'value': expected 'module.function', got {value!r}"
+                )
             *module, func = value.split(".")
             code = "/".join(module) + ".py"
             name = node.get("name", f"{code}:{func}")
@@ -174,10 +176,14 @@ def create_PWD(workflow: Workflow | Task) -> dict[str, Any]:
         for parent, ports in parents[child].items():
             if ports == {"None": "None"}:
                 ports = {}  # all of the parent's data: written as PerQueue writes an edge without ports
-            for source_port, target_port in (ports.items() if ports else {None: None}.items()):
+            for source_port, target_port in ports.items() if ports else {None: None}.items():
                 edges.append(
-                    {"target": node_dict[child]["id"], "targetPort": target_port,
-                     "source": node_dict[parent]["id"], "sourcePort": source_port}
+                    {
+                        "target": node_dict[child]["id"],
+                        "targetPort": target_port,
+                        "source": node_dict[parent]["id"],
+                        "sourcePort": source_port,
+                    }
                 )
     inputs: list[dict[str, Any]] = []
     i = 0

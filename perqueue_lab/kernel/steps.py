@@ -87,9 +87,7 @@ def complete(
     return entry_id
 
 
-def reject(
-    reason: str = "", *, entry: int | None = None, project: str | os.PathLike[str] | None = None
-) -> int:
+def reject(reason: str = "", *, entry: int | None = None, project: str | os.PathLike[str] | None = None) -> int:
     """Reject the manual step this notebook was prepared for (see :func:`complete`)."""
     entry_id = _entry_from_namespace(entry, "reject()")
     from perqueue_lab.kernel.connection import connect

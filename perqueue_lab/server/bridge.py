@@ -182,8 +182,7 @@ class BridgeConnector:
             raise BridgeUnavailable(
                 f"The bridge did not start within {self._start_timeout:.0f} s for {self.project_dir}.",
                 missing="bridge-start",
-                fix=f"Look at {bridge_log(self.project_dir)}; raise "
-                "c.PerQueueLab.start_timeout on a slow file system.",
+                fix=f"Look at {bridge_log(self.project_dir)}; raise c.PerQueueLab.start_timeout on a slow file system.",
             ) from error
         if process.returncode != 0:
             said = (stderr or stdout or b"").decode("utf-8", "replace").strip()

@@ -303,7 +303,9 @@ class EventsWebSocketHandler(_BridgeMixin, WebSocketMixin, websocket.WebSocketHa
         if result is not None:
             await result
 
-    async def _connect(self, connector: BridgeConnector, bridge: BridgeConnection) -> websocket.WebSocketClientConnection:
+    async def _connect(
+        self, connector: BridgeConnector, bridge: BridgeConnection
+    ) -> websocket.WebSocketClientConnection:
         url = f"{bridge.ws_base}/api/events/ws"
         since = self.get_query_argument("since", None)
         if since is not None:
@@ -311,7 +313,9 @@ class EventsWebSocketHandler(_BridgeMixin, WebSocketMixin, websocket.WebSocketHa
                 raise web.HTTPError(400, "since must be a sequence number")
             url += f"?since={since}"
         request = HTTPRequest(url, headers=bridge.headers, connect_timeout=5, request_timeout=10)
-        return await websocket.websocket_connect(request, on_message_callback=self._from_bridge, resolver=connector.resolver)
+        return await websocket.websocket_connect(
+            request, on_message_callback=self._from_bridge, resolver=connector.resolver
+        )
 
     def _from_bridge(self, message: str | bytes | None) -> None:
         if message is None:

@@ -49,8 +49,10 @@ class ManualTask(SpecNode):
         json_args(args, owner)
         self.args = dict(args) if args else {}
         if timeout is not None:
-            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not (
-                math.isfinite(timeout) and timeout > 0
+            if (
+                isinstance(timeout, bool)
+                or not isinstance(timeout, (int, float))
+                or not (math.isfinite(timeout) and timeout > 0)
             ):
                 raise ValueError(f"{owner}: the timeout must be a positive number of seconds, got {timeout!r}")
         self.timeout = timeout
@@ -60,7 +62,11 @@ class ManualTask(SpecNode):
         self.on_reject = on_reject
 
     def to_spec(self) -> dict[str, Any]:
-        spec: dict[str, Any] = {"kind": "manual", "name": self.name, "args": json_args(self.args, f"ManualTask {self.name!r}")}
+        spec: dict[str, Any] = {
+            "kind": "manual",
+            "name": self.name,
+            "args": json_args(self.args, f"ManualTask {self.name!r}"),
+        }
         if self.notebook is not None:
             spec["notebook"] = str(self.notebook)
         if self.form is not None:

@@ -127,10 +127,7 @@ class Task(SpecNode):
         return inst
 
     def __repr__(self) -> str:
-        return (
-            f"Task(code={self.code!r}, func={self.func}, args={self._args}, "
-            f"resources={self._resources!r})"
-        )
+        return f"Task(code={self.code!r}, func={self.func}, args={self._args}, resources={self._resources!r})"
 
 
 def _check_func(func: object, code: Path, name: str) -> str:
@@ -163,7 +160,11 @@ def _top_level_names(tree: ast.Module) -> tuple[set[str], list[str], bool]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
             dynamic = True
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("globals", "exec", "setattr"):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("globals", "exec", "setattr")
+        ):
             dynamic = True
     stack: list[ast.stmt] = list(tree.body)
     while stack:

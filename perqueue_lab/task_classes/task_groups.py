@@ -51,9 +51,7 @@ def _is_graph(obj: object) -> bool:
 def _check_node(obj: object, owner: str) -> SpecNode:
     if isinstance(obj, SpecNode):
         return obj
-    raise TypeError(
-        f"{owner}: expected a Task, ManualTask, group or Workflow as a node, got {_describe(obj)}"
-    )
+    raise TypeError(f"{owner}: expected a Task, ManualTask, group or Workflow as a node, got {_describe(obj)}")
 
 
 Ports = dict[str, str]
@@ -109,14 +107,15 @@ def _parents(value: object, child: SpecNode, owner: str) -> list[SpecNode]:
         items = list(value)
     else:
         raise TypeError(
-            f"{owner}: the parents of {child!r} must be a list of nodes (or a dict of ports), "
-            f"got {_describe(value)}"
+            f"{owner}: the parents of {child!r} must be a list of nodes (or a dict of ports), got {_describe(value)}"
         )
     # dict.fromkeys keeps the first of repeated parents; nodes compare by identity.
     return list(dict.fromkeys(_check_node(p, owner) for p in items))
 
 
-def _dependencies(tasks: Body, owner: str) -> tuple[dict[SpecNode, list[SpecNode]], dict[SpecNode, dict[SpecNode, Ports]]]:
+def _dependencies(
+    tasks: Body, owner: str
+) -> tuple[dict[SpecNode, list[SpecNode]], dict[SpecNode, dict[SpecNode, Ports]]]:
     """``{node: [parents]}`` in PerQueue's insertion order (keys first, then parents not yet seen),
     and the ports by child and parent."""
     ports: dict[SpecNode, dict[SpecNode, Ports]] = {}
@@ -157,8 +156,7 @@ def _dependencies(tasks: Body, owner: str) -> tuple[dict[SpecNode, list[SpecNode
                 deps.setdefault(p, [])
         return deps, ports
     raise TypeError(
-        f"{owner}: expected a Task, group, Workflow, list (chain) or dict {{node: [parents]}}, "
-        f"got {_describe(tasks)}"
+        f"{owner}: expected a Task, group, Workflow, list (chain) or dict {{node: [parents]}}, got {_describe(tasks)}"
     )
 
 

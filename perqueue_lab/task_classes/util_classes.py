@@ -170,8 +170,13 @@ class Resources:
                 raise bad(f"the node name '{p}' contains white space")
         cores = cores or 1
         return Resources(
-            cores=cores, processes=processes or cores, tmax=tmax or _DEFAULT_TMAX,
-            nodename=nodename, weight=weight, gpus=gpus, serial=serial,
+            cores=cores,
+            processes=processes or cores,
+            tmax=tmax or _DEFAULT_TMAX,
+            nodename=nodename,
+            weight=weight,
+            gpus=gpus,
+            serial=serial,
         )
 
     def __str__(self) -> str:

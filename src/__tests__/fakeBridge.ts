@@ -43,14 +43,14 @@ export class FakeBridge implements IPerQueueClient {
   /** Changes a node's state and appends the matching event, sending it to open sockets. */
   setState(workflowId: number, nodeId: number, state: PerQueue.State): PerQueue.BridgeEvent {
     const detail = this.workflows.get(workflowId)!;
-    const node = detail.nodes.find((n) => n.id === nodeId)!;
+    const node = detail.nodes.find(n => n.id === nodeId)!;
     node.state = state;
     const event: PerQueue.BridgeEvent = {
       seq: this.head + 1,
       type: 'node',
       workflowId,
       nodeId,
-      state,
+      state
     };
     this.events.push(event);
     for (const socket of this.sockets) {
@@ -78,7 +78,7 @@ export class FakeBridge implements IPerQueueClient {
   releaseSnapshots(): void {
     const held = this._held;
     this._held = [];
-    held.forEach((release) => release());
+    held.forEach(release => release());
   }
 
   // IPerQueueClient
@@ -93,7 +93,7 @@ export class FakeBridge implements IPerQueueClient {
 
   async listWorkflows(): Promise<PerQueue.WorkflowSummary[]> {
     this._check('list');
-    return [...this.workflows.values()].map((d) => {
+    return [...this.workflows.values()].map(d => {
       const counts: Record<string, number> = {};
       for (const n of d.nodes) {
         counts[n.state] = (counts[n.state] ?? 0) + 1;
@@ -110,7 +110,7 @@ export class FakeBridge implements IPerQueueClient {
     }
     const copy = JSON.parse(JSON.stringify(detail)) as PerQueue.WorkflowDetail;
     if (this.holdSnapshots) {
-      await new Promise<void>((resolve) => this._held.push(resolve));
+      await new Promise<void>(resolve => this._held.push(resolve));
     }
     return copy;
   }
@@ -119,10 +119,10 @@ export class FakeBridge implements IPerQueueClient {
     this._check(`poll:${since}`);
     const from = this.resendLast ? since - 1 : since;
     this.resendLast = false; // once, like a reconnect
-    let events = this.events.filter((e) => e.seq > from);
+    let events = this.events.filter(e => e.seq > from);
     if (!events.length && timeout > 0) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      events = this.events.filter((e) => e.seq > from);
+      await new Promise(resolve => setTimeout(resolve, 5));
+      events = this.events.filter(e => e.seq > from);
     }
     return { events, last: events.length ? events[events.length - 1].seq : Math.max(since, 0) };
   }
@@ -142,14 +142,14 @@ export class FakeBridge implements IPerQueueClient {
       }
       handlers.onOpen();
       const from = since === null ? socket.sent : this.resendLast ? since - 1 : since;
-      for (const event of this.events.filter((e) => e.seq > from)) {
+      for (const event of this.events.filter(e => e.seq > from)) {
         this._send(socket, event, true);
       }
     }, 0);
     return {
       close: () => {
         socket.closed = true;
-      },
+      }
     };
   }
 
@@ -164,7 +164,13 @@ export class FakeBridge implements IPerQueueClient {
   async removeWorkflow(id: number): Promise<void> {
     this.calls.push(`remove:${id}`);
     this.workflows.delete(id);
-    const event: PerQueue.BridgeEvent = { seq: this.head + 1, type: 'workflow', workflowId: id, nodeId: null, state: 'removed' };
+    const event: PerQueue.BridgeEvent = {
+      seq: this.head + 1,
+      type: 'workflow',
+      workflowId: id,
+      nodeId: null,
+      state: 'removed'
+    };
     this.events.push(event);
     for (const socket of this.sockets) {
       if (!socket.closed) {
@@ -174,7 +180,7 @@ export class FakeBridge implements IPerQueueClient {
   }
   async entry(id: number): Promise<PerQueue.EntryDetail> {
     for (const d of this.workflows.values()) {
-      const node = d.nodes.find((n) => n.id === id);
+      const node = d.nodes.find(n => n.id === id);
       if (node) {
         return { node, input: {}, runDir: null };
       }
@@ -212,7 +218,12 @@ export class FakeBridge implements IPerQueueClient {
   }
 }
 
-export function node(id: number, workflowId: number, state: PerQueue.State = 'waiting', extra: Partial<PerQueue.Node> = {}): PerQueue.Node {
+export function node(
+  id: number,
+  workflowId: number,
+  state: PerQueue.State = 'waiting',
+  extra: Partial<PerQueue.Node> = {}
+): PerQueue.Node {
   return {
     id,
     workflowId,
@@ -223,7 +234,7 @@ export function node(id: number, workflowId: number, state: PerQueue.State = 'wa
     index: [],
     iteration: [],
     groupId: null,
-    ...extra,
+    ...extra
   };
 }
 
@@ -234,6 +245,6 @@ export async function waitFor(condition: () => boolean, what: string, ms = 2000)
     if (Date.now() > end) {
       throw new Error(`timed out waiting for ${what}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 2));
+    await new Promise(resolve => setTimeout(resolve, 2));
   }
 }

@@ -4,7 +4,14 @@ import type { PerQueue } from '../tokens';
 import { FakeBridge, node, waitFor } from './fakeBridge';
 
 function makeModel(bridge: FakeBridge, transport: 'websocket' | 'poll' = 'websocket'): PerQueueModel {
-  return new PerQueueModel({ client: bridge, transport, retryDelays: [1], settleMs: 1, graphSettleMs: 1, pollTimeout: 1 });
+  return new PerQueueModel({
+    client: bridge,
+    transport,
+    retryDelays: [1],
+    settleMs: 1,
+    graphSettleMs: 1,
+    pollTimeout: 1
+  });
 }
 
 function record(model: PerQueueModel): number[] {
@@ -19,10 +26,14 @@ describe('PerQueueModel event stream', () => {
 
   beforeEach(() => {
     bridge = new FakeBridge();
-    bridge.addWorkflow(1, [node(1, 1), node(2, 1), node(3, 1)], [
-      { parent: 1, child: 2, join: null },
-      { parent: 2, child: 3, join: null },
-    ]);
+    bridge.addWorkflow(
+      1,
+      [node(1, 1), node(2, 1), node(3, 1)],
+      [
+        { parent: 1, child: 2, join: null },
+        { parent: 2, child: 3, join: null }
+      ]
+    );
   });
 
   afterEach(() => model?.dispose());
@@ -73,16 +84,16 @@ describe('PerQueueModel event stream', () => {
     await model.loadWorkflow(1);
     const removed: number[] = [];
     model.workflowRemoved.connect((_, id) => removed.push(id));
-    const graphFetches = () => bridge.calls.filter((c) => c === 'graph:1').length;
+    const graphFetches = () => bridge.calls.filter(c => c === 'graph:1').length;
     const fetchedBefore = graphFetches();
 
     await model.removeWorkflow(1);
     await waitFor(() => removed.length === 1, 'the removed signal');
     expect(removed).toEqual([1]);
-    expect(model.workflows.map((w) => w.id)).toEqual([2]);
+    expect(model.workflows.map(w => w.id)).toEqual([2]);
     expect(model.workflow(1)).toBeNull();
     expect(model.node(1, 1)).toBeNull();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise(resolve => setTimeout(resolve, 20));
     expect(graphFetches()).toBe(fetchedBefore);
   });
 
@@ -110,8 +121,8 @@ describe('PerQueueModel event stream', () => {
     expect(formerSocket.closed).toBe(true);
     await switching;
     await waitFor(() => model.connection.status === 'live' && model.workflows.length === 1, 'the other project live');
-    expect(model.workflows.map((w) => w.id)).toEqual([7]);
-    expect(bridge.calls.filter((c) => c === 'socket:null')).toHaveLength(2);
+    expect(model.workflows.map(w => w.id)).toEqual([7]);
+    expect(bridge.calls.filter(c => c === 'socket:null')).toHaveLength(2);
 
     // The former project's socket may still deliver: nothing of it is applied.
     formerSocket.handlers.onEvent({ seq: 2, type: 'node', workflowId: 1, nodeId: 1, state: 'failed' });
@@ -146,7 +157,7 @@ describe('PerQueueModel event stream', () => {
     bridge.releaseSnapshots();
     const detail = await loading;
     // The answer was copied before the event, but the event is replayed over it.
-    expect(detail.nodes.find((n) => n.id === 1)?.state).toBe('running');
+    expect(detail.nodes.find(n => n.id === 1)?.state).toBe('running');
   });
 
   it('long polling resumes from the last seq after the bridge was unavailable', async () => {
@@ -168,7 +179,7 @@ describe('PerQueueModel event stream', () => {
 
     expect(seen).toEqual([1, 2, 3]);
     expect(model.node(1, 1)?.state).toBe('succeeded');
-    const polls = bridge.calls.filter((c) => c.startsWith('poll:')).map((c) => Number(c.slice(5)));
+    const polls = bridge.calls.filter(c => c.startsWith('poll:')).map(c => Number(c.slice(5)));
     // Never asked from before what it had (no re-read of the whole log after the outage).
     expect(Math.min(...polls.slice(polls.indexOf(1)))).toBe(1);
   });
@@ -178,7 +189,7 @@ describe('PerQueueModel event stream', () => {
     model = makeModel(bridge);
     const seen = record(model);
     await model.start();
-    await waitFor(() => bridge.calls.some((c) => c.startsWith('poll:')), 'polling');
+    await waitFor(() => bridge.calls.some(c => c.startsWith('poll:')), 'polling');
     bridge.setState(1, 3, 'failed');
     await waitFor(() => seen.length === 1, 'event by polling');
     expect(seen).toEqual([1]);
@@ -195,11 +206,22 @@ describe('PerQueueModel event stream', () => {
   });
 
   it('shows a full disk that pauses the bridge, and clears it when the bridge resumes', async () => {
-    model = new PerQueueModel({ client: bridge, retryDelays: [1], settleMs: 1, graphSettleMs: 1, pollTimeout: 1, storageCheckMs: 5 });
+    model = new PerQueueModel({
+      client: bridge,
+      retryDelays: [1],
+      settleMs: 1,
+      graphSettleMs: 1,
+      pollTimeout: 1,
+      storageCheckMs: 5
+    });
     await model.start();
     await waitFor(() => model.connection.status === 'live', 'live');
     expect(model.connection.message).toBe('');
-    bridge.storage = { ok: false, problem: 'disk_full', message: 'the disk holding /p/.perqueue/perqueue.sqlite is full' };
+    bridge.storage = {
+      ok: false,
+      problem: 'disk_full',
+      message: 'the disk holding /p/.perqueue/perqueue.sqlite is full'
+    };
     await waitFor(() => model.connection.message.includes('is full'), 'the full disk shown');
     expect(model.connection.message).toMatch(/^The bridge is paused: the disk holding/);
     expect(model.connection.status).toBe('live');

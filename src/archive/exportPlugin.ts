@@ -16,7 +16,7 @@ import { ArchiveView, type IArchiveSource } from './view';
 
 const ExportCommandIDs = {
   exportWorkflow: 'perqueue:export-workflow',
-  openArchive: 'perqueue:open-archive',
+  openArchive: 'perqueue:open-archive'
 } as const;
 
 /** What POST /api/export answers. */
@@ -64,7 +64,7 @@ async function exists(app: JupyterFrontEnd, path: string): Promise<boolean> {
 
 /** Reads a file picked with the browser's own file dialog, as base64. */
 function pickFile(): Promise<{ name: string; base64: string } | null> {
-  return new Promise((resolve) => {
+  return new Promise(resolve => {
     const input = document.createElement('input');
     input.type = 'file';
     input.className = 'jp-PerQueue-archive-picker';
@@ -95,7 +95,12 @@ export const archiveExportPlugin: JupyterFrontEndPlugin<void> = {
   autoStart: true,
   requires: [IPerQueueModel],
   optional: [ICommandPalette, IDefaultFileBrowser],
-  activate: (app: JupyterFrontEnd, model: IPerQueueModel, palette: ICommandPalette | null, browser: IDefaultFileBrowser | null): void => {
+  activate: (
+    app: JupyterFrontEnd,
+    model: IPerQueueModel,
+    palette: ICommandPalette | null,
+    browser: IDefaultFileBrowser | null
+  ): void => {
     const { commands } = app;
 
     const target = (args: ReadonlyPartialJSONObject): number | undefined => {
@@ -103,19 +108,19 @@ export const archiveExportPlugin: JupyterFrontEndPlugin<void> = {
         return args.workflowId;
       }
       if (args.fromContextMenu === true) {
-        const clicked = app.contextMenuHitTest((node) => !!node.dataset.workflowId);
+        const clicked = app.contextMenuHitTest(node => !!node.dataset.workflowId);
         return clicked ? Number(clicked.dataset.workflowId) : undefined;
       }
       return undefined;
     };
 
     commands.addCommand(ExportCommandIDs.exportWorkflow, {
-      label: (args) => (args.fromContextMenu ? 'Export Workflow…' : 'Export PerQueue Workflow…'),
+      label: args => (args.fromContextMenu ? 'Export Workflow…' : 'Export PerQueue Workflow…'),
       caption: 'Save a workflow (and its logs) as one archive file that opens read-only, with no bridge',
-      execute: async (args) => {
+      execute: async args => {
         let workflowId = target(args);
         if (workflowId === undefined) {
-          const items = model.workflows.map((w) => `#${w.id} ${w.name}`);
+          const items = model.workflows.map(w => `#${w.id} ${w.name}`);
           if (!items.length) {
             Notification.info('No PerQueue workflow in this project to export.', { autoClose: 4000 });
             return;
@@ -127,13 +132,13 @@ export const archiveExportPlugin: JupyterFrontEndPlugin<void> = {
           }
           workflowId = Number(/^#(\d+)/.exec(choice.value)?.[1]);
         }
-        const summary = model.workflows.find((w) => w.id === workflowId);
+        const summary = model.workflows.find(w => w.id === workflowId);
         const folder = browser?.model.path ?? '';
         const suggested = PathExt.join(folder, archiveFileName(summary?.name ?? '', workflowId));
         const result = await showDialog({
           title: `Export workflow #${workflowId}${summary ? ` (${summary.name})` : ''}`,
           body: new ExportBody(suggested),
-          buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Export' })],
+          buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Export' })]
         });
         if (!result.button.accept || !result.value?.path) {
           return;
@@ -146,7 +151,7 @@ export const archiveExportPlugin: JupyterFrontEndPlugin<void> = {
           const replace = await showDialog({
             title: 'Replace the file?',
             body: `${path} exists. Replace it with the archive?`,
-            buttons: [Dialog.cancelButton({ label: 'Keep it' }), Dialog.warnButton({ label: 'Replace' })],
+            buttons: [Dialog.cancelButton({ label: 'Keep it' }), Dialog.warnButton({ label: 'Replace' })]
           });
           if (!replace.button.accept) {
             return;
@@ -155,30 +160,45 @@ export const archiveExportPlugin: JupyterFrontEndPlugin<void> = {
         try {
           const answer = await model.request<IExportAnswer>('export', {
             method: 'POST',
-            body: JSON.stringify({ workflows: [workflowId], withLogs: result.value.withLogs }),
+            body: JSON.stringify({ workflows: [workflowId], withLogs: result.value.withLogs })
           });
           await app.serviceManager.contents.save(path, { type: 'file', format: 'base64', content: answer.content });
           const entries = answer.workflows.reduce((n, w) => n + w.entries, 0);
-          Notification.success(`Exported workflow #${workflowId} (${entries} entries${result.value.withLogs ? `, ${answer.logs} logs` : ''}) to ${path}`, {
-            autoClose: 6000,
-            actions: [{ label: 'Open', callback: () => void commands.execute('docmanager:open', { path, factory: ARCHIVE_FACTORY }) }],
-          });
+          Notification.success(
+            `Exported workflow #${workflowId} (${entries} entries${result.value.withLogs ? `, ${answer.logs} logs` : ''}) to ${path}`,
+            {
+              autoClose: 6000,
+              actions: [
+                {
+                  label: 'Open',
+                  callback: () => void commands.execute('docmanager:open', { path, factory: ARCHIVE_FACTORY })
+                }
+              ]
+            }
+          );
         } catch (error) {
-          Notification.error(`Exporting workflow #${workflowId}: ${(error as Error)?.message ?? error}`, { autoClose: false });
+          Notification.error(`Exporting workflow #${workflowId}: ${(error as Error)?.message ?? error}`, {
+            autoClose: false
+          });
         }
-      },
+      }
     });
 
     commands.addCommand(ExportCommandIDs.openArchive, {
       label: 'Open Workflow Archive…',
-      caption: 'Open a workflow archive or project database from this computer (any folder, hidden ones included), read-only',
+      caption:
+        'Open a workflow archive or project database from this computer (any folder, hidden ones included), read-only',
       icon: archiveIcon,
       execute: async () => {
         const picked = await pickFile();
         if (!picked) {
           return;
         }
-        const source: IArchiveSource = { path: picked.name, ready: Promise.resolve(), model: { toString: () => picked.base64 } };
+        const source: IArchiveSource = {
+          path: picked.name,
+          ready: Promise.resolve(),
+          model: { toString: () => picked.base64 }
+        };
         const content = new ArchiveView({ context: source, settings: archiveSettings() });
         const widget = new MainAreaWidget({ content });
         widget.addClass('jp-PerQueue-archive-widget');
@@ -186,7 +206,7 @@ export const archiveExportPlugin: JupyterFrontEndPlugin<void> = {
         widget.title.icon = archiveIcon;
         widget.title.closable = true;
         app.shell.add(widget, 'main');
-      },
+      }
     });
 
     for (const command of [ExportCommandIDs.exportWorkflow, ExportCommandIDs.openArchive]) {
@@ -196,7 +216,7 @@ export const archiveExportPlugin: JupyterFrontEndPlugin<void> = {
       command: ExportCommandIDs.exportWorkflow,
       args: { fromContextMenu: true },
       selector: '.jp-PerQueue-sidebar .jp-PerQueue-workflow',
-      rank: 4,
+      rank: 4
     });
-  },
+  }
 };

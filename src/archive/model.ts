@@ -27,14 +27,17 @@ export class ArchiveModel extends ModelSignals implements IPerQueueModel {
     private readonly _remote: Comlink.Remote<ArchiveWorkerApi>,
     private readonly _handle: number,
     workflows: PerQueue.WorkflowSummary[],
-    readonly logsAvailable: boolean,
+    readonly logsAvailable: boolean
   ) {
     super();
     this._workflows = workflows;
   }
 
   /** Opens an archive from the file's bytes (the worker gets its own copy). */
-  static async open(bytes: Uint8Array, remote: Comlink.Remote<ArchiveWorkerApi> = archiveWorker()): Promise<ArchiveModel> {
+  static async open(
+    bytes: Uint8Array,
+    remote: Comlink.Remote<ArchiveWorkerApi> = archiveWorker()
+  ): Promise<ArchiveModel> {
     const handle = await remote.open(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]));
     const workflows = await remote.workflows(handle);
     return new ArchiveModel(remote, handle, workflows, await remote.hasLogs(handle));

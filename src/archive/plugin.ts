@@ -26,14 +26,14 @@ export const archiveIcon = new LabIcon({
   name: 'perqueue-lab:archive',
   svgstr:
     '<svg xmlns="http://www.w3.org/2000/svg" width="16" viewBox="0 0 24 24"><g class="jp-icon3" fill="#616161">' +
-    '<path d="M12 2C7 2 4 3.6 4 5.5v13C4 20.4 7 22 12 22s8-1.6 8-3.5v-13C20 3.6 17 2 12 2zm0 2c3.9 0 6 1.1 6 1.5S15.9 7 12 7 6 5.9 6 5.5 8.1 4 12 4zM6 8.3C7.5 8.8 9.6 9 12 9s4.5-.2 6-.7V12c0 .4-2.1 1.5-6 1.5S6 12.4 6 12zm0 6.5c1.5.5 3.6.7 6 .7s4.5-.2 6-.7v3.7c0 .4-2.1 1.5-6 1.5s-6-1.1-6-1.5z"/></g></svg>',
+    '<path d="M12 2C7 2 4 3.6 4 5.5v13C4 20.4 7 22 12 22s8-1.6 8-3.5v-13C20 3.6 17 2 12 2zm0 2c3.9 0 6 1.1 6 1.5S15.9 7 12 7 6 5.9 6 5.5 8.1 4 12 4zM6 8.3C7.5 8.8 9.6 9 12 9s4.5-.2 6-.7V12c0 .4-2.1 1.5-6 1.5S6 12.4 6 12zm0 6.5c1.5.5 3.6.7 6 .7s4.5-.2 6-.7v3.7c0 .4-2.1 1.5-6 1.5s-6-1.1-6-1.5z"/></g></svg>'
 });
 
 class ArchiveFactory extends ABCWidgetFactory<DocumentWidget<ArchiveView>> {
   constructor(
     options: DocumentRegistry.IWidgetFactoryOptions<DocumentWidget<ArchiveView>>,
     private readonly _settings: () => IGraphSettings,
-    private readonly _walSize: (path: string) => Promise<number | null>,
+    private readonly _walSize: (path: string) => Promise<number | null>
   ) {
     super(options);
   }
@@ -52,7 +52,11 @@ export const archivePlugin: JupyterFrontEndPlugin<void> = {
   description: 'Opens archived PerQueue databases (.sqlite, .db) read-only in the browser, with no bridge.',
   autoStart: true,
   optional: [ISettingRegistry, ILayoutRestorer],
-  activate: async (app: JupyterFrontEnd, registry: ISettingRegistry | null, restorer: ILayoutRestorer | null): Promise<void> => {
+  activate: async (
+    app: JupyterFrontEnd,
+    registry: ISettingRegistry | null,
+    restorer: ILayoutRestorer | null
+  ): Promise<void> => {
     let settings: ISettingRegistry.ISettings | null = null;
     try {
       settings = registry ? await registry.load('perqueue-lab:plugin') : null;
@@ -64,7 +68,7 @@ export const archivePlugin: JupyterFrontEndPlugin<void> = {
       return {
         ...DEFAULT_GRAPH_SETTINGS,
         collapseWidthAbove: get('collapseWidthAbove', DEFAULT_GRAPH_SETTINGS.collapseWidthAbove),
-        layoutDirection: get('layoutDirection', DEFAULT_GRAPH_SETTINGS.layoutDirection),
+        layoutDirection: get('layoutDirection', DEFAULT_GRAPH_SETTINGS.layoutDirection)
       };
     };
     settingsGetter = current;
@@ -75,7 +79,7 @@ export const archivePlugin: JupyterFrontEndPlugin<void> = {
       mimeTypes: ['application/vnd.sqlite3'],
       contentType: 'file',
       fileFormat: 'base64',
-      icon: archiveIcon,
+      icon: archiveIcon
     });
     app.docRegistry.addFileType({
       name: ARCHIVE_FILE_TYPE,
@@ -84,7 +88,7 @@ export const archivePlugin: JupyterFrontEndPlugin<void> = {
       mimeTypes: ['application/vnd.sqlite3'],
       contentType: 'file',
       fileFormat: 'base64',
-      icon: archiveIcon,
+      icon: archiveIcon
     });
     const factory = new ArchiveFactory(
       {
@@ -93,21 +97,21 @@ export const archivePlugin: JupyterFrontEndPlugin<void> = {
         fileTypes: [WORKFLOW_ARCHIVE_FILE_TYPE, ARCHIVE_FILE_TYPE],
         defaultFor: [WORKFLOW_ARCHIVE_FILE_TYPE, ARCHIVE_FILE_TYPE],
         modelName: 'base64',
-        readOnly: true,
+        readOnly: true
       },
       current,
       // A write-ahead log beside a database holds what a plain copy of it misses.
-      async (path) => {
+      async path => {
         try {
           const wal = await app.serviceManager.contents.get(`${path}-wal`, { content: false });
           return typeof wal.size === 'number' ? wal.size : 1;
         } catch {
           return null;
         }
-      },
+      }
     );
     const tracker = new WidgetTracker<DocumentWidget<ArchiveView>>({ namespace: 'perqueue-archive' });
     factory.widgetCreated.connect((_, widget) => void tracker.add(widget));
     addDocumentFactory(app, factory, tracker, restorer);
-  },
+  }
 };

@@ -6,17 +6,18 @@ import { isSqlite } from './queries';
 /** The extension `pql export` and "Export Workflow…" give archives. */
 export const ARCHIVE_EXTENSION = '.pqarchive';
 
-const HOW_TO_EXPORT = "Make an archive with 'pql export -w WF' or \u201cExport Workflow\u2026\u201d in the Workflows sidebar.";
+const HOW_TO_EXPORT =
+  "Make an archive with 'pql export -w WF' or \u201cExport Workflow\u2026\u201d in the Workflows sidebar.";
 
 /** The first bytes, as hex, to name what a non-SQLite file starts with. */
 function signature(bytes: Uint8Array): string {
   const head = bytes.subarray(0, 8);
-  const printable = [...head].every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127));
+  const printable = [...head].every(b => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127));
   if (printable) {
     const text = new TextDecoder().decode(bytes.subarray(0, 24)).replace(/\s+/g, ' ').trim();
     return `it is text starting with \u201c${text}\u201d`;
   }
-  return `it starts with the bytes ${[...head].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`;
+  return `it starts with the bytes ${[...head].map(b => b.toString(16).padStart(2, '0')).join(' ')}`;
 }
 
 /**

@@ -25,13 +25,15 @@ export class ArchiveError extends Error {
 
 /** Refuses files that are not PerQueue databases, naming what is missing. */
 export function checkArchive(query: QueryFn): number {
-  const tables = new Set(query("SELECT name FROM sqlite_master WHERE type='table'").map((r) => String(r.name)));
-  const missing = ['workflows', 'nodes', 'edges'].filter((needed) => !tables.has(needed));
+  const tables = new Set(query("SELECT name FROM sqlite_master WHERE type='table'").map(r => String(r.name)));
+  const missing = ['workflows', 'nodes', 'edges'].filter(needed => !tables.has(needed));
   if (missing.length) {
-    const has = [...tables].filter((t) => !t.startsWith('sqlite_')).sort();
-    const holds = has.length ? `its tables are ${has.slice(0, 8).join(', ')}${has.length > 8 ? ', …' : ''}` : 'it has no tables';
+    const has = [...tables].filter(t => !t.startsWith('sqlite_')).sort();
+    const holds = has.length
+      ? `its tables are ${has.slice(0, 8).join(', ')}${has.length > 8 ? ', …' : ''}`
+      : 'it has no tables';
     throw new ArchiveError(
-      `this SQLite database is not a workflow archive: it has no ${missing.map((t) => `'${t}'`).join(', ')} table${missing.length > 1 ? 's' : ''} (${holds})`,
+      `this SQLite database is not a workflow archive: it has no ${missing.map(t => `'${t}'`).join(', ')} table${missing.length > 1 ? 's' : ''} (${holds})`
     );
   }
   let version = 1;
@@ -40,7 +42,9 @@ export function checkArchive(query: QueryFn): number {
     version = row ? Number(row.value) : 1;
   }
   if (version > KNOWN_SCHEMA_VERSION) {
-    throw new ArchiveError(`this database has schema version ${version}, newer than this viewer reads (${KNOWN_SCHEMA_VERSION}): update PerQueue Lab`);
+    throw new ArchiveError(
+      `this database has schema version ${version}, newer than this viewer reads (${KNOWN_SCHEMA_VERSION}): update PerQueue Lab`
+    );
   }
   return version;
 }
@@ -67,7 +71,14 @@ export function listWorkflows(query: QueryFn): PerQueue.WorkflowSummary[] {
   const byId = new Map<number, PerQueue.WorkflowSummary>();
   for (const w of query('SELECT id, name, created_at FROM workflows ORDER BY id')) {
     const id = Number(w.id);
-    byId.set(id, { id, name: String(w.name), createdAt: Number(w.created_at), total: 0, counts: {}, state: 'succeeded' });
+    byId.set(id, {
+      id,
+      name: String(w.name),
+      createdAt: Number(w.created_at),
+      total: 0,
+      counts: {},
+      state: 'succeeded'
+    });
   }
   for (const c of query('SELECT workflow_id, state, count(*) AS n FROM nodes GROUP BY workflow_id, state')) {
     const summary = byId.get(Number(c.workflow_id));
@@ -85,7 +96,12 @@ export function listWorkflows(query: QueryFn): PerQueue.WorkflowSummary[] {
 function parseBody(row: Record<string, SqlValue>): PerQueue.Node {
   const body = JSON.parse(String(row.body)) as PerQueue.Node;
   // The columns are what queries filter on; they win over a body written by an older bridge.
-  return { ...body, id: Number(row.id), workflowId: Number(row.workflow_id), state: String(row.state) as PerQueue.State };
+  return {
+    ...body,
+    id: Number(row.id),
+    workflowId: Number(row.workflow_id),
+    state: String(row.state) as PerQueue.State
+  };
 }
 
 export function readWorkflow(query: QueryFn, id: number): PerQueue.WorkflowDetail {
@@ -93,10 +109,17 @@ export function readWorkflow(query: QueryFn, id: number): PerQueue.WorkflowDetai
   if (!w) {
     throw new ArchiveError(`the archive holds no workflow #${id}`);
   }
-  const nodes = query('SELECT id, workflow_id, state, body FROM nodes WHERE workflow_id=? ORDER BY id', [id]).map(parseBody);
-  const edges = query('SELECT e.child, e.parent, e.join_id FROM edges e JOIN nodes n ON n.id = e.child WHERE n.workflow_id=?', [id]).map(
-    (r) => ({ child: Number(r.child), parent: Number(r.parent), join: r.join_id === null ? null : Number(r.join_id) }),
+  const nodes = query('SELECT id, workflow_id, state, body FROM nodes WHERE workflow_id=? ORDER BY id', [id]).map(
+    parseBody
   );
+  const edges = query(
+    'SELECT e.child, e.parent, e.join_id FROM edges e JOIN nodes n ON n.id = e.child WHERE n.workflow_id=?',
+    [id]
+  ).map(r => ({
+    child: Number(r.child),
+    parent: Number(r.parent),
+    join: r.join_id === null ? null : Number(r.join_id)
+  }));
   return { workflow: { id: Number(w.id), name: String(w.name), createdAt: Number(w.created_at) }, nodes, edges };
 }
 
@@ -107,7 +130,7 @@ export function readEntry(query: QueryFn, id: number): PerQueue.EntryDetail {
   }
   const node = parseBody(row);
   let runDir: string | null = null;
-  const tables = new Set(query("SELECT name FROM sqlite_master WHERE type='table'").map((r) => String(r.name)));
+  const tables = new Set(query("SELECT name FROM sqlite_master WHERE type='table'").map(r => String(r.name)));
   if (tables.has('runs')) {
     const run = query('SELECT run_dir FROM runs WHERE node_id=? ORDER BY attempt DESC LIMIT 1', [id])[0];
     runDir = run ? String(run.run_dir) : null;
@@ -122,7 +145,10 @@ export function hasLogs(query: QueryFn): boolean {
 
 /** The last `tail` lines of an entry's latest archived stdout or stderr ('' when it wrote none). */
 export function readLog(query: QueryFn, id: number, stream: 'stdout' | 'stderr', tail: number): string {
-  const row = query('SELECT text FROM logs WHERE node_id=? AND stream=? ORDER BY attempt DESC LIMIT 1', [id, stream])[0];
+  const row = query('SELECT text FROM logs WHERE node_id=? AND stream=? ORDER BY attempt DESC LIMIT 1', [
+    id,
+    stream
+  ])[0];
   const text = row ? String(row.text) : '';
   const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
   return text ? lines.slice(-Math.max(1, tail)).join('\n') + (text.endsWith('\n') ? '\n' : '') : '';

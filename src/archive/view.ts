@@ -32,7 +32,7 @@ function readOnlyCommands(): CommandRegistry {
       label: '',
       isVisible: () => false,
       isEnabled: () => false,
-      execute: () => undefined,
+      execute: () => undefined
     });
   }
   return commands;
@@ -95,7 +95,12 @@ export class ArchiveView extends BoxPanel {
       return null;
     }
     this._graph?.dispose();
-    this._graph = new GraphPanel({ model: this._model, commands: this._commands, workflowId: id, settings: this._options.settings });
+    this._graph = new GraphPanel({
+      model: this._model,
+      commands: this._commands,
+      workflowId: id,
+      settings: this._options.settings
+    });
     this._graph.addClass('jp-mod-readOnly');
     this._host.addWidget(this._graph);
     for (const item of this._list.node.querySelectorAll('.jp-PerQueue-workflow')) {
@@ -140,7 +145,7 @@ export class ArchiveView extends BoxPanel {
     }
     const workflows = [...this._model.workflows].sort((a, b) => b.id - a.id);
     this._renderHeader(
-      `Archived PerQueue database, read-only · ${workflows.length} workflow${workflows.length === 1 ? '' : 's'} · read in ${Math.round(performance.now() - started)} ms`,
+      `Archived PerQueue database, read-only · ${workflows.length} workflow${workflows.length === 1 ? '' : 's'} · read in ${Math.round(performance.now() - started)} ms`
     );
     this.node.dataset.status = 'ready';
     this.node.dataset.workflowCount = String(workflows.length);
@@ -161,7 +166,7 @@ export class ArchiveView extends BoxPanel {
       item.appendChild(facts);
       const open = () => this.showWorkflow(w.id);
       item.addEventListener('click', open);
-      item.addEventListener('keydown', (event) => {
+      item.addEventListener('keydown', event => {
         if (event.key === 'Enter' || event.key === ' ') {
           event.preventDefault();
           open();
@@ -180,7 +185,9 @@ export class ArchiveView extends BoxPanel {
     clear(this._header.node);
     const badge = el('span', 'jp-PerQueue-archive-badge', 'Read-only');
     this._header.node.appendChild(badge);
-    this._header.node.appendChild(el('span', error ? 'jp-PerQueue-archive-error' : 'jp-PerQueue-archive-summary', text));
+    this._header.node.appendChild(
+      el('span', error ? 'jp-PerQueue-archive-error' : 'jp-PerQueue-archive-summary', text)
+    );
   }
 
   private readonly _options: IArchiveViewOptions;

@@ -4,7 +4,19 @@
 import * as Comlink from 'comlink';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 
-import { checkArchive, hasLogs, isSqlite, listWorkflows, readEntry, readLog, readWorkflow, withoutWal, ArchiveError, type QueryFn, type SqlValue } from './queries';
+import {
+  checkArchive,
+  hasLogs,
+  isSqlite,
+  listWorkflows,
+  readEntry,
+  readLog,
+  readWorkflow,
+  withoutWal,
+  ArchiveError,
+  type QueryFn,
+  type SqlValue
+} from './queries';
 
 // The engine's WebAssembly file, emitted by the extension's build next to its other assets.
 const WASM_URL = new URL('../../../node_modules/sql.js/dist/sql-wasm-browser.wasm', import.meta.url);
@@ -74,7 +86,7 @@ export const archiveWorkerApi = {
   close(handle: number): void {
     databases.get(handle)?.close();
     databases.delete(handle);
-  },
+  }
 };
 
 export type ArchiveWorkerApi = typeof archiveWorkerApi;

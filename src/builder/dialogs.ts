@@ -24,7 +24,7 @@ export async function pickScript(
   manager: IDocumentManager,
   folder: string,
   title = 'Add a task: pick its script',
-  pattern: RegExp = SCRIPT_PATTERN,
+  pattern: RegExp = SCRIPT_PATTERN
 ): Promise<string | null> {
   // JupyterLab's dialogs are at most 500 px high, which leaves room for four files: the dialog
   // is put in a host of its own that style/builder.css lets grow with the window.
@@ -39,12 +39,14 @@ export async function pickScript(
       host,
       defaultPath: folder,
       label: pattern === NOTEBOOK_PATTERN ? 'Notebooks (.ipynb) are listed.' : 'Scripts (.py, .sh, .ipynb) are listed.',
-      filter: (model) => (model.type === 'directory' || pattern.test(model.name) ? {} : null),
+      filter: model => (model.type === 'directory' || pattern.test(model.name) ? {} : null)
     });
   } finally {
     host.remove();
   }
-  const file = result.button.accept ? (result.value ?? []).find((m) => m.type !== 'directory' && pattern.test(m.name)) : undefined;
+  const file = result.button.accept
+    ? (result.value ?? []).find(m => m.type !== 'directory' && pattern.test(m.name))
+    : undefined;
   return file ? file.path : null;
 }
 
@@ -52,7 +54,7 @@ const KIND_LABELS: Record<GroupKind, string> = {
   static_width: 'StaticWidthGroup (fixed width)',
   dynamic_width: 'DynamicWidthGroup (width from pq_dwg_width)',
   cyclical: 'CyclicalGroup (repeat until pq_toggle_key)',
-  switch: 'SwitchGroup (branch from pq_switch_key)',
+  switch: 'SwitchGroup (branch from pq_switch_key)'
 };
 
 class GroupBody extends Widget {
@@ -95,7 +97,7 @@ class GroupBody extends Widget {
     this._keysRow = row(
       'Branch keys',
       this._keys,
-      `${branches} branch${branches === 1 ? '' : 'es'}: connected items form one branch; comma-separated keys in their order`,
+      `${branches} branch${branches === 1 ? '' : 'es'}: connected items form one branch; comma-separated keys in their order`
     );
     this._kind.addEventListener('change', () => this._sync());
     this._sync();
@@ -112,7 +114,7 @@ class GroupBody extends Widget {
     } else if (kind === 'cyclical') {
       options.maxTries = Number(this._maxTries.value);
     } else if (kind === 'switch') {
-      options.keys = this._keys.value.split(',').map((k) => k.trim());
+      options.keys = this._keys.value.split(',').map(k => k.trim());
     }
     return options;
   }
@@ -139,7 +141,7 @@ export async function askGroup(branches: number, kind: GroupKind = 'static_width
   const result = await showDialog({
     title: 'Put the selection in a group',
     body: new GroupBody(branches, kind),
-    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Group' })],
+    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Group' })]
   });
   return result.button.accept ? (result.value as IGroupOptions) : null;
 }

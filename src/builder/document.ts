@@ -9,7 +9,15 @@ import { Signal } from '@lumino/signaling';
 import { DEFAULT_MAX_TRIES, SWITCHGROUP_SKIP } from '../../core/constants.js';
 import { SpecError } from '../../core/errors.js';
 import { taskName, uniqueIds } from '../../core/nodeIds.js';
-import { bodyPath, branchPath, itemPath, itemsAlong, nodeAtPath, ROOT_PATH, unescapedPath } from '../../core/specPath.js';
+import {
+  bodyPath,
+  branchPath,
+  itemPath,
+  itemsAlong,
+  nodeAtPath,
+  ROOT_PATH,
+  unescapedPath
+} from '../../core/specPath.js';
 import { formatResources, parseResources } from '../../core/resources.js';
 import {
   nodeName,
@@ -19,7 +27,7 @@ import {
   type NodeSpec,
   type WorkflowDocument,
   type WorkflowNodeSpec,
-  type WorkflowSpec,
+  type WorkflowSpec
 } from '../../core/spec.js';
 import { mapScriptPaths } from '../../core/scriptPaths.js';
 
@@ -98,7 +106,7 @@ const GROUP_NAMES: Record<string, string> = {
   dynamic_width: 'DWG',
   cyclical: 'CG',
   switch: 'SG',
-  workflow: 'Workflow',
+  workflow: 'Workflow'
 };
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -176,7 +184,13 @@ export class DefinitionModel {
       let here = parent;
       if (!transparent) {
         const compound = node.kind !== 'task' && node.kind !== 'manual';
-        out.push({ path, parent, kind: label !== null && node.kind === 'workflow' ? 'branch' : node.kind, label: label ?? itemLabel(node), compound });
+        out.push({
+          path,
+          parent,
+          kind: label !== null && node.kind === 'workflow' ? 'branch' : node.kind,
+          label: label ?? itemLabel(node),
+          compound
+        });
         here = path;
       }
       switch (node.kind) {
@@ -189,7 +203,13 @@ export class DefinitionModel {
           for (const [key, branch] of Object.entries(node.branches ?? {})) {
             // A branch that is one task shows as that task, named by its key; a longer one as a box.
             const isTask = branch.kind === 'task' || branch.kind === 'manual';
-            walk(branch, branchPath(path, key), here, isTask ? `${key}: ${itemLabel(branch)}` : branch.kind === 'workflow' ? key : null, false);
+            walk(
+              branch,
+              branchPath(path, key),
+              here,
+              isTask ? `${key}: ${itemLabel(branch)}` : branch.kind === 'workflow' ? key : null,
+              false
+            );
           }
           break;
         case 'static_width':
@@ -221,7 +241,7 @@ export class DefinitionModel {
   /** Every problem found: each task checked on its own, then the whole document (paths resolved with `resolvePath`). */
   validate(resolvePath?: (stored: string) => string): IProblem[] {
     const problems: IProblem[] = [];
-    const drawn = new Set(this.items().map((i) => i.path));
+    const drawn = new Set(this.items().map(i => i.path));
     const owner = (node: string | undefined): string | null => {
       let p = node ?? '';
       while (p && !drawn.has(p)) {
@@ -231,11 +251,17 @@ export class DefinitionModel {
     };
     const add = (error: unknown, prefix: string | null) => {
       if (error instanceof SpecError) {
-        const node = prefix && error.place.node ? error.place.node.replace(/^root/, prefix) : (error.place.node ?? null);
-        if (problems.some((p) => p.node === node && p.field === (error.place.field ?? null))) {
+        const node =
+          prefix && error.place.node ? error.place.node.replace(/^root/, prefix) : (error.place.node ?? null);
+        if (problems.some(p => p.node === node && p.field === (error.place.field ?? null))) {
           return;
         }
-        problems.push({ path: owner(node ?? undefined), node, field: error.place.field ?? null, message: error.problem });
+        problems.push({
+          path: owner(node ?? undefined),
+          node,
+          field: error.place.field ?? null,
+          message: error.problem
+        });
       } else {
         problems.push({ path: null, node: null, field: null, message: String((error as Error)?.message ?? error) });
       }
@@ -279,7 +305,7 @@ export class DefinitionModel {
       name: taskName(options.name, options.code),
       code: options.code,
       args: options.args ?? {},
-      resources: normalizeResources(options.resources ?? DEFAULT_RESOURCES),
+      resources: normalizeResources(options.resources ?? DEFAULT_RESOURCES)
     };
     if (options.retries) {
       task.retries = options.retries;
@@ -311,13 +337,13 @@ export class DefinitionModel {
       throw new BuilderError('these two items are inside one another: connect items of the same workflow');
     }
     const wf = this._workflowAt(path);
-    const child = wf.nodes.find((n) => n.id === c)!;
+    const child = wf.nodes.find(n => n.id === c)!;
     if (child.parents.includes(p)) {
       return;
     }
     if (this._dependsOn(wf, p, c)) {
       throw new BuilderError(
-        `'${p}' already runs after '${c}': a dependency cycle is not allowed (use a CyclicalGroup to repeat steps)`,
+        `'${p}' already runs after '${c}': a dependency cycle is not allowed (use a CyclicalGroup to repeat steps)`
       );
     }
     child.parents.push(p);
@@ -331,11 +357,11 @@ export class DefinitionModel {
     if (wp !== wc) {
       throw new BuilderError('no such dependency');
     }
-    const child = this._workflowAt(wp).nodes.find((n) => n.id === c);
+    const child = this._workflowAt(wp).nodes.find(n => n.id === c);
     if (!child || !child.parents.includes(p)) {
       throw new BuilderError('no such dependency');
     }
-    child.parents = child.parents.filter((x) => x !== p);
+    child.parents = child.parents.filter(x => x !== p);
     dropPorts(child, [p]);
     this._emit();
   }
@@ -348,13 +374,15 @@ export class DefinitionModel {
     const cut = (path: string) => [path.slice(0, path.lastIndexOf('/')), path.slice(path.lastIndexOf('/') + 1)];
     const [wp, p] = cut(parentPath);
     const [wc, c] = cut(childPath);
-    const child = wp === wc ? this._workflowAt(wp).nodes.find((n) => n.id === c) : undefined;
+    const child = wp === wc ? this._workflowAt(wp).nodes.find(n => n.id === c) : undefined;
     if (!child || !child.parents.includes(p)) {
       throw new BuilderError('no such dependency');
     }
     for (const [source, target] of Object.entries(ports ?? {})) {
       if (!source || typeof target !== 'string' || !target) {
-        throw new BuilderError(`a port maps a key the parent returns to an argument name, got '${source}' -> ${JSON.stringify(target)}`);
+        throw new BuilderError(
+          `a port maps a key the parent returns to an argument name, got '${source}' -> ${JSON.stringify(target)}`
+        );
       }
     }
     dropPorts(child, [p]);
@@ -373,17 +401,19 @@ export class DefinitionModel {
     if (chosen.size !== selected.length) {
       throw new BuilderError('the selection holds items inside one another: select items of one workflow');
     }
-    const members = wf.nodes.filter((n) => chosen.has(n.id));
+    const members = wf.nodes.filter(n => chosen.has(n.id));
     // Ports belong to one edge; an edge that would end at the group's border cannot keep them.
     for (const n of wf.nodes) {
       for (const p of Object.keys(n.ports ?? {})) {
         if (chosen.has(n.id) !== chosen.has(p)) {
-          throw new BuilderError(`the dependency of '${n.id}' on '${p}' has ports and would cross the group's border: remove the ports or select both`);
+          throw new BuilderError(
+            `the dependency of '${n.id}' on '${p}' has ports and would cross the group's border: remove the ports or select both`
+          );
         }
       }
     }
     const inside = (item: WorkflowNodeSpec, within: Set<string>): WorkflowNodeSpec => {
-      const kept: WorkflowNodeSpec = { id: item.id, node: item.node, parents: item.parents.filter((p) => within.has(p)) };
+      const kept: WorkflowNodeSpec = { id: item.id, node: item.node, parents: item.parents.filter(p => within.has(p)) };
       const ports = Object.entries(item.ports ?? {}).filter(([p]) => within.has(p));
       if (ports.length > 0) kept.ports = Object.fromEntries(ports);
       return kept;
@@ -392,8 +422,8 @@ export class DefinitionModel {
       if (items.length === 1) {
         return items[0].node;
       }
-      const ids = new Set(items.map((i) => i.id));
-      const body: WorkflowSpec = { kind: 'workflow', nodes: items.map((i) => inside(i, ids)) };
+      const ids = new Set(items.map(i => i.id));
+      const body: WorkflowSpec = { kind: 'workflow', nodes: items.map(i => inside(i, ids)) };
       renumber(body);
       return body;
     };
@@ -421,10 +451,11 @@ export class DefinitionModel {
       }
       case 'switch': {
         const branches = components(members);
-        const keys = options.keys ?? branches.map((_, i) => String.fromCharCode(97 + (i % 26)) + (i >= 26 ? String(i) : ''));
+        const keys =
+          options.keys ?? branches.map((_, i) => String.fromCharCode(97 + (i % 26)) + (i >= 26 ? String(i) : ''));
         if (keys.length !== branches.length) {
           throw new BuilderError(
-            `the selection makes ${branches.length} branch${branches.length === 1 ? '' : 'es'} (connected items form one branch); give ${branches.length} key${branches.length === 1 ? '' : 's'}, got ${keys.length}`,
+            `the selection makes ${branches.length} branch${branches.length === 1 ? '' : 'es'} (connected items form one branch); give ${branches.length} key${branches.length === 1 ? '' : 's'}, got ${keys.length}`
           );
         }
         const seen = new Set<string>();
@@ -440,7 +471,11 @@ export class DefinitionModel {
           }
           seen.add(key);
         }
-        group = { kind: 'switch', ...named, branches: Object.fromEntries(branches.map((b, i) => [keys[i], bodyOf(b)])) };
+        group = {
+          kind: 'switch',
+          ...named,
+          branches: Object.fromEntries(branches.map((b, i) => [keys[i], bodyOf(b)]))
+        };
         break;
       }
       default:
@@ -457,10 +492,10 @@ export class DefinitionModel {
         }
       }
     }
-    const at = wf.nodes.findIndex((n) => chosen.has(n.id));
-    const rest = wf.nodes.filter((n) => !chosen.has(n.id));
+    const at = wf.nodes.findIndex(n => chosen.has(n.id));
+    const rest = wf.nodes.filter(n => !chosen.has(n.id));
     for (const n of rest) {
-      if (n.parents.some((p) => chosen.has(p))) {
+      if (n.parents.some(p => chosen.has(p))) {
         const next: string[] = [];
         for (const p of n.parents) {
           const q = chosen.has(p) ? placeholder : p;
@@ -485,7 +520,7 @@ export class DefinitionModel {
     try {
       const [path, ids] = this._siblings(paths);
       const chosen = new Set(ids);
-      return components(this._workflowAt(path).nodes.filter((n) => chosen.has(n.id))).length;
+      return components(this._workflowAt(path).nodes.filter(n => chosen.has(n.id))).length;
     } catch {
       return paths.length;
     }
@@ -497,24 +532,31 @@ export class DefinitionModel {
     const path = groupPath.slice(0, cut);
     const id = groupPath.slice(cut + 1);
     const parentWf = this._workflowAt(path);
-    const at = parentWf.nodes.findIndex((n) => n.id === id);
+    const at = parentWf.nodes.findIndex(n => n.id === id);
     const item = parentWf.nodes[at];
     if (!item || item.node.kind === 'task' || item.node.kind === 'manual') {
       throw new BuilderError('select a group to ungroup');
     }
     const g = item.node;
     const parts: WorkflowNodeSpec[][] =
-      g.kind === 'switch' ? Object.values(g.branches).map((b) => flatten(b)) : [g.kind === 'workflow' ? g.nodes : flatten(g.body)];
+      g.kind === 'switch'
+        ? Object.values(g.branches).map(b => flatten(b))
+        : [g.kind === 'workflow' ? g.nodes : flatten(g.body)];
     // Inner roots take the group's parents; the group's children depend on the inner leaves.
     const inner = parts.flatMap((contents, k) => {
-      const renamed = new Map(contents.map((c) => [c.id, `\u0000u${k}/${c.id}`]));
-      return contents.map((c) => {
-        const out: WorkflowNodeSpec = { id: renamed.get(c.id)!, node: c.node, parents: c.parents.map((p) => renamed.get(p)!) };
-        if (c.ports) out.ports = Object.fromEntries(Object.entries(c.ports).map(([p, m]) => [renamed.get(p)!, { ...m }]));
+      const renamed = new Map(contents.map(c => [c.id, `\u0000u${k}/${c.id}`]));
+      return contents.map(c => {
+        const out: WorkflowNodeSpec = {
+          id: renamed.get(c.id)!,
+          node: c.node,
+          parents: c.parents.map(p => renamed.get(p)!)
+        };
+        if (c.ports)
+          out.ports = Object.fromEntries(Object.entries(c.ports).map(([p, m]) => [renamed.get(p)!, { ...m }]));
         return out;
       });
     });
-    const hasChild = new Set(inner.flatMap((c) => c.parents));
+    const hasChild = new Set(inner.flatMap(c => c.parents));
     for (const c of inner) {
       if (c.parents.length === 0) {
         c.parents = [...item.parents];
@@ -522,7 +564,7 @@ export class DefinitionModel {
         if (item.ports) c.ports = Object.fromEntries(Object.entries(item.ports).map(([p, m]) => [p, { ...m }]));
       }
     }
-    const leaves = inner.filter((c) => !hasChild.has(c.id)).map((c) => c.id);
+    const leaves = inner.filter(c => !hasChild.has(c.id)).map(c => c.id);
     for (const n of parentWf.nodes) {
       if (n.parents.includes(id)) {
         const next: string[] = [];
@@ -559,9 +601,9 @@ export class DefinitionModel {
     }
     for (const [path, ids] of byWorkflow) {
       const wf = this._workflowAt(path);
-      wf.nodes = wf.nodes.filter((n) => !ids.has(n.id));
+      wf.nodes = wf.nodes.filter(n => !ids.has(n.id));
       for (const n of wf.nodes) {
-        n.parents = n.parents.filter((p) => !ids.has(p));
+        n.parents = n.parents.filter(p => !ids.has(p));
         dropPorts(n, [...ids]);
       }
       renumber(wf);
@@ -583,7 +625,14 @@ export class DefinitionModel {
       if (field === 'name' && (node.kind === 'task' || node.kind === 'manual')) {
         throw new BuilderError('a task needs a name');
       }
-      if (field === 'retries' || field === 'preamble' || field === 'name' || field === 'notebook' || field === 'timeout' || field === 'func') {
+      if (
+        field === 'retries' ||
+        field === 'preamble' ||
+        field === 'name' ||
+        field === 'notebook' ||
+        field === 'timeout' ||
+        field === 'func'
+      ) {
         delete node[field];
       } else {
         node[field] = value;
@@ -719,15 +768,15 @@ export class DefinitionModel {
     if (this._doc.root.kind !== 'workflow') {
       // The old root becomes the one item of a new root workflow: its paths move below that item.
       const moved = itemPath(ROOT_PATH, this._workflowAt(ROOT_PATH).nodes[0].id);
-      paths = paths.map((p) => moved + p.slice(ROOT_PATH.length));
+      paths = paths.map(p => moved + p.slice(ROOT_PATH.length));
     }
-    const workflows = new Set(this._workflows().map((w) => w.path));
-    const chains = paths.map((p) => itemsAlong(p, (path) => workflows.has(path)));
-    if (chains.some((c) => c.length === 0)) {
+    const workflows = new Set(this._workflows().map(w => w.path));
+    const chains = paths.map(p => itemsAlong(p, path => workflows.has(path)));
+    if (chains.some(c => c.length === 0)) {
       throw new BuilderError('select tasks or groups, not the whole workflow');
     }
     let depth = 0;
-    while (chains.every((c) => c.length > depth && c[depth].workflow === chains[0][depth].workflow)) {
+    while (chains.every(c => c.length > depth && c[depth].workflow === chains[0][depth].workflow)) {
       depth++;
     }
     if (depth === 0) {
@@ -735,11 +784,11 @@ export class DefinitionModel {
     }
     // Two items of different branches of one switch share no workflow below the switch.
     const level = depth - 1;
-    return [chains[0][level].workflow, chains.map((c) => c[level].id)];
+    return [chains[0][level].workflow, chains.map(c => c[level].id)];
   }
 
   private _dependsOn(wf: WorkflowSpec, id: string, on: string): boolean {
-    const parents = new Map(wf.nodes.map((n) => [n.id, n.parents]));
+    const parents = new Map(wf.nodes.map(n => [n.id, n.parents]));
     const seen = new Set<string>();
     const stack = [id];
     while (stack.length) {
@@ -781,7 +830,7 @@ export class DefinitionModel {
     if (!positions) {
       return;
     }
-    const drawn = new Set(this.items().map((i) => i.path));
+    const drawn = new Set(this.items().map(i => i.path));
     for (const key of Object.keys(positions)) {
       if (!drawn.has(key)) {
         delete positions[key];
@@ -818,11 +867,11 @@ function normalizeResources(text: string): string {
 
 /** Ids from display names by the builders' rule (core/nodeIds.ts); returns old → new. */
 function renumber(wf: WorkflowSpec): Map<string, string> {
-  const ids = uniqueIds(wf.nodes.map((n) => nodeName(n.node)));
+  const ids = uniqueIds(wf.nodes.map(n => nodeName(n.node)));
   const map = new Map(wf.nodes.map((n, i) => [n.id, ids[i]]));
   for (const n of wf.nodes) {
     n.id = map.get(n.id)!;
-    n.parents = n.parents.map((p) => map.get(p) ?? p);
+    n.parents = n.parents.map(p => map.get(p) ?? p);
     if (n.ports) n.ports = Object.fromEntries(Object.entries(n.ports).map(([p, m]) => [map.get(p) ?? p, m]));
   }
   return map;
@@ -830,8 +879,8 @@ function renumber(wf: WorkflowSpec): Map<string, string> {
 
 /** Items of a selection grouped by the dependencies among them, in the order they come. */
 function components(items: WorkflowNodeSpec[]): WorkflowNodeSpec[][] {
-  const ids = new Set(items.map((i) => i.id));
-  const root = new Map(items.map((i) => [i.id, i.id]));
+  const ids = new Set(items.map(i => i.id));
+  const root = new Map(items.map(i => [i.id, i.id]));
   const find = (x: string): string => (root.get(x) === x ? x : find(root.get(x)!));
   for (const i of items) {
     for (const p of i.parents) {

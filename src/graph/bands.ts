@@ -31,7 +31,7 @@ export function iterationBands(nodes: readonly PerQueue.Node[]): {
   bands: Map<string, IIterationBand>;
   of: Map<number, string[]>;
 } {
-  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const byId = new Map(nodes.map(n => [n.id, n]));
   const bands = new Map<string, IIterationBand>();
   const of = new Map<number, string[]>();
   for (const node of nodes) {
@@ -46,7 +46,13 @@ export function iterationBands(nodes: readonly PerQueue.Node[]): {
         if (iteration !== undefined) {
           const key = `b${parent.id}.${iteration}`;
           if (!bands.has(key)) {
-            bands.set(key, { key, cycleId: parent.id, iteration, label: `${parent.name} · iteration ${iteration}`, depth });
+            bands.set(key, {
+              key,
+              cycleId: parent.id,
+              iteration,
+              label: `${parent.name} · iteration ${iteration}`,
+              depth
+            });
           }
           keys.unshift(key);
         }
@@ -66,7 +72,7 @@ export function iterationBands(nodes: readonly PerQueue.Node[]): {
  */
 export function bandBoxes(
   bands: ReadonlyMap<string, IIterationBand>,
-  members: Iterable<{ bands: readonly string[]; box: IBox }>,
+  members: Iterable<{ bands: readonly string[]; box: IBox }>
 ): Map<string, IBox> {
   const boxes = new Map<string, IBox>();
   let deepest = 0;

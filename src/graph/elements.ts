@@ -69,7 +69,7 @@ const GROUP_STATE_ORDER: readonly EntryState[] = [
   'cancelled',
   'succeeded',
   'discarded',
-  'skipped',
+  'skipped'
 ];
 
 /**
@@ -143,7 +143,6 @@ export function buildGraph(detail: PerQueue.WorkflowDetail, options: IBuildOptio
   // inside it, and the outermost collapsed cycle takes in the cycles inside it.
   const cycleOf = collapsedCycles(nodes, overrides, groups);
 
-
   const shownAs = new Map<number, string>();
   const out: IGraphNode[] = [];
   const collapsedNodes = new Map<string, IGraphNode>();
@@ -165,7 +164,7 @@ export function buildGraph(detail: PerQueue.WorkflowDetail, options: IBuildOptio
           count: 0,
           counts: {},
           // A collapsed cycle sits in the bands of the cycles around it, not its own.
-          bands: (cycleKey ? iterations.of.get(Number(cycleKey.slice(1))) : iterations.of.get(node.id)) ?? noBands,
+          bands: (cycleKey ? iterations.of.get(Number(cycleKey.slice(1))) : iterations.of.get(node.id)) ?? noBands
         };
         collapsedNodes.set(id, shown);
         out.push(shown);
@@ -187,14 +186,15 @@ export function buildGraph(detail: PerQueue.WorkflowDetail, options: IBuildOptio
       groupKey: key ?? ownCycle?.key ?? null,
       count: 1,
       counts: { [node.state]: 1 },
-      bands: iterations.of.get(node.id) ?? noBands,
+      bands: iterations.of.get(node.id) ?? noBands
     });
     shownAs.set(node.id, id);
   }
   for (const shown of collapsedNodes.values()) {
     const group = groups.get(shown.groupKey as string) as IWidthGroup;
     shown.state = groupState(shown.counts);
-    shown.label = group.kind === 'cycle' ? `${group.name} ↻${group.iterations} ×${shown.count}` : `${group.name} ×${shown.count}`;
+    shown.label =
+      group.kind === 'cycle' ? `${group.name} ↻${group.iterations} ×${shown.count}` : `${group.name} ×${shown.count}`;
   }
 
   const edges: IGraphEdge[] = [];
@@ -222,17 +222,25 @@ export function buildGraph(detail: PerQueue.WorkflowDetail, options: IBuildOptio
 function collapsedCycles(
   nodes: readonly PerQueue.Node[],
   overrides: ReadonlyMap<string, boolean>,
-  groups: Map<string, IWidthGroup>,
+  groups: Map<string, IWidthGroup>
 ): Map<number, string> {
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  const cycles = nodes.filter((n) => n.kind === 'cyclical');
+  const byId = new Map(nodes.map(n => [n.id, n]));
+  const cycles = nodes.filter(n => n.kind === 'cyclical');
   const out = new Map<number, string>();
   if (cycles.length === 0) {
     return out;
   }
   for (const cycle of cycles) {
     const key = `c${cycle.id}`;
-    groups.set(key, { key, name: cycle.name, size: 0, collapsed: overrides.get(key) ?? false, entryIds: [], kind: 'cycle', iterations: 0 });
+    groups.set(key, {
+      key,
+      name: cycle.name,
+      size: 0,
+      collapsed: overrides.get(key) ?? false,
+      entryIds: [],
+      kind: 'cycle',
+      iterations: 0
+    });
   }
   const seenIterations = new Map<string, Set<number>>();
   for (const node of nodes) {
@@ -261,7 +269,7 @@ function collapsedCycles(
         }
       }
     }
-    const outermost = [...holders].reverse().find((c) => groups.get(`c${c.id}`)?.collapsed);
+    const outermost = [...holders].reverse().find(c => groups.get(`c${c.id}`)?.collapsed);
     if (outermost) {
       out.set(node.id, `c${outermost.id}`);
     }
@@ -271,10 +279,10 @@ function collapsedCycles(
 
 /** "3 succeeded · 1 failed", in GROUP_STATE_ORDER, for group nodes and tooltips. */
 export function countsText(counts: Partial<Record<string, number>>): string {
-  const known = GROUP_STATE_ORDER.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${counts[s]} ${stateLabel(s)}`);
+  const known = GROUP_STATE_ORDER.filter(s => (counts[s] ?? 0) > 0).map(s => `${counts[s]} ${stateLabel(s)}`);
   const other = Object.keys(counts)
-    .filter((s) => !(GROUP_STATE_ORDER as readonly string[]).includes(s) && (counts[s] ?? 0) > 0)
-    .map((s) => `${counts[s]} ${stateLabel(s)}`);
+    .filter(s => !(GROUP_STATE_ORDER as readonly string[]).includes(s) && (counts[s] ?? 0) > 0)
+    .map(s => `${counts[s]} ${stateLabel(s)}`);
   return [...known, ...other].join(' · ');
 }
 

@@ -41,7 +41,7 @@ export function layoutRequestOf(
   elements: IGraphElements,
   labels: ReadonlyMap<string, IShownLabel>,
   rankDir: 'TB' | 'LR',
-  bandLabelWidths: ReadonlyMap<string, number> = new Map(),
+  bandLabelWidths: ReadonlyMap<string, number> = new Map()
 ): ILayoutRequest {
   const index = new Map<string, number>();
   const request: ILayoutRequest = {
@@ -53,7 +53,7 @@ export function layoutRequestOf(
     edges: [],
     rankDir,
     nodeSep: NODE_SEP,
-    rankSep: RANK_SEP,
+    rankSep: RANK_SEP
   };
   elements.nodes.forEach((node, i) => {
     const shape = shapeOf(node);
@@ -90,7 +90,7 @@ export function nodeBox(node: IGraphNode, label: IShownLabel | undefined, x: num
 export function layoutBands(
   elements: IGraphElements,
   labels: ReadonlyMap<string, IShownLabel>,
-  position: (id: string) => { x: number; y: number } | undefined,
+  position: (id: string) => { x: number; y: number } | undefined
 ): Map<string, IBox> {
   const members: { bands: readonly string[]; box: IBox }[] = [];
   for (const node of elements.nodes) {
@@ -107,11 +107,18 @@ export function graphBox(
   elements: IGraphElements,
   labels: ReadonlyMap<string, IShownLabel>,
   position: (id: string) => { x: number; y: number } | undefined,
-  bands: Iterable<IBox>,
+  bands: Iterable<IBox>
 ): IBox | null {
   let box: IBox | null = null;
   const grow = (b: IBox) => {
-    box = box ? { x1: Math.min(box.x1, b.x1), y1: Math.min(box.y1, b.y1), x2: Math.max(box.x2, b.x2), y2: Math.max(box.y2, b.y2) } : { ...b };
+    box = box
+      ? {
+          x1: Math.min(box.x1, b.x1),
+          y1: Math.min(box.y1, b.y1),
+          x2: Math.max(box.x2, b.x2),
+          y2: Math.max(box.y2, b.y2)
+        }
+      : { ...b };
   };
   for (const node of elements.nodes) {
     const at = position(node.id);
@@ -132,9 +139,12 @@ export function fitViewport(
   height: number,
   padding: number,
   minZoom: number,
-  maxZoom: number,
+  maxZoom: number
 ): { zoom: number; pan: { x: number; y: number } } {
-  const fits = Math.min((width - 2 * padding) / Math.max(1, box.x2 - box.x1), (height - 2 * padding) / Math.max(1, box.y2 - box.y1));
+  const fits = Math.min(
+    (width - 2 * padding) / Math.max(1, box.x2 - box.x1),
+    (height - 2 * padding) / Math.max(1, box.y2 - box.y1)
+  );
   const zoom = Math.max(minZoom, Math.min(maxZoom, fits));
   return { zoom, pan: { x: (width - (box.x1 + box.x2) * zoom) / 2, y: (height - (box.y1 + box.y2) * zoom) / 2 } };
 }
@@ -150,7 +160,7 @@ export function readableViewport(
   box: IBox,
   width: number,
   fitted: { zoom: number; pan: { x: number; y: number } },
-  padding: number,
+  padding: number
 ): { zoom: number; pan: { x: number; y: number } } {
   if (fitted.zoom >= READABLE_ZOOM) {
     return fitted;

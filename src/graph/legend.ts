@@ -26,7 +26,7 @@ export const FAMILY_OF_STATE: Record<EntryState, StateFamily> = {
   failed: 'failed',
   timed_out: 'failed',
   blocked: 'failed',
-  awaiting_input: 'person',
+  awaiting_input: 'person'
 };
 
 export const FAMILY_LOOK: Record<StateFamily, IFamilyLook> = {
@@ -35,14 +35,19 @@ export const FAMILY_LOOK: Record<StateFamily, IFamilyLook> = {
   done: { label: 'Done', glyphName: 'check', glyph: 'M4 12l5 5L20 6', border: 'solid' },
   stopped: { label: 'Discarded, skipped, cancelled', glyphName: 'dash', glyph: 'M5 12h14', border: 'dotted' },
   failed: { label: 'Failed, timed out, blocked', glyphName: 'cross', glyph: 'M6 6l12 12M18 6L6 18', border: 'double' },
-  person: { label: 'Awaiting a person', glyphName: 'person', glyph: 'M12 4a3.5 3.5 0 1 0 0.01 0M5 20c0-4 3-6.5 7-6.5s7 2.5 7 6.5', border: 'solid' },
+  person: {
+    label: 'Awaiting a person',
+    glyphName: 'person',
+    glyph: 'M12 4a3.5 3.5 0 1 0 0.01 0M5 20c0-4 3-6.5 7-6.5s7 2.5 7 6.5',
+    border: 'solid'
+  }
 };
 
 export const STATE_FAMILIES: readonly StateFamily[] = ['waiting', 'running', 'done', 'stopped', 'failed', 'person'];
 
 /** The states of a family, in the engine's order. */
 export function statesOf(family: StateFamily): EntryState[] {
-  return ENTRY_STATES.filter((state) => FAMILY_OF_STATE[state] === family);
+  return ENTRY_STATES.filter(state => FAMILY_OF_STATE[state] === family);
 }
 
 /** The glyph of a family as an SVG document, stroked in `color` (for cytoscape and the legend). */
@@ -65,7 +70,7 @@ export function glyphColor(background: string): string {
   if (!rgb) {
     return '#000';
   }
-  const [r, g, b] = rgb.map((v) => {
+  const [r, g, b] = rgb.map(v => {
     const x = v / 255;
     return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
   });
@@ -76,8 +81,8 @@ export function glyphColor(background: string): string {
 function parseColor(text: string): [number, number, number] | null {
   const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(text.trim());
   if (hex) {
-    const h = hex[1].length === 3 ? [...hex[1]].map((d) => d + d).join('') : hex[1];
-    return [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16)) as [number, number, number];
+    const h = hex[1].length === 3 ? [...hex[1]].map(d => d + d).join('') : hex[1];
+    return [0, 2, 4].map(i => parseInt(h.slice(i, i + 2), 16)) as [number, number, number];
   }
   const rgb = /^rgba?\(\s*(\d+)[\s,]+(\d+)[\s,]+(\d+)/i.exec(text.trim());
   return rgb ? [Number(rgb[1]), Number(rgb[2]), Number(rgb[3])] : null;

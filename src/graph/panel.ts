@@ -11,7 +11,6 @@ import { EntryDetails } from '../workflows/details';
 import { graphTabTitle } from './tabTitle';
 import { IGraphSettings, WorkflowGraphView } from './view';
 
-
 interface IGraphPanelOptions {
   model: IPerQueueModel;
   commands: CommandRegistry;
@@ -29,12 +28,16 @@ export class GraphPanel extends SplitPanel {
     this.addClass('jp-PerQueue-graph');
     this.node.dataset.workflowId = String(options.workflowId);
 
-    this._graph = new WorkflowGraphView({ model: options.model, workflowId: options.workflowId, settings: options.settings });
+    this._graph = new WorkflowGraphView({
+      model: options.model,
+      workflowId: options.workflowId,
+      settings: options.settings
+    });
     this._details = new EntryDetails({
       model: options.model,
       commands: options.commands,
       logTail: () => this._settings().logTail,
-      setGroupCollapsed: (key, collapsed) => this.setGroupCollapsed(key, collapsed),
+      setGroupCollapsed: (key, collapsed) => this.setGroupCollapsed(key, collapsed)
     });
     this.addWidget(this._graph);
     this.addWidget(this._details);
@@ -92,7 +95,7 @@ export class GraphPanel extends SplitPanel {
     if (!node) {
       return;
     }
-    const shown = this._graph.elements?.nodes.find((n) => n.entryId === entryId);
+    const shown = this._graph.elements?.nodes.find(n => n.entryId === entryId);
     this._graph.highlight(shown?.id ?? null);
     if (reveal && shown) {
       this._graph.reveal(shown.id);

@@ -9,7 +9,6 @@ export function graphSettings(settings: ISettingRegistry.ISettings | null): IGra
   return {
     collapseWidthAbove: get('collapseWidthAbove', DEFAULT_GRAPH_SETTINGS.collapseWidthAbove),
     layoutDirection: get('layoutDirection', DEFAULT_GRAPH_SETTINGS.layoutDirection),
-    logTail: get('logTail', DEFAULT_GRAPH_SETTINGS.logTail),
+    logTail: get('logTail', DEFAULT_GRAPH_SETTINGS.logTail)
   };
 }
-

@@ -14,7 +14,17 @@ import { GraphLegend } from './legendView';
 import { buildGraph, countsText, IGraphElements, IGraphNode } from './elements';
 import { BAND_PADDING, type IBox } from './bands';
 import { estimateTextWidth, LABEL_FONT_SIZE, LABEL_MARGIN } from './labels';
-import { ENTRY_SIZE, fitViewport, graphBox, readableViewport, GROUP_SIZE, IShownLabel, layoutBands, layoutRequestOf, shownLabel } from './layout';
+import {
+  ENTRY_SIZE,
+  fitViewport,
+  graphBox,
+  readableViewport,
+  GROUP_SIZE,
+  IShownLabel,
+  layoutBands,
+  layoutRequestOf,
+  shownLabel
+} from './layout';
 import { markContextEntry, onThemeChange } from '../ui';
 import { layoutOffThread, OFF_THREAD_LAYOUT_MIN_NODES } from './worker/layout';
 import { layeredLayout } from './worker/layoutCore';
@@ -100,7 +110,7 @@ export class WorkflowGraphView extends Widget {
     this._showMessage('Loading…');
     this.loaded = this._model.loadWorkflow(this.workflowId).then(
       () => this._update(),
-      (error) => this._showMessage(`Cannot load workflow #${this.workflowId}: ${error?.message ?? error}`),
+      error => this._showMessage(`Cannot load workflow #${this.workflowId}: ${error?.message ?? error}`)
     );
     if (typeof ResizeObserver !== 'undefined') {
       this._resizeObserver = new ResizeObserver(() => this._onSizeChanged());
@@ -135,13 +145,13 @@ export class WorkflowGraphView extends Widget {
     const x = clientX - box.left;
     const y = clientY - box.top;
     let hit: string | null = null;
-    cy.nodes().forEach((node) => {
+    cy.nodes().forEach(node => {
       const b = node.renderedBoundingBox({ includeLabels: false, includeOverlays: false });
       if (x >= b.x1 && x <= b.x2 && y >= b.y1 && y <= b.y2 && !node.isParent()) {
         hit = node.id();
       }
     });
-    return hit === null ? null : (this._elements.nodes.find((n) => n.id === hit) ?? null);
+    return hit === null ? null : (this._elements.nodes.find(n => n.id === hit) ?? null);
   }
 
   /** Centres a drawn node (by its cytoscape id) and zooms in so that it can be read. */
@@ -330,21 +340,21 @@ export class WorkflowGraphView extends Widget {
       maxZoom: 3,
       wheelSensitivity: 0.3,
       boxSelectionEnabled: false,
-      autoungrabify: true,
+      autoungrabify: true
     });
-    cy.on('tap', 'node', (event) => {
-      const shown = this._elements?.nodes.find((n) => n.id === event.target.id());
+    cy.on('tap', 'node', event => {
+      const shown = this._elements?.nodes.find(n => n.id === event.target.id());
       if (shown) {
         this._tapped.emit(shown);
       }
     });
-    cy.on('tap', (event) => {
+    cy.on('tap', event => {
       if (event.target === cy) {
         this._tapped.emit(null);
       }
     });
     // Long names are cut on the canvas: the full name (and a group's counts) in the tooltip.
-    cy.on('mouseover', 'node', (event) => {
+    cy.on('mouseover', 'node', event => {
       const data = event.target.data();
       this.node.title = data.summary && data.count > 1 ? `${data.label}\n${data.summary}` : data.label;
     });
@@ -360,8 +370,13 @@ export class WorkflowGraphView extends Widget {
     if (!cy || !elements) {
       return;
     }
-    const bandLabelWidths = new Map([...elements.bands.values()].map((band) => [band.key, this._measure(band.label)]));
-    const request = layoutRequestOf(elements, this._labels(elements), this._settings().layoutDirection, bandLabelWidths);
+    const bandLabelWidths = new Map([...elements.bands.values()].map(band => [band.key, this._measure(band.label)]));
+    const request = layoutRequestOf(
+      elements,
+      this._labels(elements),
+      this._settings().layoutDirection,
+      bandLabelWidths
+    );
     const generation = ++this._layoutGeneration;
     if (request.ids.length < OFF_THREAD_LAYOUT_MIN_NODES) {
       this._layoutPending = false;
@@ -371,7 +386,7 @@ export class WorkflowGraphView extends Widget {
     this._layoutPending = true;
     this._showMessage(`Laying out ${request.ids.length} nodes…`);
     layoutOffThread(request).then(
-      (result) => {
+      result => {
         // A newer layout (or the view's end) made this one moot.
         if (generation !== this._layoutGeneration || this.isDisposed || !this._cy) {
           return;
@@ -380,10 +395,10 @@ export class WorkflowGraphView extends Widget {
         this._showMessage('');
         this._apply(positionsOf(request.ids, result.positions));
       },
-      (error) => {
+      error => {
         this._layoutPending = false;
         this._showMessage(`The layout failed: ${error?.message ?? error}`);
-      },
+      }
     );
   }
 
@@ -408,7 +423,7 @@ export class WorkflowGraphView extends Widget {
     cy.batch(() => {
       // One pass over what is drawn: a lookup per element would build a collection each time.
       const present = new Map<string, cytoscape.SingularElementReturnValue>();
-      cy.elements().forEach((element) => {
+      cy.elements().forEach(element => {
         present.set(element.id(), element);
       });
       const wanted = new Set<string>();
@@ -423,7 +438,13 @@ export class WorkflowGraphView extends Widget {
         const existing = present.get(node.id);
         if (!existing) {
           const data = nodeData(node, label);
-          added.push({ group: 'nodes', data, classes, position: position ?? { x: 0, y: 0 }, scratch: { _pqSignature: signature } });
+          added.push({
+            group: 'nodes',
+            data,
+            classes,
+            position: position ?? { x: 0, y: 0 },
+            scratch: { _pqSignature: signature }
+          });
           continue;
         }
         if (existing.scratch('_pqSignature') !== signature) {
@@ -442,16 +463,26 @@ export class WorkflowGraphView extends Widget {
         }
       }
       if (positions) {
-        const boxes = layoutBands(elements, labels, (id) => positions.get(id));
-        this._layoutBox = graphBox(elements, labels, (id) => positions.get(id), boxes.values());
+        const boxes = layoutBands(elements, labels, id => positions.get(id));
+        this._layoutBox = graphBox(elements, labels, id => positions.get(id), boxes.values());
         for (const [key, box] of boxes) {
           const band = elements.bands.get(key)!;
           // The box behind the iteration's entries, and its label on top of the edges.
           const half = Math.max(box.x2 - box.x1, this._measure(band.label) + 2 * BAND_PADDING.side) / 2;
           const centre = (box.x1 + box.x2) / 2;
           const parts: [string, Record<string, unknown>, string, IPosition][] = [
-            [`band:${key}`, { label: band.label, width: 2 * half, height: box.y2 - box.y1 }, 'band band-box', { x: centre, y: (box.y1 + box.y2) / 2 }],
-            [`band-label:${key}`, { label: band.label }, 'band band-label', { x: centre, y: box.y1 + BAND_PADDING.top / 2 }],
+            [
+              `band:${key}`,
+              { label: band.label, width: 2 * half, height: box.y2 - box.y1 },
+              'band band-box',
+              { x: centre, y: (box.y1 + box.y2) / 2 }
+            ],
+            [
+              `band-label:${key}`,
+              { label: band.label },
+              'band band-label',
+              { x: centre, y: box.y1 + BAND_PADDING.top / 2 }
+            ]
           ];
           for (const [id, data, classes, position] of parts) {
             wanted.add(id);
@@ -465,7 +496,7 @@ export class WorkflowGraphView extends Widget {
           }
         }
       } else {
-        cy.nodes('.band').forEach((band) => {
+        cy.nodes('.band').forEach(band => {
           wanted.add(band.id());
         });
       }
@@ -515,7 +546,7 @@ export class WorkflowGraphView extends Widget {
     for (const node of elements.nodes) {
       let shown = this._labelCache.get(node.label);
       if (!shown) {
-        shown = shownLabel(node.label, (text) => this._measure(text));
+        shown = shownLabel(node.label, text => this._measure(text));
         this._labelCache.set(node.label, shown);
       }
       labels.set(node.id, shown);
@@ -554,7 +585,7 @@ export class WorkflowGraphView extends Widget {
       // The theme's first font only: cytoscape hashes the family into every label's cache key.
       font: `${read('--jp-ui-font-family', 'sans-serif').split(',')[0].trim()}, sans-serif`,
       // Not a colour, but the edges' style depends on it: a change of direction restyles them.
-      direction: this._settings().layoutDirection,
+      direction: this._settings().layoutDirection
     };
     for (const state of STATES) {
       this._colors[state] = read(`--jp-PerQueue-state-${state.replace(/_/g, '-')}`, '#9e9e9e');
@@ -595,15 +626,21 @@ export class WorkflowGraphView extends Widget {
           'z-index-compare': 'manual',
           'z-index': 2,
           // In a large graph labels appear once zoomed in enough to read them.
-          'min-zoomed-font-size': large ? 8 : 0,
-        },
+          'min-zoomed-font-size': large ? 8 : 0
+        }
       },
       // Opaque, so a group's diamond keeps its state colour's contrast against the canvas (the shape marks it).
       { selector: 'node.placeholder', style: { shape: 'diamond' } },
       { selector: 'node.manual', style: { shape: 'round-rectangle' } },
       {
         selector: 'node.group',
-        style: { shape: 'round-rectangle', width: GROUP_SIZE.width, height: GROUP_SIZE.height, 'border-width': 3, 'border-style': 'double' },
+        style: {
+          shape: 'round-rectangle',
+          width: GROUP_SIZE.width,
+          height: GROUP_SIZE.height,
+          'border-width': 3,
+          'border-style': 'double'
+        }
       },
       { selector: 'node.selected', style: { 'border-width': 4, 'border-color': c.selected } },
       { selector: 'node.band', style: { events: 'no', 'border-width': 0, label: '' } },
@@ -618,8 +655,8 @@ export class WorkflowGraphView extends Widget {
           'border-width': 1,
           'border-style': 'dashed',
           'border-color': c.edge,
-          'z-index': 0,
-        },
+          'z-index': 0
+        }
       },
       {
         selector: 'node.band-label',
@@ -635,8 +672,8 @@ export class WorkflowGraphView extends Widget {
           'text-background-opacity': 1,
           'text-background-padding': '2px',
           'text-background-shape': 'roundrectangle',
-          'z-index': 3,
-        },
+          'z-index': 3
+        }
       },
       {
         selector: 'edge',
@@ -655,16 +692,16 @@ export class WorkflowGraphView extends Widget {
                 'taxi-direction': 'downward',
                 'taxi-turn': `${-EDGE_TURN_ABOVE_TARGET}px`,
                 'taxi-turn-min-distance': '4px',
-                'edge-distances': 'node-position',
+                'edge-distances': 'node-position'
               }
             : {}),
           'haystack-radius': 0,
           'z-index-compare': 'manual',
-          'z-index': 1,
-        },
+          'z-index': 1
+        }
       },
       // Dashed lines are slow to draw without a GPU: in large graphs a join is a paler line.
-      { selector: 'edge.join', style: large ? { 'line-opacity': 0.5 } : { 'line-style': 'dashed' } },
+      { selector: 'edge.join', style: large ? { 'line-opacity': 0.5 } : { 'line-style': 'dashed' } }
     ];
     for (const state of STATES) {
       const family = FAMILY_OF_STATE[state];
@@ -677,12 +714,17 @@ export class WorkflowGraphView extends Widget {
           'background-height': '60%',
           'background-clip': 'none',
           'border-style': FAMILY_LOOK[family].border,
-          'border-width': FAMILY_LOOK[family].border === 'double' ? 3 : 2,
-        },
+          'border-width': FAMILY_LOOK[family].border === 'double' ? 3 : 2
+        }
       });
     }
     // A collapsed group keeps its double frame and shows its states as segments, not a glyph.
-    const groupStyle: Record<string, unknown> = { 'border-style': 'double', 'border-width': 3, 'background-image': 'none', 'pie-size': '80%' };
+    const groupStyle: Record<string, unknown> = {
+      'border-style': 'double',
+      'border-width': 3,
+      'background-image': 'none',
+      'pie-size': '80%'
+    };
     STATES.forEach((state, i) => {
       groupStyle[`pie-${i + 1}-background-color`] = c[state];
       groupStyle[`pie-${i + 1}-background-size`] = `data(pie_${state})`;
@@ -773,7 +815,7 @@ function nodeData(node: IGraphNode, label: IShownLabel | undefined): Record<stri
     groupKey: node.groupKey,
     count: node.count,
     summary: countsText(node.counts),
-    ...pieData(node),
+    ...pieData(node)
   };
 }
 

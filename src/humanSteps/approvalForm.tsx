@@ -79,7 +79,7 @@ export class ApprovalFormBody extends ReactWidget {
             noValidate
             extraErrors={this._showErrors ? this._check.errorSchema : undefined}
             showErrorList={false}
-            onChange={(event) => this._onChange(event.formData)}
+            onChange={event => this._onChange(event.formData)}
             formContext={{ defaultFormData: {} }}
             idPrefix={this._idPrefix}
             disabled={this._busy}

@@ -17,7 +17,7 @@ class ApprovalFormDialog extends Dialog<JsonObject> {
   constructor(
     title: string,
     private readonly _form: ApprovalFormBody,
-    private readonly _submit: (data: JsonObject) => Promise<void>,
+    private readonly _submit: (data: JsonObject) => Promise<void>
   ) {
     const buttons = [
       Dialog.cancelButton(),
@@ -26,9 +26,9 @@ class ApprovalFormDialog extends Dialog<JsonObject> {
         label: 'Edit as JSON',
         accept: false,
         actions: [EDIT_AS_JSON],
-        caption: 'Type the result as a JSON object instead',
+        caption: 'Type the result as a JSON object instead'
       }),
-      Dialog.okButton({ label: 'Approve' }),
+      Dialog.okButton({ label: 'Approve' })
     ];
     super({ title, body: _form, buttons, focusNodeSelector: 'input, select, textarea' });
     this.addClass('jp-PerQueue-approval-form-dialog');
@@ -82,7 +82,7 @@ class ApprovalFormDialog extends Dialog<JsonObject> {
   private _setBusy(busy: boolean): void {
     this._busy = busy;
     this._form.setBusy(busy);
-    this.node.querySelectorAll<HTMLButtonElement>('.jp-Dialog-footer button').forEach((node) => {
+    this.node.querySelectorAll<HTMLButtonElement>('.jp-Dialog-footer button').forEach(node => {
       node.disabled = busy;
     });
   }

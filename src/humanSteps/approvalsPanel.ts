@@ -13,7 +13,7 @@ import { button, clear, el, formatTime, sidebarHeader } from '../ui';
 export class ApprovalsPanel extends Widget {
   constructor(
     private readonly _steps: HumanSteps,
-    private readonly _commands: CommandRegistry,
+    private readonly _commands: CommandRegistry
   ) {
     super();
     this.id = 'perqueue-approvals';
@@ -21,7 +21,9 @@ export class ApprovalsPanel extends Widget {
     this.title.caption = 'PerQueue: human steps waiting for you';
 
     const refresh = () => void this._steps.refresh().catch(() => undefined);
-    this.node.appendChild(sidebarHeader('Human steps', 'jp-PerQueue-approvals-refresh', refresh, 'Load the waiting steps again'));
+    this.node.appendChild(
+      sidebarHeader('Human steps', 'jp-PerQueue-approvals-refresh', refresh, 'Load the waiting steps again')
+    );
     this._banner = el('div', 'jp-PerQueue-banner');
     this._banner.hidden = true;
     this.node.appendChild(this._banner);
@@ -77,7 +79,7 @@ export class ApprovalsPanel extends Widget {
     head.appendChild(el('span', 'jp-PerQueue-chip jp-PerQueue-state-awaiting_input', chip));
     li.appendChild(head);
 
-    const workflow = this._steps.model.workflows.find((w) => w.id === node.workflowId);
+    const workflow = this._steps.model.workflows.find(w => w.id === node.workflowId);
     const where = `${workflow?.name || 'workflow'} #${node.workflowId} · entry #${node.id}`;
     li.appendChild(el('div', 'jp-PerQueue-approval-meta', where));
     const since = node.startedAt ?? node.createdAt;
@@ -93,7 +95,12 @@ export class ApprovalsPanel extends Widget {
     const args = { entryId: node.id, workflowId: node.workflowId };
     if (spec.notebook) {
       actions.appendChild(
-        button('Open', 'jp-PerQueue-approval-open', () => void this._commands.execute(CommandIDs.openStep, args), 'Open the notebook prepared for this step, with its inputs'),
+        button(
+          'Open',
+          'jp-PerQueue-approval-open',
+          () => void this._commands.execute(CommandIDs.openStep, args),
+          'Open the notebook prepared for this step, with its inputs'
+        )
       );
     }
     actions.appendChild(
@@ -101,21 +108,31 @@ export class ApprovalsPanel extends Widget {
         'Approve…',
         'jp-PerQueue-approval-approve',
         () => void this._commands.execute(CommandIDs.approveStep, args),
-        form ? 'Complete the step: fill in its form' : 'Complete the step, with a result you can edit',
-      ),
+        form ? 'Complete the step: fill in its form' : 'Complete the step, with a result you can edit'
+      )
     );
     actions.appendChild(
-      button('Reject…', 'jp-PerQueue-approval-reject', () => void this._commands.execute(CommandIDs.rejectStep, args), 'Reject the step, with a reason'),
+      button(
+        'Reject…',
+        'jp-PerQueue-approval-reject',
+        () => void this._commands.execute(CommandIDs.rejectStep, args),
+        'Reject the step, with a reason'
+      )
     );
     actions.appendChild(
-      button('Graph', 'jp-PerQueue-approval-show', () => void this._commands.execute(CommandIDs.showEntry, args), 'Show the step in its workflow graph'),
+      button(
+        'Graph',
+        'jp-PerQueue-approval-show',
+        () => void this._commands.execute(CommandIDs.showEntry, args),
+        'Show the step in its workflow graph'
+      )
     );
     li.appendChild(actions);
     return li;
   }
 
   private _updateClocks(): void {
-    this._list.querySelectorAll<HTMLElement>('.jp-PerQueue-approval-clock').forEach((node) => {
+    this._list.querySelectorAll<HTMLElement>('.jp-PerQueue-approval-clock').forEach(node => {
       const since = node.dataset.since ? Number(node.dataset.since) : null;
       const deadline = node.dataset.deadline ? Number(node.dataset.deadline) : null;
       node.textContent = clockText(since, deadline, node.dataset.timeout ?? '');

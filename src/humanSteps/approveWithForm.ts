@@ -27,7 +27,7 @@ export async function approveWithForm(options: IApproveWithFormOptions): Promise
     schema,
     data: initialFormData(schema, options.stepDefault),
     idPrefix: `pq-form-${entryId}`,
-    submit: approve,
+    submit: approve
   });
   if (answer.kind !== 'json') {
     return answer.kind === 'approved';

@@ -43,7 +43,7 @@ export async function askResult(
   initial: string,
   hint = '',
   accept: (value: Record<string, unknown>) => string | Promise<string> = () => '',
-  acceptLabel = 'Approve',
+  acceptLabel = 'Approve'
 ): Promise<Record<string, unknown> | null> {
   let text = initial;
   let error = '';
@@ -52,7 +52,7 @@ export async function askResult(
       title,
       body: new ResultEditor(text, hint, error),
       buttons: [Dialog.cancelButton(), Dialog.okButton({ label: acceptLabel })],
-      focusNodeSelector: 'textarea',
+      focusNodeSelector: 'textarea'
     });
     if (!answer.button.accept) {
       return null;
@@ -93,7 +93,7 @@ export async function askReason(title: string, hint = ''): Promise<string | null
     title,
     body: new ReasonEditor(hint),
     buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Reject' })],
-    focusNodeSelector: 'input',
+    focusNodeSelector: 'input'
   });
   return answer.button.accept ? (answer.value ?? '') : null;
 }

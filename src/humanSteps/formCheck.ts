@@ -40,6 +40,6 @@ export function checkResult(schema: JsonObject, data: JsonObject): IFormCheck {
   return {
     errorSchema,
     messages: problems.map(describeProblem),
-    schemaProblem: refused.length ? describeProblem(refused[0]) : '',
+    schemaProblem: refused.length ? describeProblem(refused[0]) : ''
   };
 }

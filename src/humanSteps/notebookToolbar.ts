@@ -24,15 +24,17 @@ export function stepOfNotebook(model: INotebookModel | null): IInjectedParameter
     if (cell.type !== 'code') {
       continue;
     }
-    cells.push({ cell_type: 'code', source: cell.sharedModel.getSource(), metadata: { tags: cell.getMetadata('tags') } });
+    cells.push({
+      cell_type: 'code',
+      source: cell.sharedModel.getSource(),
+      metadata: { tags: cell.getMetadata('tags') }
+    });
   }
   return readInjectedParameters(cells);
 }
 
 type KernelResult =
-  | { status: 'ok'; value: Record<string, unknown> }
-  | { status: 'none'; why: string }
-  | { status: 'error'; why: string };
+  { status: 'ok'; value: Record<string, unknown> } | { status: 'none'; why: string } | { status: 'error'; why: string };
 
 /**
  * The kernel's `result`, encoded with perqueue_lab's codec, read without running a cell (a silent
@@ -41,7 +43,7 @@ type KernelResult =
 const RESULT_EXPRESSION = [
   "__import__('IPython').display.JSON(__import__('perqueue_lab.codec', fromlist=['encode']).encode(dict(result), 'result'))",
   "if isinstance(globals().get('result'), dict)",
-  "else (None if globals().get('result') is None else 'the notebook\\'s `result` is a ' + type(result).__name__ + ', not a dict')",
+  "else (None if globals().get('result') is None else 'the notebook\\'s `result` is a ' + type(result).__name__ + ', not a dict')"
 ].join(' ');
 
 async function kernelResult(sessionContext: ISessionContext): Promise<KernelResult> {
@@ -53,14 +55,12 @@ async function kernelResult(sessionContext: ISessionContext): Promise<KernelResu
     code: '',
     silent: true,
     store_history: false,
-    user_expressions: { pq_result: RESULT_EXPRESSION },
+    user_expressions: { pq_result: RESULT_EXPRESSION }
   });
   const reply = await future.done;
   const content = reply.content as { status: string; user_expressions?: Record<string, any> };
   const answer = content.user_expressions?.pq_result as
-    | { status: 'ok'; data: Record<string, unknown> }
-    | { status: 'error'; ename: string; evalue: string }
-    | undefined;
+    { status: 'ok'; data: Record<string, unknown> } | { status: 'error'; ename: string; evalue: string } | undefined;
   if (!answer) {
     return { status: 'none', why: 'The kernel did not answer.' };
   }
@@ -90,7 +90,7 @@ class StepToolbar {
   constructor(
     private readonly _panel: NotebookPanel,
     private readonly _steps: HumanSteps,
-    private readonly _commands: CommandRegistry,
+    private readonly _commands: CommandRegistry
   ) {
     void _panel.context.ready.then(() => {
       if (_panel.isDisposed) {
@@ -142,13 +142,13 @@ class StepToolbar {
       className: 'jp-PerQueue-step-approve',
       label: 'Approve',
       tooltip: "Complete this step with the notebook's `result`",
-      onClick: () => void this._approveWithKernelResult(false),
+      onClick: () => void this._approveWithKernelResult(false)
     });
     this._edit = new ToolbarButton({
       className: 'jp-PerQueue-step-edit',
       label: 'Edit result…',
       tooltip: 'Edit the result before completing this step',
-      onClick: () => void this._approveWithKernelResult(true),
+      onClick: () => void this._approveWithKernelResult(true)
     });
     this._reject = new ToolbarButton({
       className: 'jp-PerQueue-step-reject',
@@ -158,7 +158,7 @@ class StepToolbar {
         if (this._entryId !== null) {
           void this._commands.execute(CommandIDs.rejectStep, { entryId: this._entryId });
         }
-      },
+      }
     });
     // First in the toolbar: what a step notebook is for stays in view when the panel is narrow
     // (the toolbar moves its last items into an overflow menu).
@@ -167,7 +167,7 @@ class StepToolbar {
       ['perqueue-step-status', this._status],
       ['perqueue-step-approve', this._approve],
       ['perqueue-step-edit', this._edit],
-      ['perqueue-step-reject', this._reject],
+      ['perqueue-step-reject', this._reject]
     ];
     items.forEach(([name, widget], at) => {
       if (!names.has(name)) {
@@ -233,7 +233,7 @@ class StepToolbar {
     await this._commands.execute(CommandIDs.approveStep, {
       entryId,
       initial,
-      hint: found.status === 'ok' ? "The notebook's `result`; edit it before approving." : found.why,
+      hint: found.status === 'ok' ? "The notebook's `result`; edit it before approving." : found.why
     });
   }
 

@@ -38,7 +38,7 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
     notebooks: INotebookTracker | null,
-    registry: ISettingRegistry | null,
+    registry: ISettingRegistry | null
   ): void => {
     const steps = new HumanSteps({ model });
     const panel = new ApprovalsPanel(steps, app.commands);
@@ -73,7 +73,7 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
       if (items.length === 1) {
         return items[0].node.id;
       }
-      const names = items.map((a) => `#${a.node.id} ${stepLabel(a.node)} (workflow #${a.node.workflowId})`);
+      const names = items.map(a => `#${a.node.id} ${stepLabel(a.node)} (workflow #${a.node.workflowId})`);
       const choice = await InputDialog.getItem({ title: `${verb} which step?`, items: names });
       if (!choice.button.accept || !choice.value) {
         return null;
@@ -87,7 +87,9 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
     /** The entry named by the arguments (the details pane passes both ids), null when not known here. */
     const shownEntry = (given: ReadonlyPartialJSONObject) => {
       const args = withContextEntry(app, given);
-      return typeof args.entryId === 'number' && typeof args.workflowId === 'number' ? model.node(args.workflowId, args.entryId) : null;
+      return typeof args.entryId === 'number' && typeof args.workflowId === 'number'
+        ? model.node(args.workflowId, args.entryId)
+        : null;
     };
     // Without a known entry (palette, notebook toolbar) the command picks or reads one when run.
     const isStep = (args: ReadonlyPartialJSONObject) => {
@@ -99,18 +101,19 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
       return !node || node.state === 'awaiting_input';
     };
 
-    const name = (entryId: number, item?: IApproval) => (item ? `${stepLabel(item.node)} (#${entryId})` : `step #${entryId}`);
+    const name = (entryId: number, item?: IApproval) =>
+      item ? `${stepLabel(item.node)} (#${entryId})` : `step #${entryId}`;
 
     app.commands.addCommand(CommandIDs.showApprovals, {
       label: 'Show PerQueue Human Steps',
       caption: 'The steps waiting for a person, across workflows',
-      execute: () => app.shell.activateById(panel.id),
+      execute: () => app.shell.activateById(panel.id)
     });
 
     app.commands.addCommand(CommandIDs.openStep, {
       label: 'Open Human Step Notebook',
       caption: "Open the notebook prepared for a waiting step, with the step's inputs",
-      execute: async (args) => {
+      execute: async args => {
         const entryId = await entryOf(args, 'Open');
         if (entryId === null) {
           return;
@@ -118,9 +121,12 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
         const item = steps.find(entryId);
         if (item && !item.spec.notebook) {
           app.shell.activateById(panel.id);
-          Notification.info(`${name(entryId, item)} has no notebook: approve or reject it from the Human steps panel.`, {
-            autoClose: 6000,
-          });
+          Notification.info(
+            `${name(entryId, item)} has no notebook: approve or reject it from the Human steps panel.`,
+            {
+              autoClose: 6000
+            }
+          );
           return;
         }
         try {
@@ -128,14 +134,14 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
           const path = serverPath(projectPath, model.versions?.projectDir, PageConfig.getOption('serverRoot'));
           if (path === null) {
             throw new Error(
-              `the notebook ${model.versions?.projectDir}/${projectPath} is outside the folder this JupyterLab serves`,
+              `the notebook ${model.versions?.projectDir}/${projectPath} is outside the folder this JupyterLab serves`
             );
           }
           return await app.commands.execute('docmanager:open', { path, factory: 'Notebook' });
         } catch (error) {
           report(`Opening the notebook of ${name(entryId, item)}`, error);
         }
-      },
+      }
     });
 
     /** A command that settles a waiting step: it finds the step, then `settle` asks and acts. */
@@ -144,17 +150,17 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
       label: string,
       caption: string,
       verb: string,
-      settle: (entryId: number, args: ReadonlyPartialJSONObject) => Promise<boolean>,
+      settle: (entryId: number, args: ReadonlyPartialJSONObject) => Promise<boolean>
     ) =>
       app.commands.addCommand(id, {
         label,
         caption,
-        isVisible: (args) => isStep(args),
-        isEnabled: (args) => isWaiting(args),
-        execute: async (args) => {
+        isVisible: args => isStep(args),
+        isEnabled: args => isWaiting(args),
+        execute: async args => {
           const entryId = await entryOf(args, verb);
           return entryId === null ? false : settle(entryId, args);
-        },
+        }
       });
 
     /** Sends a decision: says so once it is stored, reports why when it is refused. */
@@ -192,7 +198,7 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
             hint: typeof args.hint === 'string' ? args.hint : 'The result becomes the data of this step.',
             schema: form,
             stepDefault: item?.spec.default,
-            approve: (result) => steps.approve(entryId, result),
+            approve: result => steps.approve(entryId, result)
           });
           if (approved) {
             Notification.success(`Approved ${name(entryId, item)}.`, { autoClose: 4000 });
@@ -202,11 +208,13 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
         if (!data) {
           // The step's default is what the workflow would take at its timeout: the usual answer.
           const initial =
-            typeof args.initial === 'string' ? args.initial : JSON.stringify(isRecord(item?.spec.default) ? item?.spec.default : {}, null, 2);
+            typeof args.initial === 'string'
+              ? args.initial
+              : JSON.stringify(isRecord(item?.spec.default) ? item?.spec.default : {}, null, 2);
           const hint =
             typeof args.hint === 'string'
               ? args.hint
-              : 'The result becomes the data of this step, as a task\'s returned dict does: a JSON object.';
+              : "The result becomes the data of this step, as a task's returned dict does: a JSON object.";
           data = await askResult(`Approve ${name(entryId, item)}`, initial, hint);
           if (!data) {
             return false;
@@ -216,9 +224,9 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
         return send(
           () => steps.approve(entryId, result),
           () => Notification.success(`Approved ${name(entryId, item)}.`, { autoClose: 4000 }),
-          `Approving ${name(entryId, item)}`,
+          `Approving ${name(entryId, item)}`
         );
-      },
+      }
     );
 
     addSettleCommand(
@@ -243,17 +251,32 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
         return send(
           () => steps.reject(entryId, why),
           () => Notification.info(`Rejected ${name(entryId, item)}.`, { autoClose: 4000 }),
-          `Rejecting ${name(entryId, item)}`,
+          `Rejecting ${name(entryId, item)}`
         );
-      },
+      }
     );
 
-    for (const command of [CommandIDs.openStep, CommandIDs.approveStep, CommandIDs.rejectStep, CommandIDs.showApprovals]) {
+    for (const command of [
+      CommandIDs.openStep,
+      CommandIDs.approveStep,
+      CommandIDs.rejectStep,
+      CommandIDs.showApprovals
+    ]) {
       palette?.addItem({ command, category: PALETTE_CATEGORY });
     }
     // Right-click on a step in a graph: after Show Details, Retry, Cancel, Modify (ranks 1-4).
-    app.contextMenu.addItem({ command: CommandIDs.approveStep, args: { fromContextMenu: true }, selector: CONTEXT_ENTRY_SELECTOR, rank: 5 });
-    app.contextMenu.addItem({ command: CommandIDs.rejectStep, args: { fromContextMenu: true }, selector: CONTEXT_ENTRY_SELECTOR, rank: 6 });
+    app.contextMenu.addItem({
+      command: CommandIDs.approveStep,
+      args: { fromContextMenu: true },
+      selector: CONTEXT_ENTRY_SELECTOR,
+      rank: 5
+    });
+    app.contextMenu.addItem({
+      command: CommandIDs.rejectStep,
+      args: { fromContextMenu: true },
+      selector: CONTEXT_ENTRY_SELECTOR,
+      rank: 6
+    });
     if (notebooks) {
       addStepToolbars(notebooks, steps, app.commands);
     }
@@ -261,32 +284,32 @@ export const humanStepsPlugin: JupyterFrontEndPlugin<void> = {
     // A notification when a step starts waiting (the model plugin's settings switch it off).
     let notify = true;
     registry?.load(SETTINGS_ID).then(
-      (settings) => {
+      settings => {
         const read = () => {
           notify = (settings.get('notifyAwaitingInput').composite as boolean | undefined) ?? true;
         };
         read();
         settings.changed.connect(read);
       },
-      () => undefined,
+      () => undefined
     );
     steps.stepWaiting.connect((_, item) => {
       if (!notify) {
         return;
       }
       const entryId = item.node.id;
-      const workflow = model.workflows.find((w) => w.id === item.node.workflowId);
+      const workflow = model.workflows.find(w => w.id === item.node.workflowId);
       const where = workflow?.name ? `${workflow.name} #${item.node.workflowId}` : `workflow #${item.node.workflowId}`;
       const actions = [
         ...(item.spec.notebook
           ? [{ label: 'Open step', callback: () => void app.commands.execute(CommandIDs.openStep, { entryId }) }]
           : []),
-        { label: 'Human steps', callback: () => void app.commands.execute(CommandIDs.showApprovals) },
+        { label: 'Human steps', callback: () => void app.commands.execute(CommandIDs.showApprovals) }
       ];
       Notification.info(`PerQueue: ${stepLabel(item.node)} (#${entryId}, ${where}) is waiting for you.`, {
         autoClose: 10000,
-        actions,
+        actions
       });
     });
-  },
+  }
 };

@@ -72,7 +72,7 @@ export class HumanSteps implements IDisposable {
   }
 
   find(entryId: number): IApproval | undefined {
-    return this._items.find((a) => a.node.id === entryId);
+    return this._items.find(a => a.node.id === entryId);
   }
 
   isWaiting(entryId: number): boolean {
@@ -97,7 +97,7 @@ export class HumanSteps implements IDisposable {
       if (request !== this._request || this._disposed) {
         return this._items;
       }
-      const before = new Set(this._items.map((a) => a.node.id));
+      const before = new Set(this._items.map(a => a.node.id));
       const firstLoad = !this._loaded;
       this._items = sortApprovals(Array.isArray(list) ? list : []);
       this._error = '';
@@ -138,7 +138,7 @@ export class HumanSteps implements IDisposable {
   /** Drops an answered step at once; the reload that follows confirms it. */
   private _forget(entryId: number): void {
     if (this.isWaiting(entryId)) {
-      this._items = this._items.filter((a) => a.node.id !== entryId);
+      this._items = this._items.filter(a => a.node.id !== entryId);
       this._changed.emit(this._items);
     }
     this.schedule();

@@ -87,9 +87,9 @@ function parseInjectedSource(source: string): IInjectedParameters | null {
  * that starts with the injected header (a copy whose tags were lost). Null for other notebooks.
  */
 export function readInjectedParameters(cells: ReadonlyArray<ICellLike>): IInjectedParameters | null {
-  const code = cells.filter((c) => c.cell_type === 'code');
-  const tagged = code.filter((c) => tagsOf(c).includes(INJECTED_TAG));
-  const headed = code.filter((c) => sourceOf(c).trimStart().startsWith(INJECTED_HEADER));
+  const code = cells.filter(c => c.cell_type === 'code');
+  const tagged = code.filter(c => tagsOf(c).includes(INJECTED_TAG));
+  const headed = code.filter(c => sourceOf(c).trimStart().startsWith(INJECTED_HEADER));
   for (const cell of [...tagged, ...headed]) {
     const found = parseInjectedSource(sourceOf(cell));
     if (found) {
@@ -224,6 +224,10 @@ export function outcomeText(spec: IApproval['spec']): string {
   if (spec.timeout === undefined) {
     return onReject + '.';
   }
-  const atTimeout = spec.default ? 'its default result applies' : spec.onReject === 'fail' ? 'it fails' : 'it is discarded';
+  const atTimeout = spec.default
+    ? 'its default result applies'
+    : spec.onReject === 'fail'
+      ? 'it fails'
+      : 'it is discarded';
   return `${onReject}; at the timeout ${atTimeout}.`;
 }

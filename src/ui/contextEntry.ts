@@ -26,7 +26,7 @@ export function withContextEntry(app: JupyterFrontEnd, args: ReadonlyPartialJSON
   if (!args.fromContextMenu || typeof args.entryId === 'number') {
     return args;
   }
-  const hit = app.contextMenuHitTest((node) => node.dataset.contextEntryId !== undefined);
+  const hit = app.contextMenuHitTest(node => node.dataset.contextEntryId !== undefined);
   if (!hit) {
     return args;
   }

@@ -4,7 +4,7 @@
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   className = '',
-  text?: string,
+  text?: string
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className) {
@@ -22,7 +22,7 @@ export function button(label: string, className: string, onClick: () => void, ti
   if (title) {
     node.title = title;
   }
-  node.addEventListener('click', (event) => {
+  node.addEventListener('click', event => {
     event.stopPropagation();
     onClick();
   });
@@ -30,7 +30,12 @@ export function button(label: string, className: string, onClick: () => void, ti
 }
 
 /** The header of a sidebar: its title and a Refresh button. */
-export function sidebarHeader(title: string, refreshClass: string, onRefresh: () => void, refreshHint: string): HTMLDivElement {
+export function sidebarHeader(
+  title: string,
+  refreshClass: string,
+  onRefresh: () => void,
+  refreshHint: string
+): HTMLDivElement {
   const header = el('div', 'jp-PerQueue-sidebar-header');
   header.appendChild(el('h2', 'jp-PerQueue-sidebar-title', title));
   header.appendChild(button('Refresh', refreshClass, onRefresh, refreshHint));

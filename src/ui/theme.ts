@@ -12,9 +12,12 @@ export function onThemeChange(callback: () => void): () => void {
   if (!observer) {
     observer = new MutationObserver(() => {
       // The theme's stylesheet lands right after the attribute: read the variables a frame later.
-      requestAnimationFrame(() => listeners.forEach((l) => l()));
+      requestAnimationFrame(() => listeners.forEach(l => l()));
     });
-    observer.observe(document.body, { attributes: true, attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light'] });
+    observer.observe(document.body, {
+      attributes: true,
+      attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light']
+    });
   }
   return () => {
     listeners.delete(callback);

@@ -1,7 +1,16 @@
 // The perqueue:* commands. Every action of the sidebar, the graph panel and the palette runs
 // through them, so each one exists in one place with its label, its enabled rule and its errors.
 import type { JupyterFrontEnd } from '@jupyterlab/application';
-import { Clipboard, Dialog, ICommandPalette, InputDialog, MainAreaWidget, Notification, showDialog, WidgetTracker } from '@jupyterlab/apputils';
+import {
+  Clipboard,
+  Dialog,
+  ICommandPalette,
+  InputDialog,
+  MainAreaWidget,
+  Notification,
+  showDialog,
+  WidgetTracker
+} from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
 import { ToolbarButton } from '@jupyterlab/ui-components';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
@@ -33,7 +42,7 @@ function workflowTarget(ctx: ICommandContext, args: ReadonlyPartialJSONObject): 
     return args.workflowId;
   }
   if (args.fromContextMenu === true) {
-    const clicked = ctx.app.contextMenuHitTest((node) => !!node.dataset.workflowId);
+    const clicked = ctx.app.contextMenuHitTest(node => !!node.dataset.workflowId);
     return clicked ? Number(clicked.dataset.workflowId) : undefined;
   }
   return ctx.tracker.currentWidget?.content.workflowId;
@@ -74,12 +83,17 @@ function target(ctx: ICommandContext, given: ReadonlyPartialJSONObject): PerQueu
 
 /** Asks before a destructive action; whether the person confirmed. */
 async function confirmed(title: string, body: string, keep: string, act: string): Promise<boolean> {
-  const answer = await showDialog({ title, body, buttons: [Dialog.cancelButton({ label: keep }), Dialog.warnButton({ label: act })] });
+  const answer = await showDialog({
+    title,
+    body,
+    buttons: [Dialog.cancelButton({ label: keep }), Dialog.warnButton({ label: act })]
+  });
   return answer.button.accept;
 }
 
 function reportError(action: string, error: unknown): void {
-  const message = error instanceof PerQueueApiError ? `${error.message}${error.fix ? ' ' + error.fix : ''}` : String(error);
+  const message =
+    error instanceof PerQueueApiError ? `${error.message}${error.fix ? ' ' + error.fix : ''}` : String(error);
   Notification.error(`${action} failed: ${message}`, { autoClose: 8000 });
 }
 
@@ -87,7 +101,7 @@ function reportError(action: string, error: unknown): void {
 async function confirmThenRun(
   question: { title: string; body: string; keep: string; act: string },
   run: () => Promise<void>,
-  action: string,
+  action: string
 ): Promise<void> {
   if (!(await confirmed(question.title, question.body, question.keep, question.act))) {
     return;
@@ -100,7 +114,7 @@ async function confirmThenRun(
 }
 
 function openGraph(ctx: ICommandContext, workflowId: number): MainAreaWidget<GraphPanel> {
-  const existing = ctx.tracker.find((w) => w.content.workflowId === workflowId);
+  const existing = ctx.tracker.find(w => w.content.workflowId === workflowId);
   if (existing) {
     ctx.app.shell.activateById(existing.id);
     return existing;
@@ -109,12 +123,12 @@ function openGraph(ctx: ICommandContext, workflowId: number): MainAreaWidget<Gra
     model: ctx.model,
     commands: ctx.app.commands,
     workflowId,
-    settings: ctx.settings,
+    settings: ctx.settings
   });
   const widget = new MainAreaWidget({ content: panel });
   widget.id = `perqueue-workflow-${workflowId}`;
   widget.addClass('jp-PerQueue-graph-widget');
-  const summary = ctx.model.workflows.find((w) => w.id === workflowId);
+  const summary = ctx.model.workflows.find(w => w.id === workflowId);
   const title = graphTabTitle(summary?.name ?? '', workflowId);
   widget.title.label = title.label;
   widget.title.caption = title.caption;
@@ -125,31 +139,45 @@ function openGraph(ctx: ICommandContext, workflowId: number): MainAreaWidget<Gra
     widget.title.caption = panel.title.caption;
   });
   const toolbar = widget.toolbar;
-  toolbar.addItem('fit', new ToolbarButton({ label: 'Fit', tooltip: 'Fit the graph to the panel', onClick: () => panel.fit() }));
-  toolbar.addItem('relayout', new ToolbarButton({ label: 'Relayout', tooltip: 'Lay the graph out again', onClick: () => panel.relayout() }));
+  toolbar.addItem(
+    'fit',
+    new ToolbarButton({ label: 'Fit', tooltip: 'Fit the graph to the panel', onClick: () => panel.fit() })
+  );
+  toolbar.addItem(
+    'relayout',
+    new ToolbarButton({ label: 'Relayout', tooltip: 'Lay the graph out again', onClick: () => panel.relayout() })
+  );
   toolbar.addItem(
     'collapse',
-    new ToolbarButton({ label: 'Collapse groups', tooltip: 'Show each width group as one node', onClick: () => panel.setAllGroupsCollapsed(true) }),
+    new ToolbarButton({
+      label: 'Collapse groups',
+      tooltip: 'Show each width group as one node',
+      onClick: () => panel.setAllGroupsCollapsed(true)
+    })
   );
   toolbar.addItem(
     'expand',
-    new ToolbarButton({ label: 'Expand groups', tooltip: 'Show every entry of every width group', onClick: () => panel.setAllGroupsCollapsed(false) }),
+    new ToolbarButton({
+      label: 'Expand groups',
+      tooltip: 'Show every entry of every width group',
+      onClick: () => panel.setAllGroupsCollapsed(false)
+    })
   );
   toolbar.addItem(
     'timeline',
     new ToolbarButton({
       label: 'Timeline',
       tooltip: 'When each entry waited in the queue, ran and ended',
-      onClick: () => void ctx.app.commands.execute(CommandIDs.showTimeline, { workflowId }),
-    }),
+      onClick: () => void ctx.app.commands.execute(CommandIDs.showTimeline, { workflowId })
+    })
   );
   toolbar.addItem(
     'cancel',
     new ToolbarButton({
       label: 'Cancel workflow',
       tooltip: 'Cancel every unfinished entry of this workflow',
-      onClick: () => void ctx.app.commands.execute(CommandIDs.cancelWorkflow, { workflowId }),
-    }),
+      onClick: () => void ctx.app.commands.execute(CommandIDs.cancelWorkflow, { workflowId })
+    })
   );
   panel.selectionChanged.connect(() => ctx.app.commands.notifyCommandChanged());
   // A removed workflow has nothing left to show: its tab closes.
@@ -174,8 +202,8 @@ export function addCommands(ctx: ICommandContext): void {
   commands.addCommand(CommandIDs.openSidebar, {
     label: 'Show PerQueue Workflows',
     // The launcher card's picture; the palette lists commands without icons.
-    icon: (args) => (args.isPalette ? undefined : perqueueGraphIcon),
-    execute: () => app.shell.activateById(ctx.sidebarId),
+    icon: args => (args.isPalette ? undefined : perqueueGraphIcon),
+    execute: () => app.shell.activateById(ctx.sidebarId)
   });
 
   commands.addCommand(CommandIDs.refresh, {
@@ -186,20 +214,21 @@ export function addCommands(ctx: ICommandContext): void {
       } catch (error) {
         reportError('Refreshing the workflows', error);
       }
-    },
+    }
   });
 
   commands.addCommand(CommandIDs.openWorkflow, {
-    label: (args) =>
+    label: args =>
       typeof args.workflowId === 'number'
         ? `Open Workflow #${args.workflowId}`
         : args.fromContextMenu
           ? 'Open Workflow'
           : 'Open PerQueue Workflow…',
-    execute: async (args) => {
-      let workflowId = typeof args.workflowId === 'number' || args.fromContextMenu ? (workflowTarget(ctx, args) ?? null) : null;
+    execute: async args => {
+      let workflowId =
+        typeof args.workflowId === 'number' || args.fromContextMenu ? (workflowTarget(ctx, args) ?? null) : null;
       if (workflowId === null) {
-        const items = model.workflows.map((w) => `#${w.id} ${w.name}`);
+        const items = model.workflows.map(w => `#${w.id} ${w.name}`);
         if (!items.length) {
           Notification.info('No PerQueue workflow in this project yet.', { autoClose: 4000 });
           return;
@@ -211,13 +240,13 @@ export function addCommands(ctx: ICommandContext): void {
         workflowId = Number(/^#(\d+)/.exec(choice.value)?.[1]);
       }
       return openGraph({ ...ctx, settings }, workflowId);
-    },
+    }
   });
 
   commands.addCommand(CommandIDs.showEntry, {
-    label: (args) => (args.fromContextMenu ? 'Show Details' : 'Show PerQueue Entry'),
+    label: args => (args.fromContextMenu ? 'Show Details' : 'Show PerQueue Entry'),
     caption: 'Open the entry in its workflow graph, centred, with its details',
-    execute: async (given) => {
+    execute: async given => {
       const args = withContextEntry(app, given);
       let entryId = typeof args.entryId === 'number' ? args.entryId : null;
       let workflowId = typeof args.workflowId === 'number' ? args.workflowId : null;
@@ -241,7 +270,7 @@ export function addCommands(ctx: ICommandContext): void {
       await model.loadWorkflow(workflowId);
       await widget.content.graph.loaded;
       widget.content.selectEntry(entryId, true);
-    },
+    }
   });
 
   const entryCommand = (
@@ -250,20 +279,20 @@ export function addCommands(ctx: ICommandContext): void {
     caption: string,
     applies: (node: PerQueue.Node) => boolean,
     run: (node: PerQueue.Node) => Promise<unknown>,
-    visible: (node: PerQueue.Node) => boolean = () => true,
+    visible: (node: PerQueue.Node) => boolean = () => true
   ) => {
     commands.addCommand(id, {
       label,
       caption,
-      isEnabled: (args) => {
+      isEnabled: args => {
         const node = target(ctx, args);
         return !!node && applies(node);
       },
-      isVisible: (args) => {
+      isVisible: args => {
         const node = target(ctx, args);
         return !node || visible(node);
       },
-      execute: async (args) => {
+      execute: async args => {
         const node = target(ctx, args);
         if (!node) {
           Notification.warning('Select an entry in a PerQueue graph first.', { autoClose: 4000 });
@@ -274,7 +303,7 @@ export function addCommands(ctx: ICommandContext): void {
         } catch (error) {
           reportError(`${label} (entry #${node.id})`, error);
         }
-      },
+      }
     });
     ctx.palette?.addItem({ command: id, category: PALETTE_CATEGORY });
   };
@@ -283,75 +312,86 @@ export function addCommands(ctx: ICommandContext): void {
     CommandIDs.retryEntry,
     'Retry Entry',
     'Run the entry again (it failed, timed out or was cancelled)',
-    (n) => RETRYABLE.has(n.state),
-    (n) => model.retryEntry(n.id),
+    n => RETRYABLE.has(n.state),
+    n => model.retryEntry(n.id)
   );
   entryCommand(
     CommandIDs.cancelEntry,
     'Cancel Entry',
     'Stop the entry and keep its children from running',
-    (n) => CANCELLABLE.has(n.state),
-    async (n) => {
+    n => CANCELLABLE.has(n.state),
+    async n => {
       const body = `Cancel ${n.name} (#${n.id})? Its children will not run until it is retried.`;
       if (await confirmed('Cancel entry?', body, 'Keep running', 'Cancel entry')) {
         await model.cancelEntry(n.id);
       }
-    },
+    }
   );
   entryCommand(
     CommandIDs.modifyEntry,
     'Modify Entry…',
     'Change the args of a task before it runs or after it failed',
-    (n) => MODIFIABLE.has(n.state),
-    async (n) => {
+    n => MODIFIABLE.has(n.state),
+    async n => {
       const hint = `The args of ${n.name} (#${n.id}), a JSON object. Retry it afterwards to run it with them.`;
-      const changed = await askResult(`Modify ${n.name}`, JSON.stringify(n.args ?? {}, null, 2), hint, () => '', 'Save');
+      const changed = await askResult(
+        `Modify ${n.name}`,
+        JSON.stringify(n.args ?? {}, null, 2),
+        hint,
+        () => '',
+        'Save'
+      );
       if (changed) {
         await model.modifyEntry(n.id, { args: changed });
         Notification.success(`Changed the args of ${n.name} (#${n.id}).`, { autoClose: 4000 });
       }
     },
-    (n) => n.kind === 'task',
+    n => n.kind === 'task'
   );
   entryCommand(
     CommandIDs.openRunFolder,
     'Open Run Folder',
     'Show the folder the entry ran in (job script, input, logs) in the file browser',
-    (n) => n.kind === 'task' && (n.attempt ?? 0) > 0,
-    async (n) => {
+    n => n.kind === 'task' && (n.attempt ?? 0) > 0,
+    async n => {
       const { runDir } = await model.entry(n.id);
       const path = runDir ? pathBelowServerRoot(runDir) : null;
       if (path === null) {
-        Notification.info(runDir ? `The run folder ${runDir} is outside the folder JupyterLab serves.` : `${n.name} (#${n.id}) has not run yet.`, {
-          autoClose: 6000,
-        });
+        Notification.info(
+          runDir
+            ? `The run folder ${runDir} is outside the folder JupyterLab serves.`
+            : `${n.name} (#${n.id}) has not run yet.`,
+          {
+            autoClose: 6000
+          }
+        );
         return;
       }
       await app.commands.execute('filebrowser:go-to-path', { path: `/${path}` });
     },
-    (n) => n.kind === 'task',
+    n => n.kind === 'task'
   );
   entryCommand(
     CommandIDs.showFullLog,
     'Show Full Log',
     'Open the whole stdout and stderr of the entry in a panel that follows it while it runs',
-    (n) => n.kind === 'task',
-    async (n) => openFullLog(app, model, n),
-    (n) => n.kind === 'task',
+    n => n.kind === 'task',
+    async n => openFullLog(app, model, n),
+    n => n.kind === 'task'
   );
   entryCommand(
     CommandIDs.copyEntryId,
     'Copy Entry Id',
-    'Copy the entry\'s id (for pql and the Python API)',
+    "Copy the entry's id (for pql and the Python API)",
     () => true,
-    async (n) => Clipboard.copyToSystem(String(n.id)),
+    async n => Clipboard.copyToSystem(String(n.id))
   );
 
   commands.addCommand(CommandIDs.cancelWorkflow, {
     label: 'Cancel Workflow',
     caption: 'Cancel every unfinished entry of the workflow',
-    isEnabled: (args) => workflowTarget(ctx, args) !== undefined,
-    execute: async (args) => {
+    isEnabled: args => workflowTarget(ctx, args) !== undefined,
+    execute: async args => {
       const workflowId = workflowTarget(ctx, args);
       if (workflowId === undefined) {
         return;
@@ -359,20 +399,20 @@ export function addCommands(ctx: ICommandContext): void {
       const body = `Cancel every unfinished entry of workflow #${workflowId}?`;
       const question = { title: 'Cancel workflow?', body, keep: 'Keep running', act: 'Cancel workflow' };
       await confirmThenRun(question, () => model.cancelWorkflow(workflowId), `Cancelling workflow #${workflowId}`);
-    },
+    }
   });
 
   commands.addCommand(CommandIDs.removeWorkflow, {
     label: 'Remove Workflow…',
     caption: 'Remove a finished, failed or cancelled workflow from the project, with its run folders',
-    isEnabled: (args) => {
+    isEnabled: args => {
       const workflowId = workflowTarget(ctx, args);
-      const summary = model.workflows.find((w) => w.id === workflowId);
+      const summary = model.workflows.find(w => w.id === workflowId);
       return !!summary && REMOVABLE.has(summary.state ?? '');
     },
-    execute: async (args) => {
+    execute: async args => {
       const workflowId = workflowTarget(ctx, args);
-      const summary = model.workflows.find((w) => w.id === workflowId);
+      const summary = model.workflows.find(w => w.id === workflowId);
       if (workflowId === undefined || !summary) {
         return;
       }
@@ -381,13 +421,14 @@ export function addCommands(ctx: ICommandContext): void {
         'Its entries, their data and logs, and its run folders are deleted. Notebooks made for its human steps stay.';
       const question = { title: 'Remove workflow?', body, keep: 'Keep', act: 'Remove workflow' };
       await confirmThenRun(question, () => model.removeWorkflow(workflowId), `Removing workflow #${workflowId}`);
-    },
+    }
   });
 
   commands.addCommand(CommandIDs.showProject, {
-    label: (args) => (typeof args.project === 'string' ? `Show PerQueue Project ${args.project || '(root)'}` : 'Show PerQueue Project…'),
+    label: args =>
+      typeof args.project === 'string' ? `Show PerQueue Project ${args.project || '(root)'}` : 'Show PerQueue Project…',
     caption: 'Show the workflows of another project below the folder JupyterLab serves',
-    execute: async (args) => {
+    execute: async args => {
       let projects: PerQueue.Project[];
       try {
         projects = await model.projects();
@@ -402,16 +443,16 @@ export function addCommands(ctx: ICommandContext): void {
         if (!choice.button.accept || !choice.value) {
           return;
         }
-        name = projects.find((p) => label(p) === choice.value)?.name ?? null;
+        name = projects.find(p => label(p) === choice.value)?.name ?? null;
       }
-      const project = projects.find((p) => p.name === name);
+      const project = projects.find(p => p.name === name);
       if (!project) {
         Notification.error(`No PerQueue project '${name}' below the folder JupyterLab serves.`, { autoClose: 6000 });
         return;
       }
       await model.setProject(project.default ? null : project.name);
       app.shell.activateById(ctx.sidebarId);
-    },
+    }
   });
 
   for (const command of [
@@ -421,7 +462,7 @@ export function addCommands(ctx: ICommandContext): void {
     CommandIDs.openWorkflow,
     CommandIDs.cancelWorkflow,
     CommandIDs.removeWorkflow,
-    CommandIDs.showProject,
+    CommandIDs.showProject
   ]) {
     ctx.palette?.addItem({ command, category: PALETTE_CATEGORY });
   }
@@ -447,10 +488,15 @@ export function addCommands(ctx: ICommandContext): void {
     CommandIDs.modifyEntry,
     CommandIDs.openRunFolder,
     CommandIDs.showFullLog,
-    CommandIDs.copyEntryId,
+    CommandIDs.copyEntryId
   ];
   entryItems.forEach((command, i) => {
-    app.contextMenu.addItem({ command, args: fromContextMenu, selector: CONTEXT_ENTRY_SELECTOR, rank: i < 4 ? i + 1 : i + 10 });
+    app.contextMenu.addItem({
+      command,
+      args: fromContextMenu,
+      selector: CONTEXT_ENTRY_SELECTOR,
+      rank: i < 4 ? i + 1 : i + 10
+    });
   });
 }
 

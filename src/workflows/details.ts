@@ -32,7 +32,9 @@ export class EntryDetails extends Widget {
     this._entryId = null;
     this._token++;
     clear(this.node);
-    this.node.appendChild(el('p', 'jp-PerQueue-details-hint', 'Click an entry in the graph to see its inputs, outputs and log.'));
+    this.node.appendChild(
+      el('p', 'jp-PerQueue-details-hint', 'Click an entry in the graph to see its inputs, outputs and log.')
+    );
   }
 
   showGroup(group: IWidthGroup, counts: Partial<Record<string, number>>): void {
@@ -40,11 +42,16 @@ export class EntryDetails extends Widget {
     this._token++;
     clear(this.node);
     this.node.appendChild(el('h3', 'jp-PerQueue-details-title', `${group.name} ×${group.size}`));
-    const kind = group.kind === 'cycle' ? `Cyclical group (collapsed): ${group.iterations ?? 0} iterations` : 'Width group (collapsed)';
+    const kind =
+      group.kind === 'cycle'
+        ? `Cyclical group (collapsed): ${group.iterations ?? 0} iterations`
+        : 'Width group (collapsed)';
     this.node.appendChild(el('p', 'jp-PerQueue-details-kind', kind));
     this.node.appendChild(el('p', 'jp-PerQueue-details-counts', countsText(counts)));
     const actions = el('div', 'jp-PerQueue-details-actions');
-    actions.appendChild(button('Expand group', 'jp-PerQueue-expand', () => this._options.setGroupCollapsed(group.key, false)));
+    actions.appendChild(
+      button('Expand group', 'jp-PerQueue-expand', () => this._options.setGroupCollapsed(group.key, false))
+    );
     this.node.appendChild(actions);
   }
 
@@ -104,7 +111,7 @@ export class EntryDetails extends Widget {
     const [entry, out, err] = await Promise.allSettled([
       model.entry(node.id),
       withLogs ? model.log(node.id, 'stdout', tail) : noLog,
-      withLogs ? model.log(node.id, 'stderr', tail) : noLog,
+      withLogs ? model.log(node.id, 'stderr', tail) : noLog
     ]);
     if (token !== this._token) {
       return;
@@ -132,7 +139,12 @@ export class EntryDetails extends Widget {
       if (!commands.isVisible(id, args)) {
         return;
       }
-      const b = button(commands.label(id, args), className, () => void commands.execute(id, args), commands.caption(id, args));
+      const b = button(
+        commands.label(id, args),
+        className,
+        () => void commands.execute(id, args),
+        commands.caption(id, args)
+      );
       b.disabled = !commands.isEnabled(id, args);
       actions.appendChild(b);
     };
@@ -144,7 +156,7 @@ export class EntryDetails extends Widget {
     add(CommandIDs.rejectStep, 'jp-PerQueue-reject');
     if (groupKey) {
       actions.appendChild(
-        button('Collapse group', 'jp-PerQueue-collapse', () => this._options.setGroupCollapsed(groupKey, true)),
+        button('Collapse group', 'jp-PerQueue-collapse', () => this._options.setGroupCollapsed(groupKey, true))
       );
     }
     return actions;

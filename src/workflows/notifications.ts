@@ -21,13 +21,23 @@ export const notificationsPlugin: JupyterFrontEndPlugin<void> = {
     model.eventReceived.connect((_, event) => {
       const entryId = event.node?.id ?? event.nodeId;
       const state = event.node?.state ?? event.state;
-      if (event.type !== 'node' || entryId === null || entryId === undefined || !state || notified.get(entryId) === state) {
+      if (
+        event.type !== 'node' ||
+        entryId === null ||
+        entryId === undefined ||
+        !state ||
+        notified.get(entryId) === state
+      ) {
         return;
       }
       const failed = state === 'failed' || state === 'timed_out';
       // The human steps plugin tells of waiting steps itself, with their names and an Open action.
       const waiting = state === 'awaiting_input' && !app.commands.hasCommand(CommandIDs.openStep);
-      if ((failed && !enabled('notifyFailures')) || (waiting && !enabled('notifyAwaitingInput')) || (!failed && !waiting)) {
+      if (
+        (failed && !enabled('notifyFailures')) ||
+        (waiting && !enabled('notifyAwaitingInput')) ||
+        (!failed && !waiting)
+      ) {
         return;
       }
       notified.set(entryId, state);
@@ -38,9 +48,9 @@ export const notificationsPlugin: JupyterFrontEndPlugin<void> = {
         actions: [
           {
             label: 'Show entry',
-            callback: () => void app.commands.execute(CommandIDs.showEntry, { workflowId: event.workflowId, entryId }),
-          },
-        ],
+            callback: () => void app.commands.execute(CommandIDs.showEntry, { workflowId: event.workflowId, entryId })
+          }
+        ]
       };
       const text = `PerQueue: ${name} (#${entryId}, workflow #${event.workflowId}) ${what}.`;
       if (failed) {
@@ -49,5 +59,5 @@ export const notificationsPlugin: JupyterFrontEndPlugin<void> = {
         Notification.info(text, options);
       }
     });
-  },
+  }
 };

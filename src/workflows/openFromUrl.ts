@@ -33,13 +33,13 @@ export const openFromUrlPlugin: JupyterFrontEndPlugin<void> = {
     void app.restored.then(async () => {
       await app.commands.execute(CommandIDs.openSidebar);
       for (let i = 0; i < 100 && model.workflows.length === 0; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await new Promise(resolve => setTimeout(resolve, 100));
       }
-      const ids = model.workflows.map((w) => w.id);
+      const ids = model.workflows.map(w => w.id);
       const workflowId = wanted === 'latest' ? Math.max(...ids) : wanted;
       if (ids.includes(workflowId)) {
         await app.commands.execute(CommandIDs.openWorkflow, { workflowId });
       }
     });
-  },
+  }
 };

@@ -32,7 +32,7 @@ export const modelPlugin: JupyterFrontEndPlugin<IPerQueueModel> = {
     model.projectChanged.connect((_, project) => saveProject(project));
     void model.start();
     return model;
-  },
+  }
 };
 
 /** The Workflows sidebar, the graph panels and the perqueue:* commands. */
@@ -48,7 +48,7 @@ export const workflowsPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
     registry: ISettingRegistry | null,
-    launcher: ILauncher | null,
+    launcher: ILauncher | null
   ): Promise<void> => {
     const settings = await loadSettings(registry);
     let current = graphSettings(settings);
@@ -67,12 +67,12 @@ export const workflowsPlugin: JupyterFrontEndPlugin<void> = {
       restorer.add(sidebar, sidebar.id);
       void restorer.restore(tracker, {
         command: CommandIDs.openWorkflow,
-        args: (widget) => ({ workflowId: widget.content.workflowId }),
-        name: (widget) => String(widget.content.workflowId),
+        args: widget => ({ workflowId: widget.content.workflowId }),
+        name: widget => String(widget.content.workflowId)
       });
     }
     launcher?.add({ command: CommandIDs.openSidebar, category: 'PerQueue', rank: 0 });
-  },
+  }
 };
 
 /** The status-bar count of running and failed entries. */
@@ -88,5 +88,5 @@ export const statusPlugin: JupyterFrontEndPlugin<void> = {
     }
     const item = new PerQueueStatus(model, () => void app.commands.execute(CommandIDs.openSidebar));
     statusBar.registerStatusItem('perqueue-lab:status', { item, align: 'left', rank: 50 });
-  },
+  }
 };

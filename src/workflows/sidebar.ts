@@ -21,7 +21,7 @@ const PROGRESS_ORDER: readonly string[] = [
   'blocked',
   'cancelled',
   'timed_out',
-  'failed',
+  'failed'
 ];
 
 type WorkflowFilter = 'all' | 'attention' | 'active' | 'finished';
@@ -30,7 +30,7 @@ const FILTER_LABELS: Record<WorkflowFilter, string> = {
   all: 'All workflows',
   attention: 'Needing attention',
   active: 'Active',
-  finished: 'Finished',
+  finished: 'Finished'
 };
 
 function count(summary: PerQueue.WorkflowSummary, ...states: string[]): number {
@@ -53,7 +53,7 @@ function attentionRank(summary: PerQueue.WorkflowSummary): number {
 
 function sortWorkflows(list: ReadonlyArray<PerQueue.WorkflowSummary>): PerQueue.WorkflowSummary[] {
   return [...list].sort(
-    (a, b) => attentionRank(a) - attentionRank(b) || (b.createdAt ?? 0) - (a.createdAt ?? 0) || b.id - a.id,
+    (a, b) => attentionRank(a) - attentionRank(b) || (b.createdAt ?? 0) - (a.createdAt ?? 0) || b.id - a.id
   );
 }
 
@@ -81,7 +81,7 @@ function baseName(dir: string): string {
 export class WorkflowsSidebar extends Widget {
   constructor(
     private readonly _model: IPerQueueModel,
-    private readonly _commands: CommandRegistry,
+    private readonly _commands: CommandRegistry
   ) {
     super();
     this.id = 'perqueue-workflows';
@@ -92,13 +92,15 @@ export class WorkflowsSidebar extends Widget {
       void this._commands.execute(CommandIDs.refresh);
       void this.loadProjects();
     };
-    this.node.appendChild(sidebarHeader('Workflows', 'jp-PerQueue-refresh', refresh, 'Reload the list (and the projects)'));
+    this.node.appendChild(
+      sidebarHeader('Workflows', 'jp-PerQueue-refresh', refresh, 'Reload the list (and the projects)')
+    );
 
     this._project.className = 'jp-PerQueue-project jp-mod-styled';
     this._project.setAttribute('aria-label', 'Project');
     this._project.hidden = true;
     this._project.addEventListener('change', () => {
-      const chosen = this._projects.find((p) => p.name === this._project.value);
+      const chosen = this._projects.find(p => p.name === this._project.value);
       void this._model.setProject(!chosen || chosen.default ? null : chosen.name);
     });
     this.node.appendChild(this._project);
@@ -158,7 +160,7 @@ export class WorkflowsSidebar extends Widget {
       this._project.appendChild(option);
     }
     this._project.hidden = this._projects.length < 2;
-    this._project.title = this._projects.find((p) => p.name === this._project.value)?.dir ?? '';
+    this._project.title = this._projects.find(p => p.name === this._project.value)?.dir ?? '';
   }
 
   private _onConnection(_: IPerQueueModel, info: PerQueue.ConnectionInfo): void {
@@ -193,7 +195,7 @@ export class WorkflowsSidebar extends Widget {
   private _render(): void {
     const search = this._search.value;
     const filter = this._filter.value as WorkflowFilter;
-    const shown = sortWorkflows(this._model.workflows).filter((w) => matchesFilter(w, filter, search));
+    const shown = sortWorkflows(this._model.workflows).filter(w => matchesFilter(w, filter, search));
     clear(this._list);
     for (const summary of shown) {
       this._list.appendChild(this._item(summary));
@@ -213,7 +215,7 @@ export class WorkflowsSidebar extends Widget {
     item.dataset.rank = String(attentionRank(summary));
     const open = () => void this._commands.execute(CommandIDs.openWorkflow, { workflowId: summary.id });
     item.addEventListener('click', open);
-    item.addEventListener('keydown', (event) => {
+    item.addEventListener('keydown', event => {
       if (event.key === 'Enter' || event.key === ' ') {
         event.preventDefault();
         open();
@@ -222,7 +224,9 @@ export class WorkflowsSidebar extends Widget {
 
     const head = el('div', 'jp-PerQueue-workflow-head');
     head.appendChild(el('span', 'jp-PerQueue-workflow-name', summary.name || `workflow ${summary.id}`));
-    head.appendChild(el('span', `jp-PerQueue-chip jp-PerQueue-state-${summary.state}`, stateLabel(summary.state ?? '')));
+    head.appendChild(
+      el('span', `jp-PerQueue-chip jp-PerQueue-state-${summary.state}`, stateLabel(summary.state ?? ''))
+    );
     item.appendChild(head);
 
     const bar = el('div', 'jp-PerQueue-progress');
@@ -232,7 +236,7 @@ export class WorkflowsSidebar extends Widget {
     bar.title = text;
     bar.setAttribute('role', 'img');
     bar.setAttribute('aria-label', text || 'no entries');
-    const states = [...PROGRESS_ORDER, ...Object.keys(counts).filter((s) => !PROGRESS_ORDER.includes(s))];
+    const states = [...PROGRESS_ORDER, ...Object.keys(counts).filter(s => !PROGRESS_ORDER.includes(s))];
     for (const state of states) {
       const n = counts[state] ?? 0;
       if (n > 0) {
@@ -244,7 +248,11 @@ export class WorkflowsSidebar extends Widget {
     item.appendChild(bar);
 
     item.appendChild(
-      el('div', 'jp-PerQueue-workflow-meta', `#${summary.id} · ${summary.total} entries · ${formatTime(summary.createdAt)}`),
+      el(
+        'div',
+        'jp-PerQueue-workflow-meta',
+        `#${summary.id} · ${summary.total} entries · ${formatTime(summary.createdAt)}`
+      )
     );
     if (text) {
       item.appendChild(el('div', 'jp-PerQueue-workflow-counts', text));

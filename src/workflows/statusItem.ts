@@ -11,7 +11,7 @@ function count(n: number): string {
 
 export function statusText(
   workflows: ReadonlyArray<PerQueue.WorkflowSummary>,
-  connection: PerQueue.ConnectionInfo,
+  connection: PerQueue.ConnectionInfo
 ): string {
   if (connection.status === 'unavailable') {
     return 'PerQueue: bridge unavailable';
@@ -44,7 +44,7 @@ export function statusText(
 export class PerQueueStatus extends Widget {
   constructor(
     private readonly _model: IPerQueueModel,
-    onClick: () => void,
+    onClick: () => void
   ) {
     super();
     this.addClass('jp-PerQueue-status');

@@ -12,12 +12,17 @@ const doc = JSON.parse(readFileSync(join(REPO, 'kernel-bridge/api/openapi.json')
 /** Enough of JSON Schema for our document: $ref, type, enum, const, required, properties, items. */
 function check(value: unknown, schema: Schema, path = '$'): void {
   if (schema.$ref) return check(value, resolveRef(schema.$ref as string), path);
-  if (schema.enum) assert.ok((schema.enum as unknown[]).includes(value), `${path}: ${JSON.stringify(value)} not in enum`);
+  if (schema.enum)
+    assert.ok((schema.enum as unknown[]).includes(value), `${path}: ${JSON.stringify(value)} not in enum`);
   if ('const' in schema) assert.deepEqual(value, schema.const, path);
   if (schema.type) {
     const types = ([] as string[]).concat(schema.type as string);
-    const actual = value === null ? 'null' : Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
-    assert.ok(types.includes(actual) || (actual === 'integer' && types.includes('number')), `${path}: ${actual} is not ${types}`);
+    const actual =
+      value === null ? 'null' : Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
+    assert.ok(
+      types.includes(actual) || (actual === 'integer' && types.includes('number')),
+      `${path}: ${actual} is not ${types}`
+    );
   }
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     for (const r of (schema.required as string[]) ?? []) assert.ok(r in (value as object), `${path}: missing '${r}'`);
@@ -29,7 +34,10 @@ function check(value: unknown, schema: Schema, path = '$'): void {
 }
 
 function resolveRef(ref: string): Schema {
-  return ref.replace('#/', '').split('/').reduce((o: Record<string, unknown>, k) => o[k] as Record<string, unknown>, doc) as Schema;
+  return ref
+    .replace('#/', '')
+    .split('/')
+    .reduce((o: Record<string, unknown>, k) => o[k] as Record<string, unknown>, doc) as Schema;
 }
 
 function responseSchema(path: string, method: string): Schema {
@@ -53,7 +61,11 @@ after(() => p.stop());
 
 const get = (path: string, t = token) => fetch(base + path, { headers: t ? { authorization: `Bearer ${t}` } : {} });
 const post = (path: string, body: unknown) =>
-  fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(base + path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body)
+  });
 
 describe('access', () => {
   it('refuses requests without the token or with a wrong one', async () => {
@@ -72,7 +84,9 @@ describe('access', () => {
     assert.equal(r.status, 400);
     assert.match(((await r.json()) as { error: string }).error, /not JSON/);
     assert.equal((await get('/api/nothing')).status, 404);
-    const bad = await post('/api/workflows', { spec: { specVersion: 1, name: 'x', root: { kind: 'static_width', width: 0, body: {} } } });
+    const bad = await post('/api/workflows', {
+      spec: { specVersion: 1, name: 'x', root: { kind: 'static_width', width: 0, body: {} } }
+    });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { error: string }).error, /workflow 'x', node 'root', field 'width'/);
     const retry = await post('/api/entries/1/retry', {});
@@ -84,9 +98,13 @@ describe('access', () => {
 describe('answers match openapi.json', () => {
   it('documents every route the server has, and the server has every documented route', async () => {
     const server = readFileSync(join(REPO, 'kernel-bridge/api/server.ts'), 'utf8');
-    const routes = [...server.matchAll(/route\('(GET|POST)', '([^']+)'/g)].map(([, m, r]) => `${m} ${r.replace(/:id/g, '{id}')}`);
-    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops as object).map((m) => `${m.toUpperCase()} ${path}`));
-    assert.deepEqual(routes.sort(), documented.filter((d) => d !== 'GET /api/events/ws').sort());
+    const routes = [...server.matchAll(/route\('(GET|POST)', '([^']+)'/g)].map(
+      ([, m, r]) => `${m} ${r.replace(/:id/g, '{id}')}`
+    );
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops as object).map(m => `${m.toUpperCase()} ${path}`)
+    );
+    assert.deepEqual(routes.sort(), documented.filter(d => d !== 'GET /api/events/ws').sort());
   });
 
   it('GET answers carry the documented fields and types', async () => {
@@ -102,7 +120,7 @@ describe('answers match openapi.json', () => {
       [`/api/entries/${id}/log?stream=stdout&offset=0`, '/api/entries/{id}/log'],
       ['/api/approvals', '/api/approvals'],
       ['/api/events?since=0', '/api/events'],
-      [`/api/workflows/${wf}/wait?timeout=1`, '/api/workflows/{id}/wait'],
+      [`/api/workflows/${wf}/wait?timeout=1`, '/api/workflows/{id}/wait']
     ];
     for (const [url, path] of cases) {
       const r = await get(url);
@@ -115,18 +133,30 @@ describe('answers match openapi.json', () => {
 describe('timing of entries (the timeline and pql report read it)', () => {
   it('gives each finished task its queue, start and end times in order, and its executor and job id', async () => {
     const detail = (await (await get(`/api/workflows/${wf}`)).json()) as {
-      nodes: { name: string; kind: string; createdAt: number; queuedAt: number | null; startedAt: number | null; endedAt: number | null; executor: string | null; jobId: string | null }[];
+      nodes: {
+        name: string;
+        kind: string;
+        createdAt: number;
+        queuedAt: number | null;
+        startedAt: number | null;
+        endedAt: number | null;
+        executor: string | null;
+        jobId: string | null;
+      }[];
     };
-    const tasks = detail.nodes.filter((n) => n.kind === 'task');
-    assert.deepEqual(tasks.map((n) => n.name).sort(), ['a', 'b']);
+    const tasks = detail.nodes.filter(n => n.kind === 'task');
+    assert.deepEqual(tasks.map(n => n.name).sort(), ['a', 'b']);
     for (const n of tasks) {
       assert.ok(n.queuedAt !== null && n.startedAt !== null && n.endedAt !== null, `${n.name}: ${JSON.stringify(n)}`);
-      assert.ok(n.createdAt <= n.queuedAt! && n.queuedAt! <= n.startedAt! && n.startedAt! <= n.endedAt!, `${n.name}: times out of order ${JSON.stringify(n)}`);
+      assert.ok(
+        n.createdAt <= n.queuedAt! && n.queuedAt! <= n.startedAt! && n.startedAt! <= n.endedAt!,
+        `${n.name}: times out of order ${JSON.stringify(n)}`
+      );
       assert.equal(n.executor, 'local');
       assert.ok(n.jobId, `${n.name} has a job id`);
     }
     // b waits for a: it is queued only once a has ended.
-    const [a, b] = ['a', 'b'].map((name) => tasks.find((n) => n.name === name)!);
+    const [a, b] = ['a', 'b'].map(name => tasks.find(n => n.name === name)!);
     assert.ok(b.queuedAt! >= a.endedAt!);
   });
 });
@@ -136,7 +166,7 @@ describe('entries page by page', () => {
 
   it('?limit and ?after page through every entry in id order; next is null on the last page', async () => {
     const wide = await p.submit(spec('paged', { kind: 'static_width', name: 'columns', width: 25, body: manual }));
-    const whole = ((await (await get(`/api/entries?workflow=${wide}`)).json()) as { id: number }[]).map((e) => e.id);
+    const whole = ((await (await get(`/api/entries?workflow=${wide}`)).json()) as { id: number }[]).map(e => e.id);
     assert.equal(whole.length, 25);
     const seen: number[] = [];
     const pageSizes: number[] = [];
@@ -148,28 +178,45 @@ describe('entries page by page', () => {
       check(page, responseSchema('/api/entries', 'get'), 'page');
       pageSizes.push(page.entries.length);
       for (const e of page.entries) seen.push(e.id);
-      assert.ok(page.entries.every((e) => e.workflowId === wide));
+      assert.ok(page.entries.every(e => e.workflowId === wide));
       after = page.next;
       if (after !== null) assert.equal(after, page.entries[page.entries.length - 1].id);
     }
     assert.deepEqual(pageSizes, [7, 7, 7, 4]);
     assert.deepEqual(seen, whole);
-    assert.deepEqual(seen, [...seen].sort((a, b) => a - b));
+    assert.deepEqual(
+      seen,
+      [...seen].sort((a, b) => a - b)
+    );
     // A full last page says so too, and a cursor past the end is an empty last page.
-    const exact = (await (await get(`/api/entries?workflow=${wide}&limit=25`)).json()) as { entries: unknown[]; next: number | null };
+    const exact = (await (await get(`/api/entries?workflow=${wide}&limit=25`)).json()) as {
+      entries: unknown[];
+      next: number | null;
+    };
     assert.equal(exact.entries.length, 25);
     assert.equal(exact.next, null);
-    const past = (await (await get(`/api/entries?workflow=${wide}&after=${whole[24]}`)).json()) as { entries: unknown[]; next: number | null };
+    const past = (await (await get(`/api/entries?workflow=${wide}&after=${whole[24]}`)).json()) as {
+      entries: unknown[];
+      next: number | null;
+    };
     assert.deepEqual(past, { entries: [], next: null });
     // ?after alone takes the default page size; filters combine with the cursor.
-    const rest = (await (await get(`/api/entries?workflow=${wide}&states=awaiting_input&after=${whole[19]}`)).json()) as { entries: { id: number }[] };
-    assert.deepEqual(rest.entries.map((e) => e.id), whole.slice(20));
-    const none = (await (await get(`/api/entries?workflow=${wide}&states=f&limit=5`)).json()) as { entries: unknown[]; next: number | null };
+    const rest = (await (
+      await get(`/api/entries?workflow=${wide}&states=awaiting_input&after=${whole[19]}`)
+    ).json()) as { entries: { id: number }[] };
+    assert.deepEqual(
+      rest.entries.map(e => e.id),
+      whole.slice(20)
+    );
+    const none = (await (await get(`/api/entries?workflow=${wide}&states=f&limit=5`)).json()) as {
+      entries: unknown[];
+      next: number | null;
+    };
     assert.deepEqual(none, { entries: [], next: null });
   });
 
   it('GET /api/workflows pages the same way', async () => {
-    const whole = ((await (await get('/api/workflows')).json()) as { id: number; total: number }[]);
+    const whole = (await (await get('/api/workflows')).json()) as { id: number; total: number }[];
     assert.ok(whole.length >= 2);
     const seen: { id: number; total: number }[] = [];
     let after: number | null = 0;
@@ -184,7 +231,10 @@ describe('entries page by page', () => {
       after = page.next;
       pages++;
     }
-    assert.deepEqual(seen.map((w) => [w.id, w.total]), whole.map((w) => [w.id, w.total]));
+    assert.deepEqual(
+      seen.map(w => [w.id, w.total]),
+      whole.map(w => [w.id, w.total])
+    );
     assert.equal(pages, whole.length);
     const bad = await get('/api/workflows?limit=0');
     assert.equal(bad.status, 400);
@@ -204,7 +254,7 @@ describe('entries page by page', () => {
       ['after=-1', /query parameter 'after' must be a whole number from 0 to \d+, got '-1'/],
       ['after=1e3', /'after' .* got '1e3'/],
       ['after=99999999999999999999', /'after' .* got '99999999999999999999'/],
-      ['limit=5&states=z', /unknown state 'z'/],
+      ['limit=5&states=z', /unknown state 'z'/]
     ];
     for (const [query, message] of cases) {
       const r = await get(`/api/entries?${query}`);
@@ -222,8 +272,8 @@ describe('events', () => {
     const wf2 = await p.submit(spec('more', chainOf(pyTask('c', add))));
     const { events } = (await (await waiting).json()) as { events: { seq: number; workflowId: number }[] };
     assert.ok(events.length > 0);
-    assert.ok(events.every((e) => e.seq > last));
-    assert.ok(events.some((e) => e.workflowId === wf2));
+    assert.ok(events.every(e => e.seq > last));
+    assert.ok(events.some(e => e.workflowId === wf2));
     await p.wait(wf2);
   });
 
@@ -234,13 +284,23 @@ describe('events', () => {
 
   it('wait answers when the workflow settles, or unsettled at its timeout; 404 for no workflow', async () => {
     // The task holds until the test opens its gate: the first wait certainly times out unsettled.
-    const nap = p.script('nap.py', 'import os, time\ndef main(gate, **kw):\n    while not os.path.exists(gate):\n        time.sleep(0.05)\n    return True, {}\n');
+    const nap = p.script(
+      'nap.py',
+      'import os, time\ndef main(gate, **kw):\n    while not os.path.exists(gate):\n        time.sleep(0.05)\n    return True, {}\n'
+    );
     const gate = join(p.dir, 'nap-gate');
     const wf3 = await p.submit(spec('nap', chainOf(pyTask('n', nap, { gate }))));
-    const early = (await (await get(`/api/workflows/${wf3}/wait?timeout=0.2`)).json()) as { settled: boolean; state: string };
+    const early = (await (await get(`/api/workflows/${wf3}/wait?timeout=0.2`)).json()) as {
+      settled: boolean;
+      state: string;
+    };
     assert.deepEqual([early.settled, early.state], [false, 'running']);
     writeFileSync(gate, '');
-    const done = (await (await get(`/api/workflows/${wf3}/wait?timeout=60`)).json()) as { settled: boolean; state: string; counts: Record<string, number> };
+    const done = (await (await get(`/api/workflows/${wf3}/wait?timeout=60`)).json()) as {
+      settled: boolean;
+      state: string;
+      counts: Record<string, number>;
+    };
     assert.deepEqual([done.settled, done.state, done.counts.succeeded], [true, 'succeeded', 1]);
     assert.equal((await get('/api/workflows/999999/wait?timeout=1')).status, 404);
   });
@@ -250,7 +310,7 @@ describe('events', () => {
     const listen = (since: number, until: (n: number) => boolean) =>
       new Promise<void>((ok, fail) => {
         const ws = new WebSocket(`${base.replace('http', 'ws')}/api/events/ws?since=${since}&token=${token}`);
-        ws.onmessage = (m) => {
+        ws.onmessage = m => {
           seen.push(JSON.parse(String(m.data)).seq);
           if (until(seen.length)) {
             ws.close();
@@ -259,11 +319,13 @@ describe('events', () => {
         };
         ws.onerror = () => fail(new Error('websocket error'));
       });
-    const all = ((await (await get('/api/events?since=0')).json()) as { events: { seq: number }[] }).events.map((e) => e.seq);
-    await listen(0, (n) => n >= 3);
-    await listen(seen[seen.length - 1], (n) => n >= all.length);
+    const all = ((await (await get('/api/events?since=0')).json()) as { events: { seq: number }[] }).events.map(
+      e => e.seq
+    );
+    await listen(0, n => n >= 3);
+    await listen(seen[seen.length - 1], n => n >= all.length);
     assert.deepEqual(seen.slice(0, all.length), all);
-    const refused = await new Promise<boolean>((ok) => {
+    const refused = await new Promise<boolean>(ok => {
       const ws = new WebSocket(`${base.replace('http', 'ws')}/api/events/ws?since=0`);
       ws.onopen = () => ok(false);
       ws.onerror = () => ok(true);
@@ -272,13 +334,15 @@ describe('events', () => {
   });
 
   it('with batch=1 a burst comes as arrays of events: every event once, in order, fewer messages than events', async () => {
-    const all = ((await (await get('/api/events?since=0')).json()) as { events: { seq: number }[] }).events.map((e) => e.seq);
+    const all = ((await (await get('/api/events?since=0')).json()) as { events: { seq: number }[] }).events.map(
+      e => e.seq
+    );
     assert.ok(all.length >= 2);
     const messages: { seq: number }[][] = [];
     await new Promise<void>((ok, fail) => {
       const ws = new WebSocket(`${base.replace('http', 'ws')}/api/events/ws?since=0&batch=1&token=${token}`);
       let n = 0;
-      ws.onmessage = (m) => {
+      ws.onmessage = m => {
         const batch = JSON.parse(String(m.data)) as { seq: number }[];
         assert.ok(Array.isArray(batch) && batch.length > 0);
         messages.push(batch);
@@ -290,7 +354,13 @@ describe('events', () => {
       };
       ws.onerror = () => fail(new Error('websocket error'));
     });
-    assert.deepEqual(messages.flat().map((e) => e.seq).slice(0, all.length), all);
+    assert.deepEqual(
+      messages
+        .flat()
+        .map(e => e.seq)
+        .slice(0, all.length),
+      all
+    );
     assert.ok(messages.length < all.length, `${messages.length} messages for ${all.length} events`);
 
     // A live burst: a 60-column group submitted while listening comes in far fewer messages.
@@ -300,20 +370,30 @@ describe('events', () => {
     await new Promise<void>((ok, fail) => {
       const ws = new WebSocket(`${base.replace('http', 'ws')}/api/events/ws?since=${head}&batch=1&token=${token}`);
       ws.onopen = async () => {
-        const r = await post('/api/workflows', { spec: spec('burst', { kind: 'static_width', name: 'columns', width: 60, body: { kind: 'manual', name: 'm', args: {}, onReject: 'fail' } }) });
+        const r = await post('/api/workflows', {
+          spec: spec('burst', {
+            kind: 'static_width',
+            name: 'columns',
+            width: 60,
+            body: { kind: 'manual', name: 'm', args: {}, onReject: 'fail' }
+          })
+        });
         burstWf = ((await r.json()) as { workflowId: number }).workflowId;
       };
-      ws.onmessage = (m) => {
+      ws.onmessage = m => {
         live.push(JSON.parse(String(m.data)));
-        if (burstWf && live.flat().filter((e) => e.workflowId === burstWf).length >= 61) {
+        if (burstWf && live.flat().filter(e => e.workflowId === burstWf).length >= 61) {
           ws.close();
           ok();
         }
       };
       ws.onerror = () => fail(new Error('websocket error'));
     });
-    const seqs = live.flat().map((e) => e.seq);
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+    const seqs = live.flat().map(e => e.seq);
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b)
+    );
     assert.equal(new Set(seqs).size, seqs.length);
     assert.ok(live.length <= 3, `${live.length} messages for ${seqs.length} events of one submission`);
   });
@@ -328,28 +408,41 @@ describe('manual steps in notebooks', () => {
       metadata: {},
       cells: [
         { cell_type: 'markdown', metadata: {}, source: '# Label' },
-        { cell_type: 'code', metadata: { tags: ['parameters'] }, source: 'images = []', outputs: [], execution_count: null },
-        { cell_type: 'code', metadata: {}, source: 'print(images)', outputs: [], execution_count: null },
-      ],
+        {
+          cell_type: 'code',
+          metadata: { tags: ['parameters'] },
+          source: 'images = []',
+          outputs: [],
+          execution_count: null
+        },
+        { cell_type: 'code', metadata: {}, source: 'print(images)', outputs: [], execution_count: null }
+      ]
     };
     (await import('node:fs')).writeFileSync(nbPath, JSON.stringify(nb));
-    const make = p.script('make.py', 'def main(**kw):\n    return True, {"images": ["a.png", "b.png"], "ok": True, "none": None}\n');
-    const root = chainOf(pyTask('make', make), { kind: 'manual', name: 'label me', args: {}, notebook: nbPath, onReject: 'discard' }, {
-      kind: 'manual',
-      name: 'form',
-      args: {},
-      onReject: 'fail',
-    });
+    const make = p.script(
+      'make.py',
+      'def main(**kw):\n    return True, {"images": ["a.png", "b.png"], "ok": True, "none": None}\n'
+    );
+    const root = chainOf(
+      pyTask('make', make),
+      { kind: 'manual', name: 'label me', args: {}, notebook: nbPath, onReject: 'discard' },
+      {
+        kind: 'manual',
+        name: 'form',
+        args: {},
+        onReject: 'fail'
+      }
+    );
     const wf2 = await p.submit(spec('human', root));
     // The entry named `name` as the API lists it, once it awaits input (or after a minute).
     const awaitingInput = async (name: string) => {
       let entries: { id: number; name: string; state: string }[] = [];
-      for (const end = Date.now() + 60_000; Date.now() < end; ) {
+      for (const end = Date.now() + 60_000; Date.now() < end;) {
         entries = (await (await get(`/api/entries?workflow=${wf2}`)).json()) as typeof entries;
-        if (entries.find((e) => e.name === name)?.state === 'awaiting_input') break;
-        await new Promise((r) => setTimeout(r, 50));
+        if (entries.find(e => e.name === name)?.state === 'awaiting_input') break;
+        await new Promise(r => setTimeout(r, 50));
       }
-      return entries.find((e) => e.name === name)!;
+      return entries.find(e => e.name === name)!;
     };
     const step = await awaitingInput('label me');
     const r = await post(`/api/entries/${step.id}/notebook`, {});
@@ -363,7 +456,7 @@ describe('manual steps in notebooks', () => {
     assert.deepEqual((await (await post(`/api/entries/${step.id}/notebook`, {})).json()) as unknown, { path });
     assert.equal((await post(`/api/approvals`, {})).status, 404);
     const approvals = (await (await get('/api/approvals')).json()) as { node: { id: number } }[];
-    assert.ok(approvals.some((a) => a.node.id === step.id));
+    assert.ok(approvals.some(a => a.node.id === step.id));
     await post(`/api/entries/${step.id}/approve`, { data: { labels: [1, 0] }, by: 'ann' });
     const form = await awaitingInput('form');
     const noNb = await post(`/api/entries/${form.id}/notebook`, {});
@@ -386,10 +479,18 @@ describe('removing a workflow', () => {
     assert.equal(r.status, 200);
     const answer = (await r.json()) as { workflowId: number; name: string; entries: number; filesRemoved: boolean };
     check(answer, responseSchema('/api/workflows/{id}/remove', 'post'), 'remove');
-    assert.deepEqual([answer.workflowId, answer.name, answer.entries, answer.filesRemoved], [extra, 'to remove', 1, true]);
+    assert.deepEqual(
+      [answer.workflowId, answer.name, answer.entries, answer.filesRemoved],
+      [extra, 'to remove', 1, true]
+    );
     assert.equal((await get(`/api/workflows/${extra}`)).status, 404);
-    const { events } = (await (await get(`/api/events?since=${last}`)).json()) as { events: { workflowId: number; type: string; state: string | null }[] };
-    assert.deepEqual(events.map((e) => [e.workflowId, e.type, e.state]), [[extra, 'workflow', 'removed']]);
+    const { events } = (await (await get(`/api/events?since=${last}`)).json()) as {
+      events: { workflowId: number; type: string; state: string | null }[];
+    };
+    assert.deepEqual(
+      events.map(e => [e.workflowId, e.type, e.state]),
+      [[extra, 'workflow', 'removed']]
+    );
     const again = await post(`/api/workflows/${extra}/remove`, {});
     assert.equal(again.status, 400);
     assert.equal(((await again.json()) as { error: string }).error, `no workflow ${extra}`);
@@ -397,7 +498,7 @@ describe('removing a workflow', () => {
 });
 
 describe('what an entry received', () => {
-  it('is its args merged with its parents\' data, the same shape for finished, failed and human entries', async () => {
+  it("is its args merged with its parents' data, the same shape for finished, failed and human entries", async () => {
     const give = p.script('give.py', 'def main(**kw):\n    return True, {"x": 1, "shared": "parent"}\n');
     const boom = p.script('boom-in.py', 'def main(**kw):\n    raise RuntimeError("boom")\n');
     type Detail = { node: { state: string; name: string }; kwargs: Record<string, unknown> };
@@ -406,9 +507,14 @@ describe('what an entry received', () => {
       check(answer, responseSchema('/api/entries/{id}', 'get'), 'entry');
       return answer;
     };
-    const idsOf = async (w: number) => ((await (await get(`/api/entries?workflow=${w}`)).json()) as { id: number }[]).map((e) => e.id).sort((a, b) => a - b);
+    const idsOf = async (w: number) =>
+      ((await (await get(`/api/entries?workflow=${w}`)).json()) as { id: number }[])
+        .map(e => e.id)
+        .sort((a, b) => a - b);
 
-    const w = await p.submit(spec('received', chainOf(pyTask('give', give, { a: 0 }), pyTask('boom', boom, { y: 2, shared: 'own' }))));
+    const w = await p.submit(
+      spec('received', chainOf(pyTask('give', give, { a: 0 }), pyTask('boom', boom, { y: 2, shared: 'own' })))
+    );
     await p.wait(w);
     const [given, failed] = await idsOf(w);
     const first = await detailOf(given);
@@ -423,7 +529,7 @@ describe('what an entry received', () => {
     for (let i = 0; i < 600 && manual?.node.state !== 'awaiting_input'; i++) {
       const ids = await idsOf(w2);
       manual = ids.length === 2 ? await detailOf(ids[1]) : undefined;
-      if (manual?.node.state !== 'awaiting_input') await new Promise((r) => setTimeout(r, 50));
+      if (manual?.node.state !== 'awaiting_input') await new Promise(r => setTimeout(r, 50));
     }
     assert.deepEqual(manual?.kwargs, { note: 'n', x: 1, shared: 'parent' });
     const [, stepId] = await idsOf(w2);
@@ -440,20 +546,36 @@ describe('results set by hand (PerQueue complete / discard / fail)', () => {
     const add = join(p.dir, 'add.py');
     const w = await p.submit(spec('by hand', chainOf(pyTask('boom', boom), pyTask('after', add))));
     await p.wait(w);
-    const entries = async () => (await (await get(`/api/entries?workflow=${w}`)).json()) as { id: number; name: string; state: string; data: unknown; error: string | null }[];
+    const entries = async () =>
+      (await (await get(`/api/entries?workflow=${w}`)).json()) as {
+        id: number;
+        name: string;
+        state: string;
+        data: unknown;
+        error: string | null;
+      }[];
     const [first, second] = (await entries()).sort((a, b) => a.id - b.id);
     assert.deepEqual([first.state, second.state], ['failed', 'blocked']);
 
     const badData = await post(`/api/entries/${first.id}/complete`, { data: [1] });
     assert.equal(badData.status, 400);
-    assert.equal(((await badData.json()) as { error: string }).error, `entry ${first.id}, field 'data': must be a JSON object or null`);
+    assert.equal(
+      ((await badData.json()) as { error: string }).error,
+      `entry ${first.id}, field 'data': must be a JSON object or null`
+    );
 
     const done = await post(`/api/entries/${first.id}/complete`, { data: { x: 41 } });
     assert.equal(done.status, 200);
     check(await done.json(), responseSchema('/api/entries/{id}/complete', 'post'), 'complete');
     await p.wait(w);
     const afterComplete = (await entries()).sort((a, b) => a.id - b.id);
-    assert.deepEqual(afterComplete.map((e) => [e.state, e.data]), [['succeeded', { x: 41 }], ['succeeded', { x: 42 }]]);
+    assert.deepEqual(
+      afterComplete.map(e => [e.state, e.data]),
+      [
+        ['succeeded', { x: 41 }],
+        ['succeeded', { x: 42 }]
+      ]
+    );
     const detail = (await (await get(`/api/entries/${second.id}`)).json()) as { parentData: unknown };
     check(detail, responseSchema('/api/entries/{id}', 'get'), 'entry');
     assert.deepEqual(detail.parentData, { x: 41 });
@@ -465,12 +587,15 @@ describe('results set by hand (PerQueue complete / discard / fail)', () => {
     // A fresh failure: discard skips the child; fail keeps the given error and blocks it.
     const w2 = await p.submit(spec('by hand 2', chainOf(pyTask('boom', boom), pyTask('after', add))));
     await p.wait(w2);
-    const [f2, c2] = ((await (await get(`/api/entries?workflow=${w2}`)).json()) as { id: number }[]).sort((a, b) => a.id - b.id);
+    const [f2, c2] = ((await (await get(`/api/entries?workflow=${w2}`)).json()) as { id: number }[]).sort(
+      (a, b) => a.id - b.id
+    );
     assert.equal((await post(`/api/entries/${f2.id}/discard`, {})).status, 200);
-    const state = async (id: number) => ((await (await get(`/api/entries/${id}`)).json()) as { node: { state: string; error: string | null } }).node;
+    const state = async (id: number) =>
+      ((await (await get(`/api/entries/${id}`)).json()) as { node: { state: string; error: string | null } }).node;
     assert.equal((await state(c2.id)).state, 'skipped');
     assert.equal((await post(`/api/entries/${f2.id}/fail`, { error: 'checked by hand' })).status, 200);
-    assert.deepEqual(await state(f2.id).then((n) => [n.state, n.error]), ['failed', 'checked by hand']);
+    assert.deepEqual(await state(f2.id).then(n => [n.state, n.error]), ['failed', 'checked by hand']);
     assert.equal((await state(c2.id)).state, 'blocked');
     const badError = await post(`/api/entries/${f2.id}/fail`, { error: 3 });
     assert.equal(badError.status, 400);

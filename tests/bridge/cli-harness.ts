@@ -64,9 +64,12 @@ export class Project {
 
   // Node leaves out environment variables whose value is undefined: that is how `vars` unsets one.
   private run(input: string | undefined, extra: NodeJS.ProcessEnv, args: string[], cwd = this.dir): Promise<CliResult> {
-    return new Promise((ok) => {
-      const child = execFile(process.execPath, [PQL, ...args], { cwd, env: { ...this.env, ...extra }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-        ok({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    return new Promise(ok => {
+      const child = execFile(
+        process.execPath,
+        [PQL, ...args],
+        { cwd, env: { ...this.env, ...extra }, maxBuffer: 64 << 20 },
+        (err, stdout, stderr) => ok({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
       );
       if (input !== undefined) child.stdin!.end(input);
     });
@@ -99,7 +102,7 @@ export class Project {
 
   /** The entry of workflow `wf` named `name`; the test fails when there is none. */
   async entry(wf: number, name: string): Promise<EntryJson> {
-    const e = (await this.entries(wf)).find((x) => x.name === name);
+    const e = (await this.entries(wf)).find(x => x.name === name);
     assert.ok(e, `no entry ${name} in workflow ${wf}`);
     return e;
   }
@@ -151,12 +154,12 @@ export const pyTask = (name: string, code: string, args: Record<string, unknown>
   name,
   code,
   args,
-  resources,
+  resources
 });
 
 export const spec = (name: string, root: unknown) => ({ specVersion: 1, name, root });
 
 export const chainOf = (...nodes: unknown[]) => ({
   kind: 'workflow',
-  nodes: nodes.map((node, i) => ({ id: `n${i}`, node, parents: i === 0 ? [] : [`n${i - 1}`] })),
+  nodes: nodes.map((node, i) => ({ id: `n${i}`, node, parents: i === 0 ? [] : [`n${i - 1}`] }))
 });

@@ -21,9 +21,12 @@ describe('pql ls streams', () => {
     const lines = text.stdout.trimEnd().split('\n');
     assert.match(lines[0], /^id\s+wf\s+name\s+kind\s+state\s+index\s+iter\s+try\s+job\s+args\s+data\s+error$/);
     assert.equal(lines.at(-1), `awaiting_input: ${WIDTH + 3}. Total: ${WIDTH + 3}`);
-    const ids = lines.slice(1, -1).map((l) => Number(l.split(/\s+/)[0]));
+    const ids = lines.slice(1, -1).map(l => Number(l.split(/\s+/)[0]));
     assert.equal(ids.length, WIDTH + 3);
-    assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => a - b)
+    );
     assert.equal(new Set(ids).size, ids.length);
     // The columns line up across chunks: every row's state starts where the header's does.
     const at = lines[0].indexOf('state');
@@ -33,8 +36,11 @@ describe('pql ls streams', () => {
     assert.equal(json.code, 0, json.stderr);
     const entries = JSON.parse(json.stdout) as { id: number; workflowId: number; index: number[] }[];
     assert.equal(entries.length, WIDTH);
-    assert.ok(entries.every((e) => e.workflowId === wide));
-    assert.deepEqual(entries.map((e) => e.index[0]), Array.from({ length: WIDTH }, (_, i) => i));
+    assert.ok(entries.every(e => e.workflowId === wide));
+    assert.deepEqual(
+      entries.map(e => e.index[0]),
+      Array.from({ length: WIDTH }, (_, i) => i)
+    );
     assert.deepEqual(JSON.parse((await p.pql('ls', '--json', '-w', '999')).stdout), []);
 
     assert.equal((await p.pql('ls', '-C', '-w', String(small))).stdout.trim(), 'awaiting_input: 3. Total: 3');
@@ -43,7 +49,10 @@ describe('pql ls streams', () => {
     const some = await p.pql('ls', '-i', `${entries[10].id}-${entries[12].id}`);
     const someLines = some.stdout.trimEnd().split('\n');
     assert.doesNotMatch(someLines[0], /error/);
-    assert.deepEqual(someLines.slice(1, -1).map((l) => Number(l.split(/\s+/)[0])), [entries[10].id, entries[11].id, entries[12].id]);
+    assert.deepEqual(
+      someLines.slice(1, -1).map(l => Number(l.split(/\s+/)[0])),
+      [entries[10].id, entries[11].id, entries[12].id]
+    );
     assert.equal(someLines.at(-1), 'awaiting_input: 3. Total: 3');
   });
 
@@ -52,8 +61,8 @@ describe('pql ls streams', () => {
     await p.submit(spec('wide', { kind: 'static_width', name: 'columns', width: WIDTH, body: manual }));
     const child = spawn(process.execPath, [PQL, 'ls'], { cwd: p.dir, env: p.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (c) => (stderr += c));
-    const first = await new Promise<string>((ok) => {
+    child.stderr.on('data', c => (stderr += c));
+    const first = await new Promise<string>(ok => {
       let got = '';
       child.stdout.on('data', (c: Buffer) => {
         got += c.toString();
@@ -64,7 +73,7 @@ describe('pql ls streams', () => {
       });
     });
     assert.match(first, /^id\s+wf\s+name/);
-    const code = await new Promise<number | null>((ok) => child.on('close', (c) => ok(c)));
+    const code = await new Promise<number | null>(ok => child.on('close', c => ok(c)));
     assert.equal(stderr, '');
     assert.equal(code, 0);
   });

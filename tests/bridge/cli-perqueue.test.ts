@@ -16,13 +16,17 @@ const FILTER = 'def main(x=0, **kw):\n    return x > 1, {"x": x}\n';
 async function failedFanOut(p: Project): Promise<{ wf: number; first: number; columns: number[] }> {
   const fail = p.script('first.py', FAIL);
   const col = p.script('col.py', ADD);
-  const root = chainOf(pyTask('first.py', fail), { kind: 'static_width', body: pyTask('col.py', col, { x: 1 }), width: 3 });
+  const root = chainOf(pyTask('first.py', fail), {
+    kind: 'static_width',
+    body: pyTask('col.py', col, { x: 1 }),
+    width: 3
+  });
   const wf = await p.submit(spec('fan', root));
   assert.equal((await p.wait(wf)).code, 1);
   const es = await p.entries(wf);
-  const first = es.find((e) => e.name === 'first.py')!;
+  const first = es.find(e => e.name === 'first.py')!;
   assert.equal(first.state, 'failed');
-  const columns = es.filter((e) => e.name === 'col.py').map((e) => e.id);
+  const columns = es.filter(e => e.name === 'col.py').map(e => e.id);
   assert.equal(columns.length, 3);
   return { wf, first: first.id, columns };
 }
@@ -31,10 +35,12 @@ async function failedFanOut(p: Project): Promise<{ wf: number; first: number; co
 async function finished(p: Project): Promise<{ wf: number; ids: Record<string, number> }> {
   const add = p.script('add.py', ADD);
   const filter = p.script('filter.py', FILTER);
-  const wf = await p.submit(spec('done', chainOf(pyTask('add.py', add, { x: 0 }), pyTask('filter.py', filter), pyTask('last.py', add))));
+  const wf = await p.submit(
+    spec('done', chainOf(pyTask('add.py', add, { x: 0 }), pyTask('filter.py', filter), pyTask('last.py', add)))
+  );
   await p.wait(wf);
   const es = await p.entries(wf);
-  return { wf, ids: Object.fromEntries(es.map((e) => [e.name, e.id])) };
+  return { wf, ids: Object.fromEntries(es.map(e => [e.name, e.id])) };
 }
 
 describe('strict options', () => {
@@ -63,7 +69,7 @@ describe('strict options', () => {
       ['reject', id],
       ['daemon', 'status'],
       ['config'],
-      ['help'],
+      ['help']
     ];
     for (const cmd of commands) {
       for (const bad of ['--bogus', '-Z']) {
@@ -74,11 +80,14 @@ describe('strict options', () => {
       }
     }
     const es = await p.entries(wf);
-    assert.deepEqual(es.map((e) => [e.name, e.state, e.attempt]), [
-      ['add.py', 'succeeded', 1],
-      ['filter.py', 'discarded', 1],
-      ['last.py', 'skipped', 0],
-    ]);
+    assert.deepEqual(
+      es.map(e => [e.name, e.state, e.attempt]),
+      [
+        ['add.py', 'succeeded', 1],
+        ['filter.py', 'discarded', 1],
+        ['last.py', 'skipped', 0]
+      ]
+    );
   });
 
   it('an option without its value, a flag with one, an extra argument and an option before the command are errors', async () => {
@@ -96,7 +105,10 @@ describe('strict options', () => {
       [['ls', '-i', 'abc'], /-i takes numbers and ranges like '3,7-9', got 'abc'/],
       [['ls', '-i', '9-3'], /-i '9-3' is an empty range/],
       [['init', '-b', 'mongo'], /backend 'mongo' is not available/],
-      [['submit', 'pq_submit.py', '--size', '5'], /^pql submit: unknown option '--size' .*go after '--': pql submit script.py -- --size 5/],
+      [
+        ['submit', 'pq_submit.py', '--size', '5'],
+        /^pql submit: unknown option '--size' .*go after '--': pql submit script.py -- --size 5/
+      ]
     ];
     for (const [argv, re] of cases) {
       const r = await p.pql(...argv);
@@ -123,11 +135,20 @@ describe("pq's verbs and flags", () => {
     for (const argv of [['--help'], ['help'], []]) {
       const r = await p.pql(...argv);
       assert.equal(r.code, 0);
-      for (const verb of ['info', 'inspect', 'ls|list', 'resubmit', 'rm|remove', 'modify']) assert.match(r.stdout, new RegExp(`^  ${verb.replace('|', '\\|')}\\s`, 'm'));
+      for (const verb of ['info', 'inspect', 'ls|list', 'resubmit', 'rm|remove', 'modify'])
+        assert.match(r.stdout, new RegExp(`^  ${verb.replace('|', '\\|')}\\s`, 'm'));
       assert.match(r.stdout, /pq modify a\|r\|c \[INPUT\] -i ID \[--all\]/);
     }
     const ls = await p.pql('help', 'ls');
-    for (const flag of ['-i, --id', '-m, --mq-id', '-n, --name', '-s, --states', '-C, --count', '-e, --show-errors', '-d, --hide-data']) {
+    for (const flag of [
+      '-i, --id',
+      '-m, --mq-id',
+      '-n, --name',
+      '-s, --states',
+      '-C, --count',
+      '-e, --show-errors',
+      '-d, --hide-data'
+    ]) {
       assert.ok(ls.stdout.includes(flag), flag);
     }
     assert.equal((await p.pql('ls', '--help')).stdout, ls.stdout);
@@ -163,9 +184,9 @@ describe("pq's verbs and flags", () => {
     const idsOf = async (...argv: string[]) => {
       const r = await p.pql('ls', '--json', ...argv);
       assert.equal(r.code, 0, r.stderr);
-      return (JSON.parse(r.stdout) as { id: number }[]).map((e) => e.id);
+      return (JSON.parse(r.stdout) as { id: number }[]).map(e => e.id);
     };
-    const all = es.map((e) => e.id);
+    const all = es.map(e => e.id);
     assert.deepEqual(await idsOf('-i', String(ids['filter.py'])), [ids['filter.py']]);
     assert.deepEqual(await idsOf('-i', `${all[0]}-${all[1]}`), all.slice(0, 2)); // ranges include both ends
     assert.deepEqual(await idsOf('-i', `${all[0]},${all[2]}`), [all[0], all[2]]);
@@ -178,7 +199,7 @@ describe("pq's verbs and flags", () => {
     assert.deepEqual(await idsOf('-s', 'DX'), [ids['filter.py'], ids['last.py']]); // letters in any case, as PerQueue
     assert.deepEqual(await idsOf('-s', 'running,succeeded'), [ids['add.py']]); // our names: no letter mapping
     assert.deepEqual(await idsOf('-i', ` ${all[0]}, ${all[2]}`), [all[0], all[2]]);
-    const job = es.find((e) => e.name === 'add.py') as unknown as { jobId: string };
+    const job = es.find(e => e.name === 'add.py') as unknown as { jobId: string };
     assert.match(job.jobId, /^\d+$/);
     assert.deepEqual(await idsOf('-m', job.jobId), [ids['add.py']]);
 
@@ -187,7 +208,10 @@ describe("pq's verbs and flags", () => {
     assert.deepEqual(JSON.parse((await p.pql('ls', '-C', '--json', '-s', 's')).stdout), { succeeded: 1 });
 
     const table = await p.pql('ls');
-    assert.match(table.stdout.split('\n')[0], /^id\s+wf\s+name\s+kind\s+state\s+index\s+iter\s+try\s+job\s+args\s+data$/);
+    assert.match(
+      table.stdout.split('\n')[0],
+      /^id\s+wf\s+name\s+kind\s+state\s+index\s+iter\s+try\s+job\s+args\s+data$/
+    );
     assert.match(table.stdout, /\{"x":1\}/);
     const noData = await p.pql('ls', '-d');
     assert.doesNotMatch(noData.stdout.split('\n')[0], /data/);
@@ -219,9 +243,23 @@ describe("pq's verbs and flags", () => {
     assert.doesNotMatch(keys.stdout, /add\.py/);
     assert.match(keys.stdout, new RegExp(`\\* ${ids['add.py']}  succeeded`));
     const hidden = await p.pql('inspect', String(ids['add.py']), '-H');
-    assert.deepEqual(hidden.stdout.trim().split('\n').slice(1).map((l) => l.trim()), ['0  s*', '1  d', '2  x']);
+    assert.deepEqual(
+      hidden.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map(l => l.trim()),
+      ['0  s*', '1  d', '2  x']
+    );
     const json = JSON.parse((await p.pql('inspect', String(ids['last.py']), '--json')).stdout);
-    assert.deepEqual(json.nodes.map((n: { layer: number; parents: number[] }) => [n.layer, n.parents]), [[0, []], [1, [ids['add.py']]], [2, [ids['filter.py']]]]);
+    assert.deepEqual(
+      json.nodes.map((n: { layer: number; parents: number[] }) => [n.layer, n.parents]),
+      [
+        [0, []],
+        [1, [ids['add.py']]],
+        [2, [ids['filter.py']]]
+      ]
+    );
     const negative = await p.pql('inspect', '-3');
     assert.equal(negative.code, 2);
     assert.match(negative.stderr, /-3 is a PerQueue DynamicTaskGroup key/);
@@ -235,16 +273,22 @@ describe("pq's verbs and flags", () => {
     const a = await p.pql('modify', 'a', p.dir + '/args.json', '-i', String(columns[0]));
     assert.equal(a.code, 0, a.stderr);
     let es = await p.entries(wf);
-    assert.deepEqual(es.find((e) => e.id === columns[0])!.args, { x: 10, key: 'pq_dwg_width' });
-    assert.deepEqual(es.find((e) => e.id === columns[1])!.args, { x: 1 }); // without --all, one entry
+    assert.deepEqual(es.find(e => e.id === columns[0])!.args, { x: 10, key: 'pq_dwg_width' });
+    assert.deepEqual(es.find(e => e.id === columns[1])!.args, { x: 1 }); // without --all, one entry
 
     // The editor form: $EDITOR gets a file with the current arguments and saves new ones.
-    const editor = p.script('editor.sh', '#!/bin/sh\ngrep -q \'"x": 1\' "$1" || exit 1\nprintf \'{"x": 100}\' > "$1"\n');
+    const editor = p.script(
+      'editor.sh',
+      '#!/bin/sh\ngrep -q \'"x": 1\' "$1" || exit 1\nprintf \'{"x": 100}\' > "$1"\n'
+    );
     const ed = await p.pqlEnv({ EDITOR: editor }, 'modify', 'arguments', '-i', String(columns[1]), '--all');
     assert.equal(ed.code, 0, ed.stderr);
     es = await p.entries(wf);
     // --all: every entry of the same task that can still change (the other columns; not column 0, whose args differ now)
-    assert.deepEqual(columns.map((id) => es.find((e) => e.id === id)!.args), [{ x: 10, key: 'pq_dwg_width' }, { x: 100 }, { x: 100 }]);
+    assert.deepEqual(
+      columns.map(id => es.find(e => e.id === id)!.args),
+      [{ x: 10, key: 'pq_dwg_width' }, { x: 100 }, { x: 100 }]
+    );
     const broken = p.script('broken.sh', '#!/bin/sh\nprintf \'{"x": \' > "$1"\n');
     const bad = await p.pqlEnv({ EDITOR: broken }, 'modify', 'a', '-i', String(columns[1]));
     assert.equal(bad.code, 2);
@@ -265,8 +309,11 @@ describe("pq's verbs and flags", () => {
     assert.equal((await p.pql('resubmit', '-i', String(first))).code, 0);
     assert.equal((await p.wait(wf)).code, 0);
     es = await p.entries(wf);
-    assert.equal((es.find((e) => e.id === first) as unknown as { code: string }).code, fixed);
-    assert.deepEqual(columns.map((id) => es.find((e) => e.id === id)!.data), [{ x: 12 }, { x: 102 }, { x: 102 }]);
+    assert.equal((es.find(e => e.id === first) as unknown as { code: string }).code, fixed);
+    assert.deepEqual(
+      columns.map(id => es.find(e => e.id === id)!.data),
+      [{ x: 12 }, { x: 102 }, { x: 102 }]
+    );
     const mixed = await p.pql('modify', 'a', '-i', String(first), '--args', '{}');
     assert.match(mixed.stderr, /--args belongs to the other form/);
     const noId = await p.pql('modify', 'r', '1:local:1m');
@@ -281,9 +328,15 @@ describe("pq's verbs and flags", () => {
     const other = p.script('other.py', ADD);
     assert.equal((await p.pql('modify', String(columns[2]), '--code', 'other.py')).code, 0);
     const es = await p.entries(wf);
-    assert.deepEqual(columns.map((id) => es.find((e) => e.id === id)!.args), [{ x: 5 }, { x: 5 }, { x: 5 }]);
-    const codes = columns.map((id) => (es.find((e) => e.id === id) as unknown as { code: string }).code);
-    assert.deepEqual(codes.map((c) => c === other), [false, false, true]);
+    assert.deepEqual(
+      columns.map(id => es.find(e => e.id === id)!.args),
+      [{ x: 5 }, { x: 5 }, { x: 5 }]
+    );
+    const codes = columns.map(id => (es.find(e => e.id === id) as unknown as { code: string }).code);
+    assert.deepEqual(
+      codes.map(c => c === other),
+      [false, false, true]
+    );
     const missing = await p.pql('modify', String(columns[2]), '--code', 'nope.py');
     assert.match(missing.stderr, /the new script must be an existing file, got 'nope.py'/);
   });
@@ -313,14 +366,22 @@ describe("pq's verbs and flags", () => {
     const b = await finished(p);
     const part = await p.pql('rm', '-i', String(a.ids['filter.py']));
     assert.equal(part.code, 2);
-    assert.match(part.stderr, new RegExp(`entry ${a.ids['filter.py']} \\('filter.py'\\) of workflow ${a.wf} does not start it.*'pql rm -w ${a.wf}'.*Nothing was removed`));
+    assert.match(
+      part.stderr,
+      new RegExp(
+        `entry ${a.ids['filter.py']} \\('filter.py'\\) of workflow ${a.wf} does not start it.*'pql rm -w ${a.wf}'.*Nothing was removed`
+      )
+    );
     assert.equal((await p.entries()).length, 6);
     const both = await p.pql('rm', '-w', String(a.wf), '-i', '1');
     assert.match(both.stderr, /not both/);
     const r = await p.pql('rm', '-i', String(a.ids['add.py']));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`workflow ${a.wf} \\('done'\\) removed: 3 entries`));
-    assert.deepEqual((await p.entries()).map((e) => e.workflowId), [b.wf, b.wf, b.wf]);
+    assert.deepEqual(
+      (await p.entries()).map(e => e.workflowId),
+      [b.wf, b.wf, b.wf]
+    );
     const byName = await p.pql('remove', '-n', 'add.py', '-s', 's');
     assert.equal(byName.code, 0, byName.stderr);
     assert.deepEqual(await p.entries(), []);
@@ -332,10 +393,12 @@ describe('PerQueue state letters and ids', () => {
   it('-m matches scheduler job ids only for entries that have one', async () => {
     const p = project();
     await finished(p);
-    const pids = (await p.entries()).map((e) => Number((e as unknown as { jobId: string | null }).jobId)).filter((n) => n > 0);
+    const pids = (await p.entries())
+      .map(e => Number((e as unknown as { jobId: string | null }).jobId))
+      .filter(n => n > 0);
     assert.equal(pids.length, 2);
     const r = await p.pql('ls', '--json', '-m', `${Math.min(...pids)}-${Math.max(...pids)}`);
-    const names = (JSON.parse(r.stdout) as { name: string }[]).map((e) => e.name);
+    const names = (JSON.parse(r.stdout) as { name: string }[]).map(e => e.name);
     assert.deepEqual(names, ['add.py', 'filter.py']); // the skipped entry never had a job
   });
 });

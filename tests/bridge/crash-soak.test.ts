@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { soak } from '../../bench/crash-soak.js';
 
-it('kill -9 at random moments of a mixed workflow: 0 duplicates, 0 lost, identical outputs', async (t) => {
+it('kill -9 at random moments of a mixed workflow: 0 duplicates, 0 lost, identical outputs', async t => {
   const seed = Number(process.env.PQ_SOAK_SEED ?? Date.now() % 100000);
   t.diagnostic(`seed ${seed} (PQ_SOAK_SEED replays it)`);
   const r = await soak({ columns: 20, iterations: 2, dynamicWidth: 10, kills: 6, maxGapMs: 120 }, seed);

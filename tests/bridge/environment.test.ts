@@ -4,10 +4,20 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { environmentDigest, environmentLines, keptEnvironment, parseEnvironment, processEnvironment } from '../../kernel-bridge/runner/environment.js';
+import {
+  environmentDigest,
+  environmentLines,
+  keptEnvironment,
+  parseEnvironment,
+  processEnvironment
+} from '../../kernel-bridge/runner/environment.js';
 
 /** Runs `lines` in bash started with exactly `starting`; returns its environment afterwards and what `after` printed. */
-function runIn(starting: Record<string, string>, lines: string[], after = ''): { env: Record<string, string>; out: string } {
+function runIn(
+  starting: Record<string, string>,
+  lines: string[],
+  after = ''
+): { env: Record<string, string>; out: string } {
   const script = [...lines, 'env -0 > "$ENV_OUT"', after].join('\n');
   const envOut = `/tmp/pq-env-test-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const r = spawnSync('/bin/bash', ['-c', script], { env: { ...starting, ENV_OUT: envOut }, encoding: 'utf8' });
@@ -45,9 +55,18 @@ describe('what is kept from the submitting command', () => {
       JPY_PARENT_PID: '9',
       PQ_RUN_DIR: '/runs/1.1',
       PQ_ENTRY_ID: '1',
-      UNSET: undefined,
+      UNSET: undefined
     });
-    assert.deepEqual(Object.keys(kept), ['BASH_FUNC_module%%', 'CONDA_PREFIX', 'LD_LIBRARY_PATH', 'LOADEDMODULES', 'MODULEPATH', 'MP_API_KEY', 'PATH', 'VIRTUAL_ENV']);
+    assert.deepEqual(Object.keys(kept), [
+      'BASH_FUNC_module%%',
+      'CONDA_PREFIX',
+      'LD_LIBRARY_PATH',
+      'LOADEDMODULES',
+      'MODULEPATH',
+      'MP_API_KEY',
+      'PATH',
+      'VIRTUAL_ENV'
+    ]);
   });
 
   it('the same variables give the same digest in any order; another value another one', () => {
@@ -57,7 +76,10 @@ describe('what is kept from the submitting command', () => {
 
   it('refuses what is not an object of strings, naming the field and the variable', () => {
     assert.throws(() => parseEnvironment(['PATH=/bin']), /field 'environment': must be an object/);
-    assert.throws(() => parseEnvironment({ PATH: '/bin', N: 3 }), /field 'environment': variable 'N' must be a string, not number/);
+    assert.throws(
+      () => parseEnvironment({ PATH: '/bin', N: 3 }),
+      /field 'environment': variable 'N' must be a string, not number/
+    );
     assert.throws(() => parseEnvironment({ N: null }), /variable 'N' must be a string, not null/);
   });
 });
@@ -70,7 +92,7 @@ describe('the job script lines, run by bash', () => {
     VIRTUAL_ENV: '/bridge-venv',
     SLURM_JOB_ID: '77',
     SLURM_CPUS_ON_NODE: '4',
-    CUDA_VISIBLE_DEVICES: '1',
+    CUDA_VISIBLE_DEVICES: '1'
   };
   const stored = keptEnvironment({
     PATH: '/sub/venv/bin:/usr/bin:/bin',
@@ -79,7 +101,7 @@ describe('the job script lines, run by bash', () => {
     EMPTY: '',
     'BASH_FUNC_module%%': '() {  echo "module $*"\n}',
     'NOT.A.SHELL.NAME': 'x',
-    SLURM_JOB_ID: 'the submitter was in a job',
+    SLURM_JOB_ID: 'the submitter was in a job'
   });
 
   it('gives exactly the submitter variables, keeps what the place sets, defines exported functions', () => {

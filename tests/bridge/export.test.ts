@@ -22,10 +22,14 @@ function openArchive(file: string): DatabaseSync {
 async function untilRunning(p: Project, wf: number): Promise<void> {
   // Wait on what the bridge reports (the entry running and its first line written), never on time.
   for (;;) {
-    const running = (await p.entries(wf)).find((e) => e.state === 'running');
-    if (running && existsSync(join(p.dir, `.perqueue/runs/${wf}/${running.id}.1/stdout`)) &&
-      readFileSync(join(p.dir, `.perqueue/runs/${wf}/${running.id}.1/stdout`), 'utf8').includes('gate started')) return;
-    await new Promise((r) => setTimeout(r, 100));
+    const running = (await p.entries(wf)).find(e => e.state === 'running');
+    if (
+      running &&
+      existsSync(join(p.dir, `.perqueue/runs/${wf}/${running.id}.1/stdout`)) &&
+      readFileSync(join(p.dir, `.perqueue/runs/${wf}/${running.id}.1/stdout`), 'utf8').includes('gate started')
+    )
+      return;
+    await new Promise(r => setTimeout(r, 100));
   }
 }
 
@@ -47,14 +51,25 @@ describe('pql export', () => {
     const r = await p.pql('export', '-w', String(done), '-w', String(live), '-o', 'both.pqarchive', '--with-logs');
     assert.equal(r.code, 0, r.stderr);
     const file = join(p.dir, 'both.pqarchive');
-    assert.match(r.stdout, new RegExp(`exported workflows ${done} \\('finished-one', 2 entries\\), ${live} \\('still-running', 2 entries\\) with \\d+ logs to ${file}`));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `exported workflows ${done} \\('finished-one', 2 entries\\), ${live} \\('still-running', 2 entries\\) with \\d+ logs to ${file}`
+      )
+    );
     // One file: nothing beside it, and nothing of the workflow not asked for, even in free pages.
     assert.equal(existsSync(`${file}-wal`), false);
     assert.equal(readFileSync(file).includes('secret-other-workflow'), false);
     const live_ = new DatabaseSync(join(p.dir, '.perqueue/perqueue.sqlite'), { readOnly: true });
     try {
-      const vars = live_.prepare('SELECT vars FROM environments').all().map((r) => String(r.vars));
-      assert.ok(vars.some((v) => v.includes('not-for-archives-8d1f')), 'the project keeps the environment');
+      const vars = live_
+        .prepare('SELECT vars FROM environments')
+        .all()
+        .map(r => String(r.vars));
+      assert.ok(
+        vars.some(v => v.includes('not-for-archives-8d1f')),
+        'the project keeps the environment'
+      );
     } finally {
       live_.close();
     }
@@ -65,31 +80,49 @@ describe('pql export', () => {
     try {
       assert.equal((db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check, 'ok');
       assert.equal((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'delete');
-      const wfs = db.prepare('SELECT id, name FROM workflows ORDER BY id').all().map((w) => ({ ...w }));
-      assert.deepEqual(wfs, [{ id: done, name: 'finished-one' }, { id: live, name: 'still-running' }]);
-      const states = db.prepare('SELECT workflow_id AS wf, name, state FROM nodes ORDER BY id').all().map((n) => ({ ...n }));
+      const wfs = db
+        .prepare('SELECT id, name FROM workflows ORDER BY id')
+        .all()
+        .map(w => ({ ...w }));
+      assert.deepEqual(wfs, [
+        { id: done, name: 'finished-one' },
+        { id: live, name: 'still-running' }
+      ]);
+      const states = db
+        .prepare('SELECT workflow_id AS wf, name, state FROM nodes ORDER BY id')
+        .all()
+        .map(n => ({ ...n }));
       assert.deepEqual(states, [
         { wf: done, name: 'a', state: 'succeeded' },
         { wf: done, name: 'b', state: 'succeeded' },
         { wf: live, name: 'g', state: 'running' },
-        { wf: live, name: 'after', state: 'waiting' },
+        { wf: live, name: 'after', state: 'waiting' }
       ]);
       const foreign = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
       assert.equal(foreign(`SELECT count(*) AS n FROM events WHERE workflow_id NOT IN (${done}, ${live})`), 0);
       assert.equal(foreign('SELECT count(*) AS n FROM runs WHERE node_id NOT IN (SELECT id FROM nodes)'), 0);
       assert.equal(foreign('SELECT count(*) AS n FROM edges WHERE child NOT IN (SELECT id FROM nodes)'), 0);
-      const logs = db.prepare("SELECT n.name AS name, l.text AS text FROM logs l JOIN nodes n ON n.id = l.node_id WHERE l.stream = 'stdout' ORDER BY n.id").all();
+      const logs = db
+        .prepare(
+          "SELECT n.name AS name, l.text AS text FROM logs l JOIN nodes n ON n.id = l.node_id WHERE l.stream = 'stdout' ORDER BY n.id"
+        )
+        .all();
       // The runner's header, then what the task printed: its last line is the task's own.
       const lastLine = (text: string) => text.trimEnd().split('\n').pop();
-      assert.deepEqual(logs.map((l) => ({ name: l.name, last: lastLine(String(l.text)) })), [
-        { name: 'a', last: 'hello from 1' },
-        { name: 'b', last: 'hello from 2' },
-        { name: 'g', last: 'gate started' },
-      ]);
+      assert.deepEqual(
+        logs.map(l => ({ name: l.name, last: lastLine(String(l.text)) })),
+        [
+          { name: 'a', last: 'hello from 1' },
+          { name: 'b', last: 'hello from 2' },
+          { name: 'g', last: 'gate started' }
+        ]
+      );
       // The same bytes as the run folder's file.
       const [a] = await p.entries(done);
       assert.equal(logs[0].text, readFileSync(join(p.dir, `.perqueue/runs/${done}/${a.id}.1/stdout`), 'utf8'));
-      const meta = JSON.parse((db.prepare("SELECT value FROM meta WHERE key='archive'").get() as { value: string }).value);
+      const meta = JSON.parse(
+        (db.prepare("SELECT value FROM meta WHERE key='archive'").get() as { value: string }).value
+      );
       assert.deepEqual(meta.workflows, [done, live]);
     } finally {
       db.close();
@@ -154,12 +187,17 @@ describe('pql export', () => {
       fetch(`http://127.0.0.1:${info.port}/api/export`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
+        body: JSON.stringify(body)
       });
     assert.equal((await post({ workflows: [wf] }, 'wrong')).status, 401);
     const ok = await post({ workflows: [wf], withLogs: true });
     assert.equal(ok.status, 200);
-    const answer = (await ok.json()) as { workflows: { id: number; name: string; entries: number }[]; logs: number; size: number; content: string };
+    const answer = (await ok.json()) as {
+      workflows: { id: number; name: string; entries: number }[];
+      logs: number;
+      size: number;
+      content: string;
+    };
     assert.deepEqual(answer.workflows, [{ id: wf, name: 'api-one', entries: 1 }]);
     assert.equal(answer.logs, 2); // its stdout and stderr
     const bytes = Buffer.from(answer.content, 'base64');
@@ -177,7 +215,7 @@ describe('pql export', () => {
       [{ workflows: ['1'] }, /'workflows' must be a list of workflow ids/],
       [{ workflows: [] }, /at least one workflow/],
       [{ workflows: [wf, 4242] }, /no workflow 4242/],
-      [{ workflows: [-1] }, /'-1' is not a workflow id/],
+      [{ workflows: [-1] }, /'-1' is not a workflow id/]
     ] as const) {
       const r = await post(body);
       assert.equal(r.status, 400, JSON.stringify(body));

@@ -11,7 +11,10 @@ import { runSchedulerCommand, type CommandRunner } from '../../kernel-bridge/exe
 import { SchedulerUnavailableError } from '../../kernel-bridge/executors/scheduler-command.js';
 import type { Executor, JobRequest } from '../../kernel-bridge/executors/types.js';
 
-export const FAKE = join(resolve(dirname(fileURLToPath(import.meta.url)), '../../..'), 'tests/fixtures/fake-schedulers');
+export const FAKE = join(
+  resolve(dirname(fileURLToPath(import.meta.url)), '../../..'),
+  'tests/fixtures/fake-schedulers'
+);
 export const sample = (name: string) => readFileSync(join(FAKE, 'samples', name), 'utf8');
 
 export interface Answer {
@@ -30,7 +33,7 @@ export async function fakeCluster(tag: string) {
   const run: CommandRunner = (file, args, options) =>
     runSchedulerCommand(file, args, {
       ...options,
-      env: { ...process.env, PATH: `${FAKE}/bin:${process.env.PATH}`, FAKE_SCHED_LOG: log, FAKE_SCHED_ANSWERS: answers },
+      env: { ...process.env, PATH: `${FAKE}/bin:${process.env.PATH}`, FAKE_SCHED_LOG: log, FAKE_SCHED_ANSWERS: answers }
     });
   return {
     dir,
@@ -43,14 +46,31 @@ export async function fakeCluster(tag: string) {
       if (a.sleep !== undefined) await writeFile(`${base}.sleep`, String(a.sleep));
     },
     async calls(): Promise<string[][]> {
-      return (await readFile(log, 'utf8')).split('\n').filter(Boolean).map((l) => l.split('\t'));
-    },
+      return (await readFile(log, 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map(l => l.split('\t'));
+    }
   };
 }
 
-export async function request(name: string, resources: string, dependsOn: string[] = [], folder = 'pq-sched-run-'): Promise<JobRequest> {
+export async function request(
+  name: string,
+  resources: string,
+  dependsOn: string[] = [],
+  folder = 'pq-sched-run-'
+): Promise<JobRequest> {
   const runDir = await mkdtemp(join(tmpdir(), folder));
-  return { entryId: 1, workflowId: 1, attempt: 1, jobName: name, runDir, jobScript: join(runDir, 'job.sh'), resources: parseResources(resources), dependsOn };
+  return {
+    entryId: 1,
+    workflowId: 1,
+    attempt: 1,
+    jobName: name,
+    runDir,
+    jobScript: join(runDir, 'job.sh'),
+    resources: parseResources(resources),
+    dependsOn
+  };
 }
 
 export type FakeCluster = Awaited<ReturnType<typeof fakeCluster>>;
@@ -62,7 +82,7 @@ export type FakeCluster = Awaited<ReturnType<typeof fakeCluster>>;
 export async function onFakeCluster<E extends Executor>(
   tag: string,
   answers: Record<string, Answer | Answer[]>,
-  make: (run: CommandRunner) => E,
+  make: (run: CommandRunner) => E
 ): Promise<{ fake: FakeCluster; ex: E }> {
   const fake = await fakeCluster(tag);
   for (const [tool, a] of Object.entries(answers)) {
@@ -86,7 +106,7 @@ export async function checkUnreachable<E extends Executor>(c: {
   reason: RegExp;
   jobName: string;
 }): Promise<void> {
-  const { ex } = await onFakeCluster(c.tag, { [c.tool]: [{ sleep: 10 }, c.down, c.down] }, (run) => c.make(run, 500));
+  const { ex } = await onFakeCluster(c.tag, { [c.tool]: [{ sleep: 10 }, c.down, c.down] }, run => c.make(run, 500));
   const t0 = performance.now();
   assert.equal((await ex.status([c.jobId])).get(c.jobId)!.state, 'unknown');
   assert.ok(performance.now() - t0 < 9_000, `the hanging ${c.tool} (10 s) was given up`);

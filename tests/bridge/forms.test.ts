@@ -20,23 +20,30 @@ const FORM = {
   additionalProperties: false,
   properties: {
     quality: { type: 'number', minimum: 0, maximum: 1 },
-    labels: { type: 'array', items: { type: 'integer' }, maxItems: 4 },
-  },
+    labels: { type: 'array', items: { type: 'integer' }, maxItems: 4 }
+  }
 };
 
-const manualStep = (extra: Record<string, unknown> = {}) => ({ kind: 'manual', name: 'check', args: {}, form: FORM, onReject: 'fail', ...extra });
+const manualStep = (extra: Record<string, unknown> = {}) => ({
+  kind: 'manual',
+  name: 'check',
+  args: {},
+  form: FORM,
+  onReject: 'fail',
+  ...extra
+});
 
 async function untilAwaiting(p: Project, wf: number, name = 'check'): Promise<EntryJson> {
-  for (const end = Date.now() + 60_000; Date.now() < end; ) {
-    const e = (await p.entries(wf)).find((x) => x.name === name);
+  for (const end = Date.now() + 60_000; Date.now() < end;) {
+    const e = (await p.entries(wf)).find(x => x.name === name);
     if (e?.state === 'awaiting_input') return e;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise(r => setTimeout(r, 50));
   }
   throw new Error(`'${name}' never waited for input`);
 }
 
 async function entry(p: Project, wf: number, name: string): Promise<EntryJson> {
-  return (await p.entries(wf)).find((x) => x.name === name)!;
+  return (await p.entries(wf)).find(x => x.name === name)!;
 }
 
 describe('approving a manual step checks the data against its form', () => {
@@ -46,21 +53,31 @@ describe('approving a manual step checks the data against its form', () => {
     const wf = await p.submit(spec('segment', chainOf(pyTask('a', echo), manualStep(), pyTask('use', echo))));
     const step = await untilAwaiting(p, wf);
 
-    const bad = await p.pql('approve', String(step.id), '--data', '{"quality": "high", "labels": [1, "x"], "qualty": 1}', '--by', 'ann');
+    const bad = await p.pql(
+      'approve',
+      String(step.id),
+      '--data',
+      '{"quality": "high", "labels": [1, "x"], "qualty": 1}',
+      '--by',
+      'ann'
+    );
     assert.equal(bad.code, 2, bad.stdout + bad.stderr);
     assert.equal(bad.stdout, '');
     assert.equal(
       bad.stderr.trim(),
       `pql: workflow ${wf} ('segment'), entry ${step.id} ('check'), node 'root/n1': the data does not match the step's form: ` +
         `data.quality: expected a number, got "high"; data.labels[1]: expected an integer, got "x"; ` +
-        `data.qualty: not a field of the form (the form has 'quality', 'labels')`,
+        `data.qualty: not a field of the form (the form has 'quality', 'labels')`
     );
     const missing = await p.pql('approve', String(step.id));
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /entry \d+ \('check'\), node 'root\/n1': .*data: missing required field 'quality'/);
     const tooMany = await p.pql('approve', String(step.id), '--data', '{"quality": 1.5, "labels": [1, 2, 3, 4, 5]}');
     assert.equal(tooMany.code, 2);
-    assert.match(tooMany.stderr, /data\.quality: must be at most 1, got 1\.5; data\.labels: must have at most 4 items, got 5/);
+    assert.match(
+      tooMany.stderr,
+      /data\.quality: must be at most 1, got 1\.5; data\.labels: must have at most 4 items, got 5/
+    );
 
     const still = await entry(p, wf, 'check');
     assert.equal(still.state, 'awaiting_input');
@@ -68,7 +85,14 @@ describe('approving a manual step checks the data against its form', () => {
     assert.equal((await entry(p, wf, 'use')).state, 'waiting');
     assert.equal((await p.wait(wf, 10)).code, 3, 'wait still says a person is needed');
 
-    const good = await p.pql('approve', String(step.id), '--data', '{"quality": 0.75, "labels": [1, 0, 2]}', '--by', 'ann');
+    const good = await p.pql(
+      'approve',
+      String(step.id),
+      '--data',
+      '{"quality": 0.75, "labels": [1, 0, 2]}',
+      '--by',
+      'ann'
+    );
     assert.equal(good.code, 0, good.stderr);
     assert.equal((await p.wait(wf)).code, 0);
     assert.deepEqual((await entry(p, wf, 'check')).data, { quality: 0.75, labels: [1, 0, 2] });
@@ -85,7 +109,7 @@ describe('approving a manual step checks the data against its form', () => {
       fetch(`http://127.0.0.1:${info.port}/api/entries/${step.id}/approve`, {
         method: 'POST',
         headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ data, by: 'ann' }),
+        body: JSON.stringify({ data, by: 'ann' })
       });
 
     const bad = await approve({ quality: -1, labels: [1.5] });
@@ -93,7 +117,7 @@ describe('approving a manual step checks the data against its form', () => {
     assert.deepEqual(await bad.json(), {
       error:
         `workflow ${wf} ('over-http'), entry ${step.id} ('check'), node 'root/n1': the data does not match the step's form: ` +
-        'data.quality: must be at least 0, got -1; data.labels[0]: expected an integer, got 1.5',
+        'data.quality: must be at least 0, got -1; data.labels[0]: expected an integer, got 1.5'
     });
     const before = await entry(p, wf, 'check');
     assert.equal(before.state, 'awaiting_input');
@@ -108,9 +132,15 @@ describe('approving a manual step checks the data against its form', () => {
   it("a timeout's default, checked at submit, goes on like an answer", async () => {
     const p = project();
     const echo = p.script('echo.py', ECHO);
-    const wf = await p.submit(spec('defaulted', chainOf(manualStep({ timeout: 0.5, default: { quality: 0.5, labels: [7] } }), pyTask('use', echo))));
+    const wf = await p.submit(
+      spec(
+        'defaulted',
+        chainOf(manualStep({ timeout: 0.5, default: { quality: 0.5, labels: [7] } }), pyTask('use', echo))
+      )
+    );
     // `pql wait` returns at once while a person is needed; the bridge applies the default within a tick.
-    for (const end = Date.now() + 60_000; (await entry(p, wf, 'check')).state === 'awaiting_input' && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
+    for (const end = Date.now() + 60_000; (await entry(p, wf, 'check')).state === 'awaiting_input' && Date.now() < end;)
+      await new Promise(r => setTimeout(r, 50));
     assert.equal((await p.wait(wf, 30)).code, 0);
     assert.deepEqual((await entry(p, wf, 'check')).data, { quality: 0.5, labels: [7] });
     assert.deepEqual((await entry(p, wf, 'use')).data, { got_quality: 0.5, got_labels: [7] });
@@ -122,38 +152,39 @@ describe('submit checks the form and the default', () => {
     const p = project();
     const echo = p.script('echo.py', ECHO);
     await p.finish(spec('good', chainOf(pyTask('a', echo))));
-    const withForm = (form: unknown, extra: Record<string, unknown> = {}) => chainOf(pyTask('a', echo), manualStep({ form, ...extra }));
+    const withForm = (form: unknown, extra: Record<string, unknown> = {}) =>
+      chainOf(pyTask('a', echo), manualStep({ form, ...extra }));
     const cases: [string, unknown, RegExp][] = [
       [
         'one-of',
         withForm({ type: 'object', properties: { quality: { oneOf: [{ type: 'number' }, { type: 'null' }] } } }),
-        /^pql: workflow 'one-of', node 'root\/n1', field 'form\.properties\.quality\.oneOf': the keyword 'oneOf' is not supported in a form; supported: type, properties, required/,
+        /^pql: workflow 'one-of', node 'root\/n1', field 'form\.properties\.quality\.oneOf': the keyword 'oneOf' is not supported in a form; supported: type, properties, required/
       ],
       [
         'bad-type',
         withForm({ type: 'object', properties: { labels: { type: 'array', items: { type: 'int' } } } }),
-        /^pql: workflow 'bad-type', node 'root\/n1', field 'form\.properties\.labels\.items\.type': unknown type "int"/,
+        /^pql: workflow 'bad-type', node 'root\/n1', field 'form\.properties\.labels\.items\.type': unknown type "int"/
       ],
       [
         'bad-bound',
         withForm({ type: 'object', properties: { quality: { minimum: 1, maximum: 0 } } }),
-        /field 'form\.properties\.quality\.minimum': minimum 1 is above maximum 0: no value can match/,
+        /field 'form\.properties\.quality\.minimum': minimum 1 is above maximum 0: no value can match/
       ],
       [
         'bad-pattern',
         withForm({ properties: { name: { type: 'string', pattern: '(?P<x>a)' } } }),
-        /field 'form\.properties\.name\.pattern': is not a valid regular expression/,
+        /field 'form\.properties\.name\.pattern': is not a valid regular expression/
       ],
       [
         'bad-default',
         withForm(FORM, { timeout: 60, default: { quality: 'n/a' } }),
-        /^pql: workflow 'bad-default', node 'root\/n1', field 'default': the default does not match the form: default\.quality: expected a number, got "n\/a"$/,
+        /^pql: workflow 'bad-default', node 'root\/n1', field 'default': the default does not match the form: default\.quality: expected a number, got "n\/a"$/
       ],
       [
         'partial-default',
         withForm(FORM, { timeout: 60, default: { labels: [1] } }),
-        /field 'default': the default does not match the form: default: missing required field 'quality'$/,
-      ],
+        /field 'default': the default does not match the form: default: missing required field 'quality'$/
+      ]
     ];
     for (const [name, root, says] of cases) {
       const r = await p.pqlWithInput(JSON.stringify(spec(name, root)), 'submit', '--spec', '-');
@@ -161,6 +192,10 @@ describe('submit checks the form and the default', () => {
       assert.match(r.stderr.trim(), says, name);
     }
     const status = JSON.parse((await p.pql('status', '--json')).stdout);
-    assert.deepEqual(status.map((s: { name: string }) => s.name), ['good'], 'nothing of the refused workflows is stored');
+    assert.deepEqual(
+      status.map((s: { name: string }) => s.name),
+      ['good'],
+      'nothing of the refused workflows is stored'
+    );
   });
 });

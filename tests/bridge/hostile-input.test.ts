@@ -7,14 +7,20 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { MAX_GROUP_WIDTH, MAX_JSON_DEPTH, MAX_LOG_LINES, MAX_REQUEST_BYTES, MAX_WORKFLOW_ENTRIES } from '../../core/limits.js';
+import {
+  MAX_GROUP_WIDTH,
+  MAX_JSON_DEPTH,
+  MAX_LOG_LINES,
+  MAX_REQUEST_BYTES,
+  MAX_WORKFLOW_ENTRIES
+} from '../../core/limits.js';
 import { chainOf, Project, projectMaker, pyTask, spec, type EntryJson } from './cli-harness.js';
 
 // A client that reads nothing for this long is dropped (the default is 10 s).
 process.env.PQ_WS_STALL_MS = '3000';
 const project = projectMaker('pq-hostile-');
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 /** A terminal control character (C0 but newline and tab, DEL, C1): none may reach the terminal. */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
@@ -44,8 +50,9 @@ function api(p: Project): Api {
     base,
     token: info.token,
     pid: info.pid,
-    get: (path) => fetch(base + path, { headers }),
-    post: (path, body) => fetch(base + path, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    get: path => fetch(base + path, { headers }),
+    post: (path, body) =>
+      fetch(base + path, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) })
   };
 }
 
@@ -54,12 +61,25 @@ async function errorOf(r: Response): Promise<string> {
 }
 
 async function entryNamed(p: Project, wf: number, name: string): Promise<EntryJson> {
-  return (await p.entries(wf)).find((e) => e.name === name)!;
+  return (await p.entries(wf)).find(e => e.name === name)!;
 }
 
 /** Submits a manual step 'check' (with `form`, if given) before a Python task `use`; the step once it awaits input. */
-async function checkAwaiting(p: Project, name: string, task: string, form?: unknown): Promise<{ wf: number; step: EntryJson }> {
-  const wf = await p.submit(spec(name, chainOf({ kind: 'manual', name: 'check', args: {}, onReject: 'fail', ...(form ? { form } : {}) }, pyTask('use', task))));
+async function checkAwaiting(
+  p: Project,
+  name: string,
+  task: string,
+  form?: unknown
+): Promise<{ wf: number; step: EntryJson }> {
+  const wf = await p.submit(
+    spec(
+      name,
+      chainOf(
+        { kind: 'manual', name: 'check', args: {}, onReject: 'fail', ...(form ? { form } : {}) },
+        pyTask('use', task)
+      )
+    )
+  );
   const step = await until('the step to wait', async () => {
     const e = await entryNamed(p, wf, 'check');
     return e?.state === 'awaiting_input' ? e : undefined;
@@ -92,9 +112,14 @@ async function started(p: Project): Promise<Api> {
 describe('a task output nested a million levels deep', () => {
   it('fails its entry with a message; the daemon stays up and the workflow goes on', async () => {
     const p = project();
-    const deep = p.script('deep.sh', `#!/bin/bash\nhead -c 1000000 /dev/zero | tr '\\0' '[' > "$PQ_OUTPUT"\nhead -c 1000000 /dev/zero | tr '\\0' ']' >> "$PQ_OUTPUT"\n`);
+    const deep = p.script(
+      'deep.sh',
+      `#!/bin/bash\nhead -c 1000000 /dev/zero | tr '\\0' '[' > "$PQ_OUTPUT"\nhead -c 1000000 /dev/zero | tr '\\0' ']' >> "$PQ_OUTPUT"\n`
+    );
     const ok = p.script('ok.py', 'def main(**kw):\n    return True, {"after": 1}\n');
-    const wf = await p.submit(spec('deep', chainOf({ kind: 'task', name: 'deep', code: deep, args: {}, resources: '1:local:1m' })));
+    const wf = await p.submit(
+      spec('deep', chainOf({ kind: 'task', name: 'deep', code: deep, args: {}, resources: '1:local:1m' }))
+    );
     await p.wait(wf);
     const e = await entryNamed(p, wf, 'deep');
     assert.equal(e.state, 'failed');
@@ -110,9 +135,11 @@ describe('a task output nested a million levels deep', () => {
     const deep = p.script(
       'deep.sh',
       `#!/bin/bash\ntouch "${p.dir}/started"\nuntil [ -e "${gate}" ]; do sleep 0.05; done\n` +
-        `head -c 1000000 /dev/zero | tr '\\0' '{' | sed 's/{/{"a":/g' > "$PQ_OUTPUT"\nhead -c 1000000 /dev/zero | tr '\\0' '}' >> "$PQ_OUTPUT"\n`,
+        `head -c 1000000 /dev/zero | tr '\\0' '{' | sed 's/{/{"a":/g' > "$PQ_OUTPUT"\nhead -c 1000000 /dev/zero | tr '\\0' '}' >> "$PQ_OUTPUT"\n`
     );
-    const wf = await p.submit(spec('deep', chainOf({ kind: 'task', name: 'deep', code: deep, args: {}, resources: '1:local:5m' })));
+    const wf = await p.submit(
+      spec('deep', chainOf({ kind: 'task', name: 'deep', code: deep, args: {}, resources: '1:local:5m' }))
+    );
     await until('the task to start', () => (existsSync(join(p.dir, 'started')) ? true : undefined));
     await p.stop();
     writeFileSync(gate, '');
@@ -142,7 +169,7 @@ describe('approve data nested a million levels deep', () => {
     assert.doesNotMatch(error, /\n\s+at /);
     // Memory (the API reads the engine) and the store (pql ls reads the file) agree: still waiting.
     const live = (await (await a.get('/api/approvals')).json()) as { node: { id: number } }[];
-    assert.ok(live.some((x) => x.node.id === step.id));
+    assert.ok(live.some(x => x.node.id === step.id));
     assert.equal((await entryNamed(p, wf, 'check')).state, 'awaiting_input');
     // Through the CLI too (an argument holds at most 128 KiB): refused with the limit, not a stack trace.
     const cli = await p.pql('approve', String(step.id), '--data', `{"x": ${deepJson(50_000)}}`);
@@ -163,27 +190,42 @@ describe('wide groups', () => {
     const a = await started(p);
     const before = (await (await a.get('/api/workflows')).json()) as unknown[];
     for (const width of [MAX_GROUP_WIDTH + 1, 100_000_000]) {
-      const r = await a.post('/api/workflows', { spec: spec('wide', { kind: 'static_width', name: 'columns', width, body: manual }) });
+      const r = await a.post('/api/workflows', {
+        spec: spec('wide', { kind: 'static_width', name: 'columns', width, body: manual })
+      });
       assert.equal(r.status, 400);
       assert.equal(
         await errorOf(r),
-        `workflow 'wide', node 'root', field 'width': StaticWidthGroup 'columns' has a width of ${width}, over the limit of 1,000,000 columns per group`,
+        `workflow 'wide', node 'root', field 'width': StaticWidthGroup 'columns' has a width of ${width}, over the limit of 1,000,000 columns per group`
       );
     }
     const nested = await a.post('/api/workflows', {
-      spec: spec('nested', { kind: 'static_width', name: 'outer', width: 2000, body: { kind: 'static_width', name: 'inner', width: 1000, body: manual } }),
+      spec: spec('nested', {
+        kind: 'static_width',
+        name: 'outer',
+        width: 2000,
+        body: { kind: 'static_width', name: 'inner', width: 1000, body: manual }
+      })
     });
     assert.equal(nested.status, 400);
-    assert.match(await errorOf(nested), new RegExp(`makes 2,000,000 entries at submission, over the limit of ${MAX_WORKFLOW_ENTRIES.toLocaleString('en-US')}`));
+    assert.match(
+      await errorOf(nested),
+      new RegExp(
+        `makes 2,000,000 entries at submission, over the limit of ${MAX_WORKFLOW_ENTRIES.toLocaleString('en-US')}`
+      )
+    );
     // The same refusal through `pql submit`: exit status 2 and the message, no traceback.
     const viaCli = await p.pqlWithInput(
       JSON.stringify(spec('wide', { kind: 'static_width', name: 'columns', width: MAX_GROUP_WIDTH + 1, body: manual })),
       'submit',
       '--spec',
-      '-',
+      '-'
     );
     assert.equal(viaCli.code, 2, viaCli.stderr);
-    assert.match(viaCli.stderr, /workflow 'wide', node 'root', field 'width': StaticWidthGroup 'columns' has a width of 1000001, over the limit of 1,000,000 columns per group/);
+    assert.match(
+      viaCli.stderr,
+      /workflow 'wide', node 'root', field 'width': StaticWidthGroup 'columns' has a width of 1000001, over the limit of 1,000,000 columns per group/
+    );
     assert.doesNotMatch(viaCli.stderr, /\bat .*\.js:\d+/);
     // The next, unrelated submission stores only itself.
     const ok = p.script('ok2.py', 'def main(**kw):\n    return True, {}\n');
@@ -193,7 +235,7 @@ describe('wide groups', () => {
     assert.equal(entries, 1);
     const after = (await (await a.get('/api/workflows')).json()) as { id: number; total: number }[];
     assert.equal(after.length, before.length + 1);
-    assert.equal(after.find((w) => w.id === workflowId)!.total, 1);
+    assert.equal(after.find(w => w.id === workflowId)!.total, 1);
     assert.equal((await p.entries()).length, 2);
   });
 
@@ -202,12 +244,15 @@ describe('wide groups', () => {
     const width = p.script('width.py', `def main(**kw):\n    return True, {"pq_dwg_width": ${MAX_GROUP_WIDTH + 1}}\n`);
     const ok = p.script('ok.py', 'def main(**kw):\n    return True, {}\n');
     const wf = await p.submit(
-      spec('dwg', chainOf(pyTask('width', width), { kind: 'dynamic_width', name: 'cols', body: pyTask('col', ok) })),
+      spec('dwg', chainOf(pyTask('width', width), { kind: 'dynamic_width', name: 'cols', body: pyTask('col', ok) }))
     );
     await p.wait(wf);
-    const dwg = (await p.entries(wf)).find((e) => e.kind === 'dynamic_width')!;
+    const dwg = (await p.entries(wf)).find(e => e.kind === 'dynamic_width')!;
     assert.equal(dwg.state, 'failed');
-    assert.match(dwg.error!, /DynamicWidthGroup 'cols': a width of 1000001 is over the limit of 1,000,000 columns per group/);
+    assert.match(
+      dwg.error!,
+      /DynamicWidthGroup 'cols': a width of 1000001 is over the limit of 1,000,000 columns per group/
+    );
     assert.equal((await p.entries(wf)).length, 2);
     const r = await p.pql('modify', String(dwg.id), '--width', String(MAX_GROUP_WIDTH + 1));
     assert.equal(r.code, 2);
@@ -220,9 +265,11 @@ describe('log tails are lines read from the end of the file', () => {
     const p = project();
     const big = p.script(
       'big.sh',
-      '#!/bin/bash\nyes "a line of a long log, over and over again, to make the file big" | head -c 200000000\necho "before last"\necho "the last line"\necho "ünïcödé end" >&2\n',
+      '#!/bin/bash\nyes "a line of a long log, over and over again, to make the file big" | head -c 200000000\necho "before last"\necho "the last line"\necho "ünïcödé end" >&2\n'
     );
-    const wf = await p.submit(spec('log', chainOf({ kind: 'task', name: 'big', code: big, args: {}, resources: '1:local:5m' })));
+    const wf = await p.submit(
+      spec('log', chainOf({ kind: 'task', name: 'big', code: big, args: {}, resources: '1:local:5m' }))
+    );
     await p.wait(wf, 120);
     const e = await entryNamed(p, wf, 'big');
     assert.equal(e.state, 'succeeded', e.error ?? '');
@@ -240,7 +287,10 @@ describe('log tails are lines read from the end of the file', () => {
     writeFileSync(`/proc/${a.pid}/clear_refs`, '5');
     const before = rssKb(a.pid);
     const texts = await Promise.all(
-      [1, 2, 3, 4].map(async () => ((await (await a.get(`/api/entries/${e.id}/log?tail=${MAX_LOG_LINES}`)).json()) as { text: string }).text),
+      [1, 2, 3, 4].map(
+        async () =>
+          ((await (await a.get(`/api/entries/${e.id}/log?tail=${MAX_LOG_LINES}`)).json()) as { text: string }).text
+      )
     );
     const peakGrowthMb = (rssKb(a.pid, 'VmHWM') - before) / 1024;
     for (const t of texts) {
@@ -266,7 +316,9 @@ describe('log tails are lines read from the end of the file', () => {
   it('pql logs without --tail prints the whole log', async () => {
     const p = project();
     const small = p.script('small.sh', '#!/bin/bash\nfor i in 1 2 3; do echo "line $i"; done\n');
-    const wf = await p.submit(spec('small', chainOf({ kind: 'task', name: 'small', code: small, args: {}, resources: '1:local:1m' })));
+    const wf = await p.submit(
+      spec('small', chainOf({ kind: 'task', name: 'small', code: small, args: {}, resources: '1:local:1m' }))
+    );
     await p.wait(wf);
     const e = await entryNamed(p, wf, 'small');
     assert.equal((await p.pql('logs', String(e.id))).stdout, 'line 1\nline 2\nline 3\n');
@@ -281,9 +333,9 @@ function silentClient(a: Api, since: number): Promise<Socket> {
     const s = connect(Number(url.port), url.hostname, () => {
       s.write(
         `GET /api/events/ws?since=${since}&token=${a.token} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`
       );
-      s.once('data', (chunk) => {
+      s.once('data', chunk => {
         if (!chunk.toString('latin1').startsWith('HTTP/1.1 101')) return reject(new Error(chunk.toString('latin1')));
         s.pause(); // from here on it reads nothing
         resolve(s);
@@ -306,11 +358,13 @@ describe('event stream clients that never read', () => {
       goodBytes += m.length;
       seqs.push((JSON.parse(m.toString()) as { seq: number }).seq);
     });
-    await new Promise((r) => good.once('open', r));
+    await new Promise(r => good.once('open', r));
     // About 10 MB of events per burst (50,000 entries made, then cancelled).
     const manual = { kind: 'manual', name: 'm', args: {}, onReject: 'fail' };
     const burst = async (round: number) => {
-      const r = await a.post('/api/workflows', { spec: spec(`burst${round}`, { kind: 'static_width', name: 'many', width: 50_000, body: manual }) });
+      const r = await a.post('/api/workflows', {
+        spec: spec(`burst${round}`, { kind: 'static_width', name: 'many', width: 50_000, body: manual })
+      });
       assert.equal(r.status, 200, await r.clone().text());
       const { workflowId } = (await r.json()) as { workflowId: number };
       assert.equal((await a.post(`/api/workflows/${workflowId}/cancel`, {})).status, 200);
@@ -338,7 +392,10 @@ describe('event stream clients that never read', () => {
     const silent = await Promise.all(Array.from({ length: SILENT }, () => silentClient(a, since)));
     const last = await burst(2);
     assert.equal(seqs.length, last - since);
-    assert.ok(seqs.every((s, i) => s === since + i + 1), 'in order, none missing');
+    assert.ok(
+      seqs.every((s, i) => s === since + i + 1),
+      'in order, none missing'
+    );
     const rssWithSilentClients = await settledRssKb();
     // Unbounded buffers keep every event sent to the silent clients (8 × ~30 MB) in the daemon,
     // several times over as strings and frames: RSS grew by ~800 MB when the high-water mark was
@@ -347,10 +404,13 @@ describe('event stream clients that never read', () => {
     // sent, which unbounded buffering exceeds several times over.
     const sentToSilentMb = (SILENT * goodBytes) / 1024 / 1024;
     const grewMb = (rssWithSilentClients - rssBefore) / 1024;
-    assert.ok(grewMb < sentToSilentMb, `RSS grew by ${grewMb.toFixed(0)} MB with ${sentToSilentMb.toFixed(0)} MB of events sent to silent clients`);
+    assert.ok(
+      grewMb < sentToSilentMb,
+      `RSS grew by ${grewMb.toFixed(0)} MB with ${sentToSilentMb.toFixed(0)} MB of events sent to silent clients`
+    );
     // Each silent client is dropped: reading now, its stream ends short of the last event.
     for (const s of silent) {
-      const { received, closed } = await new Promise<{ received: number; closed: boolean }>((resolve) => {
+      const { received, closed } = await new Promise<{ received: number; closed: boolean }>(resolve => {
         let bytes = 0;
         // A stream still open after 30 s without data was never dropped.
         let quiet = setTimeout(() => (s.destroy(), resolve({ received: bytes, closed: false })), 30_000);
@@ -366,7 +426,11 @@ describe('event stream clients that never read', () => {
       assert.ok(received < goodBytes / 2, `a dropped client got ${received} of ${goodBytes} bytes`);
     }
     // The daemon held at most its high-water mark (1 MiB) for each when it gave up on it.
-    const drops = [...p.read('.perqueue/bridge.log').matchAll(/event stream: dropped a client that read nothing for [\d.]+ s \((\d+) bytes waiting/g)];
+    const drops = [
+      ...p
+        .read('.perqueue/bridge.log')
+        .matchAll(/event stream: dropped a client that read nothing for [\d.]+ s \((\d+) bytes waiting/g)
+    ];
     assert.equal(drops.length, SILENT, 'every silent client was dropped');
     for (const d of drops) assert.ok(Number(d[1]) < 4 * 1024 * 1024, `${d[1]} bytes waited for one client`);
     good.close();
@@ -378,8 +442,8 @@ describe('event stream clients that send', () => {
     const p = project();
     const a = await started(p);
     const ws = new WebSocket(`${a.base.replace('http', 'ws')}/api/events/ws?token=${a.token}`);
-    await new Promise((r) => ws.once('open', r));
-    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    await new Promise(r => ws.once('open', r));
+    const closed = new Promise<number>(r => ws.once('close', code => r(code)));
     ws.send('x'.repeat(100 * 1024));
     assert.equal(await closed, 1009);
     assert.equal((await a.get('/api/version')).status, 200);
@@ -397,10 +461,22 @@ describe('form patterns with catastrophic backtracking', () => {
     const r = await a.post(`/api/entries/${step.id}/approve`, { data: { word: `${'a'.repeat(5000)}!` }, by: 'eve' });
     assert.equal(r.status, 400);
     assert.match(await errorOf(r), /data\.word: must match the pattern \^\(a\+\)\+\$/);
-    assert.equal((await a.post(`/api/entries/${step.id}/approve`, { data: { word: 'a'.repeat(5000) }, by: 'ann' })).status, 200);
+    assert.equal(
+      (await a.post(`/api/entries/${step.id}/approve`, { data: { word: 'a'.repeat(5000) }, by: 'ann' })).status,
+      200
+    );
     await p.wait(wf);
     const look = await a.post('/api/workflows', {
-      spec: spec('look', chainOf({ kind: 'manual', name: 'check', args: {}, onReject: 'fail', form: { type: 'object', properties: { w: { type: 'string', pattern: '(?=a)a' } } } })),
+      spec: spec(
+        'look',
+        chainOf({
+          kind: 'manual',
+          name: 'check',
+          args: {},
+          onReject: 'fail',
+          form: { type: 'object', properties: { w: { type: 'string', pattern: '(?=a)a' } } }
+        })
+      )
     });
     assert.equal(look.status, 400);
     assert.match(await errorOf(look), /field 'form\.properties\.w\.pattern': cannot be run in linear time/);
@@ -415,7 +491,7 @@ describe('a Python interpreter that does not exist', () => {
     // More entries than cores (4): held cores would keep every later task from starting.
     const r = await a.post('/api/workflows', {
       spec: spec('nopython', { kind: 'static_width', name: 'cols', width: 6, body: pyTask('t', task) }),
-      python: '/nonexistent/bin/python3',
+      python: '/nonexistent/bin/python3'
     });
     assert.equal(r.status, 200, await r.clone().text());
     const { workflowId } = (await r.json()) as { workflowId: number };
@@ -436,8 +512,13 @@ describe('a time limit beyond 24.8 days', () => {
   it('does not kill the task at once', async () => {
     const p = project();
     const gate = join(p.dir, 'gate');
-    const slow = p.script('slow.sh', `#!/bin/bash\ntouch "${p.dir}/started"\nuntil [ -e "${gate}" ]; do sleep 0.05; done\necho '{"done": true}' > "$PQ_OUTPUT"\n`);
-    const wf = await p.submit(spec('long', chainOf({ kind: 'task', name: 'slow', code: slow, args: {}, resources: '1:local:25d' })));
+    const slow = p.script(
+      'slow.sh',
+      `#!/bin/bash\ntouch "${p.dir}/started"\nuntil [ -e "${gate}" ]; do sleep 0.05; done\necho '{"done": true}' > "$PQ_OUTPUT"\n`
+    );
+    const wf = await p.submit(
+      spec('long', chainOf({ kind: 'task', name: 'slow', code: slow, args: {}, resources: '1:local:25d' }))
+    );
     await until('the task to start', () => (existsSync(join(p.dir, 'started')) ? true : undefined));
     // Today's bug killed it 1 ms after its start: it would be timed out before the gate opens.
     await sleep(300);
@@ -496,7 +577,12 @@ describe('internal errors', () => {
     assert.match(body.requestId, /^[0-9a-f]{12}$/);
     assert.equal(body.error, `internal error (request ${body.requestId}; details in the bridge log)`);
     const log = p.read('.perqueue/bridge.log');
-    assert.match(log, new RegExp(`internal error in request ${body.requestId} \\(POST /api/entries/${step.id}/approve\\): Error: database is locked\\n\\s+at `));
+    assert.match(
+      log,
+      new RegExp(
+        `internal error in request ${body.requestId} \\(POST /api/entries/${step.id}/approve\\): Error: database is locked\\n\\s+at `
+      )
+    );
     // The approval was not stored, so it did not happen in memory either: it can be given again.
     assert.equal((await entryNamed(p, wf, 'check')).state, 'awaiting_input');
     const again = await a.post(`/api/entries/${step.id}/approve`, { data: {}, by: 'ann' });

@@ -9,42 +9,62 @@ import { checkUnreachable, onFakeCluster, request, sample } from './fake-schedul
 import type { ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
 import type { JobRequest } from '../../kernel-bridge/executors/types.js';
 
-
 const config: ClusterConfig = {
   scheduler: 'lsf',
   nodes: [{ name: 'XeonGold6126', cores: 24, memory: '192GB', partition: 'normal' }],
-  extraArgs: ['-P', 'proj42'],
+  extraArgs: ['-P', 'proj42']
 };
 
 /** bsub's argv, as MyQueue writes it, for a task on one whole XeonGold6126 node; `options` come after the queue. */
 function bsubOnXeonGold(req: JobRequest, name: string, walltime: string, options: string[]): string[] {
   return [
     'bsub',
-    '-J', name,
-    '-W', walltime,
-    '-n', '24',
-    '-cwd', req.runDir,
-    '-o', join(req.runDir, 'stdout'),
-    '-e', join(req.runDir, 'stderr'),
-    '-R', 'select[model == XeonGold6126]',
-    '-R', 'rusage[mem=8G]',
-    '-q', 'normal',
+    '-J',
+    name,
+    '-W',
+    walltime,
+    '-n',
+    '24',
+    '-cwd',
+    req.runDir,
+    '-o',
+    join(req.runDir, 'stdout'),
+    '-e',
+    join(req.runDir, 'stderr'),
+    '-R',
+    'select[model == XeonGold6126]',
+    '-R',
+    'rusage[mem=8G]',
+    '-q',
+    'normal',
     ...options,
-    '-R', 'span[hosts=1]',
-    req.jobScript,
+    '-R',
+    'span[hosts=1]',
+    req.jobScript
   ];
 }
 
 describe('LSF executor', () => {
   test('submit runs MyQueue-style bsub and reads the id from "Job <n> is submitted"', async () => {
-    const { fake, ex } = await onFakeCluster('lsf', { bsub: { stdout: sample('lsf/bsub.stdout') } }, (run) => new LsfExecutor({ config, run }));
+    const { fake, ex } = await onFakeCluster(
+      'lsf',
+      { bsub: { stdout: sample('lsf/bsub.stdout') } },
+      run => new LsfExecutor({ config, run })
+    );
     const req = await request('pq-demo-7-1', '24:XeonGold6126:90m', ['764213236', '764220165']);
     assert.equal((await ex.submit(req)).jobId, '764254593');
-    assert.deepEqual((await fake.calls())[0], bsubOnXeonGold(req, 'pq-demo-7-1', '01:30', ['-P', 'proj42', '-w', 'done(764213236) && done(764220165)']));
+    assert.deepEqual(
+      (await fake.calls())[0],
+      bsubOnXeonGold(req, 'pq-demo-7-1', '01:30', ['-P', 'proj42', '-w', 'done(764213236) && done(764220165)'])
+    );
   });
 
   test('a task bigger than one node spans hosts by ptile; a script path with a space is quoted', async () => {
-    const { fake, ex } = await onFakeCluster('lsf', { bsub: { stdout: 'Job <42> is submitted to default queue <normal>.\n' } }, (run) => new LsfExecutor({ config, run }));
+    const { fake, ex } = await onFakeCluster(
+      'lsf',
+      { bsub: { stdout: 'Job <42> is submitted to default queue <normal>.\n' } },
+      run => new LsfExecutor({ config, run })
+    );
     const req = await request('pq-demo-9-1', '48:2h', [], 'pq lsf run ');
     assert.equal((await ex.submit(req)).jobId, '42');
     const argv = (await fake.calls())[0];
@@ -53,15 +73,36 @@ describe('LSF executor', () => {
   });
 
   test('GPUs of the resource string reach bsub as -gpu num=N', async () => {
-    const { fake, ex } = await onFakeCluster('lsf', { bsub: { stdout: 'Job <43> is submitted to default queue <normal>.\n' } }, (run) => new LsfExecutor({ config, run }));
+    const { fake, ex } = await onFakeCluster(
+      'lsf',
+      { bsub: { stdout: 'Job <43> is submitted to default queue <normal>.\n' } },
+      run => new LsfExecutor({ config, run })
+    );
     const req = await request('pq-demo-10-1', '24:2G:XeonGold6126:1h');
     assert.equal((await ex.submit(req)).jobId, '43');
-    assert.deepEqual((await fake.calls())[0], bsubOnXeonGold(req, 'pq-demo-10-1', '01:00', ['-gpu', 'num=2', '-P', 'proj42']));
+    assert.deepEqual(
+      (await fake.calls())[0],
+      bsubOnXeonGold(req, 'pq-demo-10-1', '01:00', ['-gpu', 'num=2', '-P', 'proj42'])
+    );
   });
 
   test('status maps DONE, EXIT with TERM_RUNLIMIT/TERM_MEMLIMIT/TERM_OWNER, PEND, RUN, arrays and a job not found', async () => {
-    const { fake, ex } = await onFakeCluster('lsf', { bjobs: { stdout: sample('lsf/bjobs-ours.txt'), stderr: sample('lsf/bjobs-not-found.stderr'), rc: 255 } }, (run) => new LsfExecutor({ run }));
-    const ids = ['764213236', '764220165', '764254593', '764399747', '764399750', '764399760', '764399770', '764399780[3]', '864220165'];
+    const { fake, ex } = await onFakeCluster(
+      'lsf',
+      { bjobs: { stdout: sample('lsf/bjobs-ours.txt'), stderr: sample('lsf/bjobs-not-found.stderr'), rc: 255 } },
+      run => new LsfExecutor({ run })
+    );
+    const ids = [
+      '764213236',
+      '764220165',
+      '764254593',
+      '764399747',
+      '764399750',
+      '764399760',
+      '764399770',
+      '764399780[3]',
+      '864220165'
+    ];
     const st = await ex.status(ids);
     assert.deepEqual((await fake.calls())[0], ['bjobs', '-a', '-noheader', '-o', BJOBS_FORMAT, ...ids]);
     const state = (id: string) => st.get(id)!.state;
@@ -86,7 +127,14 @@ describe('LSF executor', () => {
   });
 
   test('a plain EXIT whose stderr ends in MemoryError is out_of_memory', async () => {
-    const { ex } = await onFakeCluster('lsf', { bsub: { stdout: 'Job <764399750> is submitted to queue <normal>.\n' }, bjobs: { stdout: sample('lsf/bjobs-ours.txt') } }, (run) => new LsfExecutor({ run }));
+    const { ex } = await onFakeCluster(
+      'lsf',
+      {
+        bsub: { stdout: 'Job <764399750> is submitted to queue <normal>.\n' },
+        bjobs: { stdout: sample('lsf/bjobs-ours.txt') }
+      },
+      run => new LsfExecutor({ run })
+    );
     const req = await request('pq-p-5-1', '1:10m');
     await writeFile(join(req.runDir, 'stderr'), 'Traceback (most recent call last):\nMemoryError\n');
     const { jobId } = await ex.submit(req);
@@ -101,12 +149,16 @@ describe('LSF executor', () => {
       make: (run, commandTimeoutMs) => new LsfExecutor({ run, commandTimeoutMs }),
       jobId: '764399747',
       reason: /LSF is down/,
-      jobName: 'pq-p-4-1',
+      jobName: 'pq-p-4-1'
     });
   });
 
-  test('findByName lists the user\'s jobs once and matches names, array elements included', async () => {
-    const { fake, ex } = await onFakeCluster('lsf', { bjobs: { stdout: sample('lsf/bjobs-ours.txt') } }, (run) => new LsfExecutor({ run }));
+  test("findByName lists the user's jobs once and matches names, array elements included", async () => {
+    const { fake, ex } = await onFakeCluster(
+      'lsf',
+      { bjobs: { stdout: sample('lsf/bjobs-ours.txt') } },
+      run => new LsfExecutor({ run })
+    );
     const found = await ex.findByName(['pq-p-5-1', 'pq-array[3]', 'never-submitted']);
     assert.deepEqual((await fake.calls())[0], ['bjobs', '-a', '-noheader', '-o', BJOBS_FORMAT]);
     assert.equal(found.get('pq-p-5-1'), '764399750');
@@ -115,7 +167,11 @@ describe('LSF executor', () => {
   });
 
   test('bkill is called with the ids; a job that already finished is no error', async () => {
-    const { fake, ex } = await onFakeCluster('lsf', { bkill: { stdout: sample('lsf/bkill.stdout'), stderr: 'Job <764399747>: Job has already finished\n', rc: 255 } }, (run) => new LsfExecutor({ run }));
+    const { fake, ex } = await onFakeCluster(
+      'lsf',
+      { bkill: { stdout: sample('lsf/bkill.stdout'), stderr: 'Job <764399747>: Job has already finished\n', rc: 255 } },
+      run => new LsfExecutor({ run })
+    );
     await ex.cancel(['764254593', '764399747']);
     assert.deepEqual((await fake.calls())[0], ['bkill', '764254593', '764399747']);
   });

@@ -16,7 +16,9 @@ interface Case {
   source: string;
 }
 
-const { cases } = JSON.parse(readFileSync(join(REPO, 'tests/fixtures/notebooks/parameters-cell.json'), 'utf8')) as { cases: Case[] };
+const { cases } = JSON.parse(readFileSync(join(REPO, 'tests/fixtures/notebooks/parameters-cell.json'), 'utf8')) as {
+  cases: Case[];
+};
 
 for (const c of cases) {
   test(`parameters cell: ${c.name}`, () => {

@@ -9,51 +9,76 @@ import { checkUnreachable, onFakeCluster, request, sample } from './fake-schedul
 import type { ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
 import type { JobRequest } from '../../kernel-bridge/executors/types.js';
 
-
 const config: ClusterConfig = {
   scheduler: 'pbs',
   nodes: [
     { name: 'xeon8', cores: 8, extraArgs: ['-l', 'feature=ib'] },
-    { name: 'short1', cores: 1, partition: 'short', special: true },
+    { name: 'short1', cores: 1, partition: 'short', special: true }
   ],
-  extraArgs: ['-A', 'proj42'],
+  extraArgs: ['-A', 'proj42']
 };
 const local = (s: string) => {
   const m = /^\w{3} (\w{3})\s+(\d+) (\d\d):(\d\d):(\d\d) (\d{4})$/.exec(s)!;
-  return new Date(Number(m[6]), ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].indexOf(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])).getTime();
+  return new Date(
+    Number(m[6]),
+    ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].indexOf(m[1]),
+    Number(m[2]),
+    Number(m[3]),
+    Number(m[4]),
+    Number(m[5])
+  ).getTime();
 };
 
 /** qsub's argv, as MyQueue writes it, for a task on xeon8 nodes; `options` come before the job script. */
 function qsubOnXeon8(req: JobRequest, name: string, walltime: string, nodes: string, options: string[]): string[] {
   return [
     'qsub',
-    '-N', name,
-    '-l', walltime,
-    '-l', nodes,
-    '-d', req.runDir,
-    '-o', join(req.runDir, 'scheduler.stdout'),
-    '-e', join(req.runDir, 'scheduler.stderr'),
-    '-A', 'proj42',
-    '-l', 'feature=ib',
+    '-N',
+    name,
+    '-l',
+    walltime,
+    '-l',
+    nodes,
+    '-d',
+    req.runDir,
+    '-o',
+    join(req.runDir, 'scheduler.stdout'),
+    '-e',
+    join(req.runDir, 'scheduler.stderr'),
+    '-A',
+    'proj42',
+    '-l',
+    'feature=ib',
     ...options,
-    req.jobScript,
+    req.jobScript
   ];
 }
 
 describe('PBS executor', () => {
   test('submit runs MyQueue-style qsub and keeps the server-suffixed id', async () => {
-    const { fake, ex } = await onFakeCluster('pbs', { qsub: { stdout: sample('pbs/qsub-pbspro.stdout') } }, (run) => new PbsExecutor({ config, run }));
+    const { fake, ex } = await onFakeCluster(
+      'pbs',
+      { qsub: { stdout: sample('pbs/qsub-pbspro.stdout') } },
+      run => new PbsExecutor({ config, run })
+    );
     const req = await request('pq-demo-7-1', '16:xeon8:2h', ['49100.gc-prd-hpcadm', '49101.gc-prd-hpcadm']);
     const { jobId } = await ex.submit(req);
     assert.equal(jobId, '49230.gc-prd-hpcadm');
     assert.deepEqual(
       (await fake.calls())[0],
-      qsubOnXeon8(req, 'pq-demo-7-1', 'walltime=2:00:00', 'nodes=2:ppn=8', ['-W', 'depend=afterok:49100.gc-prd-hpcadm:49101.gc-prd-hpcadm']),
+      qsubOnXeon8(req, 'pq-demo-7-1', 'walltime=2:00:00', 'nodes=2:ppn=8', [
+        '-W',
+        'depend=afterok:49100.gc-prd-hpcadm:49101.gc-prd-hpcadm'
+      ])
     );
   });
 
   test('a small task on a named node goes to its queue with one node and its cores as ppn', async () => {
-    const { fake, ex } = await onFakeCluster('pbs', { qsub: { stdout: '1234.pbs01.cluster\n' } }, (run) => new PbsExecutor({ config, run }));
+    const { fake, ex } = await onFakeCluster(
+      'pbs',
+      { qsub: { stdout: '1234.pbs01.cluster\n' } },
+      run => new PbsExecutor({ config, run })
+    );
     const req = await request('pq-demo-8-1', '1:short1:90s');
     assert.equal((await ex.submit(req)).jobId, '1234.pbs01.cluster');
     const argv = (await fake.calls())[0];
@@ -62,10 +87,17 @@ describe('PBS executor', () => {
   });
 
   test('GPUs of the resource string reach qsub in the nodes request (Torque nodes=N:ppn=P:gpus=G)', async () => {
-    const { fake, ex } = await onFakeCluster('pbs', { qsub: { stdout: '1235.pbs01.cluster\n' } }, (run) => new PbsExecutor({ config, run }));
+    const { fake, ex } = await onFakeCluster(
+      'pbs',
+      { qsub: { stdout: '1235.pbs01.cluster\n' } },
+      run => new PbsExecutor({ config, run })
+    );
     const req = await request('pq-demo-9-1', '8:1:2G:xeon8:1h');
     assert.equal((await ex.submit(req)).jobId, '1235.pbs01.cluster');
-    assert.deepEqual((await fake.calls())[0], qsubOnXeon8(req, 'pq-demo-9-1', 'walltime=1:00:00', 'nodes=1:ppn=8:gpus=2', []));
+    assert.deepEqual(
+      (await fake.calls())[0],
+      qsubOnXeon8(req, 'pq-demo-9-1', 'walltime=1:00:00', 'nodes=1:ppn=8:gpus=2', [])
+    );
   });
 
   test('Torque: completed, queued and exiting jobs and one gone from the queue', async () => {
@@ -73,12 +105,15 @@ describe('PBS executor', () => {
       'pbs',
       {
         qstat: {
-          stdout: sample('pbs/qstat-f-torque-completed.txt') + sample('pbs/qstat-f-torque-queued.txt') + sample('pbs/qstat-f-torque-exiting.txt'),
+          stdout:
+            sample('pbs/qstat-f-torque-completed.txt') +
+            sample('pbs/qstat-f-torque-queued.txt') +
+            sample('pbs/qstat-f-torque-exiting.txt'),
           stderr: sample('pbs/qstat-unknown-torque.stderr'),
-          rc: 153,
-        },
+          rc: 153
+        }
       },
-      (run) => new PbsExecutor({ run }),
+      run => new PbsExecutor({ run })
     );
     const ids = ['1.server.cluster.org', '1910636.millipede.cm.cluster', '89.server-2', '1234.pbs01.cluster'];
     const st = await ex.status(ids);
@@ -97,7 +132,11 @@ describe('PBS executor', () => {
   });
 
   test('PBS Pro: qstat -f -x, a finished job and one killed by a signal', async () => {
-    const { fake, ex } = await onFakeCluster('pbs', { qstat: { stdout: sample('pbs/qstat-xf-pbspro-finished.txt') + sample('pbs/qstat-xf-pbspro-killed.txt') } }, (run) => new PbsExecutor({ flavor: 'pbspro', run }));
+    const { fake, ex } = await onFakeCluster(
+      'pbs',
+      { qstat: { stdout: sample('pbs/qstat-xf-pbspro-finished.txt') + sample('pbs/qstat-xf-pbspro-killed.txt') } },
+      run => new PbsExecutor({ flavor: 'pbspro', run })
+    );
     const st = await ex.status(['7600424.pbs02', '49223.gc-prd-hpcadm']);
     assert.deepEqual((await fake.calls())[0], ['qstat', '-f', '-x', '7600424.pbs02', '49223.gc-prd-hpcadm']);
     const ok = st.get('7600424.pbs02')!;
@@ -112,7 +151,11 @@ describe('PBS executor', () => {
   });
 
   test('a job killed with a wall-time message in what PBS wrote is timed_out', async () => {
-    const { ex } = await onFakeCluster('pbs', { qsub: { stdout: '49223.gc-prd-hpcadm\n' }, qstat: { stdout: sample('pbs/qstat-xf-pbspro-killed.txt') } }, (run) => new PbsExecutor({ flavor: 'pbspro', run }));
+    const { ex } = await onFakeCluster(
+      'pbs',
+      { qsub: { stdout: '49223.gc-prd-hpcadm\n' }, qstat: { stdout: sample('pbs/qstat-xf-pbspro-killed.txt') } },
+      run => new PbsExecutor({ flavor: 'pbspro', run })
+    );
     const req = await request('simple_failing_test', '1:30s');
     // The task's own stderr ends with an ordinary line; PBS's kill message is in its -e file.
     await writeFile(join(req.runDir, 'stderr'), 'step 3 of 10\n');
@@ -124,15 +167,25 @@ describe('PBS executor', () => {
   });
 
   test('a job we cancelled is cancelled; qdel of a finished job is no error', async () => {
-    const { fake, ex } = await onFakeCluster('pbs', { qdel: { stderr: 'qdel: Unknown Job Id 1234.pbs01.cluster\n', rc: 153 }, qstat: { stdout: sample('pbs/qstat-xf-pbspro-killed.txt') } }, (run) => new PbsExecutor({ flavor: 'pbspro', run }));
+    const { fake, ex } = await onFakeCluster(
+      'pbs',
+      {
+        qdel: { stderr: 'qdel: Unknown Job Id 1234.pbs01.cluster\n', rc: 153 },
+        qstat: { stdout: sample('pbs/qstat-xf-pbspro-killed.txt') }
+      },
+      run => new PbsExecutor({ flavor: 'pbspro', run })
+    );
     await ex.cancel(['49223.gc-prd-hpcadm', '1234.pbs01.cluster']);
     assert.deepEqual((await fake.calls())[0], ['qdel', '49223.gc-prd-hpcadm', '1234.pbs01.cluster']);
     assert.equal((await ex.status(['49223.gc-prd-hpcadm'])).get('49223.gc-prd-hpcadm')!.state, 'cancelled');
   });
 
   test('array elements and a server name cut short are matched on the sequence number', async () => {
-    const element = sample('pbs/qstat-f-torque-completed.txt').replace('Job Id: 1.server.cluster.org', 'Job Id: 1234[5].pbs01.cluster');
-    const { ex } = await onFakeCluster('pbs', { qstat: { stdout: element } }, (run) => new PbsExecutor({ run }));
+    const element = sample('pbs/qstat-f-torque-completed.txt').replace(
+      'Job Id: 1.server.cluster.org',
+      'Job Id: 1234[5].pbs01.cluster'
+    );
+    const { ex } = await onFakeCluster('pbs', { qstat: { stdout: element } }, run => new PbsExecutor({ run }));
     const st = await ex.status(['1234[5].pbs01']);
     assert.equal(st.get('1234[5].pbs01')!.state, 'completed');
   });
@@ -145,15 +198,22 @@ describe('PBS executor', () => {
       make: (run, commandTimeoutMs) => new PbsExecutor({ run, commandTimeoutMs }),
       jobId: '1.server.cluster.org',
       reason: /cannot connect to server/,
-      jobName: 'test.sh',
+      jobName: 'test.sh'
     });
   });
 
   test('findByName reads every job qstat lists and maps names to ids', async () => {
     const { fake, ex } = await onFakeCluster(
       'pbs',
-      { qstat: { stdout: sample('pbs/qstat-xf-pbspro-finished.txt') + sample('pbs/qstat-xf-pbspro-killed.txt') + sample('pbs/qstat-f-torque-completed.txt') } },
-      (run) => new PbsExecutor({ flavor: 'pbspro', run }),
+      {
+        qstat: {
+          stdout:
+            sample('pbs/qstat-xf-pbspro-finished.txt') +
+            sample('pbs/qstat-xf-pbspro-killed.txt') +
+            sample('pbs/qstat-f-torque-completed.txt')
+        }
+      },
+      run => new PbsExecutor({ flavor: 'pbspro', run })
     );
     const found = await ex.findByName(['pi-mpi', 'simple_failing_test', 'never-submitted']);
     assert.deepEqual((await fake.calls())[0], ['qstat', '-f', '-x']);

@@ -21,8 +21,10 @@ class EnvProject extends Project {
 const project = stoppedAfterFile((extra: NodeJS.ProcessEnv = {}) => new EnvProject(extra));
 
 function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((ok) => {
-    execFile(file, args, { cwd, env }, (err, stdout, stderr) => ok({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  return new Promise(ok => {
+    execFile(file, args, { cwd, env }, (err, stdout, stderr) =>
+      ok({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
+    );
   });
 }
 
@@ -48,18 +50,27 @@ describe('PerQueue task scripts run unchanged', () => {
       const task = p.script('task.py', TASK);
       const wf = await p.submit(spec('alias', chainOf(pyTask('a', task, { x: 1 }), pyTask('b', task))));
       const w = await p.wait(wf);
-      assert.equal(w.code, 0, w.stdout + w.stderr + readFileSync(join(p.dir, '.perqueue/runs', String(wf), `1.1/stderr`), 'utf8'));
+      assert.equal(
+        w.code,
+        0,
+        w.stdout + w.stderr + readFileSync(join(p.dir, '.perqueue/runs', String(wf), `1.1/stderr`), 'utf8')
+      );
       const es = await p.entries(wf);
       assert.deepEqual(
-        es.map((e) => [e.name, e.state, e.data?.x, e.data?.dwg, e.data?.package, e.data?.task]),
+        es.map(e => [e.name, e.state, e.data?.x, e.data?.dwg, e.data?.package, e.data?.task]),
         [
           ['a', 'succeeded', 2, 'pq_dwg_width', 'perqueue_lab', 'perqueue_lab.task_classes.task'],
-          ['b', 'succeeded', 3, 'pq_dwg_width', 'perqueue_lab', 'perqueue_lab.task_classes.task'],
-        ],
+          ['b', 'succeeded', 3, 'pq_dwg_width', 'perqueue_lab', 'perqueue_lab.task_classes.task']
+        ]
       );
       for (const e of es) {
         const parent = String(e.data?.parent);
-        if (warm) assert.match(parent, /perqueue_lab\.forkserver/, `entry ${e.id} did not start from the fork server: ${parent}`);
+        if (warm)
+          assert.match(
+            parent,
+            /perqueue_lab\.forkserver/,
+            `entry ${e.id} did not start from the fork server: ${parent}`
+          );
         else assert.doesNotMatch(parent, /forkserver/, `entry ${e.id} should have started from bash: ${parent}`);
       }
     });
@@ -97,13 +108,13 @@ describe('PerQueue submission scripts', () => {
     for (const wf of [1, 2]) {
       const es = await p.entries(wf);
       assert.deepEqual(
-        es.filter((e) => e.kind === 'task').map((e) => [e.state, e.data?.x, e.data?.index]),
+        es.filter(e => e.kind === 'task').map(e => [e.state, e.data?.x, e.data?.index]),
         [
           ['succeeded', 11, null],
           ['succeeded', 12, [0]],
-          ['succeeded', 12, [1]],
+          ['succeeded', 12, [1]]
         ],
-        `workflow ${wf}`,
+        `workflow ${wf}`
       );
     }
   });

@@ -25,7 +25,7 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, seconds
   const t0 = Date.now();
   while (!(await ok())) {
     if (Date.now() - t0 > seconds * 1000) throw new Error(`timed out waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise(r => setTimeout(r, 50));
   }
 }
 
@@ -45,30 +45,31 @@ async function crashedProject(): Promise<{ p: Project; wf: number; ids: Record<s
   const root = {
     kind: 'workflow',
     nodes: [
-      ...['a1', 'a2', 'b1', 'b2', 'c', 'd'].map((id) => ({ id, node: t(id), parents: [] })),
+      ...['a1', 'a2', 'b1', 'b2', 'c', 'd'].map(id => ({ id, node: t(id), parents: [] })),
       { id: 'a1c', node: t('a1c'), parents: ['a1'] },
-      { id: 'a2c', node: t('a2c'), parents: ['a2'] },
-    ],
+      { id: 'a2c', node: t('a2c'), parents: ['a2'] }
+    ]
   };
   assert.equal((await p.pqlEnv(CORES, 'daemon', 'start')).code, 0);
   const wf = await p.submit(spec('recovery', root));
-  const ids = Object.fromEntries((await p.entries(wf)).map((e) => [e.name, e.id]));
+  const ids = Object.fromEntries((await p.entries(wf)).map(e => [e.name, e.id]));
   const runDir = (name: string) => join(p.dir, '.perqueue/runs', String(wf), `${ids[name]}.1`);
   const top = ['a1', 'a2', 'b1', 'b2', 'c', 'd'];
-  await until('every first task runs', () => top.every((n) => readPid(runDir(n)) !== null));
+  await until('every first task runs', () => top.every(n => readPid(runDir(n)) !== null));
   const bridgePid = daemonPid(p)!;
   process.kill(bridgePid, 'SIGKILL');
   await until('the daemon is gone', () => !isAlive(bridgePid));
   // While no bridge runs: a1 and a2 finish.
   for (const n of ['a1', 'a2']) writeFileSync(join(p.dir, `gate-${ids[n]}`), '');
-  await until('a1 and a2 wrote their markers', () => ['a1', 'a2'].every((n) => existsSync(join(runDir(n), 'marker'))));
+  await until('a1 and a2 wrote their markers', () => ['a1', 'a2'].every(n => existsSync(join(runDir(n), 'marker'))));
   // b1, b2: their folders were written, their jobs never started (killed before their claim).
   for (const n of ['b1', 'b2', 'd']) {
     const pid = readPid(runDir(n))!;
     process.kill(-pid, 'SIGKILL');
     await until(`job of ${n} is gone`, () => !isAlive(pid));
   }
-  for (const n of ['b1', 'b2']) for (const f of ['pid', 'stdout', 'stderr']) rmSync(join(runDir(n), f), { force: true });
+  for (const n of ['b1', 'b2'])
+    for (const f of ['pid', 'stdout', 'stderr']) rmSync(join(runDir(n), f), { force: true });
   // d: killed between creating its claim and writing its pid, a while ago.
   writeFileSync(join(runDir('d'), 'pid'), '');
   const past = new Date(Date.now() - 60_000);
@@ -82,7 +83,7 @@ function daemonWithFault(p: Project, n: number): Promise<'crashed' | 'running'> 
   const child = spawn(process.execPath, [PQL, 'daemon', 'run', '--project', p.dir], {
     env: { ...p.env, ...CORES, PQ_FAULT_KILL_AT_RECOVERY_WRITE: String(n) },
     stdio: ['ignore', log, log],
-    detached: true,
+    detached: true
   });
   closeSync(log);
   return new Promise((ok, fail) => {
@@ -118,14 +119,23 @@ it('a crash after any write of recovery leaves every entry to end exactly once',
     assert.equal(w.code, 0, `round ${n}: ${w.stdout}${w.stderr}`);
     const es = await p.entries(wf);
     assert.deepEqual(
-      es.map((e) => `${e.name} ${e.state}`),
-      es.map((e) => `${e.name} succeeded`),
-      `round ${n}: ${JSON.stringify(es.map((e) => e.error))}`,
+      es.map(e => `${e.name} ${e.state}`),
+      es.map(e => `${e.name} succeeded`),
+      `round ${n}: ${JSON.stringify(es.map(e => e.error))}`
     );
-    const ran = p.read('ran.log').trim().split('\n').map(Number).sort((a, b) => a - b);
-    assert.deepEqual(ran, Object.values(ids).sort((a, b) => a - b), `round ${n}: every task ran exactly once`);
+    const ran = p
+      .read('ran.log')
+      .trim()
+      .split('\n')
+      .map(Number)
+      .sort((a, b) => a - b);
+    assert.deepEqual(
+      ran,
+      Object.values(ids).sort((a, b) => a - b),
+      `round ${n}: every task ran exactly once`
+    );
     // The runs given up were started again in new folders; the rest kept their first.
-    const attempt = Object.fromEntries(es.map((e) => [e.name, e.attempt]));
+    const attempt = Object.fromEntries(es.map(e => [e.name, e.attempt]));
     assert.deepEqual([attempt.b1, attempt.b2, attempt.d, attempt.a1, attempt.c], [2, 2, 2, 1, 1], `round ${n}`);
     await p.stop();
     if (outcome === 'running') break;

@@ -15,7 +15,7 @@ const SLEEP = 'import time\ndef main(**kw):\n    time.sleep(600)\n    return Tru
 
 /** Rows of the workflow in each table of the project's SQLite file (its removal event aside). */
 function rowsOf(p: Project, wf: number): Record<string, number> {
-  return withDb(p, (db) => {
+  return withDb(p, db => {
     const count = (sql: string) => (db.prepare(sql).get({ wf }) as { n: number }).n;
     const entries = 'SELECT id FROM nodes WHERE workflow_id=:wf';
     return {
@@ -23,7 +23,9 @@ function rowsOf(p: Project, wf: number): Record<string, number> {
       nodes: count('SELECT count(*) AS n FROM nodes WHERE workflow_id=:wf'),
       edges: count(`SELECT count(*) AS n FROM edges WHERE child IN (${entries}) OR parent IN (${entries})`),
       runs: count(`SELECT count(*) AS n FROM runs WHERE node_id IN (${entries})`),
-      events: count("SELECT count(*) AS n FROM events WHERE workflow_id=:wf AND NOT (type='workflow' AND state='removed')"),
+      events: count(
+        "SELECT count(*) AS n FROM events WHERE workflow_id=:wf AND NOT (type='workflow' AND state='removed')"
+      )
     };
   });
 }
@@ -40,7 +42,7 @@ function withDb<T>(p: Project, fn: (db: DatabaseSync) => T): T {
 async function statusIds(p: Project): Promise<number[]> {
   const r = await p.pql('status', '--json');
   assert.equal(r.code, 0, r.stderr);
-  return (JSON.parse(r.stdout) as { id: number }[]).map((w) => w.id);
+  return (JSON.parse(r.stdout) as { id: number }[]).map(w => w.id);
 }
 
 describe('pql rm', () => {
@@ -67,7 +69,9 @@ describe('pql rm', () => {
     assert.notEqual(show.code, 0, 'an entry of the removed workflow is gone');
 
     // Live clients hear of it once, as the newest event.
-    const newest = withDb(p, (db) => db.prepare('SELECT workflow_id AS wf, node_id AS node, type, state FROM events ORDER BY seq DESC LIMIT 1').get());
+    const newest = withDb(p, db =>
+      db.prepare('SELECT workflow_id AS wf, node_id AS node, type, state FROM events ORDER BY seq DESC LIMIT 1').get()
+    );
     assert.deepEqual({ ...newest }, { wf: gone, node: null, type: 'workflow', state: 'removed' });
     // A daemon restart keeps counting from where it was: no id of the removed workflow comes back.
     await p.stop();
@@ -86,7 +90,10 @@ describe('pql rm', () => {
     for (const wf of [a, b]) assert.equal((await p.wait(wf)).code, 0);
     const r = await p.pql('rm', '-w', String(a), String(b), '--keep-files');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`workflow ${a} \\('a'\\) removed: 1 entries \\(run folders kept in .*/runs/${a}\\)`));
+    assert.match(
+      r.stdout,
+      new RegExp(`workflow ${a} \\('a'\\) removed: 1 entries \\(run folders kept in .*/runs/${a}\\)`)
+    );
     assert.match(r.stdout, new RegExp(`workflow ${b} \\('b'\\) removed`));
     assert.deepEqual(await statusIds(p), []);
     assert.ok(existsSync(join(p.dir, `.perqueue/runs/${a}`)));
@@ -99,23 +106,34 @@ describe('pql rm', () => {
     const bad = p.script('bad.py', 'def main(**kw):\n    raise RuntimeError("no")\n');
     const add = p.script('add.py', ADD);
     const running = await p.submit(spec('busy', chainOf(pyTask('s', sleep), pyTask('after', add))));
-    const human = await p.submit(spec('human', chainOf({ kind: 'manual', name: 'check', args: {}, onReject: 'fail' }, pyTask('after', add))));
+    const human = await p.submit(
+      spec('human', chainOf({ kind: 'manual', name: 'check', args: {}, onReject: 'fail' }, pyTask('after', add)))
+    );
     const failed = await p.submit(spec('failing', chainOf(pyTask('bad', bad), pyTask('after', add))));
     assert.equal((await p.wait(failed)).code, 1);
-    for (const end = Date.now() + 60_000; (await p.entries(running))[0].state !== 'running' && Date.now() < end; ) await new Promise((res) => setTimeout(res, 100));
+    for (const end = Date.now() + 60_000; (await p.entries(running))[0].state !== 'running' && Date.now() < end;)
+      await new Promise(res => setTimeout(res, 100));
     assert.equal((await p.wait(human, 5)).code, 3);
 
     const before = rowsOf(p, running);
     const r1 = await p.pql('rm', '-w', String(running));
     assert.equal(r1.code, 2);
-    assert.equal(r1.stderr.trim(), `pql: workflow ${running} ('busy') is still running (1 running, 1 waiting): cancel it first (pql cancel -w ${running})`);
+    assert.equal(
+      r1.stderr.trim(),
+      `pql: workflow ${running} ('busy') is still running (1 running, 1 waiting): cancel it first (pql cancel -w ${running})`
+    );
     assert.deepEqual(rowsOf(p, running), before, 'nothing of it was removed');
     assert.ok(existsSync(join(p.dir, `.perqueue/runs/${running}`)));
     assert.equal((await p.entries(running))[0].state, 'running');
 
     const r2 = await p.pql('rm', '-w', String(human));
     assert.equal(r2.code, 2);
-    assert.match(r2.stderr, new RegExp(`workflow ${human} \\('human'\\) is waiting for a person \\(1 waiting, 1 awaiting_input\\): cancel it first`));
+    assert.match(
+      r2.stderr,
+      new RegExp(
+        `workflow ${human} \\('human'\\) is waiting for a person \\(1 waiting, 1 awaiting_input\\): cancel it first`
+      )
+    );
     assert.equal(rowsOf(p, human).nodes, 2);
 
     assert.equal((await p.pql('rm', '-w', String(failed))).code, 0);
@@ -153,7 +171,12 @@ describe('pql rm', () => {
     try {
       const r = await p.pql('rm', '-w', String(wf));
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, new RegExp(`workflow ${wf} \\('stuck'\\) removed: 1 entries but not all of .*/runs/${wf}: .*(not permitted|EPERM)`));
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `workflow ${wf} \\('stuck'\\) removed: 1 entries but not all of .*/runs/${wf}: .*(not permitted|EPERM)`
+        )
+      );
       assert.deepEqual(await statusIds(p), []);
       assert.ok(existsSync(pinned));
     } finally {

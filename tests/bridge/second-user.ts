@@ -15,7 +15,11 @@ export interface OtherUser {
   /** Delete the user (the test file calls this from a top-level `after`). */
   remove(): void;
   /** Run a program as this user; resolves with its exit code and output. */
-  run(file: string, args: string[], opts?: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunResult>;
+  run(
+    file: string,
+    args: string[],
+    opts?: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }
+  ): Promise<RunResult>;
 }
 
 export interface RunResult {
@@ -37,7 +41,9 @@ export function skipReason(): string | null {
 /** Make the user now; the caller removes it in a top-level `after` (one in a hook runs at once). */
 export function makeOtherUser(): OtherUser {
   const name = `pqsec${process.pid}`;
-  const add = spawnSync('useradd', ['--no-create-home', '--shell', '/bin/sh', '--user-group', name], { encoding: 'utf8' });
+  const add = spawnSync('useradd', ['--no-create-home', '--shell', '/bin/sh', '--user-group', name], {
+    encoding: 'utf8'
+  });
   if (add.status !== 0) throw new Error(`useradd ${name} failed: ${add.stderr}`);
   let removed = false;
   const remove = () => {
@@ -58,7 +64,7 @@ export function makeOtherUser(): OtherUser {
     shared,
     remove,
     run(file, args, opts = {}) {
-      return new Promise((ok) => {
+      return new Promise(ok => {
         execFile(
           file,
           args,
@@ -68,11 +74,11 @@ export function makeOtherUser(): OtherUser {
             cwd: opts.cwd ?? shared,
             env: opts.env ?? { PATH: process.env.PATH, HOME: shared },
             timeout: opts.timeoutMs ?? 60_000,
-            maxBuffer: 16 << 20,
+            maxBuffer: 16 << 20
           },
-          (err, stdout, stderr) => ok({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+          (err, stdout, stderr) => ok({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
         );
       });
-    },
+    }
   };
 }

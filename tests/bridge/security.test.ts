@@ -3,7 +3,17 @@
 // see second-user.ts for when it skips. Regression checks for what already held are here too.
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chainOf, PQL, projectMaker, pyTask, spec, type CliResult } from './cli-harness.js';
@@ -24,9 +34,9 @@ function pqlIn(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}, input?:
   const base = { ...process.env };
   delete base.PQ_PROJECT;
   delete base.PQ_SAFE_DIRECTORY;
-  return new Promise((ok) => {
+  return new Promise(ok => {
     const child = execFile(process.execPath, [PQL, ...args], { cwd, env: { ...base, ...env } }, (err, stdout, stderr) =>
-      ok({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      ok({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
     );
     if (input !== undefined) child.stdin!.end(input);
   });
@@ -115,7 +125,8 @@ describe('security: another local user against a bridge owned by root', { skip: 
     const p = newProject();
     await p.submit(spec('mine', pyTask('a', p.script('a.sh', '#!/bin/sh\necho \'{"secret": 1}\' > "$PQ_OUTPUT"\n'))));
     chmodSync(p.dir, 0o755); // even with the project folder open to all, .perqueue/ is not
-    const r = await asOther(`
+    const r = await asOther(
+      `
       import { connect } from 'node:net';
       import { readFileSync } from 'node:fs';
       const dir = process.argv[2];
@@ -126,13 +137,18 @@ describe('security: another local user against a bridge owned by root', { skip: 
         const s = connect(dir + '/.perqueue/bridge.sock', () => done('connected'));
         s.on('error', (e) => done(e.code));
       });
-      console.log(JSON.stringify(out));`, [p.dir]);
+      console.log(JSON.stringify(out));`,
+      [p.dir]
+    );
     assert.deepEqual(JSON.parse(r.stdout), { db: 'EACCES', json: 'EACCES', socket: 'EACCES' });
   });
 
   it('a .perqueue/ planted by the other user in a shared folder is refused with the reason and the override', async () => {
     const proj = join(other.shared, `planted-${Date.now()}`);
-    const made = await other.run('/bin/sh', ['-c', `mkdir -p "${proj}/.perqueue" "${proj}/work" && chmod 777 "${proj}" "${proj}/work"`]);
+    const made = await other.run('/bin/sh', [
+      '-c',
+      `mkdir -p "${proj}/.perqueue" "${proj}/work" && chmod 777 "${proj}" "${proj}/work"`
+    ]);
     assert.equal(made.code, 0, made.stderr);
     const { path, mark } = evilScript();
     const wf = JSON.stringify(spec('w', pyTask('t', path)));
@@ -149,7 +165,7 @@ describe('security: another local user against a bridge owned by root', { skip: 
     assert.equal(existsSync(mark), false);
   });
 
-  it('a .perqueue/ that others can write to is refused, even when it is root\'s; PQ_SAFE_DIRECTORY overrides', async () => {
+  it("a .perqueue/ that others can write to is refused, even when it is root's; PQ_SAFE_DIRECTORY overrides", async () => {
     const proj = join(other.shared, `open-${Date.now()}`);
     mkdirSync(join(proj, '.perqueue'), { recursive: true });
     chmodSync(join(proj, '.perqueue'), 0o777);
@@ -168,13 +184,27 @@ describe('security: another local user against a bridge owned by root', { skip: 
     const made = await other.run('/bin/sh', ['-c', `mkdir -p "${proj}/.perqueue"`]);
     assert.equal(made.code, 0, made.stderr);
     const file = join(other.shared, `sock-${Date.now()}.mjs`);
-    writeFileSync(file, LISTEN_AND_RECORD.replace("server.listen(port, '127.0.0.1',", 'server.listen(process.argv[2],'));
+    writeFileSync(
+      file,
+      LISTEN_AND_RECORD.replace("server.listen(port, '127.0.0.1',", 'server.listen(process.argv[2],')
+    );
     chmodSync(file, 0o644);
-    const listener = spawn(process.execPath, [file, join(proj, '.perqueue/bridge.sock'), heard], { uid: other.uid, gid: other.gid, stdio: ['ignore', 'pipe', 'inherit'] });
+    const listener = spawn(process.execPath, [file, join(proj, '.perqueue/bridge.sock'), heard], {
+      uid: other.uid,
+      gid: other.gid,
+      stdio: ['ignore', 'pipe', 'inherit']
+    });
     try {
-      assert.equal(await new Promise<string>((ok) => listener.stdout!.once('data', (c) => ok(String(c).trim()))), 'listening');
+      assert.equal(
+        await new Promise<string>(ok => listener.stdout!.once('data', c => ok(String(c).trim()))),
+        'listening'
+      );
       const { path, mark } = evilScript();
-      for (const args of [['daemon', 'status'], ['submit', '--spec', '-'], ['daemon', 'stop']]) {
+      for (const args of [
+        ['daemon', 'status'],
+        ['submit', '--spec', '-'],
+        ['daemon', 'stop']
+      ]) {
         const r = await pqlIn(proj, args, { PQ_SAFE_DIRECTORY: proj }, JSON.stringify(spec('w', pyTask('t', path))));
         assert.equal(r.code, 2, `pql ${args.join(' ')}: ${r.stdout}${r.stderr}`);
         assert.match(r.stderr, new RegExp(`bridge.sock belongs to ${other.name} .*not your bridge`));
@@ -190,7 +220,10 @@ describe('security: another local user against a bridge owned by root', { skip: 
     const mine = newProject();
     await mine.pql('init');
     const proj = join(other.shared, `link-${Date.now()}`);
-    const made = await other.run('/bin/sh', ['-c', `mkdir -p "${proj}" && ln -s "${mine.dir}/.perqueue" "${proj}/.perqueue"`]);
+    const made = await other.run('/bin/sh', [
+      '-c',
+      `mkdir -p "${proj}" && ln -s "${mine.dir}/.perqueue" "${proj}/.perqueue"`
+    ]);
     assert.equal(made.code, 0, made.stderr);
     const r = await pqlIn(proj, ['status']);
     assert.equal(r.code, 2);
@@ -227,14 +260,19 @@ describe('security: another local user against a bridge owned by root', { skip: 
     await p.submit(spec('first', pyTask('a', add)));
     const info = JSON.parse(p.read('.perqueue/bridge.json'));
     process.kill(info.pid, 'SIGKILL');
-    while (existsSync(`/proc/${info.pid}`)) await new Promise((r) => setTimeout(r, 20));
+    while (existsSync(`/proc/${info.pid}`)) await new Promise(r => setTimeout(r, 20));
     const heard = join(other.shared, `heard-${Date.now()}`);
     const file = join(other.shared, `listen-${Date.now()}.mjs`);
     writeFileSync(file, LISTEN_AND_RECORD);
     chmodSync(file, 0o644);
-    const listener = spawn(process.execPath, [file, String(info.port), heard], { uid: other.uid, gid: other.gid, cwd: other.shared, stdio: ['ignore', 'pipe', 'inherit'] });
+    const listener = spawn(process.execPath, [file, String(info.port), heard], {
+      uid: other.uid,
+      gid: other.gid,
+      cwd: other.shared,
+      stdio: ['ignore', 'pipe', 'inherit']
+    });
     try {
-      const said = await new Promise<string>((ok) => listener.stdout!.once('data', (c) => ok(String(c).trim())));
+      const said = await new Promise<string>(ok => listener.stdout!.once('data', c => ok(String(c).trim())));
       assert.equal(said, 'listening');
       await p.finish(spec('second', pyTask('b', add)));
       assert.equal((await p.pql('status')).code, 0);
@@ -253,20 +291,32 @@ describe('permissions are made, not assumed', () => {
     chmodSync(join(p.dir, '.perqueue'), 0o755);
     const add = p.script('a.sh', '#!/bin/sh\necho \'{"x": 1}\' > "$PQ_OUTPUT"\n');
     const body = JSON.stringify(spec('w', pyTask('a', add)));
-    const r = spawnSync('/bin/sh', ['-c', `umask 000 && exec "${process.execPath}" "${PQL}" submit --spec - --json`], { cwd: p.dir, env: p.env, input: body, encoding: 'utf8' });
+    const r = spawnSync('/bin/sh', ['-c', `umask 000 && exec "${process.execPath}" "${PQL}" submit --spec - --json`], {
+      cwd: p.dir,
+      env: p.env,
+      input: body,
+      encoding: 'utf8'
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.equal((await p.wait(JSON.parse(r.stdout).workflowId)).code, 0);
     const mode = (f: string) => statSync(join(p.dir, '.perqueue', f)).mode & 0o777;
     assert.equal(mode('.'), 0o700);
     assert.equal(mode('runs'), 0o700);
-    for (const f of ['perqueue.sqlite', 'perqueue.sqlite-wal', 'perqueue.sqlite-shm', 'bridge.json', 'bridge.log', 'bridge.sock']) {
+    for (const f of [
+      'perqueue.sqlite',
+      'perqueue.sqlite-wal',
+      'perqueue.sqlite-shm',
+      'bridge.json',
+      'bridge.log',
+      'bridge.sock'
+    ]) {
       assert.equal(mode(f), 0o600, `${f} is ${mode(f).toString(8)}`);
     }
   });
 });
 
 describe('names, paths and arguments reach the shell only quoted', () => {
-  it("a project, script, workflow and task named with quotes, $(...) and backticks run as named, and nothing they spell out runs", async () => {
+  it('a project, script, workflow and task named with quotes, $(...) and backticks run as named, and nothing they spell out runs', async () => {
     const evil = `q'$(touch PWNED1)"\`touch PWNED2\`;touch PWNED3; x`;
     const p = newOddProject();
     const dir = join(p.dir, evil);
@@ -276,11 +326,21 @@ describe('names, paths and arguments reach the shell only quoted', () => {
     chmodSync(script, 0o755);
     const py = join(dir, `${evil}.py`);
     writeFileSync(py, 'def main(text, **kw):\n    return True, {"text": text}\n');
-    const wf = await p.finish(spec(evil, chainOf({ ...pyTask(evil, script), name: evil }, pyTask('py', py, { text: evil }))));
+    const wf = await p.finish(
+      spec(evil, chainOf({ ...pyTask(evil, script), name: evil }, pyTask('py', py, { text: evil })))
+    );
     const entries = await p.entries(wf);
-    assert.deepEqual(entries.map((e) => [e.name, e.state]), [[evil, 'succeeded'], ['py', 'succeeded']]);
+    assert.deepEqual(
+      entries.map(e => [e.name, e.state]),
+      [
+        [evil, 'succeeded'],
+        ['py', 'succeeded']
+      ]
+    );
     assert.equal(entries[1].data?.text, evil);
-    const found = spawnSync('find', [p.dir, '/tmp', '-maxdepth', '6', '-name', 'PWNED*'], { encoding: 'utf8' }).stdout.trim();
+    const found = spawnSync('find', [p.dir, '/tmp', '-maxdepth', '6', '-name', 'PWNED*'], {
+      encoding: 'utf8'
+    }).stdout.trim();
     assert.equal(found, '', 'nothing in the names ran');
   });
 });

@@ -84,14 +84,14 @@ function entriesOf(p: Project, wf: number | undefined): string {
     cwd: p.dir,
     env: p.env,
     encoding: 'utf8',
-    timeout: 20_000,
+    timeout: 20_000
   });
   const title = `-- entries of ${wf === undefined ? 'every workflow' : `workflow ${wf}`} (pql ls --json)`;
   if (r.status !== 0) return `${title}: pql ls failed (${r.error?.message ?? `exit ${r.status}`}): ${r.stderr.trim()}`;
   try {
     const es = JSON.parse(r.stdout) as Record<string, unknown>[];
     const fields = ['id', 'workflowId', 'name', 'kind', 'state', 'attempt', 'resources', 'jobId', 'host', 'error'];
-    return [title, ...es.map((e) => '  ' + fields.map((f) => `${f}=${JSON.stringify(e[f] ?? null)}`).join(' '))].join('\n');
+    return [title, ...es.map(e => '  ' + fields.map(f => `${f}=${JSON.stringify(e[f] ?? null)}`).join(' '))].join('\n');
   } catch {
     return `${title}: ${r.stdout.slice(0, 2000)}`;
   }
@@ -119,19 +119,41 @@ function runFoldersOf(projectDir: string, workflows: number[]): string[] {
  */
 function schedulerView(projectDir: string | undefined, jobIds: string[], runDirs: string[]): string {
   const mine = (workDir: string, id: string) =>
-    jobIds.includes(id) || (projectDir !== undefined && workDir.startsWith(projectDir)) || runDirs.some((d) => workDir === d);
+    jobIds.includes(id) ||
+    (projectDir !== undefined && workDir.startsWith(projectDir)) ||
+    runDirs.some(d => workDir === d);
   const lines: string[] = [];
-  const q = spawnSync('squeue', ['-h', '-t', 'all', '-o', '%i|%j|%T|%r|%E|%M|%l|%Z'], { encoding: 'utf8', timeout: 15_000 });
+  const q = spawnSync('squeue', ['-h', '-t', 'all', '-o', '%i|%j|%T|%r|%E|%M|%l|%Z'], {
+    encoding: 'utf8',
+    timeout: 15_000
+  });
   lines.push('-- squeue -t all (JobId|Name|State|Reason|Dependency|Time|TimeLimit|WorkDir)');
   if (q.status !== 0) lines.push(`  squeue failed: ${q.error?.message ?? ''} ${q.stderr?.trim() ?? ''}`);
-  else for (const l of q.stdout.split('\n').filter(Boolean)) if (mine(l.split('|')[7] ?? '', l.split('|')[0])) lines.push(`  ${l}`);
-  const a = spawnSync('sacct', ['-n', '-P', '-X', '-a', '-S', 'now-3hours', '-o', 'JobID,JobName%80,State,ExitCode,Reason,Elapsed,Timelimit,Start,End,WorkDir%300'], {
-    encoding: 'utf8',
-    timeout: 15_000,
-  });
+  else
+    for (const l of q.stdout.split('\n').filter(Boolean))
+      if (mine(l.split('|')[7] ?? '', l.split('|')[0])) lines.push(`  ${l}`);
+  const a = spawnSync(
+    'sacct',
+    [
+      '-n',
+      '-P',
+      '-X',
+      '-a',
+      '-S',
+      'now-3hours',
+      '-o',
+      'JobID,JobName%80,State,ExitCode,Reason,Elapsed,Timelimit,Start,End,WorkDir%300'
+    ],
+    {
+      encoding: 'utf8',
+      timeout: 15_000
+    }
+  );
   lines.push('-- sacct (JobID|JobName|State|ExitCode|Reason|Elapsed|Timelimit|Start|End|WorkDir)');
   if (a.status !== 0) lines.push(`  sacct failed: ${a.error?.message ?? ''} ${a.stderr?.trim() ?? ''}`);
-  else for (const l of a.stdout.split('\n').filter(Boolean)) if (mine(l.split('|')[9] ?? '', l.split('|')[0])) lines.push(`  ${l}`);
+  else
+    for (const l of a.stdout.split('\n').filter(Boolean))
+      if (mine(l.split('|')[9] ?? '', l.split('|')[0])) lines.push(`  ${l}`);
   return lines.join('\n');
 }
 
@@ -148,5 +170,5 @@ function tailOf(title: string, path: string, n: number): string {
   const lines = readFileSync(path, 'utf8').split('\n');
   if (lines.at(-1) === '') lines.pop();
   const shown = lines.slice(-n);
-  return [`   ${title} (last ${shown.length} of ${lines.length} lines):`, ...shown.map((l) => `     | ${l}`)].join('\n');
+  return [`   ${title} (last ${shown.length} of ${lines.length} lines):`, ...shown.map(l => `     | ${l}`)].join('\n');
 }

@@ -39,36 +39,57 @@ def main(path=None, **kw):
 `;
 
 describe('the submitter environment on Slurm', () => {
-  it('a variable exported only in the submitting shell reaches the Slurm job; a retry from another shell brings its own', { skip }, async () => {
-    const p = project();
-    const configured = await p.pqlIn(p.dir, {}, undefined, 'config', 'slurm');
-    assert.equal(configured.code, 0, configured.stderr);
-    const started = await p.pqlIn(p.dir, { PQ_T_DAEMON_ONLY: 'daemon', PQ_T_MARK: 'the daemon' }, undefined, 'daemon', 'start');
-    assert.equal(started.code, 0, started.stderr);
-    const task = p.script('report.py', REPORT);
-    const sub = join(p.dir, 'sub');
-    mkdirSync(sub);
-    writeFileSync(join(sub, 'in.txt'), 'read relative to sub');
+  it(
+    'a variable exported only in the submitting shell reaches the Slurm job; a retry from another shell brings its own',
+    { skip },
+    async () => {
+      const p = project();
+      const configured = await p.pqlIn(p.dir, {}, undefined, 'config', 'slurm');
+      assert.equal(configured.code, 0, configured.stderr);
+      const started = await p.pqlIn(
+        p.dir,
+        { PQ_T_DAEMON_ONLY: 'daemon', PQ_T_MARK: 'the daemon' },
+        undefined,
+        'daemon',
+        'start'
+      );
+      assert.equal(started.code, 0, started.stderr);
+      const task = p.script('report.py', REPORT);
+      const sub = join(p.dir, 'sub');
+      mkdirSync(sub);
+      writeFileSync(join(sub, 'in.txt'), 'read relative to sub');
 
-    const good = await p.submitFrom(sub, { PQ_T_MARK: 'submitter' }, spec('env', chainOf(pyTask('a', task, { path: 'in.txt' }, '1:1m'), pyTask('b', task, {}, '1:1m'))));
-    const bad = await p.submitFrom(p.dir, { PQ_T_MARK: 'fail-me' }, spec('retry', pyTask('r', task, {}, '1:1m')));
+      const good = await p.submitFrom(
+        sub,
+        { PQ_T_MARK: 'submitter' },
+        spec('env', chainOf(pyTask('a', task, { path: 'in.txt' }, '1:1m'), pyTask('b', task, {}, '1:1m')))
+      );
+      const bad = await p.submitFrom(p.dir, { PQ_T_MARK: 'fail-me' }, spec('retry', pyTask('r', task, {}, '1:1m')));
 
-    assert.equal((await p.wait(good, 120)).code, 0);
-    for (const name of ['a', 'b']) {
-      const e = await p.entry(good, name);
-      assert.match(String(e.data?.slurm_job), /^\d+$/, `${name} ran as a Slurm job`);
-      assert.deepEqual([e.data?.mark, e.data?.daemon, e.data?.cwd, e.data?.package, e.data?.index], ['submitter', null, sub, 'perqueue_lab', 'pq_index'], name);
+      assert.equal((await p.wait(good, 120)).code, 0);
+      for (const name of ['a', 'b']) {
+        const e = await p.entry(good, name);
+        assert.match(String(e.data?.slurm_job), /^\d+$/, `${name} ran as a Slurm job`);
+        assert.deepEqual(
+          [e.data?.mark, e.data?.daemon, e.data?.cwd, e.data?.package, e.data?.index],
+          ['submitter', null, sub, 'perqueue_lab', 'pq_index'],
+          name
+        );
+      }
+      assert.equal((await p.entry(good, 'a')).data?.content, 'read relative to sub');
+
+      assert.equal((await p.wait(bad, 120)).code, 1);
+      const r = await p.entry(bad, 'r');
+      assert.match(r.error ?? '', /the environment says fail/);
+      const retried = await p.pqlIn(p.dir, { PQ_T_MARK: 'another shell' }, undefined, 'retry', String(r.id));
+      assert.equal(retried.code, 0, retried.stderr);
+      assert.equal((await p.wait(bad, 120)).code, 0);
+      const again = await p.entry(bad, 'r');
+      assert.deepEqual(
+        [again.state, again.attempt, again.data?.mark, again.data?.daemon],
+        ['succeeded', 2, 'another shell', null]
+      );
+      assert.match(String(again.data?.slurm_job), /^\d+$/);
     }
-    assert.equal((await p.entry(good, 'a')).data?.content, 'read relative to sub');
-
-    assert.equal((await p.wait(bad, 120)).code, 1);
-    const r = await p.entry(bad, 'r');
-    assert.match(r.error ?? '', /the environment says fail/);
-    const retried = await p.pqlIn(p.dir, { PQ_T_MARK: 'another shell' }, undefined, 'retry', String(r.id));
-    assert.equal(retried.code, 0, retried.stderr);
-    assert.equal((await p.wait(bad, 120)).code, 0);
-    const again = await p.entry(bad, 'r');
-    assert.deepEqual([again.state, again.attempt, again.data?.mark, again.data?.daemon], ['succeeded', 2, 'another shell', null]);
-    assert.match(String(again.data?.slurm_job), /^\d+$/);
-  });
+  );
 });

@@ -22,16 +22,18 @@ function fanOut(name: string, width: number): WorkflowDocument {
       kind: 'workflow',
       nodes: [
         { id: 'swg', node: { kind: 'static_width', name: 'SWG', width, body: task }, parents: [] },
-        { id: 'join', node: { ...task, name: 'join' }, parents: ['swg'] },
-      ],
-    },
+        { id: 'join', node: { ...task, name: 'join' }, parents: ['swg'] }
+      ]
+    }
   };
 }
 
 /** The counts as the entries themselves say, per workflow. */
 function counted(store: Store): Map<number, Record<string, number>> {
   const out = new Map<number, Record<string, number>>();
-  const rows = store.db.prepare('SELECT workflow_id AS w, state, count(*) AS n FROM nodes GROUP BY workflow_id, state').all() as {
+  const rows = store.db
+    .prepare('SELECT workflow_id AS w, state, count(*) AS n FROM nodes GROUP BY workflow_id, state')
+    .all() as {
     w: number;
     state: string;
     n: number;
@@ -46,7 +48,10 @@ function assertCountsTrue(store: Store): void {
   for (const s of summaries) {
     assert.deepEqual(s.counts, truth.get(s.id) ?? {}, `workflow ${s.id}`);
     assert.deepEqual(store.workflowSummary(s.id)!.counts, truth.get(s.id) ?? {}, `workflow ${s.id} alone`);
-    assert.equal(s.total, Object.values(truth.get(s.id) ?? {}).reduce((a, b) => a + b, 0));
+    assert.equal(
+      s.total,
+      Object.values(truth.get(s.id) ?? {}).reduce((a, b) => a + b, 0)
+    );
   }
 }
 
@@ -66,7 +71,7 @@ describe('schema 3: entries counted per state', () => {
       assertCountsTrue(store);
       assert.equal(store.workflowSummary(a)!.counts.queued, 40);
       assert.equal(store.workflowSummary(a)!.counts.waiting, 1);
-      const queued = engine.nodesOf(a).filter((n) => n.state === 'queued');
+      const queued = engine.nodesOf(a).filter(n => n.state === 'queued');
       for (const [i, n] of queued.slice(0, 10).entries()) {
         engine.markRunning(n.id);
         store.persist(engine.takeChanges());
@@ -81,7 +86,10 @@ describe('schema 3: entries counted per state', () => {
       store.removeWorkflow(b);
       assertCountsTrue(store);
       assert.equal(store.workflowSummary(b), undefined);
-      assert.equal((store.db.prepare('SELECT count(*) AS n FROM node_counts WHERE workflow_id=?').get(b) as { n: number }).n, 0);
+      assert.equal(
+        (store.db.prepare('SELECT count(*) AS n FROM node_counts WHERE workflow_id=?').get(b) as { n: number }).n,
+        0
+      );
     } finally {
       store.close();
     }
@@ -98,7 +106,7 @@ describe('schema 3: entries counted per state', () => {
       assert.throws(() =>
         store.persist(engine2.takeChanges(), () => {
           throw new Error('the step after the writes failed');
-        }),
+        })
       );
       assertCountsTrue(store);
       assert.equal(store.workflowSummaries().length, 1);
@@ -115,8 +123,17 @@ describe('schema 3: entries counted per state', () => {
     db.exec(MIGRATIONS[1]);
     db.exec("INSERT INTO meta(key, value) VALUES ('schema_version', '2'), ('next_node_id', '6')");
     db.exec("INSERT INTO workflows(id, name, doc, created_at) VALUES (1, 'old', '{}', 0)");
-    const ins = db.prepare("INSERT INTO nodes(id, workflow_id, kind, name, state, body) VALUES (?, 1, 'task', 't', ?, '{}')");
-    for (const [id, state] of [[1, 'succeeded'], [2, 'succeeded'], [3, 'failed'], [4, 'queued'], [5, 'queued']] as const) ins.run(id, state);
+    const ins = db.prepare(
+      "INSERT INTO nodes(id, workflow_id, kind, name, state, body) VALUES (?, 1, 'task', 't', ?, '{}')"
+    );
+    for (const [id, state] of [
+      [1, 'succeeded'],
+      [2, 'succeeded'],
+      [3, 'failed'],
+      [4, 'queued'],
+      [5, 'queued']
+    ] as const)
+      ins.run(id, state);
     db.close();
 
     const reader = new Store(path, { readonly: true });
@@ -140,7 +157,9 @@ describe('schema 3: entries counted per state', () => {
     const store = new Store(tempPath());
     try {
       store.db.exec("INSERT INTO workflows(id, name, doc, created_at) VALUES (1, 'copied', '{}', 0)");
-      store.db.exec("INSERT INTO nodes(id, workflow_id, kind, name, state, body) VALUES (1, 1, 'task', 't', 'failed', '{}'), (2, 1, 'task', 't', 'queued', '{}')");
+      store.db.exec(
+        "INSERT INTO nodes(id, workflow_id, kind, name, state, body) VALUES (1, 1, 'task', 't', 'failed', '{}'), (2, 1, 'task', 't', 'queued', '{}')"
+      );
       store.recountStates();
       assertCountsTrue(store);
       assert.deepEqual(store.workflowSummary(1)!.counts, { failed: 1, queued: 1 });

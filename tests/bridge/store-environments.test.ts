@@ -18,7 +18,11 @@ function schemaOneFile(): string {
   db.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
   db.exec(MIGRATIONS[0]);
   db.exec("INSERT INTO meta(key, value) VALUES ('schema_version', '1')");
-  db.prepare('INSERT INTO workflows(id, name, doc, created_at, python) VALUES (1, ?, ?, 0, ?)').run('old', '{}', JSON.stringify({ python: '/py', venv: '/old-venv' }));
+  db.prepare('INSERT INTO workflows(id, name, doc, created_at, python) VALUES (1, ?, ?, 0, ?)').run(
+    'old',
+    '{}',
+    JSON.stringify({ python: '/py', venv: '/old-venv' })
+  );
   db.close();
   return path;
 }
@@ -47,20 +51,25 @@ describe('schema 2: submitters environments', () => {
       const launches = new Launches(store, '/project', '/default-python');
       store.transaction(() => {
         for (const id of [2, 3]) {
-          store.db.prepare('INSERT INTO workflows(id, name, doc, created_at) VALUES (?, ?, ?, 0)').run(id, `wf${id}`, '{}');
+          store.db
+            .prepare('INSERT INTO workflows(id, name, doc, created_at) VALUES (?, ?, ?, 0)')
+            .run(id, `wf${id}`, '{}');
           launches.recordSubmission(id, { python: '/py', environment: { PATH: '/a', X: '1' }, cwd: '/work/sub' });
         }
       });
       assert.equal(store.environmentCount(), 1);
       const two = launches.of(2);
-      assert.deepEqual([two.vars, two.workDir, two.envId === launches.of(3).envId], [{ PATH: '/a', X: '1' }, '/work/sub', true]);
+      assert.deepEqual(
+        [two.vars, two.workDir, two.envId === launches.of(3).envId],
+        [{ PATH: '/a', X: '1' }, '/work/sub', true]
+      );
       assert.equal(Launches.scriptSuffix(two), `-e${two.envId}`);
       store.transaction(() => launches.recordRetry(2, { PATH: '/a', X: '2' }));
       assert.equal(store.environmentCount(), 2);
       assert.deepEqual(launches.of(2).vars, { PATH: '/a', X: '2' });
       assert.equal(launches.of(2).workDir, '/work/sub', 'a retry keeps the working folder');
       store.transaction(() => launches.recordRetry(3, { PATH: '/a', X: '2' }));
-      assert.equal(store.environmentCount(), 1, "the first environment is used by no workflow any more");
+      assert.equal(store.environmentCount(), 1, 'the first environment is used by no workflow any more');
       store.removeWorkflow(2);
       assert.equal(store.environmentCount(), 1);
       store.removeWorkflow(3);

@@ -8,7 +8,16 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
-import { PYTHON, Project, chainOf, pyTask, spec, stoppedAfterFile, type CliResult, type EntryJson } from './cli-harness.js';
+import {
+  PYTHON,
+  Project,
+  chainOf,
+  pyTask,
+  spec,
+  stoppedAfterFile,
+  type CliResult,
+  type EntryJson
+} from './cli-harness.js';
 
 /** A project whose commands each run with an environment and folder of their own. */
 class ShellProject extends Project {
@@ -31,7 +40,7 @@ class ShellProject extends Project {
     const end = Date.now() + seconds * 1000;
     let e = await this.entry(wf, name);
     while (e.state !== state && Date.now() < end) {
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise(r => setTimeout(r, 100));
       e = await this.entry(wf, name);
     }
     assert.equal(e.state, state, `entry ${name}: ${JSON.stringify(e)}`);
@@ -67,7 +76,7 @@ describe('the submitter environment on the local pool', () => {
       const wf = await p.submitFrom(
         p.dir,
         { PQ_T_MARK: 'submitter', PATH: `/opt/submitters-tool/bin:${process.env.PATH}`, OLDPWD: '/somewhere' },
-        spec('env', chainOf(pyTask('a', task), pyTask('b', task))),
+        spec('env', chainOf(pyTask('a', task), pyTask('b', task)))
       );
       assert.equal((await p.wait(wf)).code, 0);
       for (const name of ['a', 'b']) {
@@ -75,15 +84,19 @@ describe('the submitter environment on the local pool', () => {
         assert.equal(e.data?.mark, 'submitter', name);
         assert.equal(e.data?.daemon, null, `${name} got the daemon's variable`);
         assert.equal(e.data?.path0, '/opt/submitters-tool/bin', name);
-        assert.notEqual(e.data?.oldpwd, "/somewhere", `${name}: per-shell variables are not kept`);
+        assert.notEqual(e.data?.oldpwd, '/somewhere', `${name}: per-shell variables are not kept`);
       }
     });
   }
 
-  it('a retry from another shell runs with that shell\'s value, the rest of the workflow too', async () => {
+  it("a retry from another shell runs with that shell's value, the rest of the workflow too", async () => {
     const p = shellProject();
     const task = p.script('report.py', REPORT);
-    const wf = await p.submitFrom(p.dir, { PQ_T_MARK: 'fail-me' }, spec('retry', chainOf(pyTask('a', task), pyTask('b', task))));
+    const wf = await p.submitFrom(
+      p.dir,
+      { PQ_T_MARK: 'fail-me' },
+      spec('retry', chainOf(pyTask('a', task), pyTask('b', task)))
+    );
     assert.equal((await p.wait(wf)).code, 1);
     const a = await p.entry(wf, 'a');
     assert.equal(a.state, 'failed');
@@ -100,7 +113,11 @@ describe('the submitter environment on the local pool', () => {
     const task = p.script('report.py', REPORT);
     const gate = join(p.dir, 'gate');
     await p.startDaemon({ PQ_T_DAEMON_ONLY: 'first daemon' });
-    const wf = await p.submitFrom(p.dir, { PQ_T_MARK: 'kept' }, spec('restart', chainOf(pyTask('a', task, { gate }), pyTask('b', task))));
+    const wf = await p.submitFrom(
+      p.dir,
+      { PQ_T_MARK: 'kept' },
+      spec('restart', chainOf(pyTask('a', task, { gate }), pyTask('b', task)))
+    );
     await p.until(wf, 'a', 'running');
     assert.equal((await p.in(p.dir, {}, 'daemon', 'stop')).code, 0);
     await p.startDaemon({ PQ_T_DAEMON_ONLY: 'second daemon', PQ_T_MARK: 'the daemon' });
@@ -127,9 +144,9 @@ describe('the submitter environment on the local pool', () => {
     const servers = () =>
       execFileSync('ps', ['-eo', 'ppid=,args='], { encoding: 'utf8' })
         .split('\n')
-        .filter((l) => l.trim().startsWith(`${daemonPid} `) && l.includes('perqueue_lab.forkserver')).length;
+        .filter(l => l.trim().startsWith(`${daemonPid} `) && l.includes('perqueue_lab.forkserver')).length;
     const end = Date.now() + 10_000;
-    while (servers() > 4 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    while (servers() > 4 && Date.now() < end) await new Promise(r => setTimeout(r, 100));
     assert.ok(servers() <= 4, `${servers()} fork servers`);
     assert.ok(servers() >= 1);
   });
@@ -137,14 +154,22 @@ describe('the submitter environment on the local pool', () => {
   it('identical environments are stored once, in a file only its owner reads', async () => {
     const p = shellProject();
     const task = p.script('report.py', REPORT);
-    for (const mark of ['same', 'same', 'other']) await p.submitFrom(p.dir, { PQ_T_MARK: mark }, spec(mark, pyTask('a', task)));
+    for (const mark of ['same', 'same', 'other'])
+      await p.submitFrom(p.dir, { PQ_T_MARK: mark }, spec(mark, pyTask('a', task)));
     const db = join(p.dir, '.perqueue/perqueue.sqlite');
     assert.equal(statSync(db).mode & 0o777, 0o600);
     const store = new DatabaseSync(db, { readOnly: true });
     try {
-      const rows = store.prepare('SELECT w.id AS wf, e.vars AS vars FROM workflows w JOIN environments e ON e.id = w.env_id ORDER BY w.id').all() as { wf: number; vars: string }[];
+      const rows = store
+        .prepare(
+          'SELECT w.id AS wf, e.vars AS vars FROM workflows w JOIN environments e ON e.id = w.env_id ORDER BY w.id'
+        )
+        .all() as { wf: number; vars: string }[];
       assert.equal(rows.length, 3);
-      assert.deepEqual(rows.map((r) => JSON.parse(r.vars).PQ_T_MARK), ['same', 'same', 'other']);
+      assert.deepEqual(
+        rows.map(r => JSON.parse(r.vars).PQ_T_MARK),
+        ['same', 'same', 'other']
+      );
       assert.equal((store.prepare('SELECT count(*) AS n FROM environments').get() as { n: number }).n, 2);
       assert.equal(JSON.parse(rows[0].vars).OLDPWD, undefined);
     } finally {
@@ -160,7 +185,11 @@ describe('the submitter working folder', () => {
     const sub = join(p.dir, 'campaign', 'run-1');
     mkdirSync(join(sub, 'inputs'), { recursive: true });
     writeFileSync(join(sub, 'inputs', 'x.txt'), 'from the campaign folder');
-    const wf = await p.submitFrom(sub, {}, spec('cwd', chainOf(pyTask('a', task, { path: 'inputs/x.txt' }), pyTask('b', task, { path: 'inputs/x.txt' }))));
+    const wf = await p.submitFrom(
+      sub,
+      {},
+      spec('cwd', chainOf(pyTask('a', task, { path: 'inputs/x.txt' }), pyTask('b', task, { path: 'inputs/x.txt' })))
+    );
     assert.equal((await p.wait(wf)).code, 0);
     for (const name of ['a', 'b']) {
       const e = await p.entry(wf, name);
@@ -181,7 +210,7 @@ describe('the submitter working folder', () => {
     writeFileSync(join(sub, 'settings.txt'), 'relative to sub');
     writeFileSync(
       join(sub, 'pq_submit.py'),
-      'from perqueue import PersistentQueue, Task\nwith PersistentQueue() as pq:\n    pq.submit(Task("report.py", {"path": "settings.txt"}, "1:local:1m"))\n',
+      'from perqueue import PersistentQueue, Task\nwith PersistentQueue() as pq:\n    pq.submit(Task("report.py", {"path": "settings.txt"}, "1:local:1m"))\n'
     );
     const r = await p.in(sub, { PQ_PROJECT: undefined, PQ_T_MARK: 'script shell' }, 'submit', 'pq_submit.py');
     assert.equal(r.code, 0, r.stderr);
@@ -195,14 +224,20 @@ describe('the submitter working folder', () => {
     const p = shellProject();
     const gone = join(p.dir, 'scratch');
     mkdirSync(gone);
-    const rm = p.script('rm_cwd.py', 'import os, shutil\ndef main(**kw):\n    shutil.rmtree(os.getcwd())\n    return True, {}\n');
+    const rm = p.script(
+      'rm_cwd.py',
+      'import os, shutil\ndef main(**kw):\n    shutil.rmtree(os.getcwd())\n    return True, {}\n'
+    );
     const task = p.script('report.py', REPORT);
     const wf = await p.submitFrom(gone, {}, spec('gone', chainOf(pyTask('rm', rm), pyTask('after', task))));
     assert.equal((await p.wait(wf)).code, 1);
     const e = await p.entry(wf, 'after');
     assert.equal(e.state, 'failed');
     const runDir = join(p.dir, '.perqueue/runs', String(wf), `${e.id}.1`);
-    assert.match(readFileSync(join(runDir, 'stderr'), 'utf8'), new RegExp(`cannot enter the task's working folder ${gone}`));
+    assert.match(
+      readFileSync(join(runDir, 'stderr'), 'utf8'),
+      new RegExp(`cannot enter the task's working folder ${gone}`)
+    );
   });
 });
 
@@ -213,14 +248,18 @@ describe('environment and folder over the HTTP API', () => {
     await p.startDaemon({});
     const info = JSON.parse(p.read('.perqueue/bridge.json'));
     const post = (body: unknown) =>
-      fetch(`http://127.0.0.1:${info.port}/api/workflows`, { method: 'POST', headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`http://127.0.0.1:${info.port}/api/workflows`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body)
+      });
     const doc = spec('api', pyTask('a', task));
     const cases: [unknown, RegExp][] = [
       [{ spec: doc, environment: 'PATH=/bin' }, /field 'environment': must be an object/],
       [{ spec: doc, environment: { PATH: 3 } }, /field 'environment': variable 'PATH' must be a string, not number/],
       [{ spec: doc, cwd: 'relative/folder' }, /field 'cwd': must be an absolute path/],
       [{ spec: doc, cwd: join(p.dir, 'missing') }, /field 'cwd': no such folder/],
-      [{ spec: doc, cwd: task }, /field 'cwd': not a folder/],
+      [{ spec: doc, cwd: task }, /field 'cwd': not a folder/]
     ];
     for (const [body, message] of cases) {
       const r = await post(body);
@@ -229,7 +268,12 @@ describe('environment and folder over the HTTP API', () => {
     }
     assert.deepEqual(await p.entries(), []);
     // Sent as a kernel would: the tasks get it.
-    const ok = await post({ spec: doc, environment: { ...process.env, PQ_T_MARK: 'over http' }, cwd: p.dir, python: PYTHON });
+    const ok = await post({
+      spec: doc,
+      environment: { ...process.env, PQ_T_MARK: 'over http' },
+      cwd: p.dir,
+      python: PYTHON
+    });
     assert.equal(ok.status, 200);
     const { workflowId } = (await ok.json()) as { workflowId: number };
     assert.equal((await p.wait(workflowId)).code, 0);

@@ -14,7 +14,8 @@ const project = projectMaker('pq-endings-');
 
 const EXIT0 = 'import os\n\ndef main():\n    os._exit(0)\n';
 const SEGV = 'import ctypes\n\ndef main():\n    ctypes.string_at(0)\n    return {}\n';
-const PARENT = 'import os\n\ndef main():\n    with open(f"/proc/{os.getppid()}/cmdline", "rb") as f:\n        return {"parent": f.read().replace(b"\\0", b" ").decode()}\n';
+const PARENT =
+  'import os\n\ndef main():\n    with open(f"/proc/{os.getppid()}/cmdline", "rb") as f:\n        return {"parent": f.read().replace(b"\\0", b" ").decode()}\n';
 // Starts one process in its own process group and one that leaves it (setsid, its shell gone),
 // writes their pids, then returns, or waits for a gate that never opens.
 const LEAVER = (wait: boolean) =>
@@ -31,19 +32,19 @@ async function until(ok: () => Promise<boolean>, seconds = 60): Promise<void> {
   const t0 = Date.now();
   while (!(await ok())) {
     assert.ok(Date.now() - t0 < seconds * 1000, 'timed out');
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise(r => setTimeout(r, 50));
   }
 }
 
 async function assertGone(pid: number): Promise<void> {
   assert.ok(pid > 0);
-  for (let i = 0; i < 200 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 200 && isAlive(pid); i++) await new Promise(r => setTimeout(r, 50));
   assert.equal(isAlive(pid), false, `process ${pid} is still running`);
 }
 
 async function pidsOf(p: Project, entryId: number): Promise<number[]> {
   const file = join(p.dir, `leftover-${entryId}`);
-  for (let i = 0; i < 600 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 600 && !existsSync(file); i++) await new Promise(r => setTimeout(r, 50));
   const pids = p.read(`leftover-${entryId}`).trim().split(/\s+/).map(Number);
   assert.equal(pids.length, 2);
   return pids;
@@ -68,13 +69,13 @@ for (const forkServer of [true, false]) {
         nodes: [
           { id: 'a', node: pyTask('exit0', p.script('exit0.py', EXIT0)), parents: [] },
           { id: 'b', node: pyTask('segv', p.script('segv.py', SEGV)), parents: [] },
-          { id: 'c', node: pyTask('parent', p.script('parent.py', PARENT)), parents: [] },
-        ],
+          { id: 'c', node: pyTask('parent', p.script('parent.py', PARENT)), parents: [] }
+        ]
       };
       const wf = await p.submit(spec('endings', root));
       const w = await p.wait(wf, 60);
       assert.doesNotMatch(w.stdout + w.stderr, /still running|timed out|timeout/i, 'pql wait returns');
-      const es = Object.fromEntries((await p.entries(wf)).map((e) => [e.name, e]));
+      const es = Object.fromEntries((await p.entries(wf)).map(e => [e.name, e]));
       assert.equal(es.exit0.state, 'failed');
       assert.match(es.exit0.error!, /^ended without a result \(exit code 0\)/);
       assert.equal(es.segv.state, 'failed');
@@ -89,7 +90,10 @@ for (const forkServer of [true, false]) {
     it('a start that finds its run folder claimed by another leaves it to that one, watched to its end', async () => {
       const p = await projectWith(forkServer);
       const gate = p.script('gate.sh', '#!/bin/bash\nwhile [ ! -e go ]; do sleep 0.05; done\n');
-      const ran = p.script('ran.py', 'def main(**kw):\n    open("ran", "a").write("x")\n    return {"by": "this start"}\n');
+      const ran = p.script(
+        'ran.py',
+        'def main(**kw):\n    open("ran", "a").write("x")\n    return {"by": "this start"}\n'
+      );
       const wf = await p.submit(spec('claimed', chainOf(pyTask('gate', gate), pyTask('ran', ran))));
       const [, child] = await p.entries(wf);
       // Another start (a job of an earlier bridge, say) holds the child's run folder: a live process.
@@ -99,7 +103,7 @@ for (const forkServer of [true, false]) {
       writeFileSync(join(runDir, 'pid'), `${other.pid}\n`);
       writeFileSync(join(p.dir, 'go'), '');
       await until(async () => (await p.entries(wf))[0].state === 'succeeded');
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise(r => setTimeout(r, 1000));
       assert.match((await p.entries(wf))[1].state, /^(queued|running)$/, 'not given up while its owner runs');
       assert.ok(!existsSync(join(p.dir, 'ran')), 'this start did not run it');
       // The owner ends and leaves its result: that is the entry's.
@@ -116,13 +120,21 @@ for (const forkServer of [true, false]) {
     it('the processes a task leaves behind end with it, also those that left its process group', async () => {
       const p = await projectWith(forkServer);
       const sh = p.script('bg.sh', '#!/bin/bash\nsleep 300 &\necho "$!" > bg.pid\n');
-      const wf = await p.submit(spec('left', { kind: 'workflow', nodes: [
-        { id: 'py', node: pyTask('py', p.script('leaver.py', LEAVER(false))), parents: [] },
-        { id: 'sh', node: pyTask('sh', sh), parents: [] },
-      ] }));
+      const wf = await p.submit(
+        spec('left', {
+          kind: 'workflow',
+          nodes: [
+            { id: 'py', node: pyTask('py', p.script('leaver.py', LEAVER(false))), parents: [] },
+            { id: 'sh', node: pyTask('sh', sh), parents: [] }
+          ]
+        })
+      );
       await p.wait(wf, 60);
       const es = await p.entries(wf);
-      assert.deepEqual(es.map((e) => e.state), ['succeeded', 'succeeded']);
+      assert.deepEqual(
+        es.map(e => e.state),
+        ['succeeded', 'succeeded']
+      );
       for (const pid of await pidsOf(p, es[0].id)) await assertGone(pid);
       await assertGone(Number(p.read('bg.pid')));
     });
@@ -136,7 +148,7 @@ for (const forkServer of [true, false]) {
       assert.equal(e.state, 'succeeded');
       const pids = await pidsOf(p, e.id);
       // Still there well after the end was recorded; then this test ends them itself.
-      await new Promise((r) => setTimeout(r, 1500));
+      await new Promise(r => setTimeout(r, 1500));
       try {
         for (const pid of pids) assert.ok(isAlive(pid), `process ${pid} was ended although the task keeps it`);
       } finally {
@@ -152,10 +164,15 @@ for (const forkServer of [true, false]) {
 
     it('cancel and the time limit end what the task started', async () => {
       const p = await projectWith(forkServer);
-      const wf = await p.submit(spec('stop', { kind: 'workflow', nodes: [
-        { id: 'c', node: pyTask('cancelled', p.script('wait1.py', LEAVER(true))), parents: [] },
-        { id: 't', node: pyTask('timed', p.script('wait2.py', LEAVER(true)), {}, '1:local:5s'), parents: [] },
-      ] }));
+      const wf = await p.submit(
+        spec('stop', {
+          kind: 'workflow',
+          nodes: [
+            { id: 'c', node: pyTask('cancelled', p.script('wait1.py', LEAVER(true))), parents: [] },
+            { id: 't', node: pyTask('timed', p.script('wait2.py', LEAVER(true)), {}, '1:local:5s'), parents: [] }
+          ]
+        })
+      );
       const [c, t] = await p.entries(wf);
       const cancelled = await pidsOf(p, c.id);
       assert.equal((await p.pql('cancel', String(c.id))).code, 0);
@@ -163,7 +180,10 @@ for (const forkServer of [true, false]) {
       const timed = await pidsOf(p, t.id);
       await p.wait(wf, 60);
       const es = await p.entries(wf);
-      assert.deepEqual(es.map((e) => e.state), ['cancelled', 'timed_out']);
+      assert.deepEqual(
+        es.map(e => e.state),
+        ['cancelled', 'timed_out']
+      );
       for (const pid of timed) await assertGone(pid);
       writeFileSync(join(p.dir, 'never'), '');
     });

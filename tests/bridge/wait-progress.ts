@@ -4,7 +4,7 @@ import type { CliResult, EntryJson, Project } from './cli-harness.js';
 
 /** What moves when a workflow makes progress: each entry's state and attempt. */
 function progressMark(es: EntryJson[]): string {
-  return es.map((e) => `${e.id}:${e.state}:${e.attempt}`).join(',');
+  return es.map(e => `${e.id}:${e.state}:${e.attempt}`).join(',');
 }
 
 function stateCounts(es: EntryJson[]): string {
@@ -31,10 +31,13 @@ export async function waitWhileProgressing(p: Project, wf: number, stallSeconds 
       mark = now;
       changedAt = Date.now();
     } else if (Date.now() - changedAt > stallSeconds * 1000) {
-      const stuck = last.filter((e) => !['succeeded', 'failed', 'cancelled', 'discarded', 'timed_out'].includes(e.state));
+      const stuck = last.filter(e => !['succeeded', 'failed', 'cancelled', 'discarded', 'timed_out'].includes(e.state));
       throw new Error(
         `workflow ${wf} made no progress for ${stallSeconds} s: ${stateCounts(last)}; unsettled: ` +
-          stuck.slice(0, 20).map((e) => `${e.id} ${e.name} ${e.state}`).join('; '),
+          stuck
+            .slice(0, 20)
+            .map(e => `${e.id} ${e.name} ${e.state}`)
+            .join('; ')
       );
     }
   }

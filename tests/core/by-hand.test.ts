@@ -19,16 +19,23 @@ describe('results set by hand', () => {
     const e = new Engine();
     const wf = e.submit(doc(chain(task('a', {}), dwg(task('b')))));
     const [a] = byName(e, wf, 'a');
-    assert.throws(() => e.settleByHand(a.id, 'failed'), (x: unknown) => x instanceof ActionError && /is queued: a job is queued or running for it: cancel it first/.test(x.message));
+    assert.throws(
+      () => e.settleByHand(a.id, 'failed'),
+      (x: unknown) =>
+        x instanceof ActionError && /is queued: a job is queued or running for it: cancel it first/.test(x.message)
+    );
     e.markRunning(a.id);
     assert.throws(() => e.settleByHand(a.id, 'succeeded', { data: {} }), /is running/);
-    const group = e.nodesOf(wf).find((n) => n.kind === 'dynamic_width')!;
+    const group = e.nodesOf(wf).find(n => n.kind === 'dynamic_width')!;
     assert.throws(() => e.settleByHand(group.id, 'succeeded'), /is a dynamic_width group; only task entries/);
     e.finish(a.id, { state: 'succeeded', data: { pq_dwg_width: 1 } });
     assert.throws(() => e.settleByHand(a.id, 'discarded'), /is succeeded: it has a result already/);
     const [b] = byName(e, wf, 'b');
     e.cancel(b.id);
-    assert.throws(() => e.settleByHand(b.id, 'succeeded', { data: [1] as never }), /field 'data': must be a JSON object or null/);
+    assert.throws(
+      () => e.settleByHand(b.id, 'succeeded', { data: [1] as never }),
+      /field 'data': must be a JSON object or null/
+    );
     assert.equal(byName(e, wf, 'b')[0].state, 'cancelled');
   });
 

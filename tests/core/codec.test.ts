@@ -23,11 +23,13 @@ import {
   summarize,
   summarizeArray,
   toBase64,
-  type DType,
+  type DType
 } from '../../core/codec.js';
 
 const DIR = new URL('../../../tests/fixtures/codec/', import.meta.url);
-const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+const FILES = readdirSync(DIR)
+  .filter(f => f.endsWith('.json'))
+  .sort();
 
 function vector(name: string): { text: string; encoded: unknown; value: unknown } {
   const text = readFileSync(new URL(`${name}.json`, DIR), 'utf8');
@@ -37,7 +39,22 @@ function vector(name: string): { text: string; encoded: unknown; value: unknown 
 
 test('there are vectors for every tag and every dtype', () => {
   assert.ok(FILES.length >= 27, FILES.join(' '));
-  for (const d of ['bool', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float16', 'float32', 'float64', 'complex64', 'complex128']) {
+  for (const d of [
+    'bool',
+    'int8',
+    'uint8',
+    'int16',
+    'uint16',
+    'int32',
+    'uint32',
+    'int64',
+    'uint64',
+    'float16',
+    'float32',
+    'float64',
+    'complex64',
+    'complex128'
+  ]) {
     assert.ok(FILES.includes(`ndarray_${d}.json`), d);
   }
 });
@@ -73,7 +90,7 @@ const ARRAYS: Record<DType, unknown[]> = {
   float32: [1.5, -0, 3.4028234663852886e38, 2 ** -149, -Infinity, NaN],
   float64: [1.5, -0, 1.7976931348623157e308, 5e-324, Infinity, NaN],
   complex64: [1, 2, -0.5, 0, NaN, 1, Infinity, -Infinity, 0, 0, 0, Math.fround(1e-3)],
-  complex128: [1, 2, -0.5, 0, NaN, 1, Infinity, -Infinity, 0, 0, 0.1, 1e300],
+  complex128: [1, 2, -0.5, 0, NaN, 1, Infinity, -Infinity, 0, 0, 0.1, 1e300]
 };
 
 for (const [dtype, values] of Object.entries(ARRAYS)) {
@@ -123,7 +140,10 @@ test('vector nonfinite, complex, bytes, tuple', () => {
   assert.deepEqual(b[1], new Uint8Array([0, 255, 16, ...new TextEncoder().encode('hello')]));
   assert.equal(b[2].length, 256);
   const t = vector('tuple').value;
-  assert.deepEqual(t, new PyTuple([1, 'a', new PyTuple([2.5, new PyTuple([])]), [new PyTuple([]), { k: new PyTuple([null]) }]]));
+  assert.deepEqual(
+    t,
+    new PyTuple([1, 'a', new PyTuple([2.5, new PyTuple([])]), [new PyTuple([]), { k: new PyTuple([null]) }]])
+  );
 });
 
 test('vector set: Sets, re-sorted the way Python sorts them', () => {
@@ -152,7 +172,7 @@ test('vector datetime and path keep their text', () => {
 test('vector escaped_dict: user dicts with "__pq__" come back as plain objects', () => {
   assert.deepEqual(vector('escaped_dict').value, {
     outer: { __pq__: 'ndarray', note: 'a user dict, not an array' },
-    deep: { __pq__: { __pq__: 1 } },
+    deep: { __pq__: { __pq__: 1 } }
   });
 });
 
@@ -168,7 +188,7 @@ test('vector int_keys and numpy_scalars', () => {
     false,
     new Complex(1.5, -0.5),
     NaN,
-    's',
+    's'
   ]);
 });
 
@@ -184,14 +204,33 @@ test('vector task_result', () => {
 // encoding JS values
 
 test('encode JS values', () => {
-  assert.deepEqual(encode({ a: [1, 'x', null, true], n: NaN }), { a: [1, 'x', null, true], n: { __pq__: 'float', value: 'nan' } });
-  assert.deepEqual(encode(new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 6))), { __pq__: 'datetime', iso: '2024-01-02T03:04:05.006Z' });
-  assert.deepEqual(encode(new Complex(Infinity, 1)), { __pq__: 'complex', real: { __pq__: 'float', value: 'inf' }, imag: 1 });
-  assert.deepEqual(encode({ __pq__: 1, b: new PyTuple([]) }), { __pq__: 'dict', items: [['__pq__', 1], ['b', { __pq__: 'tuple', items: [] }]] });
+  assert.deepEqual(encode({ a: [1, 'x', null, true], n: NaN }), {
+    a: [1, 'x', null, true],
+    n: { __pq__: 'float', value: 'nan' }
+  });
+  assert.deepEqual(encode(new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 6))), {
+    __pq__: 'datetime',
+    iso: '2024-01-02T03:04:05.006Z'
+  });
+  assert.deepEqual(encode(new Complex(Infinity, 1)), {
+    __pq__: 'complex',
+    real: { __pq__: 'float', value: 'inf' },
+    imag: 1
+  });
+  assert.deepEqual(encode({ __pq__: 1, b: new PyTuple([]) }), {
+    __pq__: 'dict',
+    items: [
+      ['__pq__', 1],
+      ['b', { __pq__: 'tuple', items: [] }]
+    ]
+  });
   assert.deepEqual(encode(Object.assign(Object.create(null), { a: 1 })), { a: 1 });
   assert.deepEqual(encode(Buffer.from('hi')), { __pq__: 'bytes', data: 'aGk=' });
   // -0 is tagged: JSON.stringify anywhere on its way would write it as 0.
-  assert.equal(encodeJson([0.1, 1e-5, 1e21, -0, 2n ** 64n]), '[0.1,1e-05,1e+21,{"__pq__":"float","value":"-0.0"},18446744073709551616]');
+  assert.equal(
+    encodeJson([0.1, 1e-5, 1e21, -0, 2n ** 64n]),
+    '[0.1,1e-05,1e+21,{"__pq__":"float","value":"-0.0"},18446744073709551616]'
+  );
 });
 
 test('encode refuses what it cannot carry, naming the type and the path', () => {
@@ -203,10 +242,14 @@ test('encode refuses what it cannot carry, naming the type and the path', () => 
     [{ s: Symbol('s') }, /type symbol at data\.s$/],
     [{ f: new Float64Array(2) }, /Float64Array at data\.f: wrap it in an NdArray/],
     [{ d: new Date(NaN) }, /invalid Date at data\.d$/],
-    [new Set([{}, new WeakMap()]), /type WeakMap at data\{1\}$/],
+    [new Set([{}, new WeakMap()]), /type WeakMap at data\{1\}$/]
   ];
   for (const [value, says] of cases) {
-    assert.throws(() => encode(value), (e: unknown) => e instanceof TypeError && says.test(e.message), String(says));
+    assert.throws(
+      () => encode(value),
+      (e: unknown) => e instanceof TypeError && says.test(e.message),
+      String(says)
+    );
   }
   assert.throws(() => encode([1, () => 1], 'kwargs'), /at kwargs\[1\]/);
 });
@@ -220,7 +263,10 @@ test('encode refuses circular references but not shared ones', () => {
 });
 
 test('"__proto__" keys are data, never a prototype', () => {
-  const v = decodeJson('{"__proto__": {"polluted": 1}, "a": {"__pq__":"dict","items":[["__proto__", 2]]}}') as Record<string, unknown>;
+  const v = decodeJson('{"__proto__": {"polluted": 1}, "a": {"__pq__":"dict","items":[["__proto__", 2]]}}') as Record<
+    string,
+    unknown
+  >;
   assert.equal(Object.getPrototypeOf(v), Object.prototype);
   assert.deepEqual(Object.keys(v), ['__proto__', 'a']);
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
@@ -229,14 +275,27 @@ test('"__proto__" keys are data, never a prototype', () => {
 
 test('NdArray checks its parts', () => {
   assert.throws(() => new NdArray('float64', [2, 3], new Float64Array(5)), /needs 6 values, got 5/);
-  assert.throws(() => new NdArray('float64', [2], new Float32Array(2) as unknown as Float64Array), /must be a Float64Array, got Float32Array/);
+  assert.throws(
+    () => new NdArray('float64', [2], new Float32Array(2) as unknown as Float64Array),
+    /must be a Float64Array, got Float32Array/
+  );
   assert.throws(() => new NdArray('int64', [-1], new BigInt64Array(0)), /bad shape/);
   assert.throws(() => new NdArray('object' as DType, [1], new Float64Array(1)), /unsupported dtype "object"/);
   assert.throws(() => new NdArray('complex128', [2], new Float64Array(2)), /needs 4 values/);
   const a = NdArray.from('int64', [3], [1, 2, 3]);
   assert.deepEqual([...a.data], [1n, 2n, 3n]);
-  assert.deepEqual(encode(NdArray.from('bool', [3], [true, false, true])), { __pq__: 'ndarray', dtype: '|b1', shape: [3], data: 'AQAB' });
-  assert.deepEqual(encode(NdArray.from('float64', [1], [1.5])), { __pq__: 'ndarray', dtype: '<f8', shape: [1], data: 'AAAAAAAA+D8=' });
+  assert.deepEqual(encode(NdArray.from('bool', [3], [true, false, true])), {
+    __pq__: 'ndarray',
+    dtype: '|b1',
+    shape: [3],
+    data: 'AQAB'
+  });
+  assert.deepEqual(encode(NdArray.from('float64', [1], [1.5])), {
+    __pq__: 'ndarray',
+    dtype: '<f8',
+    shape: [1],
+    data: 'AAAAAAAA+D8='
+  });
 });
 
 test('arrays on a sub-range of a buffer encode only their own bytes', () => {
@@ -283,14 +342,35 @@ test('base64 agrees with Node for every length', () => {
 
 test('numbers are spelled as Python spells floats', () => {
   const cases: [number, string][] = [
-    [0.1, '0.1'], [-0.1, '-0.1'], [1.5, '1.5'], [123.456, '123.456'], [1e-4, '0.0001'], [1e-5, '1e-05'],
-    [1.5e-7, '1.5e-07'], [5e-324, '5e-324'], [2.2250738585072014e-308, '2.2250738585072014e-308'],
-    [1.7976931348623157e308, '1.7976931348623157e+308'], [1e15 + 0.5, '1000000000000000.5'],
-    [123456789012345.67, '123456789012345.67'], [1e16, '1e+16'], [1.2345e16, '1.2345e+16'], [1e21, '1e+21'],
-    [1e22, '1e+22'], [9007199254740992, '9007199254740992.0'], [9007199254740994, '9007199254740994.0'],
-    [2 ** 63, '9.223372036854776e+18'], [0.30000000000000004, '0.30000000000000004'], [1 / 3, '0.3333333333333333'],
-    [-2.5e-10, '-2.5e-10'], [3.14159e100, '3.14159e+100'], [6.02214076e23, '6.02214076e+23'], [0.000123, '0.000123'],
-    [12345678.9, '12345678.9'], [-0, '-0.0'], [42, '42'], [-(2 ** 53) + 1, '-9007199254740991'],
+    [0.1, '0.1'],
+    [-0.1, '-0.1'],
+    [1.5, '1.5'],
+    [123.456, '123.456'],
+    [1e-4, '0.0001'],
+    [1e-5, '1e-05'],
+    [1.5e-7, '1.5e-07'],
+    [5e-324, '5e-324'],
+    [2.2250738585072014e-308, '2.2250738585072014e-308'],
+    [1.7976931348623157e308, '1.7976931348623157e+308'],
+    [1e15 + 0.5, '1000000000000000.5'],
+    [123456789012345.67, '123456789012345.67'],
+    [1e16, '1e+16'],
+    [1.2345e16, '1.2345e+16'],
+    [1e21, '1e+21'],
+    [1e22, '1e+22'],
+    [9007199254740992, '9007199254740992.0'],
+    [9007199254740994, '9007199254740994.0'],
+    [2 ** 63, '9.223372036854776e+18'],
+    [0.30000000000000004, '0.30000000000000004'],
+    [1 / 3, '0.3333333333333333'],
+    [-2.5e-10, '-2.5e-10'],
+    [3.14159e100, '3.14159e+100'],
+    [6.02214076e23, '6.02214076e+23'],
+    [0.000123, '0.000123'],
+    [12345678.9, '12345678.9'],
+    [-0, '-0.0'],
+    [42, '42'],
+    [-(2 ** 53) + 1, '-9007199254740991']
   ];
   for (const [x, py] of cases) assert.equal(stringify(x), py, String(x));
   assert.throws(() => stringify(NaN), /not JSON/);
@@ -298,7 +378,10 @@ test('numbers are spelled as Python spells floats', () => {
 });
 
 test('strings are escaped as Python escapes them (ASCII only)', () => {
-  assert.equal(stringify('a"b\\c\n\r\t\b\f\x01\x7f é😀\u2028'), '"a\\"b\\\\c\\n\\r\\t\\b\\f\\u0001\\u007f \\u00e9\\ud83d\\ude00\\u2028"');
+  assert.equal(
+    stringify('a"b\\c\n\r\t\b\f\x01\x7f é😀\u2028'),
+    '"a\\"b\\\\c\\n\\r\\t\\b\\f\\u0001\\u007f \\u00e9\\ud83d\\ude00\\u2028"'
+  );
   assert.equal(stringify('\ud800'), '"\\ud800"');
 });
 
@@ -306,7 +389,10 @@ test('a bare integral float reads as a JS integer; Python tags its floats, and t
   const v = decodeJson('{"x":2.0,"y":[1.0]}');
   assert.deepEqual(v, { x: 2, y: [1] });
   assert.equal(encodeJson(v), '{"x":2,"y":[1]}');
-  const tagged = decodeJson('{"x":{"__pq__":"float","value":2.0},"z":{"__pq__":"float","value":"-0.0"}}') as Record<string, unknown>;
+  const tagged = decodeJson('{"x":{"__pq__":"float","value":2.0},"z":{"__pq__":"float","value":"-0.0"}}') as Record<
+    string,
+    unknown
+  >;
   assert.ok(tagged.x instanceof PyFloat && tagged.x.value === 2 && Number(tagged.x) === 2);
   assert.ok(Object.is(tagged.z, -0));
   assert.equal(encodeJson(tagged), '{"x":{"__pq__":"float","value":2.0},"z":{"__pq__":"float","value":"-0.0"}}');
@@ -324,10 +410,14 @@ test('malformed input throws CodecError naming the path', () => {
     [{ __pq__: 'bytes', data: '!!!!' }, /bad base64/],
     [{ __pq__: 'dict', items: [['a']] }, /items\[0\] must be a \[string, value\] pair/],
     [{ __pq__: 'complex', real: '1', imag: 0 }, /'real' must be a number/],
-    [[{ __pq__: 'tuple' }], /at data\[0\]: 'items' must be a list/],
+    [[{ __pq__: 'tuple' }], /at data\[0\]: 'items' must be a list/]
   ];
   for (const [bad, says] of cases) {
-    assert.throws(() => decode(bad), (e: unknown) => e instanceof CodecError && says.test(e.message), String(says));
+    assert.throws(
+      () => decode(bad),
+      (e: unknown) => e instanceof CodecError && says.test(e.message),
+      String(says)
+    );
   }
 });
 
@@ -336,11 +426,17 @@ test('malformed input throws CodecError naming the path', () => {
 
 test('summarize arrays as short strings', () => {
   assert.equal(summarizeArray(NdArray.from('float64', [2, 3], [1, -1.5, 4, 2, 3, 0])), 'ndarray float64 [2,3] -1.5..4');
-  assert.equal(summarizeArray(NdArray.from('float32', [3], [NaN, 0.1234567, 2])), 'ndarray float32 [3] 0.1235..2 (1 nan)');
+  assert.equal(
+    summarizeArray(NdArray.from('float32', [3], [NaN, 0.1234567, 2])),
+    'ndarray float32 [3] 0.1235..2 (1 nan)'
+  );
   assert.equal(summarizeArray(NdArray.from('float64', [2], [NaN, NaN])), 'ndarray float64 [2] all nan');
   assert.equal(summarizeArray(NdArray.from('float64', [0, 3], [])), 'ndarray float64 [0,3] empty');
   assert.equal(summarizeArray(NdArray.from('bool', [4], [1, 0, 1, 1])), 'ndarray bool [4] 3 true');
-  assert.equal(summarizeArray(NdArray.from('uint64', [2], [2n ** 64n - 1n, 3n])), 'ndarray uint64 [2] 3..18446744073709551615');
+  assert.equal(
+    summarizeArray(NdArray.from('uint64', [2], [2n ** 64n - 1n, 3n])),
+    'ndarray uint64 [2] 3..18446744073709551615'
+  );
   assert.equal(summarizeArray(NdArray.from('complex128', [2], [3, 4, 0, 1])), 'ndarray complex128 [2] |z| 1..5');
   assert.equal(summarizeArray(NdArray.from('int32', [1], [7])), 'ndarray int32 [1] 7..7');
   // A big array gives a short string, never its values.
@@ -355,9 +451,16 @@ test('summarize a whole result for display', () => {
     converged: true,
     pq_dwg_width: 5,
     labels: ['a', 'b'],
-    model: '/abs/models/model-3.pt',
+    model: '/abs/models/model-3.pt'
   });
-  const s = summarize({ xs: Array.from({ length: 30 }, (_, i) => i), t: 'x'.repeat(300), n: NaN, b: new Uint8Array(9), big: 2n ** 70n, deep: [[[[[[[1]]]]]]] }) as Record<string, unknown>;
+  const s = summarize({
+    xs: Array.from({ length: 30 }, (_, i) => i),
+    t: 'x'.repeat(300),
+    n: NaN,
+    b: new Uint8Array(9),
+    big: 2n ** 70n,
+    deep: [[[[[[[1]]]]]]]
+  }) as Record<string, unknown>;
   assert.equal((s.xs as unknown[]).length, 21);
   assert.equal((s.xs as unknown[])[20], '… 10 more');
   assert.equal(s.t, `${'x'.repeat(200)}… (300 chars)`);

@@ -12,7 +12,10 @@ describe('chains and DAGs', () => {
     const wf = e.submit(doc(chain(task('a'), task('b'), task('c'))));
     assert.deepEqual(states(e, wf), { a: ['queued'], b: ['waiting'], c: ['waiting'] });
     const runs = runAll(e, {});
-    assert.deepEqual(runs.map((r) => r.name), ['a', 'b', 'c']);
+    assert.deepEqual(
+      runs.map(r => r.name),
+      ['a', 'b', 'c']
+    );
     assert.deepEqual(states(e, wf), { a: ['succeeded'], b: ['succeeded'], c: ['succeeded'] });
   });
 
@@ -21,12 +24,17 @@ describe('chains and DAGs', () => {
     const wf = e.submit(doc(chain(task('a'), task('b'))));
     const [a] = byName(e, wf, 'a');
     const [b] = byName(e, wf, 'b');
-    assert.deepEqual(e.parentsOf(b.id).map((x) => x.parent), [a.id]);
+    assert.deepEqual(
+      e.parentsOf(b.id).map(x => x.parent),
+      [a.id]
+    );
   });
 
   it('a diamond child runs only after both parents succeeded', () => {
     const e = new Engine();
-    const wf = e.submit(doc(dag({ a: [task('a'), []], b: [task('b'), ['a']], c: [task('c'), ['a']], d: [task('d'), ['b', 'c']] })));
+    const wf = e.submit(
+      doc(dag({ a: [task('a'), []], b: [task('b'), ['a']], c: [task('c'), ['a']], d: [task('d'), ['b', 'c']] }))
+    );
     const order = runAll(e, { b: () => ({ x: 1 }), c: () => ({ y: 2 }) });
     assert.equal(order[order.length - 1].name, 'd');
     assert.deepEqual(order[order.length - 1].kwargs, { x: 1, y: 2 });
@@ -45,7 +53,9 @@ describe('failure', () => {
   it('a failure keeps the error and blocks everything below; nothing below is expanded', () => {
     const e = new Engine();
     const wf = e.submit(doc(chain(task('a'), task('b'), dwg(task('c')))));
-    runAll(e, { a: () => ({ state: 'failed', error: "TypeError(\"main() got an unexpected keyword argument 'cfg'\")" }) });
+    runAll(e, {
+      a: () => ({ state: 'failed', error: 'TypeError("main() got an unexpected keyword argument \'cfg\'")' })
+    });
     const [a] = byName(e, wf, 'a');
     assert.equal(a.state, 'failed');
     assert.match(a.error!, /^TypeError\(/);
@@ -62,7 +72,10 @@ describe('failure', () => {
     e.retry(a.id);
     assert.equal(e.node(a.id)!.attempt, 2);
     const runs = runAll(e, { a: () => ({ v: 1 }) });
-    assert.deepEqual(runs.map((r) => r.name), ['a', 'b']);
+    assert.deepEqual(
+      runs.map(r => r.name),
+      ['a', 'b']
+    );
     assert.deepEqual(states(e, wf), { a: ['succeeded'], b: ['succeeded'] });
   });
 
@@ -86,7 +99,10 @@ describe('failure', () => {
     const e = new Engine();
     const wf = e.submit(doc(chain(task('a'))));
     const [a] = byName(e, wf, 'a');
-    assert.throws(() => e.retry(a.id), (err: Error) => err instanceof ActionError && /queued/.test(err.message));
+    assert.throws(
+      () => e.retry(a.id),
+      (err: Error) => err instanceof ActionError && /queued/.test(err.message)
+    );
   });
 });
 
@@ -102,12 +118,14 @@ describe('filtering (discard)', () => {
     const e = new Engine();
     const wf = e.submit(doc(chain(swg(chain(task('filter'), task('calc')), 3), task('join'))));
     const runs = runAll(e, {
-      filter: (kw) => ((kw.pq_index as number[])[0] === 1 ? { state: 'discarded', data: {} } : {}),
-      calc: (kw) => ({ v: (kw.pq_index as number[])[0] * 10 }),
+      filter: kw => ((kw.pq_index as number[])[0] === 1 ? { state: 'discarded', data: {} } : {}),
+      calc: kw => ({ v: (kw.pq_index as number[])[0] * 10 })
     });
     assert.deepEqual(states(e, wf).calc, ['succeeded', 'skipped', 'succeeded']);
-    const join = runs.find((r) => r.name === 'join')!;
-    const ids = byName(e, wf, 'calc').filter((n) => n.state === 'succeeded').map((n) => String(n.id));
+    const join = runs.find(r => r.name === 'join')!;
+    const ids = byName(e, wf, 'calc')
+      .filter(n => n.state === 'succeeded')
+      .map(n => String(n.id));
     assert.deepEqual(join.kwargs, { v: { [ids[0]]: 0, [ids[1]]: 20 } });
   });
 
@@ -132,9 +150,12 @@ describe('StaticWidthGroup', () => {
     const wf = e.submit(doc(chain(task('pre'), swg(chain(task('a'), task('b')), 3), task('join'))));
     assert.equal(byName(e, wf, 'a').length, 3);
     assert.equal(byName(e, wf, 'b').length, 3);
-    assert.deepEqual(byName(e, wf, 'b').map((n) => n.index), [[0], [1], [2]]);
-    const runs = runAll(e, { b: (kw) => ({ db_id: (kw.pq_index as number[])[0] }) });
-    const join = runs.find((r) => r.name === 'join')!;
+    assert.deepEqual(
+      byName(e, wf, 'b').map(n => n.index),
+      [[0], [1], [2]]
+    );
+    const runs = runAll(e, { b: kw => ({ db_id: (kw.pq_index as number[])[0] }) });
+    const join = runs.find(r => r.name === 'join')!;
     assert.equal(runs.indexOf(join), runs.length - 1);
     assert.deepEqual(Object.values(join.kwargs.db_id as object), [0, 1, 2]);
   });
@@ -150,8 +171,15 @@ describe('StaticWidthGroup', () => {
     const e = new Engine();
     const wf = e.submit(doc(swg(swg(task('t'), 2), 3)));
     assert.deepEqual(
-      byName(e, wf, 't').map((n) => n.index),
-      [[0, 0], [1, 0], [0, 1], [1, 1], [0, 2], [1, 2]],
+      byName(e, wf, 't').map(n => n.index),
+      [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [1, 1],
+        [0, 2],
+        [1, 2]
+      ]
     );
   });
 });
@@ -160,8 +188,11 @@ describe('DynamicWidthGroup', () => {
   it('takes its width from the parent and gives each column the same data plus pq_index', () => {
     const e = new Engine();
     const wf = e.submit(doc(chain(task('gen'), dwg(task('item')), task('join'))));
-    const runs = runAll(e, { gen: () => ({ pq_dwg_width: 5, items: [10, 11, 12, 13, 14] }), item: (kw) => ({ got: (kw.items as number[])[(kw.pq_index as number[])[0]] }) });
-    const items = runs.filter((r) => r.name === 'item');
+    const runs = runAll(e, {
+      gen: () => ({ pq_dwg_width: 5, items: [10, 11, 12, 13, 14] }),
+      item: kw => ({ got: (kw.items as number[])[(kw.pq_index as number[])[0]] })
+    });
+    const items = runs.filter(r => r.name === 'item');
     assert.equal(items.length, 5);
     assert.deepEqual(items[2].kwargs, { items: [10, 11, 12, 13, 14], pq_dwg_width: 5, pq_index: [2] });
     assert.deepEqual(Object.values(runs.at(-1)!.kwargs.got as object), [10, 11, 12, 13, 14]);
@@ -172,7 +203,10 @@ describe('DynamicWidthGroup', () => {
     const e = new Engine();
     const wf = e.submit(doc(chain(task('gen'), dwg(task('item')), task('after'))));
     const runs = runAll(e, { gen: () => ({ pq_dwg_width: 0, note: 'n' }) });
-    assert.deepEqual(runs.map((r) => r.name), ['gen', 'after']);
+    assert.deepEqual(
+      runs.map(r => r.name),
+      ['gen', 'after']
+    );
     assert.deepEqual(runs[1].kwargs, { note: 'n', pq_dwg_width: 0 });
     assert.equal(byName(e, wf, 'item').length, 0);
   });
@@ -206,7 +240,10 @@ describe('DynamicWidthGroup', () => {
   it('a discard in one column leaves the join to run with the others', () => {
     const e = new Engine();
     const wf = e.submit(doc(chain(task('gen'), dwg(task('x')), task('join'))));
-    runAll(e, { gen: () => ({ pq_dwg_width: 3 }), x: (kw) => ((kw.pq_index as number[])[0] === 0 ? { state: 'discarded', data: {} } : { k: 1 }) });
+    runAll(e, {
+      gen: () => ({ pq_dwg_width: 3 }),
+      x: kw => ((kw.pq_index as number[])[0] === 0 ? { state: 'discarded', data: {} } : { k: 1 })
+    });
     assert.equal(byName(e, wf, 'join')[0].state, 'succeeded');
   });
 });
@@ -217,11 +254,17 @@ describe('CyclicalGroup', () => {
     const wf = e.submit(doc(chain(task('init'), cg(chain(task('step')), 10), task('after'))));
     const runs = runAll(e, {
       init: () => ({ x: 0 }),
-      step: (kw) => ({ x: (kw.x as number) + 1, pq_toggle_key: (kw.x as number) + 1 >= 3 }),
+      step: kw => ({ x: (kw.x as number) + 1, pq_toggle_key: (kw.x as number) + 1 >= 3 })
     });
-    const steps = runs.filter((r) => r.name === 'step');
-    assert.deepEqual(steps.map((r) => r.kwargs.pq_iteration), [[0], [1], [2]]);
-    assert.deepEqual(steps.map((r) => r.kwargs.x), [0, 1, 2]);
+    const steps = runs.filter(r => r.name === 'step');
+    assert.deepEqual(
+      steps.map(r => r.kwargs.pq_iteration),
+      [[0], [1], [2]]
+    );
+    assert.deepEqual(
+      steps.map(r => r.kwargs.x),
+      [0, 1, 2]
+    );
     // PerQueue strips nothing: the next iteration sees false, what follows the loop true.
     assert.equal(steps[1].kwargs.pq_toggle_key, false);
     assert.ok(!('pq_toggle_key' in steps[0].kwargs));
@@ -235,7 +278,7 @@ describe('CyclicalGroup', () => {
     let stopAt = 99;
     const step = (kw: Record<string, unknown>) => ({ pq_toggle_key: (kw.pq_iteration as number[])[0] >= stopAt });
     runAll(e, { step });
-    const failed = e.nodesOf(wf).find((n) => n.state === 'failed')!;
+    const failed = e.nodesOf(wf).find(n => n.state === 'failed')!;
     assert.equal(failed.kind, 'toggle');
     assert.match(failed.error!, /CyclicalGroup 'CG' ran out of tries: 2 iteration/);
     assert.equal(byName(e, wf, 'after')[0].state, 'blocked');
@@ -251,7 +294,7 @@ describe('CyclicalGroup', () => {
     const e = new Engine();
     const wf = e.submit(doc(chain(task('a'), cg(task('s')))));
     runAll(e, {});
-    assert.match(e.nodesOf(wf).find((n) => n.state === 'failed')!.error!, /returned no 'pq_toggle_key'/);
+    assert.match(e.nodesOf(wf).find(n => n.state === 'failed')!.error!, /returned no 'pq_toggle_key'/);
   });
 
   it('holds two DynamicWidthGroups (the active-learning shape) with nested pq_index/pq_iteration', () => {
@@ -261,16 +304,19 @@ describe('CyclicalGroup', () => {
     const runs = runAll(e, {
       select: () => ({ pq_dwg_width: 2 }),
       train_gen: () => ({ pq_dwg_width: 3 }),
-      check: (kw) => ({ pq_toggle_key: (kw.pq_iteration as number[])[0] === 1 }),
+      check: kw => ({ pq_toggle_key: (kw.pq_iteration as number[])[0] === 1 })
     });
-    const labels = runs.filter((r) => r.name === 'label');
-    assert.deepEqual(labels.map((r) => [r.kwargs.pq_index, r.kwargs.pq_iteration]), [
-      [[0], [0]],
-      [[1], [0]],
-      [[0], [1]],
-      [[1], [1]],
-    ]);
-    assert.equal(runs.filter((r) => r.name === 'train').length, 6);
+    const labels = runs.filter(r => r.name === 'label');
+    assert.deepEqual(
+      labels.map(r => [r.kwargs.pq_index, r.kwargs.pq_iteration]),
+      [
+        [[0], [0]],
+        [[1], [0]],
+        [[0], [1]],
+        [[1], [1]]
+      ]
+    );
+    assert.equal(runs.filter(r => r.name === 'train').length, 6);
     assert.equal(byName(e, wf, 'final')[0].state, 'succeeded');
   });
 
@@ -279,9 +325,12 @@ describe('CyclicalGroup', () => {
     e.submit(doc(chain(task('a'), cg(chain(dwg(task('relax')), task('fit'))))));
     const runs = runAll(e, {
       a: () => ({ pq_dwg_width: 1 }),
-      fit: (kw) => ({ pq_dwg_width: 2, pq_toggle_key: (kw.pq_iteration as number[])[0] === 1 }),
+      fit: kw => ({ pq_dwg_width: 2, pq_toggle_key: (kw.pq_iteration as number[])[0] === 1 })
     });
-    assert.deepEqual(runs.filter((r) => r.name === 'relax').map((r) => r.kwargs.pq_iteration), [[0], [1], [1]]);
+    assert.deepEqual(
+      runs.filter(r => r.name === 'relax').map(r => r.kwargs.pq_iteration),
+      [[0], [1], [1]]
+    );
   });
 
   it('several last tasks stop the loop only when none says false', () => {
@@ -289,7 +338,7 @@ describe('CyclicalGroup', () => {
     const wf = e.submit(doc(cg(dag({ a: [task('a'), []], b: [task('b'), []] }), 3), 'x'));
     runAll(e, {
       a: () => ({ pq_toggle_key: true }),
-      b: (kw) => ({ pq_toggle_key: (kw.pq_iteration as number[])[0] >= 1 }),
+      b: kw => ({ pq_toggle_key: (kw.pq_iteration as number[])[0] >= 1 })
     });
     assert.equal(byName(e, wf, 'a').length, 2);
   });
@@ -300,7 +349,10 @@ describe('SwitchGroup', () => {
     const e = new Engine();
     const wf = e.submit(doc(chain(task('check'), sw({ lammps: task('md'), skip_MD: task('noop') }), task('after'))));
     const runs = runAll(e, { check: () => ({ pq_switch_key: 'lammps', v: 1 }), md: () => ({ out: 2 }) });
-    assert.deepEqual(runs.map((r) => r.name), ['check', 'md', 'after']);
+    assert.deepEqual(
+      runs.map(r => r.name),
+      ['check', 'md', 'after']
+    );
     assert.deepEqual(runs[1].kwargs, { v: 1, pq_switch_key: 'lammps' });
     assert.equal(byName(e, wf, 'noop').length, 0);
     assert.deepEqual(runs[2].kwargs, { out: 2 });
@@ -319,15 +371,24 @@ describe('SwitchGroup', () => {
     const e = new Engine();
     e.submit(doc(chain(task('check'), sw({ a: task('x') }), task('after'))));
     const runs = runAll(e, { check: () => ({ pq_switch_key: 'pq_skip_route' }) });
-    assert.deepEqual(runs.map((r) => r.name), ['check', 'after']);
+    assert.deepEqual(
+      runs.map(r => r.name),
+      ['check', 'after']
+    );
   });
 
   it('inside a StaticWidthGroup each column picks its own branch', () => {
     const e = new Engine();
     const wf = e.submit(doc(swg(chain(task('check'), sw({ even: task('e'), odd: task('o') })), 4)));
-    runAll(e, { check: (kw) => ({ pq_switch_key: (kw.pq_index as number[])[0] % 2 ? 'odd' : 'even' }) });
-    assert.deepEqual(byName(e, wf, 'e').map((n) => n.index), [[0], [2]]);
-    assert.deepEqual(byName(e, wf, 'o').map((n) => n.index), [[1], [3]]);
+    runAll(e, { check: kw => ({ pq_switch_key: (kw.pq_index as number[])[0] % 2 ? 'odd' : 'even' }) });
+    assert.deepEqual(
+      byName(e, wf, 'e').map(n => n.index),
+      [[0], [2]]
+    );
+    assert.deepEqual(
+      byName(e, wf, 'o').map(n => n.index),
+      [[1], [3]]
+    );
   });
 });
 
@@ -365,14 +426,20 @@ describe('changing a running workflow', () => {
     assert.throws(() => e.modify(b.id, { args: { k: 4 }, code: '/x.py', maxTries: 3 }), /not a CyclicalGroup/);
     assert.throws(() => e.modify(b.id, { args: { k: 5 }, width: 2 }), /not a DynamicWidthGroup/);
     const after = e.node(b.id)!;
-    assert.deepEqual([after.args, after.resources, after.retries, after.code], [{ k: 1 }, '1:local:10m', 0, '/scripts/b.py']);
+    assert.deepEqual(
+      [after.args, after.resources, after.retries, after.code],
+      [{ k: 1 }, '1:local:10m', 0, '/scripts/b.py']
+    );
   });
 
   it('a waiting entry can get a new script; an empty one is refused and nothing changes', () => {
     const e = new Engine();
     const wf = e.submit(doc(chain(task('a'), task('b', { k: 1 }))));
     const [b] = byName(e, wf, 'b');
-    assert.throws(() => e.modify(b.id, { args: { k: 2 }, code: ' ' }), /entry \d+ \('b'\), field 'code': must be the path of a script/);
+    assert.throws(
+      () => e.modify(b.id, { args: { k: 2 }, code: ' ' }),
+      /entry \d+ \('b'\), field 'code': must be the path of a script/
+    );
     assert.deepEqual([e.node(b.id)!.args, e.node(b.id)!.code], [{ k: 1 }, '/scripts/b.py']);
     e.modify(b.id, { code: '/elsewhere/b2.py' });
     let ran: string | null = null;
@@ -400,7 +467,10 @@ describe('ManualTask', () => {
     runAll(e, { a: () => ({ img: 'x.png' }) });
     const [m] = byName(e, wf, 'label');
     assert.equal(m.state, 'awaiting_input');
-    assert.deepEqual(e.awaitingInput().map((n) => n.id), [m.id]);
+    assert.deepEqual(
+      e.awaitingInput().map(n => n.id),
+      [m.id]
+    );
     assert.deepEqual(e.inputFor(m.id).kwargs, { img: 'x.png' });
     e.approve(m.id, { labels: [1, 0] }, 'alice');
     const runs = runAll(e, {});
@@ -410,7 +480,9 @@ describe('ManualTask', () => {
 
   it('reject discards the branch or fails, as declared', () => {
     const e = new Engine();
-    const wf = e.submit(doc(dag({ a: [manual('m1'), []], b: [manual('m2', { onReject: 'fail' }), []], c: [task('c'), ['a']] })));
+    const wf = e.submit(
+      doc(dag({ a: [manual('m1'), []], b: [manual('m2', { onReject: 'fail' }), []], c: [task('c'), ['a']] }))
+    );
     const [m1] = byName(e, wf, 'm1');
     const [m2] = byName(e, wf, 'm2');
     e.reject(m1.id, 'bob');
@@ -439,7 +511,7 @@ describe('ManualTask', () => {
       type: 'object',
       required: ['quality'],
       additionalProperties: false,
-      properties: { quality: { type: 'number' }, labels: { type: 'array', items: { type: 'integer' } } },
+      properties: { quality: { type: 'number' }, labels: { type: 'array', items: { type: 'integer' } } }
     };
     const wf = e.submit(doc(chain(task('a'), swg(manual('label', { form }), 2), task('b')), 'labelling'));
     runAll(e, {});
@@ -456,10 +528,14 @@ describe('ManualTask', () => {
     assert.equal(
       refused.message,
       `workflow ${wf} ('labelling'), entry ${m0.id} ('label'), node 'root/n1/body': the data does not match the step's form: ` +
-        `data: missing required field 'quality'; data.labels[1]: expected an integer, got "x"; data.qualty: not a field of the form (the form has 'quality', 'labels')`,
+        `data: missing required field 'quality'; data.labels[1]: expected an integer, got "x"; data.qualty: not a field of the form (the form has 'quality', 'labels')`
     );
     assert.deepEqual(refused.problems.length, 3);
-    assert.throws(() => e.approve(m0.id, undefined, 'ann'), /data: missing required field 'quality'/, 'no data is an empty object');
+    assert.throws(
+      () => e.approve(m0.id, undefined, 'ann'),
+      /data: missing required field 'quality'/,
+      'no data is an empty object'
+    );
     const unchanged = e.takeChanges();
     assert.deepEqual([unchanged.nodes, unchanged.addedEdges, unchanged.workflows], [[], [], []], 'nothing to store');
     assert.equal(e.node(m0.id)!.state, 'awaiting_input');
@@ -468,7 +544,10 @@ describe('ManualTask', () => {
     e.approve(m0.id, { quality: 0.9, labels: [1, 2] }, 'ann');
     e.approve(m1.id, { quality: 0.1 }, 'bob');
     const runs = runAll(e, {});
-    assert.deepEqual(runs.map((r) => r.name), ['b']);
+    assert.deepEqual(
+      runs.map(r => r.name),
+      ['b']
+    );
     assert.deepEqual(states(e, wf), { a: ['succeeded'], label: ['succeeded', 'succeeded'], b: ['succeeded'] });
   });
 
@@ -494,8 +573,8 @@ describe('persistence of the in-memory graph', () => {
     const persist = () => {
       const c = e.takeChanges();
       for (const n of c.nodes) rows.nodes.set(n.id, structuredClone(n));
-      for (const ed of c.removedEdges) rows.edges = rows.edges.filter((x) => JSON.stringify(x) !== JSON.stringify(ed));
-      rows.edges.push(...c.addedEdges.map((x) => structuredClone(x)));
+      for (const ed of c.removedEdges) rows.edges = rows.edges.filter(x => JSON.stringify(x) !== JSON.stringify(ed));
+      rows.edges.push(...c.addedEdges.map(x => structuredClone(x)));
       return c;
     };
     const c0 = persist();
@@ -507,8 +586,13 @@ describe('persistence of the in-memory graph', () => {
     const e2 = new Engine();
     e2.load(c0.workflows[0], [...rows.nodes.values()] as never, rows.edges as never);
     e2.reserveIds(c1.nextNodeId, c1.nextWorkflowId);
-    runAll(e2, { x: (kw) => ({ i: (kw.pq_index as number[])[0] }) });
-    assert.deepEqual(states(e2, wf), { gen: ['succeeded'], DWG: ['succeeded'], join: ['succeeded'], x: ['succeeded', 'succeeded'] });
+    runAll(e2, { x: kw => ({ i: (kw.pq_index as number[])[0] }) });
+    assert.deepEqual(states(e2, wf), {
+      gen: ['succeeded'],
+      DWG: ['succeeded'],
+      join: ['succeeded'],
+      x: ['succeeded', 'succeeded']
+    });
   });
 });
 
@@ -532,10 +616,13 @@ describe('pq_parents', () => {
   it('lists the entries behind group placeholders, in parent order', () => {
     const e = new Engine();
     const wf = e.submit(doc(chain(swg(task('first'), 2), dwg(task('inner')))));
-    runAll(e, { first: (kw) => ({ x: (kw.pq_index as number[])[0], pq_dwg_width: 1 }) });
+    runAll(e, { first: kw => ({ x: (kw.pq_index as number[])[0], pq_dwg_width: 1 }) });
     const [inner] = byName(e, wf, 'inner');
     const firsts = byName(e, wf, 'first');
     const { pqParents } = e.inputFor(inner.id);
-    assert.deepEqual(pqParents.map((p) => [p.id, p.name, p.index, p.data.x]), firsts.map((f, i) => [f.id, 'first', [i], i]));
+    assert.deepEqual(
+      pqParents.map(p => [p.id, p.name, p.index, p.data.x]),
+      firsts.map((f, i) => [f.id, 'first', [i], i])
+    );
   });
 });

@@ -11,12 +11,12 @@ export const manual = (name: string, extra: Record<string, unknown> = {}): NodeS
 
 export const chain = (...nodes: NodeSpec[]): NodeSpec => ({
   kind: 'workflow',
-  nodes: nodes.map((node, i) => ({ id: `n${i}`, node, parents: i === 0 ? [] : [`n${i - 1}`] })),
+  nodes: nodes.map((node, i) => ({ id: `n${i}`, node, parents: i === 0 ? [] : [`n${i - 1}`] }))
 });
 
 export const dag = (nodes: Record<string, [NodeSpec, string[]]>): NodeSpec => ({
   kind: 'workflow',
-  nodes: Object.entries(nodes).map(([id, [node, parents]]): WorkflowNodeSpec => ({ id, node, parents })),
+  nodes: Object.entries(nodes).map(([id, [node, parents]]): WorkflowNodeSpec => ({ id, node, parents }))
 });
 
 export const swg = (body: NodeSpec, width: number): NodeSpec => ({ kind: 'static_width', body, width });
@@ -44,8 +44,8 @@ export function runAll(engine: Engine, behaviours: Record<string, Behaviour>, li
   for (let step = 0; step < limit; step++) {
     const queued = engine
       .workflowIds()
-      .flatMap((w) => engine.nodesOf(w))
-      .filter((n) => n.state === 'queued')
+      .flatMap(w => engine.nodesOf(w))
+      .filter(n => n.state === 'queued')
       .sort((a, b) => a.id - b.id);
     if (queued.length === 0) return runs;
     const n = queued[0];
@@ -54,14 +54,18 @@ export function runAll(engine: Engine, behaviours: Record<string, Behaviour>, li
     runs.push({ name: n.name, id: n.id, kwargs });
     const b = behaviours[n.name] ?? (() => ({}));
     const r = b(kwargs, n);
-    const outcome: Outcome = 'state' in r && typeof r.state === 'string' ? (r as Outcome) : { state: 'succeeded', data: r as JsonObject };
+    const outcome: Outcome =
+      'state' in r && typeof r.state === 'string' ? (r as Outcome) : { state: 'succeeded', data: r as JsonObject };
     engine.finish(n.id, outcome);
   }
   throw new Error('runAll: too many steps');
 }
 
 export function byName(engine: Engine, wf: number, name: string): RtNode[] {
-  return engine.nodesOf(wf).filter((n) => n.name === name).sort((a, b) => a.id - b.id);
+  return engine
+    .nodesOf(wf)
+    .filter(n => n.name === name)
+    .sort((a, b) => a.id - b.id);
 }
 
 export function states(engine: Engine, wf: number): Record<string, string[]> {

@@ -31,10 +31,16 @@ for (const c of CASES.ids) {
   test(`node ids: ${c.name}`, () => {
     assert.deepEqual(uniqueIds(c.names), c.ids);
     // The builder gives a workflow of tasks so named the same ids, parents following them.
-    const tasks = c.names.map((n) => new Task('/work/x.py', null, undefined, { name: n }));
+    const tasks = c.names.map(n => new Task('/work/x.py', null, undefined, { name: n }));
     const chain = new Workflow(tasks).toSpec() as WorkflowSpec;
-    assert.deepEqual(chain.nodes.map((n) => n.id), c.ids);
-    assert.deepEqual(chain.nodes.map((n) => n.parents), c.ids.map((_id, i) => (i === 0 ? [] : [c.ids[i - 1]])));
+    assert.deepEqual(
+      chain.nodes.map(n => n.id),
+      c.ids
+    );
+    assert.deepEqual(
+      chain.nodes.map(n => n.parents),
+      c.ids.map((_id, i) => (i === 0 ? [] : [c.ids[i - 1]]))
+    );
   });
 }
 
@@ -49,7 +55,10 @@ for (const c of CASES.taskNames) {
 
 test('a group with an empty name is refused where it is written', () => {
   for (const name of CASES.refusedGroupNames) {
-    assert.throws(() => new StaticWidthGroup(new Task('/work/x.py'), 2, name), /the name of a group must be a non-empty string/);
+    assert.throws(
+      () => new StaticWidthGroup(new Task('/work/x.py'), 2, name),
+      /the name of a group must be a non-empty string/
+    );
   }
 });
 

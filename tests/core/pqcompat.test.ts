@@ -13,7 +13,7 @@ function indices(root: NodeSpec, behaviours: Parameters<typeof runAll>[1] = {}):
   e.submit(doc(root));
   const runs = runAll(e, behaviours);
   return runs
-    .filter((r) => r.name === 't')
+    .filter(r => r.name === 't')
     .map((r): [unknown, unknown] => [r.kwargs.pq_index, r.kwargs.pq_iteration])
     .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
@@ -23,58 +23,106 @@ const width = (w: number) => () => ({ pq_dwg_width: w });
 
 describe('pq_index in nested width groups (PerQueue 0.3.2)', () => {
   it('SWG in SWG: [inner, outer] (static groups resolve inside out)', () => {
-    assert.deepEqual(indices(swg(swg(task('t'), 2), 3)), sorted([0, 1, 2].flatMap((o) => [0, 1].map((i): [unknown, unknown] => [[i, o], undefined]))));
+    assert.deepEqual(
+      indices(swg(swg(task('t'), 2), 3)),
+      sorted([0, 1, 2].flatMap(o => [0, 1].map((i): [unknown, unknown] => [[i, o], undefined])))
+    );
   });
 
   it('DWG in SWG: [outer, inner] (the dynamic column is appended)', () => {
     const got = indices(swg(chain(task('gen'), dwg(task('t'))), 2), { gen: width(3) });
-    assert.deepEqual(got, sorted([0, 1].flatMap((o) => [0, 1, 2].map((i): [unknown, unknown] => [[o, i], undefined]))));
+    assert.deepEqual(got, sorted([0, 1].flatMap(o => [0, 1, 2].map((i): [unknown, unknown] => [[o, i], undefined]))));
   });
 
   it('SWG in DWG: [inner, outer]', () => {
     const got = indices(chain(task('gen'), dwg(swg(task('t'), 2))), { gen: width(3) });
-    assert.deepEqual(got, sorted([0, 1, 2].flatMap((o) => [0, 1].map((i): [unknown, unknown] => [[i, o], undefined]))));
+    assert.deepEqual(got, sorted([0, 1, 2].flatMap(o => [0, 1].map((i): [unknown, unknown] => [[i, o], undefined]))));
   });
 
   it('DWG in DWG: [outer, inner]', () => {
-    const got = indices(chain(task('gen'), dwg(chain(task('gen2'), dwg(task('t'))))), { gen: width(2), gen2: width(2) });
-    assert.deepEqual(got, sorted([0, 1].flatMap((o) => [0, 1].map((i): [unknown, unknown] => [[o, i], undefined]))));
+    const got = indices(chain(task('gen'), dwg(chain(task('gen2'), dwg(task('t'))))), {
+      gen: width(2),
+      gen2: width(2)
+    });
+    assert.deepEqual(got, sorted([0, 1].flatMap(o => [0, 1].map((i): [unknown, unknown] => [[o, i], undefined]))));
   });
 
   it('SWG in DWG in SWG: the DWG copies its own pq_index over the inner static one, then appends its column', () => {
     const got = indices(swg(chain(task('gen'), dwg(swg(task('t'), 2))), 2), { gen: width(2) });
     // Four distinct columns of t per outer column, but PerQueue's list loses the innermost index.
-    assert.deepEqual(got, sorted([0, 1].flatMap((o) => [0, 1].flatMap((c): [unknown, unknown][] => [[[o, c], undefined], [[o, c], undefined]]))));
+    assert.deepEqual(
+      got,
+      sorted(
+        [0, 1].flatMap(o =>
+          [0, 1].flatMap((c): [unknown, unknown][] => [
+            [[o, c], undefined],
+            [[o, c], undefined]
+          ])
+        )
+      )
+    );
   });
 
   it('SWG in a top-level CyclicalGroup keeps its index; iterations count from 0', () => {
-    const got = indices(cg(chain(swg(task('t'), 2), task('stop')), 3), { stop: (kw) => ({ pq_toggle_key: (kw.pq_iteration as number[])[0] >= 1 }) });
-    assert.deepEqual(got, sorted([0, 1].flatMap((k) => [0, 1].map((i): [unknown, unknown] => [[i], [k]]))));
+    const got = indices(cg(chain(swg(task('t'), 2), task('stop')), 3), {
+      stop: kw => ({ pq_toggle_key: (kw.pq_iteration as number[])[0] >= 1 })
+    });
+    assert.deepEqual(got, sorted([0, 1].flatMap(k => [0, 1].map((i): [unknown, unknown] => [[i], [k]]))));
   });
 
   it('SWG in a CyclicalGroup in a SWG: the cycle copies its pq_index over the body', () => {
-    const got = indices(swg(cg(chain(swg(task('t'), 2), task('stop')), 2), 2), { stop: () => ({ pq_toggle_key: true }) });
-    assert.deepEqual(got, sorted([0, 1].flatMap((o): [unknown, unknown][] => [[[o], [0]], [[o], [0]]])));
+    const got = indices(swg(cg(chain(swg(task('t'), 2), task('stop')), 2), 2), {
+      stop: () => ({ pq_toggle_key: true })
+    });
+    assert.deepEqual(
+      got,
+      sorted(
+        [0, 1].flatMap((o): [unknown, unknown][] => [
+          [[o], [0]],
+          [[o], [0]]
+        ])
+      )
+    );
   });
 
   it('SWG in a SwitchGroup branch: kept at top level, replaced by the switch’s pq_index inside a SWG', () => {
     const branch = sw({ a: swg(task('t'), 2) });
-    assert.deepEqual(indices(chain(task('pick'), branch), { pick: () => ({ pq_switch_key: 'a' }) }), [[[0], undefined], [[1], undefined]]);
-    const inSwg = indices(swg(chain(task('pick'), sw({ a: swg(task('t'), 2) })), 2), { pick: () => ({ pq_switch_key: 'a' }) });
-    assert.deepEqual(inSwg, [[[0], undefined], [[0], undefined], [[1], undefined], [[1], undefined]]);
+    assert.deepEqual(indices(chain(task('pick'), branch), { pick: () => ({ pq_switch_key: 'a' }) }), [
+      [[0], undefined],
+      [[1], undefined]
+    ]);
+    const inSwg = indices(swg(chain(task('pick'), sw({ a: swg(task('t'), 2) })), 2), {
+      pick: () => ({ pq_switch_key: 'a' })
+    });
+    assert.deepEqual(inSwg, [
+      [[0], undefined],
+      [[0], undefined],
+      [[1], undefined],
+      [[1], undefined]
+    ]);
   });
 
   it('DWG in a CyclicalGroup: pq_index [column], pq_iteration [k]; CG in CG: [outer, inner]', () => {
     const got = indices(chain(task('gen'), cg(chain(dwg(task('t')), task('stop')), 3)), {
       gen: width(2),
-      stop: (kw) => ({ pq_dwg_width: 1, pq_toggle_key: (kw.pq_iteration as number[])[0] >= 1 }),
+      stop: kw => ({ pq_dwg_width: 1, pq_toggle_key: (kw.pq_iteration as number[])[0] >= 1 })
     });
-    assert.deepEqual(got, sorted([[[0], [0]], [[1], [0]], [[0], [1]]]));
+    assert.deepEqual(
+      got,
+      sorted([
+        [[0], [0]],
+        [[1], [0]],
+        [[0], [1]]
+      ])
+    );
     const nested = indices(cg(cg(task('t'), 3), 3), {
-      t: (kw) => ({ pq_toggle_key: (kw.pq_iteration as number[])[1] >= 1 }),
+      t: kw => ({ pq_toggle_key: (kw.pq_iteration as number[])[1] >= 1 })
     });
     // The outer loop stops when the inner one's last output says so (the same key): one outer round.
-    assert.deepEqual(nested, [[undefined, [0, 0]], [undefined, [0, 1]]]);
+    assert.deepEqual(nested, [
+      [undefined, [0, 0]],
+      [undefined, [0, 1]]
+    ]);
   });
 });
 
@@ -82,9 +130,13 @@ describe('reserved keys reach the tasks (PerQueue strips none)', () => {
   it('DWG columns get pq_dwg_width; a SwitchGroup branch gets pq_switch_key', () => {
     const e = new Engine();
     e.submit(doc(chain(task('gen'), dwg(task('col')), task('pick'), sw({ a: task('branch') }))));
-    const runs = runAll(e, { gen: () => ({ pq_dwg_width: 2, x: 1 }), col: () => ({ y: 2 }), pick: () => ({ pq_switch_key: 'a' }) });
-    assert.deepEqual(runs.find((r) => r.name === 'col')!.kwargs, { pq_dwg_width: 2, x: 1, pq_index: [0] });
-    assert.deepEqual(runs.find((r) => r.name === 'branch')!.kwargs, { pq_switch_key: 'a' });
+    const runs = runAll(e, {
+      gen: () => ({ pq_dwg_width: 2, x: 1 }),
+      col: () => ({ y: 2 }),
+      pick: () => ({ pq_switch_key: 'a' })
+    });
+    assert.deepEqual(runs.find(r => r.name === 'col')!.kwargs, { pq_dwg_width: 2, x: 1, pq_index: [0] });
+    assert.deepEqual(runs.find(r => r.name === 'branch')!.kwargs, { pq_switch_key: 'a' });
   });
 
   it('the first iteration gets the data before the loop whole; later ones and what follows get pq_toggle_key', () => {
@@ -92,13 +144,16 @@ describe('reserved keys reach the tasks (PerQueue strips none)', () => {
     e.submit(doc(chain(task('pre'), cg(task('body'), 5), task('after'))));
     const runs = runAll(e, {
       pre: () => ({ pq_toggle_key: 'from before', n: 0 }),
-      body: (kw) => ({ n: (kw.n as number) + 1, pq_toggle_key: (kw.pq_iteration as number[])[0] >= 1 }),
+      body: kw => ({ n: (kw.n as number) + 1, pq_toggle_key: (kw.pq_iteration as number[])[0] >= 1 })
     });
-    const bodies = runs.filter((r) => r.name === 'body');
-    assert.deepEqual(bodies.map((r) => r.kwargs), [
-      { pq_toggle_key: 'from before', n: 0, pq_iteration: [0] },
-      { pq_toggle_key: false, n: 1, pq_iteration: [1] },
-    ]);
+    const bodies = runs.filter(r => r.name === 'body');
+    assert.deepEqual(
+      bodies.map(r => r.kwargs),
+      [
+        { pq_toggle_key: 'from before', n: 0, pq_iteration: [0] },
+        { pq_toggle_key: false, n: 1, pq_iteration: [1] }
+      ]
+    );
     assert.deepEqual(runs.at(-1)!.kwargs, { pq_toggle_key: true, n: 2 });
   });
 });
@@ -115,14 +170,14 @@ describe('precedence and joins', () => {
   it('a join gets differing values keyed by parent entry id (their order in `joined`: last column first), equal values once', () => {
     const e = new Engine();
     const wf = e.submit(doc(chain(swg(task('c'), 3), task('join'))));
-    runAll(e, { c: (kw) => ({ v: (kw.pq_index as number[])[0], same: [1, 2] }) });
+    runAll(e, { c: kw => ({ v: (kw.pq_index as number[])[0], same: [1, 2] }) });
     const cols = byName(e, wf, 'c');
     const join = byName(e, wf, 'join')[0];
     // Inspect the input a second time (runAll already ran it): it is recomputed from the store.
     const input = e.inputFor(join.id);
     assert.deepEqual(input.kwargs, { v: Object.fromEntries(cols.map((c, i) => [String(c.id), i])), same: [1, 2] });
     // PerQueue numbers a group's columns last first: the join's dict lists the last column first.
-    assert.deepEqual(input.joined, { v: cols.map((c) => c.id).reverse() });
+    assert.deepEqual(input.joined, { v: cols.map(c => c.id).reverse() });
   });
 });
 
@@ -131,10 +186,10 @@ describe('parents agree as Python compares (PerQueue collapses equal values)', (
     const e = new Engine();
     const wf = e.submit(doc(chain(swg(task('c'), 2), task('join'))));
     runAll(e, {
-      c: (kw) =>
+      c: kw =>
         (kw.pq_index as number[])[0] === 0
           ? { flag: true, x: 2, z: { __pq__: 'float', value: 0 }, d: 1 }
-          : { flag: 1, x: { __pq__: 'float', value: 2 }, z: { __pq__: 'float', value: '-0.0' }, d: 2 },
+          : { flag: 1, x: { __pq__: 'float', value: 2 }, z: { __pq__: 'float', value: '-0.0' }, d: 2 }
     });
     const join = byName(e, wf, 'join')[0];
     const { kwargs, joined } = e.inputFor(join.id);

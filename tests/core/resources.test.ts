@@ -11,7 +11,7 @@ import {
   formatResources,
   parseDuration,
   parseResources,
-  type Resources,
+  type Resources
 } from '../../core/resources.js';
 import { REPO } from '../bridge/cli-harness.js';
 
@@ -35,8 +35,9 @@ const CASES = JSON.parse(readFileSync(join(REPO, 'tests/fixtures/resources/cases
 };
 
 test('the shared table holds the cases named in the docs', () => {
-  const texts = CASES.valid.map((c) => c.text);
-  for (const t of ['8:1:8G:sm3090el8:2h', '8:4G:gpu:1h', '8:1h:2.5', 's:1:1h', 'local']) assert.ok(texts.includes(t), t);
+  const texts = CASES.valid.map(c => c.text);
+  for (const t of ['8:1:8G:sm3090el8:2h', '8:4G:gpu:1h', '8:1h:2.5', 's:1:1h', 'local'])
+    assert.ok(texts.includes(t), t);
 });
 
 for (const c of CASES.valid) {
@@ -61,7 +62,7 @@ for (const c of CASES.invalid) {
         assert.ok(e.message.includes(`'${c.text}'`), `message names the string: ${e.message}`);
         assert.ok(e.message.includes(c.error), `${e.message} should say ${c.error}`);
         return true;
-      },
+      }
     );
   });
 }
@@ -78,7 +79,7 @@ test('durations', () => {
     ['10m', 600],
     ['1d', 86400],
     ['90s', 90],
-    ['36h', 129600],
+    ['36h', 129600]
   ];
   for (const [text, seconds] of cases) {
     assert.equal(parseDuration(text), seconds, text);
@@ -87,6 +88,10 @@ test('durations', () => {
   assert.equal(formatDuration(3600 * 48), '2d');
   assert.equal(formatDuration(90.7), '90s', 'int() first, like MyQueue');
   for (const t of ['', '10', 'm', '1.5h', '10 m', '-1m', '10w']) {
-    assert.throws(() => parseDuration(t), (e: unknown) => e instanceof ResourceError && e.message.includes(`'${t}'`), t);
+    assert.throws(
+      () => parseDuration(t),
+      (e: unknown) => e instanceof ResourceError && e.message.includes(`'${t}'`),
+      t
+    );
   }
 });

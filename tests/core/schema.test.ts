@@ -12,9 +12,17 @@ const schema: S = JSON.parse(readFileSync(join(REPO, 'core/spec.schema.json'), '
 
 /** The draft 2020-12 keywords the schema uses; returns the first violation or null. */
 function violation(v: unknown, s: S, path = '$'): string | null {
-  if (s.$ref) return violation(v, s.$ref.replace('#/', '').split('/').reduce((o: S, k: string) => o[k], schema), path);
+  if (s.$ref)
+    return violation(
+      v,
+      s.$ref
+        .replace('#/', '')
+        .split('/')
+        .reduce((o: S, k: string) => o[k], schema),
+      path
+    );
   if (s.oneOf) {
-    const ok = (s.oneOf as S[]).filter((x) => violation(v, x, path) === null).length;
+    const ok = (s.oneOf as S[]).filter(x => violation(v, x, path) === null).length;
     return ok === 1 ? null : `${path}: matches ${ok} of oneOf`;
   }
   if (s.not && violation(v, s.not, path) === null) return `${path}: matches a forbidden schema`;
@@ -32,7 +40,7 @@ function violation(v: unknown, s: S, path = '$'): string | null {
   }
   if (Array.isArray(v)) {
     if (s.minItems && v.length < s.minItems) return `${path}: too few items`;
-    if (s.uniqueItems && new Set(v.map((x) => JSON.stringify(x))).size !== v.length) return `${path}: repeated items`;
+    if (s.uniqueItems && new Set(v.map(x => JSON.stringify(x))).size !== v.length) return `${path}: repeated items`;
     for (const [i, x] of v.entries()) {
       const r = s.items ? violation(x, s.items, `${path}[${i}]`) : null;
       if (r) return r;
@@ -47,7 +55,8 @@ function violation(v: unknown, s: S, path = '$'): string | null {
         const r = violation(k, s.propertyNames, `${path}.${k}`);
         if (r) return r;
       }
-      const sub = s.properties?.[k] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
+      const sub =
+        s.properties?.[k] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
       if (sub) {
         const r = violation(x, sub, `${path}.${k}`);
         if (r) return r;
@@ -62,7 +71,7 @@ const task = { kind: 'task', name: 't', code: '/x/t.py', args: {}, resources: '1
 const docOf = (root: unknown, extra = {}) => ({ specVersion: 1, name: 'w', root, ...extra });
 
 describe('the JSON Schema and validateSpec agree', () => {
-  for (const f of readdirSync(FIXTURES).filter((x) => x.endsWith('.json'))) {
+  for (const f of readdirSync(FIXTURES).filter(x => x.endsWith('.json'))) {
     it(`fixture ${f} passes both`, () => {
       const d = JSON.parse(readFileSync(join(FIXTURES, f), 'utf8'));
       assert.equal(violation(d, schema), null);
@@ -76,11 +85,29 @@ describe('the JSON Schema and validateSpec agree', () => {
     ['a relative script path', docOf({ ...task, code: 't.py' })],
     ['a zero width', docOf({ kind: 'static_width', body: task, width: 0 })],
     ['an empty workflow', docOf({ kind: 'workflow', nodes: [] })],
-    ['a repeated parent', docOf({ kind: 'workflow', nodes: [{ id: 'a', node: task, parents: [] }, { id: 'b', node: task, parents: ['a', 'a'] }] })],
-    ['the reserved skip key as a branch', docOf({ kind: 'workflow', nodes: [{ id: 'a', node: task, parents: [] }, { id: 's', node: { kind: 'switch', branches: { pq_skip_route: task } }, parents: ['a'] }] })],
+    [
+      'a repeated parent',
+      docOf({
+        kind: 'workflow',
+        nodes: [
+          { id: 'a', node: task, parents: [] },
+          { id: 'b', node: task, parents: ['a', 'a'] }
+        ]
+      })
+    ],
+    [
+      'the reserved skip key as a branch',
+      docOf({
+        kind: 'workflow',
+        nodes: [
+          { id: 'a', node: task, parents: [] },
+          { id: 's', node: { kind: 'switch', branches: { pq_skip_route: task } }, parents: ['a'] }
+        ]
+      })
+    ],
     ['a wrong spec version', { specVersion: 2, name: 'w', root: task }],
     ['an unknown top-level field', docOf(task, { owner: 'me' })],
-    ['a bad onReject', docOf({ kind: 'manual', name: 'm', args: {}, onReject: 'ignore' })],
+    ['a bad onReject', docOf({ kind: 'manual', name: 'm', args: {}, onReject: 'ignore' })]
   ];
   for (const [what, d] of bad) {
     it(`${what} fails both`, () => {

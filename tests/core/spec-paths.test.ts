@@ -22,7 +22,10 @@ test('the case tree is a valid document', () => {
 });
 
 test('core numbers every node with its path, in pre-order', () => {
-  assert.deepEqual(numberTemplates(CASES.root).byId.map((t) => t.path), CASES.places.map((p) => p.path));
+  assert.deepEqual(
+    numberTemplates(CASES.root).byId.map(t => t.path),
+    CASES.places.map(p => p.path)
+  );
 });
 
 for (const place of CASES.places) {
@@ -41,13 +44,13 @@ for (const c of CASES.errors) {
   test(`SpecError names the place: ${c.name}`, () => {
     assert.throws(
       () => validateSpec({ specVersion: 1, name: 'paths', root: c.root }),
-      (e: unknown) => e instanceof SpecError && e.place.node === c.node && e.place.field === c.field,
+      (e: unknown) => e instanceof SpecError && e.place.node === c.node && e.place.field === c.field
     );
   });
 }
 
 test('a branch path splits back into its SwitchGroup and key', () => {
-  for (const { path } of CASES.places.filter((p) => p.path.includes('/branch:') && !p.path.endsWith('.py'))) {
+  for (const { path } of CASES.places.filter(p => p.path.includes('/branch:') && !p.path.endsWith('.py'))) {
     const split = splitBranchPath(path)!;
     assert.equal(branchPath(split.switchPath, split.key), path);
   }
@@ -56,11 +59,21 @@ test('a branch path splits back into its SwitchGroup and key', () => {
 });
 
 test('the workflow items along a path come with their ids unescaped', () => {
-  const workflows = new Set(numberTemplates(CASES.root).byId.filter((t) => t.spec.kind === 'workflow').map((t) => t.path));
-  assert.deepEqual(itemsAlong('root/fit%2Frelax', (p) => workflows.has(p)), [{ workflow: 'root', id: 'fit/relax' }]);
-  assert.deepEqual(itemsAlong('root/SWG/body/SG/branch:2/c.py', (p) => workflows.has(p)), [
-    { workflow: 'root', id: 'SWG' },
-    { workflow: 'root/SWG/body', id: 'SG' },
-    { workflow: 'root/SWG/body/SG/branch:2', id: 'c.py' },
-  ]);
+  const workflows = new Set(
+    numberTemplates(CASES.root)
+      .byId.filter(t => t.spec.kind === 'workflow')
+      .map(t => t.path)
+  );
+  assert.deepEqual(
+    itemsAlong('root/fit%2Frelax', p => workflows.has(p)),
+    [{ workflow: 'root', id: 'fit/relax' }]
+  );
+  assert.deepEqual(
+    itemsAlong('root/SWG/body/SG/branch:2/c.py', p => workflows.has(p)),
+    [
+      { workflow: 'root', id: 'SWG' },
+      { workflow: 'root/SWG/body', id: 'SG' },
+      { workflow: 'root/SWG/body/SG/branch:2', id: 'c.py' }
+    ]
+  );
 });

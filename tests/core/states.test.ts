@@ -17,7 +17,7 @@ describe('workflowState', () => {
     [{ timed_out: 1 }, 'failed'],
     [{ blocked: 2, cancelled: 1 }, 'failed'],
     [{ cancelled: 1, succeeded: 1 }, 'cancelled'],
-    [{ running: 0, queued: 0, waiting: 0, succeeded: 1 }, 'succeeded'],
+    [{ running: 0, queued: 0, waiting: 0, succeeded: 1 }, 'succeeded']
   ];
   for (const [counts, state] of cases) {
     it(`${JSON.stringify(counts)} → ${state}`, () => assert.equal(workflowState(counts), state));

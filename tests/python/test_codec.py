@@ -1,4 +1,5 @@
 """perqueue_lab.codec: the shared vectors, round trips, errors and lazy numpy."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,12 +32,7 @@ make_vectors = load_script(VECTOR_DIR / "make_vectors.py")
 def same(a, b) -> bool:
     """Deep equality that also compares types, NaN == NaN, -0.0 != 0.0 and arrays by dtype."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (
-            type(a) is type(b)
-            and a.dtype == b.dtype
-            and a.shape == b.shape
-            and a.tobytes() == b.tobytes()
-        )
+        return type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
     if type(a) is not type(b):
         return False
     if isinstance(a, float):
@@ -86,8 +82,11 @@ def expected_after_round_trip(original, got) -> bool:
     """What a value comes back as: numpy scalars -> Python, frozenset -> set, int keys -> str..."""
     if isinstance(original, np.ndarray):
         want = original.astype(original.dtype.newbyteorder("<"))
-        return isinstance(got, np.ndarray) and got.dtype == want.dtype and got.shape == want.shape and (
-            got.tobytes() == want.tobytes(order="C")
+        return (
+            isinstance(got, np.ndarray)
+            and got.dtype == want.dtype
+            and got.shape == want.shape
+            and (got.tobytes() == want.tobytes(order="C"))
         )
     if isinstance(original, np.generic):
         return same(original.item(), got)
@@ -218,7 +217,7 @@ def test_set_order():
     assert encode({3, 1, 2.5}) == {"__pq__": "set", "items": [1, 2.5, 3]}
     assert encode({"b", "a", "\U0001f600", "\uffff"})["items"] == ["a", "b", "\uffff", "\U0001f600"]
     mixed = encode({1, "a", None, (1,)})["items"]
-    assert mixed == ['a', 1, None, {"__pq__": "tuple", "items": [1]}]  # '"a"' < '1' < 'null' < '{'
+    assert mixed == ["a", 1, None, {"__pq__": "tuple", "items": [1]}]  # '"a"' < '1' < 'null' < '{'
     # NaN is a tag after encoding, so the set falls back to text order, which is stable.
     assert encode({1.5, float("nan")})["items"] == [1.5, {"__pq__": "float", "value": "nan"}]
 
@@ -238,8 +237,22 @@ def test_arrays_any_layout_come_back_c_order_native():
 
 
 def test_all_supported_dtypes():
-    for name in ["bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
-                 "float16", "float32", "float64", "complex64", "complex128"]:
+    for name in [
+        "bool",
+        "int8",
+        "uint8",
+        "int16",
+        "uint16",
+        "int32",
+        "uint32",
+        "int64",
+        "uint64",
+        "float16",
+        "float32",
+        "float64",
+        "complex64",
+        "complex128",
+    ]:
         a = (np.arange(7) % 2 == 0) if name == "bool" else np.arange(7).astype(name)
         enc = encode(a)
         assert enc["dtype"] == np.dtype(name).newbyteorder("<").str, name

@@ -26,7 +26,9 @@ def runs():
     node = harness._node()
     pool = ThreadPoolExecutor(2)
     # Longest first, so that the slow ones do not start last.
-    futures: dict[str, Future] = {c: pool.submit(harness.run_case, c, node) for c in sorted(CASES, key=lambda c: c != "otter")}
+    futures: dict[str, Future] = {
+        c: pool.submit(harness.run_case, c, node) for c in sorted(CASES, key=lambda c: c != "otter")
+    }
     yield futures
     pool.shutdown(wait=True)
 
@@ -35,7 +37,9 @@ def test_the_baseline_is_the_published_perqueue() -> None:
     assert harness.BASELINE_PY.exists(), f"run bench/baseline/setup.sh: no {harness.BASELINE_PY}"
     out = subprocess.run(
         [str(harness.BASELINE_PY), "-c", "from importlib.metadata import version; print(version('perqueue'))"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     assert out == "0.3.2"
 

@@ -27,7 +27,9 @@ def test_every_typescript_constant_has_the_same_python_value():
     ts = ts_constants()
     assert ts, f"no constants parsed from {TS_FILE}"
     for name, value in ts.items():
-        assert getattr(constants, name, None) == value, f"{name}: TypeScript {value!r}, Python {getattr(constants, name, None)!r}"
+        assert getattr(constants, name, None) == value, (
+            f"{name}: TypeScript {value!r}, Python {getattr(constants, name, None)!r}"
+        )
 
 
 def test_every_python_constant_exists_in_typescript():

@@ -183,7 +183,14 @@ def test_segmentation_with_a_person_labelling(project):
             # The person's answer: the true masks of the images select.py chose.
             (select,) = [e for e in p.entries(wf) if e["name"] == "select.py" and e["iteration"] == step["iteration"]]
             labels = {str(i): encode_mask(make_image(i, 7)[1]) for i in select["data"]["selected"]}
-            p.pql("approve", str(step["id"]), "--data", json.dumps({"labels": labels, "annotator": "test"}), "--by", "tester")
+            p.pql(
+                "approve",
+                str(step["id"]),
+                "--data",
+                json.dumps({"labels": labels, "annotator": "test"}),
+                "--by",
+                "tester",
+            )
             approved.append(step["id"])
         summary = {s["id"]: s for s in json.loads(p.pql("status", "--json").stdout)}[wf]
         busy = sum(summary["counts"].get(s, 0) for s in ("waiting", "queued", "running", "awaiting_input"))

@@ -97,7 +97,9 @@ def test_connect_without_starting_says_no_bridge_runs(project):
 def test_submit_wait_status_and_outputs_with_an_array_round_trip(project):
     bridge = connect(project)
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
-    wf = bridge.submit(Workflow([Task(project / "double.py", {"x": x}), Task(project / "add.py", {"y": 41})]), name="arrays")
+    wf = bridge.submit(
+        Workflow([Task(project / "double.py", {"x": x}), Task(project / "add.py", {"y": 41})]), name="arrays"
+    )
     assert isinstance(wf, WorkflowHandle) and wf.id >= 1
     status = wf.wait(timeout=60)
     assert isinstance(status, WorkflowStatus)
@@ -208,7 +210,13 @@ def test_the_bridge_is_found_again_after_a_restart(project):
 
 
 def manual_workflow(project: Path, on_reject: str = "discard") -> Workflow:
-    return Workflow([Task(project / "add.py", {"y": 1}), ManualTask("label", on_reject=on_reject), Task(project / "add.py", name="after")])
+    return Workflow(
+        [
+            Task(project / "add.py", {"y": 1}),
+            ManualTask("label", on_reject=on_reject),
+            Task(project / "add.py", name="after"),
+        ]
+    )
 
 
 def awaiting_entry(wf: WorkflowHandle):
@@ -225,7 +233,9 @@ def test_a_manual_step_is_completed_from_python(project, monkeypatch):
     (approval,) = bridge.approvals()
     assert approval["entry"]["id"] == label.key and approval["spec"]["name"] == "label"
 
-    assert perqueue_lab.complete({"y": 10, "mask": np.array([True, False])}, entry=label.key, project=project) == label.key
+    assert (
+        perqueue_lab.complete({"y": 10, "mask": np.array([True, False])}, entry=label.key, project=project) == label.key
+    )
     status = wf.wait(timeout=60)
     assert status.state == "succeeded"
     outputs = wf.outputs("label")
@@ -267,7 +277,9 @@ FORM = {
 
 def test_complete_checks_the_result_against_the_form(project):
     wf = connect(project).submit(
-        Workflow([Task(project / "add.py", {"y": 1}), ManualTask("label", form=FORM), Task(project / "add.py", name="after")]),
+        Workflow(
+            [Task(project / "add.py", {"y": 1}), ManualTask("label", form=FORM), Task(project / "add.py", name="after")]
+        ),
         name="formed",
     )
     label = awaiting_entry(wf)
@@ -289,9 +301,15 @@ def test_complete_checks_the_result_against_the_form(project):
 
 def test_submit_refuses_a_form_it_cannot_enforce_and_a_default_that_does_not_match(project):
     bridge = connect(project)
-    with pytest.raises(BridgeError, match=r"node 'root/label', field 'form\.properties\.y\.anyOf': the keyword 'anyOf' is not supported"):
+    with pytest.raises(
+        BridgeError,
+        match=r"node 'root/label', field 'form\.properties\.y\.anyOf': the keyword 'anyOf' is not supported",
+    ):
         bridge.submit(Workflow([ManualTask("label", form={"properties": {"y": {"anyOf": []}}})]))
-    with pytest.raises(BridgeError, match=r"field 'default': the default does not match the form: default\.y: must be at least 0, got -1"):
+    with pytest.raises(
+        BridgeError,
+        match=r"field 'default': the default does not match the form: default\.y: must be at least 0, got -1",
+    ):
         bridge.submit(Workflow([ManualTask("label", form=FORM, timeout=60, default={"y": -1})]))
     assert bridge.workflows() == []
 
@@ -330,7 +348,9 @@ def test_complete_inside_a_real_kernel_from_a_prepared_notebook(project):
     elsewhere = project.parent / f"{project.name}-copy"
     elsewhere.mkdir()
     inject_parameters(nb, {"threshold": 0.25}, label.key, project=str(project))
-    NotebookClient(nbformat.from_dict(nb), timeout=120, kernel_name="python3", resources={"metadata": {"path": str(elsewhere)}}).execute()
+    NotebookClient(
+        nbformat.from_dict(nb), timeout=120, kernel_name="python3", resources={"metadata": {"path": str(elsewhere)}}
+    ).execute()
     assert wf.wait(timeout=60).state == "succeeded"
     assert wf.outputs("label") == [{"y": 1.0, "checked": True}]
     assert wf.outputs("after") == [{"z": 2.0}]
@@ -381,14 +401,22 @@ def test_a_handle_displays_the_graph_widget_in_a_real_kernel(project):
     wf = connect(project).submit(Task(project / "add.py", {"y": 1}))
     wf.wait(timeout=60)
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(f"import perqueue_lab\nwf = perqueue_lab.connect({str(project)!r}).workflow({wf.id})\nwf")]
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            f"import perqueue_lab\nwf = perqueue_lab.connect({str(project)!r}).workflow({wf.id})\nwf"
+        )
+    ]
     NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=True).execute()
     (output,) = nb.cells[0].outputs
     assert output["output_type"] == "display_data"
-    assert output["data"]["text/plain"].startswith(f"workflow {wf.id} ") and "succeeded 1" in output["data"]["text/plain"]
+    assert (
+        output["data"]["text/plain"].startswith(f"workflow {wf.id} ") and "succeeded 1" in output["data"]["text/plain"]
+    )
     model_id = output["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
     state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"][model_id]
     assert (state["model_name"], state["model_module"], state["model_module_version"]) == (
-        "WorkflowGraphModel", "perqueue-lab", "^0.1.0"
+        "WorkflowGraphModel",
+        "perqueue-lab",
+        "^0.1.0",
     )
     assert (state["state"]["workflow_id"], state["state"]["project"]) == (wf.id, str(project.resolve()))

@@ -39,7 +39,9 @@ def write_notebook(path: Path, *cells: str | tuple[str, list[str]]) -> Path:
 
 @pytest.fixture
 def project(project_dir: Path):
-    (project_dir / "make.py").write_text("import numpy as np\ndef main(**kwargs):\n    return True, {'w': np.array([1.5, 2.5])}\n")
+    (project_dir / "make.py").write_text(
+        "import numpy as np\ndef main(**kwargs):\n    return True, {'w': np.array([1.5, 2.5])}\n"
+    )
     return project_dir
 
 
@@ -86,7 +88,9 @@ def test_a_notebook_task_gets_its_parameters_and_returns_its_result(project):
 
 @needs_cli
 def test_a_cell_that_raises_fails_the_entry_naming_the_cell(project):
-    nb = write_notebook(project / "bad.ipynb", "x = 1", "# check\nraise ValueError('x is too small')", "result = {'never': True}")
+    nb = write_notebook(
+        project / "bad.ipynb", "x = 1", "# check\nraise ValueError('x is too small')", "result = {'never': True}"
+    )
     wf = connect(project).submit(Task(nb))
     assert wf.wait(timeout=120).state == "failed"
     entry = only_entry(wf, "bad.ipynb")
@@ -122,7 +126,7 @@ def test_a_result_that_is_not_json_or_not_a_dict_fails_clearly(project):
     for wf in (objects, listed):
         assert wf.wait(timeout=120).state == "failed"
     assert only_entry(objects, "objects.ipynb").err_txt.startswith(
-        "TypeError(\"the notebook's `result` cannot be stored: cannot encode a value of type object at result.model.fit\")"
+        'TypeError("the notebook\'s `result` cannot be stored: cannot encode a value of type object at result.model.fit")'
     )
     assert only_entry(listed, "listed.ipynb").err_txt.startswith(
         "TypeError(\"the notebook's `result` is a list, not a dict"
@@ -154,11 +158,30 @@ def run_cell(source: str) -> dict:
 
 
 def test_the_injected_cell_goes_after_the_parameters_cell_or_first():
-    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        {"cell_type": "markdown", "id": "a", "metadata": {}, "source": "# t"},
-        {"cell_type": "code", "id": "b", "metadata": {"tags": ["parameters"]}, "source": "x = 0", "outputs": [], "execution_count": None},
-        {"cell_type": "code", "id": "c", "metadata": {}, "source": "print(x)", "outputs": [], "execution_count": None},
-    ]}
+    nb = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {"cell_type": "markdown", "id": "a", "metadata": {}, "source": "# t"},
+            {
+                "cell_type": "code",
+                "id": "b",
+                "metadata": {"tags": ["parameters"]},
+                "source": "x = 0",
+                "outputs": [],
+                "execution_count": None,
+            },
+            {
+                "cell_type": "code",
+                "id": "c",
+                "metadata": {},
+                "source": "print(x)",
+                "outputs": [],
+                "execution_count": None,
+            },
+        ],
+    }
     inject_parameters(nb, {"x": 1}, 5)
     assert [c["id"] for c in nb["cells"]] == ["a", "b", "pq-injected-parameters", "c"]
     cell = nb["cells"][2]
@@ -169,24 +192,38 @@ def test_the_injected_cell_goes_after_the_parameters_cell_or_first():
     assert [c["id"] for c in nb["cells"]] == ["a", "b", "pq-injected-parameters", "c"]
     assert "x = 2" in nb["cells"][2]["source"]
 
-    plain = {"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [
-        {"cell_type": "code", "metadata": {}, "source": "y = 1", "outputs": [], "execution_count": None},
-    ]}
+    plain = {
+        "nbformat": 4,
+        "nbformat_minor": 4,
+        "metadata": {},
+        "cells": [
+            {"cell_type": "code", "metadata": {}, "source": "y = 1", "outputs": [], "execution_count": None},
+        ],
+    }
     inject_parameters(plain, {}, 7)
     assert plain["cells"][0]["metadata"]["tags"] == [INJECTED_TAG] and "id" not in plain["cells"][0]
 
 
 def test_the_injected_cell_is_python_that_gives_back_the_values():
     params = {
-        "n": 3, "f": 0.1, "s": "it's", "flag": True, "none": None, "nested": {"a": [1, {"b": "c"}]},
-        "arr": np.arange(4, dtype=np.int16).reshape(2, 2), "nan": float("nan"), "pair": (1, 2),
-        "my-key": 5, "class": "kw", "pq_index": [0, 1],
+        "n": 3,
+        "f": 0.1,
+        "s": "it's",
+        "flag": True,
+        "none": None,
+        "nested": {"a": [1, {"b": "c"}]},
+        "arr": np.arange(4, dtype=np.int16).reshape(2, 2),
+        "nan": float("nan"),
+        "pair": (1, 2),
+        "my-key": 5,
+        "class": "kw",
+        "pq_index": [0, 1],
     }
     source = injected_source(params, 42)
     lines = source.splitlines()
     assert lines[0] == "# Parameters injected by PerQueue Lab"
     assert lines[1] == "from perqueue_lab.codec import decode as pq_decode"
-    assert "n = 3" in lines and "s = \"it's\"" in lines and "none = None" in lines and "flag = True" in lines
+    assert "n = 3" in lines and 's = "it\'s"' in lines and "none = None" in lines and "flag = True" in lines
     assert "pq_entry_id = 42" in lines and lines[-1].startswith("pq_params = {")
     ns = run_cell(source)
     assert ns["n"] == 3 and ns["f"] == 0.1 and ns["nested"] == {"a": [1, {"b": "c"}]} and ns["pair"] == (1, 2)

@@ -16,9 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BASELINE_PYTHON = Path(
-    os.environ.get("PQ_BASELINE_PYTHON") or ROOT / "bench" / ".venv-baseline" / "bin" / "python"
-)
+BASELINE_PYTHON = Path(os.environ.get("PQ_BASELINE_PYTHON") or ROOT / "bench" / ".venv-baseline" / "bin" / "python")
 
 
 def py(code: str, python: str = sys.executable, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -142,7 +140,10 @@ def test_an_alias_whose_target_is_missing_names_both():
         """
     )
     assert r.returncode == 1
-    assert "perqueue.later stands for perqueue_lab.not_yet_here, which this perqueue_lab installation does not have" in r.stderr
+    assert (
+        "perqueue.later stands for perqueue_lab.not_yet_here, which this perqueue_lab installation does not have"
+        in r.stderr
+    )
 
 
 def test_install_is_idempotent_and_goes_first():
@@ -207,7 +208,10 @@ def test_the_published_perqueue_is_never_shadowed(tmp_path: Path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
         [str(BASELINE_PYTHON), "-m", "perqueue_lab.runner", str(run_dir)],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     result = json.loads((run_dir / "result.json").read_text())
     assert proc.returncode == 0, proc.stderr + json.dumps(result)
@@ -236,7 +240,10 @@ def test_the_runner_runs_an_unchanged_perqueue_task_script(tmp_path: Path):
     )
     proc = subprocess.run(
         [sys.executable, "-m", "perqueue_lab.runner", str(run_dir)],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     result = json.loads((run_dir / "result.json").read_text())
@@ -264,7 +271,11 @@ def test_alias_main_runs_a_script_like_python_does(tmp_path: Path):
     other.mkdir()
     r = subprocess.run(
         [sys.executable, "-m", "perqueue_lab.alias", str(script), "a", "b"],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=other, timeout=120,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=other,
+        timeout=120,
     )
     assert r.returncode == 3, r.stderr
     assert r.stdout.split() == ["__main__", "['a',", "'b']", "5", "perqueue_lab.task_classes.task"]
@@ -290,7 +301,10 @@ def test_a_headless_notebook_imports_perqueue(tmp_path: Path):
     (run_dir / "input.json").write_text(json.dumps({"entryId": 5, "code": str(path), "kwargs": {}}))
     proc = subprocess.run(
         [sys.executable, "-m", "perqueue_lab.runner", str(run_dir)],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads((run_dir / "result.json").read_text()) == {
@@ -306,7 +320,10 @@ def test_a_headless_notebook_imports_perqueue(tmp_path: Path):
 def test_pq_perqueue_alias_0_leaves_it_out():
     r = subprocess.run(
         [sys.executable, "-c", "import perqueue_lab.alias as a; a.install(); print(a.is_installed()); import perqueue"],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT), "PQ_PERQUEUE_ALIAS": "0"}, timeout=60,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PQ_PERQUEUE_ALIAS": "0"},
+        timeout=60,
     )
     assert r.stdout.strip() == "False"
     assert "No module named 'perqueue'" in r.stderr
@@ -350,4 +367,10 @@ def test_utils_and_external_modules_are_perqueue_labs():
         """
     )
     assert r.returncode == 0, r.stderr
-    assert r.stdout.split() == ["True", "True", "perqueue_lab.external.python_workflow_definition", "{'k':", "'pq_index'}"]
+    assert r.stdout.split() == [
+        "True",
+        "True",
+        "perqueue_lab.external.python_workflow_definition",
+        "{'k':",
+        "'pq_index'}",
+    ]

@@ -70,7 +70,13 @@ def test_a_port_naming_a_key_the_parent_never_returns_fails_the_child_naming_wor
     child = entries["compare.py"]
     assert entries["dft.py"].state is EntryState.succeeded
     assert child.state is EntryState.failed
-    for part in ("workflow 'typo'", "task 'compare.py'", "field 'ports.dft.py.enrgy'", "returned no 'enrgy'", "energy, forces, note"):
+    for part in (
+        "workflow 'typo'",
+        "task 'compare.py'",
+        "field 'ports.dft.py.enrgy'",
+        "returned no 'enrgy'",
+        "energy, forces, note",
+    ):
         assert part in child.err_txt, (part, child.err_txt)
 
 
@@ -107,7 +113,10 @@ def test_func_calls_the_named_function_instead_of_main(project, monkeypatch, war
 
 
 def test_a_func_the_script_does_not_define_is_refused_when_the_task_is_made(project):
-    with pytest.raises(ValueError, match=r"Task 'tools.py', field 'func': .*defines no function 'relaxx' \(functions it defines: main, relax\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Task 'tools.py', field 'func': .*defines no function 'relaxx' \(functions it defines: main, relax\)",
+    ):
         Task(project / "tools.py", {}, "1:local:10m", "relaxx")
     with pytest.raises(ValueError, match="field 'func': expected the name of a Python function"):
         Task(project / "tools.py", {}, "1:local:10m", "not a name")
@@ -121,7 +130,9 @@ def test_a_func_the_script_does_not_define_is_refused_at_submission_by_the_bridg
 
 
 def test_a_func_made_in_a_way_text_cannot_follow_fails_at_run_time_naming_it(project):
-    (project / "dyn.py").write_text("globals()['other'] = lambda **kw: (True, {})\ndef main(**kw):\n    return True, {}\n")
+    (project / "dyn.py").write_text(
+        "globals()['other'] = lambda **kw: (True, {})\ndef main(**kw):\n    return True, {}\n"
+    )
     task = Task(project / "dyn.py", {}, "1:local:10m", "relax")  # cannot be told from the text
     with PersistentQueue(project) as pq:
         (entry,) = settle(pq, pq.submit(task))

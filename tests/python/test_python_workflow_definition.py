@@ -18,7 +18,9 @@ from perqueue_lab.task_classes.util_classes import EntryState
 BASELINE_PYTHON = Path(__file__).parents[2] / "bench/.venv-baseline/bin/python"
 if not BASELINE_PYTHON.exists():
     BASELINE_PYTHON = Path("/work/main/bench/.venv-baseline/bin/python")
-needs_baseline = pytest.mark.skipif(not BASELINE_PYTHON.exists(), reason="the baseline venv with PerQueue 0.3.2 is not installed")
+needs_baseline = pytest.mark.skipif(
+    not BASELINE_PYTHON.exists(), reason="the baseline venv with PerQueue 0.3.2 is not installed"
+)
 
 CHEM = """
 def get_energy(a=1, **kwargs):
@@ -76,14 +78,18 @@ print(json.dumps({
 
 @needs_baseline
 def test_the_file_written_here_is_the_file_perqueue_writes(folder):
-    subprocess.run([str(BASELINE_PYTHON), "-c", PERQUEUE_WRITER, "perqueue.json"], cwd=folder, check=True, capture_output=True)
+    subprocess.run(
+        [str(BASELINE_PYTHON), "-c", PERQUEUE_WRITER, "perqueue.json"], cwd=folder, check=True, capture_output=True
+    )
     write_PWD(lab_workflow(folder), "lab.json")
     assert (folder / "lab.json").read_text() == (folder / "perqueue.json").read_text()
 
 
 @needs_baseline
 def test_a_file_perqueue_wrote_reads_into_the_same_workflow_and_runs(folder):
-    subprocess.run([str(BASELINE_PYTHON), "-c", PERQUEUE_WRITER, "perqueue.json"], cwd=folder, check=True, capture_output=True)
+    subprocess.run(
+        [str(BASELINE_PYTHON), "-c", PERQUEUE_WRITER, "perqueue.json"], cwd=folder, check=True, capture_output=True
+    )
     wf, undefined = read_PWD("perqueue.json")
     assert undefined == set()
     spec = wf.to_spec()
@@ -104,12 +110,21 @@ def test_a_file_perqueue_wrote_reads_into_the_same_workflow_and_runs(folder):
 @needs_baseline
 def test_perqueue_reads_the_file_written_here_as_this_reader_does(folder):
     write_PWD(lab_workflow(folder), "lab.json")
-    res = subprocess.run([str(BASELINE_PYTHON), "-c", PERQUEUE_READER, "lab.json"], cwd=folder, check=True, capture_output=True, text=True)
+    res = subprocess.run(
+        [str(BASELINE_PYTHON), "-c", PERQUEUE_READER, "lab.json"],
+        cwd=folder,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     theirs = json.loads(res.stdout)
     wf, undefined = read_PWD("lab.json")
     spec = wf.to_spec()
     ours_edges = sorted([n["id"], p, ports] for n in spec["nodes"] for p, ports in n.get("ports", {}).items())
-    ours_tasks = sorted([n["id"], n["node"].get("func", "main"), sorted([k, v] for k, v in n["node"]["args"].items())] for n in spec["nodes"])
+    ours_tasks = sorted(
+        [n["id"], n["node"].get("func", "main"), sorted([k, v] for k, v in n["node"]["args"].items())]
+        for n in spec["nodes"]
+    )
     assert theirs["edges"] == ours_edges
     assert [[t[0], t[1], [list(kv) for kv in t[2]]] for t in theirs["tasks"]] == ours_tasks
     assert theirs["undefined"] == sorted(undefined) == []
@@ -153,7 +168,9 @@ def test_groups_cannot_be_written_and_bad_files_say_where(folder):
     with pytest.raises(TypeError, match="StaticWidthGroup 'SWG' cannot be written"):
         write_PWD(Workflow([StaticWidthGroup(Task(folder / "report.py", {}), 2)]), "x.json")
     Path("bad.json").write_text(json.dumps({"nodes": [{"id": 0, "type": "function", "value": "nodot"}], "edges": []}))
-    with pytest.raises(ValueError, match=r"bad.json: nodes\[0\] \('node_0'\), field 'value': expected 'module.function'"):
+    with pytest.raises(
+        ValueError, match=r"bad.json: nodes\[0\] \('node_0'\), field 'value': expected 'module.function'"
+    ):
         read_PWD("bad.json")
     Path("notjson.json").write_text("{")
     with pytest.raises(ValueError, match="notjson.json: not a readable Python Workflow Definition"):

@@ -25,7 +25,9 @@ def test_resource_strings_parse_like_myqueue(case):
     again = Resources.from_string(str(r))
     # MyQueue prints int(weight): a weight below 1 prints as ':0', which reads back as weight 0.
     assert again.weight == (int(r.weight) if r.weight > 0 else -1.0)
-    assert {f: getattr(again, f) for f in FIELDS if f != "weight"} == {f: v for f, v in case["fields"].items() if f != "weight"}
+    assert {f: getattr(again, f) for f in FIELDS if f != "weight"} == {
+        f: v for f, v in case["fields"].items() if f != "weight"
+    }
     if "repr" in case:
         assert repr(r) == case["repr"]
 
@@ -91,7 +93,10 @@ def test_entry_state_keeps_perqueues_names_as_aliases():
     assert str(EntryState.failed) == "failed"
 
 
-@pytest.mark.parametrize("text, state", [("succeeded", EntryState.succeeded), ("timed_out", EntryState.timed_out), ("a", EntryState.awaiting_input)])
+@pytest.mark.parametrize(
+    "text, state",
+    [("succeeded", EntryState.succeeded), ("timed_out", EntryState.timed_out), ("a", EntryState.awaiting_input)],
+)
 def test_entry_state_parses_cli_names_and_letters(text, state):
     assert EntryState.parse(text) is state
 

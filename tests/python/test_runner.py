@@ -15,8 +15,14 @@ ROOT = Path(__file__).resolve().parents[2]
 HAS_CODEC = (ROOT / "perqueue_lab" / "codec.py").is_file()
 
 
-def run_task(tmp_path: Path, script: str, kwargs: dict | None = None, parents: list | None = None, env: dict | None = None,
-             joined: dict | None = None):
+def run_task(
+    tmp_path: Path,
+    script: str,
+    kwargs: dict | None = None,
+    parents: list | None = None,
+    env: dict | None = None,
+    joined: dict | None = None,
+):
     """Write the script and input.json, run the runner, return (process, result.json or None)."""
     code = tmp_path / "task.py"
     code.write_text(textwrap.dedent(script))
@@ -39,7 +45,11 @@ def run_task(tmp_path: Path, script: str, kwargs: dict | None = None, parents: l
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     proc = subprocess.run(
         [sys.executable, "-m", "perqueue_lab.runner", str(run_dir)],
-        capture_output=True, text=True, cwd=run_dir, env=full_env, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=run_dir,
+        env=full_env,
+        timeout=120,
     )
     result_file = run_dir / "result.json"
     result = json.loads(result_file.read_text()) if result_file.exists() else None
@@ -201,7 +211,8 @@ def test_modules_beside_the_script_can_be_imported(tmp_path):
 
 def test_the_main_guard_of_the_script_does_not_run(tmp_path):
     proc, result = run_task(
-        tmp_path, "def main(**kw):\n    return {}\nif __name__ == '__main__':\n    raise SystemExit('ran as a script')\n"
+        tmp_path,
+        "def main(**kw):\n    return {}\nif __name__ == '__main__':\n    raise SystemExit('ran as a script')\n",
     )
     assert proc.returncode == 0 and result == {"ok": True, "data": {}}
 
@@ -232,7 +243,9 @@ def test_numpy_arrays_round_trip_through_the_codec(tmp_path):
 
 def test_usage_error_without_a_run_folder():
     proc = subprocess.run(
-        [sys.executable, "-m", "perqueue_lab.runner"], capture_output=True, text=True,
+        [sys.executable, "-m", "perqueue_lab.runner"],
+        capture_output=True,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert proc.returncode == 2 and "usage" in proc.stderr
@@ -252,7 +265,12 @@ def test_a_joined_value_is_keyed_by_integer_entry_ids_in_the_given_order(tmp_pat
         joined={"db_id": [11, 10, 9]},
     )
     assert proc.returncode == 0, proc.stderr
-    assert result["data"] == {"keys": ["int"] * 3, "values": ["c11", "c10", "c9"], "sorted": [9, 10, 11], "same": {"1": "a"}}
+    assert result["data"] == {
+        "keys": ["int"] * 3,
+        "values": ["c11", "c10", "c9"],
+        "sorted": [9, 10, 11],
+        "same": {"1": "a"},
+    }
 
 
 @pytest.mark.skipif(not HAS_CODEC, reason="needs perqueue_lab.codec")
@@ -268,6 +286,9 @@ def test_integral_floats_and_negative_zero_stay_floats(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert result["data"] == {
-        "label": "strain_0.0", "neg_sign": {"__pq__": "float", "value": -1.0}, "n": 2,
-        "out": {"__pq__": "float", "value": 2.0}, "negzero": {"__pq__": "float", "value": "-0.0"},
+        "label": "strain_0.0",
+        "neg_sign": {"__pq__": "float", "value": -1.0},
+        "n": 2,
+        "out": {"__pq__": "float", "value": 2.0},
+        "negzero": {"__pq__": "float", "value": "-0.0"},
     }

@@ -35,14 +35,25 @@ class OtherUser:
         """Python code run as this user (stdlib only, its own interpreter)."""
         return subprocess.run(
             [ATTACKER_PYTHON, "-c", code, *args],
-            user=self.uid, group=self.gid, extra_groups=[], cwd=cwd, capture_output=True, text=True, timeout=60,
+            user=self.uid,
+            group=self.gid,
+            extra_groups=[],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=60,
             env={"PATH": "/usr/bin:/bin"},
         )
 
     def start(self, code: str, *args: str) -> subprocess.Popen[str]:
         process = subprocess.Popen(
             [ATTACKER_PYTHON, "-c", code, *args],
-            user=self.uid, group=self.gid, extra_groups=[], cwd="/", stdout=subprocess.PIPE, text=True,
+            user=self.uid,
+            group=self.gid,
+            extra_groups=[],
+            cwd="/",
+            stdout=subprocess.PIPE,
+            text=True,
             env={"PATH": "/usr/bin:/bin"},
         )
         assert process.stdout is not None
@@ -60,7 +71,9 @@ def other_user():
         pytest.skip(f"{why} (set PQ_REQUIRE_ROOT=1 to make this an error)")
     _needs_bridge()
     name = f"pqsecpy{os.getpid()}"
-    subprocess.run(["useradd", "--no-create-home", "--shell", "/bin/sh", "--user-group", name], check=True, capture_output=True)
+    subprocess.run(
+        ["useradd", "--no-create-home", "--shell", "/bin/sh", "--user-group", name], check=True, capture_output=True
+    )
     try:
         yield OtherUser(name)
     finally:
@@ -210,7 +223,9 @@ def test_kernel_api_after_a_crash_sends_nothing_to_a_listener_on_the_old_port(ot
 
 def test_server_extension_does_not_list_or_start_a_project_planted_below_its_root(other_user, open_root):
     (open_root / "own").mkdir()
-    subprocess.run([find_node(), str(cli_path()), "init", "--project", str(open_root / "own")], check=True, capture_output=True)
+    subprocess.run(
+        [find_node(), str(cli_path()), "init", "--project", str(open_root / "own")], check=True, capture_output=True
+    )
     shared = open_root / "shared"
     shared.mkdir()
     shared.chmod(0o1777)
@@ -228,7 +243,10 @@ def test_server_extension_does_not_list_or_start_a_project_planted_below_its_roo
         status, body, _ = srv.authed("GET", "/perqueue/projects")
         assert status == 200, body
         assert [p["name"] for p in json.loads(body)] == ["", "own"]
-        for name, why in [("shared/evil", f"belongs to {other_user.name}"), ("linked", "leads outside the folder this server serves")]:
+        for name, why in [
+            ("shared/evil", f"belongs to {other_user.name}"),
+            ("linked", "leads outside the folder this server serves"),
+        ]:
             for path in ("/perqueue/api/workflows", "/perqueue/api/version"):
                 status, body, _ = srv.authed("GET", f"{path}?project={name}")
                 assert status == 404, (name, body)

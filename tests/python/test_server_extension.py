@@ -161,7 +161,10 @@ def test_post_with_login_cookie_but_no_xsrf_header_is_refused(server):
         assert opener.open(f"{server.base}/perqueue/api/workflows", timeout=60).status == 200
     # ...but a write also needs the X-XSRFToken header that only a same-origin page can send.
     req = urllib.request.Request(
-        f"{server.base}/perqueue/api/workflows/1/cancel", data=b"{}", method="POST", headers={"Content-Type": "application/json"}
+        f"{server.base}/perqueue/api/workflows/1/cancel",
+        data=b"{}",
+        method="POST",
+        headers={"Content-Type": "application/json"},
     )
     with pytest.raises(urllib.error.HTTPError) as refused:
         opener.open(req, timeout=10)
@@ -232,7 +235,11 @@ def test_event_socket_with_token_relays_bridge_events(server):
 
     script = server.root / "hello.py"
     script.write_text("def main(**kwargs):\n    return True, {}\n")
-    spec = {"specVersion": 1, "name": "ws-test", "root": {"kind": "task", "name": "hello.py", "code": str(script), "args": {}, "resources": "1:local:1m"}}
+    spec = {
+        "specVersion": 1,
+        "name": "ws-test",
+        "root": {"kind": "task", "name": "hello.py", "code": str(script), "args": {}, "resources": "1:local:1m"},
+    }
 
     async def run():
         ws = await websocket_connect(f"ws://127.0.0.1:{server.port}/perqueue/api/events/ws?since=0&token={TOKEN}")
@@ -273,7 +280,9 @@ def test_missing_bridge_program_answers_503_naming_the_part_and_the_fix(tmp_path
 
 def _init_project(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run([find_node(), str(cli_path()), "init", "--project", str(folder)], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [find_node(), str(cli_path()), "init", "--project", str(folder)], check=True, capture_output=True, timeout=60
+    )
 
 
 def test_projects_below_the_root_are_listed_and_reached_by_name(tmp_path_factory):
@@ -288,12 +297,20 @@ def test_projects_below_the_root_are_listed_and_reached_by_name(tmp_path_factory
         status, body, _ = srv.authed("GET", "/perqueue/projects")
         assert status == 200, body
         projects = json.loads(body)
-        assert [(p["name"], p["default"]) for p in projects] == [("", True), ("deep/er/md", False), ("screening", False)]
+        assert [(p["name"], p["default"]) for p in projects] == [
+            ("", True),
+            ("deep/er/md", False),
+            ("screening", False),
+        ]
         assert projects[1]["dir"] == str((root / "deep/er/md").resolve())
 
         script = root / "screening" / "hello.py"
         script.write_text("def main(**kwargs):\n    return True, {}\n")
-        spec = {"specVersion": 1, "name": "in-screening", "root": {"kind": "task", "name": "hello", "code": str(script), "args": {}, "resources": "1:local:1m"}}
+        spec = {
+            "specVersion": 1,
+            "name": "in-screening",
+            "root": {"kind": "task", "name": "hello", "code": str(script), "args": {}, "resources": "1:local:1m"},
+        }
         status, body, _ = srv.authed("POST", "/perqueue/api/workflows?project=screening", {"spec": spec})
         assert status == 200, body
         workflow_id = json.loads(body)["workflowId"]
@@ -379,7 +396,9 @@ def test_submissions_and_retries_from_jupyterlab_carry_the_servers_environment(t
     project = tmp_path_factory.mktemp("envproject")
     started = subprocess.run(
         [find_node(), str(cli_path()), "daemon", "start", "--project", str(project)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**os.environ, "PQ_T_MARK": "the daemon", "PQ_PYTHON": sys.executable},
     )
     assert started.returncode == 0, started.stderr
@@ -436,7 +455,11 @@ def test_submissions_and_retries_from_jupyterlab_carry_the_servers_environment(t
 
 
 def _manual_step(srv: Server, name: str) -> int:
-    spec = {"specVersion": 1, "name": name, "root": {"kind": "manual", "name": "check", "args": {}, "onReject": "discard"}}
+    spec = {
+        "specVersion": 1,
+        "name": name,
+        "root": {"kind": "manual", "name": "check", "args": {}, "onReject": "discard"},
+    }
     status, body, _ = srv.authed("POST", "/perqueue/api/workflows", {"spec": spec})
     assert status == 200, body
     wf = json.loads(body)["workflowId"]
@@ -450,7 +473,9 @@ def _manual_step(srv: Server, name: str) -> int:
 
 
 def _node(srv: Server, wf: int, headers: dict | None = None) -> dict:
-    status, body, _ = srv.request("GET", f"/perqueue/api/workflows/{wf}", None, headers or {"Authorization": f"token {TOKEN}"})
+    status, body, _ = srv.request(
+        "GET", f"/perqueue/api/workflows/{wf}", None, headers or {"Authorization": f"token {TOKEN}"}
+    )
     assert status == 200, body
     return json.loads(body)["nodes"][0]
 
@@ -474,7 +499,9 @@ def test_with_the_shared_token_the_servers_account_approves_whatever_name_the_br
 
     rejected = _manual_step(server, "rejected-by-token")
     node = _node(server, rejected)
-    status, body, _ = server.authed("POST", f"/perqueue/api/entries/{node['id']}/reject", {"reason": "no", "by": "mallory"})
+    status, body, _ = server.authed(
+        "POST", f"/perqueue/api/entries/{node['id']}/reject", {"reason": "no", "by": "mallory"}
+    )
     assert status == 200, body
     node = _node(server, rejected)
     assert node["state"] == "discarded" and node["completedBy"] == account
@@ -505,7 +532,11 @@ def test_an_identifying_provider_records_the_users_login_not_the_name_sent(tmp_p
     srv = Server(project, IDENTIFYING_PROVIDER)
     try:
         as_ada = {"X-Test-Login": "ada"}
-        spec = {"specVersion": 1, "name": "who", "root": {"kind": "manual", "name": "check", "args": {}, "onReject": "fail"}}
+        spec = {
+            "specVersion": 1,
+            "name": "who",
+            "root": {"kind": "manual", "name": "check", "args": {}, "onReject": "fail"},
+        }
         status, body, _ = srv.request("POST", "/perqueue/api/workflows", {"spec": spec}, as_ada)
         assert status == 200, body
         wf = json.loads(body)["workflowId"]

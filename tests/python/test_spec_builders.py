@@ -240,7 +240,9 @@ def test_numbered_ids_skip_names_already_taken():
 
 def test_group_ids_use_perqueues_short_names():
     a = T("a.py")
-    spec = Workflow([a, DynamicWidthGroup(T("b.py")), CyclicalGroup(T("c.py")), StaticWidthGroup(T("d.py"), 2)]).to_spec()
+    spec = Workflow(
+        [a, DynamicWidthGroup(T("b.py")), CyclicalGroup(T("c.py")), StaticWidthGroup(T("d.py"), 2)]
+    ).to_spec()
     assert [n["id"] for n in spec["nodes"]] == ["a.py", "DWG", "CG", "SWG"]
 
 
@@ -345,7 +347,11 @@ def test_a_group_body_can_be_anything_perqueue_accepts(body, kind):
 
 
 def test_static_width_group_spec():
-    assert StaticWidthGroup(T("a.py"), width=3).to_spec() == {"kind": "static_width", "body": T("a.py").to_spec(), "width": 3}
+    assert StaticWidthGroup(T("a.py"), width=3).to_spec() == {
+        "kind": "static_width",
+        "body": T("a.py").to_spec(),
+        "width": 3,
+    }
 
 
 @pytest.mark.parametrize("width, error", [(0, ValueError), (-1, ValueError), (2.5, TypeError), (True, TypeError)])
@@ -401,7 +407,9 @@ def test_group_with_an_unknown_body_fails_naming_it():
 
 
 def test_groups_have_perqueues_default_names():
-    assert [g.name for g in (DynamicWidthGroup(T("a.py")), CyclicalGroup(T("a.py")), SwitchGroup({"a": T("a.py")}))] == [
+    assert [
+        g.name for g in (DynamicWidthGroup(T("a.py")), CyclicalGroup(T("a.py")), SwitchGroup({"a": T("a.py")}))
+    ] == [
         "DWG",
         "CG",
         "SG",
@@ -478,7 +486,9 @@ def test_the_runner_does_not_load_the_queue_api():
     code = "import sys, perqueue_lab.runner; print(sorted(m for m in sys.modules if m.startswith('perqueue_lab')))"
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
-    assert out.stdout.strip() == "['perqueue_lab', 'perqueue_lab.alias', 'perqueue_lab.constants', 'perqueue_lab.runner']"
+    assert (
+        out.stdout.strip() == "['perqueue_lab', 'perqueue_lab.alias', 'perqueue_lab.constants', 'perqueue_lab.runner']"
+    )
 
 
 # --- Values JSON cannot hold ----------------------------------------------------------------------

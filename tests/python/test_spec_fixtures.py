@@ -37,7 +37,9 @@ def test_fixtures_cover_the_representative_shapes():
     kinds_by_fixture = {}
     for name, build in BUILDER.BUILDERS.items():
         text = json.dumps(build())
-        kinds_by_fixture[name] = {k for k in ("static_width", "dynamic_width", "cyclical", "switch", "manual") if f'"{k}"' in text}
+        kinds_by_fixture[name] = {
+            k for k in ("static_width", "dynamic_width", "cyclical", "switch", "manual") if f'"{k}"' in text
+        }
     assert kinds_by_fixture["active_learning"] == {"cyclical", "dynamic_width"}
     assert kinds_by_fixture["swg_switch"] == {"static_width", "switch"}
     assert kinds_by_fixture["manual_in_cycle"] == {"cyclical", "manual"}

@@ -13,12 +13,16 @@ const REVIEW_FORM = {
   required: ['quality'],
   properties: {
     quality: { type: 'integer', minimum: 1, maximum: 5 },
-    comment: { type: 'string' },
-  },
+    comment: { type: 'string' }
+  }
 };
 
 /** A workflow of one manual step, `review`, with the given form and default. */
-async function submitReview(perqueue: PerQueueHelper, name: string, extra: Record<string, unknown> = {}): Promise<number> {
+async function submitReview(
+  perqueue: PerQueueHelper,
+  name: string,
+  extra: Record<string, unknown> = {}
+): Promise<number> {
   const review = { kind: 'manual', name: 'review', args: {}, form: REVIEW_FORM, onReject: 'fail', ...extra };
   const root = { kind: 'workflow', name, nodes: [{ id: 'review', node: review, parents: [] }] };
   return perqueue.submit(name, root);
@@ -36,7 +40,11 @@ async function openApprove(page: IJupyterLabPageFixture, workflowId: number): Pr
 }
 
 test.describe('A human step with a form', () => {
-  test('the form starts from the default, shows errors by field, and Approve sends its data', async ({ page, request, perqueue }) => {
+  test('the form starts from the default, shows errors by field, and Approve sends its data', async ({
+    page,
+    request,
+    perqueue
+  }) => {
     const workflowId = await submitReview(perqueue, 'form-review', { default: { quality: 3, comment: 'first look' } });
     await page.goto();
     const entryId = await openApprove(page, workflowId);
@@ -56,7 +64,9 @@ test.describe('A human step with a form', () => {
     await expect(errors).toHaveCount(0);
     await quality.fill('7');
     await expect(errors).toHaveText(['must be at most 5, got 7']);
-    const qualityField = dialog.locator(`.jp-FormGroup-content:has(> .jp-inputFieldWrapper > #pq-form-${entryId}_quality)`);
+    const qualityField = dialog.locator(
+      `.jp-FormGroup-content:has(> .jp-inputFieldWrapper > #pq-form-${entryId}_quality)`
+    );
     await expect(qualityField.locator('> .validationErrors')).toHaveText('must be at most 5, got 7');
     await expect(approve).toBeDisabled();
     // Emptied: a value is required (said as the bridge says it, under the field).
@@ -73,10 +83,12 @@ test.describe('A human step with a form', () => {
     await expect(dialog).toHaveCount(0);
     await expect(page.locator('.Toastify__toast', { hasText: 'Approved review' }).first()).toBeVisible();
 
-    await expect.poll(async () => (await perqueue.entry(workflowId, entryId))?.state, { timeout: 20_000 }).toBe('succeeded');
+    await expect
+      .poll(async () => (await perqueue.entry(workflowId, entryId))?.state, { timeout: 20_000 })
+      .toBe('succeeded');
     expect((await perqueue.entry(workflowId, entryId))?.data).toEqual({
       quality: 4,
-      comment: 'sharp <b>edges</b> <img src=x onerror=alert(1)>',
+      comment: 'sharp <b>edges</b> <img src=x onerror=alert(1)>'
     });
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     await expect(page.locator(`.jp-PerQueue-approval[data-workflow-id="${workflowId}"]`)).toHaveCount(0);
@@ -85,7 +97,7 @@ test.describe('A human step with a form', () => {
   test("Approve checks the untouched form, shows the bridge's refusal, and Edit as JSON still works", async ({
     page,
     request,
-    perqueue,
+    perqueue
   }) => {
     const workflowId = await submitReview(perqueue, 'form-json');
     await page.goto();
@@ -109,7 +121,7 @@ test.describe('A human step with a form', () => {
     // That answer, replayed for data the form itself takes: the dialog stays open with the
     // bridge's message, and the next Approve goes through.
     const approveUrl = new RegExp(`/perqueue/api/entries/${entryId}/approve`);
-    await page.route(approveUrl, (route) => route.fulfill({ status: 400, json: { error: refusal } }), { times: 1 });
+    await page.route(approveUrl, route => route.fulfill({ status: 400, json: { error: refusal } }), { times: 1 });
     await quality.fill('2');
     await approve.click();
     await expect(dialog.locator('.jp-PerQueue-result-error[role="alert"]')).toHaveText(`Not approved: ${refusal}`);
@@ -123,12 +135,16 @@ test.describe('A human step with a form', () => {
     expect(JSON.parse(await text.inputValue())).toEqual({ quality: 2 });
     await text.fill('{"quality": 9}');
     await page.locator('.jp-Dialog .jp-mod-accept').click();
-    await expect(page.locator('.jp-Dialog .jp-PerQueue-result-error')).toContainText('data.quality: must be at most 5, got 9');
+    await expect(page.locator('.jp-Dialog .jp-PerQueue-result-error')).toContainText(
+      'data.quality: must be at most 5, got 9'
+    );
     await page.locator('.jp-Dialog .jp-PerQueue-result-text').fill('{"quality": 5, "comment": "typed as JSON"}');
     await page.locator('.jp-Dialog .jp-mod-accept').click();
     await expect(page.locator('.jp-Dialog')).toHaveCount(0);
 
-    await expect.poll(async () => (await perqueue.entry(workflowId, entryId))?.state, { timeout: 20_000 }).toBe('succeeded');
+    await expect
+      .poll(async () => (await perqueue.entry(workflowId, entryId))?.state, { timeout: 20_000 })
+      .toBe('succeeded');
     expect((await perqueue.entry(workflowId, entryId))?.data).toEqual({ quality: 5, comment: 'typed as JSON' });
   });
 

@@ -9,13 +9,13 @@ test.use({ autoGoto: false });
 
 test('an archived database opens as a read-only graph with no bridge involved', async ({ page }) => {
   const dialogs: string[] = [];
-  page.on('dialog', (d) => {
+  page.on('dialog', d => {
     dialogs.push(d.message());
     void d.dismiss();
   });
   // Any workflow or entry request would go to the bridge: refuse them all and record them.
   const bridgeCalls: string[] = [];
-  await page.route(/\/perqueue\/api\/(workflows\/\d+|entries)/, (route) => {
+  await page.route(/\/perqueue\/api\/(workflows\/\d+|entries)/, route => {
     bridgeCalls.push(route.request().url());
     return route.abort();
   });
@@ -30,7 +30,9 @@ test('an archived database opens as a read-only graph with no bridge involved', 
   await expect(archive).toHaveAttribute('data-workflow-count', '2');
   await expect(archive.locator('.jp-PerQueue-archive-header')).toContainText('read-only');
   // A workflow name that looks like HTML is shown as it is.
-  await expect(archive.locator('.jp-PerQueue-workflow-name', { hasText: '<img src=x onerror=alert(1)>' })).toBeVisible();
+  await expect(
+    archive.locator('.jp-PerQueue-workflow-name', { hasText: '<img src=x onerror=alert(1)>' })
+  ).toBeVisible();
 
   await archive.locator('.jp-PerQueue-workflow', { hasText: 'screening' }).click();
   const panel = archive.locator('.jp-PerQueue-graph');

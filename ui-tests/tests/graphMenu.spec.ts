@@ -9,7 +9,7 @@ test.setTimeout(120_000);
 test('a right-click on a failed node retries it; the child shows its merged inputs; the legend lists the states', async ({
   page,
   tmpPath,
-  perqueue,
+  perqueue
 }) => {
   const folder = `${await perqueue.projectDir()}/${tmpPath}`;
   await page.contents.uploadContent(
@@ -21,23 +21,34 @@ test('a right-click on a failed node retries it; the child shows its merged inpu
       '        raise RuntimeError("failing once")\n' +
       '    return True, {"made": "by the retry", "shared": "parent"}\n',
     'text',
-    `${tmpPath}/flaky.py`,
+    `${tmpPath}/flaky.py`
   );
   await page.contents.uploadContent('def main(**kwargs):\n    return True, {}\n', 'text', `${tmpPath}/after.py`);
   await page.contents.uploadContent('', 'text', `${tmpPath}/fail-once`);
-  const task = (name: string, args: Record<string, unknown>) => ({ kind: 'task', name, code: `${folder}/${name}.py`, args, resources: '1:local:1m' });
+  const task = (name: string, args: Record<string, unknown>) => ({
+    kind: 'task',
+    name,
+    code: `${folder}/${name}.py`,
+    args,
+    resources: '1:local:1m'
+  });
   const workflowId = await perqueue.submit('menus', {
     kind: 'workflow',
     name: 'menus',
     nodes: [
       { id: 'flaky', node: task('flaky', { n: 1 }), parents: [] },
-      { id: 'after', node: task('after', { own: 2, shared: 'own' }), parents: ['flaky'] },
-    ],
+      { id: 'after', node: task('after', { own: 2, shared: 'own' }), parents: ['flaky'] }
+    ]
   });
-  await expect.poll(async () => (await perqueue.entries(workflowId)).map((e) => e.state).sort(), { timeout: 30_000 }).toEqual(['blocked', 'failed']);
+  await expect
+    .poll(async () => (await perqueue.entries(workflowId)).map(e => e.state).sort(), { timeout: 30_000 })
+    .toEqual(['blocked', 'failed']);
 
   await page.goto();
-  await page.evaluate((id) => (window as any).jupyterapp.commands.execute('perqueue:open-workflow', { workflowId: id }), workflowId);
+  await page.evaluate(
+    id => (window as any).jupyterapp.commands.execute('perqueue:open-workflow', { workflowId: id }),
+    workflowId
+  );
   const panel = page.locator(`.jp-PerQueue-graph[data-workflow-id="${workflowId}"]`);
 
   // The legend: a toggle in the corner, listing each family with its states.
@@ -66,7 +77,9 @@ test('a right-click on a failed node retries it; the child shows its merged inpu
   await expect(panel.locator('.jp-PerQueue-details-title')).toHaveText('flaky');
   await item('Retry Entry').click();
 
-  await expect.poll(async () => (await perqueue.entries(workflowId)).map((e) => e.state), { timeout: 30_000 }).toEqual(['succeeded', 'succeeded']);
+  await expect
+    .poll(async () => (await perqueue.entries(workflowId)).map(e => e.state), { timeout: 30_000 })
+    .toEqual(['succeeded', 'succeeded']);
 
   // The child received its own args overlaid with the parent's data.
   const after = await graphNodePoint(page, workflowId, 'after');
@@ -85,7 +98,7 @@ test('Show PerQueue Entry is in the palette and brings the entry into view', asy
     name: 'shown-entry',
     code: `${folder}/hello.py`,
     args: { who: 'palette' },
-    resources: '1:local:1m',
+    resources: '1:local:1m'
   });
   const [entry] = await perqueue.entries(workflowId);
   await page.goto();

@@ -20,12 +20,16 @@ const EXAMPLES = path.join(ROOT, 'examples');
 const IMAGES = path.join(ROOT, 'docs', 'guide', 'img');
 
 /** `pql` in the test server's project, with the given environment; its stdout. */
-function pql(project: string, args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string } {
+function pql(
+  project: string,
+  args: string[],
+  env: Record<string, string> = {}
+): { status: number | null; stdout: string } {
   const run = spawnSync('pql', [...args, '--project', project], {
     cwd: project,
     env: { ...process.env, ...env },
     encoding: 'utf8',
-    timeout: 180_000,
+    timeout: 180_000
   });
   if (run.error) {
     throw run.error;
@@ -45,7 +49,10 @@ function submitExample(project: string, example: string, env: Record<string, str
 /** Wait until a workflow stops changing (succeeded, or stopped with discarded/skipped entries). */
 function waitFor(project: string, workflowId: number, seconds = 150): void {
   const run = pql(project, ['wait', String(workflowId), '--timeout', String(seconds)]);
-  expect(run.status === 0 || run.status === 1, `pql wait ${workflowId}: exit ${run.status}\n${run.stdout}`).toBeTruthy();
+  expect(
+    run.status === 0 || run.status === 1,
+    `pql wait ${workflowId}: exit ${run.status}\n${run.stdout}`
+  ).toBeTruthy();
 }
 
 /** Notifications come and go: keep them out of the pictures. */
@@ -80,7 +87,7 @@ test.describe.serial('The user guide', () => {
     await expect(items).toHaveCount(1, { timeout: 90_000 });
     await expect(items.first()).toContainText('label');
     const stepId = Number(await items.first().getAttribute('data-entry-id'));
-    const waiting = (await perqueue.entries(workflowId)).find((e) => e.id === stepId)!;
+    const waiting = (await perqueue.entries(workflowId)).find(e => e.id === stepId)!;
     expect(waiting.name).toBe('label');
     expect(waiting.state).toBe('awaiting_input');
     await capture(page, 'human-steps-panel.png');
@@ -98,15 +105,15 @@ test.describe.serial('The user guide', () => {
     await expect(board).toBeVisible({ timeout: 60_000 });
     await expect(board.locator('.pq-label-image').first()).toBeVisible();
     await expect(panel.locator('.jp-OutputArea-output', { hasText: 'sent masks for images' })).toHaveCount(1, {
-      timeout: 60_000,
+      timeout: 60_000
     });
     await expect(status).toHaveText(`Step #${stepId} answered`, { timeout: 30_000 });
 
     // The step succeeded with the person's answer, and the loop goes on with training.
     await expect
-      .poll(async () => (await perqueue.entries(workflowId)).find((e) => e.id === stepId)?.state, { timeout: 30_000 })
+      .poll(async () => (await perqueue.entries(workflowId)).find(e => e.id === stepId)?.state, { timeout: 30_000 })
       .toBe('succeeded');
-    const answered = (await perqueue.entries(workflowId)).find((e) => e.id === stepId)!;
+    const answered = (await perqueue.entries(workflowId)).find(e => e.id === stepId)!;
     expect(answered.completedBy).toBe(notebookUser());
     expect(answered.completedBy).not.toBe('timeout');
     expect(answered.data?.annotator).toBe('notebook');
@@ -115,14 +122,15 @@ test.describe.serial('The user guide', () => {
       .poll(
         async () =>
           (await perqueue.entries(workflowId)).find(
-            (e) => e.name === 'train' && e.id > stepId && JSON.stringify(e.iteration) === JSON.stringify(waiting.iteration),
+            e =>
+              e.name === 'train' && e.id > stepId && JSON.stringify(e.iteration) === JSON.stringify(waiting.iteration)
           )?.state,
-        { timeout: 60_000 },
+        { timeout: 60_000 }
       )
       .toMatch(/^(running|succeeded)$/);
 
     // The labelling view, for the guide.
-    await board.evaluate((node) => node.scrollIntoView({ block: 'start' }));
+    await board.evaluate(node => node.scrollIntoView({ block: 'start' }));
     await page.waitForTimeout(500);
     await capture(page, 'label-notebook.png');
   });
@@ -141,15 +149,17 @@ test.describe.serial('The user guide', () => {
       const item = page.locator(`.jp-PerQueue-workflow[data-workflow-id="${id}"]`);
       await expect(item.locator('.jp-PerQueue-progress')).toBeVisible({ timeout: 30_000 });
     }
-    await expect(page.locator(`.jp-PerQueue-workflow[data-workflow-id="${screening}"] .jp-PerQueue-workflow-name`)).toHaveText(
-      'screening-20',
-    );
+    await expect(
+      page.locator(`.jp-PerQueue-workflow[data-workflow-id="${screening}"] .jp-PerQueue-workflow-name`)
+    ).toHaveText('screening-20');
     await capture(page, 'workflows-sidebar.png');
 
     // The quick-start workflow's graph, finished.
     await page.locator(`.jp-PerQueue-workflow[data-workflow-id="${quickstart}"]`).click();
     const quick = page.locator(`.jp-PerQueue-graph[data-workflow-id="${quickstart}"]`);
-    await expect(quick.locator('.jp-PerQueue-graph-canvas')).toHaveAttribute('data-layout-runs', /[1-9]/, { timeout: 30_000 });
+    await expect(quick.locator('.jp-PerQueue-graph-canvas')).toHaveAttribute('data-layout-runs', /[1-9]/, {
+      timeout: 30_000
+    });
     const count = (await perqueue.entries(quickstart)).length;
     await expect(quick).toHaveAttribute('data-entry-count', String(count));
     await page.locator('.jp-ToolbarButtonComponent:visible', { hasText: 'Fit' }).first().click();
@@ -159,7 +169,9 @@ test.describe.serial('The user guide', () => {
     // The screening example with its width groups collapsed.
     await page.locator(`.jp-PerQueue-workflow[data-workflow-id="${screening}"]`).click();
     const screen = page.locator(`.jp-PerQueue-graph[data-workflow-id="${screening}"]:visible`);
-    await expect(screen.locator('.jp-PerQueue-graph-canvas')).toHaveAttribute('data-layout-runs', /[1-9]/, { timeout: 30_000 });
+    await expect(screen.locator('.jp-PerQueue-graph-canvas')).toHaveAttribute('data-layout-runs', /[1-9]/, {
+      timeout: 30_000
+    });
     await page.locator('.jp-ToolbarButtonComponent:visible', { hasText: 'Collapse groups' }).first().click();
     await page.waitForTimeout(1000);
     await page.locator('.jp-ToolbarButtonComponent:visible', { hasText: 'Fit' }).first().click();
@@ -168,12 +180,12 @@ test.describe.serial('The user guide', () => {
 
     // The details of a discarded neb.py entry.
     await page.locator('.jp-ToolbarButtonComponent:visible', { hasText: 'Expand groups' }).first().click();
-    const neb = (await perqueue.entries(screening)).find((e) => e.name === 'neb.py' && e.state === 'discarded');
+    const neb = (await perqueue.entries(screening)).find(e => e.name === 'neb.py' && e.state === 'discarded');
     expect(neb, 'a discarded neb.py entry in the screening example').toBeDefined();
-    await page.evaluate(
-      (args) => (window as any).jupyterapp.commands.execute('perqueue:show-entry', args),
-      { workflowId: screening, entryId: neb!.id },
-    );
+    await page.evaluate(args => (window as any).jupyterapp.commands.execute('perqueue:show-entry', args), {
+      workflowId: screening,
+      entryId: neb!.id
+    });
     const details = screen.locator('.jp-PerQueue-details');
     await expect(details.locator('.jp-PerQueue-details-title')).toContainText('neb', { timeout: 30_000 });
     await expect(details).toContainText('Inputs');
@@ -191,19 +203,19 @@ test.describe.serial('The user guide', () => {
         'import importlib.util',
         '',
         `_spec = importlib.util.spec_from_file_location("_active_learning_submit", ${JSON.stringify(
-          path.join(EXAMPLES, 'active_learning', 'submit.py'),
+          path.join(EXAMPLES, 'active_learning', 'submit.py')
         )})`,
         '_module = importlib.util.module_from_spec(_spec)',
         '_spec.loader.exec_module(_module)',
         'build = _module.build',
-        '',
+        ''
       ].join('\n'),
       'text',
-      `${tmpPath}/submit.py`,
+      `${tmpPath}/submit.py`
     );
     const cells = JSON.parse(source).cells as { cell_type: string; source: string[] | string }[];
     const text = (c: { source: string[] | string }) => (Array.isArray(c.source) ? c.source.join('') : c.source);
-    const submitCell = cells.findIndex((c) => c.cell_type === 'code' && text(c).includes('.submit('));
+    const submitCell = cells.findIndex(c => c.cell_type === 'code' && text(c).includes('.submit('));
     expect(submitCell).toBeGreaterThan(0);
 
     await page.goto(`tree/${tmpPath}`);
@@ -241,11 +253,17 @@ test.describe.serial('The user guide', () => {
         description: 'Look at the relaxed structure before it goes to the expensive step.',
         required: ['quality'],
         properties: {
-          quality: { type: 'integer', title: 'Quality', description: '1 (unusable) to 5 (perfect)', minimum: 1, maximum: 5 },
+          quality: {
+            type: 'integer',
+            title: 'Quality',
+            description: '1 (unusable) to 5 (perfect)',
+            minimum: 1,
+            maximum: 5
+          },
           comment: { type: 'string', title: 'Comment' },
-          rerun: { type: 'boolean', title: 'Relax it again with tighter settings' },
-        },
-      },
+          rerun: { type: 'boolean', title: 'Relax it again with tighter settings' }
+        }
+      }
     };
     const root = { kind: 'workflow', name: 'review', nodes: [{ id: 'review', node: review, parents: [] }] };
     const workflowId = await perqueue.submit('review', root);
@@ -270,7 +288,7 @@ test.describe.serial('The user guide', () => {
     await dialog.getByRole('button', { name: 'Approve', exact: true }).click();
     await expect(dialog).toHaveCount(0);
     await expect
-      .poll(async () => (await perqueue.entries(workflowId)).find((e) => e.id === stepId)?.data, { timeout: 30_000 })
+      .poll(async () => (await perqueue.entries(workflowId)).find(e => e.id === stepId)?.data, { timeout: 30_000 })
       .toEqual({ quality: 2, comment: 'Two atoms too close at the surface.' });
   });
 

@@ -33,11 +33,18 @@ test.beforeAll(async () => {
   const uiTests = path.resolve(__dirname, '..');
   server = spawn(
     'jupyter',
-    ['notebook', '--config', path.join(uiTests, 'jupyter_server_test_config.py'), `--port=${port}`, '--ServerApp.port_retries=0', '--no-browser'],
-    { cwd: uiTests, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      'notebook',
+      '--config',
+      path.join(uiTests, 'jupyter_server_test_config.py'),
+      `--port=${port}`,
+      '--ServerApp.port_retries=0',
+      '--no-browser'
+    ],
+    { cwd: uiTests, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] }
   );
-  server.stdout?.on('data', (d) => (output += d));
-  server.stderr?.on('data', (d) => (output += d));
+  server.stdout?.on('data', d => (output += d));
+  server.stderr?.on('data', d => (output += d));
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (server.exitCode !== null) {
@@ -54,35 +61,38 @@ test.beforeAll(async () => {
     if (Date.now() > deadline) {
       throw new Error(`jupyter notebook did not start:\n${output}`);
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise(r => setTimeout(r, 500));
   }
 });
 
 test.afterAll(async () => {
   if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server!.once('exit', r));
+    const exited = new Promise(r => server!.once('exit', r));
     server.kill('SIGTERM'); // the test configuration stops the project's bridge on exit
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+    await Promise.race([exited, new Promise(r => setTimeout(r, 20_000))]);
     if (server.exitCode === null) {
       server.kill('SIGKILL');
     }
   }
 });
 
-test('Notebook 7: a cell submits a workflow and its graph widget follows it to the end', async ({ page, request }, info) => {
+test('Notebook 7: a cell submits a workflow and its graph widget follows it to the end', async ({
+  page,
+  request
+}, info) => {
   const source = [
     'from perqueue_lab import connect, Task, Workflow',
     'h = connect().submit(Workflow([Task("hello.py", {}, "1:local:1m"), Task("hello.py", name="again")]), name="in-notebook-7")',
-    'h',
+    'h'
   ].join('\n');
   const notebook = {
     cells: [{ cell_type: 'code', execution_count: null, id: 'submit', metadata: {}, outputs: [], source }],
     metadata: { kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' } },
     nbformat: 4,
-    nbformat_minor: 5,
+    nbformat_minor: 5
   };
   const put = await request.put(`${base}/api/contents/notebook7.ipynb`, {
-    data: { type: 'notebook', format: 'json', content: notebook },
+    data: { type: 'notebook', format: 'json', content: notebook }
   });
   expect(put.ok(), await put.text()).toBeTruthy();
 
@@ -97,7 +107,7 @@ test('Notebook 7: a cell submits a workflow and its graph widget follows it to t
         const sessions = await (await request.get(`${base}/api/sessions`)).json();
         return sessions.find((s: any) => s.path === 'notebook7.ipynb')?.kernel?.execution_state;
       },
-      { timeout: 60_000 },
+      { timeout: 60_000 }
     )
     .toBe('idle');
   await cell.locator('.jp-InputArea-editor').click();

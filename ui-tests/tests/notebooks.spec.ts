@@ -17,7 +17,7 @@ function chain(name: string, nodes: [string, unknown][]): unknown {
   return {
     kind: 'workflow',
     name,
-    nodes: nodes.map(([id, node], i) => ({ id, node, parents: i ? [nodes[i - 1][0]] : [] })),
+    nodes: nodes.map(([id, node], i) => ({ id, node, parents: i ? [nodes[i - 1][0]] : [] }))
   };
 }
 
@@ -33,18 +33,24 @@ function notebook(cells: { source: string; tags?: string[] }[]): string {
       id: `cell-${i}`,
       metadata: c.tags ? { tags: c.tags } : {},
       outputs: [],
-      source: c.source,
+      source: c.source
     })),
     metadata: { kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' } },
     nbformat: 4,
-    nbformat_minor: 5,
+    nbformat_minor: 5
   });
 }
 
 /** Writes text files into the test's folder; that folder as the bridge sees it (inside the project). */
-async function filesInTestFolder(page: IJupyterLabPageFixture, perqueue: PerQueueHelper, tmpPath: string, files: Record<string, string>): Promise<string> {
+async function filesInTestFolder(
+  page: IJupyterLabPageFixture,
+  perqueue: PerQueueHelper,
+  tmpPath: string,
+  files: Record<string, string>
+): Promise<string> {
   const project = await perqueue.projectDir();
-  for (const [name, text] of Object.entries(files)) await page.contents.uploadContent(text, 'text', `${tmpPath}/${name}`);
+  for (const [name, text] of Object.entries(files))
+    await page.contents.uploadContent(text, 'text', `${tmpPath}/${name}`);
   return `${project}/${tmpPath}`;
 }
 
@@ -52,12 +58,12 @@ test.describe('Notebooks', () => {
   test('a cell submits a workflow and its graph widget follows it live, kernel busy or restarted', async ({
     page,
     request,
-    tmpPath,
+    tmpPath
   }) => {
     await page.contents.uploadContent(
       'import time\n\ndef main(x=0, **kwargs):\n    time.sleep(4)\n    return True, {"x": x + 1}\n',
       'text',
-      `${tmpPath}/slow.py`,
+      `${tmpPath}/slow.py`
     );
     await page.goto(`tree/${tmpPath}`);
     await page.notebook.createNew('graph.ipynb');
@@ -68,8 +74,8 @@ test.describe('Notebooks', () => {
         'from perqueue_lab import connect, Task, Workflow',
         'wf = Workflow([Task("slow.py", {"x": 1}, "1:local:1m"), Task("slow.py", name="again")])',
         'h = connect().submit(wf, name="from-a-notebook")',
-        'h',
-      ].join('\n'),
+        'h'
+      ].join('\n')
     );
     // The next cell keeps the kernel busy while the workflow runs.
     await page.notebook.addCell('code', 'import time\ntime.sleep(30)');
@@ -92,7 +98,7 @@ test.describe('Notebooks', () => {
     // The kernel restarts while the second task runs: the graph stays and follows it to the end.
     // (Through the REST API: Galata's kernel bookkeeping answers the menu's restart badly.)
     const kernelId = await page.evaluate(
-      () => (window as any).jupyterapp.shell.currentWidget.sessionContext.session.kernel.id as string,
+      () => (window as any).jupyterapp.shell.currentWidget.sessionContext.session.kernel.id as string
     );
     const restarted = await request.post(`/api/kernels/${kernelId}/restart`);
     expect(restarted.ok(), await restarted.text()).toBeTruthy();
@@ -116,19 +122,21 @@ test.describe('Human steps', () => {
   test('a labelling loop: the step waits, its notebook opens from the panel, Approve goes on, Reject discards', async ({
     page,
     tmpPath,
-    perqueue,
+    perqueue
   }) => {
     const folder = await filesInTestFolder(page, perqueue, tmpPath, {
-      'propose.py': 'def main(pq_iteration=None, **kwargs):\n    return True, {"sample": f"img-{pq_iteration[-1]}.png"}\n',
-      'check.py': 'def main(label=None, **kwargs):\n    return True, {"pq_toggle_key": label == "stop", "label": label}\n',
+      'propose.py':
+        'def main(pq_iteration=None, **kwargs):\n    return True, {"sample": f"img-{pq_iteration[-1]}.png"}\n',
+      'check.py':
+        'def main(label=None, **kwargs):\n    return True, {"pq_toggle_key": label == "stop", "label": label}\n',
       'label.ipynb': notebook([
         { source: 'sample = None', tags: ['parameters'] },
         {
           source:
             '# A labelling stand-in: a person would look at the sample here.\n' +
-            'print("labelling", sample)\nresult = {"label": "cat", "sample": sample}',
-        },
-      ]),
+            'print("labelling", sample)\nresult = {"label": "cat", "sample": sample}'
+        }
+      ])
     });
     await page.goto(`tree/${tmpPath}`);
 
@@ -139,8 +147,8 @@ test.describe('Human steps', () => {
       body: chain('iteration', [
         ['propose', task(`${folder}/propose.py`)],
         ['label', { kind: 'manual', name: 'label', args: {}, notebook: `${folder}/label.ipynb`, onReject: 'discard' }],
-        ['check', task(`${folder}/check.py`)],
-      ]),
+        ['check', task(`${folder}/check.py`)]
+      ])
     };
     const workflowId = await perqueue.submit('labelling', chain('labelling', [['loop', loop]]));
 
@@ -169,13 +177,13 @@ test.describe('Human steps', () => {
     await expect(status).toHaveText(`Step #${first} answered`);
 
     await expect
-      .poll(async () => (await perqueue.entries(workflowId)).find((e) => e.id === first)?.state, { timeout: 20_000 })
+      .poll(async () => (await perqueue.entries(workflowId)).find(e => e.id === first)?.state, { timeout: 20_000 })
       .toBe('succeeded');
     const afterApprove = await perqueue.entries(workflowId);
-    expect(afterApprove.find((e) => e.id === first)?.data).toEqual({ label: 'cat', sample: 'img-0.png' });
+    expect(afterApprove.find(e => e.id === first)?.data).toEqual({ label: 'cat', sample: 'img-0.png' });
     await expect
-      .poll(async () => (await perqueue.entries(workflowId)).find((e) => e.name === 'check.py')?.data?.label, {
-        timeout: 20_000,
+      .poll(async () => (await perqueue.entries(workflowId)).find(e => e.name === 'check.py')?.data?.label, {
+        timeout: 20_000
       })
       .toBe('cat');
 
@@ -183,7 +191,7 @@ test.describe('Human steps', () => {
     await expect(items).toHaveCount(1, { timeout: 20_000 });
     await expect(items.first()).not.toHaveAttribute('data-entry-id', String(first));
     const second = Number(await items.first().getAttribute('data-entry-id'));
-    const next = (await perqueue.entries(workflowId)).find((e) => e.id === second)!;
+    const next = (await perqueue.entries(workflowId)).find(e => e.id === second)!;
     expect(next.iteration).toEqual([1]);
 
     // Reject, with a reason, from the panel: the branch is discarded.
@@ -192,17 +200,17 @@ test.describe('Human steps', () => {
     await page.locator('.jp-Dialog .jp-mod-accept').click();
     await expect(items).toHaveCount(0);
     await expect
-      .poll(async () => (await perqueue.entries(workflowId)).find((e) => e.id === second)?.state, { timeout: 20_000 })
+      .poll(async () => (await perqueue.entries(workflowId)).find(e => e.id === second)?.state, { timeout: 20_000 })
       .toBe('discarded');
   });
 
   test('steps of two workflows wait together; a timeout applies the default; Approve takes an edited result', async ({
     page,
     tmpPath,
-    perqueue,
+    perqueue
   }) => {
     const folder = await filesInTestFolder(page, perqueue, tmpPath, {
-      'use.py': 'def main(decision=None, **kwargs):\n    return True, {"seen": decision}\n',
+      'use.py': 'def main(decision=None, **kwargs):\n    return True, {"seen": decision}\n'
     });
     await page.goto(`tree/${tmpPath}`);
     await page.sidebar.openTab('perqueue-approvals');
@@ -211,18 +219,25 @@ test.describe('Human steps', () => {
       'patient',
       chain('patient', [
         ['review', { kind: 'manual', name: 'review', args: {}, onReject: 'fail' }],
-        ['use', task(`${folder}/use.py`)],
-      ]),
+        ['use', task(`${folder}/use.py`)]
+      ])
     );
     const hurried = await perqueue.submit(
       'hurried',
       chain('hurried', [
         [
           'quick-look',
-          { kind: 'manual', name: 'quick-look', args: {}, timeout: 6, default: { decision: 'keep' }, onReject: 'discard' },
+          {
+            kind: 'manual',
+            name: 'quick-look',
+            args: {},
+            timeout: 6,
+            default: { decision: 'keep' },
+            onReject: 'discard'
+          }
         ],
-        ['use', task(`${folder}/use.py`)],
-      ]),
+        ['use', task(`${folder}/use.py`)]
+      ])
     );
 
     const waitingFor = (workflowId: number) => page.locator(`.jp-PerQueue-approval[data-workflow-id="${workflowId}"]`);
@@ -234,14 +249,14 @@ test.describe('Human steps', () => {
     // No answer: the default applies at the timeout and what follows uses it.
     await expect(waitingFor(hurried)).toHaveCount(0, { timeout: 20_000 });
     await expect
-      .poll(async () => (await perqueue.entries(hurried)).find((e) => e.name === 'use.py')?.state, { timeout: 20_000 })
+      .poll(async () => (await perqueue.entries(hurried)).find(e => e.name === 'use.py')?.state, { timeout: 20_000 })
       .toBe('succeeded');
     const timedOut = await perqueue.entries(hurried);
-    const step = timedOut.find((e) => e.name === 'quick-look')!;
+    const step = timedOut.find(e => e.name === 'quick-look')!;
     expect(step.state).toBe('succeeded');
     expect(step.data).toEqual({ decision: 'keep' });
     expect(step.completedBy).toBe('timeout');
-    expect(timedOut.find((e) => e.name === 'use.py')?.data).toEqual({ seen: 'keep' });
+    expect(timedOut.find(e => e.name === 'use.py')?.data).toEqual({ seen: 'keep' });
 
     // Approve with a result typed in the dialog; an invalid one is refused with the reason.
     await expect(waitingFor(patient)).toHaveCount(1);
@@ -254,14 +269,14 @@ test.describe('Human steps', () => {
     await page.locator('.jp-Dialog .jp-mod-accept').click();
     await expect(waitingFor(patient)).toHaveCount(0);
     await expect
-      .poll(async () => (await perqueue.entries(patient)).find((e) => e.name === 'use.py')?.data, { timeout: 20_000 })
+      .poll(async () => (await perqueue.entries(patient)).find(e => e.name === 'use.py')?.data, { timeout: 20_000 })
       .toEqual({ seen: '<b>drop</b>' });
   });
 });
 
-test('Approve starts from the step\'s default and records the server\'s user, not a collaborator name', async ({
+test("Approve starts from the step's default and records the server's user, not a collaborator name", async ({
   page,
-  perqueue,
+  perqueue
 }) => {
   await page.goto();
   await page.sidebar.openTab('perqueue-approvals');
@@ -271,7 +286,7 @@ test('Approve starts from the step\'s default and records the server\'s user, no
     args: {},
     timeout: 3600,
     default: { decision: 'keep', score: 3 },
-    onReject: 'discard',
+    onReject: 'discard'
   });
   const waiting = page.locator(`.jp-PerQueue-approval[data-workflow-id="${workflowId}"]`);
   await expect(waiting).toHaveCount(1);
@@ -283,19 +298,29 @@ test('Approve starts from the step\'s default and records the server\'s user, no
   await expect(waiting).toHaveCount(0);
   // The account that runs the Jupyter server (this process's user: Galata starts it), which is
   // who holds its token; JupyterLab's own name for this browser is a made-up "Anonymous …".
-  const account = process.env.JUPYTERHUB_USER || process.env.LOGNAME || process.env.USER || process.env.LNAME || process.env.USERNAME || os.userInfo().username;
+  const account =
+    process.env.JUPYTERHUB_USER ||
+    process.env.LOGNAME ||
+    process.env.USER ||
+    process.env.LNAME ||
+    process.env.USERNAME ||
+    os.userInfo().username;
   await expect.poll(async () => (await perqueue.entries(workflowId))[0]?.state, { timeout: 20_000 }).toBe('succeeded');
   const [step] = await perqueue.entries(workflowId);
   expect(step.data).toEqual({ decision: 'keep', score: 3 });
   expect(step.completedBy).toBe(account);
-  const collaborator = await page.evaluate(() => (window as any).jupyterapp.serviceManager.user?.identity?.display_name ?? '');
+  const collaborator = await page.evaluate(
+    () => (window as any).jupyterapp.serviceManager.user?.identity?.display_name ?? ''
+  );
   expect(step.completedBy).not.toBe(collaborator);
 });
 
 test('the human step commands are in the palette', async ({ page }) => {
   await page.goto();
   const registered = await page.evaluate(() =>
-    ['perqueue:open-step', 'perqueue:approve', 'perqueue:reject'].map((id) => (window as any).jupyterapp.commands.hasCommand(id)),
+    ['perqueue:open-step', 'perqueue:approve', 'perqueue:reject'].map(id =>
+      (window as any).jupyterapp.commands.hasCommand(id)
+    )
   );
   expect(registered).toEqual([true, true, true]);
   await page.keyboard.press('Control+Shift+C');
@@ -308,13 +333,13 @@ test('the human step commands are in the palette', async ({ page }) => {
 
 test('without ipywidgets in the page the Workflows sidebar and the Human steps panel still work', async ({ page }) => {
   // jupyterlab_widgets provides @jupyter-widgets/base and the widget registry: keep it out.
-  await page.route(/\/lab\/extensions\/@jupyter-widgets\/jupyterlab-manager\/.*/, (route) => route.abort());
+  await page.route(/\/lab\/extensions\/@jupyter-widgets\/jupyterlab-manager\/.*/, route => route.abort());
   const messages: string[] = [];
-  page.on('console', (message) => messages.push(message.text()));
+  page.on('console', message => messages.push(message.text()));
   await page.goto();
   await page.sidebar.openTab('perqueue-workflows');
   await expect(page.locator('.jp-PerQueue-sidebar')).toBeVisible();
   await page.sidebar.openTab('perqueue-approvals');
   await expect(page.locator('.jp-PerQueue-approvals')).toBeVisible();
-  await expect.poll(() => messages.some((m) => m.includes('the notebook graph widget is off'))).toBe(true);
+  await expect.poll(() => messages.some(m => m.includes('the notebook graph widget is off'))).toBe(true);
 });

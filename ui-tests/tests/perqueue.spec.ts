@@ -14,7 +14,7 @@ test.describe('PerQueue Lab', () => {
       name,
       code: `${projectDir}/hello.py`,
       args: { who: name },
-      resources: '1:local:1m',
+      resources: '1:local:1m'
     });
     const spec = {
       specVersion: 1,
@@ -24,9 +24,9 @@ test.describe('PerQueue Lab', () => {
         name: 'ui-test',
         nodes: [
           { id: 'first', node: task('first'), parents: [] },
-          { id: 'second', node: task('second'), parents: ['first'] },
-        ],
-      },
+          { id: 'second', node: task('second'), parents: ['first'] }
+        ]
+      }
     };
     const workflowId = await perqueue.submitSpec(spec);
 
@@ -43,7 +43,7 @@ test.describe('PerQueue Lab', () => {
     await expect(canvas).toHaveAttribute('data-layout-runs', /[1-9]/);
 
     // Cytoscape draws on a canvas: click where it put the first entry.
-    const target = await page.evaluate((id) => {
+    const target = await page.evaluate(id => {
       const widget = (window as any).jupyterapp.shell.currentWidget;
       const graph = widget.content;
       if (graph.workflowId !== id) {

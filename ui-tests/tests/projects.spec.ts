@@ -18,7 +18,13 @@ test('the sidebar shows another project below the served folder, and back', asyn
   execFileSync('pql', ['init', '--project', second]);
   try {
     writeFileSync(join(second, 'hi.py'), 'def main(**kw):\n    return True, {"hi": 1}\n');
-    const task = (code: string, label: string) => ({ kind: 'task', name: label, code, args: {}, resources: '1:local:1m' });
+    const task = (code: string, label: string) => ({
+      kind: 'task',
+      name: label,
+      code,
+      args: {},
+      resources: '1:local:1m'
+    });
     const there = await perqueue.submit('in-the-second-project', task(join(second, 'hi.py'), 'hi'), name);
     const here = await perqueue.submit('in-the-served-project', task(join(root, 'hello.py'), 'hello'));
 

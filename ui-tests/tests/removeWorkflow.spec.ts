@@ -6,13 +6,23 @@ import { expect, test } from './helpers/perqueue';
 
 test.use({ autoGoto: false });
 
-test('a finished workflow is removed from the sidebar menu; one waiting for a person is not', async ({ page, perqueue }) => {
+test('a finished workflow is removed from the sidebar menu; one waiting for a person is not', async ({
+  page,
+  perqueue
+}) => {
   const dir = await perqueue.projectDir();
   const hello = { kind: 'task', name: 'hello', code: `${dir}/hello.py`, args: { who: 'rm' }, resources: '1:local:1m' };
   const done = await perqueue.submit('to-remove', hello);
-  const waiting = await perqueue.submit('needs-a-person', { kind: 'manual', name: 'check', args: {}, onReject: 'fail' });
+  const waiting = await perqueue.submit('needs-a-person', {
+    kind: 'manual',
+    name: 'check',
+    args: {},
+    onReject: 'fail'
+  });
   await expect.poll(async () => (await perqueue.entries(done))[0]?.state, { timeout: 30_000 }).toBe('succeeded');
-  await expect.poll(async () => (await perqueue.entries(waiting))[0]?.state, { timeout: 30_000 }).toBe('awaiting_input');
+  await expect
+    .poll(async () => (await perqueue.entries(waiting))[0]?.state, { timeout: 30_000 })
+    .toBe('awaiting_input');
 
   await page.goto();
   await page.sidebar.openTab('perqueue-workflows');

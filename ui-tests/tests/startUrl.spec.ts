@@ -36,7 +36,7 @@ function printedUrl(child: ChildProcess, output: string[], port: number): Promis
     };
     child.stdout!.on('data', look);
     child.stderr!.on('data', look);
-    child.on('exit', (code) => fail(new Error(`start.sh exited with ${code}:\n${output.join('')}`)));
+    child.on('exit', code => fail(new Error(`start.sh exited with ${code}:\n${output.join('')}`)));
   });
 }
 
@@ -47,7 +47,7 @@ test('the address start.sh prints opens JupyterLab logged in on the quick-start 
   const output: string[] = [];
   const child = spawn(join(REPO, 'scripts/start.sh'), ['--no-browser'], {
     env: { ...process.env, PQ_SKIP_INSTALL: '1', PQ_DEMO_DIR: demo, PQ_PORT: String(port) },
-    detached: true,
+    detached: true
   });
   try {
     const url = await printedUrl(child, output, port);
@@ -84,7 +84,9 @@ test('the address start.sh prints opens JupyterLab logged in on the quick-start 
         // already gone
       }
     }
-    spawnSync(join(REPO, '.venv/bin/pql'), ['daemon', 'stop', '--project', demo], { env: { ...process.env, PATH: `${join(REPO, '.venv/bin')}:${process.env.PATH}` } });
+    spawnSync(join(REPO, '.venv/bin/pql'), ['daemon', 'stop', '--project', demo], {
+      env: { ...process.env, PATH: `${join(REPO, '.venv/bin')}:${process.env.PATH}` }
+    });
     rmSync(demo, { recursive: true, force: true });
   }
 });

@@ -9,9 +9,30 @@ test.use({ autoGoto: false });
 const CREATED = 1_700_000_000_000;
 
 const SUMMARIES = [
-  { id: 9101, name: 'screening', createdAt: CREATED, total: 8, counts: { succeeded: 4, running: 1, failed: 1, blocked: 1, waiting: 1 }, state: 'failed' },
-  { id: 9102, name: 'active-learning', createdAt: CREATED, total: 5, counts: { awaiting_input: 1, succeeded: 4 }, state: 'awaiting_input' },
-  { id: 9103, name: 'relaxations', createdAt: CREATED, total: 12, counts: { succeeded: 11, discarded: 1 }, state: 'succeeded' },
+  {
+    id: 9101,
+    name: 'screening',
+    createdAt: CREATED,
+    total: 8,
+    counts: { succeeded: 4, running: 1, failed: 1, blocked: 1, waiting: 1 },
+    state: 'failed'
+  },
+  {
+    id: 9102,
+    name: 'active-learning',
+    createdAt: CREATED,
+    total: 5,
+    counts: { awaiting_input: 1, succeeded: 4 },
+    state: 'awaiting_input'
+  },
+  {
+    id: 9103,
+    name: 'relaxations',
+    createdAt: CREATED,
+    total: 12,
+    counts: { succeeded: 11, discarded: 1 },
+    state: 'succeeded'
+  }
 ];
 
 function screening() {
@@ -24,7 +45,7 @@ function screening() {
     templateId,
     index,
     iteration: [],
-    groupId: index.length ? 2 : null,
+    groupId: index.length ? 2 : null
   });
   return {
     workflow: { id: 9101, name: 'screening', createdAt: CREATED },
@@ -36,7 +57,7 @@ function screening() {
       node(6, 'score.py', 'blocked', [1], 4),
       node(7, 'relax.py', 'running', [2], 3),
       node(8, 'score.py', 'waiting', [2], 4),
-      node(9, 'collect.py', 'succeeded'),
+      node(9, 'collect.py', 'succeeded')
     ],
     edges: [
       { child: 3, parent: 1, join: null },
@@ -47,14 +68,14 @@ function screening() {
       { child: 8, parent: 7, join: null },
       { child: 9, parent: 4, join: 1 },
       { child: 9, parent: 6, join: 1 },
-      { child: 9, parent: 8, join: 1 },
-    ],
+      { child: 9, parent: 8, join: 1 }
+    ]
   };
 }
 
 async function cannedBridge(page: IJupyterLabPageFixture): Promise<void> {
-  await page.route(/\/perqueue\/api\/workflows(\?.*)?$/, (route) => route.fulfill({ json: SUMMARIES }));
-  await page.route(/\/perqueue\/api\/workflows\/9101(\?.*)?$/, (route) => route.fulfill({ json: screening() }));
+  await page.route(/\/perqueue\/api\/workflows(\?.*)?$/, route => route.fulfill({ json: SUMMARIES }));
+  await page.route(/\/perqueue\/api\/workflows\/9101(\?.*)?$/, route => route.fulfill({ json: screening() }));
   // A quiet event stream: nothing from the real bridge changes the pictures.
   await page.routeWebSocket(/\/perqueue\/api\/events\/ws/, () => undefined);
 }
@@ -67,7 +88,9 @@ test('the sidebar and the graph in the light and the dark theme', async ({ page 
   await expect(sidebar.locator('.jp-PerQueue-workflow')).toHaveCount(3);
   const mask = [sidebar.locator('.jp-PerQueue-workflow-meta')];
 
-  await page.evaluate(() => (window as any).jupyterapp.commands.execute('perqueue:open-workflow', { workflowId: 9101 }));
+  await page.evaluate(() =>
+    (window as any).jupyterapp.commands.execute('perqueue:open-workflow', { workflowId: 9101 })
+  );
   const panel = page.locator('.jp-PerQueue-graph[data-workflow-id="9101"]');
   await expect(panel).toHaveAttribute('data-entry-count', '8');
   await expect(panel.locator('.jp-PerQueue-graph-canvas')).toHaveAttribute('data-layout-runs', /[1-9]/);
@@ -79,7 +102,9 @@ test('the sidebar and the graph in the light and the dark theme', async ({ page 
   await expect(panel).toHaveScreenshot('graph-light.png');
 
   const labelColour = () =>
-    page.evaluate(() => (window as any).jupyterapp.shell.currentWidget.content.cytoscape.nodes()[0].style('color') as string);
+    page.evaluate(
+      () => (window as any).jupyterapp.shell.currentWidget.content.cytoscape.nodes()[0].style('color') as string
+    );
   const light = await labelColour();
   await page.theme.setDarkTheme();
   // The graph already open reads the new theme's colours.
@@ -91,7 +116,7 @@ test('the sidebar and the graph in the light and the dark theme', async ({ page 
 
 test('names and outputs that look like HTML are shown as text, never run', async ({ page, perqueue }) => {
   const dialogs: string[] = [];
-  page.on('dialog', (d) => {
+  page.on('dialog', d => {
     dialogs.push(d.message());
     void d.dismiss();
   });
@@ -101,7 +126,7 @@ test('names and outputs that look like HTML are shown as text, never run', async
   await page.contents.uploadContent(
     "def main(**kwargs):\n    return True, {'html': '<img src=x onerror=alert(3)>', 'script': '<script>alert(4)</script>'}\n",
     'text',
-    'xss_task.py',
+    'xss_task.py'
   );
   const spec = {
     specVersion: 1,
@@ -111,11 +136,17 @@ test('names and outputs that look like HTML are shown as text, never run', async
       nodes: [
         {
           id: 'evil',
-          node: { kind: 'task', name: evil, code: `${version.projectDir}/xss_task.py`, args: { note: '<b>bold</b>' }, resources: '1:local:1m' },
-          parents: [],
-        },
-      ],
-    },
+          node: {
+            kind: 'task',
+            name: evil,
+            code: `${version.projectDir}/xss_task.py`,
+            args: { note: '<b>bold</b>' },
+            resources: '1:local:1m'
+          },
+          parents: []
+        }
+      ]
+    }
   };
   const workflowId = await perqueue.submitSpec(spec);
 
@@ -126,9 +157,13 @@ test('names and outputs that look like HTML are shown as text, never run', async
   const panel = page.locator(`.jp-PerQueue-graph[data-workflow-id="${workflowId}"]`);
   const canvas = panel.locator('.jp-PerQueue-graph-canvas');
   await expect(canvas).toHaveAttribute('data-states', 'succeeded:1', { timeout: 60000 });
-  await expect(page.locator('.jp-MainAreaWidget .lm-TabBar-tabLabel, .lm-TabBar-tabLabel', { hasText: evil }).first()).toBeVisible();
+  await expect(
+    page.locator('.jp-MainAreaWidget .lm-TabBar-tabLabel, .lm-TabBar-tabLabel', { hasText: evil }).first()
+  ).toBeVisible();
 
-  const at = await page.evaluate(() => (window as any).jupyterapp.shell.currentWidget.content.cytoscape.nodes()[0].renderedPosition());
+  const at = await page.evaluate(() =>
+    (window as any).jupyterapp.shell.currentWidget.content.cytoscape.nodes()[0].renderedPosition()
+  );
   const box = (await canvas.boundingBox())!;
   await page.mouse.click(box.x + at.x, box.y + at.y);
   const details = panel.locator('.jp-PerQueue-details');

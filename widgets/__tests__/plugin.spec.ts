@@ -27,14 +27,20 @@ interface IRegistered {
 
 function fakeApp(registered: IRegistered[]): JupyterFrontEnd {
   const widgetRegistry = { registerWidget: (widget: IRegistered) => registered.push(widget) };
-  return { commands: new CommandRegistry(), resolveOptionalService: async () => widgetRegistry } as unknown as JupyterFrontEnd;
+  return {
+    commands: new CommandRegistry(),
+    resolveOptionalService: async () => widgetRegistry
+  } as unknown as JupyterFrontEnd;
 }
 
 // The graph's layout worker is a browser Worker started from import.meta.url, which Jest has not.
-jest.mock('../../src/graph/worker/layout', () => ({ OFF_THREAD_LAYOUT_MIN_NODES: Infinity, layoutOffThread: jest.fn() }));
+jest.mock('../../src/graph/worker/layout', () => ({
+  OFF_THREAD_LAYOUT_MIN_NODES: Infinity,
+  layoutOffThread: jest.fn()
+}));
 
 const model = {} as IPerQueueModel;
-const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+const flush = () => new Promise(resolve => setTimeout(resolve, 0));
 
 describe('the notebook widget plugin', () => {
   it('gives the views the model and the graph settings, following their changes', async () => {
@@ -60,7 +66,7 @@ describe('the notebook widget plugin', () => {
   it('registers the WorkflowGraph model and view with the Jupyter widget registry', async () => {
     const registered: IRegistered[] = [];
     await widgetPlugin.activate(fakeApp(registered), model, null);
-    expect(registered.map((r) => [r.name, r.version])).toEqual([[MODULE_NAME, MODULE_VERSION]]);
+    expect(registered.map(r => [r.name, r.version])).toEqual([[MODULE_NAME, MODULE_VERSION]]);
     const classes = (await registered[0].exports()) as Record<string, { model_name?: string; name: string }>;
     expect(Object.keys(classes).sort()).toEqual(['WorkflowGraphModel', 'WorkflowGraphView']);
     expect(classes.WorkflowGraphModel.model_name).toBe('WorkflowGraphModel');

@@ -8,10 +8,10 @@ export const approve: Command = {
   summary: 'complete a manual step',
   options: [
     { names: ['--data'], value: 'JSON', help: "the step's result (a JSON object)" },
-    { names: ['--by'], value: 'NAME', help: 'who approves (default: $USER)' },
+    { names: ['--by'], value: 'NAME', help: 'who approves (default: $USER)' }
   ],
   positionals: [1, Infinity],
-  run: (args) => postToEntries(args, 'approve', () => ({ data: jsonOpt(args, 'data'), by: actor(args) }), 'approved'),
+  run: args => postToEntries(args, 'approve', () => ({ data: jsonOpt(args, 'data'), by: actor(args) }), 'approved')
 };
 
 export const reject: Command = {
@@ -20,8 +20,8 @@ export const reject: Command = {
   summary: 'reject a manual step',
   options: [
     { names: ['--reason'], value: 'TEXT', help: 'why (stored with the entry)' },
-    { names: ['--by'], value: 'NAME', help: 'who rejects (default: $USER)' },
+    { names: ['--by'], value: 'NAME', help: 'who rejects (default: $USER)' }
   ],
   positionals: [1, Infinity],
-  run: (args) => postToEntries(args, 'reject', () => ({ reason: args.opt('reason') ?? '', by: actor(args) }), 'rejected'),
+  run: args => postToEntries(args, 'reject', () => ({ reason: args.opt('reason') ?? '', by: actor(args) }), 'rejected')
 };

@@ -13,7 +13,7 @@ export const cancel: Command = {
     const ids = args.positional.slice(1);
     if (wfText !== undefined && ids.length) throw new UsageError('pql cancel: give entry ids or -w WF, not both');
     if (wfText === undefined && ids.length === 0) throw new UsageError('pql cancel needs entry ids or -w WF');
-    const parsed = ids.map((raw) => idArg(raw));
+    const parsed = ids.map(raw => idArg(raw));
     const wf = wfText !== undefined ? idArg(wfText, 'workflow') : undefined;
     const paths = await daemon(projectFor(args, false));
     if (wf !== undefined) {
@@ -26,5 +26,5 @@ export const cancel: Command = {
       out(`entry ${id} cancelled`);
     }
     return 0;
-  },
+  }
 };

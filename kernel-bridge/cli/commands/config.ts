@@ -7,10 +7,11 @@ import { out, projectFor, UsageError, type Command } from '../common.js';
 export const config: Command = {
   name: 'config',
   usage: 'config [--json] | config slurm [--force]',
-  summary: "the project's cluster configuration (.perqueue/config.json), checked; 'config slurm' writes a first one from sinfo",
+  summary:
+    "the project's cluster configuration (.perqueue/config.json), checked; 'config slurm' writes a first one from sinfo",
   options: [
     { names: ['--json'], help: 'as JSON' },
-    { names: ['--force'], help: 'config slurm: replace an existing configuration' },
+    { names: ['--force'], help: 'config slurm: replace an existing configuration' }
   ],
   positionals: [0, 1],
   async run(args) {
@@ -26,8 +27,15 @@ export const config: Command = {
       if (args.flag('json')) out(guessed);
       else {
         out(`wrote ${paths.config}:`);
-        out(table(['node (partition)', 'cores', 'memory'], guessed.nodes.map((n) => [n.name, n.cores, n.memory ?? ''])));
-        out(`tasks whose resource string names one of these (e.g. '1:${guessed.nodes[0].name}:10m') or no node run on Slurm; ':local:' keeps the local pool`);
+        out(
+          table(
+            ['node (partition)', 'cores', 'memory'],
+            guessed.nodes.map(n => [n.name, n.cores, n.memory ?? ''])
+          )
+        );
+        out(
+          `tasks whose resource string names one of these (e.g. '1:${guessed.nodes[0].name}:10m') or no node run on Slurm; ':local:' keeps the local pool`
+        );
       }
       return 0;
     }
@@ -35,7 +43,9 @@ export const config: Command = {
     if (args.flag('force')) throw new UsageError("pql config: --force goes with 'config slurm'");
     const paths = projectFor(args, false);
     if (!existsSync(paths.config)) {
-      out(`no cluster configuration (${paths.config}): every task runs on the local pool; 'pql config slurm' writes one`);
+      out(
+        `no cluster configuration (${paths.config}): every task runs on the local pool; 'pql config slurm' writes one`
+      );
       return 0;
     }
     let raw: unknown;
@@ -50,14 +60,22 @@ export const config: Command = {
     } catch (e) {
       throw new UsageError(`${paths.config}: ${(e as Error).message}`);
     }
-    if (args.flag('json')) return out(checked), 0;
-    out(`${paths.config}: scheduler ${checked.scheduler}${checked.extraArgs?.length ? `, extra arguments ${checked.extraArgs.join(' ')}` : ''}`);
+    if (args.flag('json')) return (out(checked), 0);
+    out(
+      `${paths.config}: scheduler ${checked.scheduler}${checked.extraArgs?.length ? `, extra arguments ${checked.extraArgs.join(' ')}` : ''}`
+    );
     out(
       table(
         ['node', 'cores', 'memory', 'partition/queue', 'extra arguments'],
-        checked.nodes.map((n) => [n.name + (n.special ? ' (special)' : ''), n.cores, n.memory ?? '', n.partition ?? n.name, (n.extraArgs ?? []).join(' ')]),
-      ),
+        checked.nodes.map(n => [
+          n.name + (n.special ? ' (special)' : ''),
+          n.cores,
+          n.memory ?? '',
+          n.partition ?? n.name,
+          (n.extraArgs ?? []).join(' ')
+        ])
+      )
     );
     return 0;
-  },
+  }
 };

@@ -17,7 +17,8 @@ export const daemonCommand: Command = {
       await runDaemon(projectFor(args, true).root);
       return -1; // keep running
     }
-    if (!['start', 'stop', 'status'].includes(sub)) throw new UsageError(`pql daemon needs start, stop, status or run, got '${sub}'`);
+    if (!['start', 'stop', 'status'].includes(sub))
+      throw new UsageError(`pql daemon needs start, stop, status or run, got '${sub}'`);
     const paths = projectFor(args, sub === 'start');
     if (sub === 'start') {
       await ensureDaemon(paths, process.argv[1]);
@@ -28,18 +29,23 @@ export const daemonCommand: Command = {
       // The pid comes from the daemon over the user's own socket, never from bridge.json: after a
       // crash that file names a pid the system may have given to another process since.
       const pid = (await daemonInfo(paths))?.pid ?? null;
-      if (pid === null) return out('no bridge running'), 0;
+      if (pid === null) return (out('no bridge running'), 0);
       process.kill(pid, 'SIGTERM');
-      for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise(r => setTimeout(r, 50));
       out(`bridge stopped (pid ${pid})`);
       return 0;
     }
     const up = await isDaemonUp(paths);
     const info = up ? await call<Record<string, unknown>>(paths, 'GET', '/api/version') : null;
     if (args.flag('json')) out({ running: up, project: paths.root, ...(info ?? {}) });
-    else out(up ? `bridge running (pid ${info!.pid}, version ${info!.version}) for ${paths.root}${storageLine(info!)}` : `no bridge running for ${paths.root}`);
+    else
+      out(
+        up
+          ? `bridge running (pid ${info!.pid}, version ${info!.version}) for ${paths.root}${storageLine(info!)}`
+          : `no bridge running for ${paths.root}`
+      );
     return up ? 0 : 3;
-  },
+  }
 };
 
 /** A paused or stopping bridge says why (a full disk, a database made read-only). */

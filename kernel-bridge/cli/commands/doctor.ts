@@ -8,7 +8,8 @@ import { out, projectFor, type Command } from '../common.js';
 export const doctor: Command = {
   name: 'doctor',
   usage: 'doctor [--json]',
-  summary: 'check the workflow database; if it is damaged, salvage what can be read into its place (bridge stopped; the damaged file is kept)',
+  summary:
+    'check the workflow database; if it is damaged, salvage what can be read into its place (bridge stopped; the damaged file is kept)',
   details: `Exit 0: the database is sound (PRAGMA quick_check). Exit 1: it was damaged; every row that
 could be read was copied into a new database put in its place, the damaged file is kept as
 perqueue.sqlite.damaged-<time>, and the workflows and entries that could not be read are listed.`,
@@ -21,7 +22,8 @@ perqueue.sqlite.damaged-<time>, and the workflows and entries that could not be 
       // Holding the bridge's lock: no bridge can start, or be running, while the file is swapped.
       lock = await takeProjectLock(paths);
     } catch (e) {
-      if (e instanceof LockHeld) throw new BridgeError(0, `${e.message}: stop it first (pql daemon stop), then run 'pql doctor' again`);
+      if (e instanceof LockHeld)
+        throw new BridgeError(0, `${e.message}: stop it first (pql daemon stop), then run 'pql doctor' again`);
       throw e;
     }
     let report: DoctorReport;
@@ -32,25 +34,27 @@ perqueue.sqlite.damaged-<time>, and the workflows and entries that could not be 
     } finally {
       lock.release();
     }
-    if (args.flag('json')) return out(report), report.sound ? 0 : 1;
-    if (report.sound) return out(`${report.path}: sound (PRAGMA quick_check: ok)`), 0;
+    if (args.flag('json')) return (out(report), report.sound ? 0 : 1);
+    if (report.sound) return (out(`${report.path}: sound (PRAGMA quick_check: ok)`), 0);
     const s = report.salvaged!;
     const lines = [
       `${report.path} was damaged: ${report.problems.join('; ')}`,
       `salvaged what could be read into ${s.into}; the damaged file is kept as ${s.damagedKept}`,
       ...s.tables.map(
-        (t) =>
+        t =>
           `  ${t.table}: ${t.copied} rows kept` +
           (t.dropped ? `, ${t.dropped} dropped (unreadable, or their workflow's record was lost)` : '') +
-          (t.unreadable.length ? `; unreadable: ${t.unreadable.join(', ')}` : ''),
+          (t.unreadable.length ? `; unreadable: ${t.unreadable.join(', ')}` : '')
       ),
       s.lostWorkflows.length ? `lost workflows: ${list(s.lostWorkflows)}` : 'no workflow lost',
-      s.lostEntries.length ? `lost entries: ${list(s.lostEntries)} (their run folders stay in the project's runs/)` : 'no entry known to be lost',
-      `the bridge can start again ('pql daemon start'); entries that were queued or running are recovered as after a crash`,
+      s.lostEntries.length
+        ? `lost entries: ${list(s.lostEntries)} (their run folders stay in the project's runs/)`
+        : 'no entry known to be lost',
+      `the bridge can start again ('pql daemon start'); entries that were queued or running are recovered as after a crash`
     ];
     out(lines.join('\n'));
     return 1;
-  },
+  }
 };
 
 function list(ids: number[]): string {

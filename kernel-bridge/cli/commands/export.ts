@@ -17,42 +17,53 @@ pql export -w 3 -w 4 -o run.pqarchive  two workflows in one file
 --with-logs adds every run's stdout and stderr (a 'logs' table), so the file stays self-contained.
 The file is a consistent snapshot made while the workflows run; it holds nothing of other workflows.`,
   options: [
-    { names: ['-w', '--workflow'], value: 'WF', help: 'a workflow to export (repeat for more, or give more as arguments)' },
-    { names: ['-o', '--output'], value: 'FILE', help: `the file to write (default: <name>-<id>${ARCHIVE_EXTENSION} here)` },
+    {
+      names: ['-w', '--workflow'],
+      value: 'WF',
+      help: 'a workflow to export (repeat for more, or give more as arguments)'
+    },
+    {
+      names: ['-o', '--output'],
+      value: 'FILE',
+      help: `the file to write (default: <name>-<id>${ARCHIVE_EXTENSION} here)`
+    },
     { names: ['--with-logs'], help: "include the run folders' stdout and stderr" },
     { names: ['--force'], help: 'replace FILE if it exists' },
-    { names: ['--json'], help: 'print what was written as JSON' },
+    { names: ['--json'], help: 'print what was written as JSON' }
   ],
   positionals: [0, Infinity],
   async run(args) {
     const given = [...args.all('workflow'), ...args.positional.slice(1)];
     if (given.length === 0) throw new UsageError('pql export needs -w WF (the workflows to export)');
-    const ids = given.map((raw) => idArg(raw, 'workflow'));
+    const ids = given.map(raw => idArg(raw, 'workflow'));
     const paths = projectFor(args, false);
     await daemon(paths);
-    const r = await call<{ workflows: { id: number; name: string; entries: number }[]; logs: number; size: number; content: string }>(
-      paths,
-      'POST',
-      '/api/export',
-      { workflows: ids, withLogs: args.flag('with-logs') },
-    );
+    const r = await call<{
+      workflows: { id: number; name: string; entries: number }[];
+      logs: number;
+      size: number;
+      content: string;
+    }>(paths, 'POST', '/api/export', { workflows: ids, withLogs: args.flag('with-logs') });
     const file = resolve(args.opt('output') ?? defaultName(r.workflows));
-    if (existsSync(file) && !args.flag('force')) throw new UsageError(`${file} exists: choose another -o FILE or add --force`);
+    if (existsSync(file) && !args.flag('force'))
+      throw new UsageError(`${file} exists: choose another -o FILE or add --force`);
     // Written beside and renamed, so a reader never sees half a file.
     const part = `${file}.part`;
     writeFileSync(part, Buffer.from(r.content, 'base64'));
     renameSync(part, file);
     if (args.flag('json')) out({ file, size: r.size, workflows: r.workflows, logs: r.logs });
     else {
-      const what = r.workflows.map((w) => `${w.id} ('${w.name}', ${w.entries} entries)`).join(', ');
-      out(`exported workflow${r.workflows.length > 1 ? 's' : ''} ${what}${args.flag('with-logs') ? ` with ${r.logs} logs` : ''} to ${file}`);
+      const what = r.workflows.map(w => `${w.id} ('${w.name}', ${w.entries} entries)`).join(', ');
+      out(
+        `exported workflow${r.workflows.length > 1 ? 's' : ''} ${what}${args.flag('with-logs') ? ` with ${r.logs} logs` : ''} to ${file}`
+      );
     }
     return 0;
-  },
+  }
 };
 
 function defaultName(workflows: { id: number; name: string }[]): string {
   const first = workflows[0];
   const safe = first.name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[.]+/, '') || 'workflow';
-  return `${safe}-${workflows.map((w) => w.id).join('-')}${ARCHIVE_EXTENSION}`;
+  return `${safe}-${workflows.map(w => w.id).join('-')}${ARCHIVE_EXTENSION}`;
 }

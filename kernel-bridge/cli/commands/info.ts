@@ -8,7 +8,8 @@ export const info: Command = {
   name: 'info',
   usage: 'info [--json]',
   summary: 'the active project: its folder, database, bridge, workflows and entries',
-  details: "PerQueue's 'pq info' shows the active queue's type, path and number of entries; this shows the same and the bridge.",
+  details:
+    "PerQueue's 'pq info' shows the active queue's type, path and number of entries; this shows the same and the bridge.",
   options: [{ names: ['--json'], help: 'as JSON' }],
   positionals: [0, 0],
   async run(args) {
@@ -22,8 +23,15 @@ export const info: Command = {
       entries = rows.reduce((sum, s) => sum + s.total, 0);
       store.close();
     }
-    const facts = { project: paths.root, type: 'sqlite', database: paths.db, workflows, entries, bridge: (await daemonInfo(paths))?.pid ?? null };
-    if (args.flag('json')) return out(facts), 0;
+    const facts = {
+      project: paths.root,
+      type: 'sqlite',
+      database: paths.db,
+      workflows,
+      entries,
+      bridge: (await daemonInfo(paths))?.pid ?? null
+    };
+    if (args.flag('json')) return (out(facts), 0);
     out(
       [
         'Active PerQueue Lab project:',
@@ -31,9 +39,9 @@ export const info: Command = {
         `    Type: sqlite (${existsSync(paths.db) ? paths.db : `${paths.db}, not made yet`})`,
         `    Workflows: ${workflows}`,
         `    Entries: ${entries}`,
-        `    Bridge: ${facts.bridge !== null ? `running (pid ${facts.bridge})` : 'not running'}`,
-      ].join('\n'),
+        `    Bridge: ${facts.bridge !== null ? `running (pid ${facts.bridge})` : 'not running'}`
+      ].join('\n')
     );
     return 0;
-  },
+  }
 };

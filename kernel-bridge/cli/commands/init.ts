@@ -12,13 +12,15 @@ export const init: Command = {
 An existing project is kept as it is: init never replaces a database.`,
   options: [
     { names: ['--folder'], value: 'DIR', help: 'where to make the project (default: here)' },
-    { names: ['-b', '--backend'], value: 'KIND', help: "the store: only 'sqlite'" },
+    { names: ['-b', '--backend'], value: 'KIND', help: "the store: only 'sqlite'" }
   ],
   positionals: [0, 0],
   async run(args) {
     const backend = args.opt('backend');
     if (backend !== undefined && backend !== 'sqlite') {
-      throw new UsageError(`pql init: backend '${backend}' is not available: a project's store is always SQLite ('-b sqlite')`);
+      throw new UsageError(
+        `pql init: backend '${backend}' is not available: a project's store is always SQLite ('-b sqlite')`
+      );
     }
     const folder = args.opt('folder');
     if (folder !== undefined && !(existsSync(folder) && statSync(folder).isDirectory())) {
@@ -27,5 +29,5 @@ An existing project is kept as it is: init never replaces a database.`,
     const p = folder !== undefined ? initProject(resolve(folder)) : projectFor(args, true);
     out(`PerQueue Lab project in ${p.root}`);
     return 0;
-  },
+  }
 };

@@ -16,13 +16,15 @@ do not exist here: a group is an entry with its own id (kind column of 'pql ls')
   options: [
     { names: ['-k', '--use-keys'], help: 'label entries by id only' },
     { names: ['-H', '--hide-labels'], help: 'only the states, no labels' },
-    { names: ['--json'], help: 'as JSON' },
+    { names: ['--json'], help: 'as JSON' }
   ],
   positionals: [1, 1],
   async run(args) {
     const raw = args.positional[1];
     if (/^-\d+$/.test(raw)) {
-      throw new UsageError(`pql inspect: ${raw} is a PerQueue DynamicTaskGroup key; here every group is an entry with a positive id ('pql ls' shows them)`);
+      throw new UsageError(
+        `pql inspect: ${raw} is a PerQueue DynamicTaskGroup key; here every group is an entry with a positive id ('pql ls' shows them)`
+      );
     }
     if (!/^\d+$/.test(raw)) throw new UsageError(`pql inspect: expected an entry id (a number), got '${raw}'`);
     const id = Number(raw);
@@ -32,15 +34,22 @@ do not exist here: a group is an entry with its own id (kind column of 'pql ls')
     const wf = store.workflowSummary(entry.workflowId)!;
     const nodes = store.nodesOf(entry.workflowId);
     // Sets: a join after a width group may wait for thousands of columns.
-    const waitsFor = new Map<number, Set<number>>(nodes.map((n) => [n.id, new Set<number>()]));
+    const waitsFor = new Map<number, Set<number>>(nodes.map(n => [n.id, new Set<number>()]));
     for (const e of store.edgesOf(entry.workflowId)) waitsFor.get(e.child)?.add(e.parent);
     for (const n of nodes) if (n.groupId !== null && waitsFor.has(n.groupId)) waitsFor.get(n.id)!.add(n.groupId);
     const parents = new Map<number, number[]>([...waitsFor].map(([child, ps]) => [child, [...ps]]));
     const layer = layers(nodes, parents);
     const rows = [...nodes].sort((a, b) => layer.get(a.id)! - layer.get(b.id)! || a.id - b.id);
     if (args.flag('json')) {
-      const described = rows.map((n) => ({ id: n.id, name: n.name, kind: n.kind, state: n.state, layer: layer.get(n.id), parents: parents.get(n.id) }));
-      return out({ workflow: { id: wf.id, name: wf.name }, entry: id, nodes: described }), 0;
+      const described = rows.map(n => ({
+        id: n.id,
+        name: n.name,
+        kind: n.kind,
+        state: n.state,
+        layer: layer.get(n.id),
+        parents: parents.get(n.id)
+      }));
+      return (out({ workflow: { id: wf.id, name: wf.name }, entry: id, nodes: described }), 0);
     }
     out(`workflow ${wf.id} '${wf.name}': ${nodes.length} entries`);
     if (args.flag('hide-labels')) {
@@ -56,10 +65,12 @@ do not exist here: a group is an entry with its own id (kind column of 'pql ls')
     for (const n of rows) {
       const label = args.flag('use-keys') ? `${n.id}` : `${n.id} ${n.name}${n.kind === 'task' ? '' : ` (${n.kind})`}`;
       const ps = parents.get(n.id)!;
-      out(`${String(layer.get(n.id)).padStart(3)}  ${n.id === id ? '*' : ' '} ${label}  ${n.state}${ps.length ? `  ← ${ps.join(', ')}` : ''}`);
+      out(
+        `${String(layer.get(n.id)).padStart(3)}  ${n.id === id ? '*' : ' '} ${label}  ${n.state}${ps.length ? `  ← ${ps.join(', ')}` : ''}`
+      );
     }
     return 0;
-  },
+  }
 };
 
 /** Longest distance from a top entry (one with nothing to wait for), in topological order. */
@@ -75,7 +86,7 @@ function layers(nodes: RtNode[], parents: Map<number, number[]>): Map<number, nu
       children.get(p)!.push(n.id);
     }
   }
-  const ready = nodes.filter((n) => waiting.get(n.id) === 0).map((n) => n.id);
+  const ready = nodes.filter(n => waiting.get(n.id) === 0).map(n => n.id);
   for (const id of ready) layer.set(id, 0);
   while (ready.length) {
     const id = ready.pop()!;

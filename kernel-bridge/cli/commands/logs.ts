@@ -13,8 +13,12 @@ export const logs: Command = {
   summary: "an entry's stdout (or stderr): all of it, or its last N lines",
   options: [
     { names: ['--stderr'], help: 'stderr instead of stdout' },
-    { names: ['-n', '--tail'], value: 'N', help: `only the last N lines (at most ${MAX_LOG_LINES}), read from the end of the file` },
-    { names: ['-f', '--follow'], help: 'keep printing until the entry stops running' },
+    {
+      names: ['-n', '--tail'],
+      value: 'N',
+      help: `only the last N lines (at most ${MAX_LOG_LINES}), read from the end of the file`
+    },
+    { names: ['-f', '--follow'], help: 'keep printing until the entry stops running' }
   ],
   positionals: [1, 1],
   async run(args) {
@@ -24,7 +28,8 @@ export const logs: Command = {
     if (!node) throw new UsageError(`no entry ${id}`);
     const file = `${paths.runs}/${node.workflowId}/${node.id}.${Math.max(1, node.attempt)}/${args.flag('stderr') ? 'stderr' : 'stdout'}`;
     const lines = intOpt(args, 'tail');
-    if (lines !== undefined && lines > MAX_LOG_LINES) throw new UsageError(`--tail must be at most ${MAX_LOG_LINES} lines, got ${lines}`);
+    if (lines !== undefined && lines > MAX_LOG_LINES)
+      throw new UsageError(`--tail must be at most ${MAX_LOG_LINES} lines, got ${lines}`);
     let shown = 0;
     if (lines !== undefined && existsSync(file)) {
       shown = statSync(file).size;
@@ -36,16 +41,16 @@ export const logs: Command = {
     print();
     if (!args.flag('follow')) return 0;
     for (let turn = 1; ; turn++) {
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise(r => setTimeout(r, 300));
       print();
       const store = openStore(paths);
       const now = store.node(id)!;
       store.close();
-      if (!['waiting', 'queued', 'running'].includes(now.state)) return print(), 0;
+      if (!['waiting', 'queued', 'running'].includes(now.state)) return (print(), 0);
       // A bridge that died while we follow would leave the entry running for ever: say so, start it.
       if (turn % 10 === 0) await daemonNotice(paths, process.argv[1]);
     }
-  },
+  }
 };
 
 /** Write the file from byte `offset` to its end to stdout, 64 KiB at a time; returns the new offset. */

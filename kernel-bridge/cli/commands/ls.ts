@@ -17,27 +17,34 @@ As in PerQueue, -i/-m take '42' or '3,7-9' and -n takes wildcards; PerQueue's st
 (goahead) is our q. Unlike 'pq ls', skipped entries (PerQueue's axed, x) are listed too.`,
   options: [
     { names: ['-w', '--workflow'], value: 'WF', help: 'only this workflow' },
-    { names: ['-s', '--states'], value: 'STATES', help: "only these states: letters ('fb') or names ('failed,blocked')" },
+    {
+      names: ['-s', '--states'],
+      value: 'STATES',
+      help: "only these states: letters ('fb') or names ('failed,blocked')"
+    },
     ...SELECTION_OPTIONS,
     { names: ['-C', '--count'], help: 'only the number of entries in each state' },
     { names: ['-e', '--show-errors'], help: 'the whole error message, not its first line' },
     { names: ['-d', '--hide-data'], help: 'leave out the data column' },
-    { names: ['--json'], help: 'as JSON (with -C: counts per state)' },
+    { names: ['--json'], help: 'as JSON (with -C: counts per state)' }
   ],
   positionals: [0, 0],
   async run(args) {
     const store = openStore(projectFor(args, false));
     const wf = args.opt('workflow');
     const selection = selectionFrom(args, 'ls');
-    const all = store.iterateNodes({ workflowId: wf !== undefined ? idArg(wf, 'workflow') : undefined, states: selection?.states });
+    const all = store.iterateNodes({
+      workflowId: wf !== undefined ? idArg(wf, 'workflow') : undefined,
+      states: selection?.states
+    });
     // Read as printed: the first line of a million-entry listing comes at once, and memory
     // holds one chunk of rows at a time.
     const nodes = selection ? filtered(all, selection) : all;
     const counts = new StateCounts();
     if (args.flag('count')) {
       for (const n of nodes) counts.add(n);
-      if (args.flag('json')) return out(counts.perState()), 0;
-      return out(caption(counts)), 0;
+      if (args.flag('json')) return (out(counts.perState()), 0);
+      return (out(caption(counts)), 0);
     }
     if (args.flag('json')) {
       // A JSON array written element by element (one entry per line).
@@ -56,11 +63,11 @@ As in PerQueue, -i/-m take '42' or '3,7-9' and -n takes wildcards; PerQueue's st
       if (!layout) {
         // A listing that fits in one chunk shows the error column only when some entry has an
         // error; a longer one, read before it is known, always has it.
-        const errors = chunk.length < CHUNK ? chunk.some((n) => n.error) : true;
+        const errors = chunk.length < CHUNK ? chunk.some(n => n.error) : true;
         layout = new TableLayout(header(o.data, errors));
         // Ids grow down the listing: their columns are as wide as the largest stored ones.
         const largest = store.largestIds();
-        const rows = [...chunk.map((n) => row(n, o, errors)), [String(largest.entry), String(largest.workflow)]];
+        const rows = [...chunk.map(n => row(n, o, errors)), [String(largest.entry), String(largest.workflow)]];
         layout.fit(rows);
         write(`${layout.line(layout.header)}\n`);
         rows.pop();
@@ -72,7 +79,7 @@ As in PerQueue, -i/-m take '42' or '3,7-9' and -n takes wildcards; PerQueue's st
     if (!layout) write(`${new TableLayout(header(o.data, false)).line(header(o.data, false))}\n`);
     out(caption(counts));
     return 0;
-  },
+  }
 };
 
 /** Rows of the table read and laid out this many at a time: the first ones size the columns. */
@@ -109,7 +116,7 @@ class StateCounts {
   }
 
   perState(): Partial<Record<EntryState, number>> {
-    return Object.fromEntries(ENTRY_STATES.filter((s) => this.c[s]).map((s) => [s, this.c[s]]));
+    return Object.fromEntries(ENTRY_STATES.filter(s => this.c[s]).map(s => [s, this.c[s]]));
   }
 }
 
@@ -118,7 +125,7 @@ class TableLayout {
   private readonly widths: number[];
 
   constructor(readonly header: string[]) {
-    this.widths = header.map((h) => h.length);
+    this.widths = header.map(h => h.length);
   }
 
   fit(rows: string[][]): void {
@@ -127,7 +134,10 @@ class TableLayout {
 
   line(cells: string[]): string {
     this.fit([cells]);
-    return cells.map((c, i) => c.padEnd(this.widths[i])).join('  ').trimEnd();
+    return cells
+      .map((c, i) => c.padEnd(this.widths[i]))
+      .join('  ')
+      .trimEnd();
   }
 }
 
@@ -156,12 +166,12 @@ function row(n: RtNode, o: { data: boolean; fullErrors: boolean }, errors: boole
     n.iteration.length ? JSON.stringify(n.iteration) : '',
     n.attempt,
     n.jobId ?? '',
-    n.args && Object.keys(n.args).length ? JSON.stringify(n.args) : '',
+    n.args && Object.keys(n.args).length ? JSON.stringify(n.args) : ''
   ];
   if (o.data) cells.push(n.data && Object.keys(n.data).length ? JSON.stringify(n.data) : '');
   if (errors) {
     const e = n.error ?? '';
     cells.push(o.fullErrors ? e.replace(/\s*\n\s*/g, ' ⏎ ') : e.split('\n')[0].slice(0, 60));
   }
-  return cells.map((c) => printable(String(c), false));
+  return cells.map(c => printable(String(c), false));
 }

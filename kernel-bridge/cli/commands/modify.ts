@@ -12,7 +12,18 @@ import type { RtNode } from '../../../core/model.js';
 import { ALL_CONSTANTS } from '../../../core/constants.js';
 import { call } from '../../api/client.js';
 import type { Store } from '../../store/store.js';
-import { daemon, idArg, intOpt, jsonOpt, openStore, out, projectFor, UsageError, type Args, type Command } from '../common.js';
+import {
+  daemon,
+  idArg,
+  intOpt,
+  jsonOpt,
+  openStore,
+  out,
+  projectFor,
+  UsageError,
+  type Args,
+  type Command
+} from '../common.js';
 
 const WHAT: Record<string, 'args' | 'resources' | 'code'> = {
   a: 'args',
@@ -20,7 +31,7 @@ const WHAT: Record<string, 'args' | 'resources' | 'code'> = {
   r: 'resources',
   resources: 'resources',
   c: 'code',
-  code: 'code',
+  code: 'code'
 };
 
 // States in which the bridge accepts new args, resources or code (as the Python API's save_args).
@@ -28,7 +39,8 @@ const EDITABLE = new Set(['waiting', 'blocked', 'failed', 'timed_out', 'cancelle
 
 export const modify: Command = {
   name: 'modify',
-  usage: 'modify ID... [--args JSON] [--resources R] [--code FILE] [--retries N] [--max-tries N] [--width N] [--all]\n       modify a|r|c [INPUT] -i ID [--all]',
+  usage:
+    'modify ID... [--args JSON] [--resources R] [--code FILE] [--retries N] [--max-tries N] [--width N] [--all]\n       modify a|r|c [INPUT] -i ID [--all]',
   summary: "change entries before they run (again); the second form is PerQueue's 'pq modify'",
   details: `pql modify a -i 42 args.json      new arguments from a JSON file (no file: opens $EDITOR)
 pql modify r -i 42 1:local:10m     new resources (no string: opens $EDITOR)
@@ -45,7 +57,7 @@ An entry can change while it waits, or after it failed, timed out, was cancelled
     { names: ['--retries'], value: 'N', help: 'automatic re-runs after a failure' },
     { names: ['--max-tries'], value: 'N', help: "a CyclicalGroup's limit (give the group or its gate)" },
     { names: ['--width'], value: 'N', help: "a DynamicWidthGroup's width, overriding pq_dwg_width" },
-    { names: ['--all'], help: 'every entry of the same task that can still change' },
+    { names: ['--all'], help: 'every entry of the same task that can still change' }
   ],
   positionals: [0, Infinity],
   async run(args) {
@@ -54,14 +66,14 @@ An entry can change while it waits, or after it failed, timed out, was cancelled
     const perqueueForm = word !== undefined && WHAT[word] !== undefined;
     const { ids, body } = perqueueForm ? perqueueChange(args, WHAT[word]) : ownChange(args);
     const store = openStore(paths);
-    const targets = args.flag('all') ? ids.flatMap((id) => sameTask(store, id)) : ids;
+    const targets = args.flag('all') ? ids.flatMap(id => sameTask(store, id)) : ids;
     await daemon(paths);
     for (const id of [...new Set(targets)]) {
       await call(paths, 'POST', `/api/entries/${id}/modify`, body);
       out(`entry ${id} modified`);
     }
     return 0;
-  },
+  }
 };
 
 type Body = { args?: unknown; resources?: string; code?: string; retries?: number; maxTries?: number; width?: number };
@@ -76,21 +88,26 @@ function ownChange(args: Args): { ids: number[]; body: Body } {
     code: code !== undefined ? scriptPath(code) : undefined,
     retries: intOpt(args, 'retries'),
     maxTries: intOpt(args, 'max-tries'),
-    width: intOpt(args, 'width'),
+    width: intOpt(args, 'width')
   };
-  if (Object.values(body).every((v) => v === undefined)) {
-    throw new UsageError('pql modify needs --args, --resources, --code, --retries, --max-tries or --width (or a|r|c -i ID, as pq modify)');
+  if (Object.values(body).every(v => v === undefined)) {
+    throw new UsageError(
+      'pql modify needs --args, --resources, --code, --retries, --max-tries or --width (or a|r|c -i ID, as pq modify)'
+    );
   }
-  return { ids: given.map((raw) => idArg(raw)), body };
+  return { ids: given.map(raw => idArg(raw)), body };
 }
 
 function perqueueChange(args: Args, what: 'args' | 'resources' | 'code'): { ids: number[]; body: Body } {
   for (const other of ['args', 'resources', 'code', 'retries', 'max-tries', 'width']) {
     if (args.opt(other) !== undefined) {
-      throw new UsageError(`pql modify ${args.positional[1]}: --${other} belongs to the other form ('pql modify ID --${other} ...')`);
+      throw new UsageError(
+        `pql modify ${args.positional[1]}: --${other} belongs to the other form ('pql modify ID --${other} ...')`
+      );
     }
   }
-  if (args.positional.length > 3) throw new UsageError(`pql modify ${args.positional[1]}: unexpected argument '${args.positional[3]}'`);
+  if (args.positional.length > 3)
+    throw new UsageError(`pql modify ${args.positional[1]}: unexpected argument '${args.positional[3]}'`);
   const raw = args.opt('id');
   if (raw === undefined) throw new UsageError(`pql modify ${args.positional[1]}: which entry? give -i ID`);
   const id = idArg(raw);
@@ -106,10 +123,14 @@ function perqueueChange(args: Args, what: 'args' | 'resources' | 'code'): { ids:
     try {
       parsed = JSON.parse(withConstants(text));
     } catch (e) {
-      throw new UsageError(`pql modify a: ${input ?? 'the edited text'} is not a JSON object of arguments: ${(e as Error).message}; nothing changed`);
+      throw new UsageError(
+        `pql modify a: ${input ?? 'the edited text'} is not a JSON object of arguments: ${(e as Error).message}; nothing changed`
+      );
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new UsageError(`pql modify a: ${input ?? 'the edited text'} must hold a JSON object of arguments; nothing changed`);
+      throw new UsageError(
+        `pql modify a: ${input ?? 'the edited text'} must hold a JSON object of arguments; nothing changed`
+      );
     }
     return { ids: [id], body: { args: parsed } };
   }
@@ -131,7 +152,8 @@ function readArgsFile(file: string): string {
 
 function scriptPath(file: string): string {
   const path = resolve(file);
-  if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`pql modify: the new script must be an existing file, got '${file}'`);
+  if (!existsSync(path) || !statSync(path).isFile())
+    throw new UsageError(`pql modify: the new script must be an existing file, got '${file}'`);
   return path;
 }
 
@@ -151,7 +173,8 @@ function edit(text: string, ext: string): string {
     writeFileSync(file, `${text}\n`);
     // Through the shell: EDITOR may hold arguments ('code --wait').
     const r = spawnSync('/bin/sh', ['-c', `${editor} "$1"`, 'sh', file], { stdio: 'inherit' });
-    if (r.error || r.status !== 0) throw new UsageError(`pql modify: the editor '${editor}' did not finish cleanly; nothing changed`);
+    if (r.error || r.status !== 0)
+      throw new UsageError(`pql modify: the editor '${editor}' did not finish cleanly; nothing changed`);
     return readFileSync(file, 'utf8');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -165,15 +188,15 @@ function sameTask(store: Store, id: number): number[] {
   const same = store
     .listNodes({ workflowId: target.workflowId })
     .filter(
-      (n) =>
+      n =>
         n.id !== target.id &&
         EDITABLE.has(n.state) &&
         n.kind === target.kind &&
         n.name === target.name &&
         n.code === target.code &&
         JSON.stringify(n.args) === JSON.stringify(target.args) &&
-        n.resources === target.resources,
+        n.resources === target.resources
     )
-    .map((n) => n.id);
+    .map(n => n.id);
   return [id, ...same];
 }

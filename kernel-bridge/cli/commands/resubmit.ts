@@ -15,7 +15,10 @@ pql resubmit -n code.py       failed and timed-out entries named code.py
 pql resubmit -m 4523345       the entry whose scheduler job had that id
 Each one is retried as 'pql retry' does; an entry that cannot be retried (it succeeded, say) is
 named on stderr and the others go on (exit status 1).`,
-  options: [...SELECTION_OPTIONS, { names: ['-s', '--states'], value: 'STATES', help: 'with -n or alone: these states (default ft)' }],
+  options: [
+    ...SELECTION_OPTIONS,
+    { names: ['-s', '--states'], value: 'STATES', help: 'with -n or alone: these states (default ft)' }
+  ],
   positionals: [0, 0],
   async run(args) {
     if (args.opt('id') !== undefined && args.opt('mq-id') !== undefined) {
@@ -29,9 +32,9 @@ named on stderr and the others go on (exit status 1).`,
     if (!direct && !selection.states) selection.states = parseStateOption('ft', 'resubmit');
     const paths = projectFor(args, false);
     const store = openStore(paths);
-    const targets = store.listNodes({ states: selection.states }).filter((n) => matches(n, selection));
+    const targets = store.listNodes({ states: selection.states }).filter(n => matches(n, selection));
     store.close();
-    if (targets.length === 0) return out('nothing to resubmit'), 0;
+    if (targets.length === 0) return (out('nothing to resubmit'), 0);
     await daemon(paths);
     let refused = 0;
     for (const n of targets) {
@@ -45,5 +48,5 @@ named on stderr and the others go on (exit status 1).`,
       }
     }
     return refused > 0 ? 1 : 0;
-  },
+  }
 };

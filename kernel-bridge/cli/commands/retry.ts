@@ -5,11 +5,12 @@ import { daemon, idArg, out, projectFor, type Command } from '../common.js';
 export const retry: Command = {
   name: 'retry',
   usage: 'retry ID...',
-  summary: 'run failed/timed-out/cancelled/discarded entries again (what is below them resumes), with this command\'s environment',
+  summary:
+    "run failed/timed-out/cancelled/discarded entries again (what is below them resumes), with this command's environment",
   options: [],
   positionals: [1, Infinity],
   async run(args) {
-    const ids = args.positional.slice(1).map((raw) => idArg(raw));
+    const ids = args.positional.slice(1).map(raw => idArg(raw));
     const paths = await daemon(projectFor(args, false));
     for (const id of ids) {
       // The workflow's runs from now on get this command's environment, as a resubmission with sbatch would.
@@ -17,5 +18,5 @@ export const retry: Command = {
       out(`entry ${id} queued again`);
     }
     return 0;
-  },
+  }
 };

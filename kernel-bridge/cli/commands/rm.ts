@@ -13,7 +13,8 @@ export const rm: Command = {
   name: 'rm',
   aliases: ['remove'],
   usage: 'rm -w WF... [--keep-files] | rm -i IDS | -m JOBIDS | -n NAMES | -s STATES',
-  summary: 'remove finished, failed or cancelled workflows from the project with their run folders (human-step notebooks stay)',
+  summary:
+    'remove finished, failed or cancelled workflows from the project with their run folders (human-step notebooks stay)',
   details: `pql rm -w 3 4                 workflows 3 and 4
 pql rm -i 42                  PerQueue's spelling: entry 42 and everything that depends on it,
                               which must be its whole workflow (42 is where it starts)
@@ -24,13 +25,14 @@ A workflow that is still running is not removed.`,
     { names: ['-w', '--workflow'], value: 'WF', help: 'a workflow to remove (more as arguments)' },
     ...SELECTION_OPTIONS,
     { names: ['-s', '--states'], value: 'STATES', help: 'entries in these states (as in ls)' },
-    { names: ['--keep-files'], help: "keep the workflows' run folders" },
+    { names: ['--keep-files'], help: "keep the workflows' run folders" }
   ],
   positionals: [0, Infinity],
   async run(args) {
     const given = [args.opt('workflow'), ...args.positional.slice(1)].filter((x): x is string => x !== undefined);
     const selection = selectionFrom(args, 'rm');
-    if (selection && given.length) throw new UsageError('pql rm: give workflows (-w WF) or a selection of entries (-i, -m, -n, -s), not both');
+    if (selection && given.length)
+      throw new UsageError('pql rm: give workflows (-w WF) or a selection of entries (-i, -m, -n, -s), not both');
     if (!selection && given.length === 0) {
       throw new UsageError('pql rm needs -w WF (the workflows to remove) or a selection of entries (-i, -m, -n, -s)');
     }
@@ -38,26 +40,31 @@ A workflow that is still running is not removed.`,
     let ids: number[];
     if (selection) {
       const store = openStore(paths);
-      const chosen = store.listNodes({ states: selection.states }).filter((n) => matches(n, selection));
-      if (chosen.length === 0) return out('nothing selected: no workflow removed'), 0;
+      const chosen = store.listNodes({ states: selection.states }).filter(n => matches(n, selection));
+      if (chosen.length === 0) return (out('nothing selected: no workflow removed'), 0);
       ids = wholeWorkflows(store, chosen);
       store.close();
     } else {
-      ids = given.map((raw) => idArg(raw, 'workflow'));
+      ids = given.map(raw => idArg(raw, 'workflow'));
     }
     await daemon(paths);
     for (const wf of ids) {
-      const r = await call<{ name: string; entries: number; filesRemoved: boolean; filesProblem?: string; runDir: string }>(
-        paths,
-        'POST',
-        `/api/workflows/${wf}/remove`,
-        { keepFiles: args.flag('keep-files') },
-      );
-      const files = r.filesRemoved ? 'and its run folders' : r.filesProblem ? `but not all of ${r.runDir}: ${r.filesProblem}` : `(run folders kept in ${r.runDir})`;
+      const r = await call<{
+        name: string;
+        entries: number;
+        filesRemoved: boolean;
+        filesProblem?: string;
+        runDir: string;
+      }>(paths, 'POST', `/api/workflows/${wf}/remove`, { keepFiles: args.flag('keep-files') });
+      const files = r.filesRemoved
+        ? 'and its run folders'
+        : r.filesProblem
+          ? `but not all of ${r.runDir}: ${r.filesProblem}`
+          : `(run folders kept in ${r.runDir})`;
       out(`workflow ${wf} ('${r.name}') removed: ${r.entries} entries ${files}`);
     }
     return 0;
-  },
+  }
 };
 
 /** The workflows the chosen entries and their dependents make up entirely; throws if one is cut in part. */
@@ -74,7 +81,7 @@ function wholeWorkflows(store: Store, chosen: RtNode[]): number[] {
       const first = picked[0];
       throw new UsageError(
         `pql rm: entry ${first.id} ('${first.name}') of workflow ${wf} does not start it, and PerQueue Lab removes whole workflows only: ` +
-          `select its first entries or use 'pql rm -w ${wf}'; 'pql cancel ${first.id}' stops the entry and what is below it. Nothing was removed.`,
+          `select its first entries or use 'pql rm -w ${wf}'; 'pql cancel ${first.id}' stops the entry and what is below it. Nothing was removed.`
       );
     }
   }
@@ -93,7 +100,7 @@ function dependents(store: Store, wf: number, nodes: RtNode[], picked: RtNode[])
     for (const owner of [n.groupId, n.cycleId]) if (owner !== null && owner !== undefined) link(owner, n.id);
   }
   const reached = new Set<number>();
-  const todo = picked.map((n) => n.id);
+  const todo = picked.map(n => n.id);
   while (todo.length) {
     const id = todo.pop()!;
     if (reached.has(id)) continue;

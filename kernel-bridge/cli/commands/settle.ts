@@ -11,7 +11,7 @@ export const complete: Command = {
 an entry with a job queued or running must be cancelled first.`,
   options: [{ names: ['--data'], value: 'JSON', help: 'the result (a JSON object; default {})' }],
   positionals: [1, Infinity],
-  run: (args) => postToEntries(args, 'complete', () => ({ data: jsonOpt(args, 'data') ?? null }), 'completed'),
+  run: args => postToEntries(args, 'complete', () => ({ data: jsonOpt(args, 'data') ?? null }), 'completed')
 };
 
 export const discard: Command = {
@@ -20,7 +20,7 @@ export const discard: Command = {
   summary: 'mark task entries discarded; what waits below them is skipped',
   options: [{ names: ['--data'], value: 'JSON', help: 'the data kept on the entry (a JSON object)' }],
   positionals: [1, Infinity],
-  run: (args) => postToEntries(args, 'discard', () => ({ data: jsonOpt(args, 'data') ?? null }), 'discarded'),
+  run: args => postToEntries(args, 'discard', () => ({ data: jsonOpt(args, 'data') ?? null }), 'discarded')
 };
 
 export const fail: Command = {
@@ -29,5 +29,5 @@ export const fail: Command = {
   summary: 'mark task entries failed; what waits below them is blocked until they are retried',
   options: [{ names: ['--error'], value: 'TEXT', help: 'the error text kept on the entry' }],
   positionals: [1, Infinity],
-  run: (args) => postToEntries(args, 'fail', () => ({ error: args.opt('error') ?? null }), 'failed'),
+  run: args => postToEntries(args, 'fail', () => ({ error: args.opt('error') ?? null }), 'failed')
 };

@@ -25,11 +25,11 @@ export const show: Command = {
       detail = { node, input: null, runDir: null, parentData: parentDataFromStore(store, id) };
     }
     // The workflow's dependency edges (child -> parent), for PerQueue's get_dependency_graph.
-    const edges = store.edgesOf(detail.node.workflowId).map((e) => [e.child, e.parent]);
+    const edges = store.edgesOf(detail.node.workflowId).map(e => [e.child, e.parent]);
     const runDir = detail.runDir ?? `${paths.runs}/${detail.node.workflowId}/${detail.node.id}.${detail.node.attempt}`;
     const stdout = tailLines(`${runDir}/stdout`, 20, 4000);
     const stderr = tailLines(`${runDir}/stderr`, 20, 4000);
-    if (args.flag('json')) return out({ ...detail, entry: entryJson(detail.node), runDir, stdout, stderr, edges }), 0;
+    if (args.flag('json')) return (out({ ...detail, entry: entryJson(detail.node), runDir, stdout, stderr, edges }), 0);
     const n = detail.node;
     out(
       [
@@ -43,18 +43,24 @@ export const show: Command = {
         `output: ${JSON.stringify(n.data)}`,
         n.error ? `error: ${n.error}` : '',
         stdout ? `--- stdout (tail) ---\n${stdout.trimEnd()}` : '',
-        stderr ? `--- stderr (tail) ---\n${stderr.trimEnd()}` : '',
+        stderr ? `--- stderr (tail) ---\n${stderr.trimEnd()}` : ''
       ]
         .filter(Boolean)
-        .join('\n'),
+        .join('\n')
     );
     return 0;
-  },
+  }
 };
 
 /** Where and when the entry's job ran, and how the scheduler saw it end. */
 function jobLine(n: RtNode, runDir: string): string {
-  const time = (t: number | null | undefined) => (t ? new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '?');
+  const time = (t: number | null | undefined) =>
+    t
+      ? new Date(t)
+          .toISOString()
+          .replace('T', ' ')
+          .replace(/\.\d+Z$/, 'Z')
+      : '?';
   let line = `job: ${n.executor} ${n.jobId} on ${n.host ?? '?'}`;
   if (n.startedAt) line += `, started ${time(n.startedAt)}`;
   if (n.endedAt) line += `, ended ${time(n.endedAt)}`;

@@ -11,8 +11,13 @@ export const status: Command = {
   async run(args) {
     const store = openStore(projectFor(args, false));
     const rows = store.workflowSummaries();
-    if (args.flag('json')) return out(rows), 0;
-    out(table(['wf', 'name', 'entries', 'states'], rows.map((s) => [s.id, s.name, s.total, counts(s)])));
+    if (args.flag('json')) return (out(rows), 0);
+    out(
+      table(
+        ['wf', 'name', 'entries', 'states'],
+        rows.map(s => [s.id, s.name, s.total, counts(s)])
+      )
+    );
     return 0;
-  },
+  }
 };

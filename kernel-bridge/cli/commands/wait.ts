@@ -8,18 +8,20 @@ import { daemonNotice } from '../daemon-notice.js';
 export const wait: Command = {
   name: 'wait',
   usage: 'wait WF [--timeout SECONDS] [-q]',
-  summary: 'wait until the workflow stops changing; exit 1 if something failed, 3 if a manual step waits for a person, 2 on timeout',
+  summary:
+    'wait until the workflow stops changing; exit 1 if something failed, 3 if a manual step waits for a person, 2 on timeout',
   options: [
     { names: ['-w', '--workflow'], value: 'WF', help: 'the workflow (or give it as the argument)' },
     { names: ['--timeout'], value: 'SECONDS', help: 'give up after this long (exit 2)' },
-    { names: ['-q', '--quiet'], help: 'print nothing when it settles' },
+    { names: ['-q', '--quiet'], help: 'print nothing when it settles' }
   ],
   positionals: [0, 1],
   async run(args) {
     const paths = projectFor(args, false);
     const wf = idArg(args.positional[1] ?? args.opt('workflow'), 'workflow');
     const rawTimeout = args.opt('timeout') ?? '0';
-    if (!/^\d+(\.\d+)?$/.test(rawTimeout)) throw new UsageError(`pql wait: --timeout must be a number of seconds, got '${rawTimeout}'`);
+    if (!/^\d+(\.\d+)?$/.test(rawTimeout))
+      throw new UsageError(`pql wait: --timeout must be a number of seconds, got '${rawTimeout}'`);
     const timeout = Number(rawTimeout) * 1000;
     const start = Date.now();
     // With a bridge running, it tells when the workflow settles (a long-poll that returns within
@@ -30,7 +32,7 @@ export const wait: Command = {
       let s: WorkflowSummary | undefined;
       if (bridge && left > 0) {
         const seconds = Math.max(0.05, Math.min(60, left / 1000));
-        s = await call<WorkflowSummary>(paths, 'GET', `/api/workflows/${wf}/wait?timeout=${seconds}`).catch((e) => {
+        s = await call<WorkflowSummary>(paths, 'GET', `/api/workflows/${wf}/wait?timeout=${seconds}`).catch(e => {
           if (e instanceof BridgeError && e.status === 404) throw new UsageError(`no workflow ${wf}`);
           bridge = false; // the bridge went away: its jobs may still end, read the store instead
           return undefined;
@@ -58,7 +60,7 @@ export const wait: Command = {
         out(`workflow ${wf} still running after ${timeout / 1000} s: ${counts(s)}`);
         return 2;
       }
-      if (!bridge) await new Promise((r) => setTimeout(r, 100));
+      if (!bridge) await new Promise(r => setTimeout(r, 100));
     }
-  },
+  }
 };

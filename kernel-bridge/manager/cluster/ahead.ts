@@ -69,8 +69,16 @@ export class AheadSubmissions {
         if (p.state === 'succeeded') continue;
         const r = core.runs.get(p.id);
         const a = this.byEntry.get(p.id);
-        if (r && r.kind === kind && r.jobId && r.attempt === p.attempt && (p.state === 'queued' || p.state === 'running')) deps.push(r.jobId);
-        else if (a && a.kind === kind && a.jobId && p.state === 'waiting' && a.attempt === p.attempt + 1) deps.push(a.jobId);
+        if (
+          r &&
+          r.kind === kind &&
+          r.jobId &&
+          r.attempt === p.attempt &&
+          (p.state === 'queued' || p.state === 'running')
+        )
+          deps.push(r.jobId);
+        else if (a && a.kind === kind && a.jobId && p.state === 'waiting' && a.attempt === p.attempt + 1)
+          deps.push(a.jobId);
         else {
           ok = false;
           break;
@@ -90,7 +98,15 @@ export class AheadSubmissions {
       if (existsSync(join(req.runDir, 'pid')) || existsSync(join(req.runDir, 'input.json'))) return; // used already
       const now = Date.now();
       host.store.transaction(() =>
-        host.store.recordRun({ nodeId: n.id, attempt, runDir: req.runDir, jobName: req.jobName, executor: kind, jobId: null, submittedAt: now }),
+        host.store.recordRun({
+          nodeId: n.id,
+          attempt,
+          runDir: req.runDir,
+          jobName: req.jobName,
+          executor: kind,
+          jobId: null,
+          submittedAt: now
+        })
       );
     } catch (e) {
       host.log(`entry ${n.id}: not submitted ahead: ${(e as Error).message}`);
@@ -99,7 +115,7 @@ export class AheadSubmissions {
     const run: ClusterRun = {
       ...newRun(n, attempt, kind, req),
       ahead: true,
-      pre: true,
+      pre: true
     };
     this.byEntry.set(n.id, run);
     this.core.submits.enqueue(run);
@@ -130,7 +146,9 @@ export class AheadSubmissions {
       const run = this.byEntry.get(n.id);
       if (!run) continue;
       if (n.state === 'waiting' && n.attempt + 1 === run.attempt) continue;
-      this.core.host.log(`entry ${n.id} is ${n.state}: cancelling its job submitted ahead${run.jobId ? ` (${run.jobId})` : ''}`);
+      this.core.host.log(
+        `entry ${n.id} is ${n.state}: cancelling its job submitted ahead${run.jobId ? ` (${run.jobId})` : ''}`
+      );
       this.drop(run);
     }
   }
@@ -150,7 +168,9 @@ export class AheadSubmissions {
 
   /** An activated ahead job ended without claiming its run folder: submit the run again, plainly. */
   resubmitPlain(run: ClusterRun): void {
-    this.core.host.log(`entry ${run.entryId}: job ${run.jobId ?? '(none)'} submitted ahead ended before it ran; submitting it again`);
+    this.core.host.log(
+      `entry ${run.entryId}: job ${run.jobId ?? '(none)'} submitted ahead ended before it ran; submitting it again`
+    );
     run.jobId = null;
     run.ahead = false;
     run.finalSince = undefined;

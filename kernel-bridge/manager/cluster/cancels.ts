@@ -29,7 +29,7 @@ export class Cancels {
   }
 
   busyWith(workflowId: number): boolean {
-    return this.lookups.some((r) => r.workflowId === workflowId);
+    return this.lookups.some(r => r.workflowId === workflowId);
   }
 
   async flush(): Promise<void> {

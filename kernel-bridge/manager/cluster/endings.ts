@@ -20,7 +20,7 @@ export class RunEndings {
   constructor(
     private readonly core: ClusterCore,
     /** A poll now rather than at its pace; returns the time it was asked. */
-    private readonly askSchedulerSoon: () => number,
+    private readonly askSchedulerSoon: () => number
   ) {}
 
   /**
@@ -42,7 +42,11 @@ export class RunEndings {
       } else if (d.timedOut || said?.state === 'timed_out') {
         kick = 'time';
         outcome = readOutcome(run.req.runDir, TIMED_OUT, run.req.resources.tmax);
-      } else if (!said && run.jobId !== null && Date.now() - (run.unexplainedSince ??= this.askSchedulerSoon()) < SCHEDULER_WORD_MS) {
+      } else if (
+        !said &&
+        run.jobId !== null &&
+        Date.now() - (run.unexplainedSince ??= this.askSchedulerSoon()) < SCHEDULER_WORD_MS
+      ) {
         run.deciding = false;
         return;
       }
@@ -51,8 +55,17 @@ export class RunEndings {
     core.runs.delete(run.entryId);
     const resubmittedWith = this.finish(run, outcome, kick);
     // What is known now; the scheduler's own account (node, times, state) replaces it soon.
-    const state = kick === 'time' ? 'timed_out' : kick === 'memory' ? 'out_of_memory' : exitCode === 0 ? 'completed' : 'failed';
-    writeFacts(run.req.runDir, { executor: run.kind, jobId: run.jobId, jobName: run.req.jobName, state, exitCode, reason: 'from the marker; the scheduler was not asked yet', resubmittedWith });
+    const state =
+      kick === 'time' ? 'timed_out' : kick === 'memory' ? 'out_of_memory' : exitCode === 0 ? 'completed' : 'failed';
+    writeFacts(run.req.runDir, {
+      executor: run.kind,
+      jobId: run.jobId,
+      jobName: run.req.jobName,
+      state,
+      exitCode,
+      reason: 'from the marker; the scheduler was not asked yet',
+      resubmittedWith
+    });
     core.facts.push({
       entryId: run.entryId,
       workflowId: run.workflowId,
@@ -62,7 +75,7 @@ export class RunEndings {
       jobName: run.req.jobName,
       runDir: run.req.runDir,
       until: Date.now() + 60_000,
-      resubmittedWith,
+      resubmittedWith
     });
   }
 
@@ -126,7 +139,11 @@ export class RunEndings {
         return;
       }
       case 'out_of_memory':
-        facts.resubmittedWith = this.finish(run, { state: 'failed', error: withTail(`out of memory (${said})`, runDir) }, 'memory');
+        facts.resubmittedWith = this.finish(
+          run,
+          { state: 'failed', error: withTail(`out of memory (${said})`, runDir) },
+          'memory'
+        );
         writeFacts(runDir, facts);
         return;
       case 'cancelled':

@@ -48,7 +48,7 @@ export function factsOf(kind: string, jobId: string | null, jobName: string, s: 
     node: s.node,
     startedAt: s.startedAt,
     endedAt: s.endedAt,
-    reason: s.reason,
+    reason: s.reason
   };
 }
 
@@ -74,7 +74,10 @@ export function withTail(error: string, runDir: string): string {
   let t = '';
   try {
     const buf = readFileSync(join(runDir, 'stderr'));
-    t = buf.subarray(Math.max(0, buf.length - 2000)).toString('utf8').trim();
+    t = buf
+      .subarray(Math.max(0, buf.length - 2000))
+      .toString('utf8')
+      .trim();
   } catch {
     /* no stderr */
   }

@@ -80,7 +80,8 @@ export class ClusterRuns implements ClusterCore {
    * one. Cancels still being confirmed go on; they need nothing of the workflow.)
    */
   forgetWorkflow(workflowId: number): void {
-    for (let i = this.facts.length - 1; i >= 0; i--) if (this.facts[i].workflowId === workflowId) this.facts.splice(i, 1);
+    for (let i = this.facts.length - 1; i >= 0; i--)
+      if (this.facts[i].workflowId === workflowId) this.facts.splice(i, 1);
   }
 
   /** Entries and workflows this part still has work for (keeps them loaded). */
@@ -89,7 +90,7 @@ export class ClusterRuns implements ClusterCore {
     if (this.ahead.busyWith(workflowId)) return true;
     if (this.cancels.busyWith(workflowId)) return true;
     // The scheduler's facts (node, start and end) of runs that just ended are still to be written.
-    return this.facts.some((f) => f.workflowId === workflowId);
+    return this.facts.some(f => f.workflowId === workflowId);
   }
 
   /** A committed run intent: submit it (the run folder is written already). */
@@ -169,7 +170,7 @@ export class ClusterRuns implements ClusterCore {
       () => {
         if (current) this.host.engine.noteFacts(run.entryId, { executor: run.kind, jobId });
       },
-      () => this.host.store.setRunJobId(run.entryId, run.attempt, jobId),
+      () => this.host.store.setRunJobId(run.entryId, run.attempt, jobId)
     );
     if (!current) {
       // Cancelled while the submission was in flight.
@@ -197,7 +198,11 @@ export class ClusterRuns implements ClusterCore {
     if (n.state === 'queued') {
       run.running = true;
       this.host.step(() => {
-        this.host.engine.markRunning(run.entryId, { executor: run.kind, jobId: run.jobId ?? n.jobId, host: status?.node ?? null });
+        this.host.engine.markRunning(run.entryId, {
+          executor: run.kind,
+          jobId: run.jobId ?? n.jobId,
+          host: status?.node ?? null
+        });
       });
     } else if (n.state === 'running') {
       run.running = true;
@@ -205,7 +210,10 @@ export class ClusterRuns implements ClusterCore {
     if (status?.node && run.host !== status.node && n.state === 'running') {
       run.host = status.node;
       this.host.step(() =>
-        this.host.engine.noteFacts(run.entryId, { host: status.node!, ...(status.startedAt ? { startedAt: status.startedAt } : {}) }),
+        this.host.engine.noteFacts(run.entryId, {
+          host: status.node!,
+          ...(status.startedAt ? { startedAt: status.startedAt } : {})
+        })
       );
     }
   }

@@ -28,7 +28,7 @@ export class SchedulerPoll {
 
   constructor(
     private readonly core: ClusterCore,
-    private readonly endings: RunEndings,
+    private readonly endings: RunEndings
   ) {
     this.basePollMs = Number(process.env.PQ_SCHEDULER_POLL_MS) || 2_000;
     this.pollMs = this.basePollMs;
@@ -78,15 +78,17 @@ export class SchedulerPoll {
   private async lookups(): Promise<boolean> {
     const core = this.core;
     const { host, cancels } = core;
-    const pending = [...core.runs.values(), ...core.ahead.runs()].filter((r) => r.lookup && !r.submitting).concat(cancels.lookups);
-    const factsByName = core.facts.filter((f) => f.jobId === null);
+    const pending = [...core.runs.values(), ...core.ahead.runs()]
+      .filter(r => r.lookup && !r.submitting)
+      .concat(cancels.lookups);
+    const factsByName = core.facts.filter(f => f.jobId === null);
     if (factsByName.length > 0) {
       // Runs that ended (marker) before their job id was recorded: the id is still worth keeping.
       const byKind = new Map<Route, FactsWanted[]>();
       for (const f of factsByName) groupInto(byKind, f.kind, f);
       for (const [kind, list] of byKind) {
         try {
-          const found = await core.setup.executor(kind).findByName(list.map((f) => f.jobName));
+          const found = await core.setup.executor(kind).findByName(list.map(f => f.jobName));
           for (const f of list) {
             const jobId = found.get(f.jobName);
             if (!jobId) continue;
@@ -96,7 +98,7 @@ export class SchedulerPoll {
               () => {
                 if (n && n.attempt === f.attempt) host.engine.noteFacts(f.entryId, { executor: kind, jobId });
               },
-              () => host.store.setRunJobId(f.entryId, f.attempt, jobId),
+              () => host.store.setRunJobId(f.entryId, f.attempt, jobId)
             );
           }
         } catch (e) {
@@ -111,7 +113,7 @@ export class SchedulerPoll {
     for (const [kind, runs] of byKind) {
       let found: Map<string, string>;
       try {
-        found = await core.setup.executor(kind).findByName(runs.map((r) => r.req.jobName));
+        found = await core.setup.executor(kind).findByName(runs.map(r => r.req.jobName));
       } catch (e) {
         this.logOnce(`cannot look jobs up by name yet: ${(e as Error).message}`);
         trouble = true;
@@ -145,7 +147,10 @@ export class SchedulerPoll {
         run.lookup = false;
         if (existsSync(join(run.req.runDir, 'pid'))) {
           if (readMarker(run.req.runDir) === null) {
-            core.failRun(run, `the job ${run.req.jobName} started but ${kind} has no record of it and it left no result`);
+            core.failRun(
+              run,
+              `the job ${run.req.jobName} started but ${kind} has no record of it and it left no result`
+            );
           }
           continue;
         }

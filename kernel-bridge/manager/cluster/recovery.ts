@@ -24,7 +24,7 @@ function runFromRecord(host: ClusterHost, n: RtNode, record: RunRecord): Cluster
     retryAt: 0,
     submitFailures: 0,
     running: n.state === 'running',
-    host: n.host ?? undefined,
+    host: n.host ?? undefined
   };
 }
 
@@ -52,7 +52,7 @@ export function cancelLeftover(core: ClusterCore, n: RtNode, record: RunRecord):
   else {
     core.cancels.lookups.push({
       ...runFromRecord(core.host, n, record),
-      lookup: true,
+      lookup: true
     });
   }
 }

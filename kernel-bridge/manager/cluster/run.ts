@@ -99,6 +99,6 @@ export function newRun(n: RtNode, attempt: number, kind: Route, req: JobRequest)
     lookup: false,
     retryAt: 0,
     submitFailures: 0,
-    running: false,
+    running: false
   };
 }

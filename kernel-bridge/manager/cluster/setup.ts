@@ -5,7 +5,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { RtNode } from '../../../core/model.js';
 import { formatResources, parseResources } from '../../../core/resources.js';
-import { ClusterConfigError, selectNode, validateClusterConfig, type ClusterConfig } from '../../executors/cluster-config.js';
+import {
+  ClusterConfigError,
+  selectNode,
+  validateClusterConfig,
+  type ClusterConfig
+} from '../../executors/cluster-config.js';
 import { LsfExecutor } from '../../executors/lsf.js';
 import { PbsExecutor } from '../../executors/pbs.js';
 import { SlurmExecutor } from '../../executors/slurm.js';
@@ -96,7 +101,12 @@ export class ClusterSetup {
     } catch {
       /* no node: double the cores */
     }
-    const cores = nodeCores > 0 ? (r.cores < nodeCores ? nodeCores : (Math.floor(r.cores / nodeCores) + 1) * nodeCores) : r.cores * 2;
+    const cores =
+      nodeCores > 0
+        ? r.cores < nodeCores
+          ? nodeCores
+          : (Math.floor(r.cores / nodeCores) + 1) * nodeCores
+        : r.cores * 2;
     const processes = r.processes === r.cores ? cores : r.processes;
     return formatResources({ ...r, cores, processes });
   }

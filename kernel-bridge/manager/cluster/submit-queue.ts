@@ -8,7 +8,11 @@
 // after the scheduler accepted a job and before the job id is recorded (the crash window that
 // reconciliation by job name must cover). Nothing else reads PQ_FAULT.
 import { ClusterConfigError } from '../../executors/cluster-config.js';
-import { SchedulerRejectedError, SchedulerUnavailableError, SubmitOutcomeUnknownError } from '../../executors/scheduler-command.js';
+import {
+  SchedulerRejectedError,
+  SchedulerUnavailableError,
+  SubmitOutcomeUnknownError
+} from '../../executors/scheduler-command.js';
 import type { Executor } from '../../executors/types.js';
 import type { ClusterCore, ClusterRun } from './run.js';
 
@@ -56,7 +60,9 @@ export class SubmitQueue {
       if (core.closed) return;
       if (run.ahead && !(e instanceof SubmitOutcomeUnknownError)) {
         // A submission ahead is only a head start: never a reason to fail the entry.
-        core.host.log(`entry ${run.entryId}: could not submit ahead with a dependency (${(e as Error).message.split('\n')[0]})`);
+        core.host.log(
+          `entry ${run.entryId}: could not submit ahead with a dependency (${(e as Error).message.split('\n')[0]})`
+        );
         if (run.pre) core.ahead.drop(run);
         else if (core.runs.get(run.entryId) === run) core.ahead.resubmitPlain(run);
         return;

@@ -22,9 +22,9 @@ describe('an archived PerQueue database', () => {
 
   it('lists its workflows with counts and the overall state', () => {
     const list = listWorkflows(query);
-    expect(list.map((w) => [w.id, w.name, w.state, w.total])).toEqual([
+    expect(list.map(w => [w.id, w.name, w.state, w.total])).toEqual([
       [1, 'screening', 'running', 8],
-      [2, ARCHIVE_WORKFLOWS[1].name, 'running', 1],
+      [2, ARCHIVE_WORKFLOWS[1].name, 'running', 1]
     ]);
     expect(list[0].counts).toEqual({ succeeded: 3, failed: 1, blocked: 2, running: 1, waiting: 1 });
   });
@@ -34,8 +34,8 @@ describe('an archived PerQueue database', () => {
     expect(detail.workflow).toEqual({ id: 1, name: 'screening', createdAt: expect.any(Number) });
     expect(detail.nodes).toHaveLength(8);
     const graph = buildGraph(detail, { collapseAbove: 4 });
-    const label = (id: string) => graph.nodes.find((n) => n.id === id)!.label;
-    expect(graph.nodes.map((n) => [n.label, n.state])).toEqual([
+    const label = (id: string) => graph.nodes.find(n => n.id === id)!.label;
+    expect(graph.nodes.map(n => [n.label, n.state])).toEqual([
       ['prepare.py', 'succeeded'],
       ['relax.py [0]', 'succeeded'],
       ['score.py [0]', 'succeeded'],
@@ -43,9 +43,9 @@ describe('an archived PerQueue database', () => {
       ['score.py [1]', 'blocked'],
       ['relax.py [2]', 'running'],
       ['score.py [2]', 'waiting'],
-      ['collect.py', 'blocked'],
+      ['collect.py', 'blocked']
     ]);
-    const edges = graph.edges.map((e) => `${label(e.source)} -> ${label(e.target)}${e.join ? ' (join)' : ''}`).sort();
+    const edges = graph.edges.map(e => `${label(e.source)} -> ${label(e.target)}${e.join ? ' (join)' : ''}`).sort();
     expect(edges).toEqual(
       [
         'prepare.py -> relax.py [0]',
@@ -56,20 +56,20 @@ describe('an archived PerQueue database', () => {
         'relax.py [2] -> score.py [2]',
         'score.py [0] -> collect.py (join)',
         'score.py [1] -> collect.py (join)',
-        'score.py [2] -> collect.py (join)',
-      ].sort(),
+        'score.py [2] -> collect.py (join)'
+      ].sort()
     );
     const collapsed = buildGraph(detail, { collapseAbove: 2 });
-    expect(collapsed.nodes.map((n) => n.label)).toEqual(['prepare.py', 'relax.py ×3', 'score.py ×3', 'collect.py']);
+    expect(collapsed.nodes.map(n => n.label)).toEqual(['prepare.py', 'relax.py ×3', 'score.py ×3', 'collect.py']);
     expect(collapsed.nodes[1].state).toBe('failed');
   });
 
   it('keeps what tasks wrote as data, for the panel to show as text', () => {
     const detail = readWorkflow(query, 1);
-    const relax0 = detail.nodes.find((n) => n.name === 'relax.py' && n.index?.[0] === 0)!;
+    const relax0 = detail.nodes.find(n => n.name === 'relax.py' && n.index?.[0] === 0)!;
     expect(relax0.data).toEqual({ energy: -1.5, note: '<script>alert(2)</script>' });
     expect(relax0.jobId).toMatch(/^pid-/);
-    const failed = detail.nodes.find((n) => n.state === 'failed')!;
+    const failed = detail.nodes.find(n => n.state === 'failed')!;
     expect(failed.error).toContain('did not converge');
   });
 
@@ -86,7 +86,9 @@ describe('an archived PerQueue database', () => {
     const other = new SQL.Database();
     other.run('CREATE TABLE photos (id INTEGER)');
     const bytes = other.export();
-    await expect(open(bytes).then((q) => checkArchive(q))).rejects.toThrow("it has no 'workflows', 'nodes', 'edges' tables (its tables are photos)");
+    await expect(open(bytes).then(q => checkArchive(q))).rejects.toThrow(
+      "it has no 'workflows', 'nodes', 'edges' tables (its tables are photos)"
+    );
     expect(isSqlite(new TextEncoder().encode('{"specVersion": 1}'.padEnd(200)))).toBe(false);
   });
 });

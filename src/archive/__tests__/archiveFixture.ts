@@ -19,18 +19,17 @@ type Db = InstanceType<Awaited<ReturnType<typeof initSqlJs>>['Database']>;
 /** sql.js with its WebAssembly given as bytes: the same engine as in the browser, in any test runner. */
 export function loadSqlJs(): ReturnType<typeof initSqlJs> {
   const wasm = readFileSync(require.resolve('sql.js/dist/sql-wasm-browser.wasm'));
-  return initSqlJs({ wasmBinary: wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer });
+  return initSqlJs({
+    wasmBinary: wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer
+  });
 }
 
 function persist(db: Db, changes: Changes, at: number): void {
   for (const w of changes.workflows) {
-    db.run('INSERT OR REPLACE INTO workflows(id, name, doc, created_at, width_overrides, active) VALUES (?, ?, ?, ?, ?, 1)', [
-      w.id,
-      w.name,
-      JSON.stringify(w.doc),
-      w.createdAt,
-      JSON.stringify(w.widthOverrides),
-    ]);
+    db.run(
+      'INSERT OR REPLACE INTO workflows(id, name, doc, created_at, width_overrides, active) VALUES (?, ?, ?, ?, ?, 1)',
+      [w.id, w.name, JSON.stringify(w.doc), w.createdAt, JSON.stringify(w.widthOverrides)]
+    );
   }
   for (const n of changes.nodes) {
     db.run('INSERT OR REPLACE INTO nodes(id, workflow_id, kind, name, state, body) VALUES (?, ?, ?, ?, ?, ?)', [
@@ -39,9 +38,14 @@ function persist(db: Db, changes: Changes, at: number): void {
       n.kind,
       n.name,
       n.state,
-      JSON.stringify(n),
+      JSON.stringify(n)
     ]);
-    db.run("INSERT INTO events(at, workflow_id, node_id, type, state) VALUES (?, ?, ?, 'node', ?)", [at, n.workflowId, n.id, n.state]);
+    db.run("INSERT INTO events(at, workflow_id, node_id, type, state) VALUES (?, ?, ?, 'node', ?)", [
+      at,
+      n.workflowId,
+      n.id,
+      n.state
+    ]);
   }
   for (const e of changes.removedEdges) {
     db.run('DELETE FROM edges WHERE child=? AND parent=?', [e.child, e.parent]);
@@ -56,7 +60,7 @@ const task = (name: string, args: Record<string, number | string> = {}) => ({
   name,
   code: `/project/${name}`,
   args,
-  resources: '1:local:10m',
+  resources: '1:local:10m'
 });
 
 /** "screening": prepare → 3 columns of (relax → score) → collect; the second workflow "<img…>" has one task. */
@@ -76,22 +80,22 @@ export const ARCHIVE_WORKFLOWS: WorkflowDocument[] = [
               kind: 'workflow',
               nodes: [
                 { id: 'relax.py', node: task('relax.py'), parents: [] },
-                { id: 'score.py', node: task('score.py'), parents: ['relax.py'] },
-              ],
+                { id: 'score.py', node: task('score.py'), parents: ['relax.py'] }
+              ]
             },
-            width: 3,
+            width: 3
           },
-          parents: ['prepare.py'],
+          parents: ['prepare.py']
         },
-        { id: 'collect.py', node: task('collect.py'), parents: ['SWG'] },
-      ],
-    },
+        { id: 'collect.py', node: task('collect.py'), parents: ['SWG'] }
+      ]
+    }
   },
   {
     specVersion: 1,
     name: '<img src=x onerror=alert(1)>',
-    root: task('<b>bold</b>.py'),
-  },
+    root: task('<b>bold</b>.py')
+  }
 ];
 
 /**
@@ -113,7 +117,7 @@ export async function buildArchive(): Promise<Uint8Array> {
     engine.finish(id, outcome);
   };
   const byName = (wf: number, name: string, index?: number) =>
-    engine.nodesOf(wf).find((n) => n.name === name && (index === undefined || n.index[n.index.length - 1] === index))!.id;
+    engine.nodesOf(wf).find(n => n.name === name && (index === undefined || n.index[n.index.length - 1] === index))!.id;
 
   const wf = engine.submit(ARCHIVE_WORKFLOWS[0]);
   run(byName(wf, 'prepare.py'), { state: 'succeeded', data: { structures: 3 } });
@@ -123,10 +127,10 @@ export async function buildArchive(): Promise<Uint8Array> {
   engine.markRunning(byName(wf, 'relax.py', 2), { executor: 'local', jobId: 'pid-9', host: 'archive-host' });
   engine.submit(ARCHIVE_WORKFLOWS[1]);
   persist(db, engine.takeChanges(), clock);
-  db.run("INSERT INTO runs(node_id, attempt, run_dir, job_name, executor, job_id, submitted_at) VALUES (?, 1, '/project/.perqueue/runs/1/2.1', 'prepare.py', 'local', 'pid-2', ?)", [
-    byName(wf, 'prepare.py'),
-    clock,
-  ]);
+  db.run(
+    "INSERT INTO runs(node_id, attempt, run_dir, job_name, executor, job_id, submitted_at) VALUES (?, 1, '/project/.perqueue/runs/1/2.1', 'prepare.py', 'local', 'pid-2', ?)",
+    [byName(wf, 'prepare.py'), clock]
+  );
   const bytes = db.export();
   db.close();
   // A project database is in WAL mode: bytes 18 and 19 of the header say so.

@@ -19,26 +19,30 @@ async function sqliteWith(statements: string): Promise<Uint8Array> {
 describe('a file that is not a workflow archive', () => {
   it('an empty file is said to be empty', () => {
     expect(fileProblem('run.pqarchive', new Uint8Array(), null)).toBe(
-      "run.pqarchive is empty, not a workflow archive. Make an archive with 'pql export -w WF' or “Export Workflow…” in the Workflows sidebar.",
+      "run.pqarchive is empty, not a workflow archive. Make an archive with 'pql export -w WF' or “Export Workflow…” in the Workflows sidebar."
     );
   });
 
   it('a text file is named as text, with its first words', () => {
     const bytes = new TextEncoder().encode('name,score\nrelax,0.5\n'.repeat(10));
-    expect(fileProblem('scores.db', bytes, null)).toMatch(/^scores\.db is not a SQLite database \(it is text starting with “name,score relax,0\.5 nam”\), so not a workflow archive\. Make an archive with 'pql export -w WF'/);
+    expect(fileProblem('scores.db', bytes, null)).toMatch(
+      /^scores\.db is not a SQLite database \(it is text starting with “name,score relax,0\.5 nam”\), so not a workflow archive\. Make an archive with 'pql export -w WF'/
+    );
   });
 
   it('a binary file is named by its first bytes', () => {
     const bytes = new Uint8Array(200);
     bytes.set([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00]);
-    expect(fileProblem('data.sqlite', bytes, null)).toMatch(/^data\.sqlite is not a SQLite database \(it starts with the bytes 50 4b 03 04 14 00 00 00\)/);
+    expect(fileProblem('data.sqlite', bytes, null)).toMatch(
+      /^data\.sqlite is not a SQLite database \(it starts with the bytes 50 4b 03 04 14 00 00 00\)/
+    );
   });
 
   it('a live database with its write-ahead log beside it is explained, with the way out', async () => {
     const bytes = await buildArchive();
     expect(fileProblem('perqueue.sqlite', bytes, 4152)).toBe(
       'perqueue.sqlite-wal lies beside perqueue.sqlite: this is a live project database copied while its bridge ran, and what is still in that write-ahead log (4152 bytes) is missing from this file. ' +
-        "Make an archive with 'pql export -w WF' or “Export Workflow…” in the Workflows sidebar.",
+        "Make an archive with 'pql export -w WF' or “Export Workflow…” in the Workflows sidebar."
     );
     // An empty WAL (everything checkpointed) or none: the file is read.
     expect(fileProblem('perqueue.sqlite', bytes, 0)).toBeNull();
@@ -49,9 +53,11 @@ describe('a file that is not a workflow archive', () => {
     const query = await queryOf(await sqliteWith('CREATE TABLE samples (id INTEGER); CREATE TABLE results (x REAL);'));
     expect(() => checkArchive(query)).toThrow(ArchiveError);
     expect(() => checkArchive(query)).toThrow(
-      "this SQLite database is not a workflow archive: it has no 'workflows', 'nodes', 'edges' tables (its tables are results, samples)",
+      "this SQLite database is not a workflow archive: it has no 'workflows', 'nodes', 'edges' tables (its tables are results, samples)"
     );
-    const empty = await queryOf(await sqliteWith('CREATE TABLE workflows (id INTEGER); CREATE TABLE nodes (id INTEGER);'));
+    const empty = await queryOf(
+      await sqliteWith('CREATE TABLE workflows (id INTEGER); CREATE TABLE nodes (id INTEGER);')
+    );
     expect(() => checkArchive(empty)).toThrow("it has no 'edges' table (its tables are nodes, workflows)");
   });
 });
@@ -63,9 +69,9 @@ describe('archived logs', () => {
     expect(hasLogs(without)).toBe(false);
     const query = await queryOf(
       await sqliteWith(
-        "CREATE TABLE logs (node_id INTEGER, attempt INTEGER, stream TEXT, text TEXT, truncated INTEGER, PRIMARY KEY (node_id, attempt, stream));" +
-          "INSERT INTO logs VALUES (5, 1, 'stdout', 'old\n', 0), (5, 2, 'stdout', 'one\ntwo\nthree\n', 0), (5, 2, 'stderr', '', 0);",
-      ),
+        'CREATE TABLE logs (node_id INTEGER, attempt INTEGER, stream TEXT, text TEXT, truncated INTEGER, PRIMARY KEY (node_id, attempt, stream));' +
+          "INSERT INTO logs VALUES (5, 1, 'stdout', 'old\n', 0), (5, 2, 'stdout', 'one\ntwo\nthree\n', 0), (5, 2, 'stderr', '', 0);"
+      )
     );
     expect(hasLogs(query)).toBe(true);
     expect(readLog(query, 5, 'stdout', 2)).toBe('two\nthree\n');

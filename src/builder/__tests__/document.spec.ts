@@ -9,20 +9,20 @@ import { BuilderError, DefinitionModel } from '../document';
 const FIXTURES = join(__dirname, '..', '..', '..', 'tests', 'fixtures', 'specs');
 const fixture = (name: string) => JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8'));
 const fixtureNames = readdirSync(FIXTURES)
-  .filter((f) => f.endsWith('.json'))
-  .map((f) => f.replace(/\.json$/, ''));
+  .filter(f => f.endsWith('.json'))
+  .map(f => f.replace(/\.json$/, ''));
 
 const task = (m: DefinitionModel, file: string, extra: Record<string, unknown> = {}) =>
   m.addTask({ code: `/fixture/${file}`, ...extra });
 /** Tasks added one after another, each depending on the one before; their paths. */
 const chain = (m: DefinitionModel, ...files: string[]) => {
-  const paths = files.map((file) => task(m, file));
+  const paths = files.map(file => task(m, file));
   paths.slice(1).forEach((path, i) => m.connect(paths[i], path));
   return paths;
 };
 
 describe('a definition file opened in the builder', () => {
-  it.each(fixtureNames)('%s is saved back unchanged apart from layout', (name) => {
+  it.each(fixtureNames)('%s is saved back unchanged apart from layout', name => {
     const text = readFileSync(join(FIXTURES, `${name}.json`), 'utf8');
     const model = DefinitionModel.fromText(text);
     const positions = Object.fromEntries(model.items().map((item, i) => [item.path, { x: i * 10, y: i * 20 }]));
@@ -38,7 +38,7 @@ describe('a definition file opened in the builder', () => {
   it('draws every task and group, with edges between siblings', () => {
     const model = DefinitionModel.fromText(JSON.stringify(fixture('swg_switch')));
     const items = model.items();
-    expect(items.map((i) => [i.path, i.label, i.parent])).toEqual([
+    expect(items.map(i => [i.path, i.label, i.parent])).toEqual([
       ['root/setup.py', 'setup.py', null],
       ['root/SWG', 'SWG ×2', null],
       ['root/SWG/body/check.py', 'check.py', 'root/SWG'],
@@ -48,13 +48,13 @@ describe('a definition file opened in the builder', () => {
       ['root/SWG/body/SG/branch:3/analyse.py', 'analyse.py', 'root/SWG/body/SG/branch:3'],
       ['root/SWG/body/SG/branch:lammps', 'lammps: md.py', 'root/SWG/body/SG'],
       ['root/SWG/body/SG/branch:skip_MD', 'skip_MD: skip_md.py', 'root/SWG/body/SG'],
-      ['root/report.py', 'report.py', null],
+      ['root/report.py', 'report.py', null]
     ]);
-    expect(model.edges().map((e) => `${e.source} -> ${e.target}`)).toEqual([
+    expect(model.edges().map(e => `${e.source} -> ${e.target}`)).toEqual([
       'root/setup.py -> root/SWG',
       'root/SWG -> root/report.py',
       'root/SWG/body/check.py -> root/SWG/body/SG',
-      'root/SWG/body/SG/branch:3/relax.py -> root/SWG/body/SG/branch:3/analyse.py',
+      'root/SWG/body/SG/branch:3/relax.py -> root/SWG/body/SG/branch:3/analyse.py'
     ]);
   });
 });
@@ -64,7 +64,12 @@ describe('a definition drawn in the builder equals the one written in Python', (
     const m = DefinitionModel.fromText('', 'chain');
     const a = task(m, 'apply_strain.py', { args: { strain: 0.02 } });
     const b = task(m, 'preneb.py', { resources: '8:xeon8:2h', retries: 1 });
-    const c = task(m, 'neb.py', { name: 'neb', args: { images: 7 }, resources: '24:1:xeon24el8:2d', preamble: 'module load vasp' });
+    const c = task(m, 'neb.py', {
+      name: 'neb',
+      args: { images: 7 },
+      resources: '24:1:xeon24el8:2d',
+      preamble: 'module load vasp'
+    });
     m.connect(a, b);
     m.connect(b, c);
     expect(m.toSpec()).toEqual(fixture('chain'));
@@ -94,20 +99,27 @@ describe('a definition drawn in the builder equals the one written in Python', (
     expect(() => m.setPorts(a, c, { x: 'y' })).toThrow(BuilderError);
     expect(() => m.setPorts(a, b, { x: '' })).toThrow(/argument name/);
     // A port on an edge that would cross the group's border is refused, not lost.
-    expect(() => m.wrap([b], { kind: 'static_width', width: 2 })).toThrow(/has ports and would cross the group's border/);
+    expect(() => m.wrap([b], { kind: 'static_width', width: 2 })).toThrow(
+      /has ports and would cross the group's border/
+    );
     m.setPorts(b, c, null);
     const wrapped = m.wrap([a, b], { kind: 'static_width', width: 2 });
-    const body = (m.toSpec().root as { nodes: { node: { body: { nodes: { id: string; ports?: unknown }[] } } }[] }).nodes[0].node.body;
-    expect(body.nodes.find((n) => n.id === 'b.py')!.ports).toEqual({ 'a.py': { energy: 'E' } });
+    const body = (m.toSpec().root as { nodes: { node: { body: { nodes: { id: string; ports?: unknown }[] } } }[] })
+      .nodes[0].node.body;
+    expect(body.nodes.find(n => n.id === 'b.py')!.ports).toEqual({ 'a.py': { energy: 'E' } });
     m.setPorts(wrapped, 'root/c.py', { x: 'y' });
     m.unwrap(wrapped);
     const nodes = (m.toSpec().root as { nodes: { id: string; ports?: unknown }[] }).nodes;
-    expect(nodes.find((n) => n.id === 'b.py')!.ports).toEqual({ 'a.py': { energy: 'E' } });
-    expect(nodes.find((n) => n.id === 'c.py')!.ports).toEqual({ 'b.py': { x: 'y' } });
+    expect(nodes.find(n => n.id === 'b.py')!.ports).toEqual({ 'a.py': { energy: 'E' } });
+    expect(nodes.find(n => n.id === 'c.py')!.ports).toEqual({ 'b.py': { x: 'y' } });
     m.setField('root/a.py', 'name', 'first');
-    expect((m.toSpec().root as { nodes: { id: string; ports?: unknown }[] }).nodes.find((n) => n.id === 'b.py')!.ports).toEqual({ first: { energy: 'E' } });
+    expect(
+      (m.toSpec().root as { nodes: { id: string; ports?: unknown }[] }).nodes.find(n => n.id === 'b.py')!.ports
+    ).toEqual({ first: { energy: 'E' } });
     m.remove(['root/first']);
-    expect((m.toSpec().root as { nodes: { id: string; ports?: unknown }[] }).nodes.find((n) => n.id === 'b.py')!.ports).toBeUndefined();
+    expect(
+      (m.toSpec().root as { nodes: { id: string; ports?: unknown }[] }).nodes.find(n => n.id === 'b.py')!.ports
+    ).toBeUndefined();
     expect(m.validate()).toEqual([]);
   });
 
@@ -197,7 +209,7 @@ describe('editing', () => {
     const b = task(m, 'b.py');
     const g = m.wrap([b], { kind: 'static_width', width: 2 });
     m.connect(a, `${g}/body`);
-    expect(m.edges().map((e) => [e.source, e.target])).toEqual([['root/a.py', 'root/SWG']]);
+    expect(m.edges().map(e => [e.source, e.target])).toEqual([['root/a.py', 'root/SWG']]);
   });
 
   it('ungroups back to the original items and dependencies', () => {
@@ -218,20 +230,18 @@ describe('editing', () => {
 
   it('live validation names the item and the field', () => {
     const m = DefinitionModel.fromText('', 'wf');
-    expect(m.validate().map((p) => p.message)).toEqual(['a workflow needs at least one node']);
+    expect(m.validate().map(p => p.message)).toEqual(['a workflow needs at least one node']);
     const a = task(m, 'a.py');
     m.setField(a, 'resources', '1:nowhere:forever');
     m.setField(a, 'retries', -1);
     const problems = m.validate();
-    expect(problems.map((p) => [p.path, p.field])).toEqual([
-      [a, 'resources'],
-    ]);
+    expect(problems.map(p => [p.path, p.field])).toEqual([[a, 'resources']]);
     m.setField(a, 'resources', '1:10m');
-    expect(m.validate().map((p) => [p.path, p.field])).toEqual([[a, 'retries']]);
+    expect(m.validate().map(p => [p.path, p.field])).toEqual([[a, 'retries']]);
     m.setField(a, 'retries', 0);
     const sg = m.wrap([a], { kind: 'switch', keys: ['k'] });
     expect(m.validate()).toEqual([
-      expect.objectContaining({ path: sg, node: sg, message: expect.stringContaining('needs parents') }),
+      expect.objectContaining({ path: sg, node: sg, message: expect.stringContaining('needs parents') })
     ]);
   });
 

@@ -21,14 +21,14 @@ const FIXTURE = join(__dirname, '..', '..', '..', 'tests', 'fixtures', 'node-ids
 const CASES = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { ids: IIdCase[]; taskNames: ITaskNameCase[] };
 
 describe('the shared node-id cases', () => {
-  it.each(CASES.ids.map((c) => [c.name, c] as const))('ids: %s', (_name, c) => {
+  it.each(CASES.ids.map(c => [c.name, c] as const))('ids: %s', (_name, c) => {
     const model = new DefinitionModel();
-    const paths = c.names.map((name) => model.addTask({ code: '/work/x.py', name }));
-    expect(paths).toEqual(c.ids.map((id) => `root/${id}`));
+    const paths = c.names.map(name => model.addTask({ code: '/work/x.py', name }));
+    expect(paths).toEqual(c.ids.map(id => `root/${id}`));
     expect(model.validate()).toEqual([]);
   });
 
-  it.each(CASES.taskNames.map((c) => [c.name, c] as const))('task names: %s', (_name, c) => {
+  it.each(CASES.taskNames.map(c => [c.name, c] as const))('task names: %s', (_name, c) => {
     const model = new DefinitionModel();
     const path = model.addTask({ code: c.code, ...(c.given === null ? {} : { name: c.given }) });
     expect(path).toBe(`root/${c.displayName}`);

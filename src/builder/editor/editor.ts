@@ -18,7 +18,14 @@ import { bodyPath, ROOT_PATH } from '../../../core/specPath.js';
 import { CommandIDs, type IPerQueueModel } from '../../tokens';
 import { clear, el, onThemeChange } from '../../ui';
 import { askGroup, NOTEBOOK_PATTERN, pickScript, SCRIPT_PATTERN } from '../dialogs';
-import { folderOf, fromRootRelative, normalizePath, resolveScriptPath, scriptPaths, storedScriptPath } from '../../../core/scriptPaths.js';
+import {
+  folderOf,
+  fromRootRelative,
+  normalizePath,
+  resolveScriptPath,
+  scriptPaths,
+  storedScriptPath
+} from '../../../core/scriptPaths.js';
 import { absolutePath, renderProperties } from './properties';
 import { builderStyle } from './style';
 import { BuilderError, DefinitionModel, DEFAULT_RESOURCES, type IProblem } from '../document';
@@ -36,7 +43,7 @@ export interface IBuilderSettings {
 export const DEFAULT_BUILDER_SETTINGS: IBuilderSettings = {
   defaultResources: DEFAULT_RESOURCES,
   projectFolder: '',
-  layoutDirection: 'TB',
+  layoutDirection: 'TB'
 };
 
 interface IBuilderOptions {
@@ -65,7 +72,7 @@ export class WorkflowBuilder extends SplitPanel {
     this._canvas.node.setAttribute('aria-label', 'Workflow definition graph');
     this._message = el('div', 'jp-PerQueue-graph-message');
     this._canvas.node.appendChild(this._message);
-    this._canvas.node.addEventListener('keydown', (event) => {
+    this._canvas.node.addEventListener('keydown', event => {
       if ((event.key === 'Delete' || event.key === 'Backspace') && this._selection.length) {
         event.preventDefault();
         this.deleteSelected();
@@ -156,7 +163,10 @@ export class WorkflowBuilder extends SplitPanel {
       return;
     }
     this._edit(() => {
-      const path = definition.addTask({ code, resources: this._options.settings().defaultResources || DEFAULT_RESOURCES }, this._targetWorkflow());
+      const path = definition.addTask(
+        { code, resources: this._options.settings().defaultResources || DEFAULT_RESOURCES },
+        this._targetWorkflow()
+      );
       this._pendingSelect = [path];
     });
   }
@@ -210,8 +220,8 @@ export class WorkflowBuilder extends SplitPanel {
     if (!definition) {
       return;
     }
-    const edges = this._cy?.edges(':selected').map((e) => [e.data('source') as string, e.data('target') as string]) ?? [];
-    const nodes = this._selection.filter((p) => definition.items().some((i) => i.path === p && i.kind !== 'branch'));
+    const edges = this._cy?.edges(':selected').map(e => [e.data('source') as string, e.data('target') as string]) ?? [];
+    const nodes = this._selection.filter(p => definition.items().some(i => i.path === p && i.kind !== 'branch'));
     this._edit(() => {
       for (const [s, t] of edges) {
         definition.disconnect(s, t);
@@ -237,8 +247,10 @@ export class WorkflowBuilder extends SplitPanel {
     if (this._problemList.length) {
       await showDialog({
         title: 'The definition has problems',
-        body: this._problemList.map((p) => `${p.node ?? definition.name}${p.field ? ` (${p.field})` : ''}: ${p.message}`).join('\n'),
-        buttons: [Dialog.okButton()],
+        body: this._problemList
+          .map(p => `${p.node ?? definition.name}${p.field ? ` (${p.field})` : ''}: ${p.message}`)
+          .join('\n'),
+        buttons: [Dialog.okButton()]
       });
       return null;
     }
@@ -248,14 +260,19 @@ export class WorkflowBuilder extends SplitPanel {
       const commands = this._options.commands;
       Notification.success(`Submitted ${definition.name} as workflow #${id}.`, {
         autoClose: 6000,
-        actions: [{ label: 'Open graph', callback: () => void commands.execute(CommandIDs.openWorkflow, { workflowId: id }) }],
+        actions: [
+          { label: 'Open graph', callback: () => void commands.execute(CommandIDs.openWorkflow, { workflowId: id }) }
+        ]
       });
       return id;
     } catch (error) {
       const e = error as { message?: string; fix?: string };
-      Notification.error(`Submitting ${definition.name} failed: ${e.message ?? String(error)}${e.fix ? ' ' + e.fix : ''}`, {
-        autoClose: 10000,
-      });
+      Notification.error(
+        `Submitting ${definition.name} failed: ${e.message ?? String(error)}${e.fix ? ' ' + e.fix : ''}`,
+        {
+          autoClose: 10000
+        }
+      );
       return null;
     }
   }
@@ -285,7 +302,11 @@ export class WorkflowBuilder extends SplitPanel {
 
   private _load(): void {
     const text = this._options.context.model.toString();
-    const name = this._options.context.path.split('/').pop()!.replace(/\.pqwf(\.json)?$|\.json$/i, '') || 'workflow';
+    const name =
+      this._options.context.path
+        .split('/')
+        .pop()!
+        .replace(/\.pqwf(\.json)?$|\.json$/i, '') || 'workflow';
     try {
       const definition = DefinitionModel.fromText(text, name);
       this._definition?.changed.disconnect(this._onDefinitionChanged, this);
@@ -300,7 +321,9 @@ export class WorkflowBuilder extends SplitPanel {
       void this._adoptRootRelativePaths(definition);
     } catch (error) {
       this._definition = null;
-      this._showMessage(`This file is not a workflow definition: ${(error as Error).message}. Open it with the text editor to fix it.`);
+      this._showMessage(
+        `This file is not a workflow definition: ${(error as Error).message}. Open it with the text editor to fix it.`
+      );
     }
     this._selection = [];
     this._render();
@@ -332,18 +355,22 @@ export class WorkflowBuilder extends SplitPanel {
       if (this._pendingSelect && this._cy) {
         const pending = this._pendingSelect;
         this._pendingSelect = null;
-        this.select(pending.filter((p) => wanted(this._cy!, p)));
+        this.select(pending.filter(p => wanted(this._cy!, p)));
       }
     } catch (error) {
       Notification.warning(error instanceof BuilderError ? error.message : String((error as Error)?.message ?? error), {
-        autoClose: 6000,
+        autoClose: 6000
       });
     }
   }
 
   private _roots(): Array<string | null | undefined> {
-    const versions = this._options.perqueue?.versions as (Record<string, unknown> | null | undefined);
-    return [this._options.settings().projectFolder, this._options.serverRoot, versions?.projectDir as string | undefined];
+    const versions = this._options.perqueue?.versions as Record<string, unknown> | null | undefined;
+    return [
+      this._options.settings().projectFolder,
+      this._options.serverRoot,
+      versions?.projectDir as string | undefined
+    ];
   }
 
   /** Asks for a file in the file dialog, opened in this file's folder; its path relative to that folder. */
@@ -369,7 +396,7 @@ export class WorkflowBuilder extends SplitPanel {
       }
       absolute = `/${folder}`;
     }
-    return (stored) => resolveScriptPath(stored, absolute);
+    return stored => resolveScriptPath(stored, absolute);
   }
 
   /**
@@ -421,9 +448,9 @@ export class WorkflowBuilder extends SplitPanel {
     });
     Notification.info(
       `${rewrites.length} script path${rewrites.length === 1 ? '' : 's'} of ${definition.name} now relative to this file’s folder (${rewrites
-        .map((r) => r.value)
+        .map(r => r.value)
         .join(', ')}); save to keep ${rewrites.length === 1 ? 'it' : 'them'}.`,
-      { autoClose: 8000 },
+      { autoClose: 8000 }
     );
   }
 
@@ -466,18 +493,18 @@ export class WorkflowBuilder extends SplitPanel {
         maxZoom: 3,
         wheelSensitivity: 0.3,
         selectionType: 'additive',
-        boxSelectionEnabled: true,
+        boxSelectionEnabled: true
       });
       const cy = this._cy;
-      cy.on('select', 'node', (event) => {
+      cy.on('select', 'node', event => {
         const id = event.target.id() as string;
         if (!this._selection.includes(id)) {
           this._selection.push(id);
         }
         this._selectionChangedSoon();
       });
-      cy.on('unselect', 'node', (event) => {
-        this._selection = this._selection.filter((p) => p !== event.target.id());
+      cy.on('unselect', 'node', event => {
+        this._selection = this._selection.filter(p => p !== event.target.id());
         this._selectionChangedSoon();
       });
       cy.on('select unselect', 'edge', () => this._selectionChangedSoon());
@@ -486,13 +513,13 @@ export class WorkflowBuilder extends SplitPanel {
       });
     }
     const cy = this._cy;
-    const before = new Set(cy.nodes().map((n) => n.id()));
-    const invalid = new Set(this._problemList.map((p) => p.path).filter((p): p is string => !!p));
+    const before = new Set(cy.nodes().map(n => n.id()));
+    const invalid = new Set(this._problemList.map(p => p.path).filter((p): p is string => !!p));
     const known = { ...definition.positions() };
     // Edits change items in place: an item grouped, ungrouped or renamed gets a new path but is
     // the same spec object, and stays where it was drawn.
     const bySpec = new Map<unknown, { x: number; y: number }>();
-    cy.nodes().forEach((n) => {
+    cy.nodes().forEach(n => {
       if (n.isChildless()) {
         known[n.id()] = { ...n.position() };
         const spec = this._drawnSpecs.get(n.id());
@@ -502,7 +529,7 @@ export class WorkflowBuilder extends SplitPanel {
       }
     });
     const items = definition.items();
-    this._drawnSpecs = new Map(items.map((item) => [item.path, definition.nodeAt(item.path)]));
+    this._drawnSpecs = new Map(items.map(item => [item.path, definition.nodeAt(item.path)]));
     for (const item of items) {
       const at = known[item.path] ? undefined : bySpec.get(this._drawnSpecs.get(item.path));
       if (at) {
@@ -514,7 +541,9 @@ export class WorkflowBuilder extends SplitPanel {
       for (const item of items) {
         wanted.add(item.path);
         const data = { id: item.path, label: item.label, kind: item.kind, parent: item.parent ?? undefined };
-        const classes = [item.kind, item.compound ? 'compound' : 'leaf', invalid.has(item.path) ? 'invalid' : ''].join(' ').trim();
+        const classes = [item.kind, item.compound ? 'compound' : 'leaf', invalid.has(item.path) ? 'invalid' : '']
+          .join(' ')
+          .trim();
         const existing = cy.getElementById(item.path);
         if (existing.nonempty() && (existing.data('parent') ?? undefined) === data.parent) {
           existing.data(data);
@@ -533,20 +562,20 @@ export class WorkflowBuilder extends SplitPanel {
           cy.add({ group: 'edges', data: { ...edge } });
         }
       }
-      cy.elements().forEach((element) => {
+      cy.elements().forEach(element => {
         if (!wanted.has(element.id())) {
           element.remove();
         }
       });
     });
-    this._selection = this._selection.filter((p) => wanted(cy, p));
+    this._selection = this._selection.filter(p => wanted(cy, p));
     if (this._pendingSelect) {
       const pending = this._pendingSelect;
       this._pendingSelect = null;
-      this.select(pending.filter((p) => wanted(cy, p)));
+      this.select(pending.filter(p => wanted(cy, p)));
     }
-    const leaves = cy.nodes().filter((n) => n.isChildless());
-    const missing = leaves.filter((n) => !known[n.id()]);
+    const leaves = cy.nodes().filter(n => n.isChildless());
+    const missing = leaves.filter(n => !known[n.id()]);
     if (missing.nonempty() && missing.length === leaves.length) {
       // Nothing placed yet (a file without a layout): lay everything out once.
       this._runLayout(false);
@@ -554,13 +583,16 @@ export class WorkflowBuilder extends SplitPanel {
     } else {
       // Items already drawn stay where they are, whatever the edit (connecting, grouping, adding):
       // only new items are placed, in a row below the drawing; the document keeps their places.
-      const box = leaves.filter((n) => !!known[n.id()]).boundingBox({});
+      const box = leaves.filter(n => !!known[n.id()]).boundingBox({});
       let k = 0;
       const placed: Record<string, { x: number; y: number }> = {};
-      leaves.forEach((n) => {
+      leaves.forEach(n => {
         let at = known[n.id()];
         if (!at) {
-          at = { x: (Number.isFinite(box.x1) ? box.x1 : 0) + 120 * k++, y: (Number.isFinite(box.y2) ? box.y2 : 0) + 80 };
+          at = {
+            x: (Number.isFinite(box.x1) ? box.x1 : 0) + 120 * k++,
+            y: (Number.isFinite(box.y2) ? box.y2 : 0) + 80
+          };
           placed[n.id()] = at;
         }
         n.position({ ...at });
@@ -568,7 +600,7 @@ export class WorkflowBuilder extends SplitPanel {
       // The document keeps every place: new items' and those of items that moved to a new path.
       const stored = definition.positions();
       const unsaved: Record<string, { x: number; y: number }> = {};
-      leaves.forEach((n) => {
+      leaves.forEach(n => {
         if (!stored[n.id()]) {
           unsaved[n.id()] = { ...n.position() };
         }
@@ -579,7 +611,9 @@ export class WorkflowBuilder extends SplitPanel {
       if (Object.keys(placed).length) {
         // A new item out of view: show the whole drawing (the view moves, the items do not).
         const view = cy.extent();
-        const outOfView = Object.values(placed).some((p) => p.x < view.x1 || p.x > view.x2 || p.y < view.y1 || p.y > view.y2);
+        const outOfView = Object.values(placed).some(
+          p => p.x < view.x1 || p.x > view.x2 || p.y < view.y1 || p.y > view.y2
+        );
         if (outOfView && before.size > 0) {
           cy.fit(undefined, 32);
           if (cy.zoom() > 1.25) {
@@ -614,7 +648,7 @@ export class WorkflowBuilder extends SplitPanel {
       rankSep: 50,
       animate: false,
       fit: true,
-      padding: 32,
+      padding: 32
     } as cytoscape.LayoutOptions).run();
     if (cy.zoom() > 1.25) {
       cy.zoom(1.25);
@@ -628,7 +662,7 @@ export class WorkflowBuilder extends SplitPanel {
 
   private _leafPositions(): Record<string, { x: number; y: number }> {
     const out: Record<string, { x: number; y: number }> = {};
-    this._cy?.nodes().forEach((n) => {
+    this._cy?.nodes().forEach(n => {
       if (n.isChildless()) {
         out[n.id()] = { ...n.position() };
       }
@@ -657,7 +691,13 @@ export class WorkflowBuilder extends SplitPanel {
   private _renderProblems(): void {
     const node = this._problems.node;
     clear(node);
-    node.appendChild(el('h3', 'jp-PerQueue-builder-heading', this._problemList.length ? `Problems (${this._problemList.length})` : 'Problems'));
+    node.appendChild(
+      el(
+        'h3',
+        'jp-PerQueue-builder-heading',
+        this._problemList.length ? `Problems (${this._problemList.length})` : 'Problems'
+      )
+    );
     if (!this._definition) {
       return;
     }
@@ -687,12 +727,12 @@ export class WorkflowBuilder extends SplitPanel {
       definition: this._definition,
       selection: this._selection,
       pickFile: (title, pattern) => this._pickFile(title, pattern),
-      edit: (fn) => this._edit(fn),
-      selectAfterRender: (paths) => {
+      edit: fn => this._edit(fn),
+      selectAfterRender: paths => {
         this._pendingSelect = paths;
       },
       render: () => this._render(),
-      ungroup: () => this.ungroupSelected(),
+      ungroup: () => this.ungroupSelected()
     });
   }
 

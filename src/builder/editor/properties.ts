@@ -26,10 +26,10 @@ export function absolutePath(relative: string, roots: Array<string | null | unde
   if (relative.startsWith('/')) {
     return relative;
   }
-  const root = roots.find((r) => !!r && r.startsWith('/'));
+  const root = roots.find(r => !!r && r.startsWith('/'));
   if (!root) {
     throw new BuilderError(
-      "the project folder is unknown: set 'Project folder' in Settings → PerQueue Lab to the absolute path of the file browser's root",
+      "the project folder is unknown: set 'Project folder' in Settings → PerQueue Lab to the absolute path of the file browser's root"
     );
   }
   return `${root.replace(/\/+$/, '')}/${relative.replace(/^\/+/, '')}`;
@@ -44,7 +44,12 @@ export function renderProperties(node: HTMLElement, ctx: IPropertiesContext): vo
   }
   const form = el('div', 'jp-PerQueue-builder-form');
   node.appendChild(form);
-  const field = (label: string, key: string, input: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement, hint = '') => {
+  const field = (
+    label: string,
+    key: string,
+    input: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement,
+    hint = ''
+  ) => {
     const row = el('label', 'jp-PerQueue-form-row');
     row.appendChild(el('span', 'jp-PerQueue-form-label', label));
     input.classList.add('jp-mod-styled', 'jp-PerQueue-field');
@@ -71,7 +76,7 @@ export function renderProperties(node: HTMLElement, ctx: IPropertiesContext): vo
   };
   const json = (label: string, key: string, path: string, value: unknown, optional = false) => {
     const error = el('span', 'jp-PerQueue-form-error');
-    const input = area(label, key, value === undefined ? '' : JSON.stringify(value, null, 2), (v) => {
+    const input = area(label, key, value === undefined ? '' : JSON.stringify(value, null, 2), v => {
       if (optional && !v.trim()) {
         definition.setField(path, key, undefined);
         return;
@@ -99,7 +104,7 @@ export function renderProperties(node: HTMLElement, ctx: IPropertiesContext): vo
     input.min = String(min);
     input.value = value === undefined ? '' : String(value);
     input.addEventListener('change', () =>
-      ctx.edit(() => definition.setField(path, key, input.value === '' ? undefined : Number(input.value))),
+      ctx.edit(() => definition.setField(path, key, input.value === '' ? undefined : Number(input.value)))
     );
     return field(label, key, input);
   };
@@ -108,7 +113,7 @@ export function renderProperties(node: HTMLElement, ctx: IPropertiesContext): vo
   const spec = selected ? definition.nodeAt(selected) : undefined;
   if (!selected || !spec) {
     form.appendChild(el('h3', 'jp-PerQueue-builder-heading', 'Workflow'));
-    text('Name', 'workflow-name', definition.name, (v) => definition.setName(v.trim()));
+    text('Name', 'workflow-name', definition.name, v => definition.setName(v.trim()));
     const hint = ctx.selection.length
       ? `${ctx.selection.length} items selected: Connect links the first to the second; Group puts them in a group.`
       : 'Add tasks, select two and Connect them (first runs before second), select several and Group them. Click an item to edit it.';
@@ -116,14 +121,14 @@ export function renderProperties(node: HTMLElement, ctx: IPropertiesContext): vo
     restoreFocus(node, focused);
     return;
   }
-  const item = definition.items().find((i) => i.path === selected);
+  const item = definition.items().find(i => i.path === selected);
   const heading = el('h3', 'jp-PerQueue-builder-heading', KIND_TITLES[spec.kind] ?? spec.kind);
   form.appendChild(heading);
   form.appendChild(el('p', 'jp-PerQueue-builder-path', selected));
   const s = spec as unknown as Record<string, unknown>;
   if (item?.kind === 'branch') {
     const { switchPath, key } = splitBranchPath(selected)!;
-    text('Branch key', 'branch', key, (v) => {
+    text('Branch key', 'branch', key, v => {
       ctx.selectAfterRender([branchPath(switchPath, v.trim())]);
       definition.renameBranch(switchPath, key, v.trim());
     });
@@ -133,28 +138,54 @@ export function renderProperties(node: HTMLElement, ctx: IPropertiesContext): vo
   const rename = (v: string) => {
     definition.setField(selected, 'name', v.trim() || undefined);
     const cut = selected.lastIndexOf('/');
-    const renamed = definition.items().find((i) => i.path.startsWith(selected.slice(0, cut + 1)) && definition.nodeAt(i.path) === spec);
+    const renamed = definition
+      .items()
+      .find(i => i.path.startsWith(selected.slice(0, cut + 1)) && definition.nodeAt(i.path) === spec);
     ctx.selectAfterRender(renamed ? [renamed.path] : null);
     ctx.render();
   };
   switch (spec.kind) {
     case 'task':
       text('Name', 'name', spec.name, rename);
-      text('Script', 'code', spec.code, (v) => definition.setField(selected, 'code', v.trim()), 'relative to this file’s folder (sub/run.py, ../run.py), or absolute');
+      text(
+        'Script',
+        'code',
+        spec.code,
+        v => definition.setField(selected, 'code', v.trim()),
+        'relative to this file’s folder (sub/run.py, ../run.py), or absolute'
+      );
       form.appendChild(
         button('Pick script…', 'jp-PerQueue-pick-script', () => {
-          void ctx.pickFile('Pick the task’s script', SCRIPT_PATTERN).then((rel) => {
+          void ctx.pickFile('Pick the task’s script', SCRIPT_PATTERN).then(rel => {
             if (rel) {
               ctx.edit(() => definition.setField(selected, 'code', rel));
             }
           });
-        }),
+        })
       );
-      text('Function', 'func', spec.func ?? '', (v) => definition.setField(selected, 'func', v.trim() || undefined), 'of a Python script, called instead of main (PerQueue’s func)');
+      text(
+        'Function',
+        'func',
+        spec.func ?? '',
+        v => definition.setField(selected, 'func', v.trim() || undefined),
+        'of a Python script, called instead of main (PerQueue’s func)'
+      );
       json('Arguments (JSON)', 'args', selected, spec.args);
-      text('Resources', 'resources', spec.resources, (v) => definition.setField(selected, 'resources', v.trim()), 'cores[:processes][:gpus G][:node]:time, e.g. 1:local:10m');
+      text(
+        'Resources',
+        'resources',
+        spec.resources,
+        v => definition.setField(selected, 'resources', v.trim()),
+        'cores[:processes][:gpus G][:node]:time, e.g. 1:local:10m'
+      );
       number('Retries', 'retries', selected, spec.retries ?? 0, 0);
-      area('Preamble', 'preamble', spec.preamble ?? '', (v) => definition.setField(selected, 'preamble', v || undefined), 'shell lines run first, e.g. module load vasp');
+      area(
+        'Preamble',
+        'preamble',
+        spec.preamble ?? '',
+        v => definition.setField(selected, 'preamble', v || undefined),
+        'shell lines run first, e.g. module load vasp'
+      );
       break;
     case 'manual': {
       text('Name', 'name', spec.name, rename);
@@ -162,17 +193,17 @@ export function renderProperties(node: HTMLElement, ctx: IPropertiesContext): vo
         'Notebook',
         'notebook',
         spec.notebook ?? '',
-        (v) => definition.setField(selected, 'notebook', v.trim() || undefined),
-        'relative to this file’s folder, or absolute',
+        v => definition.setField(selected, 'notebook', v.trim() || undefined),
+        'relative to this file’s folder, or absolute'
       );
       form.appendChild(
         button('Pick notebook…', 'jp-PerQueue-pick-notebook', () => {
-          void ctx.pickFile('Pick the step’s notebook', NOTEBOOK_PATTERN).then((rel) => {
+          void ctx.pickFile('Pick the step’s notebook', NOTEBOOK_PATTERN).then(rel => {
             if (rel) {
               ctx.edit(() => definition.setField(selected, 'notebook', rel));
             }
           });
-        }),
+        })
       );
       json('Arguments (JSON)', 'args', selected, spec.args);
       const reject = document.createElement('select');
@@ -199,7 +230,13 @@ export function renderProperties(node: HTMLElement, ctx: IPropertiesContext): vo
     default:
       text('Name', 'name', (s.name as string | undefined) ?? '', rename, 'optional');
       if (spec.kind === 'switch') {
-        form.appendChild(el('p', 'jp-PerQueue-form-hint', `Branches: ${Object.keys(spec.branches).join(', ')}. Select a branch to rename its key.`));
+        form.appendChild(
+          el(
+            'p',
+            'jp-PerQueue-form-hint',
+            `Branches: ${Object.keys(spec.branches).join(', ')}. Select a branch to rename its key.`
+          )
+        );
       }
   }
   if (spec.kind !== 'task' && spec.kind !== 'manual') {
@@ -221,5 +258,5 @@ const KIND_TITLES: Partial<Record<NodeSpec['kind'], string>> = {
   dynamic_width: 'DynamicWidthGroup',
   cyclical: 'CyclicalGroup',
   switch: 'SwitchGroup',
-  workflow: 'Workflow',
+  workflow: 'Workflow'
 };

@@ -18,7 +18,7 @@ export function builderStyle(host: HTMLElement): cytoscape.StylesheetJson {
     dwg: read('--jp-accent-color2', '#81c784'),
     cg: read('--jp-warn-color2', '#ffb74d'),
     sg: read('--jp-accent-color1', '#388e3c'),
-    manual: read('--jp-warn-color1', '#f57c00'),
+    manual: read('--jp-warn-color1', '#f57c00')
   };
   return [
     {
@@ -32,12 +32,13 @@ export function builderStyle(host: HTMLElement): cytoscape.StylesheetJson {
         'text-wrap': 'ellipsis',
         'text-max-width': '150px',
         shape: 'round-rectangle',
-        width: (n: cytoscape.NodeSingular) => Math.min(160, Math.max(70, String(n.data('label') ?? '').length * 6.5 + 20)),
+        width: (n: cytoscape.NodeSingular) =>
+          Math.min(160, Math.max(70, String(n.data('label') ?? '').length * 6.5 + 20)),
         height: 30,
         'background-color': c.leaf,
         'border-width': 1.5,
-        'border-color': c.edge,
-      },
+        'border-color': c.edge
+      }
     },
     { selector: 'node.manual', style: { 'border-style': 'dashed', 'border-color': c.manual } },
     {
@@ -50,8 +51,8 @@ export function builderStyle(host: HTMLElement): cytoscape.StylesheetJson {
         'background-color': c.box,
         'background-opacity': 0.35,
         'border-style': 'dashed',
-        padding: '14px',
-      },
+        padding: '14px'
+      }
     },
     { selector: 'node.static_width', style: { 'border-color': c.swg, 'border-width': 2 } },
     { selector: 'node.dynamic_width', style: { 'border-color': c.dwg, 'border-width': 2 } },
@@ -67,9 +68,9 @@ export function builderStyle(host: HTMLElement): cytoscape.StylesheetJson {
         'line-color': c.edge,
         'target-arrow-color': c.edge,
         'target-arrow-shape': 'triangle',
-        'curve-style': 'bezier',
-      },
+        'curve-style': 'bezier'
+      }
     },
-    { selector: 'edge:selected', style: { 'line-color': c.selected, 'target-arrow-color': c.selected, width: 3 } },
+    { selector: 'edge:selected', style: { 'line-color': c.selected, 'target-arrow-color': c.selected, width: 3 } }
   ] as unknown as cytoscape.StylesheetJson;
 }

@@ -20,9 +20,9 @@ function fanOut(width: number, states: PerQueue.State[] = []): PerQueue.Workflow
 describe('buildGraph', () => {
   it('collapses a wide width group into one node counting its entries per state', () => {
     const graph = buildGraph(fanOut(6, ['succeeded', 'succeeded', 'failed', 'running', 'waiting', 'waiting']), {
-      collapseAbove: 4,
+      collapseAbove: 4
     });
-    expect(graph.nodes.map((n) => n.label)).toEqual(['prepare', 'work ×6', 'collect']);
+    expect(graph.nodes.map(n => n.label)).toEqual(['prepare', 'work ×6', 'collect']);
     const group = graph.nodes[1];
     expect(group.entryId).toBeNull();
     expect(group.count).toBe(6);
@@ -32,13 +32,13 @@ describe('buildGraph', () => {
 
   it('joins the edges of a collapsed group into one edge each way', () => {
     const graph = buildGraph(fanOut(6), { collapseAbove: 4 });
-    expect(graph.edges.map((e) => e.id).sort()).toEqual([`e1->${graph.nodes[1].id}`, `${graph.nodes[1].id}->e99`].sort());
-    expect(graph.edges.find((e) => e.target === 'e99')?.join).toBe(true);
+    expect(graph.edges.map(e => e.id).sort()).toEqual([`e1->${graph.nodes[1].id}`, `${graph.nodes[1].id}->e99`].sort());
+    expect(graph.edges.find(e => e.target === 'e99')?.join).toBe(true);
   });
 
   it('shows every entry of a narrow group, each with its index', () => {
     const graph = buildGraph(fanOut(3), { collapseAbove: 4 });
-    expect(graph.nodes.map((n) => n.label)).toEqual(['prepare', 'work [0]', 'work [1]', 'work [2]', 'collect']);
+    expect(graph.nodes.map(n => n.label)).toEqual(['prepare', 'work [0]', 'work [1]', 'work [2]', 'collect']);
     expect(graph.edges).toHaveLength(6);
     expect(graph.groups.size).toBe(1);
     expect([...graph.groups.values()][0].collapsed).toBe(false);
@@ -62,13 +62,21 @@ describe('buildGraph', () => {
 
   it('collapses the inner level of nested width groups per outer column', () => {
     // As the engine makes them: one inner group (groupId) per outer column; pq_index [inner, outer].
-    const nodes = [0, 1].flatMap((outer) =>
-      [0, 1, 2, 3, 4].map((inner) =>
-        node(outer * 10 + inner + 1, 1, 'succeeded', { name: 'inner', templateId: 7, index: [inner, outer], groupId: 100 + outer }),
-      ),
+    const nodes = [0, 1].flatMap(outer =>
+      [0, 1, 2, 3, 4].map(inner =>
+        node(outer * 10 + inner + 1, 1, 'succeeded', {
+          name: 'inner',
+          templateId: 7,
+          index: [inner, outer],
+          groupId: 100 + outer
+        })
+      )
     );
-    const graph = buildGraph({ workflow: { id: 1, name: 'nested', createdAt: 0 }, nodes, edges: [] }, { collapseAbove: 4 });
-    expect(graph.nodes.map((n) => n.label)).toEqual(['inner ×5', 'inner ×5']);
+    const graph = buildGraph(
+      { workflow: { id: 1, name: 'nested', createdAt: 0 }, nodes, edges: [] },
+      { collapseAbove: 4 }
+    );
+    expect(graph.nodes.map(n => n.label)).toEqual(['inner ×5', 'inner ×5']);
   });
 
   it('names the group state by the entries most in need of attention', () => {
@@ -80,7 +88,10 @@ describe('buildGraph', () => {
 
 /** start -> CyclicalGroup `loop` (select -> a width group of 3 `train` -> toggle) x `iterations` -> end. */
 function cycleWithWidth(iterations: number): PerQueue.WorkflowDetail {
-  const nodes: PerQueue.Node[] = [node(1, 1, 'succeeded', { name: 'start' }), node(2, 1, 'running', { name: 'loop', kind: 'cyclical', templateId: 2 })];
+  const nodes: PerQueue.Node[] = [
+    node(1, 1, 'succeeded', { name: 'start' }),
+    node(2, 1, 'running', { name: 'loop', kind: 'cyclical', templateId: 2 })
+  ];
   const edges: PerQueue.Edge[] = [{ parent: 1, child: 2, join: null }];
   let gate = 2;
   for (let k = 0; k < iterations; k++) {
@@ -89,10 +100,31 @@ function cycleWithWidth(iterations: number): PerQueue.WorkflowDetail {
     nodes.push(node(base, 1, 'succeeded', { name: 'select', templateId: 3, iteration: [k], groupId: 2 }));
     edges.push({ parent: gate, child: base, join: null });
     for (let i = 0; i < 3; i++) {
-      nodes.push(node(base + 1 + i, 1, last && i === 2 ? 'failed' : 'succeeded', { name: 'train', templateId: 4, iteration: [k], groupId: 2, index: [i] }));
-      edges.push({ parent: base, child: base + 1 + i, join: null }, { parent: base + 1 + i, child: base + 9, join: null });
+      nodes.push(
+        node(base + 1 + i, 1, last && i === 2 ? 'failed' : 'succeeded', {
+          name: 'train',
+          templateId: 4,
+          iteration: [k],
+          groupId: 2,
+          index: [i]
+        })
+      );
+      edges.push(
+        { parent: base, child: base + 1 + i, join: null },
+        { parent: base + 1 + i, child: base + 9, join: null }
+      );
     }
-    nodes.push(node(base + 9, 1, last ? 'blocked' : 'succeeded', { name: `loop #${k}`, kind: 'toggle', templateId: 2, iteration: [k], groupId: 2, cycleId: 2, cycleIteration: k }));
+    nodes.push(
+      node(base + 9, 1, last ? 'blocked' : 'succeeded', {
+        name: `loop #${k}`,
+        kind: 'toggle',
+        templateId: 2,
+        iteration: [k],
+        groupId: 2,
+        cycleId: 2,
+        cycleIteration: k
+      })
+    );
     gate = base + 9;
   }
   nodes.push(node(999, 1, 'waiting', { name: 'end' }));
@@ -103,37 +135,50 @@ function cycleWithWidth(iterations: number): PerQueue.WorkflowDetail {
 describe('cyclical groups', () => {
   it('are drawn expanded, iteration by iteration, with the cycle node offering to collapse them', () => {
     const graph = buildGraph(cycleWithWidth(3), { collapseAbove: 4 });
-    expect(graph.nodes.filter((n) => n.label.startsWith('select'))).toHaveLength(3);
+    expect(graph.nodes.filter(n => n.label.startsWith('select'))).toHaveLength(3);
     const cycle = graph.groups.get('c2');
     expect(cycle).toMatchObject({ kind: 'cycle', name: 'loop', collapsed: false, iterations: 3, size: 1 + 3 * 5 });
-    expect(graph.nodes.find((n) => n.id === 'e2')?.groupKey).toBe('c2');
+    expect(graph.nodes.find(n => n.id === 'e2')?.groupKey).toBe('c2');
   });
 
   it('collapse, iterations and the width groups in them, into one node counting every entry by state', () => {
     const detail = cycleWithWidth(3);
     const graph = buildGraph(detail, { collapseAbove: 4, overrides: new Map([['c2', true]]) });
-    expect(graph.nodes.map((n) => n.label)).toEqual(['start', 'loop ↻3 ×16', 'end']);
+    expect(graph.nodes.map(n => n.label)).toEqual(['start', 'loop ↻3 ×16', 'end']);
     const shown = graph.nodes[1];
     expect(shown).toMatchObject({ id: 'gc2', entryId: null, groupKey: 'c2', count: 16 });
     expect(shown.counts).toEqual({ running: 1, succeeded: 13, failed: 1, blocked: 1 });
     expect(shown.state).toBe('failed');
     // Edges in and out of the cycle join on its node; those inside it are gone.
-    expect(graph.edges.map((e) => e.id).sort()).toEqual(['e1->gc2', 'gc2->e999']);
+    expect(graph.edges.map(e => e.id).sort()).toEqual(['e1->gc2', 'gc2->e999']);
     // Every entry of the cycle is behind the node (the details and Expand act on them).
     expect([...(graph.groups.get('c2')?.entryIds ?? [])].sort((a, b) => a - b)).toEqual(
-      detail.nodes.filter((n) => n.id !== 1 && n.id !== 999).map((n) => n.id).sort((a, b) => a - b),
+      detail.nodes
+        .filter(n => n.id !== 1 && n.id !== 999)
+        .map(n => n.id)
+        .sort((a, b) => a - b)
     );
   });
 
   it('the "collapse all" choice (every group key set) collapses the cycle too, and expanding it brings the iterations back', () => {
     const first = buildGraph(cycleWithWidth(2), { collapseAbove: 100 });
-    const all = new Map([...first.groups.keys()].map((k) => [k, true] as [string, boolean]));
+    const all = new Map([...first.groups.keys()].map(k => [k, true] as [string, boolean]));
     const collapsed = buildGraph(cycleWithWidth(2), { collapseAbove: 100, overrides: all });
-    expect(collapsed.nodes.map((n) => n.label)).toEqual(['start', 'loop ↻2 ×11', 'end']);
+    expect(collapsed.nodes.map(n => n.label)).toEqual(['start', 'loop ↻2 ×11', 'end']);
     all.set('c2', false);
     const expanded = buildGraph(cycleWithWidth(2), { collapseAbove: 100, overrides: all });
     // The cycle is open again; its width groups stay collapsed as chosen.
-    expect(expanded.nodes.map((n) => n.label)).toEqual(['start', 'loop', 'select #0', 'train ×3', 'loop #0', 'select #1', 'train ×3', 'loop #1', 'end']);
+    expect(expanded.nodes.map(n => n.label)).toEqual([
+      'start',
+      'loop',
+      'select #0',
+      'train ×3',
+      'loop #0',
+      'select #1',
+      'train ×3',
+      'loop #1',
+      'end'
+    ]);
   });
 
   it('a collapsed outer cycle takes in a cycle nested in it', () => {
@@ -141,14 +186,19 @@ describe('cyclical groups', () => {
       node(1, 1, 'succeeded', { name: 'outer', kind: 'cyclical' }),
       node(2, 1, 'succeeded', { name: 'inner', kind: 'cyclical', iteration: [0], groupId: 1 }),
       node(3, 1, 'succeeded', { name: 'step', iteration: [0, 0], groupId: 2 }),
-      node(4, 1, 'running', { name: 'step', iteration: [0, 1], groupId: 2 }),
+      node(4, 1, 'running', { name: 'step', iteration: [0, 1], groupId: 2 })
     ];
     const detail = { workflow: { id: 1, name: 'nested', createdAt: 0 }, nodes, edges: [] };
     const inner = buildGraph(detail, { overrides: new Map([['c2', true]]) });
-    expect(inner.nodes.map((n) => n.label)).toEqual(['outer', 'inner ↻2 ×3']);
+    expect(inner.nodes.map(n => n.label)).toEqual(['outer', 'inner ↻2 ×3']);
     expect(inner.nodes[1].bands).toEqual(['b1.0']);
-    const outer = buildGraph(detail, { overrides: new Map([['c1', true], ['c2', true]]) });
-    expect(outer.nodes.map((n) => n.label)).toEqual(['outer ↻1 ×4']);
+    const outer = buildGraph(detail, {
+      overrides: new Map([
+        ['c1', true],
+        ['c2', true]
+      ])
+    });
+    expect(outer.nodes.map(n => n.label)).toEqual(['outer ↻1 ×4']);
     expect(outer.nodes[0].bands).toEqual([]);
   });
 });

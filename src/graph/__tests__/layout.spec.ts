@@ -3,19 +3,28 @@
 import { buildGraph, type IGraphElements } from '../elements';
 import { iterationBands } from '../bands';
 import { ellipsizeMiddle, labelLines, LABEL_LINE_CHARS } from '../labels';
-import { fitViewport, layoutBands, layoutRequestOf, nodeBox, READABLE_ZOOM, readableViewport, shownLabel, type IShownLabel } from '../layout';
+import {
+  fitViewport,
+  layoutBands,
+  layoutRequestOf,
+  nodeBox,
+  READABLE_ZOOM,
+  readableViewport,
+  shownLabel,
+  type IShownLabel
+} from '../layout';
 import { layeredLayout, placeRank } from '../worker/layoutCore';
 import type { PerQueue } from '../../tokens';
 import { node } from '../../__tests__/fakeBridge';
 
 function laidOut(detail: PerQueue.WorkflowDetail, collapseAbove = 100) {
   const elements = buildGraph(detail, { collapseAbove });
-  const labels = new Map<string, IShownLabel>(elements.nodes.map((n) => [n.id, shownLabel(n.label)]));
+  const labels = new Map<string, IShownLabel>(elements.nodes.map(n => [n.id, shownLabel(n.label)]));
   const request = layoutRequestOf(elements, labels, 'TB');
   const { positions } = layeredLayout(request);
   const at = new Map(request.ids.map((id, i) => [id, { x: positions[2 * i], y: positions[2 * i + 1] }]));
   const byLabel = (label: string) => {
-    const shown = elements.nodes.find((n) => n.label === label);
+    const shown = elements.nodes.find(n => n.label === label);
     if (!shown) {
       throw new Error(`no node ${label}`);
     }
@@ -33,8 +42,14 @@ function fanOut(width: number, name: string, short: number[] = []): PerQueue.Wor
     const tail = head + 1;
     const cut = short.includes(i);
     nodes.push(node(head, 1, cut ? 'discarded' : 'succeeded', { name, templateId: 2, index: [i], groupId: 50 }));
-    nodes.push(node(tail, 1, cut ? 'skipped' : 'succeeded', { name: 'score.py', templateId: 3, index: [i], groupId: 50 }));
-    edges.push({ parent: 1, child: head, join: null }, { parent: head, child: tail, join: null }, { parent: tail, child: 999, join: 1 });
+    nodes.push(
+      node(tail, 1, cut ? 'skipped' : 'succeeded', { name: 'score.py', templateId: 3, index: [i], groupId: 50 })
+    );
+    edges.push(
+      { parent: 1, child: head, join: null },
+      { parent: head, child: tail, join: null },
+      { parent: tail, child: 999, join: 1 }
+    );
   }
   nodes.push(node(999, 1, 'waiting', { name: 'collect', templateId: 4 }));
   return { workflow: { id: 1, name: 'fan', createdAt: 0 }, nodes, edges };
@@ -44,7 +59,7 @@ function fanOut(width: number, name: string, short: number[] = []): PerQueue.Wor
 function cycle(iterations: number): PerQueue.WorkflowDetail {
   const nodes: PerQueue.Node[] = [
     node(1, 1, 'succeeded', { name: 'start' }),
-    node(2, 1, 'succeeded', { name: 'loop', kind: 'cyclical', templateId: 2 }),
+    node(2, 1, 'succeeded', { name: 'loop', kind: 'cyclical', templateId: 2 })
   ];
   const edges: PerQueue.Edge[] = [{ parent: 1, child: 2, join: null }];
   let gate = 2;
@@ -52,8 +67,22 @@ function cycle(iterations: number): PerQueue.WorkflowDetail {
     const base = 10 * (k + 1);
     nodes.push(node(base, 1, 'succeeded', { name: 'select', templateId: 3, iteration: [k], groupId: 2 }));
     nodes.push(node(base + 1, 1, 'succeeded', { name: 'train', templateId: 4, iteration: [k], groupId: 2 }));
-    nodes.push(node(base + 2, 1, 'succeeded', { name: `loop #${k}`, kind: 'toggle', templateId: 2, iteration: [k], groupId: 2, cycleId: 2, cycleIteration: k }));
-    edges.push({ parent: gate, child: base, join: null }, { parent: base, child: base + 1, join: null }, { parent: base + 1, child: base + 2, join: null });
+    nodes.push(
+      node(base + 2, 1, 'succeeded', {
+        name: `loop #${k}`,
+        kind: 'toggle',
+        templateId: 2,
+        iteration: [k],
+        groupId: 2,
+        cycleId: 2,
+        cycleIteration: k
+      })
+    );
+    edges.push(
+      { parent: gate, child: base, join: null },
+      { parent: base, child: base + 1, join: null },
+      { parent: base + 1, child: base + 2, join: null }
+    );
     gate = base + 2;
   }
   nodes.push(node(999, 1, 'waiting', { name: 'end' }));
@@ -61,12 +90,23 @@ function cycle(iterations: number): PerQueue.WorkflowDetail {
   return { workflow: { id: 1, name: 'cycle', createdAt: 0 }, nodes, edges };
 }
 
-function overlaps(a: { x1: number; x2: number; y1: number; y2: number }, b: { x1: number; x2: number; y1: number; y2: number }): boolean {
+function overlaps(
+  a: { x1: number; x2: number; y1: number; y2: number },
+  b: { x1: number; x2: number; y1: number; y2: number }
+): boolean {
   return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
 }
 
-function boxes({ elements, labels, at }: { elements: IGraphElements; labels: Map<string, IShownLabel>; at: Map<string, { x: number; y: number }> }) {
-  return elements.nodes.map((n) => nodeBox(n, labels.get(n.id), at.get(n.id)!.x, at.get(n.id)!.y));
+function boxes({
+  elements,
+  labels,
+  at
+}: {
+  elements: IGraphElements;
+  labels: Map<string, IShownLabel>;
+  at: Map<string, { x: number; y: number }>;
+}) {
+  return elements.nodes.map(n => nodeBox(n, labels.get(n.id), at.get(n.id)!.x, at.get(n.id)!.y));
 }
 
 describe('labels', () => {
@@ -85,7 +125,7 @@ describe('labels', () => {
 
   it('cuts what does not fit in the middle, keeping both ends', () => {
     expect(ellipsizeMiddle('abcdefghijklmnopqrstuvwxyz.py', 11)).toBe('abcde…yz.py');
-    expect(labelLines('a'.repeat(60)).every((line) => line.length <= LABEL_LINE_CHARS)).toBe(true);
+    expect(labelLines('a'.repeat(60)).every(line => line.length <= LABEL_LINE_CHARS)).toBe(true);
   });
 });
 
@@ -103,11 +143,11 @@ describe('layered layout', () => {
   it('keeps the columns of a width group on one row when one of them was discarded', () => {
     const detail = fanOut(5, 'relax.py', [2]);
     // The discarded column's second entry was never made.
-    detail.nodes = detail.nodes.filter((n) => n.id !== 1005);
-    detail.edges = detail.edges.filter((e) => e.child !== 1005 && e.parent !== 1005);
+    detail.nodes = detail.nodes.filter(n => n.id !== 1005);
+    detail.edges = detail.edges.filter(e => e.child !== 1005 && e.parent !== 1005);
     detail.edges.push({ parent: 1004, child: 999, join: 1 });
     const { byLabel } = laidOut(detail);
-    const ys = [0, 1, 2, 3, 4].map((i) => byLabel(`relax.py [${i}]`).y);
+    const ys = [0, 1, 2, 3, 4].map(i => byLabel(`relax.py [${i}]`).y);
     expect(new Set(ys).size).toBe(1);
     expect(byLabel('score.py [0]').y).toBe(byLabel('score.py [4]').y);
     expect(byLabel('collect').y).toBeGreaterThan(byLabel('score.py [0]').y);
@@ -115,12 +155,16 @@ describe('layered layout', () => {
 
   it('stacks the iterations of a cycle as bands, in order, apart', () => {
     const graph = laidOut(cycle(3));
-    expect([...graph.elements.bands.values()].map((b) => b.label)).toEqual(['loop · iteration 0', 'loop · iteration 1', 'loop · iteration 2']);
-    const ys = [0, 1, 2].map((k) => graph.byLabel(`select #${k}`).y);
+    expect([...graph.elements.bands.values()].map(b => b.label)).toEqual([
+      'loop · iteration 0',
+      'loop · iteration 1',
+      'loop · iteration 2'
+    ]);
+    const ys = [0, 1, 2].map(k => graph.byLabel(`select #${k}`).y);
     expect(ys[0]).toBeLessThan(ys[1]);
     expect(ys[1]).toBeLessThan(ys[2]);
-    const bands = layoutBands(graph.elements, graph.labels, (id) => graph.at.get(id));
-    const [b0, b1, b2] = ['b2.0', 'b2.1', 'b2.2'].map((key) => bands.get(key)!);
+    const bands = layoutBands(graph.elements, graph.labels, id => graph.at.get(id));
+    const [b0, b1, b2] = ['b2.0', 'b2.1', 'b2.2'].map(key => bands.get(key)!);
     expect(b0.y2).toBeLessThan(b1.y1);
     expect(b1.y2).toBeLessThan(b2.y1);
     // The toggle closing an iteration is in its band; what follows the loop is not.
@@ -156,7 +200,7 @@ describe('iteration bands', () => {
       node(1, 1, 'succeeded', { name: 'outer', kind: 'cyclical' }),
       node(2, 1, 'succeeded', { name: 'inner', kind: 'cyclical', iteration: [1], groupId: 1 }),
       node(3, 1, 'succeeded', { name: 'fan', kind: 'dynamic_width', iteration: [1, 4], groupId: 2 }),
-      node(4, 1, 'succeeded', { name: 'work', iteration: [1, 4], index: [0], groupId: 3 }),
+      node(4, 1, 'succeeded', { name: 'work', iteration: [1, 4], index: [0], groupId: 3 })
     ];
     const { bands, of } = iterationBands(nodes);
     expect(of.get(4)).toEqual(['b1.1', 'b2.4']);

@@ -13,9 +13,9 @@ describe('the state families of the graph', () => {
   });
 
   it('tells the families apart by glyph alone, without colour', () => {
-    const glyphs = STATE_FAMILIES.map((f) => FAMILY_LOOK[f].glyph);
+    const glyphs = STATE_FAMILIES.map(f => FAMILY_LOOK[f].glyph);
     expect(new Set(glyphs).size).toBe(STATE_FAMILIES.length);
-    const names = STATE_FAMILIES.map((f) => FAMILY_LOOK[f].glyphName);
+    const names = STATE_FAMILIES.map(f => FAMILY_LOOK[f].glyphName);
     expect(new Set(names).size).toBe(STATE_FAMILIES.length);
   });
 
@@ -26,7 +26,7 @@ describe('the state families of the graph', () => {
     expect(statesOf('waiting')).toEqual(['waiting', 'queued']);
   });
 
-  it('reads each state\'s colour from its own theme variable', () => {
+  it("reads each state's colour from its own theme variable", () => {
     expect(new Set(ENTRY_STATES.map(stateColorVar)).size).toBe(ENTRY_STATES.length);
     expect(stateColorVar('timed_out')).toBe('--jp-PerQueue-state-timed-out');
   });
@@ -48,9 +48,9 @@ describe('the legend', () => {
     toggle.click();
     expect(list.hidden).toBe(false);
     expect(toggle.getAttribute('aria-expanded')).toBe('true');
-    const families = [...list.querySelectorAll<HTMLElement>('.jp-PerQueue-legend-family')].map((n) => n.dataset.family);
+    const families = [...list.querySelectorAll<HTMLElement>('.jp-PerQueue-legend-family')].map(n => n.dataset.family);
     expect(families).toEqual([...STATE_FAMILIES]);
-    const states = [...list.querySelectorAll<HTMLElement>('.jp-PerQueue-legend-state')].map((n) => n.dataset.state);
+    const states = [...list.querySelectorAll<HTMLElement>('.jp-PerQueue-legend-state')].map(n => n.dataset.state);
     expect(states.sort()).toEqual([...ENTRY_STATES].sort());
     toggle.click();
     expect(list.hidden).toBe(true);

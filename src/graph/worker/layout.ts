@@ -13,7 +13,9 @@ let worker: Comlink.Remote<LayoutWorkerApi> | null = null;
 
 function layoutWorker(): Comlink.Remote<LayoutWorkerApi> {
   if (!worker) {
-    worker = Comlink.wrap<LayoutWorkerApi>(new Worker(new URL('./layoutWorker.js', import.meta.url), { name: 'perqueue-layout' }));
+    worker = Comlink.wrap<LayoutWorkerApi>(
+      new Worker(new URL('./layoutWorker.js', import.meta.url), { name: 'perqueue-layout' })
+    );
   }
   return worker;
 }

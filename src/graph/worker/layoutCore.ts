@@ -152,7 +152,7 @@ function layered(request: ILayoutRequest): Float64Array {
     placeRank(layer, desired, across, request.nodeSep, x);
   }
   const pull = (layer: number[], neighbours: number[][]) => {
-    const desired = layer.map((v) => {
+    const desired = layer.map(v => {
       const ns = neighbours[v];
       return ns.length ? ns.reduce((sum, u) => sum + x[u], 0) / ns.length : x[v];
     });
@@ -194,7 +194,13 @@ function layered(request: ILayoutRequest): Float64Array {
  * `sep` between neighbours allows. With c_j the packed offset of node j from the first, the
  * positions are c_j + the mean of (desired - c) over the block of nodes pushed together.
  */
-export function placeRank(layer: readonly number[], desired: readonly number[], size: readonly number[], sep: number, x: Float64Array): void {
+export function placeRank(
+  layer: readonly number[],
+  desired: readonly number[],
+  size: readonly number[],
+  sep: number,
+  x: Float64Array
+): void {
   const m = layer.length;
   const c = new Float64Array(m);
   for (let j = 1; j < m; j++) {

@@ -8,7 +8,7 @@ export const layoutWorkerApi = {
   layout(request: ILayoutRequest): ILayoutResult {
     const result = layeredLayout(request);
     return Comlink.transfer(result, [result.positions.buffer as ArrayBuffer]);
-  },
+  }
 };
 
 export type LayoutWorkerApi = typeof layoutWorkerApi;

@@ -8,8 +8,8 @@ const review = {
   required: ['quality'],
   properties: {
     quality: { type: 'integer', minimum: 1, maximum: 5 },
-    comment: { type: 'string' },
-  },
+    comment: { type: 'string' }
+  }
 };
 
 describe('formOfStep', () => {
@@ -59,15 +59,15 @@ describe('initialFormData', () => {
         quality: { type: 'integer', default: 3 },
         reviewer: {
           type: 'object',
-          properties: { name: { type: 'string', default: 'anyone' }, team: { type: 'string' } },
+          properties: { name: { type: 'string', default: 'anyone' }, team: { type: 'string' } }
         },
-        note: { type: 'string' },
-      },
+        note: { type: 'string' }
+      }
     };
     expect(schemaDefaults(schema)).toEqual({ quality: 3, reviewer: { name: 'anyone' } });
     expect(initialFormData(schema, { quality: 5, reviewer: { team: 'x' } })).toEqual({
       quality: 5,
-      reviewer: { name: 'anyone', team: 'x' },
+      reviewer: { name: 'anyone', team: 'x' }
     });
   });
 
@@ -94,7 +94,7 @@ describe('checkResult', () => {
     expect(check.schemaProblem).toBe('');
   });
 
-  it("puts each error under its field, and says it in one line as the bridge does", () => {
+  it('puts each error under its field, and says it in one line as the bridge does', () => {
     const check = checkResult(review, { quality: 7 });
     expect(check.messages).toEqual(['data.quality: must be at most 5, got 7']);
     expect(check.errorSchema).toEqual({ quality: { __errors: ['must be at most 5, got 7'] } });
@@ -108,7 +108,10 @@ describe('checkResult', () => {
 
   it('reports every error, with the type errors', () => {
     const check = checkResult(review, { quality: 2.5, comment: 3 });
-    expect(check.messages).toEqual(['data.quality: expected an integer, got 2.5', 'data.comment: expected a string, got 3']);
+    expect(check.messages).toEqual([
+      'data.quality: expected an integer, got 2.5',
+      'data.comment: expected a string, got 3'
+    ]);
   });
 
   it('puts errors in arrays under their index', () => {
@@ -129,7 +132,9 @@ describe('checkResult', () => {
     // A backtracking engine would not finish this in any lifetime; RE2 answers at once.
     const schema = { type: 'object', properties: { word: { type: 'string', pattern: '^(a+)+$' } } };
     const check = checkResult(schema, { word: `${'a'.repeat(5000)}!` });
-    expect(check.messages).toEqual([expect.stringMatching(/^data\.word: must match the pattern \^\(a\+\)\+\$, got "a+/)]);
+    expect(check.messages).toEqual([
+      expect.stringMatching(/^data\.word: must match the pattern \^\(a\+\)\+\$, got "a+/)
+    ]);
     expect(checkResult(schema, { word: 'a'.repeat(5000) }).messages).toEqual([]);
     const look = checkResult({ type: 'object', properties: { w: { type: 'string', pattern: '(?=a)a' } } }, { w: 'a' });
     expect(look.schemaProblem).toMatch(/^form\.properties\.w\.pattern: cannot be run in linear time/);

@@ -14,7 +14,7 @@ const FIXTURE = join(__dirname, '..', '..', '..', 'tests', 'fixtures', 'notebook
 const { cases } = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { cases: ICase[] };
 
 describe('the shared parameters-cell cases', () => {
-  it.each(cases.map((c) => [c.name, c] as const))('reads the entry id: %s', (_name, c) => {
+  it.each(cases.map(c => [c.name, c] as const))('reads the entry id: %s', (_name, c) => {
     const cell = { cell_type: 'code', metadata: { tags: ['injected-parameters'] }, source: c.source };
     expect(readInjectedParameters([cell])).toEqual({ entryId: c.entryId, project: null });
   });

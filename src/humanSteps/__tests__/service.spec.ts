@@ -27,14 +27,19 @@ function recordingClient(answers: Record<string, unknown>): { client: PerQueueCl
     const answer = route in answers ? answers[route] : {};
     return new Response(JSON.stringify(answer), { status: 200, headers: { 'Content-Type': 'application/json' } });
   };
-  const settings = ServerConnection.makeSettings({ baseUrl: 'http://localhost/', wsUrl: 'ws://localhost/', fetch, token: '' });
+  const settings = ServerConnection.makeSettings({
+    baseUrl: 'http://localhost/',
+    wsUrl: 'ws://localhost/',
+    fetch,
+    token: ''
+  });
   const client = new PerQueueClient(settings);
   return { client, sent };
 }
 
 const WAITING = {
   node: { id: 7, workflowId: 2, name: 'check', state: 'awaiting_input', kind: 'manual', startedAt: 5 },
-  spec: { kind: 'manual', name: 'check', onReject: 'discard' },
+  spec: { kind: 'manual', name: 'check', onReject: 'discard' }
 };
 
 describe('the approval path', () => {
@@ -43,7 +48,9 @@ describe('the approval path', () => {
     client.project = 'runs/a';
     const steps = new HumanSteps({ model: new PerQueueModel({ client, transport: 'poll' }) });
     await steps.approve(7, { accepted: true });
-    expect(sent).toEqual([{ method: 'POST', url: '/perqueue/api/entries/7/approve?project=runs%2Fa', body: { data: { accepted: true } } }]);
+    expect(sent).toEqual([
+      { method: 'POST', url: '/perqueue/api/entries/7/approve?project=runs%2Fa', body: { data: { accepted: true } } }
+    ]);
     steps.dispose();
   });
 
@@ -56,12 +63,18 @@ describe('the approval path', () => {
   });
 
   it('lists the waiting steps and makes a step notebook through the client', async () => {
-    const { client, sent } = recordingClient({ approvals: [WAITING], 'entries/7/notebook': { path: 'human-steps/check-7.ipynb' } });
+    const { client, sent } = recordingClient({
+      approvals: [WAITING],
+      'entries/7/notebook': { path: 'human-steps/check-7.ipynb' }
+    });
     const steps = new HumanSteps({ model: new PerQueueModel({ client, transport: 'poll' }) });
     const items = await steps.refresh();
-    expect(items.map((a) => a.node.id)).toEqual([7]);
+    expect(items.map(a => a.node.id)).toEqual([7]);
     expect(await steps.prepareNotebook(7)).toBe('human-steps/check-7.ipynb');
-    expect(sent.map((s) => `${s.method} ${s.url}`)).toEqual(['GET /perqueue/api/approvals', 'POST /perqueue/api/entries/7/notebook']);
+    expect(sent.map(s => `${s.method} ${s.url}`)).toEqual([
+      'GET /perqueue/api/approvals',
+      'POST /perqueue/api/entries/7/notebook'
+    ]);
     steps.dispose();
   });
 

@@ -11,7 +11,7 @@ import {
   serverPath,
   sortApprovals,
   stepLabel,
-  timeLeft,
+  timeLeft
 } from '../steps';
 
 /** The injected cell as the bridge writes it (docs/contracts.md §6). */
@@ -23,8 +23,8 @@ const injected = {
     "sample = 'cat-17.png'\n",
     'pq_iteration = [2]\n',
     'pq_entry_id = 12\n',
-    "pq_params = {'sample': sample, 'pq_iteration': pq_iteration}\n",
-  ],
+    "pq_params = {'sample': sample, 'pq_iteration': pq_iteration}\n"
+  ]
 };
 
 describe('readInjectedParameters', () => {
@@ -33,7 +33,7 @@ describe('readInjectedParameters', () => {
       { cell_type: 'markdown', source: '# Label the sample\npq_entry_id = 99' },
       { cell_type: 'code', metadata: { tags: ['parameters'] }, source: 'sample = None' },
       injected,
-      { cell_type: 'code', source: 'result = {"label": "cat"}' },
+      { cell_type: 'code', source: 'result = {"label": "cat"}' }
     ];
     expect(readInjectedParameters(cells)).toEqual({ entryId: 12, project: null });
   });
@@ -69,12 +69,12 @@ describe('pythonString', () => {
     ['"it\'s"', "it's"],
     ["'a\\nb'", 'a\nb'],
     ["'\\xe9t\\u00e9'", 'été'],
-    ["'back\\\\slash'", 'back\\slash'],
+    ["'back\\\\slash'", 'back\\slash']
   ])('reads %s', (literal, value) => {
     expect(pythonString(literal)).toBe(value);
   });
 
-  it.each(["abc", "'open", "'a' + 'b'", '42'])('refuses %s', (literal) => {
+  it.each(['abc', "'open", "'a' + 'b'", '42'])('refuses %s', literal => {
     expect(pythonString(literal)).toBeNull();
   });
 });
@@ -148,7 +148,7 @@ describe('parseResult', () => {
     ['[1, 2]', 'a list'],
     ['"cat"', 'a string'],
     ['3', 'a number'],
-    ['null', 'null'],
+    ['null', 'null']
   ])('refuses %s: the result must be an object, not %s', (text, kind) => {
     const parsed = parseResult(text);
     expect(parsed.ok).toBe(false);
@@ -159,11 +159,13 @@ describe('parseResult', () => {
 describe('describing waiting steps', () => {
   const approval = (id: number, startedAt: number | null): IApproval => ({
     node: { id, workflowId: 1, name: 'label', state: 'awaiting_input', startedAt, index: [1], iteration: [0, 2] },
-    spec: { kind: 'manual', notebook: '/p/label.ipynb' },
+    spec: { kind: 'manual', notebook: '/p/label.ipynb' }
   });
 
   it('lists the longest waiting first', () => {
-    expect(sortApprovals([approval(5, 300), approval(9, 100), approval(7, 100)]).map((a) => a.node.id)).toEqual([7, 9, 5]);
+    expect(sortApprovals([approval(5, 300), approval(9, 100), approval(7, 100)]).map(a => a.node.id)).toEqual([
+      7, 9, 5
+    ]);
   });
 
   it('labels a step with its column and iteration', () => {
@@ -185,7 +187,7 @@ describe('describing waiting steps', () => {
     expect(outcomeText({})).toBe('Reject discards this branch.');
     expect(outcomeText({ onReject: 'fail', timeout: 60 })).toBe('Reject fails the step; at the timeout it fails.');
     expect(outcomeText({ timeout: 60, default: { label: 'unknown' } })).toBe(
-      'Reject discards this branch; at the timeout its default result applies.',
+      'Reject discards this branch; at the timeout its default result applies.'
     );
   });
 });

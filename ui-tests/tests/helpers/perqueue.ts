@@ -57,7 +57,7 @@ export class PerQueueHelper {
   }
 
   async entry(workflowId: number, entryId: number): Promise<IEntry | undefined> {
-    return (await this.entries(workflowId)).find((e) => e.id === entryId);
+    return (await this.entries(workflowId)).find(e => e.id === entryId);
   }
 
   /** The HTTP status of GET /workflows/<id> (404 once removed). */
@@ -80,7 +80,7 @@ export class PerQueueHelper {
 export const test = base.extend<{ perqueue: PerQueueHelper }>({
   perqueue: async ({ request }, use) => {
     await use(new PerQueueHelper(request));
-  },
+  }
 });
 
 /**
@@ -104,7 +104,7 @@ export async function graphNodePoint(page: Page, workflowId: number, label: stri
       const p = node.renderedPosition();
       return { x: p.x, y: p.y };
     },
-    [workflowId, label] as const,
+    [workflowId, label] as const
   );
   const box = await canvas.boundingBox();
   expect(box).not.toBeNull();
