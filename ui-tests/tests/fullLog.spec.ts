@@ -3,7 +3,16 @@
 // The task prints its first lines, waits for a gate file the test writes, then prints more.
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
-import { expect, graphNodePoint, test } from './helpers/perqueue';
+import {
+  expect,
+  filesInTestFolder,
+  graphNodePoint,
+  type IEntry,
+  type PerQueueHelper,
+  pyAwaitGate,
+  taskNode,
+  test
+} from './helpers/perqueue';
 
 test.use({ autoGoto: false });
 test.setTimeout(180_000);
@@ -22,36 +31,41 @@ test.afterEach(async ({ perqueue }) => {
   }
 });
 
+/** Uploads `source` as `<name>.py` and submits it as a one-task workflow; the workflow and its entry. */
+async function submitScript(
+  page: IJupyterLabPageFixture,
+  perqueue: PerQueueHelper,
+  tmpPath: string,
+  name: string,
+  source: string
+): Promise<{ workflowId: number; entry: IEntry }> {
+  const folder = await filesInTestFolder(page, perqueue, tmpPath, { [`${name}.py`]: source });
+  const workflowId = await perqueue.submit(name, taskNode(name, `${folder}/${name}.py`, {}, '1:local:5m'));
+  workflows.push(workflowId);
+  const [entry] = await perqueue.entries(workflowId);
+  return { workflowId, entry };
+}
+
 test('the tail is whole lines; the full log follows a running entry and stops when it ends', async ({
   page,
   tmpPath,
   perqueue
 }) => {
-  const folder = `${await perqueue.projectDir()}/${tmpPath}`;
   // 250 lines of different lengths: a tail counted in bytes would start inside a line.
-  await page.contents.uploadContent(
+  const { workflowId, entry } = await submitScript(
+    page,
+    perqueue,
+    tmpPath,
+    'talker',
     'import os, time\n' +
       'def main(**kwargs):\n' +
       '    for i in range(250):\n' +
       '        print(f"early line {i:03d} " + "x" * (i % 37), flush=True)\n' +
-      '    gate = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gate")\n' +
-      '    while not os.path.exists(gate):\n' +
-      '        time.sleep(0.05)\n' +
+      pyAwaitGate('gate') +
       '    for i in range(3):\n' +
       '        print(f"late line {i}", flush=True)\n' +
-      '    return True, {}\n',
-    'text',
-    `${tmpPath}/talker.py`
+      '    return True, {}\n'
   );
-  const workflowId = await perqueue.submit('talker', {
-    kind: 'task',
-    name: 'talker',
-    code: `${folder}/talker.py`,
-    args: {},
-    resources: '1:local:5m'
-  });
-  workflows.push(workflowId);
-  const [entry] = await perqueue.entries(workflowId);
   // The bridge's whole stdout, read the way the panel reads it (by offset).
   const stdout = async (): Promise<string> => {
     const response = await perqueue.request.get(`/perqueue/api/entries/${entry.id}/log?stream=stdout&offset=0`);
@@ -119,30 +133,20 @@ test('the tail is whole lines; the full log follows a running entry and stops wh
 });
 
 test('the full log scrolls along only while the reader is at the bottom', async ({ page, tmpPath, perqueue }) => {
-  const folder = `${await perqueue.projectDir()}/${tmpPath}`;
-  await page.contents.uploadContent(
+  const { workflowId, entry } = await submitScript(
+    page,
+    perqueue,
+    tmpPath,
+    'long',
     'import os, time\n' +
       'def main(**kwargs):\n' +
-      '    here = os.path.dirname(os.path.abspath(__file__))\n' +
       '    for i in range(400):\n' +
       '        print(f"first part {i}", flush=True)\n' +
-      '    while not os.path.exists(os.path.join(here, "gate")):\n' +
-      '        time.sleep(0.05)\n' +
+      pyAwaitGate('gate') +
       '    for i in range(400):\n' +
       '        print(f"second part {i}", flush=True)\n' +
-      '    return True, {}\n',
-    'text',
-    `${tmpPath}/long.py`
+      '    return True, {}\n'
   );
-  const workflowId = await perqueue.submit('long', {
-    kind: 'task',
-    name: 'long',
-    code: `${folder}/long.py`,
-    args: {},
-    resources: '1:local:5m'
-  });
-  workflows.push(workflowId);
-  const [entry] = await perqueue.entries(workflowId);
   await expect
     .poll(async () => (await perqueue.entry(workflowId, entry.id))?.state, { timeout: 60_000 })
     .toBe('running');

@@ -1,7 +1,7 @@
 // Right-clicks on graph nodes, the legend, and the details pane's inputs, through the real bridge:
 // a task fails once (a gate file), its node's context menu retries it, and its child then shows
 // what it received (its args merged with its parent's data).
-import { expect, graphNodePoint, test } from './helpers/perqueue';
+import { expect, filesInTestFolder, graphNodePoint, taskNode, test } from './helpers/perqueue';
 
 test.use({ autoGoto: false });
 test.setTimeout(120_000);
@@ -11,27 +11,19 @@ test('a right-click on a failed node retries it; the child shows its merged inpu
   tmpPath,
   perqueue
 }) => {
-  const folder = `${await perqueue.projectDir()}/${tmpPath}`;
-  await page.contents.uploadContent(
-    'import os\n' +
+  const folder = await filesInTestFolder(page, perqueue, tmpPath, {
+    'flaky.py':
+      'import os\n' +
       'def main(**kwargs):\n' +
       '    gate = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fail-once")\n' +
       '    if os.path.exists(gate):\n' +
       '        os.remove(gate)\n' +
       '        raise RuntimeError("failing once")\n' +
       '    return True, {"made": "by the retry", "shared": "parent"}\n',
-    'text',
-    `${tmpPath}/flaky.py`
-  );
-  await page.contents.uploadContent('def main(**kwargs):\n    return True, {}\n', 'text', `${tmpPath}/after.py`);
-  await page.contents.uploadContent('', 'text', `${tmpPath}/fail-once`);
-  const task = (name: string, args: Record<string, unknown>) => ({
-    kind: 'task',
-    name,
-    code: `${folder}/${name}.py`,
-    args,
-    resources: '1:local:1m'
+    'after.py': 'def main(**kwargs):\n    return True, {}\n',
+    'fail-once': ''
   });
+  const task = (name: string, args: Record<string, unknown>) => taskNode(name, `${folder}/${name}.py`, args);
   const workflowId = await perqueue.submit('menus', {
     kind: 'workflow',
     name: 'menus',
@@ -93,13 +85,7 @@ test('a right-click on a failed node retries it; the child shows its merged inpu
 
 test('Show PerQueue Entry is in the palette and brings the entry into view', async ({ page, perqueue }) => {
   const folder = await perqueue.projectDir();
-  const workflowId = await perqueue.submit('shown', {
-    kind: 'task',
-    name: 'shown-entry',
-    code: `${folder}/hello.py`,
-    args: { who: 'palette' },
-    resources: '1:local:1m'
-  });
+  const workflowId = await perqueue.submit('shown', taskNode('shown-entry', `${folder}/hello.py`, { who: 'palette' }));
   const [entry] = await perqueue.entries(workflowId);
   await page.goto();
   await page.keyboard.press('Control+Shift+C');

@@ -4,9 +4,7 @@
 // of two workflows listed together.
 import * as os from 'os';
 
-import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
-
-import { expect, test, type PerQueueHelper } from './helpers/perqueue';
+import { expect, filesInTestFolder, newNotebookWithCell, test } from './helpers/perqueue';
 
 test.use({ autoGoto: false });
 // Kernels start, tasks run and iterations follow each other: give each scenario room.
@@ -41,19 +39,6 @@ function notebook(cells: { source: string; tags?: string[] }[]): string {
   });
 }
 
-/** Writes text files into the test's folder; that folder as the bridge sees it (inside the project). */
-async function filesInTestFolder(
-  page: IJupyterLabPageFixture,
-  perqueue: PerQueueHelper,
-  tmpPath: string,
-  files: Record<string, string>
-): Promise<string> {
-  const project = await perqueue.projectDir();
-  for (const [name, text] of Object.entries(files))
-    await page.contents.uploadContent(text, 'text', `${tmpPath}/${name}`);
-  return `${project}/${tmpPath}`;
-}
-
 test.describe('Notebooks', () => {
   test('a cell submits a workflow and its graph widget follows it live, kernel busy or restarted', async ({
     page,
@@ -65,18 +50,12 @@ test.describe('Notebooks', () => {
       'text',
       `${tmpPath}/slow.py`
     );
-    await page.goto(`tree/${tmpPath}`);
-    await page.notebook.createNew('graph.ipynb');
-    await page.notebook.setCell(
-      0,
-      'code',
-      [
-        'from perqueue_lab import connect, Task, Workflow',
-        'wf = Workflow([Task("slow.py", {"x": 1}, "1:local:1m"), Task("slow.py", name="again")])',
-        'h = connect().submit(wf, name="from-a-notebook")',
-        'h'
-      ].join('\n')
-    );
+    await newNotebookWithCell(page, tmpPath, 'graph.ipynb', [
+      'from perqueue_lab import connect, Task, Workflow',
+      'wf = Workflow([Task("slow.py", {"x": 1}, "1:local:1m"), Task("slow.py", name="again")])',
+      'h = connect().submit(wf, name="from-a-notebook")',
+      'h'
+    ]);
     // The next cell keeps the kernel busy while the workflow runs.
     await page.notebook.addCell('code', 'import time\ntime.sleep(30)');
     await page.notebook.runCell(0);

@@ -2,7 +2,7 @@
 // tasks is drawn on the canvas, a hover names the entry under the pointer, the wheel on the time
 // axis zooms; a small workflow opened from the palette follows its entries live.
 import type { Page } from '@playwright/test';
-import { expect, test } from './helpers/perqueue';
+import { expect, filesInTestFolder, newNotebookWithCell, pyAwaitGate, taskNode, test } from './helpers/perqueue';
 
 test.use({ autoGoto: false, viewport: { width: 1280, height: 800 } });
 
@@ -112,25 +112,11 @@ test('the timeline of a 10,000-entry workflow is drawn, and a hover names the en
 
 test('Show Workflow Timeline from the palette follows a running workflow live', async ({ page, tmpPath, perqueue }) => {
   test.setTimeout(180_000);
-  const folder = `${await perqueue.projectDir()}/${tmpPath}`;
-  await page.contents.uploadContent(
-    'import os, time\n' +
-      'def main(**kwargs):\n' +
-      '    gate = os.path.join(os.path.dirname(os.path.abspath(__file__)), "go")\n' +
-      '    while not os.path.exists(gate):\n' +
-      '        time.sleep(0.05)\n' +
-      '    return True, {}\n',
-    'text',
-    `${tmpPath}/gate.py`
-  );
-  await page.contents.uploadContent('def main(**kwargs):\n    return True, {}\n', 'text', `${tmpPath}/after.py`);
-  const task = (name: string) => ({
-    kind: 'task',
-    name,
-    code: `${folder}/${name}.py`,
-    args: {},
-    resources: '1:local:1m'
+  const folder = await filesInTestFolder(page, perqueue, tmpPath, {
+    'gate.py': 'import os, time\ndef main(**kwargs):\n' + pyAwaitGate('go') + '    return True, {}\n',
+    'after.py': 'def main(**kwargs):\n    return True, {}\n'
   });
+  const task = (name: string) => taskNode(name, `${folder}/${name}.py`);
   const workflowId = await perqueue.submit('live-timeline', {
     kind: 'workflow',
     nodes: [
@@ -187,17 +173,11 @@ test('Show Workflow Timeline from the palette follows a running workflow live', 
 test("the notebook widget's Timeline button opens the workflow's timeline", async ({ page, tmpPath }) => {
   test.setTimeout(180_000);
   await page.contents.uploadContent('def main(**kwargs):\n    return True, {}\n', 'text', `${tmpPath}/quick.py`);
-  await page.goto(`tree/${tmpPath}`);
-  await page.notebook.createNew('timeline.ipynb');
-  await page.notebook.setCell(
-    0,
-    'code',
-    [
-      'from perqueue_lab import connect, Task, Workflow',
-      'h = connect().submit(Workflow([Task("quick.py", {}, "1:local:1m"), Task("quick.py", name="second")]), name="from-the-widget")',
-      'h'
-    ].join('\n')
-  );
+  await newNotebookWithCell(page, tmpPath, 'timeline.ipynb', [
+    'from perqueue_lab import connect, Task, Workflow',
+    'h = connect().submit(Workflow([Task("quick.py", {}, "1:local:1m"), Task("quick.py", name="second")]), name="from-the-widget")',
+    'h'
+  ]);
   await page.notebook.runCell(0);
   const widget = page.locator('.jp-PerQueue-widget').first();
   await expect(widget).toHaveAttribute('data-states', 'succeeded:2', { timeout: 60_000 });

@@ -1,7 +1,7 @@
 // The UI tests' helper for the real bridge, reached through the Jupyter server extension's proxy:
 // submitting workflows, reading their entries and the project folder. Tests get it as the
 // `perqueue` fixture of the `test` exported here (galata's test, extended).
-import { expect, test as base } from '@jupyterlab/galata';
+import { expect, IJupyterLabPageFixture, test as base } from '@jupyterlab/galata';
 import type { APIRequestContext, Page } from '@playwright/test';
 
 export { expect };
@@ -75,6 +75,48 @@ export class PerQueueHelper {
     const response = await this.request.post(`/perqueue/api/workflows/${workflowId}/cancel`, { data: {} });
     expect(response.ok(), await response.text()).toBeTruthy();
   }
+}
+
+/** A task node running `code` (an absolute path), as `submit` takes it. */
+export function taskNode(name: string, code: string, args: Record<string, unknown> = {}, resources = '1:local:1m') {
+  return { kind: 'task', name, code, args, resources };
+}
+
+/**
+ * Python lines for a task's `main` that wait until the file `gate` exists beside the script:
+ * the test creates it when it has seen what it waits for.
+ */
+export function pyAwaitGate(gate: string): string {
+  return (
+    `    gate = os.path.join(os.path.dirname(os.path.abspath(__file__)), ${JSON.stringify(gate)})\n` +
+    '    while not os.path.exists(gate):\n' +
+    '        time.sleep(0.05)\n'
+  );
+}
+
+/** Writes text files into the test's folder; that folder as the bridge sees it (inside the project). */
+export async function filesInTestFolder(
+  page: IJupyterLabPageFixture,
+  perqueue: PerQueueHelper,
+  tmpPath: string,
+  files: Record<string, string>
+): Promise<string> {
+  const project = await perqueue.projectDir();
+  for (const [name, text] of Object.entries(files))
+    await page.contents.uploadContent(text, 'text', `${tmpPath}/${name}`);
+  return `${project}/${tmpPath}`;
+}
+
+/** Opens the test's folder and a new notebook `name` in it, its first cell the code `lines`. */
+export async function newNotebookWithCell(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  name: string,
+  lines: string[]
+): Promise<void> {
+  await page.goto(`tree/${tmpPath}`);
+  await page.notebook.createNew(name);
+  await page.notebook.setCell(0, 'code', lines.join('\n'));
 }
 
 export const test = base.extend<{ perqueue: PerQueueHelper }>({
