@@ -24,6 +24,21 @@ function folder(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}`;
 }
 
+/**
+ * Opens JupyterLab, writes `files` and a blank definition `<name>.pqwf.json` into a new folder
+ * and opens that definition in the builder; the folder.
+ */
+async function openBlank(builder: BuilderPage, name: string, files: Record<string, string>): Promise<string> {
+  const dir = folder(name);
+  await builder.page.goto();
+  for (const [file, text] of Object.entries(files)) {
+    await builder.page.contents.uploadContent(text, 'text', `${dir}/${file}`);
+  }
+  await builder.page.contents.uploadContent(blank(name), 'text', `${dir}/${name}.pqwf.json`);
+  await builder.open(`${dir}/${name}.pqwf.json`);
+  return dir;
+}
+
 test('a three-task workflow built in the builder is submitted and runs', async ({ page, request }) => {
   const builder = new BuilderPage(page, request);
   const dialogs: string[] = [];
@@ -101,11 +116,7 @@ test('a definition written in Python opens in the builder and saves back unchang
 
 test('the group dialog shows only the fields of the chosen group kind', async ({ page, request }) => {
   const builder = new BuilderPage(page, request);
-  const dir = folder('groups');
-  await page.goto();
-  await page.contents.uploadContent(TASK_SCRIPT, 'text', `${dir}/a.py`);
-  await page.contents.uploadContent(blank('groups'), 'text', `${dir}/groups.pqwf.json`);
-  await builder.open(`${dir}/groups.pqwf.json`);
+  const dir = await openBlank(builder, 'groups', { 'a.py': TASK_SCRIPT });
   await builder.addTask(`${dir}/a.py`, 'one');
   await builder.select(['root/one']);
   await builder.clickTool('Group…');
@@ -151,13 +162,11 @@ test('scripts are picked in the file dialog and stored relative to the definitio
   perqueue
 }) => {
   const builder = new BuilderPage(page, request);
-  const dir = folder('relative');
-  await page.goto();
-  await page.contents.uploadContent(TASK_SCRIPT, 'text', `${dir}/here.py`);
-  await page.contents.uploadContent(TASK_SCRIPT, 'text', `${dir}/sub/step.py`);
-  await page.contents.uploadContent('not a script\n', 'text', `${dir}/notes.txt`);
-  await page.contents.uploadContent(blank('relative'), 'text', `${dir}/relative.pqwf.json`);
-  await builder.open(`${dir}/relative.pqwf.json`);
+  const dir = await openBlank(builder, 'relative', {
+    'here.py': TASK_SCRIPT,
+    'sub/step.py': TASK_SCRIPT,
+    'notes.txt': 'not a script\n'
+  });
 
   // The file dialog opens in the definition's folder, tall enough to browse, listing folders and scripts only.
   await builder.clickTool('Add task');
@@ -256,11 +265,7 @@ test('an older definition with absolute and root-relative script paths keeps wor
 
 test('connecting and grouping items keeps every drawn item where it is', async ({ page, request }) => {
   const builder = new BuilderPage(page, request);
-  const dir = folder('layout');
-  await page.goto();
-  await page.contents.uploadContent(TASK_SCRIPT, 'text', `${dir}/a.py`);
-  await page.contents.uploadContent(blank('layout'), 'text', `${dir}/layout.pqwf.json`);
-  await builder.open(`${dir}/layout.pqwf.json`);
+  const dir = await openBlank(builder, 'layout', { 'a.py': TASK_SCRIPT });
   for (const name of ['a', 'b', 'c', 'd']) {
     await builder.addTask(`${dir}/a.py`, name);
   }
