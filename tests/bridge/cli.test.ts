@@ -249,15 +249,9 @@ describe('more of the CLI', () => {
     p.script('defs/prep.py', here);
     p.script('defs/sub/step.py', here);
     p.script('top.py', here);
-    const task = (id: string, code: string, parents: string[]) => ({
-      id,
-      node: { kind: 'task', name: id, code, args: {}, resources: '1:local:1m' },
-      parents
-    });
+    const task = (id: string, code: string, parents: string[]) => ({ id, node: pyTask(id, code), parents });
     const file = {
-      specVersion: 1,
-      name: 'relative',
-      root: {
+      ...spec('relative', {
         kind: 'workflow',
         nodes: [
           task('prep', 'prep.py', []),
@@ -265,7 +259,7 @@ describe('more of the CLI', () => {
           task('top', '../top.py', ['step']),
           task('abs', join(p.dir, 'top.py'), ['top'])
         ]
-      },
+      }),
       layout: { positions: {} }
     };
     writeFileSync(join(p.dir, 'defs', 'relative.pqwf.json'), JSON.stringify(file));

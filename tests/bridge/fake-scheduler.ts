@@ -6,10 +6,10 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseResources } from '../../core/resources.js';
 import { runSchedulerCommand, type CommandRunner } from '../../kernel-bridge/executors/scheduler-command.js';
 import { SchedulerUnavailableError } from '../../kernel-bridge/executors/scheduler-command.js';
 import type { Executor, JobRequest } from '../../kernel-bridge/executors/types.js';
+import { jobRequest } from './job-request.js';
 
 export const FAKE = join(
   resolve(dirname(fileURLToPath(import.meta.url)), '../../..'),
@@ -60,17 +60,7 @@ export async function request(
   dependsOn: string[] = [],
   folder = 'pq-sched-run-'
 ): Promise<JobRequest> {
-  const runDir = await mkdtemp(join(tmpdir(), folder));
-  return {
-    entryId: 1,
-    workflowId: 1,
-    attempt: 1,
-    jobName: name,
-    runDir,
-    jobScript: join(runDir, 'job.sh'),
-    resources: parseResources(resources),
-    dependsOn
-  };
+  return jobRequest(await mkdtemp(join(tmpdir(), folder)), name, resources, dependsOn);
 }
 
 export type FakeCluster = Awaited<ReturnType<typeof fakeCluster>>;
@@ -90,6 +80,23 @@ export async function onFakeCluster<E extends Executor>(
     else await fake.answer(tool, a);
   }
   return { fake, ex: make(fake.run) };
+}
+
+/**
+ * Submits one request (made by `request` from `req`) through an executor on a fake cluster whose
+ * submit tool answers `stdout`: the request, the job id read from that answer and the tool's argv.
+ */
+export async function submitOnFakeCluster<E extends Executor>(
+  tag: string,
+  tool: string,
+  stdout: string,
+  make: (run: CommandRunner) => E,
+  ...req: Parameters<typeof request>
+): Promise<{ req: JobRequest; jobId: string; argv: string[] }> {
+  const { fake, ex } = await onFakeCluster(tag, { [tool]: { stdout } }, make);
+  const submitted = await request(...req);
+  const { jobId } = await ex.submit(submitted);
+  return { req: submitted, jobId, argv: (await fake.calls())[0] };
 }
 
 /**

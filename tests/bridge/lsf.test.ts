@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BJOBS_FORMAT, LsfExecutor } from '../../kernel-bridge/executors/lsf.js';
-import { checkUnreachable, onFakeCluster, request, sample } from './fake-scheduler.js';
+import { checkUnreachable, onFakeCluster, request, sample, submitOnFakeCluster } from './fake-scheduler.js';
 import type { ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
 import type { JobRequest } from '../../kernel-bridge/executors/types.js';
 
@@ -44,46 +44,44 @@ function bsubOnXeonGold(req: JobRequest, name: string, walltime: string, options
   ];
 }
 
+/** Submits a request with bsub answering `stdout`, on `config`'s cluster. */
+const submitted = (stdout: string, ...req: Parameters<typeof request>) =>
+  submitOnFakeCluster('lsf', 'bsub', stdout, run => new LsfExecutor({ config, run }), ...req);
+
 describe('LSF executor', () => {
   test('submit runs MyQueue-style bsub and reads the id from "Job <n> is submitted"', async () => {
-    const { fake, ex } = await onFakeCluster(
-      'lsf',
-      { bsub: { stdout: sample('lsf/bsub.stdout') } },
-      run => new LsfExecutor({ config, run })
-    );
-    const req = await request('pq-demo-7-1', '24:XeonGold6126:90m', ['764213236', '764220165']);
-    assert.equal((await ex.submit(req)).jobId, '764254593');
+    const { req, jobId, argv } = await submitted(sample('lsf/bsub.stdout'), 'pq-demo-7-1', '24:XeonGold6126:90m', [
+      '764213236',
+      '764220165'
+    ]);
+    assert.equal(jobId, '764254593');
     assert.deepEqual(
-      (await fake.calls())[0],
+      argv,
       bsubOnXeonGold(req, 'pq-demo-7-1', '01:30', ['-P', 'proj42', '-w', 'done(764213236) && done(764220165)'])
     );
   });
 
   test('a task bigger than one node spans hosts by ptile; a script path with a space is quoted', async () => {
-    const { fake, ex } = await onFakeCluster(
-      'lsf',
-      { bsub: { stdout: 'Job <42> is submitted to default queue <normal>.\n' } },
-      run => new LsfExecutor({ config, run })
+    const { req, jobId, argv } = await submitted(
+      'Job <42> is submitted to default queue <normal>.\n',
+      'pq-demo-9-1',
+      '48:2h',
+      [],
+      'pq lsf run '
     );
-    const req = await request('pq-demo-9-1', '48:2h', [], 'pq lsf run ');
-    assert.equal((await ex.submit(req)).jobId, '42');
-    const argv = (await fake.calls())[0];
+    assert.equal(jobId, '42');
     assert.deepEqual(argv.slice(-3), ['-R', 'span[ptile=24]', `'${req.jobScript}'`]);
     assert.deepEqual(argv.slice(3, 7), ['-W', '02:00', '-n', '48']);
   });
 
   test('GPUs of the resource string reach bsub as -gpu num=N', async () => {
-    const { fake, ex } = await onFakeCluster(
-      'lsf',
-      { bsub: { stdout: 'Job <43> is submitted to default queue <normal>.\n' } },
-      run => new LsfExecutor({ config, run })
+    const { req, jobId, argv } = await submitted(
+      'Job <43> is submitted to default queue <normal>.\n',
+      'pq-demo-10-1',
+      '24:2G:XeonGold6126:1h'
     );
-    const req = await request('pq-demo-10-1', '24:2G:XeonGold6126:1h');
-    assert.equal((await ex.submit(req)).jobId, '43');
-    assert.deepEqual(
-      (await fake.calls())[0],
-      bsubOnXeonGold(req, 'pq-demo-10-1', '01:00', ['-gpu', 'num=2', '-P', 'proj42'])
-    );
+    assert.equal(jobId, '43');
+    assert.deepEqual(argv, bsubOnXeonGold(req, 'pq-demo-10-1', '01:00', ['-gpu', 'num=2', '-P', 'proj42']));
   });
 
   test('status maps DONE, EXIT with TERM_RUNLIMIT/TERM_MEMLIMIT/TERM_OWNER, PEND, RUN, arrays and a job not found', async () => {

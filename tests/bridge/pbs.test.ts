@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PbsExecutor, parseQstatFull } from '../../kernel-bridge/executors/pbs.js';
-import { checkUnreachable, onFakeCluster, request, sample } from './fake-scheduler.js';
+import { checkUnreachable, onFakeCluster, request, sample, submitOnFakeCluster } from './fake-scheduler.js';
 import type { ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
 import type { JobRequest } from '../../kernel-bridge/executors/types.js';
 
@@ -54,18 +54,19 @@ function qsubOnXeon8(req: JobRequest, name: string, walltime: string, nodes: str
   ];
 }
 
+/** Submits a request with qsub answering `stdout`, on `config`'s cluster. */
+const submitted = (stdout: string, ...req: Parameters<typeof request>) =>
+  submitOnFakeCluster('pbs', 'qsub', stdout, run => new PbsExecutor({ config, run }), ...req);
+
 describe('PBS executor', () => {
   test('submit runs MyQueue-style qsub and keeps the server-suffixed id', async () => {
-    const { fake, ex } = await onFakeCluster(
-      'pbs',
-      { qsub: { stdout: sample('pbs/qsub-pbspro.stdout') } },
-      run => new PbsExecutor({ config, run })
-    );
-    const req = await request('pq-demo-7-1', '16:xeon8:2h', ['49100.gc-prd-hpcadm', '49101.gc-prd-hpcadm']);
-    const { jobId } = await ex.submit(req);
+    const { req, jobId, argv } = await submitted(sample('pbs/qsub-pbspro.stdout'), 'pq-demo-7-1', '16:xeon8:2h', [
+      '49100.gc-prd-hpcadm',
+      '49101.gc-prd-hpcadm'
+    ]);
     assert.equal(jobId, '49230.gc-prd-hpcadm');
     assert.deepEqual(
-      (await fake.calls())[0],
+      argv,
       qsubOnXeon8(req, 'pq-demo-7-1', 'walltime=2:00:00', 'nodes=2:ppn=8', [
         '-W',
         'depend=afterok:49100.gc-prd-hpcadm:49101.gc-prd-hpcadm'
@@ -74,30 +75,16 @@ describe('PBS executor', () => {
   });
 
   test('a small task on a named node goes to its queue with one node and its cores as ppn', async () => {
-    const { fake, ex } = await onFakeCluster(
-      'pbs',
-      { qsub: { stdout: '1234.pbs01.cluster\n' } },
-      run => new PbsExecutor({ config, run })
-    );
-    const req = await request('pq-demo-8-1', '1:short1:90s');
-    assert.equal((await ex.submit(req)).jobId, '1234.pbs01.cluster');
-    const argv = (await fake.calls())[0];
+    const { jobId, argv } = await submitted('1234.pbs01.cluster\n', 'pq-demo-8-1', '1:short1:90s');
+    assert.equal(jobId, '1234.pbs01.cluster');
     assert.deepEqual(argv.slice(1, 7), ['-N', 'pq-demo-8-1', '-l', 'walltime=0:01:30', '-l', 'nodes=1:ppn=1']);
     assert.deepEqual(argv.slice(13, 15), ['-q', 'short']);
   });
 
   test('GPUs of the resource string reach qsub in the nodes request (Torque nodes=N:ppn=P:gpus=G)', async () => {
-    const { fake, ex } = await onFakeCluster(
-      'pbs',
-      { qsub: { stdout: '1235.pbs01.cluster\n' } },
-      run => new PbsExecutor({ config, run })
-    );
-    const req = await request('pq-demo-9-1', '8:1:2G:xeon8:1h');
-    assert.equal((await ex.submit(req)).jobId, '1235.pbs01.cluster');
-    assert.deepEqual(
-      (await fake.calls())[0],
-      qsubOnXeon8(req, 'pq-demo-9-1', 'walltime=1:00:00', 'nodes=1:ppn=8:gpus=2', [])
-    );
+    const { req, jobId, argv } = await submitted('1235.pbs01.cluster\n', 'pq-demo-9-1', '8:1:2G:xeon8:1h');
+    assert.equal(jobId, '1235.pbs01.cluster');
+    assert.deepEqual(argv, qsubOnXeon8(req, 'pq-demo-9-1', 'walltime=1:00:00', 'nodes=1:ppn=8:gpus=2', []));
   });
 
   test('Torque: completed, queued and exiting jobs and one gone from the queue', async () => {

@@ -1,20 +1,20 @@
 // Slurm job arrays against the real one-node Slurm (tests/slurm/start-slurm.sh): one sbatch for
 // several runs, each element with its own state, exit code, time limit, output and cancel. With
 // PQ_REQUIRE_SLURM=1 a missing cluster is a failure; otherwise these tests are skipped.
-import { describe, test, before } from 'node:test';
+import { describe, test, before, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readlinkSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseResources } from '../../core/resources.js';
 import type { JobRequest, JobStatus } from '../../kernel-bridge/executors/types.js';
 import { SlurmExecutor } from '../../kernel-bridge/executors/slurm.js';
 import { elementName, prepareArray } from '../../kernel-bridge/executors/slurm-array.js';
-import { guessSlurmConfig, type ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
+import { type ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
 import { SchedulerRejectedError } from '../../kernel-bridge/executors/scheduler-command.js';
+import { jobRequest } from './job-request.js';
 import { explained, type Watched } from './slurm-diagnostics.js';
-import { slurmStatus } from './slurm-probe.js';
+import { requiredSlurmConfig, slurmStatus } from './slurm-probe.js';
 
 const { notRunning, skip } = slurmStatus('Slurm array tests');
 const stamp = `${process.pid}-${Date.now().toString(36)}`;
@@ -33,16 +33,14 @@ async function run(root: string, n: number, script: string, scene?: Watched, res
   await writeFile(join(runDir, 'job.sh'), `#!/bin/bash\ncd "$1"\n${script}\n`);
   await chmod(join(runDir, 'job.sh'), 0o755);
   scene?.runDir(runDir);
-  return {
-    entryId: n,
-    workflowId: 1,
-    attempt: 1,
-    jobName: `x-${n}`,
-    runDir,
-    jobScript: join(runDir, 'job.sh'),
-    resources: parseResources(resources),
-    dependsOn: []
-  };
+  return jobRequest(runDir, `x-${n}`, resources, [], n);
+}
+
+/** Run folders `1.1` to `<count>.1` in `root`, each running `script`. */
+async function runs(root: string, count: number, script: string, scene: Watched): Promise<JobRequest[]> {
+  const reqs = [];
+  for (let i = 1; i <= count; i++) reqs.push(await run(root, i, script, scene));
+  return reqs;
 }
 
 async function waitFor(
@@ -75,17 +73,20 @@ const gate = async (file: string) => {
 
 let config: ClusterConfig;
 
+/** A scenario with its own executor and array folder; what Slurm says of its jobs is printed when it fails. */
+function arrayScenario(body: (ex: SlurmExecutor, root: string, scene: Watched, t: TestContext) => Promise<void>) {
+  return (t: TestContext) => explained(async scene => body(new SlurmExecutor({ config }), await base(), scene, t));
+}
+
 describe('Slurm job arrays on a real cluster', { concurrency: true }, () => {
   before(async () => {
-    if (skip) return;
-    if (notRunning) throw new Error(`Slurm is not running: ${notRunning}`);
-    config = await guessSlurmConfig();
+    if (!skip) config = await requiredSlurmConfig(notRunning);
   });
 
-  test('one sbatch runs every element in its own run folder with its own outcome', { skip, timeout: 240_000 }, t =>
-    explained(async scene => {
-      const ex = new SlurmExecutor({ config });
-      const root = await base();
+  test(
+    'one sbatch runs every element in its own run folder with its own outcome',
+    { skip, timeout: 240_000 },
+    arrayScenario(async (ex, root, scene, t) => {
       const reqs = [
         await run(root, 1, 'echo "ok from $SLURM_ARRAY_JOB_ID $SLURM_ARRAY_TASK_ID"; echo 0 > marker', scene),
         await run(root, 2, 'echo "about to fail" >&2; exit 3', scene),
@@ -145,21 +146,14 @@ describe('Slurm job arrays on a real cluster', { concurrency: true }, () => {
   test(
     'cancel of one running element leaves the others running, and it can run again',
     { skip, timeout: 120_000 },
-    () =>
-      explained(async scene => {
-        const ex = new SlurmExecutor({ config });
-        const root = await base();
+    arrayScenario(async (ex, root, scene) => {
         const release = join(root, 'release');
-        const reqs = [];
-        for (let i = 1; i <= 3; i++)
-          reqs.push(
-            await run(
-              root,
-              i,
-              `touch started; until [ -e ${JSON.stringify(release)} ]; do sleep 0.1; done; echo done`,
-              scene
-            )
-          );
+        const reqs = await runs(
+          root,
+          3,
+          `touch started; until [ -e ${JSON.stringify(release)} ]; do sleep 0.1; done; echo done`,
+          scene
+        );
         const { jobIds } = await ex.submitArray(reqs, join(root, 'pack'), `pqtest-${stamp}-cancel-${++counter}`);
         jobIds.forEach(id => scene.job(id));
         for (const r of reqs) await gate(join(r.runDir, 'started'));
@@ -185,22 +179,18 @@ describe('Slurm job arrays on a real cluster', { concurrency: true }, () => {
       })
   );
 
-  test('the element limit (%K) holds: never more than K elements at once', { skip, timeout: 120_000 }, () =>
-    explained(async scene => {
-      const ex = new SlurmExecutor({ config });
-      const root = await base();
+  test(
+    'the element limit (%K) holds: never more than K elements at once',
+    { skip, timeout: 120_000 },
+    arrayScenario(async (ex, root, scene) => {
       const log = join(root, 'log');
-      const reqs = [];
       // Each element logs its start, waits until it is released by the next start or the end.
-      for (let i = 1; i <= 4; i++)
-        reqs.push(
-          await run(
-            root,
-            i,
-            `echo "start $SLURM_ARRAY_TASK_ID $(ls ${JSON.stringify(root)}/*/running 2>/dev/null | wc -l)" >> ${JSON.stringify(log)}; touch running; sleep 1; rm running`,
-            scene
-          )
-        );
+      const reqs = await runs(
+        root,
+        4,
+        `echo "start $SLURM_ARRAY_TASK_ID $(ls ${JSON.stringify(root)}/*/running 2>/dev/null | wc -l)" >> ${JSON.stringify(log)}; touch running; sleep 1; rm running`,
+        scene
+      );
       const { jobIds } = await ex.submitArray(reqs, join(root, 'pack'), `pqtest-${stamp}-limit-${++counter}`, 1);
       jobIds.forEach(id => scene.job(id));
       const s = await waitFor(ex, jobIds, finished);

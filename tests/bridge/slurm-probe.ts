@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { guessSlurmConfig, type ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
 
 export const REQUIRED = process.env.PQ_REQUIRE_SLURM === '1';
 const SANDBOX = process.env.PQ_SLURM_SANDBOX ?? '/tmp/pq-slurm';
@@ -28,4 +29,13 @@ export function slurmStatus(suite: string): { notRunning: string | undefined; sk
   const skip = notRunning && !REQUIRED ? `Slurm is not running: ${notRunning}` : false;
   if (skip) console.log(`# skipping the ${suite}: ${skip} (set PQ_REQUIRE_SLURM=1 to make this a failure)`);
   return { notRunning, skip };
+}
+
+/**
+ * The real cluster's partitions, for a suite that is not skipped. Slurm required but absent fails
+ * here, every scenario at once, instead of each waiting on sbatch timeouts.
+ */
+export async function requiredSlurmConfig(notRunning: string | undefined): Promise<ClusterConfig> {
+  if (notRunning) throw new Error(`Slurm is not running: ${notRunning}`);
+  return guessSlurmConfig();
 }

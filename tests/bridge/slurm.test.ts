@@ -7,18 +7,18 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseResources } from '../../core/resources.js';
 import type { JobRequest, JobStatus } from '../../kernel-bridge/executors/types.js';
 import { SlurmExecutor } from '../../kernel-bridge/executors/slurm.js';
-import { guessSlurmConfig, type ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
+import { type ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
 import {
   runSchedulerCommand,
   SchedulerRejectedError,
   SchedulerUnavailableError,
   type CommandRunner
 } from '../../kernel-bridge/executors/scheduler-command.js';
+import { jobRequest } from './job-request.js';
 import { explained, type Watched } from './slurm-diagnostics.js';
-import { slurmStatus } from './slurm-probe.js';
+import { requiredSlurmConfig, slurmStatus } from './slurm-probe.js';
 
 const { notRunning, skip } = slurmStatus('real-Slurm tests');
 
@@ -38,16 +38,7 @@ async function runFolder(script: string, scene?: Watched): Promise<string> {
 }
 
 function request(runDir: string, name: string, resources = '1:1m', dependsOn: string[] = []): JobRequest {
-  return {
-    entryId: counter,
-    workflowId: 1,
-    attempt: 1,
-    jobName: name,
-    runDir,
-    jobScript: join(runDir, 'job.sh'),
-    resources: parseResources(resources),
-    dependsOn
-  };
+  return jobRequest(runDir, name, resources, dependsOn, counter);
 }
 
 async function waitFor(
@@ -71,10 +62,7 @@ let config: ClusterConfig;
 
 describe('Slurm executor on a real cluster', { concurrency: true }, () => {
   before(async () => {
-    if (skip) return;
-    // Required but absent: fail every scenario at once instead of waiting on sbatch timeouts.
-    if (notRunning) throw new Error(`Slurm is not running: ${notRunning}`);
-    config = await guessSlurmConfig();
+    if (!skip) config = await requiredSlurmConfig(notRunning);
   });
 
   test('a Slurm cluster is reachable', { skip }, () => {
