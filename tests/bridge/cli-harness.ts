@@ -134,6 +134,22 @@ export function projectMaker(prefix?: string): () => Project {
   return stoppedAfterFile(() => new Project(prefix));
 }
 
+/**
+ * `pql <command> -w WF -o FILE` where FILE exists: refused with a hint, FILE kept as it was; with
+ * --force FILE is written. Its path, for the caller to check what was written.
+ */
+export async function checkOverwriteNeedsForce(p: Project, command: string, wf: number, file: string): Promise<string> {
+  const path = join(p.dir, file);
+  writeFileSync(path, 'mine');
+  const refused = await p.pql(command, '-w', String(wf), '-o', file);
+  assert.notEqual(refused.code, 0);
+  assert.ok(refused.stderr.includes(`${file} exists: choose another -o FILE or add --force`), refused.stderr);
+  assert.equal(readFileSync(path, 'utf8'), 'mine');
+  const forced = await p.pql(command, '-w', String(wf), '-o', file, '--force');
+  assert.equal(forced.code, 0, forced.stderr);
+  return path;
+}
+
 export interface EntryJson {
   id: number;
   workflowId: number;

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
-import { chainOf, Project, projectMaker, pyTask, spec } from './cli-harness.js';
+import { chainOf, checkOverwriteNeedsForce, Project, projectMaker, pyTask, spec } from './cli-harness.js';
 
 const project = projectMaker('pq-export-');
 
@@ -168,14 +168,8 @@ describe('pql export', () => {
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /abc/);
 
-    writeFileSync(join(p.dir, 'taken.pqarchive'), 'mine');
-    const taken = await p.pql('export', '-w', String(wf), '-o', 'taken.pqarchive');
-    assert.notEqual(taken.code, 0);
-    assert.match(taken.stderr, /taken\.pqarchive exists: choose another -o FILE or add --force/);
-    assert.equal(readFileSync(join(p.dir, 'taken.pqarchive'), 'utf8'), 'mine');
-    const forced = await p.pql('export', '-w', String(wf), '-o', 'taken.pqarchive', '--force');
-    assert.equal(forced.code, 0, forced.stderr);
-    assert.equal(readFileSync(join(p.dir, 'taken.pqarchive')).subarray(0, 15).toString(), 'SQLite format 3');
+    const taken = await checkOverwriteNeedsForce(p, 'export', wf, 'taken.pqarchive');
+    assert.equal(readFileSync(taken).subarray(0, 15).toString(), 'SQLite format 3');
   });
 
   it('POST /api/export answers the archive over HTTP and refuses bad bodies with 400', async () => {

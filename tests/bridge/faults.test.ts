@@ -372,25 +372,31 @@ describe('a full disk is named and survived', () => {
   );
 });
 
+/** `pql daemon run` in the foreground for `p`, and what it has written to stderr so far. */
+function runDaemon(p: Project) {
+  const child = spawn(process.execPath, [PQL, 'daemon', 'run'], {
+    cwd: p.dir,
+    env: p.env,
+    stdio: ['ignore', 'ignore', 'pipe']
+  });
+  let stderr = '';
+  child.stderr.on('data', d => (stderr += d));
+  return { child, stderr: () => stderr };
+}
+
 describe('one bridge per project', () => {
   it('two bridges started at once: one runs, the other says which one holds the project', async () => {
     const p = project();
     mkdirSync(state(p), { recursive: true });
     const start = () =>
       new Promise<{ code: number | null; stderr: string; pid: number }>(ok => {
-        const child = spawn(process.execPath, [PQL, 'daemon', 'run'], {
-          cwd: p.dir,
-          env: p.env,
-          stdio: ['ignore', 'ignore', 'pipe']
-        });
-        let stderr = '';
-        child.stderr.on('data', d => (stderr += d));
-        child.on('exit', code => ok({ code, stderr, pid: child.pid! }));
+        const { child, stderr } = runDaemon(p);
+        child.on('exit', code => ok({ code, stderr: stderr(), pid: child.pid! }));
         // The one that runs is reported once it serves.
         const timer = setInterval(() => {
-          if (/: pid \d+, socket/.test(stderr)) {
+          if (/: pid \d+, socket/.test(stderr())) {
             clearInterval(timer);
-            ok({ code: null, stderr, pid: child.pid! });
+            ok({ code: null, stderr: stderr(), pid: child.pid! });
           }
         }, 20);
         child.on('exit', () => clearInterval(timer));
@@ -418,18 +424,12 @@ describe('one bridge per project', () => {
   it('a bridge whose .perqueue/ is deleted stops, saying why; a new one then starts cleanly', async () => {
     const p = project();
     mkdirSync(state(p), { recursive: true });
-    const child = spawn(process.execPath, [PQL, 'daemon', 'run'], {
-      cwd: p.dir,
-      env: p.env,
-      stdio: ['ignore', 'ignore', 'pipe']
-    });
-    let stderr = '';
-    child.stderr.on('data', d => (stderr += d));
+    const { child, stderr } = runDaemon(p);
     const exited = new Promise<number | null>(ok => child.on('exit', ok));
-    await until('the bridge to serve', () => /: pid \d+, socket/.test(stderr));
+    await until('the bridge to serve', () => /: pid \d+, socket/.test(stderr()));
     rmSync(state(p), { recursive: true });
     assert.equal(await exited, 1);
-    assert.match(stderr, /the bridge stops: the project's folder .*\.perqueue was deleted/);
+    assert.match(stderr(), /the bridge stops: the project's folder .*\.perqueue was deleted/);
     const t = p.script('t.sh', '#!/bin/bash\necho \'{"v": 1}\' > "$PQ_OUTPUT"\n');
     await p.finish(spec('fresh', pyTask('t', t)));
   });

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
-import { chainOf, projectMaker, pyTask, spec } from './cli-harness.js';
+import { chainOf, checkOverwriteNeedsForce, projectMaker, pyTask, spec } from './cli-harness.js';
 
 const project = projectMaker('pq-report-');
 
@@ -128,14 +128,8 @@ describe('pql report', () => {
     assert.notEqual(folder.code, 0);
     assert.match(folder.stderr, /dir\.html is a folder/);
 
-    writeFileSync(join(p.dir, 'kept.html'), 'mine');
-    const exists = await p.pql('report', '-w', String(wf), '-o', 'kept.html');
-    assert.notEqual(exists.code, 0);
-    assert.match(exists.stderr, /kept\.html exists: choose another -o FILE or add --force/);
-    assert.equal(readFileSync(join(p.dir, 'kept.html'), 'utf8'), 'mine');
-    const forced = await p.pql('report', '-w', String(wf), '-o', 'kept.html', '--force');
-    assert.equal(forced.code, 0, forced.stderr);
-    assert.match(readFileSync(join(p.dir, 'kept.html'), 'utf8'), /^<!DOCTYPE html>/);
+    const kept = await checkOverwriteNeedsForce(p, 'report', wf, 'kept.html');
+    assert.match(readFileSync(kept, 'utf8'), /^<!DOCTYPE html>/);
 
     // The default name is the workflow's, beside the caller.
     const plain = await p.pql('report', '-w', String(wf));

@@ -122,38 +122,36 @@ function schedulerView(projectDir: string | undefined, jobIds: string[], runDirs
     jobIds.includes(id) ||
     (projectDir !== undefined && workDir.startsWith(projectDir)) ||
     runDirs.some(d => workDir === d);
-  const lines: string[] = [];
-  const q = spawnSync('squeue', ['-h', '-t', 'all', '-o', '%i|%j|%T|%r|%E|%M|%l|%Z'], {
-    encoding: 'utf8',
-    timeout: 15_000
-  });
-  lines.push('-- squeue -t all (JobId|Name|State|Reason|Dependency|Time|TimeLimit|WorkDir)');
-  if (q.status !== 0) lines.push(`  squeue failed: ${q.error?.message ?? ''} ${q.stderr?.trim() ?? ''}`);
-  else
-    for (const l of q.stdout.split('\n').filter(Boolean))
-      if (mine(l.split('|')[7] ?? '', l.split('|')[0])) lines.push(`  ${l}`);
-  const a = spawnSync(
-    'sacct',
-    [
-      '-n',
-      '-P',
-      '-X',
-      '-a',
-      '-S',
-      'now-3hours',
-      '-o',
-      'JobID,JobName%80,State,ExitCode,Reason,Elapsed,Timelimit,Start,End,WorkDir%300'
-    ],
-    {
-      encoding: 'utf8',
-      timeout: 15_000
-    }
-  );
-  lines.push('-- sacct (JobID|JobName|State|ExitCode|Reason|Elapsed|Timelimit|Start|End|WorkDir)');
-  if (a.status !== 0) lines.push(`  sacct failed: ${a.error?.message ?? ''} ${a.stderr?.trim() ?? ''}`);
-  else
-    for (const l of a.stdout.split('\n').filter(Boolean))
-      if (mine(l.split('|')[9] ?? '', l.split('|')[0])) lines.push(`  ${l}`);
+  // Both tools print `|`-separated fields, the job id first; `workDirField`: where the working folder is.
+  const listed = (title: string, tool: string, args: string[], workDirField: number): string[] => {
+    const r = spawnSync(tool, args, { encoding: 'utf8', timeout: 15_000 });
+    if (r.status !== 0) return [title, `  ${tool} failed: ${r.error?.message ?? ''} ${r.stderr?.trim() ?? ''}`];
+    const ours = r.stdout.split('\n').filter(l => l && mine(l.split('|')[workDirField] ?? '', l.split('|')[0]));
+    return [title, ...ours.map(l => `  ${l}`)];
+  };
+  const lines = [
+    ...listed(
+      '-- squeue -t all (JobId|Name|State|Reason|Dependency|Time|TimeLimit|WorkDir)',
+      'squeue',
+      ['-h', '-t', 'all', '-o', '%i|%j|%T|%r|%E|%M|%l|%Z'],
+      7
+    ),
+    ...listed(
+      '-- sacct (JobID|JobName|State|ExitCode|Reason|Elapsed|Timelimit|Start|End|WorkDir)',
+      'sacct',
+      [
+        '-n',
+        '-P',
+        '-X',
+        '-a',
+        '-S',
+        'now-3hours',
+        '-o',
+        'JobID,JobName%80,State,ExitCode,Reason,Elapsed,Timelimit,Start,End,WorkDir%300'
+      ],
+      9
+    )
+  ];
   return lines.join('\n');
 }
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isTerminal, type EntryState } from '../../core/states.js';
 import { chainOf, Project, pyTask, spec, type EntryJson } from './cli-harness.js';
-import { explained } from './slurm-diagnostics.js';
+import { explained, type Watched } from './slurm-diagnostics.js';
 import { slurmStatus } from './slurm-probe.js';
 
 const { notRunning, skip } = slurmStatus('Slurm end-to-end tests');
@@ -67,6 +67,15 @@ function project(): SlurmProject {
   const p = new SlurmProject();
   projects.push(p);
   return p;
+}
+/** A scenario in a new project configured for Slurm; what Slurm says of its jobs is printed when it fails. */
+function onConfiguredSlurm(scenario: (p: SlurmProject, scene: Watched) => Promise<void>): () => Promise<void> {
+  return () =>
+    explained(async scene => {
+      const p = scene.watch(project());
+      await p.configure();
+      await scenario(p, scene);
+    });
 }
 after(async () => {
   for (const p of projects) {
@@ -132,10 +141,7 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     assert.equal(notRunning, undefined, `Slurm is not running: ${notRunning}`);
   });
 
-  it('a chain of Python tasks passes data; job id, node and times are recorded and shown', { skip }, () =>
-    explained(async scene => {
-      const p = scene.watch(project());
-      await p.configure();
+  it('a chain of Python tasks passes data; job id, node and times are recorded and shown', { skip }, onConfiguredSlurm(async (p, scene) => {
       const config = JSON.parse(p.read('.perqueue/config.json'));
       assert.equal(config.scheduler, 'slurm');
       const part = config.nodes[0].name as string;
@@ -185,10 +191,7 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     })
   );
 
-  it('native afterok: a static chain is submitted ahead; Slurm starts each child as its parent ends', { skip }, () =>
-    explained(async scene => {
-      const p = scene.watch(project());
-      await p.configure();
+  it('native afterok: a static chain is submitted ahead; Slurm starts each child as its parent ends', { skip }, onConfiguredSlurm(async (p, scene) => {
       // Stamps of the task's first and last command. Each waits for the gate, which the test opens
       // once it has seen the children submitted ahead: the parent is certainly still running then.
       const link = p.script(
@@ -244,10 +247,7 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     })
   );
 
-  it('native afterok: a parent that discards cancels the child submitted ahead, which ends skipped', { skip }, () =>
-    explained(async scene => {
-      const p = scene.watch(project());
-      await p.configure();
+  it('native afterok: a parent that discards cancels the child submitted ahead, which ends skipped', { skip }, onConfiguredSlurm(async (p, scene) => {
       // The parent decides only once the test has seen the child submitted ahead (the gate).
       const no = p.script('no.sh', `#!/bin/bash\n${waitFor('gate')}echo '[false, {}]' > "$PQ_OUTPUT"\n`);
       const link = p.script(
@@ -274,10 +274,7 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     })
   );
 
-  it('a fan-out of six columns and its join', { skip }, () =>
-    explained(async scene => {
-      const p = scene.watch(project());
-      await p.configure();
+  it('a fan-out of six columns and its join', { skip }, onConfiguredSlurm(async (p, scene) => {
       const col = p.script('col.py', 'def main(pq_index, **kw):\n    return True, {"v": pq_index[0] * 10}\n');
       const sum = p.script('sum.py', 'def main(v, **kw):\n    return True, {"total": sum(v.values()), "n": len(v)}\n');
       const root = chainOf(
@@ -294,10 +291,7 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     })
   );
 
-  it('a CyclicalGroup with a DynamicWidthGroup inside', { skip }, () =>
-    explained(async scene => {
-      const p = scene.watch(project());
-      await p.configure();
+  it('a CyclicalGroup with a DynamicWidthGroup inside', { skip }, onConfiguredSlurm(async (p, scene) => {
       const select = p.script(
         'select.py',
         'def main(pq_iteration, **kw):\n    return True, {"pq_dwg_width": pq_iteration[0] + 2}\n'
@@ -330,10 +324,7 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     })
   );
 
-  it('a failing job fails with its exit code and stderr; retry submits a new job that succeeds', { skip }, () =>
-    explained(async scene => {
-      const p = scene.watch(project());
-      await p.configure();
+  it('a failing job fails with its exit code and stderr; retry submits a new job that succeeds', { skip }, onConfiguredSlurm(async (p, scene) => {
       const flaky = p.script(
         'flaky.sh',
         '#!/bin/bash\nif [ ! -e "$PQ_RUN_DIR/../../../../fixed" ]; then echo "not fixed yet" >&2; exit 3; fi\necho \'{"ok": 1}\' > "$PQ_OUTPUT"\n'
@@ -366,10 +357,7 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
   it(
     'time-outs: timed_out without retries; with retries resubmitted with twice the time (60-95 s)',
     { skip, timeout: 330_000 },
-    () =>
-      explained(async scene => {
-        const p = scene.watch(project());
-        await p.configure();
+    onConfiguredSlurm(async (p, scene) => {
         // Sleeps past the limit on the first attempt only, and fails if its sleep is killed alone:
         // a task that goes on to write its output and exit 0 has succeeded, time limit or not.
         const slow = p.script(
@@ -464,10 +452,7 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     })
   );
 
-  it('a cancelled workflow leaves no job behind in squeue', { skip }, () =>
-    explained(async scene => {
-      const p = scene.watch(project());
-      await p.configure();
+  it('a cancelled workflow leaves no job behind in squeue', { skip }, onConfiguredSlurm(async (p, scene) => {
       const sleepy = p.script('sleepy.sh', '#!/bin/bash\nsleep 600\n');
       const root = chainOf(
         { kind: 'static_width', body: pyTask('s', sleepy, {}, '1:10m'), width: 3 },
@@ -491,10 +476,7 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
   it(
     'SIGKILL right after sbatch, before the job id is recorded: one job, found by name after the restart',
     { skip },
-    () =>
-      explained(async scene => {
-        const p = scene.watch(project());
-        await p.configure();
+    onConfiguredSlurm(async (p, scene) => {
         // The job stays live until the restarted bridge is up (the gate), so the restart finds it running.
         const once = p.script(
           'once.sh',
@@ -528,10 +510,7 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
   it(
     'squeue and sacct failing: entries stay running (never failed) and recover when they answer again',
     { skip, timeout: 240_000 },
-    () =>
-      explained(async scene => {
-        const p = scene.watch(project());
-        await p.configure();
+    onConfiguredSlurm(async (p, scene) => {
         // While the flag is there, each call of the wrappers fails and leaves a line in `calls`.
         const wrappers = mkdtempSync(join(tmpdir(), 'pq-fault-slurm-'));
         const flag = join(wrappers, 'down');
