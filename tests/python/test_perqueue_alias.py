@@ -26,6 +26,23 @@ def py(code: str, python: str = sys.executable, cwd: Path | None = None) -> subp
     )
 
 
+def run_entry(
+    tmp_path: Path, entry_id: int, code: Path, kwargs: dict, python: Path | str = sys.executable, timeout: int = 120
+) -> tuple[subprocess.CompletedProcess, Path]:
+    """Runs one entry as the bridge does (`python -m perqueue_lab.runner RUN_DIR`); the process and its run folder."""
+    run_dir = tmp_path / "runs" / "1" / f"{entry_id}.1"
+    run_dir.mkdir(parents=True)
+    (run_dir / "input.json").write_text(json.dumps({"entryId": entry_id, "code": str(code), "kwargs": kwargs}))
+    proc = subprocess.run(
+        [str(python), "-m", "perqueue_lab.runner", str(run_dir)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=timeout,
+    )
+    return proc, run_dir
+
+
 def test_without_the_alias_perqueue_is_not_importable():
     # The premise of every other test here: this interpreter has no real perqueue.
     r = py("import perqueue")
@@ -202,17 +219,7 @@ def test_the_published_perqueue_is_never_shadowed(tmp_path: Path):
             """
         )
     )
-    run_dir = tmp_path / "runs" / "1" / "3.1"
-    run_dir.mkdir(parents=True)
-    (run_dir / "input.json").write_text(json.dumps({"entryId": 3, "code": str(script), "kwargs": {}}))
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(
-        [str(BASELINE_PYTHON), "-m", "perqueue_lab.runner", str(run_dir)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    proc, run_dir = run_entry(tmp_path, 3, script, {}, python=BASELINE_PYTHON)
     result = json.loads((run_dir / "result.json").read_text())
     assert proc.returncode == 0, proc.stderr + json.dumps(result)
     data = result["data"]
@@ -233,18 +240,7 @@ def test_the_runner_runs_an_unchanged_perqueue_task_script(tmp_path: Path):
             """
         )
     )
-    run_dir = tmp_path / "runs" / "1" / "4.1"
-    run_dir.mkdir(parents=True)
-    (run_dir / "input.json").write_text(
-        json.dumps({"entryId": 4, "code": str(script), "kwargs": {"x": 21, "pq_index": [1]}})
-    )
-    proc = subprocess.run(
-        [sys.executable, "-m", "perqueue_lab.runner", str(run_dir)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=120,
-    )
+    proc, run_dir = run_entry(tmp_path, 4, script, {"x": 21, "pq_index": [1]})
     assert proc.returncode == 0, proc.stderr
     result = json.loads((run_dir / "result.json").read_text())
     assert result == {
@@ -296,16 +292,7 @@ def test_a_headless_notebook_imports_perqueue(tmp_path: Path):
     )
     path = tmp_path / "analysis.ipynb"
     nbformat.write(nb, str(path))
-    run_dir = tmp_path / "runs" / "1" / "5.1"
-    run_dir.mkdir(parents=True)
-    (run_dir / "input.json").write_text(json.dumps({"entryId": 5, "code": str(path), "kwargs": {}}))
-    proc = subprocess.run(
-        [sys.executable, "-m", "perqueue_lab.runner", str(run_dir)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=300,
-    )
+    proc, run_dir = run_entry(tmp_path, 5, path, {}, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert json.loads((run_dir / "result.json").read_text()) == {
         "ok": True,

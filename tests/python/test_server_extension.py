@@ -120,6 +120,19 @@ class Server:
         self.log.close()
 
 
+def _task_document(name: str, task: str, script: Path, args: dict | None = None) -> dict:
+    """A workflow of one task running `script`."""
+    root = {"kind": "task", "name": task, "code": str(script), "args": args or {}, "resources": "1:local:1m"}
+    return {"specVersion": 1, "name": name, "root": root}
+
+
+def _submit(srv: Server, document: dict, query: str = "") -> int:
+    """Submits the workflow through the proxy; its id."""
+    status, body, _ = srv.authed("POST", f"/perqueue/api/workflows{query}", {"spec": document})
+    assert status == 200, body
+    return json.loads(body)["workflowId"]
+
+
 def _stop_bridge(project: Path) -> None:
     if _bridge_missing() is None and (project / ".perqueue").exists():
         subprocess.run(
@@ -202,14 +215,7 @@ def test_workflow_submitted_through_the_proxy_is_listed_with_its_entries(server,
     _needs_bridge()
     script = server.root / "hello.py"
     script.write_text("def main(**kwargs):\n    return True, {'greeting': 'hello'}\n")
-    spec = {
-        "specVersion": 1,
-        "name": "proxy-test",
-        "root": {"kind": "task", "name": "hello.py", "code": str(script), "args": {"n": 1}, "resources": "1:local:1m"},
-    }
-    status, body, _ = server.authed("POST", "/perqueue/api/workflows", {"spec": spec})
-    assert status == 200, body
-    workflow_id = json.loads(body)["workflowId"]
+    workflow_id = _submit(server, _task_document("proxy-test", "hello.py", script, {"n": 1}))
 
     status, body, _ = server.authed("GET", "/perqueue/api/workflows")
     assert status == 200
@@ -235,11 +241,7 @@ def test_event_socket_with_token_relays_bridge_events(server):
 
     script = server.root / "hello.py"
     script.write_text("def main(**kwargs):\n    return True, {}\n")
-    spec = {
-        "specVersion": 1,
-        "name": "ws-test",
-        "root": {"kind": "task", "name": "hello.py", "code": str(script), "args": {}, "resources": "1:local:1m"},
-    }
+    spec = _task_document("ws-test", "hello.py", script)
 
     async def run():
         ws = await websocket_connect(f"ws://127.0.0.1:{server.port}/perqueue/api/events/ws?since=0&token={TOKEN}")
@@ -306,14 +308,7 @@ def test_projects_below_the_root_are_listed_and_reached_by_name(tmp_path_factory
 
         script = root / "screening" / "hello.py"
         script.write_text("def main(**kwargs):\n    return True, {}\n")
-        spec = {
-            "specVersion": 1,
-            "name": "in-screening",
-            "root": {"kind": "task", "name": "hello", "code": str(script), "args": {}, "resources": "1:local:1m"},
-        }
-        status, body, _ = srv.authed("POST", "/perqueue/api/workflows?project=screening", {"spec": spec})
-        assert status == 200, body
-        workflow_id = json.loads(body)["workflowId"]
+        workflow_id = _submit(srv, _task_document("in-screening", "hello", script), "?project=screening")
 
         status, body, _ = srv.authed("GET", "/perqueue/api/workflows?project=screening")
         assert [w["name"] for w in json.loads(body)] == ["in-screening"]
@@ -422,14 +417,7 @@ def test_submissions_and_retries_from_jupyterlab_carry_the_servers_environment(t
         else:
             os.environ["PQ_T_MARK"] = previous
     try:
-        spec = {
-            "specVersion": 1,
-            "name": "env",
-            "root": {"kind": "task", "name": "mark", "code": str(script), "args": {}, "resources": "1:local:1m"},
-        }
-        status, body, _ = srv.authed("POST", "/perqueue/api/workflows", {"spec": spec})
-        assert status == 200, body
-        wf = json.loads(body)["workflowId"]
+        wf = _submit(srv, _task_document("env", "mark", script))
         deadline = time.time() + 60
         node = None
         while time.time() < deadline:
@@ -455,14 +443,7 @@ def test_submissions_and_retries_from_jupyterlab_carry_the_servers_environment(t
 
 
 def _manual_step(srv: Server, name: str) -> int:
-    spec = {
-        "specVersion": 1,
-        "name": name,
-        "root": {"kind": "manual", "name": "check", "args": {}, "onReject": "discard"},
-    }
-    status, body, _ = srv.authed("POST", "/perqueue/api/workflows", {"spec": spec})
-    assert status == 200, body
-    wf = json.loads(body)["workflowId"]
+    wf = _submit(srv, {"specVersion": 1, "name": name, "root": {"kind": "manual", "name": "check", "args": {}, "onReject": "discard"}})
     deadline = time.time() + 60
     while time.time() < deadline:
         node = json.loads(srv.authed("GET", f"/perqueue/api/workflows/{wf}")[1])["nodes"][0]
