@@ -178,17 +178,8 @@ async function main(): Promise<void> {
   try {
     const baseUrl = `http://localhost:${o.port}`;
     await waitForServer(`${baseUrl}/lab`, 120_000);
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run'
-      ]
-    });
+    // The UI tests' Chromium, started the same way.
+    const browser = await chromium.launch(requireFromUiTests('./chromium.js'));
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const ids = Array.from({ length: o.runs * 2 + 1 }, (_, i) => 9001 + i);
     const details = new Map(ids.map(id => [id, JSON.stringify(workflow(id, o.entries))]));

@@ -18,17 +18,7 @@ module.exports = {
   retries: process.env.CI ? 1 : 0,
   use: {
     ...baseConfig.use,
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    },
+    launchOptions: require('./chromium'),
     video: 'off',
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',

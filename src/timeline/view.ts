@@ -6,6 +6,7 @@
 import type { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
+import { ENTRY_STATES } from '../../core/states.js';
 import { FAMILY_LOOK, GraphLegend, holdWorkflow, releaseWorkflow, stateColorVar } from '../graph';
 import { CommandIDs, IPerQueueModel, PerQueue } from '../tokens';
 import { el, onThemeChange } from '../ui';
@@ -400,19 +401,7 @@ export class TimelineView extends Widget {
     const style = getComputedStyle(this.node);
     const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
     const states: Record<string, string> = {};
-    for (const state of [
-      'waiting',
-      'queued',
-      'running',
-      'succeeded',
-      'discarded',
-      'failed',
-      'timed_out',
-      'cancelled',
-      'skipped',
-      'blocked',
-      'awaiting_input'
-    ] as const) {
+    for (const state of ENTRY_STATES) {
       states[state] = read(stateColorVar(state), '#9e9e9e');
     }
     this._colors = {
