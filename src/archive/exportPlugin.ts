@@ -10,6 +10,7 @@ import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
 import { IPerQueueModel } from '../tokens';
+import { pickWorkflow } from '../ui';
 import { archiveIcon, ARCHIVE_FACTORY, archiveSettings } from './plugin';
 import { ARCHIVE_EXTENSION, archiveFileName } from './problems';
 import { ArchiveView, type IArchiveSource } from './view';
@@ -118,19 +119,11 @@ export const archiveExportPlugin: JupyterFrontEndPlugin<void> = {
       label: args => (args.fromContextMenu ? 'Export Workflow…' : 'Export PerQueue Workflow…'),
       caption: 'Save a workflow (and its logs) as one archive file that opens read-only, with no bridge',
       execute: async args => {
-        let workflowId = target(args);
+        const workflowId =
+          target(args) ??
+          (await pickWorkflow(model, 'Export PerQueue workflow', 'No PerQueue workflow in this project to export.'));
         if (workflowId === undefined) {
-          const items = model.workflows.map(w => `#${w.id} ${w.name}`);
-          if (!items.length) {
-            Notification.info('No PerQueue workflow in this project to export.', { autoClose: 4000 });
-            return;
-          }
-          const { InputDialog } = await import('@jupyterlab/apputils');
-          const choice = await InputDialog.getItem({ title: 'Export PerQueue workflow', items });
-          if (!choice.button.accept || !choice.value) {
-            return;
-          }
-          workflowId = Number(/^#(\d+)/.exec(choice.value)?.[1]);
+          return;
         }
         const summary = model.workflows.find(w => w.id === workflowId);
         const folder = browser?.model.path ?? '';

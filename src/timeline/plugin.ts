@@ -1,10 +1,11 @@
 // "Show Workflow Timeline": the palette, the graph panel's toolbar, the Workflows sidebar's
 // context menu and the notebook widget open the timeline of a workflow in the main area.
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette, InputDialog, MainAreaWidget, Notification, WidgetTracker } from '@jupyterlab/apputils';
+import { ICommandPalette, MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { CommandIDs, IPerQueueModel } from '../tokens';
+import { pickWorkflow } from '../ui';
 import { perqueueGraphIcon } from '../ui/icons';
 import { TimelineView } from './view';
 
@@ -75,18 +76,9 @@ export const timelinePlugin: JupyterFrontEndPlugin<void> = {
         args.fromContextMenu || typeof args.workflowId === 'number' ? 'Show Timeline' : 'Show Workflow Timeline',
       caption: 'When each entry of a workflow waited in the queue, ran and ended',
       execute: async args => {
-        let workflowId = workflowOf(app, args);
+        const workflowId = workflowOf(app, args) ?? (await pickWorkflow(model, 'Show the timeline of'));
         if (workflowId === undefined) {
-          const items = model.workflows.map(w => `#${w.id} ${w.name}`);
-          if (!items.length) {
-            Notification.info('No PerQueue workflow in this project yet.', { autoClose: 4000 });
-            return;
-          }
-          const choice = await InputDialog.getItem({ title: 'Show the timeline of', items });
-          if (!choice.button.accept || !choice.value) {
-            return;
-          }
-          workflowId = Number(/^#(\d+)/.exec(choice.value)?.[1]);
+          return;
         }
         return open(workflowId);
       }

@@ -21,7 +21,7 @@ import { graphTabTitle } from '../graph/tabTitle';
 import { askResult } from '../humanSteps/dialogs';
 import { openFullLog } from '../logs';
 import { CommandIDs, IPerQueueModel, PerQueue } from '../tokens';
-import { CONTEXT_ENTRY_SELECTOR, withContextEntry } from '../ui';
+import { CONTEXT_ENTRY_SELECTOR, pickWorkflow, withContextEntry } from '../ui';
 import { perqueueGraphIcon } from '../ui/icons';
 
 const PALETTE_CATEGORY = 'PerQueue';
@@ -225,19 +225,11 @@ export function addCommands(ctx: ICommandContext): void {
           ? 'Open Workflow'
           : 'Open PerQueue Workflow…',
     execute: async args => {
-      let workflowId =
-        typeof args.workflowId === 'number' || args.fromContextMenu ? (workflowTarget(ctx, args) ?? null) : null;
-      if (workflowId === null) {
-        const items = model.workflows.map(w => `#${w.id} ${w.name}`);
-        if (!items.length) {
-          Notification.info('No PerQueue workflow in this project yet.', { autoClose: 4000 });
-          return;
-        }
-        const choice = await InputDialog.getItem({ title: 'Open PerQueue workflow', items });
-        if (!choice.button.accept || !choice.value) {
-          return;
-        }
-        workflowId = Number(/^#(\d+)/.exec(choice.value)?.[1]);
+      // Not the current graph: opening one asks, unless an argument or a right-click chose.
+      const chosen = typeof args.workflowId === 'number' || args.fromContextMenu ? workflowTarget(ctx, args) : undefined;
+      const workflowId = chosen ?? (await pickWorkflow(model, 'Open PerQueue workflow'));
+      if (workflowId === undefined) {
+        return;
       }
       return openGraph({ ...ctx, settings }, workflowId);
     }
