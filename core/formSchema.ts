@@ -402,6 +402,13 @@ function validateAt(
   const report: Report = (problem, at = path, about = field) => {
     if (out.length < limit) out.push({ path: at, problem, field: about });
   };
+  const at: At = {
+    path,
+    field,
+    report,
+    below: (sub, value, subPath, key) => validateAt(sub, value, subPath, [...field, key], depth + 1, out, limit),
+    full: () => out.length >= limit
+  };
   const seen = see(v);
 
   if (s.type !== undefined) {
@@ -423,13 +430,24 @@ function validateAt(
     case 'string':
       return checkString(s, seen.value as string, report);
     case 'array':
-      return checkArray(s, seen.value as unknown[], path, field, depth, out, limit, report);
+      return checkArray(s, seen.value as unknown[], at);
     case 'object':
-      return checkObject(s, v as Record<string, unknown>, path, field, depth, out, limit, report);
+      return checkObject(s, v as Record<string, unknown>, at);
   }
 }
 
 type Report = (problem: string, at?: string, about?: Field) => void;
+
+/** Where a value being checked stands, and how the checks of its items and fields go on below it. */
+interface At {
+  path: string;
+  field: Field;
+  report: Report;
+  /** Validates `value`, the part `key` of this one (shown as `path`), against `schema`, one level deeper. */
+  below(schema: unknown, value: unknown, path: string, key: string | number): void;
+  /** Whether the problems found have reached the limit. */
+  full(): boolean;
+}
 
 function checkNumber(s: Record<string, unknown>, n: number, report: Report): void {
   const bound = (k: string) => (typeof s[k] === 'number' ? (s[k] as number) : undefined);
@@ -464,54 +482,34 @@ function checkString(s: Record<string, unknown>, text: string, report: Report): 
   }
 }
 
-function checkArray(
-  s: Record<string, unknown>,
-  items: unknown[],
-  path: string,
-  field: Field,
-  depth: number,
-  out: FormProblem[],
-  limit: number,
-  report: Report
-): void {
+function checkArray(s: Record<string, unknown>, items: unknown[], at: At): void {
   const count = (k: number) => `${k} item${k === 1 ? '' : 's'}`;
   if (Number.isInteger(s.minItems) && items.length < (s.minItems as number))
-    report(`must have at least ${count(s.minItems as number)}, got ${items.length}`);
+    at.report(`must have at least ${count(s.minItems as number)}, got ${items.length}`);
   if (Number.isInteger(s.maxItems) && items.length > (s.maxItems as number))
-    report(`must have at most ${count(s.maxItems as number)}, got ${items.length}`);
+    at.report(`must have at most ${count(s.maxItems as number)}, got ${items.length}`);
   if (isPlainObject(s.items)) {
-    for (let i = 0; i < items.length && out.length < limit; i++)
-      validateAt(s.items, items[i], `${path}[${i}]`, [...field, i], depth + 1, out, limit);
+    for (let i = 0; i < items.length && !at.full(); i++) at.below(s.items, items[i], `${at.path}[${i}]`, i);
   }
 }
 
-function checkObject(
-  s: Record<string, unknown>,
-  o: Record<string, unknown>,
-  path: string,
-  field: Field,
-  depth: number,
-  out: FormProblem[],
-  limit: number,
-  report: Report
-): void {
+function checkObject(s: Record<string, unknown>, o: Record<string, unknown>, at: At): void {
   const properties = isPlainObject(s.properties) ? s.properties : {};
   if (Array.isArray(s.required)) {
     for (const r of s.required) {
       if (typeof r === 'string' && !Object.prototype.hasOwnProperty.call(o, r))
-        report(`missing required field '${r}'`, path, [...field, r]);
+        at.report(`missing required field '${r}'`, at.path, [...at.field, r]);
     }
   }
   for (const [k, sub] of Object.entries(properties)) {
-    if (Object.prototype.hasOwnProperty.call(o, k))
-      validateAt(sub, o[k], child(path, k), [...field, k], depth + 1, out, limit);
+    if (Object.prototype.hasOwnProperty.call(o, k)) at.below(sub, o[k], child(at.path, k), k);
   }
   if (s.additionalProperties === false) {
     const known = Object.keys(properties);
     const allowed = known.length > 0 ? `the form has ${known.map(k => `'${k}'`).join(', ')}` : 'the form has no fields';
     for (const k of Object.keys(o)) {
       if (!Object.prototype.hasOwnProperty.call(properties, k))
-        report(`not a field of the form (${allowed})`, child(path, k), [...field, k]);
+        at.report(`not a field of the form (${allowed})`, child(at.path, k), [...at.field, k]);
     }
   }
 }
