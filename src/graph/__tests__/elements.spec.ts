@@ -2,6 +2,7 @@
 import { buildGraph, countsText, groupState, widthGroupKey } from '../elements';
 import type { PerQueue } from '../../tokens';
 import { node } from '../../__tests__/fakeBridge';
+import { cycleWorkflow } from './cycleWorkflow';
 
 /** prepare -> width group of `width` columns of `work` (template 2) -> collect. */
 function fanOut(width: number, states: PerQueue.State[] = []): PerQueue.WorkflowDetail {
@@ -87,50 +88,7 @@ describe('buildGraph', () => {
 });
 
 /** start -> CyclicalGroup `loop` (select -> a width group of 3 `train` -> toggle) x `iterations` -> end. */
-function cycleWithWidth(iterations: number): PerQueue.WorkflowDetail {
-  const nodes: PerQueue.Node[] = [
-    node(1, 1, 'succeeded', { name: 'start' }),
-    node(2, 1, 'running', { name: 'loop', kind: 'cyclical', templateId: 2 })
-  ];
-  const edges: PerQueue.Edge[] = [{ parent: 1, child: 2, join: null }];
-  let gate = 2;
-  for (let k = 0; k < iterations; k++) {
-    const base = 100 * (k + 1);
-    const last = k === iterations - 1;
-    nodes.push(node(base, 1, 'succeeded', { name: 'select', templateId: 3, iteration: [k], groupId: 2 }));
-    edges.push({ parent: gate, child: base, join: null });
-    for (let i = 0; i < 3; i++) {
-      nodes.push(
-        node(base + 1 + i, 1, last && i === 2 ? 'failed' : 'succeeded', {
-          name: 'train',
-          templateId: 4,
-          iteration: [k],
-          groupId: 2,
-          index: [i]
-        })
-      );
-      edges.push(
-        { parent: base, child: base + 1 + i, join: null },
-        { parent: base + 1 + i, child: base + 9, join: null }
-      );
-    }
-    nodes.push(
-      node(base + 9, 1, last ? 'blocked' : 'succeeded', {
-        name: `loop #${k}`,
-        kind: 'toggle',
-        templateId: 2,
-        iteration: [k],
-        groupId: 2,
-        cycleId: 2,
-        cycleIteration: k
-      })
-    );
-    gate = base + 9;
-  }
-  nodes.push(node(999, 1, 'waiting', { name: 'end' }));
-  edges.push({ parent: gate, child: 999, join: null });
-  return { workflow: { id: 1, name: 'cycle', createdAt: 0 }, nodes, edges };
-}
+const cycleWithWidth = (iterations: number) => cycleWorkflow(iterations, { width: 3, failing: true });
 
 describe('cyclical groups', () => {
   it('are drawn expanded, iteration by iteration, with the cycle node offering to collapse them', () => {

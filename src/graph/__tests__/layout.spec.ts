@@ -16,6 +16,7 @@ import {
 import { layeredLayout, placeRank } from '../worker/layoutCore';
 import type { PerQueue } from '../../tokens';
 import { node } from '../../__tests__/fakeBridge';
+import { cycleWorkflow } from './cycleWorkflow';
 
 function laidOut(detail: PerQueue.WorkflowDetail, collapseAbove = 100) {
   const elements = buildGraph(detail, { collapseAbove });
@@ -53,41 +54,6 @@ function fanOut(width: number, name: string, short: number[] = []): PerQueue.Wor
   }
   nodes.push(node(999, 1, 'waiting', { name: 'collect', templateId: 4 }));
   return { workflow: { id: 1, name: 'fan', createdAt: 0 }, nodes, edges };
-}
-
-/** start -> CyclicalGroup `loop` of (select -> train) run `iterations` times -> end. */
-function cycle(iterations: number): PerQueue.WorkflowDetail {
-  const nodes: PerQueue.Node[] = [
-    node(1, 1, 'succeeded', { name: 'start' }),
-    node(2, 1, 'succeeded', { name: 'loop', kind: 'cyclical', templateId: 2 })
-  ];
-  const edges: PerQueue.Edge[] = [{ parent: 1, child: 2, join: null }];
-  let gate = 2;
-  for (let k = 0; k < iterations; k++) {
-    const base = 10 * (k + 1);
-    nodes.push(node(base, 1, 'succeeded', { name: 'select', templateId: 3, iteration: [k], groupId: 2 }));
-    nodes.push(node(base + 1, 1, 'succeeded', { name: 'train', templateId: 4, iteration: [k], groupId: 2 }));
-    nodes.push(
-      node(base + 2, 1, 'succeeded', {
-        name: `loop #${k}`,
-        kind: 'toggle',
-        templateId: 2,
-        iteration: [k],
-        groupId: 2,
-        cycleId: 2,
-        cycleIteration: k
-      })
-    );
-    edges.push(
-      { parent: gate, child: base, join: null },
-      { parent: base, child: base + 1, join: null },
-      { parent: base + 1, child: base + 2, join: null }
-    );
-    gate = base + 2;
-  }
-  nodes.push(node(999, 1, 'waiting', { name: 'end' }));
-  edges.push({ parent: gate, child: 999, join: null });
-  return { workflow: { id: 1, name: 'cycle', createdAt: 0 }, nodes, edges };
 }
 
 function overlaps(
@@ -154,7 +120,7 @@ describe('layered layout', () => {
   });
 
   it('stacks the iterations of a cycle as bands, in order, apart', () => {
-    const graph = laidOut(cycle(3));
+    const graph = laidOut(cycleWorkflow(3));
     expect([...graph.elements.bands.values()].map(b => b.label)).toEqual([
       'loop · iteration 0',
       'loop · iteration 1',
