@@ -119,3 +119,18 @@ export function counts(s: WorkflowSummary): string {
 export function actor(args: Args): string {
   return args.opt('by') ?? process.env.USER ?? 'cli';
 }
+
+// Options several commands take, spelt and explained alike everywhere.
+
+/** `--by NAME`, read by actor(); `verb` is what that person does ('approves'). */
+export const byOption = (verb: string): OptionSpec => ({
+  names: ['--by'],
+  value: 'NAME',
+  help: `who ${verb} (default: $USER)`
+});
+
+/** `--json`: JSON on stdout instead of text; `help` says what is printed. */
+export const jsonFlag = (help = 'as JSON'): OptionSpec => ({ names: ['--json'], help });
+
+/** `-w/--workflow WF`, read as `workflow`. */
+export const workflowOption = (help: string): OptionSpec => ({ names: ['-w', '--workflow'], value: 'WF', help });

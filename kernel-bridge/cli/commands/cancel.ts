@@ -1,12 +1,12 @@
 // `pql cancel`: stop entries and what is below them, or a whole workflow.
 import { call } from '../../api/client.js';
-import { daemon, idArg, out, projectFor, UsageError, type Command } from '../common.js';
+import { daemon, idArg, out, projectFor, UsageError, workflowOption, type Command } from '../common.js';
 
 export const cancel: Command = {
   name: 'cancel',
   usage: 'cancel ID... | -w WF',
   summary: 'cancel entries (and what is below) or a whole workflow',
-  options: [{ names: ['-w', '--workflow'], value: 'WF', help: 'the whole workflow' }],
+  options: [workflowOption('the whole workflow')],
   positionals: [0, Infinity],
   async run(args) {
     const wfText = args.opt('workflow');

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { guessSlurmConfig, validateClusterConfig } from '../../executors/cluster-config.js';
 import { table } from '../format.js';
-import { out, projectFor, UsageError, type Command } from '../common.js';
+import { jsonFlag, out, projectFor, UsageError, type Command } from '../common.js';
 
 export const config: Command = {
   name: 'config',
@@ -10,7 +10,7 @@ export const config: Command = {
   summary:
     "the project's cluster configuration (.perqueue/config.json), checked; 'config slurm' writes a first one from sinfo",
   options: [
-    { names: ['--json'], help: 'as JSON' },
+    jsonFlag(),
     { names: ['--force'], help: 'config slurm: replace an existing configuration' }
   ],
   positionals: [0, 1],

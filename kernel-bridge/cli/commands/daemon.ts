@@ -1,13 +1,13 @@
 // `pql daemon start|stop|status|run`: the project's bridge.
 import { call, daemonInfo, ensureDaemon, isDaemonUp } from '../../api/client.js';
 import { isAlive } from '../../executors/local.js';
-import { out, projectFor, UsageError, type Command } from '../common.js';
+import { jsonFlag, out, projectFor, UsageError, type Command } from '../common.js';
 
 export const daemonCommand: Command = {
   name: 'daemon',
   usage: 'daemon start|stop|status|run [--json]',
   summary: "the project's bridge daemon",
-  options: [{ names: ['--json'], help: 'status as JSON' }],
+  options: [jsonFlag('status as JSON')],
   positionals: [1, 1],
   async run(args) {
     const sub = args.positional[1];

@@ -3,7 +3,7 @@
 import { BridgeError } from '../../api/client.js';
 import { LockHeld, takeProjectLock } from '../../daemon-lock.js';
 import { doctor as checkAndSalvage, type DoctorReport } from '../../store/salvage.js';
-import { out, projectFor, type Command } from '../common.js';
+import { jsonFlag, out, projectFor, type Command } from '../common.js';
 
 export const doctor: Command = {
   name: 'doctor',
@@ -13,7 +13,7 @@ export const doctor: Command = {
   details: `Exit 0: the database is sound (PRAGMA quick_check). Exit 1: it was damaged; every row that
 could be read was copied into a new database put in its place, the damaged file is kept as
 perqueue.sqlite.damaged-<time>, and the workflows and entries that could not be read are listed.`,
-  options: [{ names: ['--json'], help: 'the report as JSON' }],
+  options: [jsonFlag('the report as JSON')],
   positionals: [0, 0],
   async run(args) {
     const paths = projectFor(args, false);

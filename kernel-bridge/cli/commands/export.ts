@@ -4,7 +4,7 @@
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { call } from '../../api/client.js';
-import { daemon, idArg, out, projectFor, UsageError, type Command } from '../common.js';
+import { daemon, idArg, jsonFlag, out, projectFor, UsageError, workflowOption, type Command } from '../common.js';
 
 export const ARCHIVE_EXTENSION = '.pqarchive';
 
@@ -17,11 +17,7 @@ pql export -w 3 -w 4 -o run.pqarchive  two workflows in one file
 --with-logs adds every run's stdout and stderr (a 'logs' table), so the file stays self-contained.
 The file is a consistent snapshot made while the workflows run; it holds nothing of other workflows.`,
   options: [
-    {
-      names: ['-w', '--workflow'],
-      value: 'WF',
-      help: 'a workflow to export (repeat for more, or give more as arguments)'
-    },
+    workflowOption('a workflow to export (repeat for more, or give more as arguments)'),
     {
       names: ['-o', '--output'],
       value: 'FILE',
@@ -29,7 +25,7 @@ The file is a consistent snapshot made while the workflows run; it holds nothing
     },
     { names: ['--with-logs'], help: "include the run folders' stdout and stderr" },
     { names: ['--force'], help: 'replace FILE if it exists' },
-    { names: ['--json'], help: 'print what was written as JSON' }
+    jsonFlag('print what was written as JSON')
   ],
   positionals: [0, Infinity],
   async run(args) {

@@ -1,7 +1,7 @@
 // `pql info`: which project and store the commands act on (PerQueue: `pq info`).
 import { existsSync } from 'node:fs';
 import { daemonInfo } from '../../api/client.js';
-import { out, projectFor, type Command } from '../common.js';
+import { jsonFlag, out, projectFor, type Command } from '../common.js';
 import { Store } from '../../store/store.js';
 
 export const info: Command = {
@@ -10,7 +10,7 @@ export const info: Command = {
   summary: 'the active project: its folder, database, bridge, workflows and entries',
   details:
     "PerQueue's 'pq info' shows the active queue's type, path and number of entries; this shows the same and the bridge.",
-  options: [{ names: ['--json'], help: 'as JSON' }],
+  options: [jsonFlag()],
   positionals: [0, 0],
   async run(args) {
     const paths = projectFor(args, false);

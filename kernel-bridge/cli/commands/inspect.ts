@@ -3,7 +3,7 @@
 // entries it waits for.
 import type { RtNode } from '../../../core/model.js';
 import { STATE_LETTER } from '../../../core/states.js';
-import { openStore, out, projectFor, UsageError, type Command } from '../common.js';
+import { jsonFlag, openStore, out, projectFor, UsageError, type Command } from '../common.js';
 
 export const inspect: Command = {
   name: 'inspect',
@@ -16,7 +16,7 @@ do not exist here: a group is an entry with its own id (kind column of 'pql ls')
   options: [
     { names: ['-k', '--use-keys'], help: 'label entries by id only' },
     { names: ['-H', '--hide-labels'], help: 'only the states, no labels' },
-    { names: ['--json'], help: 'as JSON' }
+    jsonFlag()
   ],
   positionals: [1, 1],
   async run(args) {

@@ -2,7 +2,7 @@
 import type { RtNode } from '../../../core/model.js';
 import { ENTRY_STATES, type EntryState } from '../../../core/states.js';
 import { printable } from '../format.js';
-import { entryJson, idArg, openStore, out, projectFor, type Command } from '../common.js';
+import { entryJson, idArg, jsonFlag, openStore, out, projectFor, workflowOption, type Command } from '../common.js';
 import { matches, SELECTION_OPTIONS, selectionFrom, type Selection } from '../selection.js';
 
 export const ls: Command = {
@@ -16,7 +16,7 @@ Columns: id, workflow, name, kind, state, pq_index, pq_iteration, attempt, job i
 As in PerQueue, -i/-m take '42' or '3,7-9' and -n takes wildcards; PerQueue's state letter g
 (goahead) is our q. Unlike 'pq ls', skipped entries (PerQueue's axed, x) are listed too.`,
   options: [
-    { names: ['-w', '--workflow'], value: 'WF', help: 'only this workflow' },
+    workflowOption('only this workflow'),
     {
       names: ['-s', '--states'],
       value: 'STATES',
@@ -26,7 +26,7 @@ As in PerQueue, -i/-m take '42' or '3,7-9' and -n takes wildcards; PerQueue's st
     { names: ['-C', '--count'], help: 'only the number of entries in each state' },
     { names: ['-e', '--show-errors'], help: 'the whole error message, not its first line' },
     { names: ['-d', '--hide-data'], help: 'leave out the data column' },
-    { names: ['--json'], help: 'as JSON (with -C: counts per state)' }
+    jsonFlag('as JSON (with -C: counts per state)')
   ],
   positionals: [0, 0],
   async run(args) {

@@ -16,7 +16,7 @@ import {
   type ITimelineModel,
   type ITimelineNode
 } from '../../../src/timeline/model.js';
-import { idArg, openStore, out, projectFor, UsageError, type Command } from '../common.js';
+import { idArg, openStore, out, projectFor, UsageError, workflowOption, type Command } from '../common.js';
 
 /** How many of the slowest entries the table lists. */
 const SLOWEST = 20;
@@ -29,7 +29,7 @@ export const report: Command = {
 pql report -w 3 -o run.html     to run.html
 The file has no outside references: open it in any browser, mail it, put it on a web page.`,
   options: [
-    { names: ['-w', '--workflow'], value: 'WF', help: 'the workflow to report on' },
+    workflowOption('the workflow to report on'),
     { names: ['-o', '--output'], value: 'FILE', help: 'the file to write (default: <name>-<id>-report.html here)' },
     { names: ['--force'], help: 'replace FILE if it exists' }
   ],

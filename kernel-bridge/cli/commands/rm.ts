@@ -6,7 +6,7 @@
 import type { RtNode } from '../../../core/model.js';
 import { call } from '../../api/client.js';
 import type { Store } from '../../store/store.js';
-import { daemon, idArg, openStore, out, projectFor, UsageError, type Command } from '../common.js';
+import { daemon, idArg, openStore, out, projectFor, UsageError, workflowOption, type Command } from '../common.js';
 import { matches, SELECTION_OPTIONS, selectionFrom } from '../selection.js';
 
 export const rm: Command = {
@@ -22,7 +22,7 @@ A selection (-i, -m, -n, -s, as in 'pql ls') must cover the first entries of eac
 touches: PerQueue Lab removes whole workflows only. To stop part of a workflow, 'pql cancel ID'.
 A workflow that is still running is not removed.`,
   options: [
-    { names: ['-w', '--workflow'], value: 'WF', help: 'a workflow to remove (more as arguments)' },
+    workflowOption('a workflow to remove (more as arguments)'),
     ...SELECTION_OPTIONS,
     { names: ['-s', '--states'], value: 'STATES', help: 'entries in these states (as in ls)' },
     { names: ['--keep-files'], help: "keep the workflows' run folders" }

@@ -4,13 +4,13 @@ import { call, isDaemonUp } from '../../api/client.js';
 import { readFacts } from '../../manager/cluster/facts.js';
 import { parentDataFromStore } from '../../manager/parent-data.js';
 import { tailLines } from '../../runner/results.js';
-import { entryJson, idArg, openStore, out, projectFor, UsageError, type Command } from '../common.js';
+import { entryJson, idArg, jsonFlag, openStore, out, projectFor, UsageError, type Command } from '../common.js';
 
 export const show: Command = {
   name: 'show',
   usage: 'show ID [--json]',
   summary: 'an entry: inputs, outputs, error, log tails',
-  options: [{ names: ['--json'], help: 'as JSON' }],
+  options: [jsonFlag()],
   positionals: [1, 1],
   async run(args) {
     const paths = projectFor(args, false);

@@ -1,12 +1,12 @@
 // `pql status`: one line per workflow.
 import { table } from '../format.js';
-import { counts, openStore, out, projectFor, type Command } from '../common.js';
+import { counts, jsonFlag, openStore, out, projectFor, type Command } from '../common.js';
 
 export const status: Command = {
   name: 'status',
   usage: 'status [--json]',
   summary: 'one line per workflow with counts per state',
-  options: [{ names: ['--json'], help: 'as JSON' }],
+  options: [jsonFlag()],
   positionals: [0, 0],
   async run(args) {
     const store = openStore(projectFor(args, false));

@@ -2,7 +2,7 @@
 import { workflowState } from '../../../core/states.js';
 import { BridgeError, call, isDaemonUp } from '../../api/client.js';
 import type { WorkflowSummary } from '../../store/store.js';
-import { counts, idArg, openStore, out, projectFor, UsageError, type Command } from '../common.js';
+import { counts, idArg, openStore, out, projectFor, UsageError, workflowOption, type Command } from '../common.js';
 import { daemonNotice } from '../daemon-notice.js';
 
 export const wait: Command = {
@@ -11,7 +11,7 @@ export const wait: Command = {
   summary:
     'wait until the workflow stops changing; exit 1 if something failed, 3 if a manual step waits for a person, 2 on timeout',
   options: [
-    { names: ['-w', '--workflow'], value: 'WF', help: 'the workflow (or give it as the argument)' },
+    workflowOption('the workflow (or give it as the argument)'),
     { names: ['--timeout'], value: 'SECONDS', help: 'give up after this long (exit 2)' },
     { names: ['-q', '--quiet'], help: 'print nothing when it settles' }
   ],
