@@ -7,9 +7,7 @@ import type { Executor, JobRequest, JobState, JobStatus } from './types.js';
 import { memoryBytes, selectNode, type ClusterConfig } from './cluster-config.js';
 import {
   describeCommand,
-  submitFailure,
-  SchedulerUnavailableError,
-  SubmitOutcomeUnknownError
+  SchedulerUnavailableError
 } from './scheduler-command.js';
 import { SchedulerExecutor, type SchedulerExecutorOptions } from './scheduler-executor.js';
 import { chunks, parseLsfTime, unique } from './scheduler-text.js';
@@ -166,61 +164,42 @@ export class LsfExecutor extends SchedulerExecutor implements Executor {
   }
 
   async submit(req: JobRequest): Promise<{ jobId: string }> {
-    const args = lsfSubmitArgs(req, this.config);
-    const r = await this.run('bsub', args, { timeoutMs: this.submitTimeoutMs });
-    const jobId = parseBsubJobId(r.stdout);
-    if (r.ok && jobId) {
-      this.runDirs.set(jobId, req.runDir);
-      return { jobId };
-    }
-    if (r.ok) throw new SubmitOutcomeUnknownError(`bsub answered without a job id: '${r.stdout.trim()}'`, req.jobName);
-    throw submitFailure(
+    return this.submitWith(
       'bsub',
-      args,
-      r,
-      req.jobName,
+      lsfSubmitArgs(req, this.config),
+      req,
+      parseBsubJobId,
       /timed out|LSF is down|Cannot connect|Failed in an LSF library call/i,
-      r.stderr + r.stdout
+      // bsub may print its reason on either stream.
+      { said: r => r.stderr + r.stdout }
     );
   }
 
   async status(jobIds: string[]): Promise<Map<string, JobStatus>> {
-    const ids = unique(jobIds);
-    const out = new Map<string, JobStatus>();
-    const rows = new Map<string, BjobsRow>();
-    const gone = new Set<string>();
     // bjobs exits 255 as soon as one id is not found, yet still prints the others.
-    const problem = await this.askInChunks(
-      'bjobs',
-      ids,
-      part => ['-a', '-noheader', '-o', BJOBS_FORMAT, ...part],
+    return this.statusFromRecords<BjobsRow>('bjobs', jobIds, {
+      argsFor: part => ['-a', '-noheader', '-o', BJOBS_FORMAT, ...part],
       harmless,
-      r => {
+      read: (r, rows, gone) => {
         for (const row of parseBjobs(r.stdout)) rows.set(row.id, row);
         for (const id of notFoundIds(r.stderr + r.stdout)) gone.add(id);
-      }
-    );
-    for (const id of ids) {
-      const row = rows.get(id);
-      if (!row) {
-        const reason = gone.has(id)
-          ? 'LSF no longer knows this job (finished longer ago than CLEAN_PERIOD)'
-          : (problem ?? 'bjobs did not list this job');
-        out.set(id, { jobId: id, state: 'unknown', reason });
-        continue;
-      }
-      let diag: StderrDiagnosis = { outOfMemory: false, timedOut: false };
-      const runDir = this.runDirs.get(id);
-      if (row.stat === 'EXIT' && runDir) diag = diagnoseStderr(await readStderrTail(runDir));
-      const j = judgeBjobsRow(row, diag);
-      const s: JobStatus = { jobId: id, state: j.state, reason: j.reason };
-      if (j.exitCode !== undefined) s.exitCode = j.exitCode;
-      if (row.host) s.node = row.host;
-      if (row.start !== undefined && j.state !== 'pending') s.startedAt = row.start;
-      if (row.finish !== undefined && !['pending', 'running', 'unknown'].includes(j.state)) s.endedAt = row.finish;
-      out.set(id, s);
-    }
-    return out;
+      },
+      forgotten: 'LSF no longer knows this job (finished longer ago than CLEAN_PERIOD)',
+      toStatus: (id, row) => this.toStatus(id, row)
+    });
+  }
+
+  private async toStatus(id: string, row: BjobsRow): Promise<JobStatus> {
+    let diag: StderrDiagnosis = { outOfMemory: false, timedOut: false };
+    const runDir = this.runDirs.get(id);
+    if (row.stat === 'EXIT' && runDir) diag = diagnoseStderr(await readStderrTail(runDir));
+    const j = judgeBjobsRow(row, diag);
+    const s: JobStatus = { jobId: id, state: j.state, reason: j.reason };
+    if (j.exitCode !== undefined) s.exitCode = j.exitCode;
+    if (row.host) s.node = row.host;
+    if (row.start !== undefined && j.state !== 'pending') s.startedAt = row.start;
+    if (row.finish !== undefined && !['pending', 'running', 'unknown'].includes(j.state)) s.endedAt = row.finish;
+    return s;
   }
 
   async findByName(jobNames: string[]): Promise<Map<string, string>> {

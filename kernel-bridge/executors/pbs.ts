@@ -7,9 +7,7 @@ import type { Executor, JobRequest, JobState, JobStatus } from './types.js';
 import { selectNode, type ClusterConfig } from './cluster-config.js';
 import {
   describeCommand,
-  submitFailure,
-  SchedulerUnavailableError,
-  SubmitOutcomeUnknownError
+  SchedulerUnavailableError
 } from './scheduler-command.js';
 import { SchedulerExecutor, type SchedulerExecutorOptions } from './scheduler-executor.js';
 import { chunks, parseCtime, unique } from './scheduler-text.js';
@@ -201,53 +199,29 @@ export class PbsExecutor extends SchedulerExecutor implements Executor {
   }
 
   async submit(req: JobRequest): Promise<{ jobId: string }> {
-    const args = pbsSubmitArgs(req, this.config);
-    const r = await this.run('qsub', args, { timeoutMs: this.submitTimeoutMs });
-    if (r.ok) {
-      const jobId = parseQsubJobId(r.stdout);
-      if (!jobId)
-        throw new SubmitOutcomeUnknownError(`qsub answered without a job id: '${r.stdout.trim()}'`, req.jobName);
-      this.runDirs.set(pbsIdKey(jobId), req.runDir);
-      return { jobId };
-    }
-    throw submitFailure(
+    return this.submitWith(
       'qsub',
-      args,
-      r,
-      req.jobName,
-      /timed out|cannot connect to server|Connection refused|End of File/i
+      pbsSubmitArgs(req, this.config),
+      req,
+      parseQsubJobId,
+      /timed out|cannot connect to server|Connection refused|End of File/i,
+      { key: pbsIdKey }
     );
   }
 
   async status(jobIds: string[]): Promise<Map<string, JobStatus>> {
-    const ids = unique(jobIds);
-    const out = new Map<string, JobStatus>();
-    const records = new Map<string, QstatRecord>();
-    const gone = new Set<string>();
     // qstat exits non-zero as soon as one id is unknown, yet still prints the others.
-    const problem = await this.askInChunks(
-      'qstat',
-      ids,
-      part => this.qstatArgs(part),
+    return this.statusFromRecords<QstatRecord>('qstat', jobIds, {
+      argsFor: part => this.qstatArgs(part),
       harmless,
-      r => {
+      read: (r, records, gone) => {
         for (const rec of parseQstatFull(r.stdout)) records.set(pbsIdKey(rec.id), rec);
         for (const key of goneIds(r.stderr)) gone.add(key);
-      }
-    );
-    for (const id of ids) {
-      const key = pbsIdKey(id);
-      const rec = records.get(key);
-      if (!rec) {
-        const reason = gone.has(key)
-          ? 'PBS no longer knows this job (finished and purged from qstat)'
-          : (problem ?? 'qstat did not list this job');
-        out.set(id, { jobId: id, state: 'unknown', reason });
-        continue;
-      }
-      out.set(id, await this.toStatus(id, rec));
-    }
-    return out;
+      },
+      key: pbsIdKey,
+      forgotten: 'PBS no longer knows this job (finished and purged from qstat)',
+      toStatus: (id, rec) => this.toStatus(id, rec)
+    });
   }
 
   private async toStatus(id: string, rec: QstatRecord): Promise<JobStatus> {

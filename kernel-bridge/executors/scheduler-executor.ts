@@ -1,8 +1,16 @@
 // What the Slurm, PBS and LSF executors hold alike: the cluster configuration, the command runner
 // (a fake one in tests), the two time limits and the run folders of the jobs this process submitted.
 import type { ClusterConfig } from './cluster-config.js';
-import { describeCommand, runSchedulerCommand, type CommandResult, type CommandRunner } from './scheduler-command.js';
-import { chunks } from './scheduler-text.js';
+import {
+  describeCommand,
+  runSchedulerCommand,
+  submitFailure,
+  SubmitOutcomeUnknownError,
+  type CommandResult,
+  type CommandRunner
+} from './scheduler-command.js';
+import { chunks, unique } from './scheduler-text.js';
+import type { JobRequest, JobStatus } from './types.js';
 
 export interface SchedulerExecutorOptions {
   config?: ClusterConfig;
@@ -26,6 +34,30 @@ export abstract class SchedulerExecutor {
     this.run = options.run ?? runSchedulerCommand;
     this.timeoutMs = options.commandTimeoutMs ?? 30_000;
     this.submitTimeoutMs = options.submitTimeoutMs ?? 60_000;
+  }
+
+  /**
+   * Submits `req` with `tool args`. A successful call must print the job id (`parseId` reads it),
+   * else the outcome is unknown: the job may exist. The run folder is kept under `key(jobId)`. A
+   * failed call is a rejection, or of unknown outcome when what it said (`said`) matches `lostReply`.
+   */
+  protected async submitWith(
+    tool: string,
+    args: string[],
+    req: JobRequest,
+    parseId: (stdout: string) => string | undefined,
+    lostReply: RegExp,
+    { key = (id: string) => id, said }: { key?: (jobId: string) => string; said?: (r: CommandResult) => string } = {}
+  ): Promise<{ jobId: string }> {
+    const r = await this.run(tool, args, { timeoutMs: this.submitTimeoutMs });
+    if (r.ok) {
+      const jobId = parseId(r.stdout);
+      if (!jobId)
+        throw new SubmitOutcomeUnknownError(`${tool} answered without a job id: '${r.stdout.trim()}'`, req.jobName);
+      this.runDirs.set(key(jobId), req.runDir);
+      return { jobId };
+    }
+    throw submitFailure(tool, args, r, req.jobName, lostReply, said?.(r));
   }
 
   /**
@@ -53,5 +85,40 @@ export abstract class SchedulerExecutor {
       if (!r.ok && other.length > 0) problem = describeCommand(tool, args, r);
     }
     return problem;
+  }
+
+  /**
+   * The status of each of `jobIds` from the records a status tool lists when asked in chunks (see
+   * askInChunks). `read` takes one answer's records, by `key`, and the keys it says it no longer
+   * knows. A job without a record is 'unknown': `forgotten` when the tool said so, else why not.
+   */
+  protected async statusFromRecords<R>(
+    tool: string,
+    jobIds: string[],
+    c: {
+      argsFor: (part: string[]) => string[];
+      harmless: (line: string) => boolean;
+      read: (r: CommandResult, records: Map<string, R>, gone: Set<string>) => void;
+      key?: (jobId: string) => string;
+      forgotten: string;
+      toStatus: (jobId: string, record: R) => Promise<JobStatus>;
+    }
+  ): Promise<Map<string, JobStatus>> {
+    const key = c.key ?? ((id: string) => id);
+    const ids = unique(jobIds);
+    const records = new Map<string, R>();
+    const gone = new Set<string>();
+    const problem = await this.askInChunks(tool, ids, c.argsFor, c.harmless, r => c.read(r, records, gone));
+    const out = new Map<string, JobStatus>();
+    for (const id of ids) {
+      const record = records.get(key(id));
+      if (record !== undefined) {
+        out.set(id, await c.toStatus(id, record));
+        continue;
+      }
+      const reason = gone.has(key(id)) ? c.forgotten : (problem ?? `${tool} did not list this job`);
+      out.set(id, { jobId: id, state: 'unknown', reason });
+    }
+    return out;
   }
 }

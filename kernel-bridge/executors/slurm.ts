@@ -268,16 +268,7 @@ export class SlurmExecutor extends SchedulerExecutor implements Executor {
         emptyResult()
       );
     }
-    const args = slurmSubmitArgs(req, this.config);
-    const r = await this.run('sbatch', args, { timeoutMs: this.submitTimeoutMs });
-    if (r.ok) {
-      const jobId = parseSbatchJobId(r.stdout);
-      if (!jobId)
-        throw new SubmitOutcomeUnknownError(`sbatch answered without a job id: '${r.stdout.trim()}'`, req.jobName);
-      this.runDirs.set(jobId, req.runDir);
-      return { jobId };
-    }
-    throw submitFailure('sbatch', args, r, req.jobName, AMBIGUOUS_SBATCH);
+    return this.submitWith('sbatch', slurmSubmitArgs(req, this.config), req, parseSbatchJobId, AMBIGUOUS_SBATCH);
   }
 
   async status(jobIds: string[]): Promise<Map<string, JobStatus>> {
