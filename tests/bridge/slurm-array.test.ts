@@ -71,6 +71,21 @@ const gate = async (file: string) => {
   while (!existsSync(file)) await new Promise(r => setTimeout(r, 100));
 };
 
+/** Submits `reqs` as one array packed in `<root>/<pack>`, `what` in its name; its jobs go into the diagnostics. */
+async function submitWatched(
+  ex: SlurmExecutor,
+  scene: Watched,
+  reqs: JobRequest[],
+  root: string,
+  pack: string,
+  what: string,
+  limit?: number
+) {
+  const submitted = await ex.submitArray(reqs, join(root, pack), `pqtest-${stamp}-${what}-${++counter}`, limit);
+  submitted.jobIds.forEach(id => scene.job(id));
+  return submitted;
+}
+
 let config: ClusterConfig;
 
 /** A scenario with its own executor and array folder; what Slurm says of its jobs is printed when it fails. */
@@ -154,8 +169,7 @@ describe('Slurm job arrays on a real cluster', { concurrency: true }, () => {
           `touch started; until [ -e ${JSON.stringify(release)} ]; do sleep 0.1; done; echo done`,
           scene
         );
-        const { jobIds } = await ex.submitArray(reqs, join(root, 'pack'), `pqtest-${stamp}-cancel-${++counter}`);
-        jobIds.forEach(id => scene.job(id));
+        const { jobIds } = await submitWatched(ex, scene, reqs, root, 'pack', 'cancel');
         for (const r of reqs) await gate(join(r.runDir, 'started'));
         await ex.cancel([jobIds[1]]);
         const after = await waitFor(ex, [jobIds[1]], s => s.state === 'cancelled');
@@ -170,8 +184,7 @@ describe('Slurm job arrays on a real cluster', { concurrency: true }, () => {
           `until [ -e ${JSON.stringify(release)} ]; do sleep 0.1; done; echo retried`,
           scene
         );
-        const again = await ex.submitArray([retry], join(root, 'pack-retry'), `pqtest-${stamp}-retry-${++counter}`);
-        scene.job(again.jobIds[0]);
+        const again = await submitWatched(ex, scene, [retry], root, 'pack-retry', 'retry');
         await writeFile(release, '');
         const s = await waitFor(ex, [jobIds[0], jobIds[2], again.jobIds[0]], finished);
         for (const id of [jobIds[0], jobIds[2], again.jobIds[0]]) assert.equal(s.get(id)?.state, 'completed', id);
@@ -191,8 +204,7 @@ describe('Slurm job arrays on a real cluster', { concurrency: true }, () => {
         `echo "start $SLURM_ARRAY_TASK_ID $(ls ${JSON.stringify(root)}/*/running 2>/dev/null | wc -l)" >> ${JSON.stringify(log)}; touch running; sleep 1; rm running`,
         scene
       );
-      const { jobIds } = await ex.submitArray(reqs, join(root, 'pack'), `pqtest-${stamp}-limit-${++counter}`, 1);
-      jobIds.forEach(id => scene.job(id));
+      const { jobIds } = await submitWatched(ex, scene, reqs, root, 'pack', 'limit', 1);
       const s = await waitFor(ex, jobIds, finished);
       for (const id of jobIds) assert.equal(s.get(id)?.state, 'completed');
       const lines = (await readFile(log, 'utf8')).trim().split('\n');

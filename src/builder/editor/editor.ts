@@ -154,35 +154,41 @@ export class WorkflowBuilder extends SplitPanel {
   }
 
   async addTask(): Promise<void> {
-    const definition = this._definition;
-    if (!definition) {
-      return;
-    }
-    const code = await this._pickFile('Add a task: pick its script', SCRIPT_PATTERN);
-    if (!code) {
-      return;
-    }
-    this._edit(() => {
-      const path = definition.addTask(
+    return this._addPicked('Add a task: pick its script', SCRIPT_PATTERN, (definition, code) =>
+      definition.addTask(
         { code, resources: this._options.settings().defaultResources || DEFAULT_RESOURCES },
         this._targetWorkflow()
-      );
-      this._pendingSelect = [path];
-    });
+      )
+    );
   }
 
   async addManual(): Promise<void> {
+    return this._addPicked(
+      'Add a manual step: pick the notebook the person works in',
+      NOTEBOOK_PATTERN,
+      (definition, notebook) => {
+        const name = notebook.slice(notebook.lastIndexOf('/') + 1).replace(/\.ipynb$/i, '');
+        return definition.addManual(name, notebook, this._targetWorkflow());
+      }
+    );
+  }
+
+  /** Asks for a file; once one is picked, `add` makes an item of it, which is then selected. */
+  private async _addPicked(
+    title: string,
+    pattern: RegExp,
+    add: (definition: DefinitionModel, file: string) => string
+  ): Promise<void> {
     const definition = this._definition;
     if (!definition) {
       return;
     }
-    const notebook = await this._pickFile('Add a manual step: pick the notebook the person works in', NOTEBOOK_PATTERN);
-    if (!notebook) {
+    const file = await this._pickFile(title, pattern);
+    if (!file) {
       return;
     }
     this._edit(() => {
-      const name = notebook.slice(notebook.lastIndexOf('/') + 1).replace(/\.ipynb$/i, '');
-      this._pendingSelect = [definition.addManual(name, notebook, this._targetWorkflow())];
+      this._pendingSelect = [add(definition, file)];
     });
   }
 

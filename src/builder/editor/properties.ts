@@ -144,6 +144,17 @@ export function renderProperties(node: HTMLElement, ctx: IPropertiesContext): vo
     ctx.selectAfterRender(renamed ? [renamed.path] : null);
     ctx.render();
   };
+  /** A button below a path field: the file picked goes into `key`, relative to this file's folder. */
+  const pick = (label: string, className: string, title: string, pattern: RegExp, key: string) =>
+    form.appendChild(
+      button(label, className, () => {
+        void ctx.pickFile(title, pattern).then(rel => {
+          if (rel) {
+            ctx.edit(() => definition.setField(selected, key, rel));
+          }
+        });
+      })
+    );
   switch (spec.kind) {
     case 'task':
       text('Name', 'name', spec.name, rename);
@@ -154,15 +165,7 @@ export function renderProperties(node: HTMLElement, ctx: IPropertiesContext): vo
         v => definition.setField(selected, 'code', v.trim()),
         'relative to this file’s folder (sub/run.py, ../run.py), or absolute'
       );
-      form.appendChild(
-        button('Pick script…', 'jp-PerQueue-pick-script', () => {
-          void ctx.pickFile('Pick the task’s script', SCRIPT_PATTERN).then(rel => {
-            if (rel) {
-              ctx.edit(() => definition.setField(selected, 'code', rel));
-            }
-          });
-        })
-      );
+      pick('Pick script…', 'jp-PerQueue-pick-script', 'Pick the task’s script', SCRIPT_PATTERN, 'code');
       text(
         'Function',
         'func',
@@ -196,15 +199,7 @@ export function renderProperties(node: HTMLElement, ctx: IPropertiesContext): vo
         v => definition.setField(selected, 'notebook', v.trim() || undefined),
         'relative to this file’s folder, or absolute'
       );
-      form.appendChild(
-        button('Pick notebook…', 'jp-PerQueue-pick-notebook', () => {
-          void ctx.pickFile('Pick the step’s notebook', NOTEBOOK_PATTERN).then(rel => {
-            if (rel) {
-              ctx.edit(() => definition.setField(selected, 'notebook', rel));
-            }
-          });
-        })
-      );
+      pick('Pick notebook…', 'jp-PerQueue-pick-notebook', 'Pick the step’s notebook', NOTEBOOK_PATTERN, 'notebook');
       json('Arguments (JSON)', 'args', selected, spec.args);
       const reject = document.createElement('select');
       for (const value of ['discard', 'fail']) {
