@@ -65,12 +65,17 @@ async function entryNamed(p: Project, wf: number, name: string): Promise<EntryJs
 }
 
 /** Submits a manual step 'check' (with `form`, if given) before a Python task `use`; the step once it awaits input. */
-async function checkAwaiting(
-  p: Project,
+/**
+ * A new project whose workflow `name` is a manual step `check` (with `form`) and then a task `use`
+ * running the Python `source`; once the step waits: the project, its API, the workflow, the step.
+ */
+async function awaitingStep(
   name: string,
-  task: string,
+  source: string,
   form?: unknown
-): Promise<{ wf: number; step: EntryJson }> {
+): Promise<{ p: Project; a: Api; wf: number; step: EntryJson }> {
+  const p = project();
+  const task = p.script('use.py', source);
   const wf = await p.submit(
     spec(
       name,
@@ -84,7 +89,7 @@ async function checkAwaiting(
     const e = await entryNamed(p, wf, 'check');
     return e?.state === 'awaiting_input' ? e : undefined;
   });
-  return { wf, step };
+  return { p, a: api(p), wf, step };
 }
 
 async function settledEntry(p: Project, wf: number, name: string): Promise<EntryJson> {
@@ -158,10 +163,10 @@ describe('a task output nested a million levels deep', () => {
 
 describe('approve data nested a million levels deep', () => {
   it('is refused with 400; the step keeps waiting in memory and in the store, and a good answer still goes through', async () => {
-    const p = project();
-    const echo = p.script('echo.py', 'def main(**kw):\n    return True, {"got": sorted(kw)}\n');
-    const { wf, step } = await checkAwaiting(p, 'deep-approve', echo);
-    const a = api(p);
+    const { p, a, wf, step } = await awaitingStep(
+      'deep-approve',
+      'def main(**kw):\n    return True, {"got": sorted(kw)}\n'
+    );
     const r = await a.post(`/api/entries/${step.id}/approve`, `{"data": {"x": ${deepJson(1_000_000)}}, "by": "eve"}`);
     assert.equal(r.status, 400);
     const error = await errorOf(r);
@@ -452,11 +457,8 @@ describe('event stream clients that send', () => {
 
 describe('form patterns with catastrophic backtracking', () => {
   it('run in linear time on approval; lookaround, which cannot, is refused at submission', async () => {
-    const p = project();
-    const ok = p.script('ok.py', 'def main(**kw):\n    return True, {}\n');
     const form = { type: 'object', properties: { word: { type: 'string', pattern: '^(a+)+$' } } };
-    const { wf, step } = await checkAwaiting(p, 'pattern', ok, form);
-    const a = api(p);
+    const { p, a, wf, step } = await awaitingStep('pattern', 'def main(**kw):\n    return True, {}\n', form);
     // A backtracking engine would take longer than the age of the universe on this.
     const r = await a.post(`/api/entries/${step.id}/approve`, { data: { word: `${'a'.repeat(5000)}!` }, by: 'eve' });
     assert.equal(r.status, 400);
@@ -557,10 +559,7 @@ describe('terminal escape sequences in names and outputs', () => {
 
 describe('internal errors', () => {
   it('answer 500 with a request id and no stack trace; the details are in the bridge log; memory stays as stored', async () => {
-    const p = project();
-    const ok = p.script('ok.py', 'def main(**kw):\n    return True, {}\n');
-    const { wf, step } = await checkAwaiting(p, 'locked', ok);
-    const a = api(p);
+    const { p, a, wf, step } = await awaitingStep('locked', 'def main(**kw):\n    return True, {}\n');
     // Another program holds the database's write lock past the bridge's busy timeout.
     const { DatabaseSync } = await import('node:sqlite');
     const other = new DatabaseSync(join(p.dir, '.perqueue/perqueue.sqlite'));
