@@ -32,33 +32,34 @@ describe('folderOf', () => {
 });
 
 describe('the path a picked script is stored with', () => {
-  it.each([
-    // The bare name for a script beside the document.
-    ['proj/script.py', 'proj/w.pqwf.json', 'script.py'],
-    ['script.py', 'w.pqwf.json', 'script.py'],
-    // Down into subfolders.
-    ['proj/sub/script.py', 'proj/w.pqwf.json', 'sub/script.py'],
-    ['sub/deeper/s.py', 'w.pqwf.json', 'sub/deeper/s.py'],
-    // Up with .. to folders above or beside.
-    ['x.py', 'proj/w.pqwf.json', '../x.py'],
-    ['other/x.py', 'proj/defs/w.pqwf.json', '../../other/x.py'],
-    ['proj/lib/x.py', 'proj/defs/w.pqwf.json', '../lib/x.py']
-  ])('%s picked for %s is stored as %s', (picked, doc, stored) => expect(storedScriptPath(picked, doc)).toBe(stored));
+  it('is the bare name for a script beside the document', () => {
+    expect(storedScriptPath('proj/script.py', 'proj/w.pqwf.json')).toBe('script.py');
+    expect(storedScriptPath('script.py', 'w.pqwf.json')).toBe('script.py');
+  });
+  it('goes down into subfolders', () => {
+    expect(storedScriptPath('proj/sub/script.py', 'proj/w.pqwf.json')).toBe('sub/script.py');
+    expect(storedScriptPath('sub/deeper/s.py', 'w.pqwf.json')).toBe('sub/deeper/s.py');
+  });
+  it('climbs with .. to folders above or beside', () => {
+    expect(storedScriptPath('x.py', 'proj/w.pqwf.json')).toBe('../x.py');
+    expect(storedScriptPath('other/x.py', 'proj/defs/w.pqwf.json')).toBe('../../other/x.py');
+    expect(storedScriptPath('proj/lib/x.py', 'proj/defs/w.pqwf.json')).toBe('../lib/x.py');
+  });
   it('does not confuse folders that share a prefix', () => {
     expect(relativePath('pro', 'proj/x.py')).toBe('../proj/x.py');
   });
 });
 
 describe('resolving a stored path for submitting', () => {
-  it.each([
-    // A relative path is joined to the document folder.
-    ['script.py', '/home/u/proj', '/home/u/proj/script.py'],
-    ['sub/script.py', '/home/u/proj/', '/home/u/proj/sub/script.py'],
-    ['../x.py', '/home/u/proj', '/home/u/x.py'],
-    ['./a/../b.py', '/p', '/p/b.py'],
-    // An absolute path (older documents, Python-written ones) is kept as it is.
-    ['/opt/scripts/x.py', '/home/u/proj', '/opt/scripts/x.py']
-  ])('%s in %s is %s', (stored, folder, resolved) => expect(resolveScriptPath(stored, folder)).toBe(resolved));
+  it('joins a relative path to the document folder', () => {
+    expect(resolveScriptPath('script.py', '/home/u/proj')).toBe('/home/u/proj/script.py');
+    expect(resolveScriptPath('sub/script.py', '/home/u/proj/')).toBe('/home/u/proj/sub/script.py');
+    expect(resolveScriptPath('../x.py', '/home/u/proj')).toBe('/home/u/x.py');
+    expect(resolveScriptPath('./a/../b.py', '/p')).toBe('/p/b.py');
+  });
+  it('keeps an absolute path (older documents, Python-written ones) as it is', () => {
+    expect(resolveScriptPath('/opt/scripts/x.py', '/home/u/proj')).toBe('/opt/scripts/x.py');
+  });
   it('refuses a folder that is not absolute', () => {
     expect(() => resolveScriptPath('x.py', 'proj')).toThrow(
       "the document's folder must be absolute to resolve 'x.py', got 'proj'"
