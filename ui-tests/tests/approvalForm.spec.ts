@@ -2,20 +2,19 @@
 // panel renders the form from its JSON Schema, prefilled from the step's default, shows each error
 // next to its field, and sends what was filled in; Edit as JSON falls back to the text dialog; a
 // refusal from the bridge is shown in the dialog, which stays open.
+import * as fs from 'fs';
+import * as path from 'path';
+
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { expect, PerQueueHelper, test } from './helpers/perqueue';
 
 test.use({ autoGoto: false });
 test.setTimeout(120_000);
 
-const REVIEW_FORM = {
-  type: 'object',
-  required: ['quality'],
-  properties: {
-    quality: { type: 'integer', minimum: 1, maximum: 5 },
-    comment: { type: 'string' }
-  }
-};
+// A grade from 1 to 5 and a comment, the form the unit tests of the form logic use too.
+const REVIEW_FORM = JSON.parse(
+  fs.readFileSync(path.resolve(__dirname, '..', '..', 'tests', 'fixtures', 'forms', 'review.json'), 'utf8')
+).form;
 
 /** A workflow of one manual step, `review`, with the given form and default. */
 async function submitReview(

@@ -1,16 +1,17 @@
 // The form of a human step, the pure part: which steps get a form, the data it starts with, and
 // the check of a result against the step's JSON Schema.
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { formOfStep, initialFormData, plainResult, schemaDefaults } from '../form';
 import { checkResult } from '../formCheck';
 
-const review = {
-  type: 'object',
-  required: ['quality'],
-  properties: {
-    quality: { type: 'integer', minimum: 1, maximum: 5 },
-    comment: { type: 'string' }
+// A grade from 1 to 5 and a comment, the form the UI test of the dialog uses too.
+const FIXTURE = join(__dirname, '..', '..', '..', 'tests', 'fixtures', 'forms', 'review.json');
+const review = (
+  JSON.parse(readFileSync(FIXTURE, 'utf8')) as {
+    form: { type: string; required: string[]; properties: Record<string, Record<string, unknown>> };
   }
-};
+).form;
 
 describe('formOfStep', () => {
   it('is the schema of a step that declares a form and no notebook', () => {
