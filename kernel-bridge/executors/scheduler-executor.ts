@@ -1,5 +1,7 @@
 // What the Slurm, PBS and LSF executors hold alike: the cluster configuration, the command runner
-// (a fake one in tests), the two time limits and the run folders of the jobs this process submitted.
+// (a fake one in tests), the two time limits and the run folders of the jobs this process submitted;
+// and what they do alike: submit one job and read its id, ask a status tool in chunks, and turn the
+// records it lists into statuses (a job it does not list is 'unknown', saying why).
 import type { ClusterConfig } from './cluster-config.js';
 import {
   describeCommand,

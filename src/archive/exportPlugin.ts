@@ -10,7 +10,7 @@ import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
 import { IPerQueueModel } from '../tokens';
-import { pickWorkflow } from '../ui';
+import { pickWorkflow } from '../ui/pickWorkflow';
 import { archiveIcon, ARCHIVE_FACTORY, archiveSettings } from './plugin';
 import { ARCHIVE_EXTENSION, archiveFileName } from './problems';
 import { ArchiveView, type IArchiveSource } from './view';

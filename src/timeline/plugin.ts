@@ -5,8 +5,8 @@ import { ICommandPalette, MainAreaWidget, WidgetTracker } from '@jupyterlab/appu
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { CommandIDs, IPerQueueModel } from '../tokens';
-import { pickWorkflow } from '../ui';
 import { perqueueGraphIcon } from '../ui/icons';
+import { pickWorkflow } from '../ui/pickWorkflow';
 import { TimelineView } from './view';
 
 /** The workflow asked for: the arguments, the sidebar item right-clicked, or the current graph or timeline. */

@@ -21,8 +21,9 @@ import { graphTabTitle } from '../graph/tabTitle';
 import { askResult } from '../humanSteps/dialogs';
 import { openFullLog } from '../logs';
 import { CommandIDs, IPerQueueModel, PerQueue } from '../tokens';
-import { CONTEXT_ENTRY_SELECTOR, pickWorkflow, withContextEntry } from '../ui';
+import { CONTEXT_ENTRY_SELECTOR, withContextEntry } from '../ui';
 import { perqueueGraphIcon } from '../ui/icons';
+import { pickWorkflow } from '../ui/pickWorkflow';
 
 const PALETTE_CATEGORY = 'PerQueue';
 

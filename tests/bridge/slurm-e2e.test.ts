@@ -141,7 +141,7 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     assert.equal(notRunning, undefined, `Slurm is not running: ${notRunning}`);
   });
 
-  it('a chain of Python tasks passes data; job id, node and times are recorded and shown', { skip }, onConfiguredSlurm(async (p, scene) => {
+  it('a chain of Python tasks passes data; job id, node and times are recorded and shown', { skip }, onConfiguredSlurm(async p => {
       const config = JSON.parse(p.read('.perqueue/config.json'));
       assert.equal(config.scheduler, 'slurm');
       const part = config.nodes[0].name as string;
