@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { JobRequest, JobStatus } from '../../kernel-bridge/executors/types.js';
 import { SlurmExecutor } from '../../kernel-bridge/executors/slurm.js';
 import { elementName, prepareArray } from '../../kernel-bridge/executors/slurm-array.js';
-import { type ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
+import type { ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
 import { SchedulerRejectedError } from '../../kernel-bridge/executors/scheduler-command.js';
 import { jobRequest } from './job-request.js';
 import { explained, type Watched } from './slurm-diagnostics.js';

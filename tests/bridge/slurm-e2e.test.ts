@@ -68,6 +68,7 @@ function project(): SlurmProject {
   projects.push(p);
   return p;
 }
+
 /** A scenario in a new project configured for Slurm; what Slurm says of its jobs is printed when it fails. */
 function onConfiguredSlurm(scenario: (p: SlurmProject, scene: Watched) => Promise<void>): () => Promise<void> {
   return () =>
@@ -77,6 +78,7 @@ function onConfiguredSlurm(scenario: (p: SlurmProject, scene: Watched) => Promis
       await scenario(p, scene);
     });
 }
+
 after(async () => {
   for (const p of projects) {
     await p.stop();

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobRequest, JobStatus } from '../../kernel-bridge/executors/types.js';
 import { SlurmExecutor } from '../../kernel-bridge/executors/slurm.js';
-import { type ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
+import type { ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
 import {
   runSchedulerCommand,
   SchedulerRejectedError,
