@@ -5,10 +5,7 @@
 import { join } from 'node:path';
 import type { Executor, JobRequest, JobState, JobStatus } from './types.js';
 import { memoryBytes, selectNode, type ClusterConfig } from './cluster-config.js';
-import {
-  describeCommand,
-  SchedulerUnavailableError
-} from './scheduler-command.js';
+import { describeCommand, SchedulerUnavailableError } from './scheduler-command.js';
 import { SchedulerExecutor, type SchedulerExecutorOptions } from './scheduler-executor.js';
 import { chunks, parseLsfTime, unique } from './scheduler-text.js';
 import { diagnoseStderr, readStderrTail, type StderrDiagnosis } from './stderr-diagnosis.js';

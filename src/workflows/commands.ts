@@ -227,7 +227,8 @@ export function addCommands(ctx: ICommandContext): void {
           : 'Open PerQueue Workflow…',
     execute: async args => {
       // Not the current graph: opening one asks, unless an argument or a right-click chose.
-      const chosen = typeof args.workflowId === 'number' || args.fromContextMenu ? workflowTarget(ctx, args) : undefined;
+      const chosen =
+        typeof args.workflowId === 'number' || args.fromContextMenu ? workflowTarget(ctx, args) : undefined;
       const workflowId = chosen ?? (await pickWorkflow(model, 'Open PerQueue workflow'));
       if (workflowId === undefined) {
         return;

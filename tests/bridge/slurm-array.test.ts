@@ -162,34 +162,34 @@ describe('Slurm job arrays on a real cluster', { concurrency: true }, () => {
     'cancel of one running element leaves the others running, and it can run again',
     { skip, timeout: 120_000 },
     arrayScenario(async (ex, root, scene) => {
-        const release = join(root, 'release');
-        const reqs = await runs(
-          root,
-          3,
-          `touch started; until [ -e ${JSON.stringify(release)} ]; do sleep 0.1; done; echo done`,
-          scene
-        );
-        const { jobIds } = await submitWatched(ex, scene, reqs, root, 'pack', 'cancel');
-        for (const r of reqs) await gate(join(r.runDir, 'started'));
-        await ex.cancel([jobIds[1]]);
-        const after = await waitFor(ex, [jobIds[1]], s => s.state === 'cancelled');
-        assert.equal(after.get(jobIds[1])?.state, 'cancelled');
-        const others = await ex.status([jobIds[0], jobIds[2]]);
-        assert.equal(others.get(jobIds[0])?.state, 'running');
-        assert.equal(others.get(jobIds[2])?.state, 'running');
-        // A retry of the cancelled run: a new attempt folder in an array of one.
-        const retry = await run(
-          root,
-          22,
-          `until [ -e ${JSON.stringify(release)} ]; do sleep 0.1; done; echo retried`,
-          scene
-        );
-        const again = await submitWatched(ex, scene, [retry], root, 'pack-retry', 'retry');
-        await writeFile(release, '');
-        const s = await waitFor(ex, [jobIds[0], jobIds[2], again.jobIds[0]], finished);
-        for (const id of [jobIds[0], jobIds[2], again.jobIds[0]]) assert.equal(s.get(id)?.state, 'completed', id);
-        assert.match(await readFile(join(retry.runDir, 'stdout'), 'utf8'), /retried/);
-      })
+      const release = join(root, 'release');
+      const reqs = await runs(
+        root,
+        3,
+        `touch started; until [ -e ${JSON.stringify(release)} ]; do sleep 0.1; done; echo done`,
+        scene
+      );
+      const { jobIds } = await submitWatched(ex, scene, reqs, root, 'pack', 'cancel');
+      for (const r of reqs) await gate(join(r.runDir, 'started'));
+      await ex.cancel([jobIds[1]]);
+      const after = await waitFor(ex, [jobIds[1]], s => s.state === 'cancelled');
+      assert.equal(after.get(jobIds[1])?.state, 'cancelled');
+      const others = await ex.status([jobIds[0], jobIds[2]]);
+      assert.equal(others.get(jobIds[0])?.state, 'running');
+      assert.equal(others.get(jobIds[2])?.state, 'running');
+      // A retry of the cancelled run: a new attempt folder in an array of one.
+      const retry = await run(
+        root,
+        22,
+        `until [ -e ${JSON.stringify(release)} ]; do sleep 0.1; done; echo retried`,
+        scene
+      );
+      const again = await submitWatched(ex, scene, [retry], root, 'pack-retry', 'retry');
+      await writeFile(release, '');
+      const s = await waitFor(ex, [jobIds[0], jobIds[2], again.jobIds[0]], finished);
+      for (const id of [jobIds[0], jobIds[2], again.jobIds[0]]) assert.equal(s.get(id)?.state, 'completed', id);
+      assert.match(await readFile(join(retry.runDir, 'stdout'), 'utf8'), /retried/);
+    })
   );
 
   test(

@@ -143,7 +143,10 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     assert.equal(notRunning, undefined, `Slurm is not running: ${notRunning}`);
   });
 
-  it('a chain of Python tasks passes data; job id, node and times are recorded and shown', { skip }, onConfiguredSlurm(async p => {
+  it(
+    'a chain of Python tasks passes data; job id, node and times are recorded and shown',
+    { skip },
+    onConfiguredSlurm(async p => {
       const config = JSON.parse(p.read('.perqueue/config.json'));
       assert.equal(config.scheduler, 'slurm');
       const part = config.nodes[0].name as string;
@@ -193,7 +196,10 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     })
   );
 
-  it('native afterok: a static chain is submitted ahead; Slurm starts each child as its parent ends', { skip }, onConfiguredSlurm(async (p, scene) => {
+  it(
+    'native afterok: a static chain is submitted ahead; Slurm starts each child as its parent ends',
+    { skip },
+    onConfiguredSlurm(async (p, scene) => {
       // Stamps of the task's first and last command. Each waits for the gate, which the test opens
       // once it has seen the children submitted ahead: the parent is certainly still running then.
       const link = p.script(
@@ -249,7 +255,10 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     })
   );
 
-  it('native afterok: a parent that discards cancels the child submitted ahead, which ends skipped', { skip }, onConfiguredSlurm(async (p, scene) => {
+  it(
+    'native afterok: a parent that discards cancels the child submitted ahead, which ends skipped',
+    { skip },
+    onConfiguredSlurm(async (p, scene) => {
       // The parent decides only once the test has seen the child submitted ahead (the gate).
       const no = p.script('no.sh', `#!/bin/bash\n${waitFor('gate')}echo '[false, {}]' > "$PQ_OUTPUT"\n`);
       const link = p.script(
@@ -276,7 +285,10 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     })
   );
 
-  it('a fan-out of six columns and its join', { skip }, onConfiguredSlurm(async (p, scene) => {
+  it(
+    'a fan-out of six columns and its join',
+    { skip },
+    onConfiguredSlurm(async (p, scene) => {
       const col = p.script('col.py', 'def main(pq_index, **kw):\n    return True, {"v": pq_index[0] * 10}\n');
       const sum = p.script('sum.py', 'def main(v, **kw):\n    return True, {"total": sum(v.values()), "n": len(v)}\n');
       const root = chainOf(
@@ -293,7 +305,10 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     })
   );
 
-  it('a CyclicalGroup with a DynamicWidthGroup inside', { skip }, onConfiguredSlurm(async (p, scene) => {
+  it(
+    'a CyclicalGroup with a DynamicWidthGroup inside',
+    { skip },
+    onConfiguredSlurm(async (p, scene) => {
       const select = p.script(
         'select.py',
         'def main(pq_iteration, **kw):\n    return True, {"pq_dwg_width": pq_iteration[0] + 2}\n'
@@ -326,7 +341,10 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     })
   );
 
-  it('a failing job fails with its exit code and stderr; retry submits a new job that succeeds', { skip }, onConfiguredSlurm(async (p, scene) => {
+  it(
+    'a failing job fails with its exit code and stderr; retry submits a new job that succeeds',
+    { skip },
+    onConfiguredSlurm(async (p, scene) => {
       const flaky = p.script(
         'flaky.sh',
         '#!/bin/bash\nif [ ! -e "$PQ_RUN_DIR/../../../../fixed" ]; then echo "not fixed yet" >&2; exit 3; fi\necho \'{"ok": 1}\' > "$PQ_OUTPUT"\n'
@@ -360,64 +378,64 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     'time-outs: timed_out without retries; with retries resubmitted with twice the time (60-95 s)',
     { skip, timeout: 330_000 },
     onConfiguredSlurm(async (p, scene) => {
-        // Sleeps past the limit on the first attempt only, and fails if its sleep is killed alone:
-        // a task that goes on to write its output and exit 0 has succeeded, time limit or not.
-        const slow = p.script(
-          'slow.sh',
-          '#!/bin/bash\nif [ "$PQ_ATTEMPT" = 1 ]; then sleep 600 || exit 1; fi\necho \'{"done": true}\' > "$PQ_OUTPUT"\n'
-        );
-        const kicked = { ...pyTask('kicked', slow, {}, '1:1m'), retries: 1 };
-        // A job script that outlives the kill writes a failed marker and an error line after Slurm's
-        // own: the scheduler's TIMEOUT decides, not the task's stderr. Certainly, whatever the order
-        // in which Slurm signals the job's processes (one by one, each may act before the next is
-        // signalled): the job script has a TERM handler from its preamble on, so TERM never ends it,
-        // and the task says it was stopped and exits 1 however the limit reaches it — TERM to itself
-        // (its handler: `wait` returns at once on a trapped signal) or to its sleep first.
-        const caught = p.script(
-          'caught.sh',
-          `#!/bin/bash\ntrap 'echo "error: the task was stopped" >&2; exit 1' TERM\nsleep 600 &\nwait $!\necho "error: the task was stopped" >&2\nexit 1\n`
-        );
-        const trapped = {
-          ...pyTask('trapped', caught, {}, '1:1m'),
-          preamble: `trap 'echo "error: the job got SIGTERM" >&2' TERM`
-        };
-        const root = {
-          kind: 'workflow',
-          nodes: [
-            { id: 'plain', node: pyTask('plain', slow, {}, '1:1m'), parents: [] },
-            { id: 'kicked', node: kicked, parents: [] },
-            { id: 'trapped', node: trapped, parents: [] }
-          ]
-        };
-        const wf = scene.workflow(await p.submit(spec('timeouts', root)));
-        const es = await p.until(
-          wf,
-          'time-outs handled',
-          xs => xs[0].state === 'timed_out' && xs[1].state === 'succeeded' && xs[2].state === 'timed_out',
-          300,
-          xs => xs.every(e => isTerminal(e.state as EntryState))
-        );
-        assert.match(es[2].error ?? '', /time limit/);
-        // Slurm writes its line before it signals, so the task's line comes after it.
-        const trappedErr = p.read(`.perqueue/runs/${wf}/${es[2].id}.1/stderr`);
-        const slurmSaid = trappedErr.search(/DUE TO TIME LIMIT/);
-        assert.ok(slurmSaid >= 0, 'Slurm’s time-limit line is in stderr');
-        assert.ok(trappedErr.indexOf('error: the task was stopped') > slurmSaid, 'the task’s line comes after Slurm’s');
-        assert.equal(
-          p.read(`.perqueue/runs/${wf}/${es[2].id}.1/marker`).trim(),
-          '1',
-          'the job script outlived TERM and wrote the task’s exit code'
-        );
-        assert.match(es[0].error ?? '', /time limit/);
-        assert.match(es[0].error ?? '', /TIMEOUT|DUE TO TIME LIMIT/);
-        assert.equal(es[1].attempt, 2);
-        assert.equal(es[1].resources, '1:2m', 'MyQueue kick: twice the time');
-        const facts = JSON.parse(p.read(`.perqueue/runs/${wf}/${es[1].id}.1/scheduler.json`));
-        assert.equal(facts.state, 'timed_out');
-        assert.equal(facts.resubmittedWith, '1:2m');
-        const show = await p.pql('show', String(es[0].id));
-        assert.match(show.stdout, /DUE TO TIME LIMIT/, 'Slurm’s own line is in the entry’s stderr');
-      })
+      // Sleeps past the limit on the first attempt only, and fails if its sleep is killed alone:
+      // a task that goes on to write its output and exit 0 has succeeded, time limit or not.
+      const slow = p.script(
+        'slow.sh',
+        '#!/bin/bash\nif [ "$PQ_ATTEMPT" = 1 ]; then sleep 600 || exit 1; fi\necho \'{"done": true}\' > "$PQ_OUTPUT"\n'
+      );
+      const kicked = { ...pyTask('kicked', slow, {}, '1:1m'), retries: 1 };
+      // A job script that outlives the kill writes a failed marker and an error line after Slurm's
+      // own: the scheduler's TIMEOUT decides, not the task's stderr. Certainly, whatever the order
+      // in which Slurm signals the job's processes (one by one, each may act before the next is
+      // signalled): the job script has a TERM handler from its preamble on, so TERM never ends it,
+      // and the task says it was stopped and exits 1 however the limit reaches it — TERM to itself
+      // (its handler: `wait` returns at once on a trapped signal) or to its sleep first.
+      const caught = p.script(
+        'caught.sh',
+        `#!/bin/bash\ntrap 'echo "error: the task was stopped" >&2; exit 1' TERM\nsleep 600 &\nwait $!\necho "error: the task was stopped" >&2\nexit 1\n`
+      );
+      const trapped = {
+        ...pyTask('trapped', caught, {}, '1:1m'),
+        preamble: `trap 'echo "error: the job got SIGTERM" >&2' TERM`
+      };
+      const root = {
+        kind: 'workflow',
+        nodes: [
+          { id: 'plain', node: pyTask('plain', slow, {}, '1:1m'), parents: [] },
+          { id: 'kicked', node: kicked, parents: [] },
+          { id: 'trapped', node: trapped, parents: [] }
+        ]
+      };
+      const wf = scene.workflow(await p.submit(spec('timeouts', root)));
+      const es = await p.until(
+        wf,
+        'time-outs handled',
+        xs => xs[0].state === 'timed_out' && xs[1].state === 'succeeded' && xs[2].state === 'timed_out',
+        300,
+        xs => xs.every(e => isTerminal(e.state as EntryState))
+      );
+      assert.match(es[2].error ?? '', /time limit/);
+      // Slurm writes its line before it signals, so the task's line comes after it.
+      const trappedErr = p.read(`.perqueue/runs/${wf}/${es[2].id}.1/stderr`);
+      const slurmSaid = trappedErr.search(/DUE TO TIME LIMIT/);
+      assert.ok(slurmSaid >= 0, 'Slurm’s time-limit line is in stderr');
+      assert.ok(trappedErr.indexOf('error: the task was stopped') > slurmSaid, 'the task’s line comes after Slurm’s');
+      assert.equal(
+        p.read(`.perqueue/runs/${wf}/${es[2].id}.1/marker`).trim(),
+        '1',
+        'the job script outlived TERM and wrote the task’s exit code'
+      );
+      assert.match(es[0].error ?? '', /time limit/);
+      assert.match(es[0].error ?? '', /TIMEOUT|DUE TO TIME LIMIT/);
+      assert.equal(es[1].attempt, 2);
+      assert.equal(es[1].resources, '1:2m', 'MyQueue kick: twice the time');
+      const facts = JSON.parse(p.read(`.perqueue/runs/${wf}/${es[1].id}.1/scheduler.json`));
+      assert.equal(facts.state, 'timed_out');
+      assert.equal(facts.resubmittedWith, '1:2m');
+      const show = await p.pql('show', String(es[0].id));
+      assert.match(show.stdout, /DUE TO TIME LIMIT/, 'Slurm’s own line is in the entry’s stderr');
+    })
   );
 
   it('out of memory with retries left: resubmitted on a whole node (MyQueue kick)', { skip }, () =>
@@ -454,7 +472,10 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     })
   );
 
-  it('a cancelled workflow leaves no job behind in squeue', { skip }, onConfiguredSlurm(async (p, scene) => {
+  it(
+    'a cancelled workflow leaves no job behind in squeue',
+    { skip },
+    onConfiguredSlurm(async (p, scene) => {
       const sleepy = p.script('sleepy.sh', '#!/bin/bash\nsleep 600\n');
       const root = chainOf(
         { kind: 'static_width', body: pyTask('s', sleepy, {}, '1:10m'), width: 3 },
@@ -479,92 +500,92 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     'SIGKILL right after sbatch, before the job id is recorded: one job, found by name after the restart',
     { skip },
     onConfiguredSlurm(async (p, scene) => {
-        // The job stays live until the restarted bridge is up (the gate), so the restart finds it running.
-        const once = p.script(
-          'once.sh',
-          `#!/bin/bash\necho "$PQ_ENTRY_ID" >> "$PQ_RUN_DIR/../../../../ran.log"\n${waitFor('gate')}echo '{"ok": true}' > "$PQ_OUTPUT"\n`
-        );
-        p.extra = { PQ_FAULT: 'after-sbatch' };
-        const wf = scene.workflow(await p.submit(spec('crash', chainOf(pyTask('once', once, {}, '1:1m')))));
-        const firstPid = JSON.parse(p.read('.perqueue/bridge.json')).pid as number;
-        // The hook kills the bridge as soon as sbatch has answered.
-        await eventually(() => !alive(firstPid), 60);
-        assert.equal(alive(firstPid), false, 'the fault hook killed the bridge');
-        let [e] = await p.list(wf);
-        assert.equal(e.jobId, null, 'the job id was not recorded before the crash');
-        assert.equal(jobsOf(p, 'all').length, 1, 'sbatch did submit');
-        p.extra = {};
-        const r = await p.pql('daemon', 'start');
-        assert.equal(r.code, 0, r.stderr);
-        writeFileSync(join(p.dir, 'gate'), '');
-        const w = await p.wait(wf, 60);
-        assert.equal(w.code, 0, w.stdout + w.stderr);
-        // Reconciliation by name records the job id (at the bridge's first scheduler poll).
-        [e] = await p.until(wf, 'job id recorded', es => es[0].jobId !== null, 60);
-        const jobs = jobsOf(p, 'all');
-        assert.equal(jobs.length, 1, `exactly one job for the entry: ${JSON.stringify(jobs)}`);
-        assert.equal(e.jobId, jobs[0].id, 'the entry holds the job found by its name');
-        assert.equal(e.attempt, 1);
-        assert.equal(p.read('ran.log').trim(), String(e.id), 'the task ran once');
-      })
+      // The job stays live until the restarted bridge is up (the gate), so the restart finds it running.
+      const once = p.script(
+        'once.sh',
+        `#!/bin/bash\necho "$PQ_ENTRY_ID" >> "$PQ_RUN_DIR/../../../../ran.log"\n${waitFor('gate')}echo '{"ok": true}' > "$PQ_OUTPUT"\n`
+      );
+      p.extra = { PQ_FAULT: 'after-sbatch' };
+      const wf = scene.workflow(await p.submit(spec('crash', chainOf(pyTask('once', once, {}, '1:1m')))));
+      const firstPid = JSON.parse(p.read('.perqueue/bridge.json')).pid as number;
+      // The hook kills the bridge as soon as sbatch has answered.
+      await eventually(() => !alive(firstPid), 60);
+      assert.equal(alive(firstPid), false, 'the fault hook killed the bridge');
+      let [e] = await p.list(wf);
+      assert.equal(e.jobId, null, 'the job id was not recorded before the crash');
+      assert.equal(jobsOf(p, 'all').length, 1, 'sbatch did submit');
+      p.extra = {};
+      const r = await p.pql('daemon', 'start');
+      assert.equal(r.code, 0, r.stderr);
+      writeFileSync(join(p.dir, 'gate'), '');
+      const w = await p.wait(wf, 60);
+      assert.equal(w.code, 0, w.stdout + w.stderr);
+      // Reconciliation by name records the job id (at the bridge's first scheduler poll).
+      [e] = await p.until(wf, 'job id recorded', es => es[0].jobId !== null, 60);
+      const jobs = jobsOf(p, 'all');
+      assert.equal(jobs.length, 1, `exactly one job for the entry: ${JSON.stringify(jobs)}`);
+      assert.equal(e.jobId, jobs[0].id, 'the entry holds the job found by its name');
+      assert.equal(e.attempt, 1);
+      assert.equal(p.read('ran.log').trim(), String(e.id), 'the task ran once');
+    })
   );
 
   it(
     'squeue and sacct failing: entries stay running (never failed) and recover when they answer again',
     { skip, timeout: 240_000 },
     onConfiguredSlurm(async (p, scene) => {
-        // While the flag is there, each call of the wrappers fails and leaves a line in `calls`.
-        const wrappers = mkdtempSync(join(tmpdir(), 'pq-fault-slurm-'));
-        const flag = join(wrappers, 'down');
-        for (const tool of ['squeue', 'sacct']) {
-          const real = spawnSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
-          writeFileSync(
-            join(wrappers, tool),
-            `#!/bin/bash\nif [ -e ${flag} ]; then echo ${tool} >> ${join(wrappers, 'calls')}; echo "${tool}: error: Unable to contact slurm controller (connect failure)" >&2; exit 1; fi\nexec ${real} "$@"\n`
-          );
-          chmodSync(join(wrappers, tool), 0o755);
-        }
-        writeFileSync(flag, '');
-        p.extra = { PATH: `${wrappers}:${process.env.PATH}`, PQ_SCHEDULER_POLL_MS: '300' };
-        // 'vanish' kills its own job script: no marker, so only Slurm can tell how it ended.
-        const vanish = p.script('vanish.sh', '#!/bin/bash\ntouch "$PQ_RUN_DIR/../../../../vanished"\nkill -9 $PPID\n');
-        const fine = p.script('fine.sh', '#!/bin/bash\necho \'{"fine": true}\' > "$PQ_OUTPUT"\n');
-        const root = {
-          kind: 'workflow',
-          nodes: [
-            { id: 'v', node: pyTask('vanish', vanish, {}, '1:1m'), parents: [] },
-            { id: 'f', node: pyTask('fine', fine, {}, '1:1m'), parents: [] }
-          ]
-        };
-        const wf = scene.workflow(await p.submit(spec('outage', root)));
-        // Marker first: the entry that wrote its marker finishes without the scheduler.
-        await p.until(wf, 'fine succeeded from its marker', es => es[1].state === 'succeeded', 60);
-        // The vanished job has ended in Slurm (the test's own squeue is the real one) and the bridge
-        // has asked twice since, in vain: it had every chance to get it wrong.
-        assert.ok(
-          await eventually(() => existsSync(join(p.dir, 'vanished')) && jobsOf(p, 'live').length === 0, 60),
-          'the vanishing job ended'
+      // While the flag is there, each call of the wrappers fails and leaves a line in `calls`.
+      const wrappers = mkdtempSync(join(tmpdir(), 'pq-fault-slurm-'));
+      const flag = join(wrappers, 'down');
+      for (const tool of ['squeue', 'sacct']) {
+        const real = spawnSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+        writeFileSync(
+          join(wrappers, tool),
+          `#!/bin/bash\nif [ -e ${flag} ]; then echo ${tool} >> ${join(wrappers, 'calls')}; echo "${tool}: error: Unable to contact slurm controller (connect failure)" >&2; exit 1; fi\nexec ${real} "$@"\n`
         );
-        const squeueCalls = () =>
-          existsSync(join(wrappers, 'calls'))
-            ? readFileSync(join(wrappers, 'calls'), 'utf8')
-                .split('\n')
-                .filter(l => l === 'squeue').length
-            : 0;
-        const before = squeueCalls();
-        assert.ok(
-          await eventually(() => squeueCalls() >= before + 2, 120),
-          `the bridge asked squeue twice more (calls while down: ${squeueCalls()})`
-        );
-        let [v] = await p.list(wf);
-        assert.equal(v.state, 'running', 'an unreachable scheduler is no reason to fail an entry');
-        const log = readFileSync(join(p.dir, '.perqueue/bridge.log'), 'utf8');
-        assert.match(log, /Unable to contact slurm controller/);
-        rmSync(flag);
-        [v] = await p.until(wf, 'the vanished job is reported failed', es => es[0].state === 'failed', 90);
-        assert.match(v.error ?? '', /exit code 137|killed by signal 9|FAILED/);
-        rmSync(wrappers, { recursive: true, force: true });
-      })
+        chmodSync(join(wrappers, tool), 0o755);
+      }
+      writeFileSync(flag, '');
+      p.extra = { PATH: `${wrappers}:${process.env.PATH}`, PQ_SCHEDULER_POLL_MS: '300' };
+      // 'vanish' kills its own job script: no marker, so only Slurm can tell how it ended.
+      const vanish = p.script('vanish.sh', '#!/bin/bash\ntouch "$PQ_RUN_DIR/../../../../vanished"\nkill -9 $PPID\n');
+      const fine = p.script('fine.sh', '#!/bin/bash\necho \'{"fine": true}\' > "$PQ_OUTPUT"\n');
+      const root = {
+        kind: 'workflow',
+        nodes: [
+          { id: 'v', node: pyTask('vanish', vanish, {}, '1:1m'), parents: [] },
+          { id: 'f', node: pyTask('fine', fine, {}, '1:1m'), parents: [] }
+        ]
+      };
+      const wf = scene.workflow(await p.submit(spec('outage', root)));
+      // Marker first: the entry that wrote its marker finishes without the scheduler.
+      await p.until(wf, 'fine succeeded from its marker', es => es[1].state === 'succeeded', 60);
+      // The vanished job has ended in Slurm (the test's own squeue is the real one) and the bridge
+      // has asked twice since, in vain: it had every chance to get it wrong.
+      assert.ok(
+        await eventually(() => existsSync(join(p.dir, 'vanished')) && jobsOf(p, 'live').length === 0, 60),
+        'the vanishing job ended'
+      );
+      const squeueCalls = () =>
+        existsSync(join(wrappers, 'calls'))
+          ? readFileSync(join(wrappers, 'calls'), 'utf8')
+              .split('\n')
+              .filter(l => l === 'squeue').length
+          : 0;
+      const before = squeueCalls();
+      assert.ok(
+        await eventually(() => squeueCalls() >= before + 2, 120),
+        `the bridge asked squeue twice more (calls while down: ${squeueCalls()})`
+      );
+      let [v] = await p.list(wf);
+      assert.equal(v.state, 'running', 'an unreachable scheduler is no reason to fail an entry');
+      const log = readFileSync(join(p.dir, '.perqueue/bridge.log'), 'utf8');
+      assert.match(log, /Unable to contact slurm controller/);
+      rmSync(flag);
+      [v] = await p.until(wf, 'the vanished job is reported failed', es => es[0].state === 'failed', 90);
+      assert.match(v.error ?? '', /exit code 137|killed by signal 9|FAILED/);
+      rmSync(wrappers, { recursive: true, force: true });
+    })
   );
 });
 

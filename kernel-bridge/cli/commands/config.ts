@@ -9,10 +9,7 @@ export const config: Command = {
   usage: 'config [--json] | config slurm [--force]',
   summary:
     "the project's cluster configuration (.perqueue/config.json), checked; 'config slurm' writes a first one from sinfo",
-  options: [
-    jsonFlag(),
-    { names: ['--force'], help: 'config slurm: replace an existing configuration' }
-  ],
+  options: [jsonFlag(), { names: ['--force'], help: 'config slurm: replace an existing configuration' }],
   positionals: [0, 1],
   async run(args) {
     const sub = args.positional[1];

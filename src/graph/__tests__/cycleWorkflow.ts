@@ -8,7 +8,10 @@ import { node } from '../../__tests__/fakeBridge';
  * `failing`, the loop is still running: the last column of its last iteration failed, and that
  * iteration's toggle is blocked. Everything else succeeded.
  */
-export function cycleWorkflow(iterations: number, opts: { width?: number; failing?: boolean } = {}): PerQueue.WorkflowDetail {
+export function cycleWorkflow(
+  iterations: number,
+  opts: { width?: number; failing?: boolean } = {}
+): PerQueue.WorkflowDetail {
   const failing = opts.failing ?? false;
   const columns = opts.width ?? 1;
   const nodes: PerQueue.Node[] = [
@@ -34,7 +37,10 @@ export function cycleWorkflow(iterations: number, opts: { width?: number; failin
           ...column
         })
       );
-      edges.push({ parent: base, child: base + 1 + i, join: null }, { parent: base + 1 + i, child: toggle, join: null });
+      edges.push(
+        { parent: base, child: base + 1 + i, join: null },
+        { parent: base + 1 + i, child: toggle, join: null }
+      );
     }
     nodes.push(
       node(toggle, 1, stopped ? 'blocked' : 'succeeded', {
