@@ -69,14 +69,18 @@ function project(): SlurmProject {
   return p;
 }
 
-/** A scenario in a new project configured for Slurm; what Slurm says of its jobs is printed when it fails. */
-function onConfiguredSlurm(scenario: (p: SlurmProject, scene: Watched) => Promise<void>): () => Promise<void> {
-  return () =>
+/**
+ * The test `title`, skipped without Slurm: `scenario` in a new project configured for Slurm; what
+ * Slurm says of its jobs is printed when it fails.
+ */
+function onSlurm(title: string, scenario: (p: SlurmProject, scene: Watched) => Promise<void>, timeout?: number): void {
+  it(title, { skip, ...(timeout === undefined ? {} : { timeout }) }, () =>
     explained(async scene => {
       const p = scene.watch(project());
       await p.configure();
       await scenario(p, scene);
-    });
+    })
+  );
 }
 
 after(async () => {
@@ -143,63 +147,58 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     assert.equal(notRunning, undefined, `Slurm is not running: ${notRunning}`);
   });
 
-  it(
-    'a chain of Python tasks passes data; job id, node and times are recorded and shown',
-    { skip },
-    onConfiguredSlurm(async p => {
-      const config = JSON.parse(p.read('.perqueue/config.json'));
-      assert.equal(config.scheduler, 'slurm');
-      const part = config.nodes[0].name as string;
-      const add = p.script('add.py', ADD);
-      const wf = await p.submit(
-        spec(
-          'chain',
-          chainOf(
-            pyTask('a', add, { x: 1 }, `1:${part}:1m`),
-            pyTask('b', add, { step: 10 }, `1:${part}:1m`),
-            pyTask('c', add, {}, '1:1m'),
-            pyTask('d', add, {}, '1:local:1m')
-          )
+  onSlurm('a chain of Python tasks passes data; job id, node and times are recorded and shown', async p => {
+    const config = JSON.parse(p.read('.perqueue/config.json'));
+    assert.equal(config.scheduler, 'slurm');
+    const part = config.nodes[0].name as string;
+    const add = p.script('add.py', ADD);
+    const wf = await p.submit(
+      spec(
+        'chain',
+        chainOf(
+          pyTask('a', add, { x: 1 }, `1:${part}:1m`),
+          pyTask('b', add, { step: 10 }, `1:${part}:1m`),
+          pyTask('c', add, {}, '1:1m'),
+          pyTask('d', add, {}, '1:local:1m')
         )
+      )
+    );
+    const w = await p.wait(wf, 60);
+    assert.equal(w.code, 0, w.stdout + w.stderr);
+    let es = await p.list(wf);
+    assert.deepEqual(
+      es.map(e => [e.name, e.state, e.data]),
+      [
+        ['a', 'succeeded', { x: 2 }],
+        ['b', 'succeeded', { x: 12 }],
+        ['c', 'succeeded', { x: 13 }],
+        ['d', 'succeeded', { x: 14 }]
+      ]
+    );
+    // The scheduler's facts arrive with its next answer.
+    es = await p.until(wf, 'node names recorded', xs => xs.slice(0, 3).every(e => e.host !== null));
+    const jobs = jobsOf(p, 'all');
+    for (const e of es.slice(0, 3)) {
+      assert.match(e.jobId ?? '', /^\d+$/, `${e.name} has a Slurm job id`);
+      assert.ok(
+        jobs.some(j => j.id === e.jobId && j.state === 'COMPLETED'),
+        `${e.name}'s job ${e.jobId} is a completed Slurm job`
       );
-      const w = await p.wait(wf, 60);
-      assert.equal(w.code, 0, w.stdout + w.stderr);
-      let es = await p.list(wf);
-      assert.deepEqual(
-        es.map(e => [e.name, e.state, e.data]),
-        [
-          ['a', 'succeeded', { x: 2 }],
-          ['b', 'succeeded', { x: 12 }],
-          ['c', 'succeeded', { x: 13 }],
-          ['d', 'succeeded', { x: 14 }]
-        ]
-      );
-      // The scheduler's facts arrive with its next answer.
-      es = await p.until(wf, 'node names recorded', xs => xs.slice(0, 3).every(e => e.host !== null));
-      const jobs = jobsOf(p, 'all');
-      for (const e of es.slice(0, 3)) {
-        assert.match(e.jobId ?? '', /^\d+$/, `${e.name} has a Slurm job id`);
-        assert.ok(
-          jobs.some(j => j.id === e.jobId && j.state === 'COMPLETED'),
-          `${e.name}'s job ${e.jobId} is a completed Slurm job`
-        );
-        assert.ok(e.startedAt && e.endedAt && e.endedAt >= e.startedAt);
-      }
-      assert.equal(
-        es[3].jobId !== null && jobs.some(j => j.id === es[3].jobId),
-        false,
-        "the ':local:' task ran on the local pool"
-      );
-      const show = await p.pql('show', String(es[1].id));
-      assert.match(show.stdout, new RegExp(`job: slurm ${es[1].jobId} on \\S+, started .*, ended `));
-      assert.match(show.stdout, /slurm says: completed \(exit code 0\)/);
-    })
-  );
+      assert.ok(e.startedAt && e.endedAt && e.endedAt >= e.startedAt);
+    }
+    assert.equal(
+      es[3].jobId !== null && jobs.some(j => j.id === es[3].jobId),
+      false,
+      "the ':local:' task ran on the local pool"
+    );
+    const show = await p.pql('show', String(es[1].id));
+    assert.match(show.stdout, new RegExp(`job: slurm ${es[1].jobId} on \\S+, started .*, ended `));
+    assert.match(show.stdout, /slurm says: completed \(exit code 0\)/);
+  });
 
-  it(
+  onSlurm(
     'native afterok: a static chain is submitted ahead; Slurm starts each child as its parent ends',
-    { skip },
-    onConfiguredSlurm(async (p, scene) => {
+    async (p, scene) => {
       // Stamps of the task's first and last command. Each waits for the gate, which the test opens
       // once it has seen the children submitted ahead: the parent is certainly still running then.
       const link = p.script(
@@ -252,13 +251,12 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
         const gap = stamp(es[i], 't-start') - stamp(es[i - 1], 't-end');
         assert.ok(gap >= 0, `${es[i].name} started ${gap.toFixed(0)} ms after ${es[i - 1].name} ended`);
       }
-    })
+    }
   );
 
-  it(
+  onSlurm(
     'native afterok: a parent that discards cancels the child submitted ahead, which ends skipped',
-    { skip },
-    onConfiguredSlurm(async (p, scene) => {
+    async (p, scene) => {
       // The parent decides only once the test has seen the child submitted ahead (the gate).
       const no = p.script('no.sh', `#!/bin/bash\n${waitFor('gate')}echo '[false, {}]' > "$PQ_OUTPUT"\n`);
       const link = p.script(
@@ -282,69 +280,60 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
       assert.deepEqual(jobsOf(p, 'live'), [], 'no job left');
       assert.equal(jobsOf(p, 'all').find(j => j.id === childJob!.id)?.state ?? 'CANCELLED', 'CANCELLED');
       assert.equal(existsSync(join(p.dir, `.perqueue/runs/${wf}/${child.id}.1/ran`)), false, 'the child never ran');
-    })
+    }
   );
 
-  it(
-    'a fan-out of six columns and its join',
-    { skip },
-    onConfiguredSlurm(async (p, scene) => {
-      const col = p.script('col.py', 'def main(pq_index, **kw):\n    return True, {"v": pq_index[0] * 10}\n');
-      const sum = p.script('sum.py', 'def main(v, **kw):\n    return True, {"total": sum(v.values()), "n": len(v)}\n');
-      const root = chainOf(
-        { kind: 'static_width', body: pyTask('col', col, {}, '1:1m'), width: 6 },
-        pyTask('sum', sum, {}, '1:1m')
-      );
-      const wf = scene.workflow(await p.submit(spec('fan', root)));
-      const w = await p.wait(wf, 90);
-      assert.equal(w.code, 0, w.stdout + w.stderr);
-      const es = await p.list(wf);
-      assert.equal(es.length, 7);
-      assert.deepEqual(es.find(e => e.name === 'sum')!.data, { total: 150, n: 6 });
-      assert.equal(new Set(es.map(e => e.jobId)).size, 7, 'one Slurm job per entry');
-    })
-  );
+  onSlurm('a fan-out of six columns and its join', async (p, scene) => {
+    const col = p.script('col.py', 'def main(pq_index, **kw):\n    return True, {"v": pq_index[0] * 10}\n');
+    const sum = p.script('sum.py', 'def main(v, **kw):\n    return True, {"total": sum(v.values()), "n": len(v)}\n');
+    const root = chainOf(
+      { kind: 'static_width', body: pyTask('col', col, {}, '1:1m'), width: 6 },
+      pyTask('sum', sum, {}, '1:1m')
+    );
+    const wf = scene.workflow(await p.submit(spec('fan', root)));
+    const w = await p.wait(wf, 90);
+    assert.equal(w.code, 0, w.stdout + w.stderr);
+    const es = await p.list(wf);
+    assert.equal(es.length, 7);
+    assert.deepEqual(es.find(e => e.name === 'sum')!.data, { total: 150, n: 6 });
+    assert.equal(new Set(es.map(e => e.jobId)).size, 7, 'one Slurm job per entry');
+  });
 
-  it(
-    'a CyclicalGroup with a DynamicWidthGroup inside',
-    { skip },
-    onConfiguredSlurm(async (p, scene) => {
-      const select = p.script(
-        'select.py',
-        'def main(pq_iteration, **kw):\n    return True, {"pq_dwg_width": pq_iteration[0] + 2}\n'
-      );
-      const label = p.script('label.py', 'def main(pq_index, **kw):\n    return True, {"y": pq_index[-1]}\n');
-      const retrain = p.script(
-        'retrain.py',
-        'def main(pq_iteration, y=None, **kw):\n    n = len(y) if isinstance(y, dict) else 1\n    return True, {"labelled": n, "pq_toggle_key": pq_iteration[0] >= 1}\n'
-      );
-      const body = chainOf(
-        pyTask('select', select, {}, '1:1m'),
-        { kind: 'dynamic_width', body: pyTask('label', label, {}, '1:1m') },
-        pyTask('retrain', retrain, {}, '1:1m')
-      );
-      const wf = scene.workflow(await p.submit(spec('loop', { kind: 'cyclical', body, maxTries: 4 })));
-      const w = await p.wait(wf, 120);
-      assert.equal(w.code, 0, w.stdout + w.stderr);
-      const tasks = (await p.list(wf)).filter(e => e.kind === 'task');
-      // Iteration 0: select, 2 labels, retrain; iteration 1: select, 3 labels, retrain.
-      assert.equal(tasks.length, 4 + 5);
-      assert.ok(
-        tasks.every(e => e.state === 'succeeded' && /^\d+$/.test(e.jobId ?? '')),
-        JSON.stringify(tasks.map(e => [e.name, e.state, e.jobId]))
-      );
-      const last = tasks.filter(e => e.name === 'retrain').map(e => e.data);
-      assert.deepEqual(last, [
-        { labelled: 2, pq_toggle_key: false },
-        { labelled: 3, pq_toggle_key: true }
-      ]);
-    })
-  );
+  onSlurm('a CyclicalGroup with a DynamicWidthGroup inside', async (p, scene) => {
+    const select = p.script(
+      'select.py',
+      'def main(pq_iteration, **kw):\n    return True, {"pq_dwg_width": pq_iteration[0] + 2}\n'
+    );
+    const label = p.script('label.py', 'def main(pq_index, **kw):\n    return True, {"y": pq_index[-1]}\n');
+    const retrain = p.script(
+      'retrain.py',
+      'def main(pq_iteration, y=None, **kw):\n    n = len(y) if isinstance(y, dict) else 1\n    return True, {"labelled": n, "pq_toggle_key": pq_iteration[0] >= 1}\n'
+    );
+    const body = chainOf(
+      pyTask('select', select, {}, '1:1m'),
+      { kind: 'dynamic_width', body: pyTask('label', label, {}, '1:1m') },
+      pyTask('retrain', retrain, {}, '1:1m')
+    );
+    const wf = scene.workflow(await p.submit(spec('loop', { kind: 'cyclical', body, maxTries: 4 })));
+    const w = await p.wait(wf, 120);
+    assert.equal(w.code, 0, w.stdout + w.stderr);
+    const tasks = (await p.list(wf)).filter(e => e.kind === 'task');
+    // Iteration 0: select, 2 labels, retrain; iteration 1: select, 3 labels, retrain.
+    assert.equal(tasks.length, 4 + 5);
+    assert.ok(
+      tasks.every(e => e.state === 'succeeded' && /^\d+$/.test(e.jobId ?? '')),
+      JSON.stringify(tasks.map(e => [e.name, e.state, e.jobId]))
+    );
+    const last = tasks.filter(e => e.name === 'retrain').map(e => e.data);
+    assert.deepEqual(last, [
+      { labelled: 2, pq_toggle_key: false },
+      { labelled: 3, pq_toggle_key: true }
+    ]);
+  });
 
-  it(
+  onSlurm(
     'a failing job fails with its exit code and stderr; retry submits a new job that succeeds',
-    { skip },
-    onConfiguredSlurm(async (p, scene) => {
+    async (p, scene) => {
       const flaky = p.script(
         'flaky.sh',
         '#!/bin/bash\nif [ ! -e "$PQ_RUN_DIR/../../../../fixed" ]; then echo "not fixed yet" >&2; exit 3; fi\necho \'{"ok": 1}\' > "$PQ_OUTPUT"\n'
@@ -371,13 +360,12 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
       assert.equal(f.attempt, 2);
       assert.notEqual(f.jobId, firstJob, 'the retry is a new Slurm job');
       assert.deepEqual(a.data, { x: 1 });
-    })
+    }
   );
 
-  it(
+  onSlurm(
     'time-outs: timed_out without retries; with retries resubmitted with twice the time (60-95 s)',
-    { skip, timeout: 330_000 },
-    onConfiguredSlurm(async (p, scene) => {
+    async (p, scene) => {
       // Sleeps past the limit on the first attempt only, and fails if its sleep is killed alone:
       // a task that goes on to write its output and exit 0 has succeeded, time limit or not.
       const slow = p.script(
@@ -435,7 +423,8 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
       assert.equal(facts.resubmittedWith, '1:2m');
       const show = await p.pql('show', String(es[0].id));
       assert.match(show.stdout, /DUE TO TIME LIMIT/, 'Slurm’s own line is in the entry’s stderr');
-    })
+    },
+    330_000
   );
 
   it('out of memory with retries left: resubmitted on a whole node (MyQueue kick)', { skip }, () =>
@@ -472,34 +461,29 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
     })
   );
 
-  it(
-    'a cancelled workflow leaves no job behind in squeue',
-    { skip },
-    onConfiguredSlurm(async (p, scene) => {
-      const sleepy = p.script('sleepy.sh', '#!/bin/bash\nsleep 600\n');
-      const root = chainOf(
-        { kind: 'static_width', body: pyTask('s', sleepy, {}, '1:10m'), width: 3 },
-        pyTask('after', sleepy, {}, '1:10m')
-      );
-      const wf = scene.workflow(await p.submit(spec('cancel', root)));
-      await p.until(wf, 'three jobs running', es => es.filter(e => e.state === 'running').length === 3, 60);
-      assert.equal(jobsOf(p, 'live').length, 3);
-      const r = await p.pql('cancel', '-w', String(wf));
-      assert.equal(r.code, 0, r.stderr);
-      const es = await p.list(wf);
-      assert.ok(
-        es.every(e => e.state === 'cancelled'),
-        JSON.stringify(es.map(e => e.state))
-      );
-      await eventually(() => jobsOf(p, 'live').length === 0, 60);
-      assert.deepEqual(jobsOf(p, 'live'), [], 'no job left');
-    })
-  );
+  onSlurm('a cancelled workflow leaves no job behind in squeue', async (p, scene) => {
+    const sleepy = p.script('sleepy.sh', '#!/bin/bash\nsleep 600\n');
+    const root = chainOf(
+      { kind: 'static_width', body: pyTask('s', sleepy, {}, '1:10m'), width: 3 },
+      pyTask('after', sleepy, {}, '1:10m')
+    );
+    const wf = scene.workflow(await p.submit(spec('cancel', root)));
+    await p.until(wf, 'three jobs running', es => es.filter(e => e.state === 'running').length === 3, 60);
+    assert.equal(jobsOf(p, 'live').length, 3);
+    const r = await p.pql('cancel', '-w', String(wf));
+    assert.equal(r.code, 0, r.stderr);
+    const es = await p.list(wf);
+    assert.ok(
+      es.every(e => e.state === 'cancelled'),
+      JSON.stringify(es.map(e => e.state))
+    );
+    await eventually(() => jobsOf(p, 'live').length === 0, 60);
+    assert.deepEqual(jobsOf(p, 'live'), [], 'no job left');
+  });
 
-  it(
+  onSlurm(
     'SIGKILL right after sbatch, before the job id is recorded: one job, found by name after the restart',
-    { skip },
-    onConfiguredSlurm(async (p, scene) => {
+    async (p, scene) => {
       // The job stays live until the restarted bridge is up (the gate), so the restart finds it running.
       const once = p.script(
         'once.sh',
@@ -527,13 +511,12 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
       assert.equal(e.jobId, jobs[0].id, 'the entry holds the job found by its name');
       assert.equal(e.attempt, 1);
       assert.equal(p.read('ran.log').trim(), String(e.id), 'the task ran once');
-    })
+    }
   );
 
-  it(
+  onSlurm(
     'squeue and sacct failing: entries stay running (never failed) and recover when they answer again',
-    { skip, timeout: 240_000 },
-    onConfiguredSlurm(async (p, scene) => {
+    async (p, scene) => {
       // While the flag is there, each call of the wrappers fails and leaves a line in `calls`.
       const wrappers = mkdtempSync(join(tmpdir(), 'pq-fault-slurm-'));
       const flag = join(wrappers, 'down');
@@ -585,7 +568,8 @@ describe('workflows on a real Slurm through pql', { concurrency: true, timeout: 
       [v] = await p.until(wf, 'the vanished job is reported failed', es => es[0].state === 'failed', 90);
       assert.match(v.error ?? '', /exit code 137|killed by signal 9|FAILED/);
       rmSync(wrappers, { recursive: true, force: true });
-    })
+    },
+    240_000
   );
 });
 
