@@ -44,6 +44,10 @@ function bsubOnXeonGold(req: JobRequest, name: string, walltime: string, options
   ];
 }
 
+/** An LSF executor on a fake cluster whose tools answer as given. */
+const onLsf = (answers: Parameters<typeof onFakeCluster>[1]) =>
+  onFakeCluster('lsf', answers, run => new LsfExecutor({ run }));
+
 /** Submits a request with bsub answering `stdout`, on `config`'s cluster. */
 const submitted = (stdout: string, ...req: Parameters<typeof request>) =>
   submitOnFakeCluster('lsf', 'bsub', stdout, run => new LsfExecutor({ config, run }), ...req);
@@ -85,11 +89,9 @@ describe('LSF executor', () => {
   });
 
   test('status maps DONE, EXIT with TERM_RUNLIMIT/TERM_MEMLIMIT/TERM_OWNER, PEND, RUN, arrays and a job not found', async () => {
-    const { fake, ex } = await onFakeCluster(
-      'lsf',
-      { bjobs: { stdout: sample('lsf/bjobs-ours.txt'), stderr: sample('lsf/bjobs-not-found.stderr'), rc: 255 } },
-      run => new LsfExecutor({ run })
-    );
+    const { fake, ex } = await onLsf({
+      bjobs: { stdout: sample('lsf/bjobs-ours.txt'), stderr: sample('lsf/bjobs-not-found.stderr'), rc: 255 }
+    });
     const ids = [
       '764213236',
       '764220165',
@@ -125,14 +127,10 @@ describe('LSF executor', () => {
   });
 
   test('a plain EXIT whose stderr ends in MemoryError is out_of_memory', async () => {
-    const { ex } = await onFakeCluster(
-      'lsf',
-      {
-        bsub: { stdout: 'Job <764399750> is submitted to queue <normal>.\n' },
-        bjobs: { stdout: sample('lsf/bjobs-ours.txt') }
-      },
-      run => new LsfExecutor({ run })
-    );
+    const { ex } = await onLsf({
+      bsub: { stdout: 'Job <764399750> is submitted to queue <normal>.\n' },
+      bjobs: { stdout: sample('lsf/bjobs-ours.txt') }
+    });
     const req = await request('pq-p-5-1', '1:10m');
     await writeFile(join(req.runDir, 'stderr'), 'Traceback (most recent call last):\nMemoryError\n');
     const { jobId } = await ex.submit(req);
@@ -152,11 +150,7 @@ describe('LSF executor', () => {
   });
 
   test("findByName lists the user's jobs once and matches names, array elements included", async () => {
-    const { fake, ex } = await onFakeCluster(
-      'lsf',
-      { bjobs: { stdout: sample('lsf/bjobs-ours.txt') } },
-      run => new LsfExecutor({ run })
-    );
+    const { fake, ex } = await onLsf({ bjobs: { stdout: sample('lsf/bjobs-ours.txt') } });
     const found = await ex.findByName(['pq-p-5-1', 'pq-array[3]', 'never-submitted']);
     assert.deepEqual((await fake.calls())[0], ['bjobs', '-a', '-noheader', '-o', BJOBS_FORMAT]);
     assert.equal(found.get('pq-p-5-1'), '764399750');
@@ -165,11 +159,9 @@ describe('LSF executor', () => {
   });
 
   test('bkill is called with the ids; a job that already finished is no error', async () => {
-    const { fake, ex } = await onFakeCluster(
-      'lsf',
-      { bkill: { stdout: sample('lsf/bkill.stdout'), stderr: 'Job <764399747>: Job has already finished\n', rc: 255 } },
-      run => new LsfExecutor({ run })
-    );
+    const { fake, ex } = await onLsf({
+      bkill: { stdout: sample('lsf/bkill.stdout'), stderr: 'Job <764399747>: Job has already finished\n', rc: 255 }
+    });
     await ex.cancel(['764254593', '764399747']);
     assert.deepEqual((await fake.calls())[0], ['bkill', '764254593', '764399747']);
   });

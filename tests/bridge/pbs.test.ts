@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PbsExecutor, parseQstatFull } from '../../kernel-bridge/executors/pbs.js';
+import { PbsExecutor, parseQstatFull, type PbsFlavor } from '../../kernel-bridge/executors/pbs.js';
 import { checkUnreachable, onFakeCluster, request, sample, submitOnFakeCluster } from './fake-scheduler.js';
 import type { ClusterConfig } from '../../kernel-bridge/executors/cluster-config.js';
 import type { JobRequest } from '../../kernel-bridge/executors/types.js';
@@ -54,6 +54,10 @@ function qsubOnXeon8(req: JobRequest, name: string, walltime: string, nodes: str
   ];
 }
 
+/** A PBS executor (Torque, or PBS Pro with `flavor`) on a fake cluster whose tools answer as given. */
+const onPbs = (answers: Parameters<typeof onFakeCluster>[1], flavor?: PbsFlavor) =>
+  onFakeCluster('pbs', answers, run => new PbsExecutor({ flavor, run }));
+
 /** Submits a request with qsub answering `stdout`, on `config`'s cluster. */
 const submitted = (stdout: string, ...req: Parameters<typeof request>) =>
   submitOnFakeCluster('pbs', 'qsub', stdout, run => new PbsExecutor({ config, run }), ...req);
@@ -88,20 +92,16 @@ describe('PBS executor', () => {
   });
 
   test('Torque: completed, queued and exiting jobs and one gone from the queue', async () => {
-    const { fake, ex } = await onFakeCluster(
-      'pbs',
-      {
-        qstat: {
-          stdout:
-            sample('pbs/qstat-f-torque-completed.txt') +
-            sample('pbs/qstat-f-torque-queued.txt') +
-            sample('pbs/qstat-f-torque-exiting.txt'),
-          stderr: sample('pbs/qstat-unknown-torque.stderr'),
-          rc: 153
-        }
-      },
-      run => new PbsExecutor({ run })
-    );
+    const { fake, ex } = await onPbs({
+      qstat: {
+        stdout:
+          sample('pbs/qstat-f-torque-completed.txt') +
+          sample('pbs/qstat-f-torque-queued.txt') +
+          sample('pbs/qstat-f-torque-exiting.txt'),
+        stderr: sample('pbs/qstat-unknown-torque.stderr'),
+        rc: 153
+      }
+    });
     const ids = ['1.server.cluster.org', '1910636.millipede.cm.cluster', '89.server-2', '1234.pbs01.cluster'];
     const st = await ex.status(ids);
     assert.deepEqual((await fake.calls())[0], ['qstat', '-f', ...ids]);
@@ -119,10 +119,9 @@ describe('PBS executor', () => {
   });
 
   test('PBS Pro: qstat -f -x, a finished job and one killed by a signal', async () => {
-    const { fake, ex } = await onFakeCluster(
-      'pbs',
+    const { fake, ex } = await onPbs(
       { qstat: { stdout: sample('pbs/qstat-xf-pbspro-finished.txt') + sample('pbs/qstat-xf-pbspro-killed.txt') } },
-      run => new PbsExecutor({ flavor: 'pbspro', run })
+      'pbspro'
     );
     const st = await ex.status(['7600424.pbs02', '49223.gc-prd-hpcadm']);
     assert.deepEqual((await fake.calls())[0], ['qstat', '-f', '-x', '7600424.pbs02', '49223.gc-prd-hpcadm']);
@@ -138,10 +137,9 @@ describe('PBS executor', () => {
   });
 
   test('a job killed with a wall-time message in what PBS wrote is timed_out', async () => {
-    const { ex } = await onFakeCluster(
-      'pbs',
+    const { ex } = await onPbs(
       { qsub: { stdout: '49223.gc-prd-hpcadm\n' }, qstat: { stdout: sample('pbs/qstat-xf-pbspro-killed.txt') } },
-      run => new PbsExecutor({ flavor: 'pbspro', run })
+      'pbspro'
     );
     const req = await request('simple_failing_test', '1:30s');
     // The task's own stderr ends with an ordinary line; PBS's kill message is in its -e file.
@@ -154,13 +152,12 @@ describe('PBS executor', () => {
   });
 
   test('a job we cancelled is cancelled; qdel of a finished job is no error', async () => {
-    const { fake, ex } = await onFakeCluster(
-      'pbs',
+    const { fake, ex } = await onPbs(
       {
         qdel: { stderr: 'qdel: Unknown Job Id 1234.pbs01.cluster\n', rc: 153 },
         qstat: { stdout: sample('pbs/qstat-xf-pbspro-killed.txt') }
       },
-      run => new PbsExecutor({ flavor: 'pbspro', run })
+      'pbspro'
     );
     await ex.cancel(['49223.gc-prd-hpcadm', '1234.pbs01.cluster']);
     assert.deepEqual((await fake.calls())[0], ['qdel', '49223.gc-prd-hpcadm', '1234.pbs01.cluster']);
@@ -172,7 +169,7 @@ describe('PBS executor', () => {
       'Job Id: 1.server.cluster.org',
       'Job Id: 1234[5].pbs01.cluster'
     );
-    const { ex } = await onFakeCluster('pbs', { qstat: { stdout: element } }, run => new PbsExecutor({ run }));
+    const { ex } = await onPbs({ qstat: { stdout: element } });
     const st = await ex.status(['1234[5].pbs01']);
     assert.equal(st.get('1234[5].pbs01')!.state, 'completed');
   });
@@ -190,8 +187,7 @@ describe('PBS executor', () => {
   });
 
   test('findByName reads every job qstat lists and maps names to ids', async () => {
-    const { fake, ex } = await onFakeCluster(
-      'pbs',
+    const { fake, ex } = await onPbs(
       {
         qstat: {
           stdout:
@@ -200,7 +196,7 @@ describe('PBS executor', () => {
             sample('pbs/qstat-f-torque-completed.txt')
         }
       },
-      run => new PbsExecutor({ flavor: 'pbspro', run })
+      'pbspro'
     );
     const found = await ex.findByName(['pi-mpi', 'simple_failing_test', 'never-submitted']);
     assert.deepEqual((await fake.calls())[0], ['qstat', '-f', '-x']);
