@@ -1,7 +1,7 @@
 // The UI tests' helper for the real bridge, reached through the Jupyter server extension's proxy:
 // submitting workflows, reading their entries and the project folder. Tests get it as the
 // `perqueue` fixture of the `test` exported here (galata's test, extended).
-import { expect, IJupyterLabPageFixture, test as base } from '@jupyterlab/galata';
+import { expect, test as base, type IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { APIRequestContext, Page } from '@playwright/test';
 
 export { expect };
