@@ -29,7 +29,7 @@ def py(code: str, python: str = sys.executable, cwd: Path | None = None) -> subp
 def run_entry(
     tmp_path: Path, entry_id: int, code: Path, kwargs: dict, python: Path | str = sys.executable, timeout: int = 120
 ) -> tuple[subprocess.CompletedProcess, Path]:
-    """Runs one entry as the bridge does (`python -m perqueue_lab.runner RUN_DIR`); the process and its run folder."""
+    """Runs one entry as the bridge does (`-m perqueue_lab.runner RUN_DIR`): the process, the run folder."""
     run_dir = tmp_path / "runs" / "1" / f"{entry_id}.1"
     run_dir.mkdir(parents=True)
     (run_dir / "input.json").write_text(json.dumps({"entryId": entry_id, "code": str(code), "kwargs": kwargs}))

@@ -443,7 +443,8 @@ def test_submissions_and_retries_from_jupyterlab_carry_the_servers_environment(t
 
 
 def _manual_step(srv: Server, name: str) -> int:
-    wf = _submit(srv, {"specVersion": 1, "name": name, "root": {"kind": "manual", "name": "check", "args": {}, "onReject": "discard"}})
+    root = {"kind": "manual", "name": "check", "args": {}, "onReject": "discard"}
+    wf = _submit(srv, {"specVersion": 1, "name": name, "root": root})
     deadline = time.time() + 60
     while time.time() < deadline:
         node = json.loads(srv.authed("GET", f"/perqueue/api/workflows/{wf}")[1])["nodes"][0]
