@@ -3,25 +3,15 @@
 // the UI tests' server configuration (a fresh project folder holding hello.py) on a free port.
 import { expect, test } from '@playwright/test';
 import { ChildProcess, spawn, spawnSync } from 'child_process';
-import * as net from 'net';
 import * as path from 'path';
+
+import { freePort } from './helpers/ports';
 
 test.setTimeout(180_000);
 
 let server: ChildProcess | undefined;
 let base = '';
 let output = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);

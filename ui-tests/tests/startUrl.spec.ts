@@ -4,24 +4,14 @@
 import { expect, test } from '@jupyterlab/galata';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
+import { freePort } from './helpers/ports';
 
 const REPO = resolve(__dirname, '..', '..');
 
 test.use({ autoGoto: false });
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => ok(port));
-    });
-  });
-}
 
 /** Resolves with the address Jupyter prints on 127.0.0.1 (token included), once it serves. */
 function printedUrl(child: ChildProcess, output: string[], port: number): Promise<string> {
