@@ -6,6 +6,7 @@ import { Signal } from '@lumino/signaling';
 
 import { IPerQueueClient, PerQueueApiError } from './client';
 import { ModelSignals } from './modelSignals';
+import { mergeSnapshot, refetchDelay } from './snapshots';
 import { IPerQueueModel, PerQueue } from './tokens';
 
 /** The API version this frontend speaks. */
@@ -21,7 +22,7 @@ interface IModelOptions {
   retryDelays?: number[];
   /** Coalesces bursts of events into one list refresh / one graph notification (ms). */
   settleMs?: number;
-  /** Coalesces refetches of an open workflow's graph after events (ms). */
+  /** Coalesces refetches of an open workflow's graph after events (ms; longer for large workflows: refetchDelay). */
   graphSettleMs?: number;
   /** How often the bridge's storage condition (a full disk) is asked for while connected (ms). */
   storageCheckMs?: number;
@@ -476,14 +477,18 @@ export class PerQueueModel extends ModelSignals implements IPerQueueModel {
         const buffered = state.buffer ?? [];
         state.buffer = null;
         state.loading = null;
-        state.detail = detail;
-        state.positions = new Map(detail.nodes.map((n, i) => [n.id, i]));
+        // Unchanged entries keep their objects: the views redraw only the entries that changed.
+        const merged = mergeSnapshot(state.detail, detail);
+        if (merged.nodes !== state.detail.nodes) {
+          state.positions = new Map(merged.nodes.map((n, i) => [n.id, i]));
+        }
+        state.detail = merged;
         // Events that arrived while the snapshot was on its way may be newer than it.
         for (const event of buffered) {
           applyToGraph(state, event);
         }
         this._markDirty(id);
-        return detail;
+        return merged;
       },
       error => {
         state.buffer = null;
@@ -515,7 +520,7 @@ export class PerQueueModel extends ModelSignals implements IPerQueueModel {
       if (this._graphs.get(id) === state) {
         this._fetchGraph(id, state).catch(() => undefined);
       }
-    }, this._graphSettleMs);
+    }, refetchDelay(this._graphSettleMs, state.detail.nodes.length));
   }
 
   private _scheduleListRefresh(): void {
@@ -619,7 +624,8 @@ function applyToGraph(state: IGraphState, event: PerQueue.BridgeEvent): boolean 
   if (at === undefined) {
     return false;
   }
-  if (event.state) {
+  // A new object only for a new state: views take a replaced object for a changed entry.
+  if (event.state && event.state !== state.detail.nodes[at].state) {
     state.detail.nodes[at] = { ...state.detail.nodes[at], state: event.state as PerQueue.State };
   }
   // Outputs, errors, attempts and job ids come with the next snapshot.
