@@ -97,10 +97,7 @@ export interface INodeChange {
  * model's list now, found by identity (the model replaces an entry's object when it changes).
  * Null when entries came, went or moved: the view then builds from scratch.
  */
-export function changedNodes(
-  seen: readonly PerQueue.Node[],
-  now: readonly PerQueue.Node[]
-): INodeChange[] | null {
+export function changedNodes(seen: readonly PerQueue.Node[], now: readonly PerQueue.Node[]): INodeChange[] | null {
   if (seen.length !== now.length) {
     return null;
   }
