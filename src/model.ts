@@ -6,6 +6,7 @@ import { Signal } from '@lumino/signaling';
 
 import { IPerQueueClient, PerQueueApiError } from './client';
 import { ModelSignals } from './modelSignals';
+import { mergeSnapshot, refetchDelay } from './snapshots';
 import { IPerQueueModel, PerQueue } from './tokens';
 
 /** The API version this frontend speaks. */
@@ -21,7 +22,7 @@ interface IModelOptions {
   retryDelays?: number[];
   /** Coalesces bursts of events into one list refresh / one graph notification (ms). */
   settleMs?: number;
-  /** Coalesces refetches of an open workflow's graph after events (ms). */
+  /** Coalesces refetches of an open workflow's graph after events (ms; longer for large workflows: refetchDelay). */
   graphSettleMs?: number;
   /** How often the bridge's storage condition (a full disk) is asked for while connected (ms). */
   storageCheckMs?: number;
@@ -468,29 +469,37 @@ export class PerQueueModel extends ModelSignals implements IPerQueueModel {
       return state.loading;
     }
     state.buffer = [];
-    const loading = this._client.getWorkflow(id).then(
-      detail => {
-        if (this._graphs.get(id) !== state) {
-          return detail; // released meanwhile (closed, or another project is shown)
+    // The merge waits for a task of its own: parsing a large snapshot is a long task already.
+    const loading = this._client
+      .getWorkflow(id)
+      .then(nextTask)
+      .then(
+        detail => {
+          if (this._graphs.get(id) !== state) {
+            return detail; // released meanwhile (closed, or another project is shown)
+          }
+          const buffered = state.buffer ?? [];
+          state.buffer = null;
+          state.loading = null;
+          // Unchanged entries keep their objects: the views redraw only the entries that changed.
+          const merged = mergeSnapshot(state.detail, detail);
+          if (merged.nodes !== state.detail.nodes) {
+            state.positions = new Map(merged.nodes.map((n, i) => [n.id, i]));
+          }
+          state.detail = merged;
+          // Events that arrived while the snapshot was on its way may be newer than it.
+          for (const event of buffered) {
+            applyToGraph(state, event);
+          }
+          this._markDirty(id);
+          return merged;
+        },
+        error => {
+          state.buffer = null;
+          state.loading = null;
+          throw error;
         }
-        const buffered = state.buffer ?? [];
-        state.buffer = null;
-        state.loading = null;
-        state.detail = detail;
-        state.positions = new Map(detail.nodes.map((n, i) => [n.id, i]));
-        // Events that arrived while the snapshot was on its way may be newer than it.
-        for (const event of buffered) {
-          applyToGraph(state, event);
-        }
-        this._markDirty(id);
-        return detail;
-      },
-      error => {
-        state.buffer = null;
-        state.loading = null;
-        throw error;
-      }
-    );
+      );
     state.loading = loading;
     return loading;
   }
@@ -510,12 +519,15 @@ export class PerQueueModel extends ModelSignals implements IPerQueueModel {
     if (state.refetchTimer || this._disposed) {
       return;
     }
-    state.refetchTimer = setTimeout(() => {
-      state.refetchTimer = null;
-      if (this._graphs.get(id) === state) {
-        this._fetchGraph(id, state).catch(() => undefined);
-      }
-    }, this._graphSettleMs);
+    state.refetchTimer = setTimeout(
+      () => {
+        state.refetchTimer = null;
+        if (this._graphs.get(id) === state) {
+          this._fetchGraph(id, state).catch(() => undefined);
+        }
+      },
+      refetchDelay(this._graphSettleMs, state.detail.nodes.length)
+    );
   }
 
   private _scheduleListRefresh(): void {
@@ -619,7 +631,8 @@ function applyToGraph(state: IGraphState, event: PerQueue.BridgeEvent): boolean 
   if (at === undefined) {
     return false;
   }
-  if (event.state) {
+  // A new object only for a new state: views take a replaced object for a changed entry.
+  if (event.state && event.state !== state.detail.nodes[at].state) {
     state.detail.nodes[at] = { ...state.detail.nodes[at], state: event.state as PerQueue.State };
   }
   // Outputs, errors, attempts and job ids come with the next snapshot.
@@ -636,6 +649,11 @@ function upsertNode(state: IGraphState, node: PerQueue.Node): boolean {
   state.positions.set(node.id, state.detail.nodes.length);
   state.detail.nodes.push(node);
   return false;
+}
+
+/** Resolves with `value` in a later task, so that what follows does not lengthen the current one. */
+function nextTask<T>(value: T): Promise<T> {
+  return new Promise(resolve => setTimeout(() => resolve(value), 0));
 }
 
 function describe(error: unknown): string {

@@ -1,5 +1,6 @@
 // The model's event stream: every event applied once, none lost, across drops and reconnects.
 import { PerQueueModel } from '../model';
+import { changedNodes } from '../snapshots';
 import type { PerQueue } from '../tokens';
 import { FakeBridge, node, waitFor } from './fakeBridge';
 
@@ -240,5 +241,27 @@ describe('PerQueueModel event stream', () => {
     bridge.setState(1, 4, 'queued');
     await waitFor(() => model.workflow(1)?.edges.length === 3, 'refetched graph');
     expect(model.node(1, 4)?.state).toBe('queued');
+  });
+
+  it('replaces only the objects of entries that changed, by an event or in a refetched snapshot', async () => {
+    model = makeModel(bridge);
+    await model.start();
+    await model.loadWorkflow(1);
+    await waitFor(() => model.connection.status === 'live', 'live');
+    const before = model.workflow(1)!.nodes.slice();
+    const changed = () => changedNodes(before, model.workflow(1)!.nodes)!.map(c => c.after.id);
+
+    // An event that repeats the state an entry has changes nothing.
+    bridge.setState(1, 3, 'waiting');
+    await waitFor(() => model.lastSeq === 1, 'event applied');
+    expect(model.node(1, 3)).toBe(before[2]);
+
+    // Entry 2 gets a job id that only a snapshot carries; entry 1's event makes the model refetch.
+    bridge.workflows.get(1)!.nodes[1].jobId = '4242';
+    bridge.setState(1, 1, 'queued');
+    await waitFor(() => model.node(1, 2)?.jobId === '4242', 'refetched snapshot');
+    expect(model.node(1, 1)?.state).toBe('queued');
+    expect(changed()).toEqual([1, 2]);
+    expect(model.node(1, 3)).toBe(before[2]);
   });
 });

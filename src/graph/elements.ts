@@ -48,6 +48,8 @@ export interface IGraphElements {
   groups: Map<string, IWidthGroup>;
   /** The iterations of cyclical groups, by key (see bands.ts). */
   bands: Map<string, IIterationBand>;
+  /** The drawn node of each entry: its own, or the collapsed group's it is counted in. */
+  drawnAs: Map<number, IGraphNode>;
 }
 
 interface IBuildOptions {
@@ -144,6 +146,7 @@ export function buildGraph(detail: PerQueue.WorkflowDetail, options: IBuildOptio
   const cycleOf = collapsedCycles(nodes, overrides, groups);
 
   const shownAs = new Map<number, string>();
+  const drawnAs = new Map<number, IGraphNode>();
   const out: IGraphNode[] = [];
   const collapsedNodes = new Map<string, IGraphNode>();
   for (const node of nodes) {
@@ -172,12 +175,13 @@ export function buildGraph(detail: PerQueue.WorkflowDetail, options: IBuildOptio
       shown.count++;
       shown.counts[node.state] = (shown.counts[node.state] ?? 0) + 1;
       shownAs.set(node.id, id);
+      drawnAs.set(node.id, shown);
       continue;
     }
     const id = `e${node.id}`;
     // An expanded cycle's own node carries the cycle's key, so its details offer to collapse it.
     const ownCycle = node.kind === 'cyclical' ? groups.get(`c${node.id}`) : undefined;
-    out.push({
+    const drawn: IGraphNode = {
       id,
       label: entryLabel(node),
       state: node.state,
@@ -187,8 +191,10 @@ export function buildGraph(detail: PerQueue.WorkflowDetail, options: IBuildOptio
       count: 1,
       counts: { [node.state]: 1 },
       bands: iterations.of.get(node.id) ?? noBands
-    });
+    };
+    out.push(drawn);
     shownAs.set(node.id, id);
+    drawnAs.set(node.id, drawn);
   }
   for (const shown of collapsedNodes.values()) {
     const group = groups.get(shown.groupKey as string) as IWidthGroup;
@@ -212,7 +218,69 @@ export function buildGraph(detail: PerQueue.WorkflowDetail, options: IBuildOptio
     seen.add(id);
     edges.push({ id, source, target, join: edge.join !== null && edge.join !== undefined });
   }
-  return { nodes: out, edges, groups, bands: iterations.bands };
+  return { nodes: out, edges, groups, bands: iterations.bands, drawnAs };
+}
+
+/** An entry as it was drawn and as it is now (see snapshots.ts: changedNodes). */
+interface IEntryChange {
+  before: PerQueue.Node;
+  after: PerQueue.Node;
+}
+
+/**
+ * Applies entries' new states to the drawn graph in place: an entry's node takes its state, a
+ * collapsed group's node moves one from the former state's count to the new one's and shows
+ * the state most in need of attention. Returns the drawn nodes whose look changed, or null when
+ * something else that buildGraph reads changed (an entry's name, kind, place in its groups or
+ * iteration) or an entry is not drawn: then the graph must be built anew.
+ */
+export function applyStateChanges(elements: IGraphElements, changes: readonly IEntryChange[]): IGraphNode[] | null {
+  for (const { before, after } of changes) {
+    if (!sameGraphPlace(before, after) || !elements.drawnAs.has(after.id)) {
+      return null;
+    }
+  }
+  const touched = new Set<IGraphNode>();
+  for (const { before, after } of changes) {
+    if (before.state === after.state) {
+      continue; // outputs, times or attempts: not drawn
+    }
+    const drawn = elements.drawnAs.get(after.id)!;
+    touched.add(drawn);
+    if (drawn.entryId !== null) {
+      drawn.state = after.state;
+      drawn.counts = { [after.state]: 1 };
+      continue;
+    }
+    const left = (drawn.counts[before.state] ?? 0) - 1;
+    if (left > 0) {
+      drawn.counts[before.state] = left;
+    } else {
+      delete drawn.counts[before.state];
+    }
+    drawn.counts[after.state] = (drawn.counts[after.state] ?? 0) + 1;
+    drawn.state = groupState(drawn.counts);
+  }
+  return [...touched];
+}
+
+/** Whether buildGraph would place and label two versions of an entry alike (states aside). */
+function sameGraphPlace(a: PerQueue.Node, b: PerQueue.Node): boolean {
+  return (
+    a.id === b.id &&
+    a.kind === b.kind &&
+    a.name === b.name &&
+    (a.groupId ?? null) === (b.groupId ?? null) &&
+    (a.templateId ?? null) === (b.templateId ?? null) &&
+    sameNumbers(a.index, b.index) &&
+    sameNumbers(a.iteration, b.iteration)
+  );
+}
+
+function sameNumbers(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
 /**

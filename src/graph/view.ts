@@ -11,7 +11,7 @@ import { isPlaceholder, type RtKind } from '../../core/model.js';
 import { ENTRY_STATES } from '../../core/states.js';
 import { FAMILY_LOOK, FAMILY_OF_STATE, glyphColor, glyphUrl } from './legend';
 import { GraphLegend } from './legendView';
-import { buildGraph, countsText, IGraphElements, IGraphNode } from './elements';
+import { applyStateChanges, buildGraph, countsText, IGraphElements, IGraphNode } from './elements';
 import { BAND_PADDING, type IBox } from './bands';
 import { estimateTextWidth, LABEL_FONT_SIZE, LABEL_MARGIN } from './labels';
 import {
@@ -29,6 +29,7 @@ import { markContextEntry, onThemeChange } from '../ui';
 import { layoutOffThread, OFF_THREAD_LAYOUT_MIN_NODES } from './worker/layout';
 import { layeredLayout } from './worker/layoutCore';
 import { EDGE_TURN_ABOVE_TARGET } from './edgeRoute';
+import { changedNodes } from '../snapshots';
 import { IPerQueueModel, PerQueue } from '../tokens';
 import { el } from '../ui';
 
@@ -214,14 +215,14 @@ export class WorkflowGraphView extends Widget {
 
   setGroupCollapsed(key: string, collapsed: boolean): void {
     this._overrides.set(key, collapsed);
-    this._update();
+    this._update(true);
   }
 
   setAllGroupsCollapsed(collapsed: boolean): void {
     for (const key of this._elements?.groups.keys() ?? []) {
       this._overrides.set(key, collapsed);
     }
-    this._update();
+    this._update(true);
   }
 
   /** Marks a drawn node (by its cytoscape id) as the selected one. */
@@ -299,22 +300,74 @@ export class WorkflowGraphView extends Widget {
     }
   }
 
-  private _update(): void {
+  /**
+   * Brings the drawing to the model. When only entries' states changed since the last time
+   * (found by identity: the model replaces a changed entry's object), the drawn nodes are
+   * updated in place and only they are restyled; anything else (entries or edges that came or
+   * went, a group collapsed or expanded: `rebuild`) builds the graph anew.
+   */
+  private _update(rebuild = false): void {
     const detail = this._model.workflow(this.workflowId);
     if (!detail || this.isDisposed) {
       return;
     }
-    const settings = this._settings();
-    const elements = buildGraph(detail, { collapseAbove: settings.collapseWidthAbove, overrides: this._overrides });
+    const previous = this._elements;
+    const collapseAbove = this._settings().collapseWidthAbove;
+    const changes =
+      !rebuild &&
+      previous &&
+      this._shown &&
+      detail.edges === this._shownEdges &&
+      collapseAbove === this._builtCollapseAbove
+        ? changedNodes(this._shown, detail.nodes)
+        : null;
+    const touched = previous && changes ? applyStateChanges(previous, changes) : null;
+    let elements: IGraphElements;
+    if (previous && touched) {
+      elements = previous;
+    } else {
+      elements = buildGraph(detail, { collapseAbove, overrides: this._overrides });
+      this._builtCollapseAbove = collapseAbove;
+    }
     this._elements = elements;
+    this._shown = detail.nodes.slice();
+    this._shownEdges = detail.edges;
     this.node.dataset.nodeCount = String(elements.nodes.length);
     this.node.dataset.entryCount = String(detail.nodes.length);
     this.node.dataset.states = stateSummary(detail);
     this._showMessage(detail.nodes.length === 0 ? 'This workflow has no entries yet.' : '');
     if (this.isAttached && this.node.isConnected) {
-      this._draw(elements);
+      if (touched && this._cy && !this._layoutPending && this._palette() === this._paletteKey) {
+        this._restyle(touched);
+      } else {
+        this._draw(elements);
+      }
     }
     this._rendered.emit(elements);
+  }
+
+  /** Restyles drawn nodes whose state or counts changed, each looked up by id: nothing else is visited. */
+  private _restyle(nodes: readonly IGraphNode[]): void {
+    const cy = this._cy;
+    if (!cy || nodes.length === 0) {
+      return;
+    }
+    cy.batch(() => {
+      for (const node of nodes) {
+        const element = cy.getElementById(node.id);
+        if (element.empty()) {
+          continue;
+        }
+        const label = this._shownLabel(node.label);
+        const classes = nodeClasses(node, node.id === this._highlighted);
+        const signature = nodeSignature(node, label, classes);
+        if (element.scratch('_pqSignature') !== signature) {
+          element.scratch('_pqSignature', signature);
+          element.data(nodeData(node, label));
+          element.classes(classes);
+        }
+      }
+    });
   }
 
   private _draw(elements: IGraphElements): void {
@@ -434,7 +487,7 @@ export class WorkflowGraphView extends Widget {
         const classes = nodeClasses(node, node.id === this._highlighted);
         const position = positions?.get(node.id);
         // Only what changed: restyling every node of a large graph on each event is too slow.
-        const signature = `${node.state}|${node.label}|${node.count}|${JSON.stringify(node.counts)}|${label?.text}|${classes}`;
+        const signature = nodeSignature(node, label, classes);
         const existing = present.get(node.id);
         if (!existing) {
           const data = nodeData(node, label);
@@ -544,14 +597,18 @@ export class WorkflowGraphView extends Widget {
   private _labels(elements: IGraphElements): Map<string, IShownLabel> {
     const labels = new Map<string, IShownLabel>();
     for (const node of elements.nodes) {
-      let shown = this._labelCache.get(node.label);
-      if (!shown) {
-        shown = shownLabel(node.label, text => this._measure(text));
-        this._labelCache.set(node.label, shown);
-      }
-      labels.set(node.id, shown);
+      labels.set(node.id, this._shownLabel(node.label));
     }
     return labels;
+  }
+
+  private _shownLabel(label: string): IShownLabel {
+    let shown = this._labelCache.get(label);
+    if (!shown) {
+      shown = shownLabel(label, text => this._measure(text));
+      this._labelCache.set(label, shown);
+    }
+    return shown;
   }
 
   private _measure(text: string): number {
@@ -747,6 +804,11 @@ export class WorkflowGraphView extends Widget {
   private readonly _labelCache = new Map<string, IShownLabel>();
   private _cy: cytoscape.Core | null = null;
   private _elements: IGraphElements | null = null;
+  /** The model's entries and edges as last drawn (a copy of the list): changed entries are found by identity. */
+  private _shown: PerQueue.Node[] | null = null;
+  private _shownEdges: PerQueue.Edge[] | null = null;
+  /** The setting the drawn graph was built with: a change builds it anew. */
+  private _builtCollapseAbove: number | null = null;
   private _colors: Record<string, string> = {};
   private _paletteKey = '';
   private _labelFont = '';
@@ -802,6 +864,11 @@ function setViewportShortcuts(cy: cytoscape.Core, on: boolean): void {
     renderer.options.textureOnViewport = on;
     renderer.options.hideEdgesOnViewport = on;
   }
+}
+
+/** What a drawn node's look depends on: it is restyled only when this changes. */
+function nodeSignature(node: IGraphNode, label: IShownLabel | undefined, classes: string): string {
+  return `${node.state}|${node.label}|${node.count}|${JSON.stringify(node.counts)}|${label?.text}|${classes}`;
 }
 
 function nodeData(node: IGraphNode, label: IShownLabel | undefined): Record<string, unknown> {

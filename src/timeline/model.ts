@@ -96,39 +96,58 @@ export function buildTimeline(nodes: readonly ITimelineNode[], now: number): ITi
   const sortedRows = [...rowsByKey.values()].sort((a, b) => compareLists(a.order, b.order));
   const rows: ITimelineRow[] = [];
   const bars: ITimelineBar[] = [];
-  let start = Infinity;
-  let end = -Infinity;
   for (const row of sortedRows) {
     row.entries.sort((a, b) => compareLists(a.index ?? [], b.index ?? []) || a.id - b.id);
     rows.push({ key: row.key, label: row.label, firstLane: bars.length, lanes: row.entries.length });
     for (const n of row.entries) {
-      const started = n.startedAt ?? null;
-      // A human step has no queue: it waits for its person from when it became ready.
-      const queued = n.queuedAt ?? (started !== null ? started : null);
-      const ended = n.endedAt ?? null;
       const bar: ITimelineBar = {
         entryId: n.id,
         name: n.name,
         state: n.state,
-        family: FAMILY_OF_STATE[n.state] ?? 'waiting',
+        family: 'waiting',
         lane: bars.length,
         row: rows.length - 1,
         index: n.index ?? [],
-        jobId: n.jobId ?? null,
-        attempt: n.attempt ?? 0,
-        queued,
-        started,
-        ended: ended !== null && (queued === null || ended >= queued) ? ended : null
+        jobId: null,
+        attempt: 0,
+        queued: null,
+        started: null,
+        ended: null
       };
+      setBarFields(bar, n);
       bars.push(bar);
-      if (queued !== null) {
-        start = Math.min(start, queued);
-        end = Math.max(end, barEnd(bar, now) ?? queued);
-      } else if (ended !== null) {
-        // Ended without a queue time: cancelled or skipped before it ran. A point in time.
-        start = Math.min(start, ended);
-        end = Math.max(end, ended);
-      }
+    }
+  }
+  return { rows, bars, ...spanOf(bars, now), now };
+}
+
+/** A bar's state and times from its entry. */
+function setBarFields(bar: ITimelineBar, n: ITimelineNode): void {
+  const started = n.startedAt ?? null;
+  // A human step has no queue: it waits for its person from when it became ready.
+  const queued = n.queuedAt ?? (started !== null ? started : null);
+  const ended = n.endedAt ?? null;
+  bar.state = n.state;
+  bar.family = FAMILY_OF_STATE[n.state] ?? 'waiting';
+  bar.jobId = n.jobId ?? null;
+  bar.attempt = n.attempt ?? 0;
+  bar.queued = queued;
+  bar.started = started;
+  bar.ended = ended !== null && (queued === null || ended >= queued) ? ended : null;
+}
+
+/** Earliest queue time and latest end of the bars (`now` for those still queued or running). */
+function spanOf(bars: readonly ITimelineBar[], now: number): { start: number; end: number } {
+  let start = Infinity;
+  let end = -Infinity;
+  for (const bar of bars) {
+    if (bar.queued !== null) {
+      start = Math.min(start, bar.queued);
+      end = Math.max(end, barEnd(bar, now) ?? bar.queued);
+    } else if (bar.ended !== null) {
+      // Ended without a queue time: cancelled or skipped before it ran. A point in time.
+      start = Math.min(start, bar.ended);
+      end = Math.max(end, bar.ended);
     }
   }
   if (!Number.isFinite(start)) {
@@ -138,7 +157,113 @@ export function buildTimeline(nodes: readonly ITimelineNode[], now: number): ITi
   if (end <= start) {
     end = start + 1000;
   }
-  return { rows, bars, start, end, now };
+  return { start, end };
+}
+
+/**
+ * Whether two versions of an entry sit in the same lane and row: kind, name, place in its
+ * groups and iteration. Anything else (state, times, job, attempt) changes only its bar.
+ */
+export function samePlace(a: ITimelineNode, b: ITimelineNode): boolean {
+  return (
+    a.id === b.id &&
+    a.kind === b.kind &&
+    a.name === b.name &&
+    (a.groupId ?? null) === (b.groupId ?? null) &&
+    (a.templateId ?? null) === (b.templateId ?? null) &&
+    sameNumbers(a.index, b.index) &&
+    sameNumbers(a.iteration, b.iteration)
+  );
+}
+
+function sameNumbers(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+/** Lane of each entry with a bar. */
+export function lanesById(model: ITimelineModel): Map<number, number> {
+  return new Map(model.bars.map(bar => [bar.entryId, bar.lane]));
+}
+
+/**
+ * Brings the bars of changed entries up to date in place (state, times, job, attempt) and the
+ * span with them, so that a live event costs its own bars rather than a new build of every lane.
+ * The caller has checked with `samePlace` that none moved. False when an entry that needs a bar
+ * has none: the timeline must then be built again. Placeholders (no bar) are passed over.
+ */
+export function updateBars(
+  model: ITimelineModel,
+  laneOf: ReadonlyMap<number, number>,
+  changed: readonly ITimelineNode[],
+  now: number
+): boolean {
+  for (const n of changed) {
+    if (!HAS_BAR.has(n.kind)) {
+      continue;
+    }
+    const lane = laneOf.get(n.id);
+    if (lane === undefined || model.bars[lane]?.entryId !== n.id) {
+      return false;
+    }
+  }
+  for (const n of changed) {
+    const lane = laneOf.get(n.id);
+    if (lane !== undefined && HAS_BAR.has(n.kind)) {
+      setBarFields(model.bars[lane], n);
+    }
+  }
+  retime(model, now);
+  return true;
+}
+
+/** Moves `now` (running bars grow to it) and the span with it; the bars stay as they are. */
+export function retime(model: ITimelineModel, now: number): void {
+  model.now = now;
+  const { start, end } = spanOf(model.bars, now);
+  model.start = start;
+  model.end = end;
+}
+
+/** Times a live event told of an entry, before a snapshot brings them (see withSeenTimes). */
+export interface ISeenTimes {
+  queuedAt?: number;
+  startedAt?: number;
+  endedAt?: number;
+}
+
+/** Records what an event (its state and time) says of an entry's times; false when it says nothing. */
+export function noteEventTime(seen: ISeenTimes, state: string | null | undefined, at: number): boolean {
+  if (state === 'queued') {
+    seen.queuedAt = at;
+    delete seen.startedAt;
+    delete seen.endedAt;
+  } else if (state === 'running') {
+    seen.startedAt = at;
+  } else if (state && state !== 'waiting' && state !== 'awaiting_input') {
+    seen.endedAt = at;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+/**
+ * An entry with the times its events told filled in: the snapshot's times win once it has
+ * them, except that a newer queue time (a retry) replaces the former run's times.
+ */
+export function withSeenTimes(node: ITimelineNode, seen: ISeenTimes | undefined): ITimelineNode {
+  if (!seen) {
+    return node;
+  }
+  const requeued = seen.queuedAt !== undefined && (node.queuedAt ?? 0) < seen.queuedAt;
+  return {
+    ...node,
+    queuedAt: requeued ? seen.queuedAt : (node.queuedAt ?? seen.queuedAt ?? null),
+    startedAt: requeued ? (seen.startedAt ?? null) : (node.startedAt ?? seen.startedAt ?? null),
+    endedAt: requeued ? (seen.endedAt ?? null) : (node.endedAt ?? seen.endedAt ?? null)
+  };
 }
 
 /** Where a bar ends: its end, `now` while it is queued or runs, null when it never began. */

@@ -8,6 +8,7 @@ import { Widget } from '@lumino/widgets';
 
 import { ENTRY_STATES } from '../../core/states.js';
 import { FAMILY_LOOK, GraphLegend, holdWorkflow, releaseWorkflow, stateColorVar } from '../graph';
+import { changedNodes, type INodeChange } from '../snapshots';
 import { CommandIDs, IPerQueueModel, PerQueue } from '../tokens';
 import { el, onThemeChange } from '../ui';
 import { markContextEntry } from '../ui/contextEntry';
@@ -22,12 +23,19 @@ import {
   ITimelineBar,
   ITimelineModel,
   ITimelineNode,
+  ISeenTimes,
   IViewport,
+  lanesById,
   laneY,
+  noteEventTime,
   panBy,
+  retime,
   rowOfLane,
+  samePlace,
   tickLabel,
+  updateBars,
   visibleLanes,
+  withSeenTimes,
   zoomAt
 } from './model';
 
@@ -40,8 +48,9 @@ export interface ITimelineViewOptions {
 const AXIS_HEIGHT = 24;
 const LABEL_WIDTH = 180;
 
-/** Times a live event tells before the next snapshot does (the model patches only the state). */
-type Seen = { queuedAt?: number; startedAt?: number; endedAt?: number };
+/** What the next frame does: repaint only, move `now` (bars that run grow), update changed bars, or build anew. */
+const Work = { Paint: 0, Tick: 1, Update: 2, Build: 3 } as const;
+type Work = (typeof Work)[keyof typeof Work];
 
 export class TimelineView extends Widget {
   constructor(options: ITimelineViewOptions) {
@@ -72,7 +81,7 @@ export class TimelineView extends Widget {
     this._scroller.append(this._canvas, this._spacer);
     this.node.append(bar, this._scroller, this._tooltip);
 
-    this._scroller.addEventListener('scroll', () => this._schedule(false));
+    this._scroller.addEventListener('scroll', () => this._schedule(Work.Paint));
     this._canvas.addEventListener('wheel', this._onWheel, { passive: false });
     this._canvas.addEventListener('pointerdown', this._onPointerDown);
     this._canvas.addEventListener('pointermove', this._onPointerMove);
@@ -84,18 +93,18 @@ export class TimelineView extends Widget {
     this._model.workflowChanged.connect(this._onWorkflowChanged, this);
     this._model.eventReceived.connect(this._onEvent, this);
     this.loaded = this._model.loadWorkflow(this.workflowId).then(
-      () => this._schedule(true),
+      () => this._schedule(Work.Build),
       error => {
         this._summary.textContent = `Cannot load workflow #${this.workflowId}: ${error?.message ?? error}`;
       }
     );
     if (typeof ResizeObserver !== 'undefined') {
-      this._resizeObserver = new ResizeObserver(() => this._schedule(false));
+      this._resizeObserver = new ResizeObserver(() => this._schedule(Work.Paint));
       this._resizeObserver.observe(this._scroller);
     }
     this._stopThemeWatch = onThemeChange(() => {
       this._colors = null;
-      this._schedule(false);
+      this._schedule(Work.Paint);
     });
   }
 
@@ -111,7 +120,7 @@ export class TimelineView extends Widget {
   fit(): void {
     this._following = true;
     this._viewport = null;
-    this._schedule(false);
+    this._schedule(Work.Paint);
   }
 
   /** The bar under a point of the page (client coordinates). */
@@ -143,7 +152,7 @@ export class TimelineView extends Widget {
 
   private _onWorkflowChanged(_: IPerQueueModel, id: number): void {
     if (id === this.workflowId) {
-      this._schedule(true);
+      this._schedule(Work.Update);
     }
   }
 
@@ -159,57 +168,80 @@ export class TimelineView extends Widget {
       return;
     }
     const seen = this._seen.get(event.nodeId) ?? {};
-    if (event.state === 'queued') {
-      seen.queuedAt = event.at;
-      delete seen.startedAt;
-      delete seen.endedAt;
-    } else if (event.state === 'running') {
-      seen.startedAt = event.at;
-    } else if (event.state && event.state !== 'waiting' && event.state !== 'awaiting_input') {
-      seen.endedAt = event.at;
+    if (noteEventTime(seen, event.state, event.at)) {
+      this._seen.set(event.nodeId, seen);
     }
-    this._seen.set(event.nodeId, seen);
-    this._schedule(true);
+    this._touched.add(event.nodeId);
+    this._schedule(Work.Update);
   }
 
-  /** One rebuild and one paint per animation frame, however many events came. */
-  private _schedule(rebuild: boolean): void {
-    this._rebuild = this._rebuild || rebuild;
+  /** One update and one paint per animation frame, however many events came. */
+  private _schedule(work: Work): void {
+    this._work = Math.max(this._work, work) as Work;
     if (this._frame !== null || this.isDisposed) {
       return;
     }
     this._frame = requestAnimationFrame(() => {
       this._frame = null;
-      if (this._rebuild) {
-        this._rebuild = false;
-        this._build();
+      const work = this._work;
+      this._work = Work.Paint;
+      if (work >= Work.Update) {
+        this._sync(work === Work.Build);
+      } else if (work === Work.Tick && this._timeline) {
+        retime(this._timeline, Date.now());
+        this._describe();
       }
       this._paint();
     });
   }
 
-  private _build(): void {
+  /**
+   * Brings the timeline to the model: only the bars of the entries that changed since the last
+   * time (their objects were replaced, or an event told a time), unless entries came, went or
+   * moved to another row; then every lane is built anew.
+   */
+  private _sync(build: boolean): void {
     const detail = this._model.workflow(this.workflowId);
     if (!detail) {
       return;
     }
-    const nodes: ITimelineNode[] = detail.nodes.map(n => {
-      const seen = this._seen.get(n.id);
-      const node = n as ITimelineNode;
-      if (!seen) {
-        return node;
+    const changes = build || !this._timeline || !this._shown ? null : changedNodes(this._shown, detail.nodes);
+    if (!changes || !this._timeline || !this._update(this._timeline, changes)) {
+      const nodes = detail.nodes.map(n => withSeenTimes(n as ITimelineNode, this._seen.get(n.id)));
+      this._timeline = buildTimeline(nodes, Date.now());
+      this._laneOf = lanesById(this._timeline);
+    }
+    this._shown = detail.nodes.slice();
+    this._touched.clear();
+    this._describe();
+  }
+
+  /** Updates the bars of changed entries in place; false when the timeline must be built anew. */
+  private _update(timeline: ITimelineModel, changes: INodeChange[]): boolean {
+    if (!changes.every(c => samePlace(c.before as ITimelineNode, c.after as ITimelineNode))) {
+      return false;
+    }
+    const ids = new Set(this._touched);
+    for (const change of changes) {
+      ids.add(change.after.id);
+    }
+    const nodes: ITimelineNode[] = [];
+    for (const id of ids) {
+      const node = this._model.node(this.workflowId, id);
+      if (node) {
+        nodes.push(withSeenTimes(node as ITimelineNode, this._seen.get(id)));
       }
-      // The snapshot's times win once it has them; a retry's new queue time replaces the old run.
-      const requeued = seen.queuedAt !== undefined && (node.queuedAt ?? 0) < seen.queuedAt;
-      return {
-        ...node,
-        queuedAt: requeued ? seen.queuedAt : (node.queuedAt ?? seen.queuedAt ?? null),
-        startedAt: requeued ? (seen.startedAt ?? null) : (node.startedAt ?? seen.startedAt ?? null),
-        endedAt: requeued ? (seen.endedAt ?? null) : (node.endedAt ?? seen.endedAt ?? null)
-      };
-    });
-    this._timeline = buildTimeline(nodes, Date.now());
+    }
+    return updateBars(timeline, this._laneOf, nodes, Date.now());
+  }
+
+  /** The summary line, the counts for tests, and the clock that grows running bars. */
+  private _describe(): void {
+    const detail = this._model.workflow(this.workflowId);
     const t = this._timeline;
+    if (!detail || !t) {
+      return;
+    }
     const running = t.bars.filter(b => b.state === 'running' || b.state === 'queued').length;
     this._summary.textContent =
       `${detail.workflow.name || 'Workflow'} #${this.workflowId}: ${t.bars.length.toLocaleString()} entries in ${t.rows.length} rows` +
@@ -228,7 +260,7 @@ export class TimelineView extends Widget {
       .join(' ');
     // While something waits or runs its bar grows: repaint every second without new events.
     if (running && this._tick === null) {
-      this._tick = window.setInterval(() => this._schedule(true), 1000);
+      this._tick = window.setInterval(() => this._schedule(Work.Tick), 1000);
     } else if (!running && this._tick !== null) {
       clearInterval(this._tick);
       this._tick = null;
@@ -431,7 +463,7 @@ export class TimelineView extends Widget {
     event.preventDefault();
     this._following = false;
     this._viewport = zoomAt(this._viewport, x, Math.exp(-event.deltaY / 300));
-    this._schedule(false);
+    this._schedule(Work.Paint);
   };
 
   /** Dragging pans the time axis (on the axis, or anywhere with a bar-free start). */
@@ -449,7 +481,7 @@ export class TimelineView extends Widget {
       this._following = false;
       this._viewport = panBy(this._viewport, e.clientX - lastX);
       lastX = e.clientX;
-      this._schedule(false);
+      this._schedule(Work.Paint);
     };
     const up = () => {
       this._canvas.removeEventListener('pointermove', move);
@@ -515,14 +547,20 @@ export class TimelineView extends Widget {
   private readonly _spacer: HTMLElement;
   private readonly _canvas: HTMLCanvasElement;
   private readonly _tooltip: HTMLElement;
-  private readonly _seen = new Map<number, Seen>();
+  /** Times live events told, until a snapshot brings them (see withSeenTimes). */
+  private readonly _seen = new Map<number, ISeenTimes>();
+  /** Entries named by events since the last update. */
+  private readonly _touched = new Set<number>();
   private readonly _resizeObserver: ResizeObserver | null = null;
   private readonly _stopThemeWatch: () => void;
   private _timeline: ITimelineModel | null = null;
   private _viewport: IViewport | null = null;
   private _following = true;
   private _frame: number | null = null;
-  private _rebuild = false;
+  private _work: Work = Work.Paint;
+  /** The model's entries as of the last update (a copy): changed ones are found by identity. */
+  private _shown: PerQueue.Node[] | null = null;
+  private _laneOf = new Map<number, number>();
   private _tick: number | null = null;
   private _paints = 0;
   private _colors: IColors | null = null;

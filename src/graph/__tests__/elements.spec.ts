@@ -1,5 +1,5 @@
 // Building the drawn graph: width groups collapse into one node with counts, edges follow.
-import { buildGraph, countsText, groupState, widthGroupKey } from '../elements';
+import { applyStateChanges, buildGraph, countsText, groupState, IGraphElements, widthGroupKey } from '../elements';
 import type { PerQueue } from '../../tokens';
 import { node } from '../../__tests__/fakeBridge';
 import { cycleWorkflow } from './cycleWorkflow';
@@ -158,5 +158,85 @@ describe('cyclical groups', () => {
     });
     expect(outer.nodes.map(n => n.label)).toEqual(['outer ↻1 ×4']);
     expect(outer.nodes[0].bands).toEqual([]);
+  });
+});
+
+describe('applyStateChanges', () => {
+  /** The detail with some entries' states changed (new objects, as the model makes them). */
+  function withStates(
+    detail: PerQueue.WorkflowDetail,
+    states: Record<number, PerQueue.State>
+  ): { detail: PerQueue.WorkflowDetail; changes: { before: PerQueue.Node; after: PerQueue.Node }[] } {
+    const changes: { before: PerQueue.Node; after: PerQueue.Node }[] = [];
+    const nodes = detail.nodes.map(n => {
+      if (!(n.id in states)) {
+        return n;
+      }
+      const after = { ...n, state: states[n.id] };
+      changes.push({ before: n, after });
+      return after;
+    });
+    return { detail: { ...detail, nodes }, changes };
+  }
+
+  /** What is drawn, without the lookup maps (compared with a graph built from scratch). */
+  function drawn(graph: IGraphElements) {
+    return { nodes: graph.nodes, edges: graph.edges };
+  }
+
+  it('updates entries and collapsed groups in place to what a new build draws', () => {
+    const detail = fanOut(6, ['succeeded', 'running', 'waiting', 'waiting', 'waiting', 'waiting']);
+    const graph = buildGraph(detail, { collapseAbove: 4 });
+    const group = graph.nodes[1];
+    const next = withStates(detail, { 1: 'running', 11: 'failed', 12: 'running', 99: 'queued' });
+    const touched = applyStateChanges(graph, next.changes);
+    expect(touched?.map(n => n.id).sort()).toEqual(['e1', 'e99', group.id].sort());
+    expect(drawn(graph)).toEqual(drawn(buildGraph(next.detail, { collapseAbove: 4 })));
+    expect(group.counts).toEqual({ succeeded: 1, failed: 1, running: 1, waiting: 3 });
+    expect(group.state).toBe('failed');
+    // The failed column succeeds on a retry: the group's count of failed goes, and its state with it.
+    const retried = withStates(next.detail, { 11: 'succeeded' });
+    applyStateChanges(graph, retried.changes);
+    expect(group.counts).toEqual({ succeeded: 2, running: 1, waiting: 3 });
+    expect(group.state).toBe('running');
+    expect(drawn(graph)).toEqual(drawn(buildGraph(retried.detail, { collapseAbove: 4 })));
+  });
+
+  it('updates expanded groups and collapsed cycles alike', () => {
+    const detail = cycleWithWidth(2);
+    const overrides = new Map([['c2', true]]);
+    const graph = buildGraph(detail, { collapseAbove: 1, overrides });
+    const inCycle = detail.nodes.find(n => n.name === 'train')!.id;
+    const next = withStates(detail, { [inCycle]: 'timed_out', 999: 'running' });
+    expect(applyStateChanges(graph, next.changes)).toHaveLength(2);
+    expect(drawn(graph)).toEqual(drawn(buildGraph(next.detail, { collapseAbove: 1, overrides })));
+  });
+
+  it('touches nothing for changes other than the state', () => {
+    const detail = fanOut(3);
+    const graph = buildGraph(detail);
+    const before = detail.nodes[1];
+    expect(applyStateChanges(graph, [{ before, after: { ...before, jobId: '12', attempt: 1 } }])).toEqual([]);
+  });
+
+  it('asks for a new build when an entry moved or is not drawn', () => {
+    const detail = fanOut(3);
+    const graph = buildGraph(detail);
+    const before = detail.nodes[1];
+    const moved = [
+      { ...before, state: 'running' as const, index: [7] },
+      { ...before, name: 'renamed' },
+      { ...before, iteration: [1] },
+      { ...before, groupId: 5 },
+      { ...before, templateId: 8 },
+      { ...before, kind: 'manual' as const }
+    ];
+    for (const after of moved) {
+      expect(applyStateChanges(graph, [{ before, after }])).toBeNull();
+    }
+    const stranger = node(500, 1);
+    expect(applyStateChanges(graph, [{ before: stranger, after: { ...stranger, state: 'running' } }])).toBeNull();
+    // A refused change leaves the graph as built.
+    expect(drawn(graph)).toEqual(drawn(buildGraph(detail)));
   });
 });

@@ -6,14 +6,21 @@ import {
   fitViewport,
   formatDuration,
   hitTest,
+  ISeenTimes,
   ITimelineNode,
+  lanesById,
   laneY,
+  noteEventTime,
   panBy,
+  retime,
   rowOfLane,
+  samePlace,
   slowestBars,
   stateFunnel,
   timeToX,
+  updateBars,
   visibleLanes,
+  withSeenTimes,
   xToTime,
   zoomAt
 } from '../model';
@@ -128,6 +135,93 @@ describe('buildTimeline', () => {
     const empty = buildTimeline([], T);
     expect(empty.bars).toEqual([]);
     expect(empty.end).toBeGreaterThan(empty.start);
+  });
+});
+
+describe('live updates in place', () => {
+  /** The workflow with some entries changed as events would change them. */
+  function changed(nodes: ITimelineNode[], patches: Record<number, Partial<ITimelineNode>>): ITimelineNode[] {
+    return nodes.map(n => (patches[n.id] ? { ...n, ...patches[n.id] } : n));
+  }
+
+  it('updates the bars of changed entries to what a new build gives, and the span with them', () => {
+    const before = workflow();
+    const model = buildTimeline(before, T + 12_000);
+    const laneOf = lanesById(model);
+    const after = changed(before, {
+      9: { state: 'queued', queuedAt: T + 11_000, jobId: '99', attempt: 1 },
+      8: { state: 'succeeded', endedAt: T + 10_000 },
+      4: { state: 'running', queuedAt: T + 11_500, startedAt: T + 11_600, endedAt: null, attempt: 2 }
+    });
+    const rows = model.rows;
+    const touched = after.filter(n => [9, 8, 4].includes(n.id));
+    expect(updateBars(model, laneOf, touched, T + 20_000)).toBe(true);
+    expect(model).toEqual(buildTimeline(after, T + 20_000));
+    expect(model.rows).toBe(rows);
+  });
+
+  it('passes over placeholders and asks for a new build when an entry has no lane', () => {
+    const nodes = workflow();
+    const model = buildTimeline(nodes, T + 12_000);
+    const laneOf = lanesById(model);
+    const fan = nodes.find(n => n.id === 2)!;
+    expect(updateBars(model, laneOf, [{ ...fan, state: 'running' }], T + 12_000)).toBe(true);
+    expect(updateBars(model, laneOf, [task(50, 'new', { state: 'queued', queuedAt: T })], T + 12_000)).toBe(false);
+    // Nothing was changed by the refused update.
+    expect(model).toEqual(buildTimeline(nodes, T + 12_000));
+  });
+
+  it('tells a move to another lane or row from a change of state or times', () => {
+    const entry = task(3, 'work', { templateId: 2, groupId: 2, index: [0], iteration: [] });
+    expect(samePlace(entry, { ...entry, state: 'failed', endedAt: T, jobId: '5', attempt: 3 })).toBe(true);
+    expect(samePlace(entry, { ...entry, index: undefined, iteration: undefined, state: 'running' })).toBe(false);
+    expect(samePlace({ ...entry, index: [] }, { ...entry, index: undefined })).toBe(true);
+    expect(samePlace(entry, { ...entry, index: [1] })).toBe(false);
+    expect(samePlace(entry, { ...entry, iteration: [0] })).toBe(false);
+    expect(samePlace(entry, { ...entry, name: 'other' })).toBe(false);
+    expect(samePlace(entry, { ...entry, groupId: 6 })).toBe(false);
+    expect(samePlace(entry, { ...entry, templateId: 9 })).toBe(false);
+    expect(samePlace(entry, { ...entry, kind: 'manual' })).toBe(false);
+  });
+
+  it('moves now: running bars grow, finished ones stay', () => {
+    const model = buildTimeline(workflow(), T + 12_000);
+    retime(model, T + 30_000);
+    expect(model.now).toBe(T + 30_000);
+    expect(model.end).toBe(T + 30_000);
+    expect(model).toEqual(buildTimeline(workflow(), T + 30_000));
+  });
+});
+
+describe('times told by events', () => {
+  it('notes queue, start and end times from states; waiting says nothing', () => {
+    const seen: ISeenTimes = {};
+    expect(noteEventTime(seen, 'queued', T)).toBe(true);
+    expect(noteEventTime(seen, 'running', T + 10)).toBe(true);
+    expect(noteEventTime(seen, 'failed', T + 20)).toBe(true);
+    expect(seen).toEqual({ queuedAt: T, startedAt: T + 10, endedAt: T + 20 });
+    expect(noteEventTime(seen, 'waiting', T + 30)).toBe(false);
+    expect(noteEventTime(seen, 'awaiting_input', T + 30)).toBe(false);
+    // A retry queues again: the former run's times go.
+    expect(noteEventTime(seen, 'queued', T + 40)).toBe(true);
+    expect(seen).toEqual({ queuedAt: T + 40 });
+  });
+
+  it("fills in an entry's missing times; the snapshot's win, unless a retry queued it again", () => {
+    const entry = task(1, 'a', { state: 'running', queuedAt: T, startedAt: null, endedAt: null });
+    expect(withSeenTimes(entry, undefined)).toBe(entry);
+    expect(withSeenTimes(entry, { queuedAt: T, startedAt: T + 5 })).toMatchObject({ queuedAt: T, startedAt: T + 5 });
+    const done = { ...entry, startedAt: T + 4, endedAt: T + 9 };
+    expect(withSeenTimes(done, { queuedAt: T, startedAt: T + 5, endedAt: T + 10 })).toMatchObject({
+      queuedAt: T,
+      startedAt: T + 4,
+      endedAt: T + 9
+    });
+    expect(withSeenTimes(done, { queuedAt: T + 20 })).toMatchObject({
+      queuedAt: T + 20,
+      startedAt: null,
+      endedAt: null
+    });
   });
 });
 
