@@ -1,8 +1,8 @@
 """Jupyter server configuration for the PerQueue Lab UI tests.
 
-Galata's defaults (fixed port 8888, no token, no XSRF check) plus: running as root, and a fresh
-project folder holding a small task script, whose bridge is stopped (and the folder removed)
-when the server exits.
+Galata's defaults (port 8888 unless PQ_UI_PORT names another, no token, no XSRF check) plus:
+running as root, and a fresh project folder holding a small task script, whose bridge is
+stopped (and the folder removed) when the server exits.
 """
 
 import atexit
@@ -18,6 +18,7 @@ from jupyterlab.galata import configure_jupyter_server
 configure_jupyter_server(c)  # noqa: F821 (c is given by Jupyter)
 
 c.ServerApp.allow_root = True  # noqa: F821
+c.ServerApp.port = int(os.environ.get("PQ_UI_PORT", "8888"))  # noqa: F821
 
 project = Path(tempfile.mkdtemp(prefix="perqueue-ui-"))
 (project / "hello.py").write_text("def main(**kwargs):\n    return True, {'greeting': 'hello'}\n")

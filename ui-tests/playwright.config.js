@@ -12,12 +12,17 @@ if (fs.existsSync(venvBin) && !(process.env.PATH || '').split(path.delimiter).in
   process.env.PATH = `${venvBin}${path.delimiter}${process.env.PATH}`;
 }
 
+// The Jupyter server's port (jupyter_server_test_config.py reads the same variable), so two
+// checkouts can run their UI suites side by side.
+const port = process.env.PQ_UI_PORT || '8888';
+
 module.exports = {
   ...baseConfig,
   workers: 1,
   retries: process.env.CI ? 1 : 0,
   use: {
     ...baseConfig.use,
+    baseURL: `http://localhost:${port}`,
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
       args: [
@@ -35,7 +40,7 @@ module.exports = {
   },
   webServer: {
     command: 'jupyter lab --config jupyter_server_test_config.py',
-    url: 'http://localhost:8888/lab',
+    url: `http://localhost:${port}/lab`,
     timeout: 120 * 1000,
     reuseExistingServer: !process.env.CI,
     // Let Jupyter exit normally so the test config stops the project's bridge.

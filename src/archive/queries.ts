@@ -3,6 +3,7 @@
 // are those of the bridge API (GET /api/workflows, /api/workflows/{id}, /api/entries/{id}), so
 // the graph panel draws an archive exactly as it draws a live project. Pure: it is given a
 // function that runs a query, so it runs in the browser's worker (sql.js) and in jest alike.
+import { SCHEMA_VERSION } from '../../kernel-bridge/store/schema.js';
 import type { PerQueue } from '../tokens';
 
 export type SqlValue = string | number | null | Uint8Array;
@@ -11,10 +12,11 @@ export type SqlValue = string | number | null | Uint8Array;
 export type QueryFn = (sql: string, params?: SqlValue[]) => Record<string, SqlValue>[];
 
 /**
- * Newest schema this reader knows (kernel-bridge/store/schema.ts); newer files are refused.
- * Version 2 added the submitters' environments, which the viewer does not read.
+ * Newest schema this reader knows: the store's own, so the two cannot drift apart; newer files
+ * are refused. The viewer reads only what version 1 wrote (later versions added the submitters'
+ * environments and the per-state counts, which it does not need).
  */
-const KNOWN_SCHEMA_VERSION = 2;
+const KNOWN_SCHEMA_VERSION = SCHEMA_VERSION;
 
 export class ArchiveError extends Error {
   constructor(message: string) {

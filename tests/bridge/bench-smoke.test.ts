@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { REPO } from './cli-harness.js';
@@ -13,6 +14,18 @@ import { slurmStatus } from './slurm-probe.js';
 
 const out = mkdtempSync(join(tmpdir(), 'pq-bench-smoke-'));
 after(() => rmSync(out, { recursive: true, force: true }));
+
+/** A port free right now, so a second checkout's smoke run beside this one takes another. */
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => ok(port));
+    });
+  });
+}
 
 function runBench(name: string): {
   stdout: string;
@@ -160,10 +173,11 @@ describe('benchmarks (smoke sizes)', () => {
     }
   );
 
-  it('ui-graph.ts draws a big workflow and feeds it events in Chromium', { timeout: 600_000 }, () => {
+  it('ui-graph.ts draws a big workflow and feeds it events in Chromium', { timeout: 600_000 }, async () => {
+    const port = String(await freePort());
     const r = spawnSync(
       process.execPath,
-      [join(REPO, 'build/bench/ui-graph.js'), '--smoke', '--entries', '400', '--seconds', '2', '--port', '8898'],
+      [join(REPO, 'build/bench/ui-graph.js'), '--smoke', '--entries', '400', '--seconds', '2', '--port', port],
       {
         cwd: REPO,
         encoding: 'utf8',

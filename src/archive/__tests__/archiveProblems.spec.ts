@@ -4,6 +4,7 @@ import { archiveFileName, fileProblem } from '../problems';
 import { ArchiveError, checkArchive, hasLogs, readLog } from '../queries';
 import { buildArchive, loadSqlJs } from './archiveFixture';
 import { queryArchive } from './archiveQuery';
+import { SCHEMA_VERSION } from '../../../kernel-bridge/store/schema.js';
 
 const queryOf = queryArchive;
 
@@ -59,6 +60,20 @@ describe('a file that is not a workflow archive', () => {
       await sqliteWith('CREATE TABLE workflows (id INTEGER); CREATE TABLE nodes (id INTEGER);')
     );
     expect(() => checkArchive(empty)).toThrow("it has no 'edges' table (its tables are nodes, workflows)");
+  });
+
+  it('a database written by a newer store is refused, naming both versions', async () => {
+    const query = await queryOf(
+      await sqliteWith(
+        `CREATE TABLE workflows(id); CREATE TABLE nodes(id); CREATE TABLE edges(child);
+         CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
+         INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION + 1}');`
+      )
+    );
+    expect(() => checkArchive(query)).toThrow(ArchiveError);
+    expect(() => checkArchive(query)).toThrow(
+      `this database has schema version ${SCHEMA_VERSION + 1}, newer than this viewer reads (${SCHEMA_VERSION}): update PerQueue Lab`
+    );
   });
 });
 
