@@ -27,8 +27,8 @@ import {
 } from './layout';
 import { markContextEntry, onThemeChange } from '../ui';
 import { layoutOffThread, OFF_THREAD_LAYOUT_MIN_NODES } from './worker/layout';
-import { layeredLayout } from './worker/layoutCore';
-import { EDGE_TURN_ABOVE_TARGET } from './edgeRoute';
+import { layeredLayout, type ILayoutRequest, type ILayoutResult } from './worker/layoutCore';
+import { edgeRoutes, type IPoint, routeKey, segmentsOf } from './edgeRoute';
 import { changedNodes } from '../snapshots';
 import { IPerQueueModel, PerQueue } from '../tokens';
 import { el } from '../ui';
@@ -433,7 +433,7 @@ export class WorkflowGraphView extends Widget {
     const generation = ++this._layoutGeneration;
     if (request.ids.length < OFF_THREAD_LAYOUT_MIN_NODES) {
       this._layoutPending = false;
-      this._apply(positionsOf(request.ids, layeredLayout(request).positions));
+      this._apply(placed(request, layeredLayout(request)));
       return;
     }
     this._layoutPending = true;
@@ -446,7 +446,7 @@ export class WorkflowGraphView extends Widget {
         }
         this._layoutPending = false;
         this._showMessage('');
-        this._apply(positionsOf(request.ids, result.positions));
+        this._apply(placed(request, result));
       },
       error => {
         this._layoutPending = false;
@@ -457,10 +457,11 @@ export class WorkflowGraphView extends Widget {
 
   /**
    * Brings cytoscape to the current elements in one batch: new ones are added where the layout
-   * put them, gone ones removed, changed ones restyled. With positions (after a layout), every
-   * node moves and the iteration bands are drawn again around them.
+   * put them, gone ones removed, changed ones restyled. After a layout, every node moves, every
+   * edge takes its new route and the iteration bands are drawn again around them.
    */
-  private _apply(positions: Map<string, IPosition> | null): void {
+  private _apply(layout: IPlaced | null): void {
+    const positions = layout?.positions ?? null;
     const cy = this._cy;
     const elements = this._elements;
     if (!cy || !elements) {
@@ -511,8 +512,18 @@ export class WorkflowGraphView extends Widget {
       }
       for (const edge of elements.edges) {
         wanted.add(edge.id);
-        if (!present.has(edge.id)) {
-          added.push({ group: 'edges', data: { ...edge }, classes: edge.join ? 'join' : '' });
+        const existing = present.get(edge.id);
+        // Routes come with a layout (none in a large graph, whose edges are straight lines).
+        const route = layout?.routes?.get(routeKey(edge.source, edge.target));
+        const bends = route ? segmentsOf(route) : null;
+        const bent = bends !== null && bends.weights.length > 0;
+        const classes = [edge.join ? 'join' : '', bent ? 'bent' : ''].join(' ').trim();
+        const data = bent ? { bendWeights: bends.weights, bendDistances: bends.distances } : {};
+        if (!existing) {
+          added.push({ group: 'edges', data: { ...edge, ...data }, classes });
+        } else if (layout) {
+          existing.data(data);
+          existing.classes(classes);
         }
       }
       if (positions) {
@@ -640,9 +651,7 @@ export class WorkflowGraphView extends Widget {
       band: read('--jp-layout-color2', '#eee'),
       selected: read('--jp-brand-color1', '#1976d2'),
       // The theme's first font only: cytoscape hashes the family into every label's cache key.
-      font: `${read('--jp-ui-font-family', 'sans-serif').split(',')[0].trim()}, sans-serif`,
-      // Not a colour, but the edges' style depends on it: a change of direction restyles them.
-      direction: this._settings().layoutDirection
+      font: `${read('--jp-ui-font-family', 'sans-serif').split(',')[0].trim()}, sans-serif`
     };
     for (const state of STATES) {
       this._colors[state] = read(`--jp-PerQueue-state-${state.replace(/_/g, '-')}`, '#9e9e9e');
@@ -659,7 +668,6 @@ export class WorkflowGraphView extends Widget {
     this._paletteKey = this._palette();
     const c = this._colors;
     const large = this._large;
-    const topDown = this._settings().layoutDirection === 'TB';
     const rules: cytoscape.StylesheetJson = [
       {
         selector: 'node',
@@ -738,25 +746,30 @@ export class WorkflowGraphView extends Widget {
           width: 1.5,
           'line-color': c.edge,
           'target-arrow-color': c.edge,
-          // Bezier edges and arrowheads cost cytoscape per edge: straight lines in large graphs.
+          // Routes and arrowheads cost cytoscape per edge: in large graphs, haystack lines (the
+          // cheapest it draws) from centre to centre, without arrowheads.
           'target-arrow-shape': large ? 'none' : 'triangle',
-          'curve-style': large ? 'haystack' : 'bezier',
-          // Top-down: down from the parent, across in the gap above the child, down into it, so an
-          // edge does not run across the label of a node it does not join (edgeRoute.ts).
-          ...(!large && topDown
-            ? {
-                'curve-style': 'taxi',
-                'taxi-direction': 'downward',
-                'taxi-turn': `${-EDGE_TURN_ABOVE_TARGET}px`,
-                'taxi-turn-min-distance': '4px',
-                'edge-distances': 'node-position'
-              }
-            : {}),
+          'curve-style': large ? 'haystack' : 'straight',
           'haystack-radius': 0,
           'z-index-compare': 'manual',
           'z-index': 1
         }
       },
+      // The route through the gaps between ranks and the room the layout kept in the ranks it
+      // passes (edgeRoute.ts), so that an edge does not run across a node it does not join.
+      ...(large
+        ? []
+        : [
+            {
+              selector: 'edge.bent',
+              style: {
+                'curve-style': 'segments',
+                'edge-distances': 'node-position',
+                'segment-weights': 'data(bendWeights)',
+                'segment-distances': 'data(bendDistances)'
+              }
+            } as cytoscape.StylesheetJsonBlock
+          ]),
       // Dashed lines are slow to draw without a GPU: in large graphs a join is a paler line.
       { selector: 'edge.join', style: large ? { 'line-opacity': 0.5 } : { 'line-style': 'dashed' } }
     ];
@@ -833,7 +846,10 @@ interface IPosition {
   y: number;
 }
 
-/** From this many nodes on, cytoscape is asked to draw cheaply (see _style), and less often. */
+/**
+ * From this many nodes on, cytoscape is asked to draw cheaply (see _style): straight edges, not
+ * routed ones; and less often. The guide (docs/guide/jupyterlab.md) states this size.
+ */
 const LARGE_GRAPH_NODES = 1000;
 const LARGE_GRAPH_UPDATE_MS = 250;
 /** The zoom "Show entry" brings a node to at least: its label readable. */
@@ -851,10 +867,17 @@ function structureKey(elements: IGraphElements): string {
   return parts.join('\n');
 }
 
-function positionsOf(ids: readonly string[], positions: Float64Array): Map<string, IPosition> {
-  const at = new Map<string, IPosition>();
-  ids.forEach((id, i) => at.set(id, { x: positions[2 * i], y: positions[2 * i + 1] }));
-  return at;
+/** A layout's answer as the view draws it. */
+interface IPlaced {
+  positions: Map<string, IPosition>;
+  /** Each edge's route by `routeKey`; null in a large graph, whose edges are drawn straight. */
+  routes: Map<string, IPoint[]> | null;
+}
+
+function placed(request: ILayoutRequest, result: ILayoutResult): IPlaced {
+  const positions = new Map<string, IPosition>();
+  request.ids.forEach((id, i) => positions.set(id, { x: result.positions[2 * i], y: result.positions[2 * i + 1] }));
+  return { positions, routes: request.ids.length < LARGE_GRAPH_NODES ? edgeRoutes(request, result) : null };
 }
 
 /** Large graphs: a cached texture while panning or zooming, edges hidden meanwhile. */

@@ -1,5 +1,5 @@
 // Layout of large graphs off the main thread: from OFF_THREAD_LAYOUT_MIN_NODES nodes on, the
-// layout request goes to a worker and the positions come back as one transferred array, so the
+// layout request goes to a worker and the positions come back as transferred arrays, so the
 // page stays responsive while thousands of nodes are placed. Smaller graphs are laid out in
 // place (layoutCore.ts is fast enough; a worker's round trip would cost more).
 import * as Comlink from 'comlink';

@@ -5,6 +5,8 @@
 //    so columns of a width group start on one row even when one of them was cut short (a
 //    discarded entry), and iteration k of a cycle is below all of iteration k - 1;
 //  - edges over several ranks get virtual nodes, so they keep room between the nodes they pass;
+//    where those virtual nodes sit is returned, so the drawn edge can run through that room
+//    (edgeRoute.ts);
 //  - each rank is ordered by barycentre sweeps (down, up, down);
 //  - across a rank, nodes keep the width of their label and are placed as close to the mean of
 //    their parents (then children) as their order and spacing allow: an exact least-squares
@@ -30,14 +32,25 @@ export interface ILayoutRequest {
 export interface ILayoutResult {
   /** Centre of each node's shape, in the order of `ids`: [x0, y0, x1, y1, ...]. */
   positions: Float64Array;
+  /** Each node's rank (its row top-down, its column left to right), in the order of `ids`. */
+  ranks: Int32Array;
+  /** Where each rank begins along the layout's direction (its top, or its left side). */
+  rankStarts: Float64Array;
+  /**
+   * The room kept for edges over several ranks: for the request's edge k, the across-coordinate
+   * (x top-down, y left to right) of its virtual node in each rank it passes, in rank order, are
+   * `bends[bendStarts[k]]` up to (not including) `bends[bendStarts[k + 1]]`.
+   */
+  bendStarts: Int32Array;
+  bends: Float64Array;
   /** Time spent laying out, for the bench. */
   ms: number;
 }
 
 export function layeredLayout(request: ILayoutRequest): ILayoutResult {
   const started = performance.now();
-  const positions = layered(request);
-  return { positions, ms: performance.now() - started };
+  const result = layered(request);
+  return { ...result, ms: performance.now() - started };
 }
 
 /** Longest-path rank of each node; nodes on a cycle (none in a workflow) keep what they reached. */
@@ -69,7 +82,7 @@ export function longestPathRanks(n: number, edges: readonly number[]): Int32Arra
   return rank;
 }
 
-function layered(request: ILayoutRequest): Float64Array {
+function layered(request: ILayoutRequest): Omit<ILayoutResult, 'ms'> {
   const n = request.ids.length;
   const lr = request.rankDir === 'LR';
   const rank = Array.from(longestPathRanks(n, request.edges));
@@ -92,15 +105,21 @@ function layered(request: ILayoutRequest): Float64Array {
     down[s].push(t);
     up[t].push(s);
   };
-  for (let i = 0; i + 1 < request.edges.length; i += 2) {
-    const s = request.edges[i];
-    const t = request.edges[i + 1];
+  const edgeCount = Math.floor(request.edges.length / 2);
+  // The virtual nodes of edge k are virtualOf[virtualStarts[k]] ... (filled in rank order).
+  const virtualStarts = new Int32Array(edgeCount + 1);
+  const virtualOf: number[] = [];
+  for (let k = 0; k < edgeCount; k++) {
+    const s = request.edges[2 * k];
+    const t = request.edges[2 * k + 1];
+    virtualStarts[k] = virtualOf.length;
     if (rank[t] <= rank[s]) {
       continue;
     }
     let from = s;
     for (let r = rank[s] + 1; r < rank[t]; r++) {
       const v = rank.length;
+      virtualOf.push(v);
       rank.push(r);
       across.push(2);
       along.push(0);
@@ -112,6 +131,7 @@ function layered(request: ILayoutRequest): Float64Array {
     }
     link(from, t);
   }
+  virtualStarts[edgeCount] = virtualOf.length;
   const total = rank.length;
   let ranks = 0;
   for (let v = 0; v < total; v++) {
@@ -170,14 +190,19 @@ function layered(request: ILayoutRequest): Float64Array {
 
   // Along: one line per rank, through the centres of its shapes.
   const positions = new Float64Array(n * 2);
+  const rankStarts = new Float64Array(ranks);
   let offset = 0;
-  for (const layer of layers) {
-    let thickness = 0;
+  layers.forEach((layer, r) => {
     let centre = 0;
     for (const v of layer) {
-      thickness = Math.max(thickness, along[v]);
       centre = Math.max(centre, centreAlong[v]);
     }
+    // A node whose shape is smaller than the rank's largest starts lower, so its label ends lower.
+    let thickness = 0;
+    for (const v of layer) {
+      thickness = Math.max(thickness, centre - centreAlong[v] + along[v]);
+    }
+    rankStarts[r] = offset;
     for (const v of layer) {
       if (v < n) {
         positions[2 * v] = lr ? offset + centre : x[v];
@@ -185,8 +210,10 @@ function layered(request: ILayoutRequest): Float64Array {
       }
     }
     offset += thickness + request.rankSep;
-  }
-  return positions;
+  });
+  const bends = new Float64Array(virtualOf.length);
+  virtualOf.forEach((v, i) => (bends[i] = x[v]));
+  return { positions, ranks: Int32Array.from(rank.slice(0, n)), rankStarts, bendStarts: virtualStarts, bends };
 }
 
 /**

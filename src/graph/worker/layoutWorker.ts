@@ -1,5 +1,5 @@
 // The layout worker: layoutCore.ts runs here, off the main thread, and positions go back through
-// comlink as one transferred array. It holds no state between calls.
+// comlink as transferred arrays. It holds no state between calls.
 import * as Comlink from 'comlink';
 
 import { layeredLayout, type ILayoutRequest, type ILayoutResult } from './layoutCore';
@@ -7,7 +7,10 @@ import { layeredLayout, type ILayoutRequest, type ILayoutResult } from './layout
 export const layoutWorkerApi = {
   layout(request: ILayoutRequest): ILayoutResult {
     const result = layeredLayout(request);
-    return Comlink.transfer(result, [result.positions.buffer as ArrayBuffer]);
+    const buffers = [result.positions, result.ranks, result.rankStarts, result.bendStarts, result.bends].map(
+      array => array.buffer as ArrayBuffer
+    );
+    return Comlink.transfer(result, buffers);
   }
 };
 
