@@ -115,3 +115,36 @@ export function changedNodes(seen: readonly PerQueue.Node[], now: readonly PerQu
   }
   return changes;
 }
+
+/** The fields that fix where an entry is drawn: its kind and name, its groups, column and iteration. */
+export interface IPlacedEntry {
+  id: number;
+  kind: string;
+  name: string;
+  groupId?: number | null;
+  templateId?: number | null;
+  index?: readonly number[];
+  iteration?: readonly number[];
+}
+
+/**
+ * Whether two versions of an entry are drawn in the same place (graph node, timeline lane and
+ * row). Anything else (state, times, job, attempt) changes only how it looks.
+ */
+export function samePlace<T extends IPlacedEntry>(a: T, b: T): boolean {
+  return (
+    a.id === b.id &&
+    a.kind === b.kind &&
+    a.name === b.name &&
+    (a.groupId ?? null) === (b.groupId ?? null) &&
+    (a.templateId ?? null) === (b.templateId ?? null) &&
+    sameNumbers(a.index, b.index) &&
+    sameNumbers(a.iteration, b.iteration)
+  );
+}
+
+function sameNumbers(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}

@@ -3,6 +3,7 @@
 // state. Pure data in, pure data out: no DOM, no cytoscape, so it is tested on its own.
 import type { EntryState } from '../../core/states.js';
 import { iterationBands, type IIterationBand } from './bands';
+import { samePlace } from '../snapshots';
 import type { PerQueue } from '../tokens';
 
 export interface IGraphNode {
@@ -236,7 +237,7 @@ interface IEntryChange {
  */
 export function applyStateChanges(elements: IGraphElements, changes: readonly IEntryChange[]): IGraphNode[] | null {
   for (const { before, after } of changes) {
-    if (!sameGraphPlace(before, after) || !elements.drawnAs.has(after.id)) {
+    if (!samePlace(before, after) || !elements.drawnAs.has(after.id)) {
       return null;
     }
   }
@@ -262,25 +263,6 @@ export function applyStateChanges(elements: IGraphElements, changes: readonly IE
     drawn.state = groupState(drawn.counts);
   }
   return [...touched];
-}
-
-/** Whether buildGraph would place and label two versions of an entry alike (states aside). */
-function sameGraphPlace(a: PerQueue.Node, b: PerQueue.Node): boolean {
-  return (
-    a.id === b.id &&
-    a.kind === b.kind &&
-    a.name === b.name &&
-    (a.groupId ?? null) === (b.groupId ?? null) &&
-    (a.templateId ?? null) === (b.templateId ?? null) &&
-    sameNumbers(a.index, b.index) &&
-    sameNumbers(a.iteration, b.iteration)
-  );
-}
-
-function sameNumbers(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
-  const x = a ?? [];
-  const y = b ?? [];
-  return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
 /**

@@ -160,27 +160,8 @@ function spanOf(bars: readonly ITimelineBar[], now: number): { start: number; en
   return { start, end };
 }
 
-/**
- * Whether two versions of an entry sit in the same lane and row: kind, name, place in its
- * groups and iteration. Anything else (state, times, job, attempt) changes only its bar.
- */
-export function samePlace(a: ITimelineNode, b: ITimelineNode): boolean {
-  return (
-    a.id === b.id &&
-    a.kind === b.kind &&
-    a.name === b.name &&
-    (a.groupId ?? null) === (b.groupId ?? null) &&
-    (a.templateId ?? null) === (b.templateId ?? null) &&
-    sameNumbers(a.index, b.index) &&
-    sameNumbers(a.iteration, b.iteration)
-  );
-}
-
-function sameNumbers(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
-  const x = a ?? [];
-  const y = b ?? [];
-  return x.length === y.length && x.every((v, i) => v === y[i]);
-}
+/** Whether two versions of an entry sit in the same lane and row (the graph asks the same). */
+export { samePlace } from '../snapshots.js';
 
 /** Lane of each entry with a bar. */
 export function lanesById(model: ITimelineModel): Map<number, number> {

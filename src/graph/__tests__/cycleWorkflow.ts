@@ -2,6 +2,19 @@
 import type { PerQueue } from '../../tokens';
 import { node } from '../../__tests__/fakeBridge';
 
+/** The toggle that ends iteration `k` of the CyclicalGroup with id 2 (template 2). */
+export function toggleNode(id: number, name: string, k: number, state: PerQueue.State = 'succeeded'): PerQueue.Node {
+  return node(id, 1, state, {
+    name,
+    kind: 'toggle',
+    templateId: 2,
+    iteration: [k],
+    groupId: 2,
+    cycleId: 2,
+    cycleIteration: k
+  });
+}
+
 /**
  * start -> CyclicalGroup `loop` (id 2) run `iterations` times -> end; each iteration is select ->
  * train -> the toggle `loop #k`. With `width`, train is a width group of that many columns. With
@@ -42,17 +55,7 @@ export function cycleWorkflow(
         { parent: base + 1 + i, child: toggle, join: null }
       );
     }
-    nodes.push(
-      node(toggle, 1, stopped ? 'blocked' : 'succeeded', {
-        name: `loop #${k}`,
-        kind: 'toggle',
-        templateId: 2,
-        iteration: [k],
-        groupId: 2,
-        cycleId: 2,
-        cycleIteration: k
-      })
-    );
+    nodes.push(toggleNode(toggle, `loop #${k}`, k, stopped ? 'blocked' : 'succeeded'));
     gate = toggle;
   }
   nodes.push(node(999, 1, 'waiting', { name: 'end' }));

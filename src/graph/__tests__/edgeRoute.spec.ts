@@ -12,6 +12,7 @@ import { layeredLayout } from '../worker/layoutCore';
 import type { IBox } from '../bands';
 import type { PerQueue } from '../../tokens';
 import { node } from '../../__tests__/fakeBridge';
+import { toggleNode } from './cycleWorkflow';
 
 type Direction = 'TB' | 'LR';
 type Route = (source: IPoint, target: IPoint, computed: IPoint[]) => IPoint[];
@@ -125,17 +126,7 @@ function cycleAndDirect(): PerQueue.WorkflowDetail {
     const base = 10 * (k + 1);
     nodes.push(node(base, 1, 'succeeded', { name: 'step.py', templateId: 3, iteration: [k], groupId: 2 }));
     nodes.push(node(base + 1, 1, 'succeeded', { name: 'check.py', templateId: 4, iteration: [k], groupId: 2 }));
-    nodes.push(
-      node(base + 2, 1, 'succeeded', {
-        name: `optimise_the_geometry #${k}`,
-        kind: 'toggle',
-        templateId: 2,
-        iteration: [k],
-        groupId: 2,
-        cycleId: 2,
-        cycleIteration: k
-      })
-    );
+    nodes.push(toggleNode(base + 2, `optimise_the_geometry #${k}`, k));
     edges.push([gate, base], [base, base + 1], [base + 1, base + 2]);
     gate = base + 2;
   }
