@@ -19,6 +19,9 @@ const port = process.env.PQ_UI_PORT || '8888';
 module.exports = {
   ...baseConfig,
   workers: 1,
+  // A bound for a hung test, not for a slow one: with both cores busy beside another whole suite
+  // a JupyterLab test that takes 20 s idle has taken over Galata's default of 60 s.
+  timeout: 180_000,
   retries: process.env.CI ? 1 : 0,
   use: {
     ...baseConfig.use,

@@ -11,7 +11,10 @@ test.use({ autoGoto: false });
 
 test('the sidebar shows another project below the served folder, and back', async ({ page, perqueue }) => {
   const root = await perqueue.projectDir();
-  const name = `second-project-${Date.now()}`;
+  const stamp = Date.now();
+  const name = `second-project-${stamp}`;
+  // The served project outlives a retry, so its workflow's name is this attempt's own.
+  const served = `in-the-served-project-${stamp}`;
   const second = join(root, name);
   mkdirSync(second);
   // `pql` is the project's CLI (the venv is on PATH, see playwright.config.js).
@@ -26,7 +29,7 @@ test('the sidebar shows another project below the served folder, and back', asyn
       resources: '1:local:1m'
     });
     const there = await perqueue.submit('in-the-second-project', task(join(second, 'hi.py'), 'hi'), name);
-    const here = await perqueue.submit('in-the-served-project', task(join(root, 'hello.py'), 'hello'));
+    const here = await perqueue.submit(served, task(join(root, 'hello.py'), 'hello'));
 
     await page.goto();
     await page.sidebar.openTab('perqueue-workflows');
@@ -34,7 +37,7 @@ test('the sidebar shows another project below the served folder, and back', asyn
     await expect(chooser).toBeVisible();
     await expect(chooser.locator(`option[value="${name}"]`)).toHaveCount(1);
     const names = page.locator('.jp-PerQueue-sidebar .jp-PerQueue-workflow-name');
-    await expect(names.filter({ hasText: 'in-the-served-project' })).toHaveCount(1);
+    await expect(names.filter({ hasText: served })).toHaveCount(1);
     await page.locator(`.jp-PerQueue-workflow[data-workflow-id="${here}"]`).click();
     await expect(page.locator(`.jp-PerQueue-graph[data-workflow-id="${here}"]`)).toBeVisible();
 
@@ -55,7 +58,7 @@ test('the sidebar shows another project below the served folder, and back', asyn
     // And back, from the command palette's command: the chooser follows.
     await page.evaluate(() => (window as any).jupyterapp.commands.execute('perqueue:show-project', { project: '' }));
     await expect(chooser).toHaveValue('');
-    await expect(names.filter({ hasText: 'in-the-served-project' })).toHaveCount(1);
+    await expect(names.filter({ hasText: served })).toHaveCount(1);
     await expect(names.filter({ hasText: 'in-the-second-project' })).toHaveCount(0);
   } finally {
     execFileSync('pql', ['daemon', 'stop', '--project', second]);
