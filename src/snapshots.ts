@@ -3,7 +3,7 @@
 // not change keeps its object (a view finds what changed by identity and redraws only that), and
 // refetches of a large workflow are spaced so that parsing snapshots stays a small part of the
 // browser's time under a steady stream of events. Pure: no I/O, no DOM.
-import type { PerQueue } from './tokens';
+import type { PerQueue } from './tokens.js';
 
 /** Equal as JSON values: numbers, strings, booleans, null, arrays and plain objects (key order aside). */
 export function sameValue(a: unknown, b: unknown): boolean {
