@@ -3,20 +3,28 @@
 // It is a thin layer: every action goes to the manager, every read to the store.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { statSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { jsonNestingProblem, MAX_LOG_LINES, MAX_REQUEST_BYTES } from '../../core/limits.js';
 import { parseStates, workflowState } from '../../core/states.js';
 import type { JsonObject } from '../../core/spec.js';
 import type { Manager } from '../manager/manager.js';
 import { isUserError } from '../manager/manager.js';
 import { prepareManualNotebook } from '../manager/notebooks.js';
-import { parseEnvironment, type EnvVars } from '../runner/environment.js';
 import { OffsetPastEnd, readLogRange } from '../runner/logRange.js';
 import { tailLines } from '../runner/results.js';
 import { StorageFault } from '../store/faults.js';
 import { exportWorkflows } from '../store/export.js';
 import type { Store } from '../store/store.js';
+import {
+  BodyFields,
+  choiceParam,
+  HttpError,
+  logLines,
+  logOffset,
+  optionalWholeNumberParam,
+  secondsParam,
+  wholeNumberParam
+} from './requestFields.js';
 import { EventStreams } from './websocket.js';
 
 export const API_VERSION = 1;
@@ -49,46 +57,12 @@ export interface ApiOptions {
 export type StorageStatus =
   { ok: true } | { ok: false; problem: string; message: string; since: number; fatal?: boolean };
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string
-  ) {
-    super(message);
-  }
-}
-
 type Handler = (
   req: IncomingMessage,
   params: string[],
   query: URLSearchParams,
   body: unknown
 ) => unknown | Promise<unknown>;
-
-/** A submitter's environment sent with a request (absent: null), filtered; 400 names the field. */
-function environmentField(value: unknown): EnvVars | null {
-  if (value === undefined || value === null) return null;
-  try {
-    return parseEnvironment(value);
-  } catch (e) {
-    throw new HttpError(400, (e as Error).message);
-  }
-}
-
-/** A submitter's working folder: an absolute path to an existing folder. */
-function cwdField(value: unknown): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || !isAbsolute(value))
-    throw new HttpError(400, "field 'cwd': must be an absolute path");
-  let dir = false;
-  try {
-    dir = statSync(value).isDirectory();
-  } catch {
-    throw new HttpError(400, `field 'cwd': no such folder: ${value}`);
-  }
-  if (!dir) throw new HttpError(400, `field 'cwd': not a folder: ${value}`);
-  return value;
-}
 
 export function createApiServer(o: ApiOptions): Server {
   // o.manager, not a copy: after a pause for a full disk the daemon resumes with a new manager.
@@ -110,42 +84,44 @@ export function createApiServer(o: ApiOptions): Server {
   route('GET', '/api/workflows', (_r, _p, q) => {
     // Without ?limit or ?after every workflow, as before pages existed; with either, one page.
     if (!q.has('limit') && !q.has('after')) return store.workflowSummaries().map(withWorkflowState);
-    const limit = q.has('limit') ? wholeNumberParam(q, 'limit', 1, MAX_PAGE) : DEFAULT_PAGE;
-    const after = q.has('after') ? wholeNumberParam(q, 'after', 0, Number.MAX_SAFE_INTEGER) : 0;
+    const limit = optionalWholeNumberParam(q, 'limit', 1, MAX_PAGE, DEFAULT_PAGE);
+    const after = optionalWholeNumberParam(q, 'after', 0, Number.MAX_SAFE_INTEGER, 0);
     const page = store.pageOfWorkflowSummaries(after, limit);
     return { workflows: page.workflows.map(withWorkflowState), next: page.next };
   });
   route('POST', '/api/workflows', (_req, _p, _q, body) => {
-    const b = body as { spec?: unknown; python?: string; virtualEnv?: string; environment?: unknown; cwd?: unknown };
-    if (!b || typeof b !== 'object' || b.spec === undefined) throw new HttpError(400, "the body needs a 'spec' field");
-    return o.manager.submit(b.spec, {
-      python: b.python ?? null,
-      virtualEnv: b.virtualEnv ?? null,
-      environment: environmentField(b.environment),
-      cwd: cwdField(b.cwd)
-    });
+    const b = new BodyFields(body);
+    const python = b.string('python') ?? null;
+    const virtualEnv = b.string('virtualEnv') ?? null;
+    const environment = b.environment();
+    const cwd = b.cwd();
+    if (!b.has('spec')) throw new HttpError(400, "the body needs a 'spec' field");
+    return o.manager.submit(b.any('spec'), { python, virtualEnv, environment, cwd });
   });
   route('GET', '/api/workflows/:id', (_r, [id]) => {
     const summary = store.workflowSummary(Number(id));
     if (!summary) throw new HttpError(404, `no workflow ${id}`);
     return { workflow: withWorkflowState(summary), nodes: store.nodesOf(Number(id)), edges: store.edgesOf(Number(id)) };
   });
-  route('GET', '/api/workflows/:id/wait', (req, [id], q) => settled(req, Number(id), Number(q.get('timeout') ?? 30)));
-  route('POST', '/api/workflows/:id/cancel', (_r, [id]) => ({ cancelled: o.manager.cancelWorkflow(Number(id)) }));
+  route('GET', '/api/workflows/:id/wait', (req, [id], q) =>
+    settled(req, Number(id), secondsParam(q, 'timeout', 600, 30))
+  );
+  route('POST', '/api/workflows/:id/cancel', (_r, [id], _q, body) => {
+    new BodyFields(body, `workflow ${id}`); // no fields, but a body that is not an object is refused
+    return { cancelled: o.manager.cancelWorkflow(Number(id)) };
+  });
   route('POST', '/api/workflows/:id/remove', (_r, [id], _q, body) => {
-    const keepFiles = (body as { keepFiles?: unknown } | undefined)?.keepFiles;
-    if (keepFiles !== undefined && typeof keepFiles !== 'boolean')
-      throw new HttpError(400, "field 'keepFiles': must be true or false");
+    const keepFiles = new BodyFields(body, `workflow ${id}`).boolean('keepFiles');
     return o.manager.removeWorkflow(Number(id), { keepFiles });
   });
   route('GET', '/api/entries', (_r, _p, q) => {
     const filter = {
-      workflowId: q.has('workflow') ? Number(q.get('workflow')) : undefined,
+      workflowId: q.has('workflow') ? wholeNumberParam(q, 'workflow', 0, Number.MAX_SAFE_INTEGER) : undefined,
       states: q.has('states') ? parseStates(q.get('states')!) : undefined
     };
     // Without ?limit or ?after the whole list, as before pages existed; with either, one page.
     if (!q.has('limit') && !q.has('after')) return store.listNodes(filter);
-    const limit = q.has('limit') ? wholeNumberParam(q, 'limit', 1, MAX_PAGE) : DEFAULT_PAGE;
+    const limit = optionalWholeNumberParam(q, 'limit', 1, MAX_PAGE, DEFAULT_PAGE);
     const after = q.has('after') ? wholeNumberParam(q, 'after', 0, Number.MAX_SAFE_INTEGER) : undefined;
     return store.pageOfNodes({ ...filter, after }, limit);
   });
@@ -165,11 +141,12 @@ export function createApiServer(o: ApiOptions): Server {
     };
   });
   route('GET', '/api/entries/:id/log', (_r, [id], q) => {
+    const stream = choiceParam(q, 'stream', ['stdout', 'stderr'] as const);
+    const offset = logOffset(q.get('offset'));
+    const lines = logLines(q.get('tail'), MAX_LOG_LINES);
     const node = store.node(Number(id));
     if (!node) throw new HttpError(404, `no entry ${id}`);
-    const stream = q.get('stream') === 'stderr' ? 'stderr' : 'stdout';
     const path = node.attempt > 0 ? join(o.manager.runDirOf(node), stream) : null;
-    const offset = logOffset(q.get('offset'));
     if (offset !== null) {
       // A following viewer: the bytes from `offset`, where to go on, and the attempt they belong
       // to (a retry starts a new log, so the viewer starts over when it changes).
@@ -182,51 +159,51 @@ export function createApiServer(o: ApiOptions): Server {
         throw e;
       }
     }
-    const lines = logLines(q.get('tail'));
     return { text: path ? tailLines(path, lines) : '' };
   });
   route('POST', '/api/entries/:id/retry', (_r, [id], _q, body) => {
-    o.manager.retry(Number(id), {
-      environment: environmentField((body as { environment?: unknown } | undefined)?.environment)
-    });
+    o.manager.retry(Number(id), { environment: new BodyFields(body, `entry ${id}`).environment() });
     return { ok: true };
   });
-  route('POST', '/api/entries/:id/cancel', (_r, [id]) => ({ cancelled: o.manager.cancel(Number(id)) }));
+  route('POST', '/api/entries/:id/cancel', (_r, [id], _q, body) => {
+    new BodyFields(body, `entry ${id}`); // no fields, but a body that is not an object is refused
+    return { cancelled: o.manager.cancel(Number(id)) };
+  });
   // PerQueue's PersistentQueue.complete / discard / fail: an entry's result set by hand.
   const byHand =
     (state: 'succeeded' | 'discarded' | 'failed') =>
     (_r: unknown, [id]: string[], _q: unknown, body: unknown) => {
-      const b = (body ?? {}) as { data?: unknown; error?: unknown };
-      if (b.data !== undefined && b.data !== null && (typeof b.data !== 'object' || Array.isArray(b.data))) {
-        throw new HttpError(400, `entry ${id}, field 'data': must be a JSON object or null`);
-      }
-      if (b.error !== undefined && b.error !== null && typeof b.error !== 'string') {
-        throw new HttpError(400, `entry ${id}, field 'error': must be a string`);
-      }
-      o.manager.settleByHand(Number(id), state, {
-        data: b.data as JsonObject | null | undefined,
-        error: b.error as string | null | undefined
-      });
+      const b = new BodyFields(body, `entry ${id}`);
+      const data = b.object('data') as JsonObject | undefined;
+      const error = b.string('error');
+      o.manager.settleByHand(Number(id), state, { data, error });
       return { ok: true };
     };
   route('POST', '/api/entries/:id/complete', byHand('succeeded'));
   route('POST', '/api/entries/:id/discard', byHand('discarded'));
   route('POST', '/api/entries/:id/fail', byHand('failed'));
   route('POST', '/api/entries/:id/modify', (_r, [id], _q, body) => {
-    o.manager.modify(Number(id), (body ?? {}) as never);
+    const b = new BodyFields(body, `entry ${id}`);
+    o.manager.modify(Number(id), {
+      args: b.object('args', false) as JsonObject | undefined,
+      resources: b.string('resources'),
+      code: b.string('code'),
+      retries: b.number('retries'),
+      maxTries: b.number('maxTries'),
+      width: b.number('width')
+    });
     return { ok: true };
   });
   route('POST', '/api/entries/:id/approve', (_r, [id], _q, body) => {
-    const b = (body ?? {}) as { data?: unknown; by?: string };
-    if (b.data !== undefined && (typeof b.data !== 'object' || b.data === null || Array.isArray(b.data))) {
-      throw new HttpError(400, `entry ${id}: the result must be a JSON object`);
-    }
-    o.manager.approve(Number(id), b.data as never, b.by ?? 'unknown');
+    const b = new BodyFields(body, `entry ${id}`);
+    const data = b.object('data', false) as JsonObject | undefined;
+    o.manager.approve(Number(id), data, b.string('by') ?? 'unknown');
     return { ok: true };
   });
   route('POST', '/api/entries/:id/reject', (_r, [id], _q, body) => {
-    const b = (body ?? {}) as { by?: string; reason?: string };
-    o.manager.reject(Number(id), b.by ?? 'unknown', b.reason ?? '');
+    const b = new BodyFields(body, `entry ${id}`);
+    const by = b.string('by') ?? 'unknown';
+    o.manager.reject(Number(id), by, b.string('reason') ?? '');
     return { ok: true };
   });
   route('POST', '/api/entries/:id/notebook', (_r, [id]) => {
@@ -243,10 +220,11 @@ export function createApiServer(o: ApiOptions): Server {
     o.manager.engine.awaitingInput().map(n => ({ node: n, spec: o.manager.engine.specOf(n) }))
   );
   route('GET', '/api/events', async (req, _p, q) => {
-    const since = Number(q.get('since') ?? 0);
-    const timeout = Math.min(60, Number(q.get('timeout') ?? 0)) * 1000;
-    // A caller that only needs to know that something changed asks for one event.
-    const limit = Math.max(1, Math.min(5000, Number(q.get('limit') ?? 5000) || 5000));
+    const since = optionalWholeNumberParam(q, 'since', 0, Number.MAX_SAFE_INTEGER, 0);
+    const timeout = secondsParam(q, 'timeout', 60, 0) * 1000;
+    // A caller that only needs to know that something changed asks for one event; more than
+    // MAX_EVENTS is cut to MAX_EVENTS, as documented.
+    const limit = Math.min(MAX_EVENTS, optionalWholeNumberParam(q, 'limit', 1, Number.MAX_SAFE_INTEGER, MAX_EVENTS));
     let events = store.eventsSince(since, limit);
     if (events.length === 0 && timeout > 0) {
       await new Promise<void>(resolve => {
@@ -261,22 +239,23 @@ export function createApiServer(o: ApiOptions): Server {
       });
       events = store.eventsSince(since, limit);
     }
-    return { events, last: events.length ? events[events.length - 1].seq : Math.max(since, 0) };
+    return { events, last: events.length ? events[events.length - 1].seq : since };
   });
   route('POST', '/api/export', (_r, _p, _q, body) => {
-    const b = (body ?? {}) as { workflows?: unknown; withLogs?: unknown };
-    if (!Array.isArray(b.workflows) || !b.workflows.every(w => Number.isSafeInteger(w))) {
-      throw new HttpError(400, "export: 'workflows' must be a list of workflow ids");
-    }
+    const b = new BodyFields(body, 'export');
+    const workflows = b.idList('workflows', 'workflow ids');
+    const withLogs = b.boolean('withLogs') ?? false;
+    if (!workflows) throw new HttpError(400, "export: 'workflows' must be a list of workflow ids");
     const r = exportWorkflows(store, {
-      workflows: b.workflows as number[],
-      withLogs: b.withLogs === true,
+      workflows,
+      withLogs,
       tmpDir: dirname(store.path)
     });
     // Base64 in JSON: the same client and proxy path as every other answer.
     return { workflows: r.workflows, logs: r.logs, size: r.bytes.length, content: r.bytes.toString('base64') };
   });
-  route('POST', '/api/shutdown', () => {
+  route('POST', '/api/shutdown', (_r, _p, _q, body) => {
+    new BodyFields(body); // no fields, but a body that is not an object is refused
     setTimeout(o.shutdown, 10);
     return { ok: true };
   });
@@ -294,7 +273,7 @@ export function createApiServer(o: ApiOptions): Server {
       return withWorkflowState(s);
     };
     let s = summary();
-    const limitMs = Math.max(0, Math.min(600, Number.isFinite(timeout) ? timeout : 30)) * 1000;
+    const limitMs = timeout * 1000;
     if (s.state === 'running' && limitMs > 0) {
       await new Promise<void>(resolve => {
         let scheduled = false;
@@ -365,7 +344,20 @@ export function createApiServer(o: ApiOptions): Server {
       socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
       return;
     }
-    streams.accept(req, socket, head, url.searchParams.get('since'), url.searchParams.get('batch') === '1');
+    let since: number | null;
+    try {
+      since = url.searchParams.has('since')
+        ? wholeNumberParam(url.searchParams, 'since', 0, Number.MAX_SAFE_INTEGER)
+        : null;
+    } catch (e) {
+      const text = JSON.stringify({ error: (e as Error).message });
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\n` +
+          `content-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`
+      );
+      return;
+    }
+    streams.accept(req, socket, head, since, url.searchParams.get('batch') === '1');
   });
   server.on('close', () => streams.close());
   return server;
@@ -386,43 +378,11 @@ function authorized(o: ApiOptions, req: IncomingMessage, queryToken?: string | n
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Where a ranged log read starts: ?offset=N, a whole number of bytes; null when absent. */
-function logOffset(raw: string | null): number | null {
-  if (raw === null) return null;
-  if (!/^\d{1,15}$/.test(raw)) {
-    throw new HttpError(400, `'offset' must be a whole number of bytes from 0, got '${raw.slice(0, 40)}'`);
-  }
-  return Number(raw);
-}
-
-/** The tail of a log in lines: ?tail=N, a whole number from 0 to MAX_LOG_LINES (200 when absent). */
 /** Entries or workflows per page of a list: the default, and the most one request may ask for. */
 const DEFAULT_PAGE = 1000;
 const MAX_PAGE = 10_000;
-
-/** A query parameter that must be a whole number in [min, max]; a 400 naming it otherwise. */
-function wholeNumberParam(q: URLSearchParams, name: string, min: number, max: number): number {
-  const raw = q.get(name) ?? '';
-  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
-  if (!(n >= min && n <= max)) {
-    throw new HttpError(
-      400,
-      `query parameter '${name}' must be a whole number from ${min} to ${max}, got '${raw.slice(0, 40)}'`
-    );
-  }
-  return n;
-}
-
-function logLines(raw: string | null): number {
-  if (raw === null || raw === '') return 200;
-  if (!/^\d{1,9}$/.test(raw) || Number(raw) > MAX_LOG_LINES) {
-    throw new HttpError(
-      400,
-      `'tail' must be a whole number of lines from 0 to ${MAX_LOG_LINES}, got '${raw.slice(0, 40)}'`
-    );
-  }
-  return Number(raw);
-}
+/** Events per answer of GET /api/events: the default, and the most it carries. */
+const MAX_EVENTS = 5000;
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0);

@@ -48,8 +48,9 @@ export class EventStreams {
   constructor(private readonly o: EventStreamsOptions) {}
 
   /** Complete an authorized upgrade request and start streaming from `since`. */
-  accept(req: IncomingMessage, socket: Duplex, head: Buffer, since: string | null, batch = false): void {
-    const start = since !== null && /^\d+$/.test(since) ? Number(since) : this.o.store.lastSeq();
+  /** `since`: the last seq the client has (checked by the caller); null for only what comes next. */
+  accept(req: IncomingMessage, socket: Duplex, head: Buffer, since: number | null, batch = false): void {
+    const start = since ?? this.o.store.lastSeq();
     this.wss.handleUpgrade(req, socket, head, ws => new ClientStream(ws, start, this.o, batch));
   }
 

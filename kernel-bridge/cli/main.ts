@@ -49,12 +49,29 @@ function withPathsFrom(folder: string, spec: unknown): unknown {
   return spec;
 }
 
+/** What `pql submit` takes, by how the file's name ends. */
+const SCRIPT_EXTENSIONS = ['.py'];
+const JSON_SPEC_EXTENSIONS = ['.json', '.pqwf'];
+const MODULE_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts'];
+
+function hasExtension(path: string, extensions: string[]): boolean {
+  return extensions.includes(extname(path).toLowerCase());
+}
+
 async function loadSpec(file: string, args: Args): Promise<unknown> {
   if (file === '-') return parseJsonText(readFileSync(0, 'utf8'), 'the spec on stdin');
   const path = resolve(file);
   if (!existsSync(path)) throw new UsageError(`no such file: ${file}`);
-  const ext = extname(path);
-  if (ext === '.json') return withPathsFrom(dirname(path), parseJsonText(readFileSync(path, 'utf8'), file));
+  // `.pqwf` is the builder's document without the `.json`: the same JSON.
+  if (hasExtension(path, JSON_SPEC_EXTENSIONS)) {
+    return withPathsFrom(dirname(path), parseJsonText(readFileSync(path, 'utf8'), file));
+  }
+  if (!hasExtension(path, MODULE_EXTENSIONS)) {
+    throw new UsageError(
+      `cannot submit ${file}: pql submit takes a submission script (${SCRIPT_EXTENSIONS.join(', ')}), ` +
+        `a JSON spec (${JSON_SPEC_EXTENSIONS.join(', ')}) or a module (${MODULE_EXTENSIONS.join(', ')})`
+    );
+  }
   const mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
   let value = mod.default;
   if (typeof value === 'function') value = await (value as () => unknown)();
@@ -68,7 +85,9 @@ async function loadSpec(file: string, args: Args): Promise<unknown> {
 async function submit(args: Args): Promise<number> {
   const paths = projectFor(args, true);
   const file = args.opt('spec') ?? args.positional[1];
-  if (!file) throw new UsageError('submit needs a file: a .py submission script, a .json spec or a TS/JS module');
+  if (!file) {
+    throw new UsageError('submit needs a file: a .py submission script, a .json or .pqwf spec or a TS/JS module');
+  }
   if (extname(file) === '.py' && !args.opt('spec')) {
     // A Python submission script submits through the Python API, which calls `pql submit --spec -`.
     // It runs with the `perqueue` import alias, so a script written for PerQueue runs unchanged.
@@ -99,14 +118,14 @@ const submitCommand: Command = {
   name: 'submit',
   usage: 'submit FILE [--name N] [--json] | submit --spec FILE|-',
   summary:
-    'submit a workflow: a Python submission script (.py), a JSON spec (.json or stdin), or a TS/JS module (default export)',
+    'submit a workflow: a Python submission script (.py), a JSON spec (.json, .pqwf or stdin), or a TS/JS module (default export)',
   details: `A .py script runs with this project's Python, with 'perqueue' imports answered by
 perqueue_lab (a PerQueue script runs unchanged); arguments after '--' go to the script
 ('pql submit pq_submit.py -- --size 5'). The tasks run with this command's environment and in
 its current folder (docs/guide/environment.md).`,
   options: [
     { names: ['--name'], value: 'N', help: "the workflow's name (JSON specs and modules)" },
-    { names: ['--spec'], value: 'FILE', help: "a JSON spec, '-' for stdin" },
+    { names: ['--spec'], value: 'FILE', help: "a JSON spec (.json, .pqwf), '-' for stdin" },
     { names: ['--python'], value: 'PY', help: 'the Python interpreter for Python tasks' },
     { names: ['--cwd'], value: 'DIR', help: 'the folder the tasks run in (default: the current one)' },
     { names: ['--json'], help: 'print the result as JSON' }

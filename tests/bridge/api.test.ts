@@ -471,7 +471,7 @@ describe('removing a workflow', () => {
     const extra = await p.finish(spec('to remove', chainOf(pyTask('a', add))));
     const bad = await post(`/api/workflows/${extra}/remove`, { keepFiles: 'yes' });
     assert.equal(bad.status, 400);
-    assert.equal(((await bad.json()) as { error: string }).error, "field 'keepFiles': must be true or false");
+    assert.equal(((await bad.json()) as { error: string }).error, `workflow ${extra}, field 'keepFiles': must be true or false, got 'yes'`);
     assert.equal((await get(`/api/workflows/${extra}`)).status, 200, 'still there');
 
     const { last } = (await (await get('/api/events?since=0')).json()) as { last: number };
@@ -561,7 +561,7 @@ describe('results set by hand (PerQueue complete / discard / fail)', () => {
     assert.equal(badData.status, 400);
     assert.equal(
       ((await badData.json()) as { error: string }).error,
-      `entry ${first.id}, field 'data': must be a JSON object or null`
+      `entry ${first.id}, field 'data': must be a JSON object or null, got [1]`
     );
 
     const done = await post(`/api/entries/${first.id}/complete`, { data: { x: 41 } });

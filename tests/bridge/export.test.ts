@@ -206,7 +206,8 @@ describe('pql export', () => {
     }
     for (const [body, message] of [
       [{}, /'workflows' must be a list of workflow ids/],
-      [{ workflows: ['1'] }, /'workflows' must be a list of workflow ids/],
+      [{ workflows: ['1'] }, /field 'workflows': must be a list of workflow ids, got \["1"\]/],
+      [{ workflows: [wf], withLogs: 'yes' }, /field 'withLogs': must be true or false, got 'yes'/],
       [{ workflows: [] }, /at least one workflow/],
       [{ workflows: [wf, 4242] }, /no workflow 4242/],
       [{ workflows: [-1] }, /'-1' is not a workflow id/]
