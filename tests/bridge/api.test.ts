@@ -471,7 +471,10 @@ describe('removing a workflow', () => {
     const extra = await p.finish(spec('to remove', chainOf(pyTask('a', add))));
     const bad = await post(`/api/workflows/${extra}/remove`, { keepFiles: 'yes' });
     assert.equal(bad.status, 400);
-    assert.equal(((await bad.json()) as { error: string }).error, `workflow ${extra}, field 'keepFiles': must be true or false, got 'yes'`);
+    assert.equal(
+      ((await bad.json()) as { error: string }).error,
+      `workflow ${extra}, field 'keepFiles': must be true or false, got 'yes'`
+    );
     assert.equal((await get(`/api/workflows/${extra}`)).status, 200, 'still there');
 
     const { last } = (await (await get('/api/events?since=0')).json()) as { last: number };
